@@ -1,0 +1,16 @@
+# relish_module(NAME SOURCES ... DEPS ... [TESTS ...] [TEST_DEPS ...])
+# One static library per module (relish_NAME), with its dependencies explicit, and one unit-test
+# binary (NAME_test) labelled "unit" so the sanitizer build can run exactly the unit tests.
+function(relish_module name)
+  cmake_parse_arguments(M "" "" "SOURCES;DEPS;TESTS;TEST_DEPS" ${ARGN})
+  add_library(relish_${name} STATIC ${M_SOURCES})
+  target_include_directories(relish_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  target_link_libraries(relish_${name} PUBLIC ${M_DEPS})
+  if(M_TESTS)
+    add_executable(${name}_test ${M_TESTS})
+    target_link_libraries(${name}_test PRIVATE relish_${name} ${M_TEST_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
+    set_target_properties(${name}_test PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+    add_test(NAME ${name}_test COMMAND ${name}_test WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+    set_tests_properties(${name}_test PROPERTIES LABELS unit)
+  endif()
+endfunction()

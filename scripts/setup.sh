@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Installs everything Relish needs to build and test on Debian 12: Debian packages through
+# apt-get, and the npm packages the tests use. Idempotent; when everything is present it only
+# checks, in well under a second.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  # build
+  cmake ninja-build g++ pkg-config clang
+  # libraries (docs/architecture.md says which module uses which)
+  libboost-dev libcurl4-openssl-dev nlohmann-json3-dev libyaml-cpp-dev libsqlite3-dev
+  libsodium-dev libpcre2-dev libhowardhinnant-date-dev libcli11-dev libspdlog-dev libfmt-dev
+  libssl-dev tzdata
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev libclang-rt-14-dev lua5.4 wrk nginx-light curl
+  ca-certificates
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  missing+=(nodejs npm)
+fi
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  if ! $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"; then
+    $sudo apt-get update -q
+    $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+  fi
+  # nginx-light starts a system nginx on install; the benchmarks run their own.
+  if command -v systemctl >/dev/null 2>&1; then $sudo systemctl disable --now nginx >/dev/null 2>&1 || true; fi
+fi
+
+# npm packages for the integration and browser tests, pinned by tests/js/package-lock.json.
+if [ -f tests/js/package.json ]; then
+  stamp=tests/js/node_modules/.relish-installed
+  if [ ! -f "$stamp" ] || [ tests/js/package-lock.json -nt "$stamp" ]; then
+    echo "setup: installing npm packages for tests"
+    (cd tests/js && npm ci --no-audit --no-fund --loglevel=error)
+    touch "$stamp"
+  fi
+fi

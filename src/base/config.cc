@@ -1,0 +1,266 @@
+#include "base/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <charconv>
+#include <filesystem>
+#include <functional>
+
+extern char** environ;  // NOLINT: POSIX
+
+namespace relish {
+namespace {
+
+using Setter = std::function<Result<void>(Config&, std::string_view)>;
+using Getter = std::function<std::string(const Config&)>;
+
+struct KeyEntry {
+  ConfigKeyInfo info;
+  Setter set;
+  Getter get;
+};
+
+Result<int64_t> ParseInt(std::string_view name, std::string_view text, int64_t min, int64_t max) {
+  int64_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || v < min || v > max) {
+    return InvalidArgument(std::string(name) + ": expected a whole number from " +
+                           std::to_string(min) + " to " + std::to_string(max) + ", got '" +
+                           std::string(text) + "'");
+  }
+  return v;
+}
+
+std::string FormatDuration(std::chrono::milliseconds d) {
+  if (d.count() % 1000 == 0) return std::to_string(d.count() / 1000) + "s";
+  return std::to_string(d.count()) + "ms";
+}
+
+KeyEntry StringKey(std::string_view name, std::string_view env, std::string_view help,
+                   std::string Config::*field) {
+  return {{name, env, help, Config{}.*field},
+          [field](Config& c, std::string_view v) -> Result<void> {
+            c.*field = std::string(v);
+            return Ok();
+          },
+          [field](const Config& c) { return c.*field; }};
+}
+
+KeyEntry DurationKey(std::string_view name, std::string_view env, std::string_view help,
+                     std::chrono::milliseconds Config::*field) {
+  return {{name, env, help, FormatDuration(Config{}.*field)},
+          [field, name](Config& c, std::string_view v) -> Result<void> {
+            auto d = ParseDuration(v);
+            if (!d.ok()) return d.error().WithContext(name);
+            if (d->count() <= 0) return InvalidArgument(std::string(name) + ": must be positive");
+            c.*field = *d;
+            return Ok();
+          },
+          [field](const Config& c) { return FormatDuration(c.*field); }};
+}
+
+const std::vector<KeyEntry>& Table() {
+  static const std::vector<KeyEntry> table = {
+      StringKey("data_dir", "RELISH_DATA",
+                "Directory for the database, the master key file and other state.",
+                &Config::data_dir),
+      {{"listen", "RELISH_LISTEN", "Address the HTTP server binds, HOST:PORT (port 0: any free).",
+        Config{}.listen},
+       [](Config& c, std::string_view v) -> Result<void> {
+         TRY(ParseHostPort(v));
+         c.listen = std::string(v);
+         return Ok();
+       },
+       [](const Config& c) { return c.listen; }},
+      StringKey("public_url", "RELISH_PUBLIC_URL",
+                "Base URL users and OAuth providers reach this server at; default http://LISTEN.",
+                &Config::public_url),
+      StringKey("log_level", "RELISH_LOG_LEVEL", "trace, debug, info, warn, error or off.",
+                &Config::log_level),
+      StringKey("log_file", "RELISH_LOG_FILE", "Write logs to this file instead of stderr.",
+                &Config::log_file),
+      {{"max_body_bytes", "RELISH_MAX_BODY_BYTES",
+        "Largest request body the server accepts; larger ones get 413.",
+        std::to_string(Config{}.max_body_bytes)},
+       [](Config& c, std::string_view v) -> Result<void> {
+         c.max_body_bytes = TRY(ParseInt("max_body_bytes", v, 1, int64_t{1} << 32));
+         return Ok();
+       },
+       [](const Config& c) { return std::to_string(c.max_body_bytes); }},
+      DurationKey("header_timeout", "RELISH_HEADER_TIMEOUT",
+                  "Time a client has to send a request's headers and body once it starts.",
+                  &Config::header_timeout),
+      DurationKey("idle_timeout", "RELISH_IDLE_TIMEOUT",
+                  "Time a keep-alive connection may sit idle between requests.",
+                  &Config::idle_timeout),
+      {{"threads", "RELISH_THREADS", "HTTP worker threads; 0 means one per CPU core.", "0"},
+       [](Config& c, std::string_view v) -> Result<void> {
+         c.threads = static_cast<int>(TRY(ParseInt("threads", v, 0, 256)));
+         return Ok();
+       },
+       [](const Config& c) { return std::to_string(c.threads); }},
+  };
+  return table;
+}
+
+const KeyEntry* Find(std::string_view name) {
+  for (const auto& e : Table()) {
+    if (e.info.name == name) return &e;
+  }
+  return nullptr;
+}
+
+Result<void> Set(Config& config, std::string_view name, std::string_view value,
+                 std::string_view origin) {
+  const KeyEntry* entry = Find(name);
+  if (entry == nullptr) {
+    return InvalidArgument(std::string(origin) + ": unknown configuration key '" +
+                           std::string(name) + "'");
+  }
+  auto r = entry->set(config, value);
+  if (!r.ok()) return r.error().WithContext(origin);
+  return Ok();
+}
+
+Result<void> ApplyFile(Config& config, const std::string& path) {
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::BadFile&) {
+    return NotFound("cannot read configuration file " + path);
+  } catch (const YAML::Exception& e) {
+    return InvalidArgument(path + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+  if (root.IsNull()) return Ok();
+  if (!root.IsMap()) return InvalidArgument(path + ": expected a map of keys to values");
+  for (const auto& kv : root) {
+    auto key = kv.first.as<std::string>();
+    if (!kv.second.IsScalar()) {
+      return InvalidArgument(path + ":" + std::to_string(kv.second.Mark().line + 1) + ": '" +
+                             key + "' must be a single value");
+    }
+    TRY(Set(config, key, kv.second.as<std::string>(),
+            path + ":" + std::to_string(kv.first.Mark().line + 1)));
+  }
+  return Ok();
+}
+
+}  // namespace
+
+std::string Config::PublicUrl() const {
+  if (!public_url.empty()) {
+    std::string url = public_url;
+    while (!url.empty() && url.back() == '/') url.pop_back();
+    return url;
+  }
+  return "http://" + listen;
+}
+
+std::map<std::string, std::string> ConfigSources::FromProcessEnvironment() {
+  std::map<std::string, std::string> env;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    std::string_view entry(*e);
+    if (!entry.starts_with("RELISH_")) continue;
+    auto eq = entry.find('=');
+    if (eq == std::string_view::npos) continue;
+    env.emplace(entry.substr(0, eq), entry.substr(eq + 1));
+  }
+  return env;
+}
+
+Result<Config> LoadConfig(const ConfigSources& sources) {
+  Config config;
+  // The data directory decides where the default file lives, so settle it first.
+  std::string data_dir = config.data_dir;
+  if (auto it = sources.env.find("RELISH_DATA"); it != sources.env.end()) data_dir = it->second;
+  for (const auto& [k, v] : sources.flags) {
+    if (k == "data_dir") data_dir = v;
+  }
+  std::string file = sources.file;
+  if (file.empty()) {
+    if (auto it = sources.env.find("RELISH_CONFIG"); it != sources.env.end()) file = it->second;
+  }
+  if (file.empty()) {
+    std::string candidate = data_dir + "/relish.yaml";
+    std::error_code ec;
+    if (std::filesystem::exists(candidate, ec)) file = candidate;
+  }
+  if (!file.empty()) {
+    TRY(ApplyFile(config, file));
+    config.config_file = file;
+  }
+  for (const auto& entry : Table()) {
+    if (auto it = sources.env.find(std::string(entry.info.env)); it != sources.env.end()) {
+      TRY(Set(config, entry.info.name, it->second, entry.info.env));
+    }
+  }
+  for (const auto& [k, v] : sources.flags) TRY(Set(config, k, v, "--" + k));
+  return config;
+}
+
+std::vector<ConfigKeyInfo> ConfigKeys() {
+  std::vector<ConfigKeyInfo> keys;
+  for (const auto& e : Table()) keys.push_back(e.info);
+  return keys;
+}
+
+std::vector<std::pair<ConfigKeyInfo, std::string>> DescribeConfig(const Config& config) {
+  std::vector<std::pair<ConfigKeyInfo, std::string>> out;
+  for (const auto& e : Table()) out.emplace_back(e.info, e.get(config));
+  return out;
+}
+
+Result<std::chrono::milliseconds> ParseDuration(std::string_view text) {
+  size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  if (digits == 0) return InvalidArgument("expected a duration like 10s or 250ms, got '" +
+                                          std::string(text) + "'");
+  int64_t n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + digits, n);
+  if (ec != std::errc()) return InvalidArgument("duration out of range: '" + std::string(text) + "'");
+  std::string_view unit = text.substr(digits);
+  int64_t scale = 0;
+  if (unit.empty() || unit == "s") {
+    scale = 1000;
+  } else if (unit == "ms") {
+    scale = 1;
+  } else if (unit == "m") {
+    scale = 60'000;
+  } else if (unit == "h") {
+    scale = 3'600'000;
+  } else {
+    return InvalidArgument("unknown duration unit '" + std::string(unit) +
+                           "' (use ms, s, m or h)");
+  }
+  if (n > INT64_MAX / scale) return InvalidArgument("duration out of range: '" + std::string(text) + "'");
+  return std::chrono::milliseconds(n * scale);
+}
+
+Result<std::pair<std::string, uint16_t>> ParseHostPort(std::string_view text) {
+  auto bad = [&] {
+    return InvalidArgument("expected HOST:PORT (for example 127.0.0.1:8080), got '" +
+                           std::string(text) + "'");
+  };
+  std::string host;
+  std::string_view port;
+  if (text.starts_with('[')) {
+    auto close = text.find(']');
+    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
+      return bad();
+    }
+    host = std::string(text.substr(1, close - 1));
+    port = text.substr(close + 2);
+  } else {
+    auto colon = text.rfind(':');
+    if (colon == std::string_view::npos) return bad();
+    host = std::string(text.substr(0, colon));
+    port = text.substr(colon + 1);
+  }
+  if (host.empty() || port.empty()) return bad();
+  int p = 0;
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
+  if (ec != std::errc() || end != port.data() + port.size() || p < 0 || p > 65535) return bad();
+  return std::pair{host, static_cast<uint16_t>(p)};
+}
+
+}  // namespace relish

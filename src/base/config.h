@@ -1,0 +1,62 @@
+// Configuration: defaults, then a YAML file, then RELISH_* environment variables, then
+// command-line flags; later sources win. Every key is listed in one table (config.cc) with its
+// help text, and docs/configuration.md documents the same table (a test keeps them in step).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "base/result.h"
+
+namespace relish {
+
+struct Config {
+  std::string data_dir = "./relish-data";
+  std::string listen = "127.0.0.1:8080";
+  std::string public_url;  // empty: "http://" + listen
+  std::string log_level = "info";
+  std::string log_file;  // empty: standard error
+  int64_t max_body_bytes = 10 * 1024 * 1024;
+  std::chrono::milliseconds header_timeout{10'000};
+  std::chrono::milliseconds idle_timeout{60'000};
+  int threads = 0;  // 0: one per core
+  std::string config_file;  // the file that was read, if any (informational)
+
+  // The URL browsers and OAuth providers use to reach this server.
+  std::string PublicUrl() const;
+};
+
+struct ConfigKeyInfo {
+  std::string_view name;     // key in the YAML file and in `--set name=value`
+  std::string_view env;      // environment variable
+  std::string_view help;
+  std::string default_value;
+};
+
+// Where configuration comes from. `env` is passed in (not read from the process) so tests
+// control it; FromProcessEnvironment() fills it for the real binary.
+struct ConfigSources {
+  std::string file;  // explicit file; else RELISH_CONFIG, else <data_dir>/relish.yaml if present
+  std::map<std::string, std::string> env;
+  std::vector<std::pair<std::string, std::string>> flags;  // key -> value, in order
+
+  static std::map<std::string, std::string> FromProcessEnvironment();
+};
+
+Result<Config> LoadConfig(const ConfigSources& sources);
+
+// Current value of every key, in table order: for `relish config` and the docs test.
+std::vector<std::pair<ConfigKeyInfo, std::string>> DescribeConfig(const Config& config);
+std::vector<ConfigKeyInfo> ConfigKeys();
+
+// "250ms", "10s", "2m", "1h"; a bare number means seconds.
+Result<std::chrono::milliseconds> ParseDuration(std::string_view text);
+// "host:port" with a port in 0..65535; IPv6 hosts in brackets ("[::1]:8080").
+Result<std::pair<std::string, uint16_t>> ParseHostPort(std::string_view text);
+
+}  // namespace relish

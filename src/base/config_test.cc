@@ -1,0 +1,106 @@
+#include "base/config.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+namespace relish {
+namespace {
+
+class ConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("relish-config-test-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string Write(const std::string& name, const std::string& text) {
+    auto path = (dir_ / name).string();
+    std::ofstream(path) << text;
+    return path;
+  }
+  std::filesystem::path dir_;
+};
+
+TEST_F(ConfigTest, Defaults) {
+  auto c = LoadConfig({});
+  ASSERT_TRUE(c.ok()) << c.error().ToString();
+  EXPECT_EQ(c->data_dir, "./relish-data");
+  EXPECT_EQ(c->listen, "127.0.0.1:8080");
+  EXPECT_EQ(c->PublicUrl(), "http://127.0.0.1:8080");
+  EXPECT_EQ(c->header_timeout, std::chrono::seconds(10));
+}
+
+TEST_F(ConfigTest, FileThenEnvironmentThenFlags) {
+  ConfigSources s;
+  s.file = Write("a.yaml", "listen: 0.0.0.0:9000\nlog_level: debug\nidle_timeout: 5s\n");
+  s.env = {{"RELISH_LOG_LEVEL", "warn"}, {"RELISH_THREADS", "3"}};
+  s.flags = {{"threads", "4"}};
+  auto c = LoadConfig(s);
+  ASSERT_TRUE(c.ok()) << c.error().ToString();
+  EXPECT_EQ(c->listen, "0.0.0.0:9000");
+  EXPECT_EQ(c->log_level, "warn");
+  EXPECT_EQ(c->threads, 4);
+  EXPECT_EQ(c->idle_timeout, std::chrono::seconds(5));
+}
+
+TEST_F(ConfigTest, DefaultFileLivesInTheDataDirectory) {
+  Write("relish.yaml", "public_url: https://relish.example.com/\n");
+  ConfigSources s;
+  s.env = {{"RELISH_DATA", dir_.string()}};
+  auto c = LoadConfig(s);
+  ASSERT_TRUE(c.ok()) << c.error().ToString();
+  EXPECT_EQ(c->data_dir, dir_.string());
+  EXPECT_EQ(c->PublicUrl(), "https://relish.example.com");
+}
+
+TEST_F(ConfigTest, ErrorsNameTheirOrigin) {
+  ConfigSources s;
+  s.file = Write("bad.yaml", "listen: 127.0.0.1:8080\nthreads: many\n");
+  EXPECT_EQ(LoadConfig(s).error().message(),
+            s.file + ":2: threads: expected a whole number from 0 to 256, got 'many'");
+  s.file = Write("unknown.yaml", "lisen: x\n");
+  EXPECT_EQ(LoadConfig(s).error().message(),
+            s.file + ":1: unknown configuration key 'lisen'");
+  ConfigSources e;
+  e.env = {{"RELISH_LISTEN", "nowhere"}};
+  EXPECT_EQ(LoadConfig(e).error().message(),
+            "RELISH_LISTEN: expected HOST:PORT (for example 127.0.0.1:8080), got 'nowhere'");
+  ConfigSources f;
+  f.flags = {{"idle_timeout", "3 weeks"}};
+  EXPECT_EQ(LoadConfig(f).error().message(),
+            "--idle_timeout: idle_timeout: unknown duration unit ' weeks' (use ms, s, m or h)");
+}
+
+TEST_F(ConfigTest, ParseHostPort) {
+  EXPECT_EQ(*ParseHostPort("127.0.0.1:0"), (std::pair<std::string, uint16_t>{"127.0.0.1", 0}));
+  EXPECT_EQ(*ParseHostPort("[::1]:8080"), (std::pair<std::string, uint16_t>{"::1", 8080}));
+  EXPECT_FALSE(ParseHostPort("host:70000").ok());
+  EXPECT_FALSE(ParseHostPort(":80").ok());
+}
+
+TEST_F(ConfigTest, ParseDuration) {
+  EXPECT_EQ(*ParseDuration("250ms"), std::chrono::milliseconds(250));
+  EXPECT_EQ(*ParseDuration("2m"), std::chrono::minutes(2));
+  EXPECT_EQ(*ParseDuration("7"), std::chrono::seconds(7));
+  EXPECT_FALSE(ParseDuration("ms").ok());
+}
+
+// docs/configuration.md must document every key, with its environment variable.
+TEST_F(ConfigTest, EveryKeyIsDocumented) {
+  std::ifstream in("docs/configuration.md");
+  ASSERT_TRUE(in.good()) << "run from the repository root";
+  std::stringstream doc;
+  doc << in.rdbuf();
+  for (const auto& key : ConfigKeys()) {
+    EXPECT_NE(doc.str().find("`" + std::string(key.name) + "`"), std::string::npos) << key.name;
+    EXPECT_NE(doc.str().find("`" + std::string(key.env) + "`"), std::string::npos) << key.env;
+  }
+}
+
+}  // namespace
+}  // namespace relish

@@ -1,0 +1,35 @@
+#include "base/ids.h"
+
+#include <gtest/gtest.h>
+
+namespace relish {
+namespace {
+
+TEST(IdsTest, PrefixedTimeOrderedAndRandom) {
+  FakeClock clock(1'700'000'000'000);
+  FakeRandom random(3);
+  std::string a = NewId("con", clock, random);
+  clock.Advance(Millis(1));
+  std::string b = NewId("con", clock, random);
+  EXPECT_EQ(a.size(), 4u + 26u);
+  EXPECT_EQ(a.substr(0, 4), "con_");
+  EXPECT_LT(a, b);  // later ids sort after earlier ones
+  EXPECT_EQ(a.find_first_not_of("con_0123456789abcdefghjkmnpqrstvwxyz"), std::string::npos);
+}
+
+TEST(IdsTest, SameMillisecondStillDiffers) {
+  FakeClock clock;
+  FakeRandom random;
+  EXPECT_NE(NewId("", clock, random), NewId("", clock, random));
+  EXPECT_EQ(NewId("", clock, random).size(), 26u);
+}
+
+TEST(IdsTest, TokenIsUrlSafe) {
+  FakeRandom random;
+  std::string t = random.Token(32);
+  EXPECT_EQ(t.size(), 43u);
+  EXPECT_EQ(t.find_first_of("+/="), std::string::npos);
+}
+
+}  // namespace
+}  // namespace relish

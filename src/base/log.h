@@ -1,0 +1,54 @@
+// Logging through spdlog, with one redaction hook every line passes through before any sink.
+//
+// The vault registers each secret it decrypts with the Redactor; from then on any log line
+// containing that value, whatever its origin, shows "[REDACTED]" instead. This is the last line
+// of defence: code should not log secrets in the first place.
+#pragma once
+
+#include <spdlog/spdlog.h>
+
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+
+namespace relish {
+
+// Thread-safe set of known secret values; Scrub replaces each occurrence with "[REDACTED]".
+class Redactor {
+ public:
+  // Values shorter than kMinLength are ignored: redacting "a" would destroy every log line,
+  // and no credential is that short.
+  static constexpr size_t kMinLength = 6;
+
+  void Add(std::string_view secret);
+  void Remove(std::string_view secret);
+  std::string Scrub(std::string_view text) const;
+  bool Contains(std::string_view text) const;  // true if text holds any known secret
+  size_t size() const;
+
+ private:
+  mutable std::shared_mutex mu_;
+  std::vector<std::string> secrets_;  // guarded by mu_
+};
+
+// The process-wide redactor used by the log sinks.
+Redactor& GlobalRedactor();
+
+struct LogOptions {
+  std::string level = "info";  // trace, debug, info, warn, error, off
+  std::string file;            // empty: standard error
+};
+
+// Installs the default logger ("relish") and the access logger ("access"), both redacting.
+Result<void> InitLogging(const LogOptions& options);
+
+// Routes both loggers into `sink` (after redaction); for tests that inspect log output.
+void InitLoggingForTest(std::shared_ptr<spdlog::sinks::sink> sink);
+
+spdlog::logger& AccessLog();
+
+}  // namespace relish

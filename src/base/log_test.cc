@@ -1,0 +1,46 @@
+#include "base/log.h"
+
+#include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+
+#include <sstream>
+
+namespace relish {
+namespace {
+
+TEST(RedactorTest, ScrubsEveryOccurrence) {
+  Redactor r;
+  r.Add("s3cr3t-token");
+  r.Add("abc");  // too short: ignored
+  EXPECT_EQ(r.size(), 1u);
+  EXPECT_EQ(r.Scrub("a s3cr3t-token and s3cr3t-token abc"),
+            "a [REDACTED] and [REDACTED] abc");
+  EXPECT_TRUE(r.Contains("xx s3cr3t-token"));
+  EXPECT_FALSE(r.Contains("nothing here"));
+  r.Remove("s3cr3t-token");
+  EXPECT_EQ(r.Scrub("s3cr3t-token"), "s3cr3t-token");
+}
+
+TEST(LogTest, LinesPassThroughTheRedactor) {
+  std::ostringstream out;
+  InitLoggingForTest(std::make_shared<spdlog::sinks::ostream_sink_mt>(out));
+  GlobalRedactor().Add("planted-secret-value");
+  spdlog::info("calling with token {}", "planted-secret-value");
+  AccessLog().info("GET /x?key=planted-secret-value 200");
+  GlobalRedactor().Remove("planted-secret-value");
+  EXPECT_EQ(out.str(),
+            "info relish: calling with token [REDACTED]\n"
+            "info access: GET /x?key=[REDACTED] 200\n");
+}
+
+TEST(LogTest, RejectsUnknownLevel) {
+  LogOptions o;
+  o.level = "loud";
+  auto r = InitLogging(o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message(),
+            "unknown log level 'loud' (use trace, debug, info, warn, error or off)");
+}
+
+}  // namespace
+}  // namespace relish

@@ -1,0 +1,62 @@
+#include "server/http.h"
+
+#include <strings.h>
+
+#include "base/encoding.h"
+
+namespace relish::server {
+
+std::optional<std::string_view> FindHeader(const Headers& headers, std::string_view name) {
+  for (const auto& [k, v] : headers) {
+    if (k.size() == name.size() && strncasecmp(k.data(), name.data(), k.size()) == 0) return v;
+  }
+  return std::nullopt;
+}
+
+std::vector<std::pair<std::string, std::string>> ParseForm(std::string_view text) {
+  std::vector<std::pair<std::string, std::string>> out;
+  while (!text.empty()) {
+    auto amp = text.find('&');
+    std::string_view part = text.substr(0, amp);
+    text = amp == std::string_view::npos ? std::string_view() : text.substr(amp + 1);
+    if (part.empty()) continue;
+    auto eq = part.find('=');
+    std::string key = PercentDecode(part.substr(0, eq), true);
+    std::string value =
+        eq == std::string_view::npos ? std::string() : PercentDecode(part.substr(eq + 1), true);
+    out.emplace_back(std::move(key), std::move(value));
+  }
+  return out;
+}
+
+std::optional<std::string> Request::QueryParam(std::string_view name) const {
+  for (auto& [k, v] : ParseForm(query)) {
+    if (k == name) return std::move(v);
+  }
+  return std::nullopt;
+}
+
+std::vector<std::pair<std::string, std::string>> Request::QueryParams() const {
+  return ParseForm(query);
+}
+
+Response& Response::SetHeader(std::string name, std::string value) {
+  for (auto& [k, v] : headers) {
+    if (k.size() == name.size() && strncasecmp(k.data(), name.data(), k.size()) == 0) {
+      v = std::move(value);
+      return *this;
+    }
+  }
+  headers.emplace_back(std::move(name), std::move(value));
+  return *this;
+}
+
+Response Response::Text(int status, std::string body, std::string content_type) {
+  Response r;
+  r.status = status;
+  r.body = std::move(body);
+  r.headers.emplace_back("Content-Type", std::move(content_type));
+  return r;
+}
+
+}  // namespace relish::server

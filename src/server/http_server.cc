@@ -1,0 +1,321 @@
+#include "server/http_server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "base/ids.h"
+#include "base/log.h"
+#include "server/json.h"
+
+namespace relish::server {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+bool SaneRequestId(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+Request ToRequest(http::request<http::string_body>&& msg, const std::string& remote) {
+  Request req;
+  req.method = std::string(msg.method_string());
+  req.target = std::string(msg.target());
+  auto q = req.target.find('?');
+  req.path = req.target.substr(0, q);
+  if (q != std::string::npos) req.query = req.target.substr(q + 1);
+  for (const auto& field : msg) {
+    req.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  }
+  req.body = std::move(msg.body());
+  req.remote = remote;
+  auto id = req.Header("X-Request-Id");
+  req.request_id = id && SaneRequestId(*id) ? std::string(*id) : NewId("req");
+  return req;
+}
+
+http::response<http::string_body> ToMessage(Response&& r, unsigned version, bool keep_alive,
+                                            bool head) {
+  http::response<http::string_body> msg;
+  msg.version(version);
+  msg.result(static_cast<unsigned>(r.status));
+  for (auto& [k, v] : r.headers) msg.set(k, v);
+  if (head) {
+    msg.content_length(r.body.size());
+  } else {
+    msg.body() = std::move(r.body);
+    msg.prepare_payload();
+  }
+  msg.keep_alive(keep_alive);
+  return msg;
+}
+
+}  // namespace
+
+class HttpServer::Impl {
+ public:
+  Impl(ServerOptions options, const Router& router, Metrics& metrics)
+      : options_(std::move(options)), router_(router), metrics_(metrics), acceptor_(ioc_) {}
+
+  struct Session {
+    explicit Session(tcp::socket socket) : stream(std::move(socket)) {}
+    beast::tcp_stream stream;
+    std::atomic<bool> idle{true};  // waiting for the first byte of a request
+  };
+
+  Result<void> Listen() {
+    boost::system::error_code ec;
+    auto address = asio::ip::make_address(options_.host, ec);
+    if (ec) return InvalidArgument("cannot listen on '" + options_.host + "': not an IP address");
+    tcp::endpoint endpoint(address, options_.port);
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(endpoint, ec);
+    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      return Unavailable("cannot listen on " + options_.host + ":" +
+                         std::to_string(options_.port) + ": " + ec.message());
+    }
+    port_ = acceptor_.local_endpoint().port();
+    return Ok();
+  }
+
+  void Run(bool handle_signals) {
+    if (handle_signals) {
+      signals_ = std::make_unique<asio::signal_set>(ioc_, SIGTERM, SIGINT);
+      signals_->async_wait([this](const boost::system::error_code& ec, int sig) {
+        if (ec) return;
+        spdlog::info("received signal {}, finishing in-flight requests", sig);
+        Stop();
+      });
+    }
+    asio::co_spawn(ioc_, Accept(), asio::detached);
+    int n = options_.threads > 0 ? options_.threads
+                                 : static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
+    std::vector<std::thread> threads;
+    for (int i = 1; i < n; ++i) threads.emplace_back([this] { ioc_.run(); });
+    // Stop() cancels the signal wait, so the context runs out of work once the listener, the
+    // signals and the last session are gone.
+    ioc_.run();
+    for (auto& t : threads) t.join();
+  }
+
+  void Stop() {
+    if (stopping_.exchange(true)) return;
+    asio::post(ioc_, [this] {
+      boost::system::error_code ec;
+      acceptor_.close(ec);
+      if (signals_) signals_->cancel(ec);
+      std::lock_guard lock(sessions_mu_);
+      for (auto& [id, weak] : sessions_) {
+        if (auto s = weak.lock()) CloseIfIdle(s);
+      }
+      // Bound the drain: whatever is still open after the deadline is closed.
+      drain_timer_ = std::make_unique<asio::steady_timer>(ioc_, options_.drain_timeout);
+      drain_timer_->async_wait([this](const boost::system::error_code& e) {
+        if (e) return;
+        std::lock_guard l(sessions_mu_);
+        for (auto& [id, weak] : sessions_) {
+          if (auto s = weak.lock()) {
+            asio::post(s->stream.get_executor(), [s] {
+              boost::system::error_code ignored;
+              s->stream.socket().close(ignored);
+            });
+          }
+        }
+      });
+      if (sessions_.empty()) SessionsEmptied();
+    });
+  }
+
+  void SessionsEmptied() {
+    // Called with sessions_mu_ held when the last session ends during a drain.
+    if (stopping_ && drain_timer_) drain_timer_->cancel();
+  }
+
+  asio::io_context& io_context() { return ioc_; }
+  uint16_t port() const { return port_; }
+
+ private:
+  void CloseIfIdle(const std::shared_ptr<Session>& s) {
+    asio::post(s->stream.get_executor(), [s] {
+      if (s->idle) {
+        boost::system::error_code ec;
+        s->stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+        s->stream.socket().close(ec);
+      }
+    });
+  }
+
+  asio::awaitable<void> Accept() {
+    while (!stopping_) {
+      tcp::socket socket(asio::make_strand(ioc_));
+      boost::system::error_code ec;
+      co_await acceptor_.async_accept(socket, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) {
+        if (stopping_ || ec == asio::error::operation_aborted) break;
+        spdlog::warn("accept failed: {}", ec.message());
+        continue;
+      }
+      socket.set_option(tcp::no_delay(true), ec);
+      auto session = std::make_shared<Session>(std::move(socket));
+      uint64_t id = 0;
+      {
+        std::lock_guard lock(sessions_mu_);
+        id = ++next_session_id_;
+        sessions_.emplace(id, session);
+      }
+      auto executor = session->stream.get_executor();
+      asio::co_spawn(executor, Serve(std::move(session)), [this, id](std::exception_ptr e) {
+        if (e) {
+          try {
+            std::rethrow_exception(e);
+          } catch (const std::exception& ex) {
+            spdlog::error("connection handler failed: {}", ex.what());
+          }
+        }
+        std::lock_guard lock(sessions_mu_);
+        sessions_.erase(id);
+        if (sessions_.empty()) SessionsEmptied();
+      });
+    }
+  }
+
+  asio::awaitable<void> Serve(std::shared_ptr<Session> s) {
+    beast::flat_buffer buffer;
+    boost::system::error_code ec;
+    std::string remote;
+    {
+      auto ep = s->stream.socket().remote_endpoint(ec);
+      if (!ec) remote = ep.address().to_string();
+    }
+    bool first = true;
+    while (true) {
+      // Wait for the first byte of the next request (idle), then give the client header_timeout
+      // to send headers and body.
+      if (buffer.size() == 0) {
+        s->idle = true;
+        if (stopping_) break;
+        s->stream.expires_after(first ? options_.header_timeout : options_.idle_timeout);
+        boost::system::error_code rec;
+        size_t n = co_await s->stream.async_read_some(
+            buffer.prepare(4096), asio::redirect_error(asio::use_awaitable, rec));
+        if (rec) break;  // closed, timed out, or closed by Stop()
+        buffer.commit(n);
+      }
+      s->idle = false;
+      first = false;
+      s->stream.expires_after(options_.header_timeout);
+      http::request_parser<http::string_body> parser;
+      parser.body_limit(options_.max_body_bytes);
+      parser.header_limit(static_cast<uint32_t>(options_.max_header_bytes));
+      auto started = std::chrono::steady_clock::now();
+      boost::system::error_code rec;
+      co_await http::async_read(s->stream, buffer, parser,
+                                asio::redirect_error(asio::use_awaitable, rec));
+      if (rec) {
+        if (rec == http::error::end_of_stream || rec == asio::error::operation_aborted ||
+            rec == beast::error::timeout || rec == asio::error::connection_reset) {
+          break;
+        }
+        Response err;
+        if (rec == http::error::body_limit) {
+          err = ErrorResponse(ResourceExhausted("request body is larger than the limit of " +
+                                                std::to_string(options_.max_body_bytes) +
+                                                " bytes"));
+          err.status = 413;
+        } else if (rec == http::error::header_limit) {
+          err = ErrorResponse(ResourceExhausted("request headers are larger than the limit of " +
+                                                std::to_string(options_.max_header_bytes) +
+                                                " bytes"));
+          err.status = 431;
+        } else {
+          err = ErrorResponse(InvalidArgument("malformed HTTP request: " + rec.message()));
+        }
+        // The rest of the request cannot be trusted: answer and close.
+        Request bare;
+        bare.method = parser.is_header_done() ? std::string(parser.get().method_string()) : "-";
+        bare.path = parser.is_header_done() ? std::string(parser.get().target()) : "-";
+        bare.route = "(rejected)";
+        bare.remote = remote;
+        bare.request_id = NewId("req");
+        co_await Write(s, bare, std::move(err), 11, false, started);
+        break;
+      }
+      auto msg = parser.release();
+      unsigned version = msg.version();
+      bool keep_alive = msg.keep_alive();
+      Request request = ToRequest(std::move(msg), remote);
+      Response response;
+      try {
+        response = co_await router_.Dispatch(request);
+      } catch (const std::exception& e) {
+        spdlog::error("request {} {} {} failed: {}", request.request_id, request.method,
+                      request.path, e.what());
+        response = ErrorResponse(Internal("the server failed while handling this request"));
+      }
+      keep_alive = keep_alive && !stopping_;
+      bool ok = co_await Write(s, request, std::move(response), version, keep_alive, started);
+      if (!ok || !keep_alive) break;
+    }
+    s->idle = true;
+    s->stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+    s->stream.socket().close(ec);
+  }
+
+  asio::awaitable<bool> Write(const std::shared_ptr<Session>& s, const Request& request,
+                              Response&& response, unsigned version, bool keep_alive,
+                              std::chrono::steady_clock::time_point started) {
+    response.SetHeader("X-Request-Id", request.request_id);
+    int status = response.status;
+    auto msg = ToMessage(std::move(response), version, keep_alive, request.method == "HEAD");
+    size_t bytes = msg.body().size();
+    s->stream.expires_after(options_.header_timeout);
+    boost::system::error_code ec;
+    co_await http::async_write(s->stream, msg, asio::redirect_error(asio::use_awaitable, ec));
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    metrics_.Observe(request.route, request.method, status, seconds);
+    // The path only: query strings can carry authorization codes and other one-time secrets.
+    AccessLog().info("{} {} \"{} {}{}\" {} {} {:.3f}ms", request.request_id, request.remote,
+                     request.method, request.path, request.query.empty() ? "" : "?…", status,
+                     bytes, seconds * 1000);
+    co_return !ec;
+  }
+
+  ServerOptions options_;
+  const Router& router_;
+  Metrics& metrics_;
+  asio::io_context ioc_;
+  tcp::acceptor acceptor_;
+  uint16_t port_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::unique_ptr<asio::signal_set> signals_;
+  std::unique_ptr<asio::steady_timer> drain_timer_;
+  std::mutex sessions_mu_;
+  uint64_t next_session_id_ = 0;                         // guarded by sessions_mu_
+  std::map<uint64_t, std::weak_ptr<Session>> sessions_;  // guarded by sessions_mu_
+};
+
+HttpServer::HttpServer(ServerOptions options, const Router& router, Metrics& metrics)
+    : impl_(std::make_unique<Impl>(std::move(options), router, metrics)) {}
+HttpServer::~HttpServer() = default;
+Result<void> HttpServer::Listen() { return impl_->Listen(); }
+uint16_t HttpServer::port() const { return impl_->port(); }
+void HttpServer::Run(bool handle_signals) { impl_->Run(handle_signals); }
+void HttpServer::Stop() { impl_->Stop(); }
+boost::asio::io_context& HttpServer::io_context() { return impl_->io_context(); }
+
+}  // namespace relish::server

@@ -1,0 +1,23 @@
+// JSON bodies in and out, and the one mapping from error codes to HTTP statuses.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "base/result.h"
+#include "server/http.h"
+
+namespace relish::server {
+
+using Json = nlohmann::ordered_json;
+
+// The only place an ErrorCode becomes an HTTP status.
+int HttpStatusFor(ErrorCode code);
+
+Response JsonResponse(int status, const Json& body);
+// {"code":"not_found","message":"..."} with the status HttpStatusFor gives.
+Response ErrorResponse(const Error& error);
+
+// Parses a JSON object body; a clear kInvalidArgument otherwise.
+Result<Json> ParseJsonBody(const Request& request);
+
+}  // namespace relish::server

@@ -1,0 +1,63 @@
+#include "server/metrics.h"
+
+#include <fmt/format.h>
+
+namespace relish::server {
+namespace {
+
+// Prometheus label values escape backslash, quote and newline.
+std::string Label(const std::string& v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+void Metrics::Observe(const std::string& route, const std::string& method, int status,
+                      double seconds) {
+  std::lock_guard lock(mu_);
+  ++requests_[{route, method, status}];
+  Histogram& h = latency_[route];
+  for (size_t i = 0; i < kBuckets.size(); ++i) {
+    if (seconds <= kBuckets[i]) ++h.buckets[i];
+  }
+  ++h.count;
+  h.sum += seconds;
+}
+
+std::string Metrics::Render() const {
+  std::lock_guard lock(mu_);
+  std::string out;
+  out += "# HELP relish_http_requests_total HTTP requests by route, method and status.\n";
+  out += "# TYPE relish_http_requests_total counter\n";
+  for (const auto& [key, n] : requests_) {
+    const auto& [route, method, status] = key;
+    out += fmt::format("relish_http_requests_total{{route=\"{}\",method=\"{}\",status=\"{}\"}} {}\n",
+                       Label(route), Label(method), status, n);
+  }
+  out += "# HELP relish_http_request_duration_seconds HTTP request latency by route.\n";
+  out += "# TYPE relish_http_request_duration_seconds histogram\n";
+  for (const auto& [route, h] : latency_) {
+    for (size_t i = 0; i < kBuckets.size(); ++i) {
+      out += fmt::format("relish_http_request_duration_seconds_bucket{{route=\"{}\",le=\"{}\"}} {}\n",
+                         Label(route), kBuckets[i], h.buckets[i]);
+    }
+    out += fmt::format("relish_http_request_duration_seconds_bucket{{route=\"{}\",le=\"+Inf\"}} {}\n",
+                       Label(route), h.count);
+    out += fmt::format("relish_http_request_duration_seconds_sum{{route=\"{}\"}} {}\n", Label(route),
+                       h.sum);
+    out += fmt::format("relish_http_request_duration_seconds_count{{route=\"{}\"}} {}\n",
+                       Label(route), h.count);
+  }
+  return out;
+}
+
+}  // namespace relish::server

@@ -1,0 +1,34 @@
+// Request metrics in Prometheus text format: a counter by route, method and status, and a
+// latency histogram by route. Thread-safe; Observe is called once per request.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <tuple>
+
+namespace relish::server {
+
+class Metrics {
+ public:
+  // Upper bounds of the latency buckets, in seconds.
+  static constexpr std::array<double, 12> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                      0.05,   0.1,   0.25,   0.5,   1.0,  5.0};
+
+  void Observe(const std::string& route, const std::string& method, int status, double seconds);
+  std::string Render() const;
+
+ private:
+  struct Histogram {
+    std::array<uint64_t, kBuckets.size()> buckets{};
+    uint64_t count = 0;
+    double sum = 0;
+  };
+  mutable std::mutex mu_;
+  std::map<std::tuple<std::string, std::string, int>, uint64_t> requests_;  // guarded by mu_
+  std::map<std::string, Histogram> latency_;                                // guarded by mu_
+};
+
+}  // namespace relish::server

@@ -1,0 +1,52 @@
+// Router: maps a method and a path to a handler. Patterns are literal segments, "{name}" (one
+// segment, percent-decoded into Request::params) and a final "{name...}" (the raw rest of the
+// path, not decoded, so a proxy can forward it unchanged). The first registered match wins, so
+// register specific routes before generic ones.
+//
+// Handlers run on the server's I/O threads. A plain Handler must finish quickly (store reads and
+// writes are fine); anything that waits on the network is an AsyncHandler.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "server/asio.h"
+#include "server/http.h"
+
+namespace relish::server {
+
+using Handler = std::function<Response(Request&)>;
+using AsyncHandler = std::function<boost::asio::awaitable<Response>(Request&)>;
+
+class Router {
+ public:
+  void Add(std::string method, std::string pattern, Handler handler);
+  void AddAsync(std::string method, std::string pattern, AsyncHandler handler);
+  // Called for GET/HEAD requests no route matched (static files); may return 404.
+  void SetFallback(Handler handler) { fallback_ = std::move(handler); }
+
+  // Fills request.params and request.route; returns a 404 or 405 response when nothing matches.
+  boost::asio::awaitable<Response> Dispatch(Request& request) const;
+
+ private:
+  struct Segment {
+    std::string text;
+    enum Kind { kLiteral, kParam, kRest } kind;
+  };
+  struct Route {
+    std::string method;
+    std::string pattern;
+    std::vector<Segment> segments;
+    std::variant<Handler, AsyncHandler> handler;
+  };
+  static std::vector<Segment> Compile(std::string_view pattern);
+  static bool Match(const Route& route, std::string_view path, Request& request);
+
+  std::vector<Route> routes_;
+  Handler fallback_;
+};
+
+}  // namespace relish::server

@@ -1,0 +1,87 @@
+#include "server/router.h"
+
+#include <gtest/gtest.h>
+
+#include "server/json.h"
+
+namespace relish::server {
+namespace {
+
+Response Call(const Router& router, std::string method, std::string path) {
+  boost::asio::io_context ioc;
+  Request req;
+  req.method = std::move(method);
+  req.path = std::move(path);
+  Response out;
+  boost::asio::co_spawn(
+      ioc, [&]() -> boost::asio::awaitable<void> { out = co_await router.Dispatch(req); },
+      boost::asio::detached);
+  ioc.run();
+  return out;
+}
+
+Response Echo(Request& r) {
+  std::string text = r.route;
+  for (const auto& [k, v] : r.params) text += " " + k + "=" + v;
+  return Response::Text(200, text);
+}
+
+Router Make() {
+  Router router;
+  router.Add("GET", "/api/v1/connections", Echo);
+  router.Add("POST", "/api/v1/connections", Echo);
+  router.Add("GET", "/api/v1/connections/{link}", Echo);
+  router.Add("DELETE", "/api/v1/connections/{link}", Echo);
+  router.Add("GET", "/api/v1/connections/{link}/status", Echo);
+  router.AddAsync("GET", "/api/v1/proxy/{link}/{path...}",
+                  [](Request& r) -> boost::asio::awaitable<Response> { co_return Echo(r); });
+  return router;
+}
+
+TEST(RouterTest, LiteralsAndParameters) {
+  Router r = Make();
+  EXPECT_EQ(Call(r, "GET", "/api/v1/connections").body, "/api/v1/connections");
+  EXPECT_EQ(Call(r, "GET", "/api/v1/connections/books%20conn").body,
+            "/api/v1/connections/{link} link=books conn");
+  EXPECT_EQ(Call(r, "GET", "/api/v1/connections/x/status").body,
+            "/api/v1/connections/{link}/status link=x");
+}
+
+TEST(RouterTest, RestParameterKeepsTheRawRemainder) {
+  Router r = Make();
+  EXPECT_EQ(Call(r, "GET", "/api/v1/proxy/books/api/v3/contacts%2Fx").body,
+            "/api/v1/proxy/{link}/{path...} link=books path=api/v3/contacts%2Fx");
+  EXPECT_EQ(Call(r, "GET", "/api/v1/proxy/books").body,
+            "/api/v1/proxy/{link}/{path...} link=books path=");
+}
+
+TEST(RouterTest, WrongMethodIs405WithAllow) {
+  Router r = Make();
+  Response res = Call(r, "PUT", "/api/v1/connections/x");
+  EXPECT_EQ(res.status, 405);
+  EXPECT_EQ(res.Header("Allow"), "GET, DELETE");
+  EXPECT_EQ(res.body,
+            R"json({"code":"invalid_argument","message":"method PUT is not allowed on /api/v1/connections/x (allowed: GET, DELETE)"})json");
+}
+
+TEST(RouterTest, UnknownPathIsJson404) {
+  Router r = Make();
+  Response res = Call(r, "GET", "/nope");
+  EXPECT_EQ(res.status, 404);
+  EXPECT_EQ(res.body, R"({"code":"not_found","message":"no route for GET /nope"})");
+  EXPECT_EQ(Call(r, "GET", "/api/v1/connections/").status, 404);  // empty parameter
+}
+
+TEST(RouterTest, HeadUsesGetRoutesAndFallbackServesStatic) {
+  Router r = Make();
+  r.SetFallback([](Request& req) {
+    if (req.path == "/app.js") return Response::Text(200, "js");
+    return ErrorResponse(NotFound("no file"));
+  });
+  EXPECT_EQ(Call(r, "HEAD", "/api/v1/connections").status, 200);
+  EXPECT_EQ(Call(r, "GET", "/app.js").body, "js");
+  EXPECT_EQ(Call(r, "POST", "/app.js").status, 404);
+}
+
+}  // namespace
+}  // namespace relish::server

@@ -1,0 +1,108 @@
+#include "store/store.h"
+
+#include <charconv>
+#include <ctime>
+#include <map>
+
+namespace relish::store {
+
+int64_t Value::AsInt() const {
+  if (auto* i = std::get_if<int64_t>(&v_)) return *i;
+  if (auto* d = std::get_if<double>(&v_)) return static_cast<int64_t>(*d);
+  if (auto* s = std::get_if<std::string>(&v_)) {
+    int64_t out = 0;
+    std::from_chars(s->data(), s->data() + s->size(), out);
+    return out;
+  }
+  return 0;
+}
+
+double Value::AsReal() const {
+  if (auto* d = std::get_if<double>(&v_)) return *d;
+  if (auto* i = std::get_if<int64_t>(&v_)) return static_cast<double>(*i);
+  return 0;
+}
+
+const std::string& Value::AsText() const {
+  static const std::string kEmpty;
+  if (auto* s = std::get_if<std::string>(&v_)) return *s;
+  return kEmpty;
+}
+
+std::string Value::ToText() const {
+  if (auto* s = std::get_if<std::string>(&v_)) return *s;
+  if (auto* i = std::get_if<int64_t>(&v_)) return std::to_string(*i);
+  if (auto* d = std::get_if<double>(&v_)) return std::to_string(*d);
+  return "";
+}
+
+std::optional<std::string> Row::OptText(size_t i) const {
+  if (IsNull(i)) return std::nullopt;
+  return values_.at(i).ToText();
+}
+
+std::optional<int64_t> Row::OptInt(size_t i) const {
+  if (IsNull(i)) return std::nullopt;
+  return Int(i);
+}
+
+namespace {
+constexpr std::string_view kMigrationsTable =
+    "CREATE TABLE IF NOT EXISTS relish_migrations ("
+    " module TEXT NOT NULL,"
+    " version BIGINT NOT NULL,"
+    " description TEXT NOT NULL,"
+    " applied_at BIGINT NOT NULL,"
+    " PRIMARY KEY (module, version))";
+}  // namespace
+
+Result<std::vector<std::pair<std::string, int>>> Store::AppliedMigrations() {
+  return Transact(*this, TxMode::kWrite,
+                  [](Transaction& tx) -> Result<std::vector<std::pair<std::string, int>>> {
+                    TRY(tx.ExecScript(kMigrationsTable));
+                    auto rows = TRY(tx.Query(
+                        "SELECT module, version FROM relish_migrations ORDER BY module, version"));
+                    std::vector<std::pair<std::string, int>> out;
+                    for (const auto& r : rows) out.emplace_back(r.Text(0), static_cast<int>(r.Int(1)));
+                    return out;
+                  });
+}
+
+Result<void> Store::Migrate(const std::vector<Migration>& migrations) {
+  auto applied = TRY(AppliedMigrations());
+  std::map<std::string, int> current;
+  for (const auto& [module, version] : applied) current[module] = std::max(current[module], version);
+  std::map<std::string, int> known;
+  for (const auto& m : migrations) known[m.module] = std::max(known[m.module], m.version);
+  for (const auto& [module, version] : current) {
+    auto it = known.find(module);
+    if (it != known.end() && version > it->second) {
+      return FailedPrecondition("the database schema for '" + module + "' is at version " +
+                                std::to_string(version) + ", newer than this binary knows (" +
+                                std::to_string(it->second) + "); upgrade relish");
+    }
+  }
+  for (const auto& m : migrations) {
+    if (m.version <= current[m.module]) continue;
+    if (m.version != current[m.module] + 1) {
+      return Internal("migration " + m.module + "/" + std::to_string(m.version) +
+                      " is out of order");
+    }
+    TRY(Transact(*this, TxMode::kWrite, [&](Transaction& tx) -> Result<void> {
+      auto r = tx.ExecScript(m.sql);
+      if (!r.ok()) {
+        return r.error().WithContext("migration " + m.module + "/" + std::to_string(m.version) +
+                                     " (" + m.description + ")");
+      }
+      TRY(tx.Exec("INSERT INTO relish_migrations (module, version, description, applied_at)"
+                  " VALUES (?, ?, ?, ?)",
+                  m.module, m.version, m.description,
+                  static_cast<int64_t>(std::time(nullptr))));
+      return Ok();
+    }));
+    current[m.module] = m.version;
+  }
+  return Ok();
+}
+
+}  // namespace relish::store

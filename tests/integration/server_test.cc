@@ -1,0 +1,199 @@
+// The real HTTP server on loopback, port 0: in-process for behaviour that needs a controllable
+// handler (graceful shutdown), and as the real `relish serve` binary for the rest.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <future>
+#include <thread>
+
+#include "server/http_server.h"
+#include "server/json.h"
+#include "server/system_routes.h"
+#include "test_http.h"
+
+namespace relish {
+namespace {
+
+using relish::testing::TestConnection;
+
+class InProcessServer : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server::AddSystemRoutes(router_, metrics_);
+    router_.Add("POST", "/echo", [](server::Request& r) {
+      return server::Response::Text(200, r.body);
+    });
+    router_.AddAsync("GET", "/slow",
+                     [this](server::Request&) -> boost::asio::awaitable<server::Response> {
+                       slow_started_.set_value();
+                       boost::asio::steady_timer t(co_await boost::asio::this_coro::executor,
+                                                   std::chrono::milliseconds(300));
+                       co_await t.async_wait(boost::asio::use_awaitable);
+                       co_return server::Response::Text(200, "finished");
+                     });
+    server::ServerOptions options;
+    options.port = 0;
+    options.max_body_bytes = 1024;
+    options.threads = 2;
+    server_ = std::make_unique<server::HttpServer>(options, router_, metrics_);
+    ASSERT_TRUE(server_->Listen().ok());
+    runner_ = std::thread([this] { server_->Run(false); });
+  }
+  void TearDown() override {
+    server_->Stop();
+    runner_.join();
+  }
+
+  server::Router router_;
+  server::Metrics metrics_;
+  std::unique_ptr<server::HttpServer> server_;
+  std::thread runner_;
+  std::promise<void> slow_started_;
+};
+
+TEST_F(InProcessServer, HealthAndJson404) {
+  TestConnection c(server_->port());
+  auto health = c.Request("GET", "/healthz");
+  EXPECT_EQ(health.status, 200);
+  EXPECT_EQ(health.body, R"({"status":"ok"})");
+  EXPECT_EQ(health.Header("Content-Type"), "application/json");
+  EXPECT_FALSE(health.Header("X-Request-Id").empty());
+  auto missing = c.Request("GET", "/nope");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(missing.body, R"({"code":"not_found","message":"no route for GET /nope"})");
+}
+
+TEST_F(InProcessServer, KeepAliveServesManyRequestsOnOneConnection) {
+  TestConnection c(server_->port());
+  for (int i = 0; i < 5; ++i) {
+    auto r = c.Request("POST", "/echo", "hello " + std::to_string(i));
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.body, "hello " + std::to_string(i));
+    EXPECT_TRUE(r.keep_alive());
+  }
+  auto last = c.Request("POST", "/echo", "bye", "Connection: close\r\n");
+  EXPECT_EQ(last.body, "bye");
+  EXPECT_FALSE(last.keep_alive());
+  EXPECT_TRUE(c.ClosedByPeer());
+}
+
+TEST_F(InProcessServer, OversizedBodyIs413AndClosesTheConnection) {
+  TestConnection c(server_->port());
+  auto r = c.Request("POST", "/echo", std::string(2000, 'x'));
+  EXPECT_EQ(r.status, 413);
+  EXPECT_EQ(r.body,
+            R"({"code":"resource_exhausted","message":"request body is larger than the limit of 1024 bytes"})");
+  EXPECT_TRUE(c.ClosedByPeer());
+}
+
+TEST_F(InProcessServer, RequestIdIsEchoedWhenSane) {
+  TestConnection c(server_->port());
+  EXPECT_EQ(c.Request("GET", "/healthz", "", "X-Request-Id: abc-123\r\n").Header("X-Request-Id"),
+            "abc-123");
+  EXPECT_NE(c.Request("GET", "/healthz", "", "X-Request-Id: bad id!\r\n").Header("X-Request-Id"),
+            "bad id!");
+}
+
+TEST_F(InProcessServer, MetricsCountRequestsByRouteAndStatus) {
+  TestConnection c(server_->port());
+  c.Request("GET", "/healthz");
+  c.Request("GET", "/nope");
+  auto m = c.Request("GET", "/metrics");
+  EXPECT_NE(m.body.find(
+                "relish_http_requests_total{route=\"/healthz\",method=\"GET\",status=\"200\"} 1"),
+            std::string::npos)
+      << m.body;
+  EXPECT_NE(m.body.find(
+                "relish_http_requests_total{route=\"(unmatched)\",method=\"GET\",status=\"404\"} 1"),
+            std::string::npos)
+      << m.body;
+}
+
+TEST_F(InProcessServer, GracefulShutdownFinishesInFlightRequests) {
+  TestConnection busy(server_->port());
+  TestConnection idle(server_->port());
+  ASSERT_EQ(idle.Request("GET", "/healthz").status, 200);  // now idle, kept alive
+  busy.Send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n");
+  slow_started_.get_future().wait();
+  server_->Stop();
+  auto r = busy.Read();
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "finished");
+  EXPECT_FALSE(r.keep_alive());  // the server is draining
+  EXPECT_TRUE(idle.ClosedByPeer());
+  runner_.join();
+  runner_ = std::thread([] {});  // TearDown joins
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::socket s(ioc);
+  boost::system::error_code ec;
+  s.connect({boost::asio::ip::make_address("127.0.0.1"), server_->port()}, ec);
+  EXPECT_TRUE(ec) << "the listener should be closed";
+}
+
+// The real binary: `relish serve --listen 127.0.0.1:0` prints its address, serves, and exits 0
+// on SIGTERM.
+class BinaryServer : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    data_ = std::filesystem::temp_directory_path() / ("relish-it-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(data_);
+    int out[2];
+    ASSERT_EQ(::pipe(out), 0);
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::dup2(out[1], 1);
+      ::close(out[0]);
+      std::string data_flag = "--data=" + data_.string();
+      ::execl(RELISH_BINARY, "relish", "serve", "--listen", "127.0.0.1:0", data_flag.c_str(),
+              static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    ::close(out[1]);
+    std::string line;
+    char c;
+    while (::read(out[0], &c, 1) == 1 && c != '\n') line += c;
+    ::close(out[0]);
+    auto colon = line.rfind(':');
+    ASSERT_NE(colon, std::string::npos) << "unexpected first line: " << line;
+    port_ = static_cast<uint16_t>(std::stoi(line.substr(colon + 1)));
+    first_line_ = line;
+  }
+  void TearDown() override {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    std::filesystem::remove_all(data_);
+  }
+  std::filesystem::path data_;
+  pid_t pid_ = -1;
+  uint16_t port_ = 0;
+  std::string first_line_;
+};
+
+TEST_F(BinaryServer, ServesHealthConsoleAndStopsOnSigterm) {
+  EXPECT_EQ(first_line_.rfind("Relish is serving the Developer Console at http://127.0.0.1:", 0),
+            0u);
+  {
+    TestConnection c(port_);
+    EXPECT_EQ(c.Request("GET", "/healthz").body, R"({"status":"ok"})");
+    auto console = c.Request("GET", "/");
+    EXPECT_EQ(console.status, 200);
+    EXPECT_NE(console.body.find("<title>Relish Developer Console</title>"), std::string::npos);
+    EXPECT_EQ(c.Request("DELETE", "/healthz").status, 405);
+  }
+  EXPECT_TRUE(std::filesystem::exists(data_ / "relish.db"));
+  ASSERT_EQ(::kill(pid_, SIGTERM), 0);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid_, &status, 0), pid_);
+  pid_ = -1;
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+}  // namespace
+}  // namespace relish
