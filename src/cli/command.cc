@@ -1,0 +1,40 @@
+#include "cli/command.h"
+
+#include <iostream>
+
+namespace relish::cli {
+
+int Fail(const Error& error) {
+  std::cerr << "relish: " << error.message() << "\n";
+  return kExitFailure;
+}
+
+void ConfigFlags::AddTo(CLI::App& cmd) {
+  cmd.add_option("--data", data_dir, "Data directory (default ./relish-data, or RELISH_DATA)");
+  cmd.add_option("--config", config_file,
+                 "Configuration file (default DATA/relish.yaml, or RELISH_CONFIG)");
+  cmd.add_option("--set", set, "Set a configuration key: --set key=value (repeatable)");
+}
+
+Result<Config> ConfigFlags::Load(std::vector<std::pair<std::string, std::string>> extra) const {
+  ConfigSources sources;
+  sources.file = config_file;
+  sources.env = ConfigSources::FromProcessEnvironment();
+  if (!data_dir.empty()) sources.flags.emplace_back("data_dir", data_dir);
+  for (const auto& kv : set) {
+    auto eq = kv.find('=');
+    if (eq == std::string::npos) return InvalidArgument("--set expects key=value, got '" + kv + "'");
+    sources.flags.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+  }
+  for (auto& e : extra) sources.flags.push_back(std::move(e));
+  return LoadConfig(sources);
+}
+
+int Commands::RunParsed() const {
+  for (const auto& [sub, run] : commands_) {
+    if (sub->parsed()) return run();
+  }
+  return kExitUsage;
+}
+
+}  // namespace relish::cli

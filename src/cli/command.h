@@ -1,0 +1,48 @@
+// How `relish` subcommands are put together: each command family lives in its own file and
+// registers its subcommands with an action that returns the exit code.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/config.h"
+#include "base/result.h"
+
+namespace relish::cli {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+
+// Prints "relish: <message>" to stderr and returns kExitFailure.
+int Fail(const Error& error);
+
+// Flags every command that reads configuration shares: --data, --config, --set key=value.
+struct ConfigFlags {
+  std::string data_dir;
+  std::string config_file;
+  std::vector<std::string> set;
+
+  void AddTo(CLI::App& cmd);
+  // Loads the configuration with these flags (and `extra` key/values) on top.
+  Result<Config> Load(std::vector<std::pair<std::string, std::string>> extra = {}) const;
+};
+
+class Commands {
+ public:
+  // `run` is called when `sub` was the subcommand given.
+  void Add(CLI::App* sub, std::function<int()> run) { commands_.emplace_back(sub, std::move(run)); }
+  int RunParsed() const;
+
+ private:
+  std::vector<std::pair<CLI::App*, std::function<int()>>> commands_;
+};
+
+// One per command family (serve_command.cc, ...).
+void AddServeCommands(CLI::App& root, Commands& commands);
+
+}  // namespace relish::cli

@@ -1,0 +1,74 @@
+// relish serve | config | version
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+#include "app/app.h"
+#include "base/log.h"
+#include "cli/command.h"
+
+#ifndef RELISH_VERSION
+#define RELISH_VERSION "0.0.0"
+#endif
+
+namespace relish::cli {
+namespace {
+
+int Serve(const ConfigFlags& flags, const std::string& listen) {
+  std::vector<std::pair<std::string, std::string>> extra;
+  if (!listen.empty()) extra.emplace_back("listen", listen);
+  auto config = flags.Load(std::move(extra));
+  if (!config.ok()) return Fail(config.error());
+  if (auto r = InitLogging({.level = config->log_level, .file = config->log_file}); !r.ok()) {
+    return Fail(r.error());
+  }
+  auto app = app::App::Open(*config);
+  if (!app.ok()) return Fail(app.error());
+  auto served = (*app)->Serve(true, [&](uint16_t port) {
+    auto [host, unused] = *ParseHostPort(config->listen);
+    std::string shown = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+    // Printed to stdout (and flushed) so scripts and tests can read the bound port.
+    std::printf("Relish is serving the Developer Console at http://%s:%u/\n", shown.c_str(), port);
+    std::fflush(stdout);
+    spdlog::info("listening on {}:{} (data in {})", shown, port, config->data_dir);
+  });
+  if (!served.ok()) return Fail(served.error());
+  return kExitOk;
+}
+
+int ShowConfig(const ConfigFlags& flags) {
+  auto config = flags.Load();
+  if (!config.ok()) return Fail(config.error());
+  if (!config->config_file.empty()) std::cout << "# from " << config->config_file << "\n";
+  for (const auto& [key, value] : DescribeConfig(*config)) {
+    std::cout << key.name << ": " << value << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddServeCommands(CLI::App& root, Commands& commands) {
+  auto serve_flags = std::make_shared<ConfigFlags>();
+  auto listen = std::make_shared<std::string>();
+  auto* serve = root.add_subcommand("serve", "Run the HTTP server and the Developer Console");
+  serve_flags->AddTo(*serve);
+  serve->add_option("--listen", *listen,
+                    "HOST:PORT to listen on (default 127.0.0.1:8080, or RELISH_LISTEN)");
+  commands.Add(serve, [serve_flags, listen] { return Serve(*serve_flags, *listen); });
+
+  auto config_flags = std::make_shared<ConfigFlags>();
+  auto* config = root.add_subcommand("config", "Print the effective configuration");
+  config_flags->AddTo(*config);
+  commands.Add(config, [config_flags] { return ShowConfig(*config_flags); });
+
+  auto* version = root.add_subcommand("version", "Print the version");
+  commands.Add(version, [] {
+    std::cout << "relish " << RELISH_VERSION << "\n";
+    return kExitOk;
+  });
+}
+
+}  // namespace relish::cli
