@@ -59,6 +59,23 @@ KeyEntry DurationKey(std::string_view name, std::string_view env, std::string_vi
           [field](const Config& c) { return FormatDuration(c.*field); }};
 }
 
+Result<bool> ParseBool(std::string_view name, std::string_view text) {
+  if (text == "true" || text == "yes" || text == "1" || text == "on") return true;
+  if (text == "false" || text == "no" || text == "0" || text == "off") return false;
+  return InvalidArgument(std::string(name) + ": expected true or false, got '" + std::string(text) +
+                         "'");
+}
+
+KeyEntry BoolKey(std::string_view name, std::string_view env, std::string_view help,
+                 bool Config::*field) {
+  return {{name, env, help, Config{}.*field ? "true" : "false"},
+          [field, name](Config& c, std::string_view v) -> Result<void> {
+            c.*field = TRY(ParseBool(name, v));
+            return Ok();
+          },
+          [field](const Config& c) { return std::string(c.*field ? "true" : "false"); }};
+}
+
 const std::vector<KeyEntry>& Table() {
   static const std::vector<KeyEntry> table = {
       StringKey("data_dir", "RELISH_DATA",
@@ -99,6 +116,15 @@ const std::vector<KeyEntry>& Table() {
          return Ok();
        },
        [](const Config& c) { return std::to_string(c.threads); }},
+      BoolKey("egress_allow_loopback", "RELISH_EGRESS_ALLOW_LOOPBACK",
+              "Let functions and connections call loopback addresses (127.0.0.0/8, ::1).",
+              &Config::egress_allow_loopback),
+      BoolKey("egress_allow_private", "RELISH_EGRESS_ALLOW_PRIVATE",
+              "Let functions and connections call private network addresses (10/8, 192.168/16...).",
+              &Config::egress_allow_private),
+      StringKey("sandbox_remap", "RELISH_SANDBOX_REMAP",
+                "Outbound host remap for sandbox runs: host=origin,host=origin.",
+                &Config::sandbox_remap),
   };
   return table;
 }
@@ -135,6 +161,16 @@ Result<void> ApplyFile(Config& config, const std::string& path) {
   if (!root.IsMap()) return InvalidArgument(path + ": expected a map of keys to values");
   for (const auto& kv : root) {
     auto key = kv.first.as<std::string>();
+    if (kv.second.IsMap()) {
+      // A map value is written as "k=v,k=v", the form the environment and flags use.
+      std::string joined;
+      for (const auto& entry : kv.second) {
+        if (!joined.empty()) joined += ",";
+        joined += entry.first.as<std::string>() + "=" + entry.second.as<std::string>();
+      }
+      TRY(Set(config, key, joined, path + ":" + std::to_string(kv.first.Mark().line + 1)));
+      continue;
+    }
     if (!kv.second.IsScalar()) {
       return InvalidArgument(path + ":" + std::to_string(kv.second.Mark().line + 1) + ": '" +
                              key + "' must be a single value");

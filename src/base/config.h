@@ -25,6 +25,9 @@ struct Config {
   std::chrono::milliseconds header_timeout{10'000};
   std::chrono::milliseconds idle_timeout{60'000};
   int threads = 0;  // 0: one per core
+  bool egress_allow_loopback = false;
+  bool egress_allow_private = false;
+  std::string sandbox_remap;  // "host=origin,host=origin": outbound host remap for sandbox runs
   std::string config_file;  // the file that was read, if any (informational)
 
   // The URL browsers and OAuth providers use to reach this server.

@@ -104,3 +104,26 @@ TEST_F(ConfigTest, EveryKeyIsDocumented) {
 
 }  // namespace
 }  // namespace relish
+
+namespace relish {
+namespace {
+
+TEST_F(ConfigTest, BooleansAndMapsFromTheFile) {
+  ConfigSources s;
+  s.file = Write("m.yaml",
+                 "egress_allow_loopback: yes\nsandbox_remap:\n  books.zoho.com: http://127.0.0.1:9100\n"
+                 "  accounts.zoho.com: http://127.0.0.1:9101\n");
+  auto c = LoadConfig(s);
+  ASSERT_TRUE(c.ok()) << c.error().ToString();
+  EXPECT_TRUE(c->egress_allow_loopback);
+  EXPECT_FALSE(c->egress_allow_private);
+  EXPECT_EQ(c->sandbox_remap,
+            "books.zoho.com=http://127.0.0.1:9100,accounts.zoho.com=http://127.0.0.1:9101");
+  ConfigSources bad;
+  bad.env = {{"RELISH_EGRESS_ALLOW_PRIVATE", "maybe"}};
+  EXPECT_EQ(LoadConfig(bad).error().message(),
+            "RELISH_EGRESS_ALLOW_PRIVATE: egress_allow_private: expected true or false, got 'maybe'");
+}
+
+}  // namespace
+}  // namespace relish

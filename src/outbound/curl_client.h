@@ -1,0 +1,21 @@
+// The real HttpClient, on libcurl. Each thread reuses its own curl handle (and so its
+// connections); the client itself is stateless apart from its policy and is thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "outbound/egress.h"
+#include "outbound/http_client.h"
+
+namespace relish::outbound {
+
+struct CurlClientOptions {
+  EgressOptions egress;
+  Resolver* resolver = nullptr;  // nullptr: SystemResolver()
+  std::string user_agent = "Relish/0.1";
+};
+
+std::unique_ptr<HttpClient> NewCurlClient(CurlClientOptions options);
+
+}  // namespace relish::outbound

@@ -1,0 +1,167 @@
+#include "outbound/egress.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+namespace relish::outbound {
+namespace {
+
+AddressClass ClassifyV4(uint32_t a) {  // host byte order
+  auto in = [a](uint32_t net, int bits) {
+    uint32_t mask = bits == 0 ? 0 : ~uint32_t{0} << (32 - bits);
+    return (a & mask) == (net & mask);
+  };
+  if (in(0x00000000, 8)) return AddressClass::kUnspecified;  // 0.0.0.0/8
+  if (in(0x7F000000, 8)) return AddressClass::kLoopback;     // 127/8
+  if (in(0xA9FE0000, 16)) return AddressClass::kLinkLocal;   // 169.254/16
+  if (in(0x0A000000, 8) || in(0xAC100000, 12) || in(0xC0A80000, 16) || in(0x64400000, 10)) {
+    return AddressClass::kPrivate;  // 10/8, 172.16/12, 192.168/16, 100.64/10 (CGNAT)
+  }
+  if (in(0xE0000000, 4) || a == 0xFFFFFFFF) return AddressClass::kMulticast;  // and broadcast
+  if (in(0xF0000000, 4)) return AddressClass::kInvalid;  // 240/4 reserved
+  return AddressClass::kPublic;
+}
+
+bool ValidOrigin(const std::string& origin) {
+  auto url = ParseUrl(origin);
+  return url.ok() && url->path == "/" && url->query.empty();
+}
+
+}  // namespace
+
+AddressClass ClassifyAddress(const std::string& ip) {
+  in_addr v4{};
+  if (inet_pton(AF_INET, ip.c_str(), &v4) == 1) return ClassifyV4(ntohl(v4.s_addr));
+  in6_addr v6{};
+  if (inet_pton(AF_INET6, ip.c_str(), &v6) != 1) return AddressClass::kInvalid;
+  const uint8_t* b = v6.s6_addr;
+  static constexpr std::array<uint8_t, 12> kMapped = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
+  if (std::memcmp(b, kMapped.data(), 12) == 0) {
+    uint32_t a = (uint32_t{b[12]} << 24) | (uint32_t{b[13]} << 16) | (uint32_t{b[14]} << 8) | b[15];
+    return ClassifyV4(a);
+  }
+  bool zero_prefix = std::all_of(b, b + 15, [](uint8_t x) { return x == 0; });
+  if (zero_prefix && b[15] == 0) return AddressClass::kUnspecified;  // ::
+  if (zero_prefix && b[15] == 1) return AddressClass::kLoopback;     // ::1
+  if (b[0] == 0xFE && (b[1] & 0xC0) == 0x80) return AddressClass::kLinkLocal;  // fe80::/10
+  if ((b[0] & 0xFE) == 0xFC) return AddressClass::kPrivate;  // fc00::/7 (includes fd00:ec2::254)
+  if (b[0] == 0xFF) return AddressClass::kMulticast;
+  return AddressClass::kPublic;
+}
+
+Result<std::map<std::string, std::string>> ParseRemap(std::string_view text) {
+  std::map<std::string, std::string> out;
+  while (!text.empty()) {
+    auto comma = text.find(',');
+    std::string_view entry = text.substr(0, comma);
+    text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+    if (entry.empty()) continue;
+    auto eq = entry.find('=');
+    if (eq == std::string_view::npos || eq == 0) {
+      return InvalidArgument("remap entries are host=origin, got '" + std::string(entry) + "'");
+    }
+    std::string host(entry.substr(0, eq));
+    std::string origin(entry.substr(eq + 1));
+    for (auto& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    while (!origin.empty() && origin.back() == '/') origin.pop_back();
+    if (!ValidOrigin(origin)) {
+      return InvalidArgument("remap target for " + host + " must be an origin like " +
+                             "http://127.0.0.1:9100, got '" + origin + "'");
+    }
+    out[host] = origin;
+  }
+  return out;
+}
+
+namespace {
+
+class GetAddrInfoResolver final : public Resolver {
+ public:
+  Result<std::vector<std::string>> Resolve(const std::string& host) override {
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* res = nullptr;
+    int rc = getaddrinfo(host.c_str(), nullptr, &hints, &res);
+    if (rc != 0) return Unavailable("cannot resolve host " + host + ": " + gai_strerror(rc));
+    std::vector<std::string> out;
+    for (addrinfo* p = res; p != nullptr; p = p->ai_next) {
+      char buf[INET6_ADDRSTRLEN] = {};
+      const void* addr = p->ai_family == AF_INET
+                             ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(p->ai_addr)->sin_addr)
+                             : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(p->ai_addr)->sin6_addr);
+      if (inet_ntop(p->ai_family, addr, buf, sizeof buf) != nullptr) out.emplace_back(buf);
+    }
+    freeaddrinfo(res);
+    if (out.empty()) return Unavailable("host " + host + " has no addresses");
+    return out;
+  }
+};
+
+}  // namespace
+
+Resolver& SystemResolver() {
+  static GetAddrInfoResolver resolver;
+  return resolver;
+}
+
+EgressPolicy::EgressPolicy(EgressOptions options, Resolver& resolver)
+    : options_(std::move(options)), resolver_(resolver) {}
+
+Result<Target> EgressPolicy::Check(const Url& url) const {
+  Target target;
+  target.requested = url;
+  target.actual = url;
+  static const std::array<std::string_view, 4> kMetadataNames = {
+      "metadata.google.internal", "metadata", "instance-data", "metadata.azure.internal"};
+  for (auto name : kMetadataNames) {
+    if (url.host == name || url.host == std::string(name) + ".") {
+      return PermissionDenied("calls to the cloud metadata service (" + url.host +
+                              ") are not allowed");
+    }
+  }
+  if (auto it = options_.remap.find(url.host); it != options_.remap.end()) {
+    auto origin = TRY(ParseUrl(it->second));
+    target.actual.scheme = origin.scheme;
+    target.actual.host = origin.host;
+    target.actual.port = origin.port;
+    target.remapped = true;
+  }
+  auto addresses = TRY(resolver_.Resolve(target.actual.host));
+  // Every address the name resolves to must pass: otherwise a name with one public and one
+  // internal address could be used to reach the internal one.
+  for (const auto& address : addresses) {
+    AddressClass c = ClassifyAddress(address);
+    std::string where = url.host == address ? address : url.host + " (" + address + ")";
+    switch (c) {
+      case AddressClass::kPublic:
+        break;
+      case AddressClass::kLoopback:
+        if (!options_.allow_loopback && !target.remapped) {
+          return PermissionDenied("calls to loopback addresses are not allowed: " + where);
+        }
+        break;
+      case AddressClass::kPrivate:
+        if (!options_.allow_private && !target.remapped) {
+          return PermissionDenied("calls to private network addresses are not allowed: " + where);
+        }
+        break;
+      case AddressClass::kLinkLocal:
+        return PermissionDenied("calls to link-local and cloud metadata addresses are not allowed: " +
+                                where);
+      case AddressClass::kUnspecified:
+      case AddressClass::kMulticast:
+      case AddressClass::kInvalid:
+        return PermissionDenied("calls to this address are not allowed: " + where);
+    }
+  }
+  target.address = addresses.front();
+  return target;
+}
+
+}  // namespace relish::outbound
