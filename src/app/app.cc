@@ -8,12 +8,17 @@
 #include <filesystem>
 
 #include "api/auth.h"
+#include "api/connections_api.h"
 #include "api/identity_api.h"
+#include "connections/catalog.h"
+#include "connections/connections.h"
 #include "identity/identity.h"
+#include "outbound/curl_client.h"
 #include "server/http_server.h"
 #include "server/static_files.h"
 #include "server/system_routes.h"
 #include "store/sqlite/sqlite_store.h"
+#include "vault/vault.h"
 
 namespace relish::app {
 
@@ -21,8 +26,15 @@ class App::Impl {
  public:
   Config config;
   std::unique_ptr<store::Store> store;
+  std::unique_ptr<vault::Vault> vault;
+  vault::MasterKeySource master_key;
   std::unique_ptr<identity::Identity> identity;
   std::unique_ptr<api::Auth> auth;
+  std::unique_ptr<outbound::HttpClient> sandbox_http;
+  std::unique_ptr<outbound::HttpClient> production_http;
+  std::unique_ptr<connections::Catalog> catalog;
+  std::unique_ptr<connections::Connections> connections;
+  std::unique_ptr<boost::asio::thread_pool> pool;  // blocking work of async handlers
   server::Router router;
   server::Metrics metrics;
   std::unique_ptr<server::HttpServer> http;
@@ -52,7 +64,10 @@ Result<void> WritePrivateFile(const std::string& path, const std::string& text) 
 
 std::vector<store::Migration> AllMigrations() {
   std::vector<store::Migration> all;
-  for (auto& m : identity::Identity::Migrations()) all.push_back(std::move(m));
+  for (auto list : {vault::Vault::Migrations(), identity::Identity::Migrations(),
+                    connections::Catalog::Migrations(), connections::Connections::Migrations()}) {
+    for (auto& m : list) all.push_back(std::move(m));
+  }
   return all;
 }
 
@@ -83,9 +98,33 @@ Result<std::unique_ptr<App>> App::Open(const Config& config) {
   }
   impl->auth = std::make_unique<api::Auth>(*impl->identity);
 
+  // The master key comes from the environment (never from a config file that `relish config`
+  // would print) or from DATA/master.key.
+  const char* env_key = std::getenv("RELISH_MASTER_KEY");
+  impl->master_key = {config.data_dir + "/master.key", env_key ? env_key : ""};
+  impl->vault = TRY(vault::OpenVault(*impl->store, impl->master_key, SystemClock(), SystemRandom()));
+
+  outbound::EgressOptions egress{.allow_loopback = config.egress_allow_loopback,
+                                 .allow_private = config.egress_allow_private};
+  impl->production_http = outbound::NewCurlClient({.egress = egress});
+  outbound::EgressOptions sandbox_egress = egress;
+  sandbox_egress.remap = TRY(outbound::ParseRemap(config.sandbox_remap));
+  impl->sandbox_http = outbound::NewCurlClient({.egress = sandbox_egress});
+  impl->catalog = std::make_unique<connections::Catalog>(*impl->store, SystemClock());
+  TRY(impl->catalog->LoadDefaults());
+  impl->connections = std::make_unique<connections::Connections>(
+      *impl->store, *impl->vault, *impl->catalog, *impl->sandbox_http, *impl->production_http,
+      SystemClock(), SystemRandom(),
+      connections::ConnectionsOptions{.public_url = config.PublicUrl(),
+                                      .sandbox_remap = sandbox_egress.remap});
+  impl->pool = std::make_unique<boost::asio::thread_pool>(32);
+
   server::AddSystemRoutes(impl->router, impl->metrics);
   api::AddIdentityRoutes(impl->router, *impl->auth,
                          {.secure_cookies = config.PublicUrl().starts_with("https://")});
+  api::AddConnectionsRoutes(impl->router,
+                            {*impl->auth, *impl->catalog, *impl->connections, *impl->vault,
+                             impl->master_key, *impl->production_http, *impl->pool});
   impl->router.SetFallback(server::ServeStatic);
 
   auto [host, port] = TRY(ParseHostPort(config.listen));
@@ -104,6 +143,8 @@ Result<void> App::Serve(bool handle_signals, const std::function<void(uint16_t)>
   TRY(impl_->http->Listen());
   if (on_listening) on_listening(impl_->http->port());
   impl_->http->Run(handle_signals);
+  impl_->pool->join();
+  impl_->connections->FlushAudit();
   spdlog::info("server stopped");
   return Ok();
 }

@@ -1,0 +1,35 @@
+// Runs blocking work (outbound HTTP, long store work) on a separate thread pool from an async
+// handler, so the server's I/O threads keep serving while it waits.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <type_traits>
+
+#include "server/asio.h"
+
+namespace relish::server {
+
+// `work` must stay alive until the co_await completes: keep it in a named local of the calling
+// coroutine. (g++ 12 destroys non-trivial temporaries of a co_await expression wrongly, so
+// passing a capturing lambda straight in corrupts the heap; ASan caught it.)
+template <typename Fn>
+boost::asio::awaitable<std::invoke_result_t<Fn&>> Offload(boost::asio::thread_pool& pool, Fn& work) {
+  using R = std::invoke_result_t<Fn&>;
+  static_assert(std::is_default_constructible_v<R>, "the completion carries R by value");
+  // The result travels in the completion itself: no state shared between the two threads.
+  co_return co_await boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, void(R)>(
+      [&pool, &work](auto handler) {
+        boost::asio::post(pool, [&work, handler = std::move(handler)]() mutable {
+          R value = work();
+          auto executor = boost::asio::get_associated_executor(handler);
+          boost::asio::dispatch(executor, [handler = std::move(handler),
+                                           value = std::move(value)]() mutable {
+            std::move(handler)(std::move(value));
+          });
+        });
+      },
+      boost::asio::use_awaitable);
+}
+
+}  // namespace relish::server
