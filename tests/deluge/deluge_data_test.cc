@@ -194,6 +194,13 @@ class DataCase : public testing::Test {
         host.set_record_calls(true);
       } else if (key == "check") {
         check_only = true;
+      } else if (key == "script") {
+        // The script is a fixture file (the seed's script, kept byte for byte).
+        std::ifstream f(fs::path(RELISH_DELUGE_TESTS_DIR) / rest, std::ios::binary);
+        ASSERT_TRUE(f.good()) << "cannot read " << rest;
+        std::stringstream ss;
+        ss << f.rdbuf();
+        case_.script = ss.str();
       } else {
         ADD_FAILURE() << "unknown directive @" << key;
       }
