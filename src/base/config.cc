@@ -125,6 +125,12 @@ const std::vector<KeyEntry>& Table() {
       StringKey("sandbox_remap", "RELISH_SANDBOX_REMAP",
                 "Outbound host remap for sandbox runs: host=origin,host=origin.",
                 &Config::sandbox_remap),
+      StringKey("admin_email", "RELISH_ADMIN_EMAIL",
+                "First start only: email of the first administrator.", &Config::admin_email),
+      StringKey("admin_password", "RELISH_ADMIN_PASSWORD",
+                "First start only: the first administrator's password; empty: generate one and "
+                "write it to DATA/initial-admin-password.",
+                &Config::admin_password),
   };
   return table;
 }

@@ -28,6 +28,8 @@ struct Config {
   bool egress_allow_loopback = false;
   bool egress_allow_private = false;
   std::string sandbox_remap;  // "host=origin,host=origin": outbound host remap for sandbox runs
+  std::string admin_email = "admin@localhost";  // first start only: the first administrator
+  std::string admin_password;  // first start only; empty: generate one
   std::string config_file;  // the file that was read, if any (informational)
 
   // The URL browsers and OAuth providers use to reach this server.

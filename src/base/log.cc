@@ -54,30 +54,62 @@ void Install(std::shared_ptr<spdlog::sinks::sink> sink, spdlog::level::level_enu
 void Redactor::Add(std::string_view secret) {
   if (secret.size() < kMinLength) return;
   std::unique_lock lock(mu_);
-  if (std::find(secrets_.begin(), secrets_.end(), secret) == secrets_.end()) {
-    secrets_.emplace_back(secret);
+  auto& bucket = by_prefix_[std::string(secret.substr(0, kMinLength))];
+  if (std::find(bucket.begin(), bucket.end(), secret) != bucket.end()) return;
+  bucket.emplace_back(secret);
+  order_.emplace_back(secret);
+  if (order_.size() > kMaxSecrets) {
+    const std::string& oldest = order_.front();
+    auto it = by_prefix_.find(oldest.substr(0, kMinLength));
+    if (it != by_prefix_.end()) {
+      std::erase(it->second, oldest);
+      if (it->second.empty()) by_prefix_.erase(it);
+    }
+    order_.pop_front();
   }
 }
 
 void Redactor::Remove(std::string_view secret) {
+  if (secret.size() < kMinLength) return;
   std::unique_lock lock(mu_);
-  std::erase(secrets_, secret);
+  auto it = by_prefix_.find(std::string(secret.substr(0, kMinLength)));
+  if (it == by_prefix_.end()) return;
+  std::erase(it->second, secret);
+  if (it->second.empty()) by_prefix_.erase(it);
+  std::erase(order_, secret);
+}
+
+size_t Redactor::MatchAt(std::string_view text, size_t pos) const {
+  auto it = by_prefix_.find(std::string(text.substr(pos, kMinLength)));
+  if (it == by_prefix_.end()) return 0;
+  size_t best = 0;
+  for (const auto& s : it->second) {
+    if (s.size() > best && text.substr(pos, s.size()) == s) best = s.size();
+  }
+  return best;
 }
 
 bool Redactor::Contains(std::string_view text) const {
   std::shared_lock lock(mu_);
-  return std::any_of(secrets_.begin(), secrets_.end(),
-                     [&](const std::string& s) { return text.find(s) != std::string_view::npos; });
+  if (by_prefix_.empty()) return false;
+  for (size_t i = 0; i + kMinLength <= text.size(); ++i) {
+    if (MatchAt(text, i) > 0) return true;
+  }
+  return false;
 }
 
 std::string Redactor::Scrub(std::string_view text) const {
-  std::string out(text);
   std::shared_lock lock(mu_);
-  for (const auto& secret : secrets_) {
-    size_t pos = 0;
-    while ((pos = out.find(secret, pos)) != std::string::npos) {
-      out.replace(pos, secret.size(), kMask);
-      pos += kMask.size();
+  std::string out;
+  out.reserve(text.size());
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t n = i + kMinLength <= text.size() ? MatchAt(text, i) : 0;
+    if (n > 0) {
+      out += kMask;
+      i += n;
+    } else {
+      out += text[i++];
     }
   }
   return out;
@@ -85,7 +117,7 @@ std::string Redactor::Scrub(std::string_view text) const {
 
 size_t Redactor::size() const {
   std::shared_lock lock(mu_);
-  return secrets_.size();
+  return order_.size();
 }
 
 Redactor& GlobalRedactor() {

@@ -7,7 +7,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <deque>
 #include <memory>
+#include <unordered_map>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -18,11 +20,15 @@
 namespace relish {
 
 // Thread-safe set of known secret values; Scrub replaces each occurrence with "[REDACTED]".
+// Lookups cost time linear in the text, not in the number of secrets: every secret is indexed by
+// its first kMinLength bytes, and the text's windows of that length are looked up.
 class Redactor {
  public:
   // Values shorter than kMinLength are ignored: redacting "a" would destroy every log line,
   // and no credential is that short.
   static constexpr size_t kMinLength = 6;
+  // The oldest secrets are forgotten beyond this many (tokens get replaced as they refresh).
+  static constexpr size_t kMaxSecrets = 20'000;
 
   void Add(std::string_view secret);
   void Remove(std::string_view secret);
@@ -31,8 +37,12 @@ class Redactor {
   size_t size() const;
 
  private:
+  // The longest known secret starting at text[pos], or 0.
+  size_t MatchAt(std::string_view text, size_t pos) const;
+
   mutable std::shared_mutex mu_;
-  std::vector<std::string> secrets_;  // guarded by mu_
+  std::deque<std::string> order_;  // guarded by mu_; oldest first
+  std::unordered_map<std::string, std::vector<std::string>> by_prefix_;  // guarded by mu_
 };
 
 // The process-wide redactor used by the log sinks.

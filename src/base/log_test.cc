@@ -44,3 +44,20 @@ TEST(LogTest, RejectsUnknownLevel) {
 
 }  // namespace
 }  // namespace relish
+
+namespace relish {
+namespace {
+
+TEST(RedactorTest, OverlappingSecretsAndForgettingTheOldest) {
+  Redactor r;
+  r.Add("abcdef-long-secret");
+  r.Add("abcdef-long");
+  EXPECT_EQ(r.Scrub("x abcdef-long-secret y abcdef-long z"), "x [REDACTED] y [REDACTED] z");
+  for (size_t i = 0; i < Redactor::kMaxSecrets; ++i) r.Add("filler-" + std::to_string(i));
+  EXPECT_EQ(r.size(), Redactor::kMaxSecrets);
+  EXPECT_FALSE(r.Contains("abcdef-long-secret"));  // the oldest were forgotten
+  EXPECT_TRUE(r.Contains("filler-19999"));
+}
+
+}  // namespace
+}  // namespace relish

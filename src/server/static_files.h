@@ -4,14 +4,10 @@
 #include <string_view>
 #include <vector>
 
+#include "base/embedded.h"
 #include "server/http.h"
 
 namespace relish::server {
-
-struct EmbeddedFile {
-  std::string_view path;  // "/index.html"
-  std::string_view data;
-};
 
 const std::vector<EmbeddedFile>& EmbeddedFiles();
 

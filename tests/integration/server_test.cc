@@ -13,7 +13,7 @@
 #include "server/http_server.h"
 #include "server/json.h"
 #include "server/system_routes.h"
-#include "test_http.h"
+#include "testing/test_http.h"
 
 namespace relish {
 namespace {

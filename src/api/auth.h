@@ -1,0 +1,55 @@
+// Request authentication for the REST API and the console.
+//
+// A request is authenticated by "Authorization: Bearer rl_..." (a personal API token) or by the
+// `relish_session` cookie. Cookie-authenticated requests that change state (anything but GET and
+// HEAD) must also send the session's CSRF token in "X-CSRF-Token" (or a `csrf_token` form field,
+// for HTML forms), so another site cannot make a signed-in browser act.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "identity/identity.h"
+#include "server/http.h"
+#include "server/router.h"
+
+namespace relish::api {
+
+inline constexpr std::string_view kSessionCookie = "relish_session";
+
+// The value of one cookie from the Cookie header.
+std::optional<std::string> CookieValue(const server::Request& request, std::string_view name);
+
+// Set-Cookie for the session: HttpOnly, SameSite=Lax, Path=/, Secure when `secure`.
+std::string SessionCookie(std::string_view value, int64_t max_age_seconds, bool secure);
+
+class Auth {
+ public:
+  explicit Auth(identity::Identity& identity) : identity_(identity) {}
+  Result<identity::Principal> Authenticate(const server::Request& request) const;
+  identity::Identity& identity() const { return identity_; }
+
+ private:
+  identity::Identity& identity_;
+};
+
+using UserHandler = std::function<server::Response(server::Request&, const identity::Principal&)>;
+
+// Handlers that answer 401 (JSON) unless the request is authenticated; RequireAdmin also 403s
+// developers.
+server::Handler RequireUser(const Auth& auth, UserHandler handler);
+server::Handler RequireAdmin(const Auth& auth, UserHandler handler);
+
+// Where an API call acts: an organization the caller belongs to and an environment.
+struct Scope {
+  std::string org_id;
+  std::string environment;  // "sandbox" or "production"
+};
+
+// Reads `org` and `environment` from the query string (defaults: the caller's first
+// organization, sandbox) and checks membership.
+Result<Scope> ResolveScope(const Auth& auth, const server::Request& request,
+                           const identity::Principal& principal);
+Result<std::string> ParseEnvironment(std::string_view text);
+
+}  // namespace relish::api

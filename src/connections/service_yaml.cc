@@ -1,0 +1,412 @@
+// ParseService: the YAML schema of docs/services.md, with every rule checked and every error
+// naming origin:line and the field.
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <set>
+
+#include "connections/pattern.h"
+#include "connections/service.h"
+#include "outbound/url.h"
+
+namespace relish::connections {
+namespace {
+
+// Reads one YAML map, remembering which keys were consumed so unknown ones are reported.
+class MapReader {
+ public:
+  MapReader(const YAML::Node& node, std::string origin, std::string path)
+      : node_(node), origin_(std::move(origin)), path_(std::move(path)) {}
+
+  Error Fail(const YAML::Node& at, const std::string& message) const {
+    return InvalidArgument(origin_ + ":" + std::to_string(at.Mark().line + 1) + ": " + message);
+  }
+  Error Fail(const std::string& message) const { return Fail(node_, message); }
+  std::string Path(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+
+  bool Has(const std::string& key) {
+    seen_.insert(key);
+    return node_[key].IsDefined() && !node_[key].IsNull();
+  }
+  YAML::Node Node(const std::string& key) {
+    seen_.insert(key);
+    return node_[key];
+  }
+
+  Result<std::string> String(const std::string& key, bool required) {
+    seen_.insert(key);
+    YAML::Node n = node_[key];
+    if (!n.IsDefined() || n.IsNull()) {
+      if (required) return Fail("'" + Path(key) + "' is required");
+      return std::string();
+    }
+    if (!n.IsScalar()) return Fail(n, "'" + Path(key) + "' must be a text value");
+    return n.as<std::string>();
+  }
+
+  Result<bool> Bool(const std::string& key, bool fallback) {
+    seen_.insert(key);
+    YAML::Node n = node_[key];
+    if (!n.IsDefined() || n.IsNull()) return fallback;
+    std::string v = n.IsScalar() ? n.as<std::string>() : "";
+    if (v == "true") return true;
+    if (v == "false") return false;
+    return Fail(n, "'" + Path(key) + "' must be true or false");
+  }
+
+  Result<std::vector<std::string>> StringList(const std::string& key) {
+    seen_.insert(key);
+    YAML::Node n = node_[key];
+    std::vector<std::string> out;
+    if (!n.IsDefined() || n.IsNull()) return out;
+    if (!n.IsSequence()) return Fail(n, "'" + Path(key) + "' must be a list");
+    for (const auto& item : n) {
+      if (!item.IsScalar()) return Fail(item, "'" + Path(key) + "' items must be text values");
+      out.push_back(item.as<std::string>());
+    }
+    return out;
+  }
+
+  Result<std::vector<std::pair<std::string, std::string>>> StringMap(const std::string& key) {
+    seen_.insert(key);
+    YAML::Node n = node_[key];
+    std::vector<std::pair<std::string, std::string>> out;
+    if (!n.IsDefined() || n.IsNull()) return out;
+    if (!n.IsMap()) return Fail(n, "'" + Path(key) + "' must be a map of names to values");
+    for (const auto& kv : n) {
+      if (!kv.second.IsScalar()) {
+        return Fail(kv.second, "'" + Path(key) + "." + kv.first.as<std::string>() +
+                                   "' must be a text value");
+      }
+      out.emplace_back(kv.first.as<std::string>(), kv.second.as<std::string>());
+    }
+    return out;
+  }
+
+  // Reports the first key that was never read.
+  Result<void> NoOthers() const {
+    for (const auto& kv : node_) {
+      auto key = kv.first.as<std::string>();
+      if (!seen_.contains(key)) return Fail(kv.first, "unknown key '" + Path(key) + "'");
+    }
+    return Ok();
+  }
+
+ private:
+  YAML::Node node_;
+  std::string origin_;
+  std::string path_;
+  std::set<std::string> seen_;
+};
+
+// Sample values for {placeholders}, to check templated URLs: a parameter's default or example,
+// and plausible built-ins.
+Values SampleValues(const Service& s) {
+  Values v = {{"public_url", "https://relish.example.com"}, {"public_host", "relish.example.com"}};
+  for (const auto& p : s.parameters) {
+    v[p.name] = p.default_value ? *p.default_value : p.example ? *p.example : "sample";
+  }
+  return v;
+}
+
+const std::vector<std::string>& HostileValues() {
+  static const std::vector<std::string> kValues = {"evil.com", "a/b", "a@b",  "a:80",
+                                                   "a?b",      "a#b", "a b",  "",
+                                                   "a\\b",     "..",  "a%2eb"};
+  return kValues;
+}
+
+Result<void> CheckUrl(MapReader& r, const YAML::Node& at, const Service& s,
+                      const std::string& field, const std::string& url, bool check_host) {
+  auto expanded = Expand(url, SampleValues(s));
+  if (!expanded.ok()) return r.Fail(at, "'" + field + "': " + expanded.error().message());
+  auto parsed = outbound::ParseUrl(*expanded);
+  if (!parsed.ok()) return r.Fail(at, "'" + field + "': " + parsed.error().message());
+  bool local = parsed->host == "localhost" || parsed->host == "127.0.0.1";
+  if (parsed->scheme != "https" && !local && !url.starts_with("{public_url}")) {
+    return r.Fail(at, "'" + field + "' must be an https URL");
+  }
+  if (check_host) {
+    auto allowed = HostAllowed(s, SampleValues(s), parsed->host);
+    if (!allowed.ok()) return r.Fail(at, "'" + field + "': " + allowed.error().message());
+    if (!*allowed) {
+      return r.Fail(at, "'" + field + "' host " + parsed->host + " is not in allowed_hosts");
+    }
+  }
+  return Ok();
+}
+
+Result<void> ReadParameters(MapReader& r, Service& s, const std::string& origin) {
+  YAML::Node params = r.Node("parameters");
+  if (!params.IsDefined() || params.IsNull()) return Ok();
+  if (!params.IsMap()) return r.Fail(params, "'parameters' must be a map");
+  for (const auto& kv : params) {
+    Parameter p;
+    p.name = kv.first.as<std::string>();
+    if (!ValidLinkName(p.name) || p.name == "public_url" || p.name == "public_host") {
+      return r.Fail(kv.first, "parameter name '" + p.name +
+                                  "' must be lowercase letters, digits and _ (and not a built-in)");
+    }
+    if (!kv.second.IsMap()) return r.Fail(kv.second, "parameter '" + p.name + "' must be a map");
+    MapReader pr(kv.second, origin, "parameters." + p.name);
+    p.label = TRY(pr.String("label", false));
+    if (p.label.empty()) p.label = p.name;
+    p.pattern = TRY(pr.String("pattern", true));
+    if (auto d = TRY(pr.String("default", false)); !d.empty()) p.default_value = d;
+    if (auto e = TRY(pr.String("example", false)); !e.empty()) p.example = e;
+    TRY(pr.NoOthers());
+    YAML::Node at = pr.Node("pattern");
+    if (!p.pattern.starts_with('^') || !p.pattern.ends_with('$')) {
+      return r.Fail(at, "parameter '" + p.name + "': pattern must be anchored (^...$)");
+    }
+    if (auto c = CheckPattern(p.pattern); !c.ok()) {
+      return r.Fail(at, "parameter '" + p.name + "': " + c.error().message());
+    }
+    for (const auto* v : {&p.default_value, &p.example}) {
+      if (*v && !TRY(FullMatch(p.pattern, **v))) {
+        return r.Fail(at, "parameter '" + p.name + "': '" + **v +
+                                     "' does not match its own pattern");
+      }
+    }
+    s.parameters.push_back(std::move(p));
+  }
+  return Ok();
+}
+
+// A parameter that appears in a host must not let the host be moved elsewhere.
+Result<void> CheckHostParameters(MapReader& r, const YAML::Node& at, const Service& s,
+                                 const std::string& host_template) {
+  for (const auto& p : s.parameters) {
+    if (host_template.find("{" + p.name + "}") == std::string::npos) continue;
+    for (const auto& hostile : HostileValues()) {
+      if (TRY(FullMatch(p.pattern, hostile))) {
+        return r.Fail(at, "parameter '" + p.name + "' is used in a host, so its pattern must "
+                          "refuse values like '" + hostile + "'");
+      }
+    }
+  }
+  return Ok();
+}
+
+Result<void> ReadOAuth2(MapReader& r, Service& s, const std::string& origin) {
+  YAML::Node n = r.Node("oauth2");
+  if (!n.IsDefined() || !n.IsMap()) return r.Fail("'oauth2' is required for auth " +
+                                                  std::string(AuthSchemeName(s.auth)));
+  MapReader o(n, origin, "oauth2");
+  OAuth2Settings st;
+  bool code_flow = s.auth == AuthScheme::kOAuth2;
+  st.authorize_url = TRY(o.String("authorize_url", code_flow));
+  if (!code_flow && !st.authorize_url.empty()) {
+    return o.Fail("'oauth2.authorize_url' is not used by client credentials");
+  }
+  st.token_url = TRY(o.String("token_url", true));
+  st.refresh_url = TRY(o.String("refresh_url", false));
+  if (st.refresh_url.empty()) st.refresh_url = st.token_url;
+  st.revoke_url = TRY(o.String("revoke_url", false));
+  st.scopes = TRY(o.StringList("scopes"));
+  st.default_scopes = TRY(o.StringList("default_scopes"));
+  std::set<std::string> unique(st.scopes.begin(), st.scopes.end());
+  if (unique.size() != st.scopes.size()) return o.Fail(o.Node("scopes"), "'oauth2.scopes' has duplicates");
+  for (const auto& d : st.default_scopes) {
+    if (!unique.contains(d)) return o.Fail(o.Node("default_scopes"), "default scope '" + d + "' is not in 'oauth2.scopes'");
+  }
+  std::string delimiter = TRY(o.String("scope_delimiter", false));
+  if (o.Has("scope_delimiter") && delimiter.empty()) return o.Fail("'oauth2.scope_delimiter' is empty");
+  if (!delimiter.empty()) st.scope_delimiter = delimiter;
+  st.pkce = TRY(o.Bool("pkce", true));
+  std::string client_auth = TRY(o.String("client_auth", false));
+  if (client_auth == "form") {
+    st.client_auth = ClientAuth::kForm;
+  } else if (client_auth.empty() || client_auth == "basic") {
+    st.client_auth = ClientAuth::kBasic;
+  } else {
+    return o.Fail(o.Node("client_auth"), "'oauth2.client_auth' must be basic or form");
+  }
+  st.authorize_params = TRY(o.StringMap("authorize_params"));
+  st.token_params = TRY(o.StringMap("token_params"));
+  st.account_id = TRY(o.String("account_id", false));
+  TRY(o.NoOthers());
+  for (const auto& [key, url] : {std::pair<std::string, std::string>{"authorize_url", st.authorize_url},
+                                 {"token_url", st.token_url},
+                                 {"refresh_url", st.refresh_url},
+                                 {"revoke_url", st.revoke_url}}) {
+    YAML::Node at = n[key].IsDefined() ? n[key] : n["token_url"];
+    if (!url.empty()) TRY(CheckUrl(o, at, s, "oauth2." + key, url, false));
+  }
+  s.oauth2 = std::move(st);
+  return Ok();
+}
+
+}  // namespace
+
+Result<Service> ParseService(std::string_view yaml, std::string_view origin_view) {
+  std::string origin(origin_view);
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml));
+  } catch (const YAML::Exception& e) {
+    return InvalidArgument(origin + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+  if (!root.IsMap()) return InvalidArgument(origin + ":1: a service is a YAML map");
+  MapReader r(root, origin, "");
+  Service s;
+  s.source = std::string(yaml);
+  s.id = TRY(r.String("id", true));
+  if (!ValidLinkName(s.id)) {
+    return r.Fail(r.Node("id"), "'id' must start with a lowercase letter and hold only a-z, 0-9 "
+                                "and _, at most 50 characters");
+  }
+  s.name = TRY(r.String("name", true));
+  if (s.name.size() > 50) return r.Fail(r.Node("name"), "'name' has more than 50 characters");
+  s.description = TRY(r.String("description", false));
+  s.docs = TRY(r.String("docs", false));
+  std::string auth = TRY(r.String("auth", true));
+  static const std::map<std::string, AuthScheme> kSchemes = {
+      {"oauth2", AuthScheme::kOAuth2}, {"oauth2_client_credentials", AuthScheme::kOAuth2ClientCredentials},
+      {"oauth1", AuthScheme::kOAuth1}, {"api_key", AuthScheme::kApiKey},
+      {"basic", AuthScheme::kBasic},   {"bearer", AuthScheme::kBearer},
+      {"none", AuthScheme::kNone}};
+  auto scheme = kSchemes.find(auth);
+  if (scheme == kSchemes.end()) {
+    return r.Fail(r.Node("auth"), "'auth' must be one of oauth2, oauth2_client_credentials, "
+                                  "oauth1, api_key, basic, bearer, none; got '" + auth + "'");
+  }
+  s.auth = scheme->second;
+  TRY(ReadParameters(r, s, origin));
+  s.base_url = TRY(r.String("base_url", s.auth != AuthScheme::kNone));
+  s.sandbox_base_url = TRY(r.String("sandbox_base_url", false));
+  s.allowed_hosts = TRY(r.StringList("allowed_hosts"));
+  for (auto& h : s.allowed_hosts) {
+    std::transform(h.begin(), h.end(), h.begin(), [](unsigned char c) { return std::tolower(c); });
+  }
+  if (s.allowed_hosts.empty() && s.auth != AuthScheme::kNone) {
+    return r.Fail("'allowed_hosts' is required: the hosts credentials may be sent to");
+  }
+  for (const auto& h : s.allowed_hosts) {
+    TRY(CheckHostParameters(r, r.Node("allowed_hosts"), s, h));
+    if (h.starts_with("*.") && h.find('.', 2) == std::string::npos) {
+      return r.Fail(r.Node("allowed_hosts"), "wildcard host '" + h + "' is too broad");
+    }
+  }
+  s.headers = TRY(r.StringMap("headers"));
+
+  // Injection defaults per scheme, then the service's overrides.
+  switch (s.auth) {
+    case AuthScheme::kOAuth2:
+    case AuthScheme::kOAuth2ClientCredentials:
+    case AuthScheme::kBearer:
+      s.inject = {"Authorization", "Bearer", ""};
+      break;
+    case AuthScheme::kBasic:
+      s.inject = {"Authorization", "Basic", ""};
+      break;
+    default:
+      break;
+  }
+  if (r.Has("inject")) {
+    MapReader in(r.Node("inject"), origin, "inject");
+    std::string header = TRY(in.String("header", false));
+    std::string prefix = TRY(in.String("prefix", false));
+    std::string query = TRY(in.String("query", false));
+    TRY(in.NoOthers());
+    if (!header.empty() && !query.empty()) return in.Fail("'inject' takes header or query, not both");
+    if (!query.empty()) {
+      s.inject = {"", "", query};
+    } else {
+      if (!header.empty()) s.inject.header = header;
+      if (in.Has("prefix")) s.inject.prefix = prefix;
+    }
+  }
+
+  if (s.auth == AuthScheme::kOAuth2 || s.auth == AuthScheme::kOAuth2ClientCredentials) {
+    TRY(ReadOAuth2(r, s, origin));
+  } else if (r.Has("oauth2")) {
+    return r.Fail(r.Node("oauth2"), "'oauth2' is only for auth oauth2 or oauth2_client_credentials");
+  }
+  if (s.auth == AuthScheme::kOAuth1) {
+    if (!r.Has("oauth1")) return r.Fail("'oauth1' is required for auth oauth1");
+    MapReader o(r.Node("oauth1"), origin, "oauth1");
+    OAuth1Settings st;
+    st.request_token_url = TRY(o.String("request_token_url", true));
+    st.authorize_url = TRY(o.String("authorize_url", true));
+    st.access_token_url = TRY(o.String("access_token_url", true));
+    TRY(o.NoOthers());
+    for (const auto& url : {st.request_token_url, st.authorize_url, st.access_token_url}) {
+      TRY(CheckUrl(o, r.Node("oauth1"), s, "oauth1", url, false));
+    }
+    s.oauth1 = st;
+  } else if (r.Has("oauth1")) {
+    return r.Fail(r.Node("oauth1"), "'oauth1' is only for auth oauth1");
+  }
+  if (s.auth == AuthScheme::kApiKey) {
+    if (!r.Has("api_key")) return r.Fail("'api_key' is required for auth api_key");
+    MapReader a(r.Node("api_key"), origin, "api_key");
+    ApiKeySettings st;
+    std::string in = TRY(a.String("in", true));
+    if (in == "header") {
+      st.in = KeyPlacement::kHeader;
+    } else if (in == "query") {
+      st.in = KeyPlacement::kQuery;
+    } else if (in == "form") {
+      st.in = KeyPlacement::kForm;
+    } else {
+      return a.Fail(a.Node("in"), "'api_key.in' must be header, query or form");
+    }
+    YAML::Node fields = a.Node("fields");
+    if (!fields.IsSequence() || fields.size() == 0) {
+      return a.Fail("'api_key.fields' must list at least one field");
+    }
+    for (const auto& f : fields) {
+      MapReader fr(f, origin, "api_key.fields[]");
+      ApiKeyField field;
+      field.name = TRY(fr.String("name", true));
+      field.label = TRY(fr.String("label", false));
+      if (field.label.empty()) field.label = field.name;
+      field.prefix = TRY(fr.String("prefix", false));
+      TRY(fr.NoOthers());
+      st.fields.push_back(std::move(field));
+    }
+    TRY(a.NoOthers());
+    s.api_key = std::move(st);
+  } else if (r.Has("api_key")) {
+    return r.Fail(r.Node("api_key"), "'api_key' is only for auth api_key");
+  }
+  if (r.Has("basic")) {
+    if (s.auth != AuthScheme::kBasic) return r.Fail(r.Node("basic"), "'basic' is only for auth basic");
+    MapReader b(r.Node("basic"), origin, "basic");
+    auto user = TRY(b.String("username_label", false));
+    auto pass = TRY(b.String("password_label", false));
+    TRY(b.NoOthers());
+    if (!user.empty()) s.basic.username_label = user;
+    if (!pass.empty()) s.basic.password_label = pass;
+  }
+  if (r.Has("test")) {
+    MapReader t(r.Node("test"), origin, "test");
+    TestCall call;
+    std::string method = TRY(t.String("method", false));
+    if (!method.empty()) call.method = method;
+    call.url = TRY(t.String("url", true));
+    std::string status = TRY(t.String("expect_status", false));
+    TRY(t.NoOthers());
+    if (!status.empty()) {
+      int v = 0;
+      try {
+        v = std::stoi(status);
+      } catch (...) {
+        v = 0;
+      }
+      if (v < 100 || v > 599) return t.Fail(t.Node("expect_status"), "'test.expect_status' must be an HTTP status");
+      call.expect_status = v;
+    }
+    TRY(CheckUrl(t, r.Node("test"), s, "test.url", call.url, true));
+    s.test = call;
+  }
+  TRY(r.NoOthers());
+  if (!s.base_url.empty()) TRY(CheckUrl(r, r.Node("base_url"), s, "base_url", s.base_url, true));
+  if (!s.sandbox_base_url.empty()) {
+    TRY(CheckUrl(r, r.Node("sandbox_base_url"), s, "sandbox_base_url", s.sandbox_base_url, true));
+  }
+  return s;
+}
+
+}  // namespace relish::connections

@@ -1,0 +1,403 @@
+#include "identity/identity.h"
+
+#include <sodium.h>
+
+#include <algorithm>
+
+#include "base/encoding.h"
+#include "base/ids.h"
+
+namespace relish::identity {
+namespace {
+
+using store::Row;
+using store::Transaction;
+using store::TxMode;
+
+constexpr std::string_view kTokenPrefix = "rl_";
+constexpr size_t kMinPassword = 10;
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+Result<std::string> NormaliseEmail(std::string_view email) {
+  std::string e = Lower(email);
+  auto at = e.find('@');
+  if (e.empty() || e.size() > 254 || at == std::string::npos || at == 0 || at + 1 == e.size() ||
+      e.find_first_of(" \t\r\n<>\"") != std::string::npos) {
+    return InvalidArgument("'" + std::string(email) + "' is not an email address");
+  }
+  return e;
+}
+
+User UserFrom(const Row& r) {
+  return {r.Text(0), r.Text(1), r.Text(2), r.Text(3) == "admin" ? Role::kAdmin : Role::kDeveloper,
+          r.Int(4)};
+}
+constexpr std::string_view kUserColumns = "id, email, name, role, created_at";
+
+ApiToken TokenFrom(const Row& r) {
+  return {r.Text(0), r.Text(1), r.Text(2), r.Text(3), r.Int(4), r.OptInt(5), r.OptInt(6)};
+}
+
+}  // namespace
+
+std::string_view RoleName(Role role) { return role == Role::kAdmin ? "admin" : "developer"; }
+
+Result<Role> ParseRole(std::string_view name) {
+  if (name == "admin") return Role::kAdmin;
+  if (name == "developer") return Role::kDeveloper;
+  return InvalidArgument("role must be admin or developer, got '" + std::string(name) + "'");
+}
+
+std::string DigestSecret(std::string_view secret) {
+  unsigned char out[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(out, reinterpret_cast<const unsigned char*>(secret.data()), secret.size());
+  return HexEncode(std::string_view(reinterpret_cast<const char*>(out), sizeof out));
+}
+
+Identity::Identity(store::Store& store, const Clock& clock, Random& random, IdentityOptions options)
+    : store_(store), clock_(clock), random_(random), options_(options) {
+  if (sodium_init() < 0) std::abort();
+}
+
+std::vector<store::Migration> Identity::Migrations() {
+  return {{"identity", 1, "users, organizations, API tokens, sessions", R"sql(
+CREATE TABLE users (
+  id TEXT PRIMARY KEY,
+  email TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  role TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE TABLE orgs (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE TABLE org_members (
+  org_id TEXT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  PRIMARY KEY (org_id, user_id)
+);
+CREATE TABLE api_tokens (
+  id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  prefix TEXT NOT NULL,
+  token_digest TEXT NOT NULL UNIQUE,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT,
+  last_used_at BIGINT
+);
+CREATE TABLE sessions (
+  digest TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  csrf TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+)sql"}};
+}
+
+Result<std::string> Identity::HashPassword(std::string_view password) {
+  if (password.size() < kMinPassword) {
+    return InvalidArgument("passwords need at least " + std::to_string(kMinPassword) +
+                           " characters");
+  }
+  char out[crypto_pwhash_STRBYTES];
+  if (crypto_pwhash_str_alg(out, password.data(), password.size(), options_.pwhash_opslimit,
+                            options_.pwhash_memlimit, crypto_pwhash_ALG_ARGON2ID13) != 0) {
+    return ResourceExhausted("not enough memory to hash the password");
+  }
+  return std::string(out);
+}
+
+Result<User> Identity::CreateUser(std::string_view email, std::string_view name,
+                                  std::string_view password, Role role) {
+  User user;
+  user.email = TRY(NormaliseEmail(email));
+  user.name = name.empty() ? user.email.substr(0, user.email.find('@')) : std::string(name);
+  user.role = role;
+  user.id = NewId("usr", clock_, random_);
+  user.created_at = clock_.NowMillis();
+  std::string hash = TRY(HashPassword(password));
+  auto r = store::Transact(store_, TxMode::kWrite, [&](Transaction& tx) -> Result<void> {
+    TRY(tx.Exec("INSERT INTO users (id, email, name, role, password_hash, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                user.id, user.email, user.name, RoleName(role), hash, user.created_at));
+    return Ok();
+  });
+  if (!r.ok()) {
+    if (r.error().code() == ErrorCode::kAlreadyExists) {
+      return AlreadyExists("a user with email " + user.email + " already exists");
+    }
+    return r.error();
+  }
+  return user;
+}
+
+Result<User> Identity::GetUser(std::string_view id) {
+  return store::Transact(store_, TxMode::kRead, [&](Transaction& tx) -> Result<User> {
+    auto row = TRY(tx.QueryOne("no user " + std::string(id),
+                               "SELECT " + std::string(kUserColumns) + " FROM users WHERE id = ?",
+                               id));
+    return UserFrom(row);
+  });
+}
+
+Result<User> Identity::FindUserByEmail(std::string_view email) {
+  std::string e = Lower(email);
+  return store::Transact(store_, TxMode::kRead, [&](Transaction& tx) -> Result<User> {
+    auto row = TRY(tx.QueryOne("no user with email " + e,
+                               "SELECT " + std::string(kUserColumns) +
+                                   " FROM users WHERE email = ?",
+                               e));
+    return UserFrom(row);
+  });
+}
+
+Result<std::vector<User>> Identity::ListUsers() {
+  return store::Transact(store_, TxMode::kRead, [&](Transaction& tx) -> Result<std::vector<User>> {
+    auto rows = TRY(tx.Query("SELECT " + std::string(kUserColumns) + " FROM users ORDER BY email"));
+    std::vector<User> out;
+    for (const auto& r : rows) out.push_back(UserFrom(r));
+    return out;
+  });
+}
+
+Result<int64_t> Identity::CountUsers() {
+  return store::Transact(store_, TxMode::kRead, [&](Transaction& tx) -> Result<int64_t> {
+    return TRY(tx.QueryOne("count", "SELECT COUNT(*) FROM users")).Int(0);
+  });
+}
+
+Result<void> Identity::SetPassword(std::string_view user_id, std::string_view password) {
+  std::string hash = TRY(HashPassword(password));
+  return store::Transact(store_, TxMode::kWrite, [&](Transaction& tx) -> Result<void> {
+    if (TRY(tx.Exec("UPDATE users SET password_hash = ? WHERE id = ?", hash, user_id)) == 0) {
+      return NotFound("no user " + std::string(user_id));
+    }
+    // A new password ends every session of the user.
+    TRY(tx.Exec("DELETE FROM sessions WHERE user_id = ?", user_id));
+    return Ok();
+  });
+}
+
+Result<User> Identity::CheckPassword(std::string_view email, std::string_view password) {
+  std::string e = Lower(email);
+  auto row = store::Transact(store_, TxMode::kRead, [&](Transaction& tx) -> Result<Row> {
+    return tx.QueryOne("no user", "SELECT " + std::string(kUserColumns) +
+                                      ", password_hash FROM users WHERE email = ?",
+                       e);
+  });
+  const Error kWrong = Unauthenticated("wrong email or password");
+  if (!row.ok()) {
+    if (row.error().code() != ErrorCode::kNotFound) return row.error();
+    return kWrong;
+  }
+  const std::string& hash = row->Text(5);
+  if (crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) != 0) return kWrong;
+  return UserFrom(*row);
+}
+
+Result<Org> Identity::CreateOrg(std::string_view name) {
+  if (name.empty() || name.size() > 100) {
+    return InvalidArgument("organization names have 1 to 100 characters");
+  }
+  Org org{NewId("org", clock_, random_), std::string(name), clock_.NowMillis()};
+  TRY(store::Transact(store_, TxMode::kWrite, [&](Transaction& tx) -> Result<void> {
+    TRY(tx.Exec("INSERT INTO orgs (id, name, created_at) VALUES (?, ?, ?)", org.id, org.name,
+                org.created_at));
+    return Ok();
+  }));
+  return org;
+}
+
+Result<Org> Identity::GetOrg(std::string_view id) {
+  return store::Transact(store_, TxMode::kRead, [&](Transaction& tx) -> Result<Org> {
+    auto r = TRY(tx.QueryOne("no organization " + std::string(id),
+                             "SELECT id, name, created_at FROM orgs WHERE id = ?", id));
+    return Org{r.Text(0), r.Text(1), r.Int(2)};
+  });
+}
+
+Result<std::vector<Org>> Identity::ListOrgs() {
+  return store::Transact(store_, TxMode::kRead, [&](Transaction& tx) -> Result<std::vector<Org>> {
+    std::vector<Org> out;
+    for (const auto& r : TRY(tx.Query("SELECT id, name, created_at FROM orgs ORDER BY id"))) {
+      out.push_back({r.Text(0), r.Text(1), r.Int(2)});
+    }
+    return out;
+  });
+}
+
+Result<std::vector<Org>> Identity::OrgsOf(std::string_view user_id) {
+  return store::Transact(store_, TxMode::kRead, [&](Transaction& tx) -> Result<std::vector<Org>> {
+    std::vector<Org> out;
+    auto rows = TRY(tx.Query(
+        "SELECT o.id, o.name, o.created_at FROM orgs o JOIN org_members m ON m.org_id = o.id"
+        " WHERE m.user_id = ? ORDER BY o.id",
+        user_id));
+    for (const auto& r : rows) out.push_back({r.Text(0), r.Text(1), r.Int(2)});
+    return out;
+  });
+}
+
+Result<void> Identity::AddMember(std::string_view org_id, std::string_view user_id) {
+  auto r = store::Transact(store_, TxMode::kWrite, [&](Transaction& tx) -> Result<void> {
+    TRY(tx.Exec("INSERT INTO org_members (org_id, user_id) VALUES (?, ?)", org_id, user_id));
+    return Ok();
+  });
+  if (!r.ok() && r.error().code() == ErrorCode::kFailedPrecondition) {
+    return NotFound("no organization " + std::string(org_id) + " or no user " +
+                    std::string(user_id));
+  }
+  if (!r.ok() && r.error().code() == ErrorCode::kAlreadyExists) return Ok();
+  return r;
+}
+
+Result<bool> Identity::IsMember(std::string_view org_id, std::string_view user_id) {
+  return store::Transact(store_, TxMode::kRead, [&](Transaction& tx) -> Result<bool> {
+    auto rows = TRY(tx.Query("SELECT 1 FROM org_members WHERE org_id = ? AND user_id = ?", org_id,
+                             user_id));
+    return !rows.empty();
+  });
+}
+
+Result<std::pair<ApiToken, std::string>> Identity::CreateToken(std::string_view user_id,
+                                                               std::string_view name,
+                                                               std::optional<int64_t> ttl_ms) {
+  if (name.empty() || name.size() > 100) {
+    return InvalidArgument("token names have 1 to 100 characters");
+  }
+  std::string secret = std::string(kTokenPrefix) + random_.Token(32);
+  ApiToken t;
+  t.id = NewId("tok", clock_, random_);
+  t.user_id = std::string(user_id);
+  t.name = std::string(name);
+  t.prefix = secret.substr(0, 8);
+  t.created_at = clock_.NowMillis();
+  if (ttl_ms) t.expires_at = t.created_at + *ttl_ms;
+  auto r = store::Transact(store_, TxMode::kWrite, [&](Transaction& tx) -> Result<void> {
+    TRY(tx.Exec("INSERT INTO api_tokens (id, user_id, name, prefix, token_digest, created_at,"
+                " expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                t.id, t.user_id, t.name, t.prefix, DigestSecret(secret), t.created_at,
+                t.expires_at));
+    return Ok();
+  });
+  if (!r.ok() && r.error().code() == ErrorCode::kFailedPrecondition) {
+    return NotFound("no user " + std::string(user_id));
+  }
+  TRY(r);
+  return std::pair{t, secret};
+}
+
+Result<std::vector<ApiToken>> Identity::ListTokens(std::string_view user_id) {
+  return store::Transact(store_, TxMode::kRead,
+                         [&](Transaction& tx) -> Result<std::vector<ApiToken>> {
+                           std::vector<ApiToken> out;
+                           auto rows = TRY(tx.Query(
+                               "SELECT id, user_id, name, prefix, created_at, expires_at,"
+                               " last_used_at FROM api_tokens WHERE user_id = ? ORDER BY id",
+                               user_id));
+                           for (const auto& r : rows) out.push_back(TokenFrom(r));
+                           return out;
+                         });
+}
+
+Result<void> Identity::RevokeToken(std::string_view user_id, std::string_view token_id) {
+  return store::Transact(store_, TxMode::kWrite, [&](Transaction& tx) -> Result<void> {
+    if (TRY(tx.Exec("DELETE FROM api_tokens WHERE id = ? AND user_id = ?", token_id, user_id)) ==
+        0) {
+      return NotFound("no token " + std::string(token_id));
+    }
+    return Ok();
+  });
+}
+
+Result<Principal> Identity::AuthenticateToken(std::string_view token) {
+  const Error kBad = Unauthenticated("invalid or expired API token");
+  if (!token.starts_with(kTokenPrefix)) return kBad;
+  std::string digest = DigestSecret(token);
+  int64_t now = clock_.NowMillis();
+  auto row = store::Transact(store_, TxMode::kRead, [&](Transaction& tx) -> Result<Row> {
+    return tx.QueryOne("token",
+                       "SELECT u.id, u.email, u.name, u.role, u.created_at, t.id, t.expires_at,"
+                       " t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id"
+                       " WHERE t.token_digest = ?",
+                       digest);
+  });
+  if (!row.ok()) return row.error().code() == ErrorCode::kNotFound ? kBad : row.error();
+  if (auto expires = row->OptInt(6); expires && *expires <= now) return kBad;
+  Principal p;
+  p.user = UserFrom(*row);
+  p.via = Principal::Via::kToken;
+  p.token_id = row->Text(5);
+  // Record use at most once a minute: a write per request would serialise every API call.
+  if (row->Int(7) + 60'000 < now) {
+    (void)store::Transact(store_, TxMode::kWrite, [&](Transaction& tx) -> Result<void> {
+      TRY(tx.Exec("UPDATE api_tokens SET last_used_at = ? WHERE id = ?", now, p.token_id));
+      return Ok();
+    });
+  }
+  return p;
+}
+
+Result<NewSession> Identity::CreateSession(std::string_view user_id) {
+  NewSession s;
+  s.cookie = random_.Token(32);
+  s.csrf = random_.Token(24);
+  int64_t now = clock_.NowMillis();
+  s.expires_at = now + options_.session_ttl_ms;
+  TRY(store::Transact(store_, TxMode::kWrite, [&](Transaction& tx) -> Result<void> {
+    TRY(tx.Exec("DELETE FROM sessions WHERE expires_at <= ?", now));
+    TRY(tx.Exec("INSERT INTO sessions (digest, user_id, csrf, created_at, expires_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                DigestSecret(s.cookie), user_id, s.csrf, now, s.expires_at));
+    return Ok();
+  }));
+  return s;
+}
+
+Result<Principal> Identity::AuthenticateSession(std::string_view cookie) {
+  const Error kBad = Unauthenticated("not signed in, or the session has expired");
+  if (cookie.empty()) return kBad;
+  auto row = store::Transact(store_, TxMode::kRead, [&](Transaction& tx) -> Result<Row> {
+    return tx.QueryOne("session",
+                       "SELECT u.id, u.email, u.name, u.role, u.created_at, s.csrf, s.expires_at"
+                       " FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.digest = ?",
+                       DigestSecret(cookie));
+  });
+  if (!row.ok()) return row.error().code() == ErrorCode::kNotFound ? kBad : row.error();
+  if (row->Int(6) <= clock_.NowMillis()) return kBad;
+  Principal p;
+  p.user = UserFrom(*row);
+  p.via = Principal::Via::kSession;
+  p.csrf = row->Text(5);
+  return p;
+}
+
+Result<void> Identity::EndSession(std::string_view cookie) {
+  return store::Transact(store_, TxMode::kWrite, [&](Transaction& tx) -> Result<void> {
+    TRY(tx.Exec("DELETE FROM sessions WHERE digest = ?", DigestSecret(cookie)));
+    return Ok();
+  });
+}
+
+Result<std::optional<std::pair<User, std::string>>> Identity::Bootstrap(
+    std::string_view email, std::optional<std::string> password) {
+  if (TRY(CountUsers()) > 0) return std::optional<std::pair<User, std::string>>();
+  std::string pw = password ? *password : random_.Token(15);
+  User admin = TRY(CreateUser(email, "Administrator", pw, Role::kAdmin));
+  Org org = TRY(CreateOrg("My Organization"));
+  TRY(AddMember(org.id, admin.id));
+  return std::optional<std::pair<User, std::string>>(std::pair{admin, pw});
+}
+
+}  // namespace relish::identity

@@ -1,0 +1,131 @@
+// Identity: console users (admin or developer), organizations they belong to, personal API
+// tokens for the CLI and REST API, and browser sessions with a CSRF token.
+//
+// Secrets here are never stored: passwords as Argon2id hashes (libsodium crypto_pwhash_str),
+// API tokens and session ids as SHA-256 digests. The plaintext token or session id exists only in
+// the value returned once to the caller.
+//
+// Thread-safe: all state is in the Store.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/random.h"
+#include "base/result.h"
+#include "store/store.h"
+
+namespace relish::identity {
+
+enum class Role { kAdmin, kDeveloper };
+std::string_view RoleName(Role role);  // "admin", "developer"
+Result<Role> ParseRole(std::string_view name);
+
+struct User {
+  std::string id;
+  std::string email;  // lowercase
+  std::string name;
+  Role role = Role::kDeveloper;
+  int64_t created_at = 0;  // epoch ms
+};
+
+struct Org {
+  std::string id;
+  std::string name;
+  int64_t created_at = 0;
+};
+
+struct ApiToken {
+  std::string id;
+  std::string user_id;
+  std::string name;
+  std::string prefix;  // the first characters of the token, to tell tokens apart in lists
+  int64_t created_at = 0;
+  std::optional<int64_t> expires_at;
+  std::optional<int64_t> last_used_at;
+};
+
+// Who is making a request.
+struct Principal {
+  User user;
+  enum class Via { kSession, kToken } via = Via::kToken;
+  std::string token_id;  // when via token
+  std::string csrf;      // when via session: the token state-changing requests must echo
+  bool is_admin() const { return user.role == Role::kAdmin; }
+};
+
+struct NewSession {
+  std::string cookie;  // the session id to put in the cookie (only here in clear)
+  std::string csrf;
+  int64_t expires_at = 0;
+};
+
+struct IdentityOptions {
+  // Argon2id cost. The defaults are libsodium's "interactive" limits; tests use the minimum.
+  uint64_t pwhash_opslimit = 2;
+  size_t pwhash_memlimit = 64 * 1024 * 1024;
+  int64_t session_ttl_ms = 12LL * 3600 * 1000;
+};
+
+class Identity {
+ public:
+  Identity(store::Store& store, const Clock& clock, Random& random, IdentityOptions options = {});
+
+  static std::vector<store::Migration> Migrations();
+
+  // Users. Emails are case-insensitive and unique; passwords need at least 10 characters.
+  Result<User> CreateUser(std::string_view email, std::string_view name, std::string_view password,
+                          Role role);
+  Result<User> GetUser(std::string_view id);
+  Result<User> FindUserByEmail(std::string_view email);
+  Result<std::vector<User>> ListUsers();
+  Result<void> SetPassword(std::string_view user_id, std::string_view password);
+  // The user when the password matches; kUnauthenticated (one message for both a wrong email
+  // and a wrong password) otherwise.
+  Result<User> CheckPassword(std::string_view email, std::string_view password);
+  Result<int64_t> CountUsers();
+
+  // Organizations and membership.
+  Result<Org> CreateOrg(std::string_view name);
+  Result<Org> GetOrg(std::string_view id);
+  Result<std::vector<Org>> ListOrgs();
+  Result<std::vector<Org>> OrgsOf(std::string_view user_id);
+  Result<void> AddMember(std::string_view org_id, std::string_view user_id);
+  Result<bool> IsMember(std::string_view org_id, std::string_view user_id);
+
+  // API tokens: returns the token record and, once, the token itself ("rl_...").
+  Result<std::pair<ApiToken, std::string>> CreateToken(std::string_view user_id,
+                                                       std::string_view name,
+                                                       std::optional<int64_t> ttl_ms);
+  Result<std::vector<ApiToken>> ListTokens(std::string_view user_id);
+  Result<void> RevokeToken(std::string_view user_id, std::string_view token_id);
+  // Checks an "Authorization: Bearer rl_..." token.
+  Result<Principal> AuthenticateToken(std::string_view token);
+
+  // Sessions.
+  Result<NewSession> CreateSession(std::string_view user_id);
+  Result<Principal> AuthenticateSession(std::string_view cookie);
+  Result<void> EndSession(std::string_view cookie);
+
+  // First start: when there is no user, creates the admin `email` with a random password (or
+  // `password` when given) and an organization, and returns the password so the caller can hand
+  // it to the operator. Returns nullopt when users already exist.
+  Result<std::optional<std::pair<User, std::string>>> Bootstrap(std::string_view email,
+                                                                std::optional<std::string> password);
+
+ private:
+  Result<std::string> HashPassword(std::string_view password);
+
+  store::Store& store_;
+  const Clock& clock_;
+  Random& random_;
+  IdentityOptions options_;
+};
+
+// SHA-256 of `secret`, hex: how tokens and session ids are stored.
+std::string DigestSecret(std::string_view secret);
+
+}  // namespace relish::identity

@@ -1,0 +1,118 @@
+#include "identity/identity.h"
+
+#include <gtest/gtest.h>
+#include <sodium.h>
+
+#include "store/sqlite/sqlite_store.h"
+
+namespace relish::identity {
+namespace {
+
+class IdentityTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = std::move(*store::OpenSqlite({.path = ":memory:"}));
+    ASSERT_TRUE(store_->Migrate(Identity::Migrations()).ok());
+    id_ = std::make_unique<Identity>(
+        *store_, clock_, random_,
+        IdentityOptions{.pwhash_opslimit = crypto_pwhash_OPSLIMIT_MIN,
+                        .pwhash_memlimit = crypto_pwhash_MEMLIMIT_MIN});
+  }
+  FakeClock clock_;
+  FakeRandom random_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<Identity> id_;
+};
+
+TEST_F(IdentityTest, UsersAndPasswords) {
+  auto u = id_->CreateUser("Ada@Example.com", "Ada", "correct horse", Role::kDeveloper);
+  ASSERT_TRUE(u.ok()) << u.error().ToString();
+  EXPECT_EQ(u->email, "ada@example.com");
+  EXPECT_EQ(id_->CheckPassword("ADA@example.com", "correct horse")->id, u->id);
+  EXPECT_EQ(id_->CheckPassword("ada@example.com", "wrong horse!").error(),
+            Unauthenticated("wrong email or password"));
+  EXPECT_EQ(id_->CheckPassword("nobody@example.com", "correct horse").error(),
+            Unauthenticated("wrong email or password"));
+  EXPECT_EQ(id_->CreateUser("ada@example.com", "", "another one!", Role::kAdmin).error(),
+            AlreadyExists("a user with email ada@example.com already exists"));
+  EXPECT_EQ(id_->CreateUser("x@y.z", "", "short", Role::kAdmin).error(),
+            InvalidArgument("passwords need at least 10 characters"));
+  EXPECT_EQ(id_->CreateUser("not-an-email", "", "long enough pw", Role::kAdmin).error(),
+            InvalidArgument("'not-an-email' is not an email address"));
+  ASSERT_TRUE(id_->SetPassword(u->id, "a new password").ok());
+  EXPECT_FALSE(id_->CheckPassword("ada@example.com", "correct horse").ok());
+  EXPECT_TRUE(id_->CheckPassword("ada@example.com", "a new password").ok());
+}
+
+TEST_F(IdentityTest, PasswordsAreStoredAsArgon2idHashes) {
+  ASSERT_TRUE(id_->CreateUser("a@b.c", "", "plaintext-password", Role::kAdmin).ok());
+  auto row = store::Transact(*store_, store::TxMode::kRead, [](store::Transaction& tx) {
+    return tx.QueryOne("u", "SELECT password_hash FROM users");
+  });
+  EXPECT_EQ(row->Text(0).rfind("$argon2id$", 0), 0u);
+  EXPECT_EQ(row->Text(0).find("plaintext-password"), std::string::npos);
+}
+
+TEST_F(IdentityTest, ApiTokensAreShownOnceAndStoredAsDigests) {
+  auto u = *id_->CreateUser("a@b.c", "", "long enough pw", Role::kAdmin);
+  auto [token, secret] = *id_->CreateToken(u.id, "laptop", std::nullopt);
+  EXPECT_EQ(secret.rfind("rl_", 0), 0u);
+  EXPECT_EQ(secret.size(), 3u + 43u);
+  EXPECT_EQ(token.prefix, secret.substr(0, 8));
+  auto p = id_->AuthenticateToken(secret);
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->user.id, u.id);
+  EXPECT_EQ(p->token_id, token.id);
+  EXPECT_TRUE(p->is_admin());
+  auto stored = store::Transact(*store_, store::TxMode::kRead, [](store::Transaction& tx) {
+    return tx.QueryOne("t", "SELECT token_digest FROM api_tokens");
+  });
+  EXPECT_EQ(stored->Text(0), DigestSecret(secret));
+  EXPECT_EQ(id_->AuthenticateToken("rl_wrong").error(),
+            Unauthenticated("invalid or expired API token"));
+  ASSERT_TRUE(id_->RevokeToken(u.id, token.id).ok());
+  EXPECT_FALSE(id_->AuthenticateToken(secret).ok());
+}
+
+TEST_F(IdentityTest, TokensExpire) {
+  auto u = *id_->CreateUser("a@b.c", "", "long enough pw", Role::kAdmin);
+  auto [token, secret] = *id_->CreateToken(u.id, "ci", 60'000);
+  EXPECT_TRUE(id_->AuthenticateToken(secret).ok());
+  clock_.Advance(Millis(60'001));
+  EXPECT_FALSE(id_->AuthenticateToken(secret).ok());
+}
+
+TEST_F(IdentityTest, SessionsCarryCsrfAndExpire) {
+  auto u = *id_->CreateUser("a@b.c", "", "long enough pw", Role::kDeveloper);
+  auto s = *id_->CreateSession(u.id);
+  auto p = id_->AuthenticateSession(s.cookie);
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->csrf, s.csrf);
+  EXPECT_EQ(p->via, Principal::Via::kSession);
+  EXPECT_FALSE(p->is_admin());
+  clock_.Advance(Millis(12LL * 3600 * 1000));
+  EXPECT_EQ(id_->AuthenticateSession(s.cookie).error(),
+            Unauthenticated("not signed in, or the session has expired"));
+  auto s2 = *id_->CreateSession(u.id);
+  ASSERT_TRUE(id_->EndSession(s2.cookie).ok());
+  EXPECT_FALSE(id_->AuthenticateSession(s2.cookie).ok());
+}
+
+TEST_F(IdentityTest, BootstrapCreatesTheFirstAdminAndOrganizationOnce) {
+  auto first = id_->Bootstrap("admin@localhost", std::nullopt);
+  ASSERT_TRUE(first.ok()) << first.error().ToString();
+  ASSERT_TRUE(first->has_value());
+  const auto& [admin, password] = **first;
+  EXPECT_EQ(admin.role, Role::kAdmin);
+  EXPECT_TRUE(id_->CheckPassword("admin@localhost", password).ok());
+  auto orgs = *id_->OrgsOf(admin.id);
+  ASSERT_EQ(orgs.size(), 1u);
+  EXPECT_EQ(orgs[0].name, "My Organization");
+  EXPECT_TRUE(*id_->IsMember(orgs[0].id, admin.id));
+  auto second = id_->Bootstrap("admin@localhost", std::nullopt);
+  ASSERT_TRUE(second.ok());
+  EXPECT_FALSE(second->has_value());
+}
+
+}  // namespace
+}  // namespace relish::identity

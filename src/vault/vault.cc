@@ -1,0 +1,370 @@
+#include "vault/vault.h"
+
+#include <fcntl.h>
+#include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "base/encoding.h"
+#include "base/ids.h"
+#include "base/log.h"
+
+namespace relish::vault {
+namespace {
+
+using store::Transaction;
+using store::TxMode;
+
+constexpr std::string_view kFormat = "v1";
+constexpr std::string_view kCheckPlaintext = "relish vault check";
+constexpr size_t kNonce = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+constexpr size_t kTag = crypto_aead_xchacha20poly1305_ietf_ABYTES;
+
+std::string MasterId(const Key& key) {
+  unsigned char out[16];
+  static constexpr std::string_view kContext = "relish-master-key-id";
+  crypto_generichash(out, sizeof out, reinterpret_cast<const unsigned char*>(kContext.data()),
+                     kContext.size(), key.data(), Key::kSize);
+  return "mk_" + HexEncode(std::string_view(reinterpret_cast<const char*>(out), 8));
+}
+
+std::string WrapAad(std::string_view key_id) { return "vault:data-key:" + std::string(key_id); }
+
+Result<std::string> ReadKeyFile(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return NotFound("no key file " + path);
+  if ((st.st_mode & 077) != 0) {
+    return PermissionDenied("the master key file " + path +
+                            " is readable by other users; run: chmod 600 " + path);
+  }
+  std::ifstream in(path);
+  std::string text;
+  std::getline(in, text);
+  return text;
+}
+
+Result<MasterKey> DecodeMasterKey(std::string_view text, std::string_view origin) {
+  auto bytes = Base64Decode(text);
+  if (!bytes || bytes->size() != Key::kSize) {
+    return InvalidArgument(std::string(origin) + " must hold 32 bytes in base64 (44 characters)");
+  }
+  auto key = std::make_shared<Key>(*bytes);
+  sodium_memzero(bytes->data(), bytes->size());
+  return MasterKey{MasterId(*key), key};
+}
+
+}  // namespace
+
+Key::Key() { sodium_memzero(bytes_.data(), bytes_.size()); }
+Key::Key(std::string_view bytes) {
+  std::copy_n(reinterpret_cast<const unsigned char*>(bytes.data()), kSize, bytes_.begin());
+}
+Key::~Key() { sodium_memzero(bytes_.data(), bytes_.size()); }
+
+std::string EncodeMasterKey(const Key& key) {
+  return Base64Encode(std::string_view(reinterpret_cast<const char*>(key.data()), Key::kSize));
+}
+
+MasterKey MakeMasterKey(Random& random) {
+  std::string bytes(Key::kSize, '\0');
+  random.Fill({reinterpret_cast<uint8_t*>(bytes.data()), bytes.size()});
+  auto key = std::make_shared<Key>(bytes);
+  sodium_memzero(bytes.data(), bytes.size());
+  return {MasterId(*key), key};
+}
+
+Result<void> WriteNewKeyFile(const std::string& path, const Key& key) {
+  std::string tmp = path + ".new";
+  ::unlink(tmp.c_str());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return Unavailable("cannot create " + tmp);
+  std::string text = EncodeMasterKey(key) + "\n";
+  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+            ::fsync(fd) == 0;
+  ::close(fd);
+  sodium_memzero(text.data(), text.size());
+  if (!ok) return Unavailable("cannot write " + tmp);
+  return Ok();
+}
+
+Result<void> CommitKeyFile(const std::string& path) {
+  if (std::rename((path + ".new").c_str(), path.c_str()) != 0) {
+    return Unavailable("cannot replace " + path);
+  }
+  return Ok();
+}
+
+Result<std::vector<MasterKey>> LoadMasterKeys(const MasterKeySource& source, Random& random) {
+  std::vector<MasterKey> candidates;
+  if (!source.env_value.empty()) {
+    candidates.push_back(TRY(DecodeMasterKey(source.env_value, "RELISH_MASTER_KEY")));
+    return candidates;
+  }
+  auto pending = ReadKeyFile(source.key_file + ".new");
+  if (pending.ok()) candidates.push_back(TRY(DecodeMasterKey(*pending, source.key_file + ".new")));
+  auto current = ReadKeyFile(source.key_file);
+  if (current.ok()) {
+    candidates.push_back(TRY(DecodeMasterKey(*current, source.key_file)));
+    return candidates;
+  }
+  if (current.error().code() != ErrorCode::kNotFound) return current.error();
+  if (!candidates.empty()) return candidates;
+  // First start: make the key file.
+  MasterKey fresh = MakeMasterKey(random);
+  TRY(WriteNewKeyFile(source.key_file, *fresh.key));
+  TRY(CommitKeyFile(source.key_file));
+  candidates.push_back(std::move(fresh));
+  return candidates;
+}
+
+Result<std::unique_ptr<Vault>> OpenVault(store::Store& store, const MasterKeySource& source,
+                                         const Clock& clock, Random& random) {
+  auto candidates = TRY(LoadMasterKeys(source, random));
+  std::string pending_id;
+  if (source.env_value.empty() && candidates.size() == 2) pending_id = candidates.front().id;
+  auto vault = TRY(Vault::Open(store, std::move(candidates), clock, random));
+  if (!pending_id.empty()) {
+    if (vault->master_id() == pending_id) {
+      TRY(CommitKeyFile(source.key_file));
+    } else {
+      ::unlink((source.key_file + ".new").c_str());
+    }
+  }
+  return vault;
+}
+
+Result<std::string> SealWith(const Key& key, std::string_view aad, std::string_view plaintext,
+                             Random& random) {
+  std::string out(kNonce + plaintext.size() + kTag, '\0');
+  auto* buf = reinterpret_cast<unsigned char*>(out.data());
+  random.Fill({buf, kNonce});
+  unsigned long long len = 0;
+  crypto_aead_xchacha20poly1305_ietf_encrypt(
+      buf + kNonce, &len, reinterpret_cast<const unsigned char*>(plaintext.data()),
+      plaintext.size(), reinterpret_cast<const unsigned char*>(aad.data()), aad.size(), nullptr,
+      buf, key.data());
+  out.resize(kNonce + len);
+  return Base64Encode(out);
+}
+
+Result<std::string> OpenWith(const Key& key, std::string_view aad, std::string_view sealed) {
+  auto raw = Base64Decode(sealed);
+  if (!raw || raw->size() < kNonce + kTag) return FailedPrecondition("sealed value is damaged");
+  const auto* buf = reinterpret_cast<const unsigned char*>(raw->data());
+  std::string out(raw->size() - kNonce - kTag, '\0');
+  unsigned long long len = 0;
+  if (crypto_aead_xchacha20poly1305_ietf_decrypt(
+          reinterpret_cast<unsigned char*>(out.data()), &len, nullptr, buf + kNonce,
+          raw->size() - kNonce, reinterpret_cast<const unsigned char*>(aad.data()), aad.size(),
+          buf, key.data()) != 0) {
+    return FailedPrecondition("sealed value does not open: wrong key, wrong owner or tampered");
+  }
+  out.resize(len);
+  return out;
+}
+
+std::vector<store::Migration> Vault::Migrations() {
+  return {{"vault", 1, "data keys and the master key check", R"sql(
+CREATE TABLE vault_meta (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+CREATE TABLE vault_keys (
+  id TEXT PRIMARY KEY,
+  wrapped TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  active BIGINT NOT NULL
+);
+)sql"}};
+}
+
+Vault::Vault(store::Store& store, MasterKey master, const Clock& clock, Random& random)
+    : store_(store), clock_(clock), random_(random), master_(std::move(master)) {}
+
+Result<std::unique_ptr<Vault>> Vault::Open(store::Store& store, std::vector<MasterKey> candidates,
+                                           const Clock& clock, Random& random) {
+  if (sodium_init() < 0) return Internal("libsodium failed to initialise");
+  if (candidates.empty()) return Internal("no master key candidates");
+  auto meta = TRY(store::Transact(store, TxMode::kRead, [](Transaction& tx) {
+    return tx.Query("SELECT name, value FROM vault_meta ORDER BY name");
+  }));
+  std::string check, expected_id;
+  for (const auto& r : meta) {
+    if (r.Text(0) == "check") check = r.Text(1);
+    if (r.Text(0) == "master_id") expected_id = r.Text(1);
+  }
+  if (check.empty()) {
+    // First start: bind the database to the first candidate and make the first data key.
+    MasterKey master = std::move(candidates.front());
+    auto vault = std::unique_ptr<Vault>(new Vault(store, std::move(master), clock, random));
+    std::string sealed_check = TRY(SealWith(*vault->master_.key, "vault:check", kCheckPlaintext, random));
+    MasterKey dk = MakeMasterKey(random);  // 32 random bytes; reuse the key type
+    std::string key_id = NewId("dk", clock, random);
+    std::string wrapped = TRY(SealWith(*vault->master_.key, WrapAad(key_id),
+                                       std::string_view(reinterpret_cast<const char*>(dk.key->data()),
+                                                        Key::kSize),
+                                       random));
+    TRY(store::Transact(store, TxMode::kWrite, [&](Transaction& tx) -> Result<void> {
+      TRY(tx.Exec("INSERT INTO vault_meta (name, value) VALUES ('check', ?), ('master_id', ?)",
+                  sealed_check, vault->master_.id));
+      TRY(tx.Exec("INSERT INTO vault_keys (id, wrapped, created_at, active) VALUES (?, ?, ?, 1)",
+                  key_id, wrapped, clock.NowMillis()));
+      return Ok();
+    }));
+    vault->keys_[key_id] = dk.key;
+    return vault;
+  }
+  for (auto& candidate : candidates) {
+    if (OpenWith(*candidate.key, "vault:check", check).ok()) {
+      return std::unique_ptr<Vault>(new Vault(store, std::move(candidate), clock, random));
+    }
+  }
+  std::string have;
+  for (const auto& c : candidates) have += (have.empty() ? "" : ", ") + c.id;
+  return FailedPrecondition("the master key (" + have +
+                            ") does not match this database, which was sealed with " +
+                            expected_id +
+                            "; restore DATA/master.key or set RELISH_MASTER_KEY to the right key");
+}
+
+const std::string& Vault::master_id() const {
+  std::shared_lock lock(mu_);
+  return master_.id;
+}
+
+Result<std::shared_ptr<Key>> Vault::DataKey(const std::string& id) {
+  {
+    std::shared_lock lock(mu_);
+    if (auto it = keys_.find(id); it != keys_.end()) return it->second;
+  }
+  auto row = TRY(store::Transact(store_, TxMode::kRead, [&](Transaction& tx) {
+    return tx.QueryOne("data key " + id + " is missing from the vault",
+                       "SELECT wrapped FROM vault_keys WHERE id = ?", id);
+  }));
+  std::unique_lock lock(mu_);
+  auto bytes = OpenWith(*master_.key, WrapAad(id), row.Text(0));
+  if (!bytes.ok()) {
+    return FailedPrecondition("data key " + id +
+                              " does not open with the current master key; was the key rotated "
+                              "by another process? restart relish");
+  }
+  auto key = std::make_shared<Key>(*bytes);
+  sodium_memzero(bytes->data(), bytes->size());
+  keys_[id] = key;
+  return key;
+}
+
+Result<std::string> Vault::ActiveKeyId() {
+  // Read each time (an indexed read): another process may have rotated the keys.
+  auto row = TRY(store::Transact(store_, TxMode::kRead, [](Transaction& tx) {
+    return tx.QueryOne("the vault has no active data key",
+                       "SELECT id FROM vault_keys WHERE active = 1 ORDER BY created_at DESC LIMIT 1");
+  }));
+  return row.Text(0);
+}
+
+Result<std::string> Vault::Seal(std::string_view owner, std::string_view plaintext) {
+  std::string id = TRY(ActiveKeyId());
+  auto key = TRY(DataKey(id));
+  std::string body = TRY(SealWith(*key, owner, plaintext, random_));
+  GlobalRedactor().Add(plaintext);
+  return std::string(kFormat) + "." + id + "." + body;
+}
+
+Result<std::string> Vault::Open(std::string_view owner, std::string_view sealed) {
+  auto first = sealed.find('.');
+  auto second = first == std::string_view::npos ? first : sealed.find('.', first + 1);
+  if (second == std::string_view::npos || sealed.substr(0, first) != kFormat) {
+    return FailedPrecondition("not a sealed value (expected v1.<key>.<data>)");
+  }
+  std::string id(sealed.substr(first + 1, second - first - 1));
+  auto key = TRY(DataKey(id));
+  auto plain = OpenWith(*key, owner, sealed.substr(second + 1));
+  if (!plain.ok()) {
+    return plain.error().WithContext("secret for " + std::string(owner));
+  }
+  GlobalRedactor().Add(*plain);
+  return plain;
+}
+
+void Vault::RegisterColumn(SealedColumn column) {
+  std::unique_lock lock(mu_);
+  columns_.push_back(std::move(column));
+}
+
+Result<Vault::RotationReport> Vault::Rotate(MasterKey new_master,
+                                            const std::function<Result<void>()>& before_commit) {
+  RotationReport report;
+  report.old_master_id = master_id();
+  report.new_master_id = new_master.id;
+  std::vector<SealedColumn> columns;
+  {
+    std::shared_lock lock(mu_);
+    columns = columns_;
+  }
+  MasterKey fresh = MakeMasterKey(random_);
+  std::string new_key_id = NewId("dk", clock_, random_);
+  std::map<std::string, std::shared_ptr<Key>> loaded;
+
+  auto tx = TRY(store_.Begin(TxMode::kWrite));
+  // Every data key, old ones included, is unwrapped with the old master and re-wrapped with the
+  // new one, so values another process sealed a moment ago still open.
+  auto rows = TRY(tx->Query("SELECT id, wrapped FROM vault_keys"));
+  for (const auto& r : rows) {
+    std::string id = r.Text(0);
+    auto bytes = TRY(OpenWith(*master_.key, WrapAad(id), r.Text(1)));
+    auto key = std::make_shared<Key>(bytes);
+    sodium_memzero(bytes.data(), bytes.size());
+    std::string rewrapped = TRY(SealWith(*new_master.key, WrapAad(id),
+                                         std::string_view(reinterpret_cast<const char*>(key->data()),
+                                                          Key::kSize),
+                                         random_));
+    TRY(tx->Exec("UPDATE vault_keys SET wrapped = ?, active = 0 WHERE id = ?", rewrapped, id));
+    loaded[id] = key;
+  }
+  std::string wrapped = TRY(SealWith(*new_master.key, WrapAad(new_key_id),
+                                     std::string_view(reinterpret_cast<const char*>(fresh.key->data()),
+                                                      Key::kSize),
+                                     random_));
+  TRY(tx->Exec("INSERT INTO vault_keys (id, wrapped, created_at, active) VALUES (?, ?, ?, 1)",
+               new_key_id, wrapped, clock_.NowMillis()));
+  loaded[new_key_id] = fresh.key;
+  for (const auto& c : columns) {
+    auto values = TRY(tx->Query("SELECT " + c.key_column + ", " + c.owner_sql + ", " + c.column +
+                                " FROM " + c.table + " WHERE " + c.column + " IS NOT NULL"));
+    for (const auto& v : values) {
+      std::string_view sealed = v.Text(2);
+      auto first = sealed.find('.');
+      auto second = sealed.find('.', first + 1);
+      if (first == std::string_view::npos || second == std::string_view::npos) {
+        return FailedPrecondition("damaged sealed value in " + c.table + "." + c.column);
+      }
+      std::string id(sealed.substr(first + 1, second - first - 1));
+      auto it = loaded.find(id);
+      if (it == loaded.end()) return FailedPrecondition("unknown data key " + id);
+      auto plain = TRY(OpenWith(*it->second, v.Text(1), sealed.substr(second + 1)));
+      std::string resealed = std::string(kFormat) + "." + new_key_id + "." +
+                             TRY(SealWith(*fresh.key, v.Text(1), plain, random_));
+      sodium_memzero(plain.data(), plain.size());
+      TRY(tx->Exec("UPDATE " + c.table + " SET " + c.column + " = ? WHERE " + c.key_column +
+                       " = ?",
+                   resealed, v[0]));
+      ++report.resealed;
+    }
+  }
+  std::string sealed_check = TRY(SealWith(*new_master.key, "vault:check", kCheckPlaintext, random_));
+  TRY(tx->Exec("UPDATE vault_meta SET value = ? WHERE name = 'check'", sealed_check));
+  TRY(tx->Exec("UPDATE vault_meta SET value = ? WHERE name = 'master_id'", new_master.id));
+  if (before_commit) TRY(before_commit());
+  TRY(tx->Commit());
+  std::unique_lock lock(mu_);
+  master_ = std::move(new_master);
+  keys_ = std::move(loaded);
+  return report;
+}
+
+}  // namespace relish::vault

@@ -1,0 +1,139 @@
+// Vault: encryption at rest for every secret Relish holds (client secrets, access and refresh
+// tokens, API keys, passwords).
+//
+// Envelope encryption with libsodium: each secret is sealed with XChaCha20-Poly1305 (IETF) under
+// a data key, with a fresh random 192-bit nonce and the owning record's identity as associated
+// data, so a ciphertext copied to another row does not open. Data keys are stored wrapped
+// (sealed the same way) by the master key, which comes from a key file created with mode 0600 on
+// first start, or from an environment variable. Rotation makes a new master key and a new data
+// key, re-seals every secret under the new data key and drops the old keys, online.
+//
+// Every secret the vault opens is registered with the log Redactor, so it can never appear in a
+// log line even by mistake.
+//
+// Thread-safe.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/random.h"
+#include "base/result.h"
+#include "store/store.h"
+
+namespace relish::vault {
+
+// 32 bytes of key material that wipes itself.
+class Key {
+ public:
+  Key();
+  explicit Key(std::string_view bytes);  // must be 32 bytes
+  ~Key();
+  Key(const Key&) = delete;
+  Key& operator=(const Key&) = delete;
+  const unsigned char* data() const { return bytes_.data(); }
+  static constexpr size_t kSize = 32;
+
+ private:
+  std::array<unsigned char, kSize> bytes_;
+};
+
+// Where the master key comes from.
+struct MasterKeySource {
+  std::string key_file;   // e.g. DATA/master.key; created (0600) when missing and no env key
+  std::string env_value;  // base64 of 32 bytes (RELISH_MASTER_KEY); wins over the file
+};
+
+struct MasterKey {
+  std::string id;  // names the key without revealing it ("mk_" + 16 hex of a keyed hash)
+  std::shared_ptr<Key> key;
+};
+
+// The candidate master keys, most likely first: the environment's, or the key file's. A
+// rotation that was interrupted after its database commit leaves "<key_file>.new", which is
+// then a candidate too; Vault::Open finishes the rotation by keeping whichever matches.
+// Creates the key file (mode 0600) when there is neither an environment key nor a file.
+Result<std::vector<MasterKey>> LoadMasterKeys(const MasterKeySource& source, Random& random);
+MasterKey MakeMasterKey(Random& random);
+std::string EncodeMasterKey(const Key& key);  // base64, for RELISH_MASTER_KEY
+// Writes `key` to `path` + ".new" (0600); CommitKeyFile renames it over `path`.
+Result<void> WriteNewKeyFile(const std::string& path, const Key& key);
+Result<void> CommitKeyFile(const std::string& path);
+
+class Vault {
+ public:
+  static std::vector<store::Migration> Migrations();
+
+  // Opens the vault with the first candidate master key that matches the database (refusing
+  // when none does, with a clear error), creating the first data key on first start.
+  static Result<std::unique_ptr<Vault>> Open(store::Store& store,
+                                            std::vector<MasterKey> candidates,
+                                            const Clock& clock, Random& random);
+
+  // Seals `plaintext` for the record named by `owner` (e.g. "connection:con_x:access_token").
+  // The result is text: "v1.<key id>.<base64 nonce+ciphertext>".
+  Result<std::string> Seal(std::string_view owner, std::string_view plaintext);
+  // Opens a sealed value; kFailedPrecondition when it was not sealed for `owner` or was changed.
+  Result<std::string> Open(std::string_view owner, std::string_view sealed);
+
+  // Registers a table column of sealed values so rotation can re-seal them. `owner_sql` is an
+  // SQL expression over the row giving the owner string used at sealing time, e.g.
+  // "'connection:' || id || ':access_token'"; `key_sql` selects the row (its primary key).
+  struct SealedColumn {
+    std::string table;
+    std::string column;
+    std::string key_column;
+    std::string owner_sql;
+  };
+  void RegisterColumn(SealedColumn column);
+
+  struct RotationReport {
+    std::string old_master_id;
+    std::string new_master_id;
+    int64_t resealed = 0;
+  };
+  // In one transaction: makes a new data key, re-wraps every data key under `new_master`
+  // (which may be the current master), re-seals every registered column under the new data key
+  // and records the new master key's check value. `before_commit` runs inside the transaction
+  // just before it commits (the key file's ".new" copy is written there), so either everything
+  // moved to the new keys or nothing did.
+  Result<RotationReport> Rotate(MasterKey new_master,
+                                const std::function<Result<void>()>& before_commit);
+
+  const std::string& master_id() const;
+
+ private:
+  Vault(store::Store& store, MasterKey master, const Clock& clock, Random& random);
+  // Loads (unwraps) data key `id` from the database when it is not cached yet.
+  Result<std::shared_ptr<Key>> DataKey(const std::string& id);
+  Result<std::string> ActiveKeyId();
+
+  store::Store& store_;
+  const Clock& clock_;
+  Random& random_;
+  mutable std::shared_mutex mu_;
+  MasterKey master_;                                    // guarded by mu_
+  std::map<std::string, std::shared_ptr<Key>> keys_;    // guarded by mu_
+  std::vector<SealedColumn> columns_;                   // guarded by mu_
+};
+
+// LoadMasterKeys + Vault::Open, then finishes an interrupted rotation: keeps "<key_file>.new"
+// when it is the key that matched, deletes it when it is not.
+Result<std::unique_ptr<Vault>> OpenVault(store::Store& store, const MasterKeySource& source,
+                                         const Clock& clock, Random& random);
+
+// Seal/open with an explicit key (exposed for tests).
+Result<std::string> SealWith(const Key& key, std::string_view aad, std::string_view plaintext,
+                             Random& random);
+Result<std::string> OpenWith(const Key& key, std::string_view aad, std::string_view sealed);
+
+}  // namespace relish::vault
