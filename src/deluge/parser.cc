@@ -353,6 +353,9 @@ void Parser::EndStatement() {
   Token at = prev;
   at.col = prev.col + static_cast<int>(prev.raw.size());
   Error(at, Format(Msg::kExpected, {"';' at the end of the statement", Describe(Peek())}));
+  // When the next statement starts on a new line, carry on from there: its own errors are
+  // worth reporting too.
+  if (Peek().line > prev.line) panic_ = false;
 }
 
 // ---- Program ----
