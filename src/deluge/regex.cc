@@ -9,32 +9,13 @@ namespace {
 pcre2_code* Code(void* p) { return static_cast<pcre2_code*>(p); }
 pcre2_match_data* Data(void* p) { return static_cast<pcre2_match_data*>(p); }
 
-// Java replacement syntax to PCRE2's: "$1" stays, "\$" becomes "$$", "\\" becomes "\".
-std::string TranslateReplacement(std::string_view java) {
-  std::string out;
-  for (size_t i = 0; i < java.size(); ++i) {
-    char c = java[i];
-    if (c == '\\' && i + 1 < java.size()) {
-      char n = java[++i];
-      if (n == '$') {
-        out += "$$";
-      } else {
-        out += n;
-      }
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 std::unique_ptr<Regex> Regex::Compile(std::string_view pattern, bool ignore_case,
                                       std::string& error) {
   int code = 0;
   PCRE2_SIZE offset = 0;
-  uint32_t options = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF;
+  uint32_t options = PCRE2_UTF;
   if (ignore_case) options |= PCRE2_CASELESS;
   pcre2_code* re = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),
                                  options, &code, &offset, nullptr);
@@ -47,6 +28,7 @@ std::unique_ptr<Regex> Regex::Compile(std::string_view pattern, bool ignore_case
   std::unique_ptr<Regex> r(new Regex());
   r->code_ = re;
   r->match_data_ = pcre2_match_data_create_from_pattern(re, nullptr);
+  pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);  // optional: the interpreter is used if JIT is off
   return r;
 }
 
@@ -56,6 +38,7 @@ Regex::~Regex() {
 }
 
 bool Regex::FullMatch(std::string_view text) const {
+  // Subjects that are not valid UTF-8 simply do not match.
   int rc = pcre2_match(Code(code_), reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(), 0,
                        PCRE2_ANCHORED | PCRE2_ENDANCHORED, Data(match_data_), nullptr);
   return rc >= 0;
@@ -71,34 +54,94 @@ bool Regex::Find(std::string_view text, size_t from, size_t& begin, size_t& end)
   return true;
 }
 
-bool Regex::Replace(std::string_view text, std::string_view replacement, bool all, std::string& out,
-                    std::string& error) const {
-  std::string repl = TranslateReplacement(replacement);
-  uint32_t options = PCRE2_SUBSTITUTE_OVERFLOW_LENGTH | PCRE2_SUBSTITUTE_UNSET_EMPTY;
-  if (all) options |= PCRE2_SUBSTITUTE_GLOBAL;
-  PCRE2_SIZE size = text.size() + repl.size() + 64;
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    out.resize(size);
-    PCRE2_SIZE out_len = size;
-    int rc = pcre2_substitute(Code(code_), reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(),
-                              0, options, Data(match_data_), nullptr,
-                              reinterpret_cast<PCRE2_SPTR>(repl.data()), repl.size(),
-                              reinterpret_cast<PCRE2_UCHAR*>(out.data()), &out_len);
-    if (rc >= 0) {
-      out.resize(out_len);
-      return true;
+// Replaces matches, expanding Java's replacement syntax: $n and ${name} insert a group, \x
+// inserts x. The subject's UTF-8 is checked once, not on every match.
+bool Regex::Replace(std::string_view text, std::string_view replacement, bool all,
+                    std::string& out, std::string& error) const {
+  auto* code = Code(code_);
+  auto* md = Data(match_data_);
+  auto subject = reinterpret_cast<PCRE2_SPTR>(text.data());
+  uint32_t groups = 0;
+  pcre2_pattern_info(code, PCRE2_INFO_CAPTURECOUNT, &groups);
+  out.clear();
+  size_t pos = 0;
+  size_t last = 0;
+  uint32_t options = 0;
+  while (pos <= text.size()) {
+    int rc = pcre2_match(code, subject, text.size(), pos, options, md, nullptr);
+    if (rc == PCRE2_ERROR_NOMATCH) break;
+    if (rc < 0) {
+      PCRE2_UCHAR buf[256];
+      pcre2_get_error_message(rc, buf, sizeof buf);
+      error = reinterpret_cast<char*>(buf);
+      return false;
     }
-    if (rc == PCRE2_ERROR_NOMEMORY) {
-      size = out_len + 1;
-      continue;
+    options = PCRE2_NO_UTF_CHECK;
+    PCRE2_SIZE* ov = pcre2_get_ovector_pointer(md);
+    size_t begin = ov[0];
+    size_t end = ov[1];
+    out.append(text.substr(last, begin - last));
+    auto group = [&](uint32_t n) {
+      if (n < static_cast<uint32_t>(rc) && ov[2 * n] != PCRE2_UNSET) {
+        out.append(text.substr(ov[2 * n], ov[2 * n + 1] - ov[2 * n]));
+      }
+    };
+    for (size_t i = 0; i < replacement.size(); ++i) {
+      char c = replacement[i];
+      if (c == '\\' && i + 1 < replacement.size()) {
+        out += replacement[++i];
+      } else if (c == '$') {
+        if (i + 1 < replacement.size() && replacement[i + 1] == '{') {
+          size_t close = replacement.find('}', i + 2);
+          if (close == std::string_view::npos) {
+            error = "named group reference is not closed";
+            return false;
+          }
+          std::string name(replacement.substr(i + 2, close - i - 2));
+          int n = pcre2_substring_number_from_name(code, reinterpret_cast<PCRE2_SPTR>(name.c_str()));
+          if (n < 0) {
+            error = "no group named " + name;
+            return false;
+          }
+          group(static_cast<uint32_t>(n));
+          i = close;
+        } else if (i + 1 < replacement.size() && replacement[i + 1] >= '0' &&
+                   replacement[i + 1] <= '9') {
+          // As Java: take further digits while the number still names a group.
+          uint32_t n = static_cast<uint32_t>(replacement[++i] - '0');
+          if (n > groups) {
+            error = "no group " + std::to_string(n);
+            return false;
+          }
+          while (i + 1 < replacement.size() && replacement[i + 1] >= '0' &&
+                 replacement[i + 1] <= '9' &&
+                 n * 10 + static_cast<uint32_t>(replacement[i + 1] - '0') <= groups) {
+            n = n * 10 + static_cast<uint32_t>(replacement[++i] - '0');
+          }
+          group(n);
+        } else {
+          error = "illegal group reference";
+          return false;
+        }
+      } else {
+        out += c;
+      }
     }
-    PCRE2_UCHAR buf[256];
-    pcre2_get_error_message(rc, buf, sizeof buf);
-    error = reinterpret_cast<char*>(buf);
-    return false;
+    last = end;
+    if (!all) break;
+    if (end == begin) {  // an empty match: keep one character and move past it
+      if (end >= text.size()) break;
+      size_t next = end + 1;
+      while (next < text.size() && (static_cast<unsigned char>(text[next]) & 0xC0) == 0x80) ++next;
+      out.append(text.substr(end, next - end));
+      last = next;
+      pos = next;
+    } else {
+      pos = end;
+    }
   }
-  error = "replacement too large";
-  return false;
+  if (last < text.size()) out.append(text.substr(last));
+  return true;
 }
 
 const Regex* RegexCache::Get(std::string_view pattern, bool ignore_case, std::string& error) {

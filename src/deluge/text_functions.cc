@@ -162,13 +162,18 @@ FN(ToList) {
     }
     return in.CheckSize(items.size()) ? list : Value::Abort();
   }
+  size_t parts = 1;
+  for (size_t p = t.find(sep); p != std::string_view::npos; p = t.find(sep, p + sep.size())) {
+    ++parts;
+  }
+  if (!in.CheckSize(parts)) return Value::Abort();
+  items.reserve(parts);
   size_t start = 0;
   for (;;) {
     size_t p = t.find(sep, start);
     items.push_back(Value::Text(t.substr(start, p == std::string_view::npos ? p : p - start)));
     if (p == std::string_view::npos) break;
     start = p + sep.size();
-    if (!in.CheckSize(items.size())) return Value::Abort();
   }
   return list;
 }
@@ -354,9 +359,25 @@ Value ReplaceImpl(Interp& in, const Value& self, const Value* args, bool all, bo
   std::string repl;
   if (!ArgText(in, args[0], fn, pattern)) return Value::Abort();
   if (!args[1].is_null() && !ArgText(in, args[1], fn, repl)) return Value::Abort();
+  std::string out;
+  bool plain_pattern = !ignore_case && !pattern.empty() &&
+                       pattern.find_first_of("\\^$.|?*+()[]{}") == std::string::npos;
+  bool plain_repl = repl.find_first_of("\\$") == std::string::npos;
+  if (plain_pattern && plain_repl) {
+    // A pattern without metacharacters matches itself: skip the regex engine.
+    std::string_view t = self.text();
+    size_t start = 0;
+    for (size_t p = t.find(pattern); p != std::string_view::npos; p = t.find(pattern, start)) {
+      out.append(t.substr(start, p - start));
+      out += repl;
+      start = p + pattern.size();
+      if (!all) break;
+    }
+    out.append(t.substr(start));
+    return in.MakeText(out);
+  }
   const Regex* re = in.GetRegex(pattern, ignore_case);
   if (re == nullptr) return Value::Abort();
-  std::string out;
   std::string error;
   if (!re->Replace(self.text(), repl, all, out, error)) {
     return in.Fail(Msg::kBadRegex, {repl, error});

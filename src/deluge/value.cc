@@ -100,7 +100,14 @@ Str* NewStr(std::string_view text, size_t capacity) {
   return s;
 }
 
-Value Value::Text(std::string_view text) { return Adopt(NewStr(text)); }
+Value Value::Text(std::string_view text) {
+  if (text.empty()) {
+    // One shared empty text: lists split from "a,,b" or "".leftPad(n) are full of them.
+    static const Value empty = ImmortalText("");
+    return empty;
+  }
+  return Adopt(NewStr(text));
+}
 
 Value ImmortalText(std::string_view text) {
   Str* s = NewStr(text);
