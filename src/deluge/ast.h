@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "deluge/int_code.h"
 #include "deluge/value.h"
 
 namespace relish::deluge {
@@ -97,6 +98,8 @@ struct Expr {
   std::string name;
   // For kConstruct of a Collection with `key: value` pairs.
   bool pairs = false;
+  // Whole-number fast path (int_code.h); null when the expression does not qualify.
+  std::unique_ptr<IntCode> int_code;
 };
 
 enum class StmtKind : uint8_t {
@@ -126,6 +129,7 @@ struct Stmt {
   std::vector<Stmt*> body;
   std::vector<Stmt*> else_body;
   std::vector<TaskField> fields;
+  std::unique_ptr<IntCode> int_code;  // kCompound: `slot op= e` as a whole-number program
 };
 
 struct Param {
@@ -157,6 +161,11 @@ class Program {
 
   Expr* NewExpr(ExprKind kind, int line, int col);
   Stmt* NewStmt(StmtKind kind, int line, int col);
+  template <typename ExprFn, typename StmtFn>
+  void ForEachNode(ExprFn on_expr, StmtFn on_stmt) {
+    for (auto& e : exprs_) on_expr(*e);
+    for (auto& s : stmts_) on_stmt(*s);
+  }
 
   std::vector<Function> functions;  // functions[0] is the entry point
   int max_slots = 0;

@@ -4,6 +4,7 @@
 
 #include "deluge/ast.h"
 #include "deluge/checker.h"
+#include "deluge/int_code.h"
 #include "deluge/interpreter.h"
 #include "deluge/parser.h"
 
@@ -19,7 +20,10 @@ Compiled Compile(std::string_view source, const CompileOptions& options) {
                    [](const Diagnostic& a, const Diagnostic& b) {
                      return a.line != b.line ? a.line < b.line : a.column < b.column;
                    });
-  if (out.diagnostics.empty()) out.program = std::move(program);
+  if (out.diagnostics.empty()) {
+    CompileIntCode(*program);
+    out.program = std::move(program);
+  }
   return out;
 }
 

@@ -113,15 +113,15 @@ Flow Interp::Exec(const std::vector<Stmt*>& body) {
   return Flow::kNormal;
 }
 
-Flow Interp::ExecStmt(const Stmt* s) {
-  line_ = s->line;
-  if (++statements_ > max_statements_) [[unlikely]] {
+bool Interp::CheckLimits() {
+  if (statements_ > max_statements_) {
     FailFatal(Msg::kLimitStatements, {FormatInt(max_statements_)});
-    return Flow::kError;
+    return false;
   }
-  if ((statements_ & 1023) == 0) [[unlikely]] {
-    if (!CheckWallTime()) return Flow::kError;
-  }
+  return CheckWallTime();
+}
+
+Flow Interp::ExecStmtBody(const Stmt* s) {
   switch (s->kind) {
     case StmtKind::kExpr: {
       Value v = Eval(s->e);
@@ -147,6 +147,13 @@ Flow Interp::ExecStmt(const Stmt* s) {
     }
     case StmtKind::kCompound: {
       Value& slot = frame_[s->slot];
+      if (s->int_code) {
+        IntResult r = RunIntCode(s->int_code->ops.data(), frame_);
+        if (r.ok) {
+          slot.SetInt(r.value);
+          return Flow::kNormal;
+        }
+      }
       if (s->op == Op::kAdd && slot.is_text()) return ExecAssignAppend(s, slot, nullptr);
       Value r = Eval(s->e);
       if (r.is_abort()) return Flow::kError;

@@ -74,7 +74,27 @@ class Interp {
  private:
   // interpreter.cc: statements and calls
   Flow Exec(const std::vector<Stmt*>& body);
-  Flow ExecStmt(const Stmt* s);
+  // Counts the statement, takes the whole-number assignment fast path, else ExecStmtBody.
+  Flow ExecStmt(const Stmt* s) {
+    line_ = s->line;
+    if (++statements_ > max_statements_ || (statements_ & 1023) == 0) [[unlikely]] {
+      if (!CheckLimits()) return Flow::kError;
+    }
+    if (s->kind == StmtKind::kAssign && s->e->int_code) {
+      IntResult r = RunIntCode(s->e->int_code->ops.data(), frame_);
+      if (r.ok) {
+        if (s->e->int_code->is_comparison) {
+          frame_[s->slot] = Value::Bool(r.value != 0);
+        } else {
+          frame_[s->slot].SetInt(r.value);
+        }
+        return Flow::kNormal;
+      }
+    }
+    return ExecStmtBody(s);
+  }
+  bool CheckLimits();
+  Flow ExecStmtBody(const Stmt* s);
   Flow ExecForEach(const Stmt* s);
   Flow ExecTry(const Stmt* s);
   Flow ExecSendMail(const Stmt* s);

@@ -6,19 +6,7 @@
 #include "deluge/interpreter.h"
 
 namespace relish::deluge {
-namespace {
-
-int64_t WrapAdd(int64_t a, int64_t b) {
-  return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
-}
-int64_t WrapSub(int64_t a, int64_t b) {
-  return static_cast<int64_t>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
-}
-int64_t WrapMul(int64_t a, int64_t b) {
-  return static_cast<int64_t>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
-}
-
-}  // namespace
+namespace {}  // namespace
 
 Value Interp::Eval(const Expr* e) {
   switch (e->kind) {
@@ -74,6 +62,13 @@ Value Interp::Eval(const Expr* e) {
 }
 
 bool Interp::EvalCondition(const Expr* e, bool& out) {
+  if (e->int_code && e->int_code->is_comparison) {
+    IntResult r = RunIntCode(e->int_code->ops.data(), frame_);
+    if (r.ok) {
+      out = r.value != 0;
+      return true;
+    }
+  }
   Value v = Eval(e);
   if (v.is_abort()) return false;
   if (!v.is_bool()) {
@@ -85,6 +80,10 @@ bool Interp::EvalCondition(const Expr* e, bool& out) {
 }
 
 Value Interp::EvalBinary(const Expr* e) {
+  if (e->int_code) {
+    IntResult r = RunIntCode(e->int_code->ops.data(), frame_);
+    if (r.ok) return e->int_code->is_comparison ? Value::Bool(r.value != 0) : Value::Int(r.value);
+  }
   // Locals and constants are read in place: no reference-count traffic for the operands.
   Value ta;
   Value tb;

@@ -56,8 +56,8 @@ bool Regex::Find(std::string_view text, size_t from, size_t& begin, size_t& end)
 
 // Replaces matches, expanding Java's replacement syntax: $n and ${name} insert a group, \x
 // inserts x. The subject's UTF-8 is checked once, not on every match.
-bool Regex::Replace(std::string_view text, std::string_view replacement, bool all,
-                    std::string& out, std::string& error) const {
+bool Regex::Replace(std::string_view text, std::string_view replacement, bool all, std::string& out,
+                    std::string& error) const {
   auto* code = Code(code_);
   auto* md = Data(match_data_);
   auto subject = reinterpret_cast<PCRE2_SPTR>(text.data());
@@ -98,7 +98,8 @@ bool Regex::Replace(std::string_view text, std::string_view replacement, bool al
             return false;
           }
           std::string name(replacement.substr(i + 2, close - i - 2));
-          int n = pcre2_substring_number_from_name(code, reinterpret_cast<PCRE2_SPTR>(name.c_str()));
+          int n =
+              pcre2_substring_number_from_name(code, reinterpret_cast<PCRE2_SPTR>(name.c_str()));
           if (n < 0) {
             error = "no group named " + name;
             return false;
