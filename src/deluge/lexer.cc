@@ -1,6 +1,7 @@
 #include "deluge/lexer.h"
 
 #include <cerrno>
+#include <cstdint>
 #include <charconv>
 #include <cstdlib>
 
@@ -212,6 +213,11 @@ class Lexer {
     }
     t.kind = Tok::kInt;
     auto r = std::from_chars(digits.data(), digits.data() + digits.size(), t.int_value);
+    if (r.ec != std::errc() && digits == "9223372036854775808") {
+      t.int_value = INT64_MIN;
+      t.int_min = true;
+      return;
+    }
     if (r.ec != std::errc()) {
       t.kind = Tok::kError;
       Error(t.line, t.col, Format(Msg::kBadNumber, {digits}));

@@ -58,6 +58,7 @@ struct Token {
   std::string_view raw;  // the source text of the token
   std::string text;      // kText: the processed value; kIdent: lowercase spelling
   int64_t int_value = 0;
+  bool int_min = false;  // 9223372036854775808: valid only right after a unary minus
   double decimal_value = 0;
 };
 

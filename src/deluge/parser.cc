@@ -33,6 +33,7 @@ bool Parser::Expect(Tok kind, std::string_view what) {
 void Parser::Error(const Token& at, std::string message) {
   if (panic_) return;
   panic_ = true;
+  if (at.kind == Tok::kError) return;  // the lexer reported this token already
   diags_.push_back(Diagnostic{at.line, at.col, std::move(message)});
 }
 
@@ -348,6 +349,10 @@ Stmt* Parser::ParseSimple() {
 void Parser::EndStatement() {
   if (panic_) return;
   if (Accept(Tok::kSemicolon)) return;
+  if (At(Tok::kError)) {  // already reported by the lexer
+    panic_ = true;
+    return;
+  }
   // Point at the end of the statement, where the ';' belongs.
   const Token& prev = tokens_[pos_ > 0 ? pos_ - 1 : 0];
   Token at = prev;

@@ -1,6 +1,8 @@
 // Expressions, from lowest to highest precedence:
 //   ||   &&   == !=   < <= > >=   + -   * / %   unary ! -   postfix .name .name(...)   primary
 // (docs/language/operators.md).
+#include <cstdint>
+
 #include "deluge/errors.h"
 #include "deluge/parser.h"
 
@@ -128,6 +130,10 @@ Expr* Parser::ParseUnary() {
       return Const(Peek(), Value());
     }
     const Token& t = Next();
+    if (t.kind == Tok::kMinus && Peek().kind == Tok::kInt && Peek().int_min) {
+      --depth_;
+      return Const(Next(), Value::Int(INT64_MIN));  // -9223372036854775808
+    }
     Expr* operand = ParseUnary();
     --depth_;
     if (t.kind == Tok::kPlus) return operand;

@@ -221,7 +221,10 @@ class DataCase : public testing::Test {
       }
     } else if (!check_only) {
       auto outcome = deluge::Run(*compiled.program, host, options);
-      got = host.transcript();
+      for (const std::string& entry : host.transcript()) {
+        for (std::string& line : SplitLines(entry.empty() ? "\n" : entry)) got.push_back(line);
+        if (!entry.empty() && entry.back() == '\n') got.emplace_back();
+      }
       if (!outcome.ok()) {
         got.push_back("error: " + outcome.error().message());
       } else if (!outcome->ok) {
@@ -231,6 +234,7 @@ class DataCase : public testing::Test {
         got.push_back("return: " + outcome->return_text);
       }
     }
+    while (!got.empty() && got.back().empty()) got.pop_back();  // as the expected lines
     if (got != case_.expected) {
       ADD_FAILURE_AT(("tests/deluge/" + case_.file).c_str(), case_.line)
           << "case " << (case_.name.empty() ? "" : "'" + case_.name + "' ")
