@@ -27,7 +27,7 @@ constexpr Entry kTable[] = {
     {Msg::kUnknownTaskKey, "'{0}' is not a parameter of {1}"},
     {Msg::kMissingTaskKey, "{0} needs '{1}'"},
     {Msg::kDuplicateTaskKey, "'{0}' is given twice in {1}"},
-    {Msg::kBadParamType, "Unknown parameter type '{0}'"},
+    {Msg::kBadParamType, "Unknown type {0}"},
     {Msg::kDuplicateFunction, "Function '{0}' is defined twice"},
     {Msg::kBreakOutsideLoop, "break is only allowed inside for each"},
     {Msg::kContinueOutsideLoop, "continue is only allowed inside for each"},
