@@ -209,8 +209,17 @@ class Checker {
     e->value = Value();
   }
 
+  static bool IsSysVar(const std::string& path) {
+    std::string lower = ToLower(path);
+    for (const auto& sv : kSysVars) {
+      if (sv.path == lower) return true;
+    }
+    return false;
+  }
+
   void CheckMethod(Expr* e) {
     std::string path = DottedPath(e->a);
+    if (IsSysVar(path)) path.clear();  // zoho.currenttime.addDay(1): a method of the variable
     CheckArgs(e);
     int argc = static_cast<int>(e->args.size());
     if (!path.empty()) {
