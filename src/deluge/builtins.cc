@@ -225,15 +225,17 @@ bool ArgMap(Interp& in, const Value& v, std::string_view fn, MapObj*& out) {
 
 namespace {
 
-bool Equal(const Value& a, const Value& b, int depth) {
-  if (depth > kMaxNesting) return false;
+// `budget` bounds the work: containers that share sub-lists many times over would otherwise take
+// exponential time. Out of budget counts as "not equal".
+bool Equal(const Value& a, const Value& b, int depth, int64_t& budget) {
+  if (depth > kMaxNesting || --budget < 0) return false;
   if (a.is_number() && b.is_number()) {
     if (a.is_int() && b.is_int()) return a.AsInt() == b.AsInt();
     return a.AsDouble() == b.AsDouble();
   }
   if (a.is_date() && b.is_date()) return a.AsMillis() == b.AsMillis();
-  if (a.is_collection()) return Equal(a.collection()->inner, b, depth + 1);
-  if (b.is_collection()) return Equal(a, b.collection()->inner, depth + 1);
+  if (a.is_collection()) return Equal(a.collection()->inner, b, depth + 1, budget);
+  if (b.is_collection()) return Equal(a, b.collection()->inner, depth + 1, budget);
   if (a.type() != b.type()) return false;
   switch (a.type()) {
     case Type::kNull:
@@ -250,7 +252,7 @@ bool Equal(const Value& a, const Value& b, int depth) {
       const auto& y = b.list()->items;
       if (x.size() != y.size()) return false;
       for (size_t i = 0; i < x.size(); ++i) {
-        if (!Equal(x[i], y[i], depth + 1)) return false;
+        if (!Equal(x[i], y[i], depth + 1, budget)) return false;
       }
       return true;
     }
@@ -262,7 +264,7 @@ bool Equal(const Value& a, const Value& b, int depth) {
       for (const auto& e : x.entries()) {
         if (e.key.is_null()) continue;
         Value* other = y.Find(e.key.text(), e.hash);
-        if (other == nullptr || !Equal(e.value, *other, depth + 1)) return false;
+        if (other == nullptr || !Equal(e.value, *other, depth + 1, budget)) return false;
       }
       return true;
     }
@@ -292,11 +294,17 @@ int Rank(const Value& v) {
 
 }  // namespace
 
-bool ValuesEqual(const Value& a, const Value& b) { return Equal(a, b, 0); }
+constexpr int64_t kEqualityBudget = 1'000'000;
+
+bool ValuesEqual(const Value& a, const Value& b) {
+  int64_t budget = kEqualityBudget;
+  return Equal(a, b, 0, budget);
+}
 
 bool ValuesIdentical(const Value& a, const Value& b) {
   if (a.type() != b.type() && !(a.is_date() && b.is_date())) return false;
-  return Equal(a, b, 0);
+  int64_t budget = kEqualityBudget;
+  return Equal(a, b, 0, budget);
 }
 
 int CompareForSort(const Value& a, const Value& b) {

@@ -8,7 +8,7 @@
 namespace relish::deluge {
 namespace {
 
-bool Json(std::string& out, const Value& v, int depth);
+bool Json(std::string& out, const Value& v, int depth, size_t max);
 
 void AppendScalar(std::string& out, const Value& v) {
   switch (v.type()) {
@@ -41,19 +41,19 @@ void AppendScalar(std::string& out, const Value& v) {
   }
 }
 
-bool JsonList(std::string& out, const ListObj* list, int depth) {
+bool JsonList(std::string& out, const ListObj* list, int depth, size_t max) {
   out += '[';
   bool first = true;
   for (const Value& item : list->items) {
     if (!first) out += ',';
     first = false;
-    if (!Json(out, item, depth + 1)) return false;
+    if (!Json(out, item, depth + 1, max)) return false;
   }
   out += ']';
   return true;
 }
 
-bool JsonMap(std::string& out, const MapObj* map, int depth) {
+bool JsonMap(std::string& out, const MapObj* map, int depth, size_t max) {
   out += '{';
   bool first = true;
   for (const auto& e : map->map.entries()) {
@@ -62,14 +62,14 @@ bool JsonMap(std::string& out, const MapObj* map, int depth) {
     first = false;
     AppendJsonString(out, e.key.text());
     out += ':';
-    if (!Json(out, e.value, depth + 1)) return false;
+    if (!Json(out, e.value, depth + 1, max)) return false;
   }
   out += '}';
   return true;
 }
 
-bool Json(std::string& out, const Value& v, int depth) {
-  if (depth > kMaxNesting) return false;
+bool Json(std::string& out, const Value& v, int depth, size_t max) {
+  if (depth > kMaxNesting || out.size() > max) return false;
   switch (v.type()) {
     case Type::kText:
       AppendJsonString(out, v.text());
@@ -90,16 +90,16 @@ bool Json(std::string& out, const Value& v, int depth) {
       AppendScalar(out, v);
       return true;
     case Type::kList:
-      return JsonList(out, v.list(), depth);
+      return JsonList(out, v.list(), depth, max);
     case Type::kMap:
-      return JsonMap(out, v.map(), depth);
+      return JsonMap(out, v.map(), depth, max);
     case Type::kCollection: {
       const Value& inner = v.collection()->inner;
       if (inner.is_null()) {
         out += "[]";
         return true;
       }
-      return Json(out, inner, depth);
+      return Json(out, inner, depth, max);
     }
     default:
       AppendScalar(out, v);
@@ -107,8 +107,8 @@ bool Json(std::string& out, const Value& v, int depth) {
   }
 }
 
-bool Display(std::string& out, const Value& v, int depth) {
-  if (depth > kMaxNesting) return false;
+bool Display(std::string& out, const Value& v, int depth, size_t max) {
+  if (depth > kMaxNesting || out.size() > max) return false;
   switch (v.type()) {
     case Type::kList: {
       bool first = true;
@@ -116,17 +116,17 @@ bool Display(std::string& out, const Value& v, int depth) {
         if (!first) out += ',';
         first = false;
         bool ok = (item.is_list() || item.is_map() || item.is_collection())
-                      ? Json(out, item, depth + 1)
-                      : Display(out, item, depth + 1);
+                      ? Json(out, item, depth + 1, max)
+                      : Display(out, item, depth + 1, max);
         if (!ok) return false;
       }
       return true;
     }
     case Type::kMap:
-      return JsonMap(out, v.map(), depth);
+      return JsonMap(out, v.map(), depth, max);
     case Type::kCollection: {
       const Value& inner = v.collection()->inner;
-      return inner.is_null() || Display(out, inner, depth);
+      return inner.is_null() || Display(out, inner, depth, max);
     }
     default:
       AppendScalar(out, v);
@@ -203,7 +203,11 @@ void AppendJsonString(std::string& out, std::string_view text) {
   out += '"';
 }
 
-bool AppendDisplay(std::string& out, const Value& value) { return Display(out, value, 0); }
-bool AppendJson(std::string& out, const Value& value) { return Json(out, value, 0); }
+bool AppendDisplay(std::string& out, const Value& value, size_t max_bytes) {
+  return Display(out, value, 0, max_bytes) && out.size() <= max_bytes;
+}
+bool AppendJson(std::string& out, const Value& value, size_t max_bytes) {
+  return Json(out, value, 0, max_bytes) && out.size() <= max_bytes;
+}
 
 }  // namespace relish::deluge

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -20,9 +21,11 @@ std::string FormatInt(int64_t value);
 // always with a fractional part ("1.0", "0.30000000000000004", "1.0E21").
 std::string FormatDecimal(double value);
 
-// Both return false (leaving `out` partly written) when nesting exceeds kMaxNesting.
-bool AppendDisplay(std::string& out, const Value& value);
-bool AppendJson(std::string& out, const Value& value);
+// Both return false (leaving `out` partly written) when nesting exceeds kMaxNesting or the
+// text would grow past `max_bytes` (then out.size() > max_bytes): a list holding the same large
+// list many times over must not print forever.
+bool AppendDisplay(std::string& out, const Value& value, size_t max_bytes = SIZE_MAX);
+bool AppendJson(std::string& out, const Value& value, size_t max_bytes = SIZE_MAX);
 void AppendJsonString(std::string& out, std::string_view text);
 
 }  // namespace relish::deluge

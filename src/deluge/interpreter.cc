@@ -54,14 +54,21 @@ bool Interp::Display(const Value& v, std::string& out) {
     out += v.text();
     return true;
   }
-  if (AppendDisplay(out, v)) return true;
-  Fail(Msg::kNestedTooDeep, {FormatInt(kMaxNesting)});
-  return false;
+  if (AppendDisplay(out, v, limits_.max_text_bytes)) return true;
+  return PrintFailed(out);
 }
 
 bool Interp::Json(const Value& v, std::string& out) {
-  if (AppendJson(out, v)) return true;
-  Fail(Msg::kNestedTooDeep, {FormatInt(kMaxNesting)});
+  if (AppendJson(out, v, limits_.max_text_bytes)) return true;
+  return PrintFailed(out);
+}
+
+bool Interp::PrintFailed(const std::string& out) {
+  if (out.size() > limits_.max_text_bytes) {
+    FailFatal(Msg::kTextTooLong, {FormatInt(static_cast<int64_t>(limits_.max_text_bytes))});
+  } else {
+    Fail(Msg::kNestedTooDeep, {FormatInt(kMaxNesting)});
+  }
   return false;
 }
 

@@ -50,6 +50,7 @@ class Interp {
   // Text of a value in display form; false (after Fail) when it nests too deeply.
   bool Display(const Value& v, std::string& out);
   bool Json(const Value& v, std::string& out);
+  bool PrintFailed(const std::string& out);
   // A text value, or Abort when longer than the text limit.
   Value MakeText(std::string_view text);
   // Fails when a collection would grow past the limit.

@@ -3,6 +3,9 @@
 // itself; sort, distinct, subList and intersect return new lists.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <optional>
+#include <unordered_set>
 
 #include "deluge/builtins.h"
 #include "deluge/format.h"
@@ -16,6 +19,71 @@ namespace {
              [[maybe_unused]] const Value* args, [[maybe_unused]] int argc)
 
 std::vector<Value>& Items(const Value& self) { return self.list()->items; }
+
+// Hashable identity of a scalar, matching ValuesIdentical (type-aware; a date equals a date-time
+// at the same instant). Containers, files and NaN have none and are compared one by one.
+struct ScalarKey {
+  uint8_t type;
+  uint64_t bits;
+  std::string_view text;
+  bool operator==(const ScalarKey& o) const {
+    return type == o.type && bits == o.bits && text == o.text;
+  }
+};
+struct ScalarKeyHash {
+  size_t operator()(const ScalarKey& k) const {
+    return (k.type == static_cast<uint8_t>(Type::kText) ? HashText(k.text)
+                                                        : k.bits * 0x9E3779B97F4A7C15ull) ^
+           k.type;
+  }
+};
+std::optional<ScalarKey> KeyFor(const Value& v) {
+  switch (v.type()) {
+    case Type::kNull:
+      return ScalarKey{0, 0, {}};
+    case Type::kBool:
+    case Type::kInt:
+      return ScalarKey{static_cast<uint8_t>(v.type()), static_cast<uint64_t>(v.AsInt()), {}};
+    case Type::kDecimal: {
+      double d = v.AsDecimal();
+      if (std::isnan(d)) return std::nullopt;
+      if (d == 0) d = 0;  // -0.0 == 0.0
+      uint64_t bits;
+      std::memcpy(&bits, &d, sizeof bits);
+      return ScalarKey{static_cast<uint8_t>(Type::kDecimal), bits, {}};
+    }
+    case Type::kDate:
+    case Type::kDateTime:
+      return ScalarKey{static_cast<uint8_t>(Type::kDate), static_cast<uint64_t>(v.AsMillis()), {}};
+    case Type::kText:
+      return ScalarKey{static_cast<uint8_t>(Type::kText), 0, v.text()};
+    default:
+      return std::nullopt;
+  }
+}
+
+// A set of values with type-aware equality: hashed for scalars, a list for the rest.
+class ValueSet {
+ public:
+  bool Contains(const Value& v) const {
+    if (auto k = KeyFor(v)) return scalars_.count(*k) > 0;
+    for (const Value* o : others_) {
+      if (ValuesIdentical(*o, v)) return true;
+    }
+    return false;
+  }
+  // True when newly added. `v` must outlive the set.
+  bool Insert(const Value& v) {
+    if (auto k = KeyFor(v)) return scalars_.insert(*k).second;
+    if (Contains(v)) return false;
+    others_.push_back(&v);
+    return true;
+  }
+
+ private:
+  std::unordered_set<ScalarKey, ScalarKeyHash> scalars_;
+  std::vector<const Value*> others_;
+};
 
 bool Index(Interp& in, const Value& self, const Value& arg, std::string_view fn, size_t& out) {
   int64_t i = 0;
@@ -84,15 +152,9 @@ FN(Size) { return Value::Int(static_cast<int64_t>(Items(self).size())); }
 FN(Distinct) {
   Value out = in.heap().NewList(self.list()->elem_type);
   auto& dst = Items(out);
+  ValueSet seen;
   for (const Value& v : Items(self)) {
-    bool seen = false;
-    for (const Value& d : dst) {
-      if (ValuesIdentical(d, v)) {
-        seen = true;
-        break;
-      }
-    }
-    if (!seen) dst.push_back(v);
+    if (seen.Insert(v)) dst.push_back(v);
   }
   return out;
 }
@@ -100,13 +162,12 @@ FN(Distinct) {
 FN(Intersect) {
   ListObj* other = nullptr;
   if (!ArgList(in, args[0], "intersect", other)) return Value::Abort();
+  ValueSet in_other;
+  for (const Value& o : other->items) in_other.Insert(o);
   Value out = in.heap().NewList();
+  ValueSet seen;
   for (const Value& v : Items(self)) {
-    bool in_other = false;
-    for (const Value& o : other->items) in_other = in_other || ValuesIdentical(o, v);
-    bool dup = false;
-    for (const Value& d : Items(out)) dup = dup || ValuesIdentical(d, v);
-    if (in_other && !dup) Items(out).push_back(v);
+    if (in_other.Contains(v) && seen.Insert(v)) Items(out).push_back(v);
   }
   return out;
 }
@@ -132,13 +193,12 @@ FN(RemoveElement) {
 FN(RemoveAll) {
   ListObj* other = nullptr;
   if (!ArgList(in, args[0], "removeAll", other)) return Value::Abort();
+  std::vector<Value> others = other->items;  // removeAll(self) is safe
+  ValueSet drop;
+  for (const Value& o : others) drop.Insert(o);
   std::vector<Value> keep;
   std::vector<Value> gone;
-  for (Value& v : Items(self)) {
-    bool drop = false;
-    for (const Value& o : other->items) drop = drop || ValuesIdentical(o, v);
-    (drop ? gone : keep).push_back(std::move(v));
-  }
+  for (Value& v : Items(self)) (drop.Contains(v) ? gone : keep).push_back(std::move(v));
   Items(self).swap(keep);
   return Value::Bool(!gone.empty());
 }

@@ -8,6 +8,9 @@ namespace {
 
 pcre2_code* Code(void* p) { return static_cast<pcre2_code*>(p); }
 pcre2_match_data* Data(void* p) { return static_cast<pcre2_match_data*>(p); }
+pcre2_match_context* Context(void* p) { return static_cast<pcre2_match_context*>(p); }
+
+constexpr uint32_t kMatchLimit = 2'000'000;
 
 }  // namespace
 
@@ -28,11 +31,17 @@ std::unique_ptr<Regex> Regex::Compile(std::string_view pattern, bool ignore_case
   std::unique_ptr<Regex> r(new Regex());
   r->code_ = re;
   r->match_data_ = pcre2_match_data_create_from_pattern(re, nullptr);
+  // A pathological pattern gives up (as no match) instead of backtracking for minutes.
+  pcre2_match_context* ctx = pcre2_match_context_create(nullptr);
+  pcre2_set_match_limit(ctx, kMatchLimit);
+  pcre2_set_depth_limit(ctx, kMatchLimit / 10);
+  r->context_ = ctx;
   pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);  // optional: the interpreter is used if JIT is off
   return r;
 }
 
 Regex::~Regex() {
+  pcre2_match_context_free(static_cast<pcre2_match_context*>(context_));
   pcre2_match_data_free(Data(match_data_));
   pcre2_code_free(Code(code_));
 }
@@ -40,13 +49,13 @@ Regex::~Regex() {
 bool Regex::FullMatch(std::string_view text) const {
   // Subjects that are not valid UTF-8 simply do not match.
   int rc = pcre2_match(Code(code_), reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(), 0,
-                       PCRE2_ANCHORED | PCRE2_ENDANCHORED, Data(match_data_), nullptr);
+                       PCRE2_ANCHORED | PCRE2_ENDANCHORED, Data(match_data_), Context(context_));
   return rc >= 0;
 }
 
 bool Regex::Find(std::string_view text, size_t from, size_t& begin, size_t& end) const {
   int rc = pcre2_match(Code(code_), reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(), from, 0,
-                       Data(match_data_), nullptr);
+                       Data(match_data_), Context(context_));
   if (rc < 0) return false;
   PCRE2_SIZE* ov = pcre2_get_ovector_pointer(Data(match_data_));
   begin = ov[0];
@@ -68,7 +77,7 @@ bool Regex::Replace(std::string_view text, std::string_view replacement, bool al
   size_t last = 0;
   uint32_t options = 0;
   while (pos <= text.size()) {
-    int rc = pcre2_match(code, subject, text.size(), pos, options, md, nullptr);
+    int rc = pcre2_match(code, subject, text.size(), pos, options, md, Context(context_));
     if (rc == PCRE2_ERROR_NOMATCH) break;
     if (rc < 0) {
       PCRE2_UCHAR buf[256];

@@ -30,6 +30,7 @@ class Regex {
  private:
   Regex() = default;
   void* code_ = nullptr;        // pcre2_code*
+  void* context_ = nullptr;     // pcre2_match_context*: bounds backtracking
   void* match_data_ = nullptr;  // pcre2_match_data*
 };
 
