@@ -75,9 +75,24 @@ class Checker {
         default:
           break;
       }
+      if (s->kind == StmtKind::kIf) {
+        // Walk an else-if chain in a loop: it may be long.
+        for (const Stmt* c = s; c != nullptr;) {
+          CollectAssignments(c->body);
+          const Stmt* next = ElseIf(c);
+          if (next == nullptr) CollectAssignments(c->else_body);
+          c = next;
+        }
+        continue;
+      }
       CollectAssignments(s->body);
       CollectAssignments(s->else_body);
     }
+  }
+
+  static Stmt* ElseIf(const Stmt* s) {
+    return s->else_body.size() == 1 && s->else_body[0]->kind == StmtKind::kIf ? s->else_body[0]
+                                                                              : nullptr;
   }
 
   int Lookup(const std::string& name) const {
@@ -115,9 +130,13 @@ class Checker {
         CheckBody(s->else_body);
         break;
       case StmtKind::kIf:
-        CheckExpr(s->e);
-        CheckBody(s->body);
-        CheckBody(s->else_body);
+        for (Stmt* c = s; c != nullptr;) {
+          CheckExpr(c->e);
+          CheckBody(c->body);
+          Stmt* next = ElseIf(c);
+          if (next == nullptr) CheckBody(c->else_body);
+          c = next;
+        }
         break;
       case StmtKind::kSendMail:
         for (auto& f : s->fields) CheckExpr(f.value);

@@ -3,8 +3,8 @@
 // See docs/language/types.md for the rules and examples.
 #pragma once
 
-#include <cstdint>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 

@@ -170,9 +170,18 @@ Flow Interp::ExecStmtBody(const Stmt* s) {
       return Flow::kNormal;
     }
     case StmtKind::kIf: {
-      bool cond = false;
-      if (!EvalCondition(s->e, cond)) return Flow::kError;
-      return Exec(cond ? s->body : s->else_body);
+      // else-if chains run in a loop; each `if` tested counts as a statement.
+      for (const Stmt* c = s;;) {
+        bool cond = false;
+        if (!EvalCondition(c->e, cond)) return Flow::kError;
+        if (cond) return Exec(c->body);
+        if (c->else_body.size() != 1 || c->else_body[0]->kind != StmtKind::kIf) {
+          return Exec(c->else_body);
+        }
+        c = c->else_body[0];
+        line_ = c->line;
+        if (++statements_ > max_statements_ && !CheckLimits()) return Flow::kError;
+      }
     }
     case StmtKind::kForEach:
     case StmtKind::kForIndex:

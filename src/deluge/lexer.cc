@@ -1,8 +1,8 @@
 #include "deluge/lexer.h"
 
 #include <cerrno>
-#include <cstdint>
 #include <charconv>
+#include <cstdint>
 #include <cstdlib>
 
 #include "deluge/errors.h"

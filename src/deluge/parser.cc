@@ -222,25 +222,29 @@ Stmt* Parser::ParseStatement() {
   return ParseSimple();
 }
 
+// An else-if chain is parsed in a loop (as a chain of nested ifs in the tree), so a long chain
+// does not count against the nesting limit.
 Stmt* Parser::ParseIf(const Token& kw) {
-  Stmt* s = program_.NewStmt(StmtKind::kIf, kw.line, kw.col);
-  Expect(Tok::kLParen, "'(' after if");
-  if (panic_) return s;
-  s->e = ParseExpression();
-  Expect(Tok::kRParen, "')' to close the condition");
-  if (panic_) return s;
-  s->body = ParseBlockOrStatement();
-  if (panic_) return s;
-  if (AtWord("else")) {
-    const Token& else_kw = Next();
-    if (AtWord("if")) {
-      s->else_body.push_back(ParseIf(Next()));
-    } else {
-      (void)else_kw;
+  Stmt* first = program_.NewStmt(StmtKind::kIf, kw.line, kw.col);
+  Stmt* s = first;
+  for (;;) {
+    Expect(Tok::kLParen, "'(' after if");
+    if (panic_) return first;
+    s->e = ParseExpression();
+    Expect(Tok::kRParen, "')' to close the condition");
+    if (panic_) return first;
+    s->body = ParseBlockOrStatement();
+    if (panic_ || !AtWord("else")) return first;
+    Next();
+    if (!AtWord("if")) {
       s->else_body = ParseBlockOrStatement();
+      return first;
     }
+    const Token& if_kw = Next();
+    Stmt* next = program_.NewStmt(StmtKind::kIf, if_kw.line, if_kw.col);
+    s->else_body.push_back(next);
+    s = next;
   }
-  return s;
 }
 
 Stmt* Parser::ParseForEach(const Token& kw) {
