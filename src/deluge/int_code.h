@@ -83,102 +83,102 @@ inline IntResult RunIntCode(const IntOp* op, const Value* frame) {
       &&local, &&konst, &&add,  &&sub,  &&mul, &&div, &&mod, &&neg, &&addk, &&subk, &&mulk, &&divk,
       &&modk,  &&addl,  &&subl, &&mull, &&lt,  &&le,  &&gt,  &&ge,  &&eq,   &&ne,   &&end};
   int64_t stack[kIntStackMax];
-  int64_t* top = stack - 1;
+  int64_t* top = stack;  // one past the top element
 #define RELISH_NEXT goto* kLabels[static_cast<int>((++op)->code)]
   goto* kLabels[static_cast<int>(op->code)];
 local : {
   const Value& v = frame[op->slot];
   if (!v.is_int()) return {0, false};
-  *++top = v.AsInt();
+  *top++ = v.AsInt();
   RELISH_NEXT;
 }
 konst:
-  *++top = op->k;
+  *top++ = op->k;
   RELISH_NEXT;
 add:
-  top[-1] = WrapAdd(top[-1], top[0]);
+  top[-2] = WrapAdd(top[-2], top[-1]);
   --top;
   RELISH_NEXT;
 sub:
-  top[-1] = WrapSub(top[-1], top[0]);
+  top[-2] = WrapSub(top[-2], top[-1]);
   --top;
   RELISH_NEXT;
 mul:
-  top[-1] = WrapMul(top[-1], top[0]);
+  top[-2] = WrapMul(top[-2], top[-1]);
   --top;
   RELISH_NEXT;
 div:
-  if (top[0] == 0) return {0, false};
-  top[-1] = top[0] == -1 ? WrapSub(0, top[-1]) : top[-1] / top[0];
+  if (top[-1] == 0) return {0, false};
+  top[-2] = top[-1] == -1 ? WrapSub(0, top[-2]) : top[-2] / top[-1];
   --top;
   RELISH_NEXT;
 mod:
-  if (top[0] == 0) return {0, false};
-  top[-1] = top[0] == -1 ? 0 : top[-1] % top[0];
+  if (top[-1] == 0) return {0, false};
+  top[-2] = top[-1] == -1 ? 0 : top[-2] % top[-1];
   --top;
   RELISH_NEXT;
 neg:
-  *top = WrapSub(0, *top);
+  top[-1] = WrapSub(0, top[-1]);
   RELISH_NEXT;
 addk:
-  *top = WrapAdd(*top, op->k);
+  top[-1] = WrapAdd(top[-1], op->k);
   RELISH_NEXT;
 subk:
-  *top = WrapSub(*top, op->k);
+  top[-1] = WrapSub(top[-1], op->k);
   RELISH_NEXT;
 mulk:
-  *top = WrapMul(*top, op->k);
+  top[-1] = WrapMul(top[-1], op->k);
   RELISH_NEXT;
 divk:
-  *top /= op->k;
+  top[-1] /= op->k;
   RELISH_NEXT;
 modk:
-  *top %= op->k;
+  top[-1] %= op->k;
   RELISH_NEXT;
 addl : {
   const Value& v = frame[op->slot];
   if (!v.is_int()) return {0, false};
-  *top = WrapAdd(*top, v.AsInt());
+  top[-1] = WrapAdd(top[-1], v.AsInt());
   RELISH_NEXT;
 }
 subl : {
   const Value& v = frame[op->slot];
   if (!v.is_int()) return {0, false};
-  *top = WrapSub(*top, v.AsInt());
+  top[-1] = WrapSub(top[-1], v.AsInt());
   RELISH_NEXT;
 }
 mull : {
   const Value& v = frame[op->slot];
   if (!v.is_int()) return {0, false};
-  *top = WrapMul(*top, v.AsInt());
+  top[-1] = WrapMul(top[-1], v.AsInt());
   RELISH_NEXT;
 }
 lt:
-  top[-1] = top[-1] < top[0];
+  top[-2] = top[-2] < top[-1];
   --top;
   RELISH_NEXT;
 le:
-  top[-1] = top[-1] <= top[0];
+  top[-2] = top[-2] <= top[-1];
   --top;
   RELISH_NEXT;
 gt:
-  top[-1] = top[-1] > top[0];
+  top[-2] = top[-2] > top[-1];
   --top;
   RELISH_NEXT;
 ge:
-  top[-1] = top[-1] >= top[0];
+  top[-2] = top[-2] >= top[-1];
   --top;
   RELISH_NEXT;
 eq:
-  top[-1] = top[-1] == top[0];
+  top[-2] = top[-2] == top[-1];
   --top;
   RELISH_NEXT;
 ne:
-  top[-1] = top[-1] != top[0];
+  top[-2] = top[-2] != top[-1];
   --top;
   RELISH_NEXT;
 end:
-  return {*top, true};
+  return {top[-1], true};
 #undef RELISH_NEXT
 }
 
