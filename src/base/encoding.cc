@@ -1,5 +1,7 @@
 #include "base/encoding.h"
 
+#include <sodium.h>
+
 #include <array>
 #include <cstdint>
 
@@ -143,6 +145,28 @@ std::string PercentDecode(std::string_view text, bool plus_is_space) {
     out += (plus_is_space && c == '+') ? ' ' : c;
   }
   return out;
+}
+
+std::vector<std::pair<std::string, std::string>> ParseFormEncoded(std::string_view text) {
+  std::vector<std::pair<std::string, std::string>> out;
+  while (!text.empty()) {
+    auto amp = text.find('&');
+    std::string_view part = text.substr(0, amp);
+    text = amp == std::string_view::npos ? std::string_view() : text.substr(amp + 1);
+    if (part.empty()) continue;
+    auto eq = part.find('=');
+    std::string key = PercentDecode(part.substr(0, eq), true);
+    std::string value =
+        eq == std::string_view::npos ? std::string() : PercentDecode(part.substr(eq + 1), true);
+    out.emplace_back(std::move(key), std::move(value));
+  }
+  return out;
+}
+
+std::string Sha256Hex(std::string_view bytes) {
+  unsigned char out[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(out, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+  return HexEncode(std::string_view(reinterpret_cast<const char*>(out), sizeof out));
 }
 
 }  // namespace relish

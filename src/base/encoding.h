@@ -4,6 +4,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace relish {
 
@@ -21,5 +23,11 @@ std::string PercentEncode(std::string_view text);
 std::string FormEncode(std::string_view text);
 // Decodes %XX; '+' becomes space when `plus_is_space`. Invalid escapes are kept literally.
 std::string PercentDecode(std::string_view text, bool plus_is_space = false);
+
+// Splits "a=1&b=x+y" into decoded pairs (application/x-www-form-urlencoded), in order.
+std::vector<std::pair<std::string, std::string>> ParseFormEncoded(std::string_view text);
+
+// SHA-256 of `bytes`, lowercase hex: how tokens, session ids and states are stored.
+std::string Sha256Hex(std::string_view bytes);
 
 }  // namespace relish

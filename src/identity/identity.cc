@@ -54,11 +54,7 @@ Result<Role> ParseRole(std::string_view name) {
   return InvalidArgument("role must be admin or developer, got '" + std::string(name) + "'");
 }
 
-std::string DigestSecret(std::string_view secret) {
-  unsigned char out[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(out, reinterpret_cast<const unsigned char*>(secret.data()), secret.size());
-  return HexEncode(std::string_view(reinterpret_cast<const char*>(out), sizeof out));
-}
+std::string DigestSecret(std::string_view secret) { return Sha256Hex(secret); }
 
 Identity::Identity(store::Store& store, const Clock& clock, Random& random, IdentityOptions options)
     : store_(store), clock_(clock), random_(random), options_(options) {

@@ -14,19 +14,7 @@ std::optional<std::string_view> FindHeader(const Headers& headers, std::string_v
 }
 
 std::vector<std::pair<std::string, std::string>> ParseForm(std::string_view text) {
-  std::vector<std::pair<std::string, std::string>> out;
-  while (!text.empty()) {
-    auto amp = text.find('&');
-    std::string_view part = text.substr(0, amp);
-    text = amp == std::string_view::npos ? std::string_view() : text.substr(amp + 1);
-    if (part.empty()) continue;
-    auto eq = part.find('=');
-    std::string key = PercentDecode(part.substr(0, eq), true);
-    std::string value =
-        eq == std::string_view::npos ? std::string() : PercentDecode(part.substr(eq + 1), true);
-    out.emplace_back(std::move(key), std::move(value));
-  }
-  return out;
+  return ParseFormEncoded(text);
 }
 
 std::optional<std::string> Request::QueryParam(std::string_view name) const {

@@ -1,0 +1,349 @@
+#include "connections/connections.h"
+
+#include <algorithm>
+
+#include "base/ids.h"
+#include "connections/connections_impl.h"
+#include "outbound/url.h"
+
+namespace relish::connections {
+
+using store::Transaction;
+using store::TxMode;
+
+std::vector<store::Migration> Connections::Migrations() {
+  return {{"connections", 1, "connections, credentials, OAuth apps, states, audit", R"sql(
+CREATE TABLE service_clients (
+  org_id TEXT NOT NULL,
+  service_id TEXT NOT NULL,
+  client_id TEXT NOT NULL,
+  client_secret TEXT,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (org_id, service_id)
+);
+CREATE TABLE connections (
+  id TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL,
+  environment TEXT NOT NULL,
+  link_name TEXT NOT NULL,
+  display_name TEXT NOT NULL,
+  service_id TEXT NOT NULL,
+  scopes TEXT NOT NULL,
+  params TEXT NOT NULL,
+  per_user BIGINT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  UNIQUE (org_id, environment, link_name)
+);
+CREATE TABLE connection_credentials (
+  connection_id TEXT NOT NULL REFERENCES connections(id) ON DELETE CASCADE,
+  user_id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  access_token TEXT,
+  refresh_token TEXT,
+  token_secret TEXT,
+  fields TEXT,
+  expires_at BIGINT,
+  granted_scopes TEXT NOT NULL,
+  account_id TEXT NOT NULL,
+  authorized_at BIGINT,
+  refreshed_at BIGINT,
+  refresh_failures BIGINT NOT NULL,
+  next_attempt_at BIGINT,
+  version BIGINT NOT NULL,
+  lease_until BIGINT,
+  PRIMARY KEY (connection_id, user_id)
+);
+CREATE TABLE oauth_states (
+  state_digest TEXT PRIMARY KEY,
+  connection_id TEXT NOT NULL REFERENCES connections(id) ON DELETE CASCADE,
+  user_id TEXT NOT NULL,
+  verifier TEXT NOT NULL,
+  return_to TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+CREATE TABLE connection_audit (
+  id TEXT PRIMARY KEY,
+  at BIGINT NOT NULL,
+  org_id TEXT NOT NULL,
+  environment TEXT NOT NULL,
+  link_name TEXT NOT NULL,
+  topping TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  run_id TEXT NOT NULL,
+  origin TEXT NOT NULL,
+  method TEXT NOT NULL,
+  url TEXT NOT NULL,
+  status BIGINT NOT NULL,
+  latency_us BIGINT NOT NULL,
+  bytes_out BIGINT NOT NULL,
+  bytes_in BIGINT NOT NULL,
+  error TEXT NOT NULL,
+  note TEXT NOT NULL
+);
+CREATE INDEX connection_audit_run ON connection_audit (run_id);
+CREATE INDEX connection_audit_org ON connection_audit (org_id, id);
+)sql"}};
+}
+
+Connections::Impl::Impl(store::Store& store, vault::Vault& vault, Catalog& catalog,
+                        outbound::HttpClient& sandbox, outbound::HttpClient& production,
+                        const Clock& clock, Random& random, ConnectionsOptions options)
+    : store_(store),
+      vault_(vault),
+      catalog_(catalog),
+      sandbox_(sandbox),
+      production_(production),
+      clock_(clock),
+      random_(random),
+      options_(std::move(options)) {
+  while (!options_.public_url.empty() && options_.public_url.back() == '/') {
+    options_.public_url.pop_back();
+  }
+  // Rotation re-seals these columns; the owner expressions match Owner().
+  for (const char* field : {"access_token", "refresh_token", "token_secret", "fields"}) {
+    vault_.RegisterColumn({"connection_credentials", field, "connection_id || ':' || user_id",
+                           "'cred:' || connection_id || ':' || user_id || ':" + std::string(field) + "'"});
+  }
+  vault_.RegisterColumn({"service_clients", "client_secret", "org_id || ':' || service_id",
+                         "'client:' || org_id || ':' || service_id"});
+  vault_.RegisterColumn({"oauth_states", "verifier", "state_digest",
+                         "'state:' || state_digest || ':verifier'"});
+  audit_thread_ = std::thread([this] { AuditLoop(); });
+}
+
+Connections::Impl::~Impl() {
+  {
+    std::lock_guard lock(audit_mu_);
+    audit_stop_ = true;
+  }
+  audit_cv_.notify_one();
+  audit_thread_.join();
+}
+
+Connections::Connections(store::Store& store, vault::Vault& vault, Catalog& catalog,
+                         outbound::HttpClient& sandbox_http, outbound::HttpClient& production_http,
+                         const Clock& clock, Random& random, ConnectionsOptions options)
+    : impl_(std::make_unique<Impl>(store, vault, catalog, sandbox_http, production_http, clock,
+                                   random, std::move(options))) {}
+
+Connections::~Connections() = default;
+
+std::string LinkNameFrom(std::string_view display_name) {
+  std::string out;
+  bool gap = false;
+  for (unsigned char ch : display_name) {
+    char c = static_cast<char>(std::tolower(ch));
+    if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+      if (gap && !out.empty()) out += '_';
+      out += c;
+      gap = false;
+    } else {
+      gap = true;
+    }
+  }
+  if (out.empty() || out[0] < 'a' || out[0] > 'z') out = "c_" + out;
+  if (out.size() > 50) out.resize(50);
+  while (!out.empty() && out.back() == '_') out.pop_back();
+  return out;
+}
+
+Result<void> Connections::SetClient(std::string_view org_id, std::string_view service_id,
+                                    std::string_view client_id, std::string_view client_secret) {
+  Impl& d = *impl_;
+  auto service = TRY(d.catalog_.Get(service_id));
+  if (service->auth != AuthScheme::kOAuth2 && service->auth != AuthScheme::kOAuth2ClientCredentials &&
+      service->auth != AuthScheme::kOAuth1) {
+    return FailedPrecondition("service " + service->id + " uses " +
+                              std::string(AuthSchemeName(service->auth)) + " and has no OAuth client");
+  }
+  if (client_id.empty()) return InvalidArgument("client_id is required");
+  std::optional<std::string> sealed;
+  if (!client_secret.empty()) {
+    sealed = TRY(d.vault_.Seal("client:" + std::string(org_id) + ":" + std::string(service_id),
+                               client_secret));
+  }
+  return store::Transact(d.store_, TxMode::kWrite, [&](Transaction& tx) -> Result<void> {
+    TRY(tx.Exec("DELETE FROM service_clients WHERE org_id = ? AND service_id = ?", org_id, service_id));
+    TRY(tx.Exec("INSERT INTO service_clients (org_id, service_id, client_id, client_secret,"
+                " updated_at) VALUES (?, ?, ?, ?, ?)",
+                org_id, service_id, client_id, sealed, d.clock_.NowMillis()));
+    return Ok();
+  });
+}
+
+Result<bool> Connections::HasClient(std::string_view org_id, std::string_view service_id) {
+  auto rows = TRY(store::Transact(impl_->store_, TxMode::kRead, [&](Transaction& tx) {
+    return tx.Query("SELECT 1 FROM service_clients WHERE org_id = ? AND service_id = ?", org_id,
+                    service_id);
+  }));
+  return !rows.empty();
+}
+
+Result<Connection> Connections::Create(const NewConnection& spec) {
+  Impl& d = *impl_;
+  if (spec.environment != "sandbox" && spec.environment != "production") {
+    return InvalidArgument("environment must be sandbox or production, got '" + spec.environment + "'");
+  }
+  if (spec.display_name.empty() || spec.display_name.size() > 100) {
+    return InvalidArgument("a connection needs a name of 1 to 100 characters");
+  }
+  auto service = TRY(d.catalog_.Get(spec.service_id));
+  TRY(ResolveParameters(*service, spec.params, d.options_.public_url));
+  std::vector<std::string> scopes = spec.scopes;
+  if (service->oauth2) {
+    if (scopes.empty()) scopes = service->oauth2->default_scopes;
+    // A custom scope not in the list is allowed only when the service lists none.
+    for (const auto& s : scopes) {
+      const auto& known = service->oauth2->scopes;
+      if (!known.empty() && std::find(known.begin(), known.end(), s) == known.end()) {
+        return InvalidArgument("service " + service->id + " has no scope '" + s + "'");
+      }
+    }
+  } else if (!scopes.empty()) {
+    return InvalidArgument("service " + service->id + " uses " +
+                           std::string(AuthSchemeName(service->auth)) + ", which has no scopes");
+  }
+  Connection c;
+  c.id = NewId("con", d.clock_, d.random_);
+  c.org_id = spec.org_id;
+  c.environment = spec.environment;
+  c.display_name = spec.display_name;
+  c.service_id = service->id;
+  c.scopes = scopes;
+  c.params = spec.params;
+  c.per_user = spec.per_user;
+  c.created_by = spec.created_by;
+  c.created_at = c.updated_at = d.clock_.NowMillis();
+  bool generated = spec.link_name.empty();
+  std::string base = generated ? LinkNameFrom(spec.display_name) : spec.link_name;
+  // Topping connections are "namespace__link": each part a link name of its own.
+  auto valid = [](std::string_view name) {
+    auto sep = name.find("__");
+    if (sep == std::string_view::npos) return ValidLinkName(name);
+    return name.size() <= 101 && ValidLinkName(name.substr(0, sep)) && ValidLinkName(name.substr(sep + 2));
+  };
+  if (!valid(base)) {
+    return InvalidArgument("link name '" + base + "' must start with a lowercase letter and hold "
+                           "only a-z, 0-9 and _, at most 50 characters");
+  }
+  Json scopes_json = scopes;
+  Json params_json = Json::object();
+  for (const auto& [k, v] : c.params) params_json[k] = v;
+  for (int n = 1; n < 100; ++n) {
+    c.link_name = n == 1 ? base : base.substr(0, 47) + "_" + std::to_string(n);
+    auto r = store::Transact(d.store_, TxMode::kWrite, [&](Transaction& tx) -> Result<void> {
+      TRY(tx.Exec("INSERT INTO connections (id, org_id, environment, link_name, display_name,"
+                  " service_id, scopes, params, per_user, created_by, created_at, updated_at)"
+                  " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                  c.id, c.org_id, c.environment, c.link_name, c.display_name, c.service_id,
+                  scopes_json.dump(), params_json.dump(), c.per_user, c.created_by, c.created_at,
+                  c.updated_at));
+      return Ok();
+    });
+    if (r.ok()) return c;
+    if (r.error().code() != ErrorCode::kAlreadyExists) return r.error();
+    if (!generated) {
+      return AlreadyExists("a connection with link name '" + c.link_name + "' already exists in the " +
+                           c.environment + " environment");
+    }
+  }
+  return ResourceExhausted("too many connections named like '" + base + "'");
+}
+
+Result<Connection> Connections::Get(std::string_view org_id, std::string_view environment,
+                                    std::string_view link_name) {
+  return store::Transact(impl_->store_, TxMode::kRead, [&](Transaction& tx) {
+    return impl_->LoadConnection(tx, org_id, environment, link_name);
+  });
+}
+
+Result<std::vector<Connection>> Connections::List(std::string_view org_id,
+                                                  std::string_view environment) {
+  return store::Transact(impl_->store_, TxMode::kRead,
+                         [&](Transaction& tx) -> Result<std::vector<Connection>> {
+                           auto rows = TRY(tx.Query(
+                               "SELECT link_name FROM connections WHERE org_id = ? AND"
+                               " environment = ? ORDER BY link_name",
+                               org_id, environment));
+                           std::vector<Connection> out;
+                           for (const auto& r : rows) {
+                             out.push_back(TRY(impl_->LoadConnection(tx, org_id, environment, r.Text(0))));
+                           }
+                           return out;
+                         });
+}
+
+Result<Connection> Connections::Revoke(std::string_view org_id, std::string_view environment,
+                                       std::string_view link_name, std::string_view user_id) {
+  Impl& d = *impl_;
+  auto r = TRY(d.Resolve(org_id, environment, link_name));
+  std::string user = d.UserKey(r.connection, user_id);
+  Credentials c = TRY(d.LoadCredentials(r.connection.id, user));
+  if (!c.exists) return FailedPrecondition("connection '" + r.connection.link_name + "' is not authorized");
+  auto revoked = d.RevokeAtProvider(r, c);
+  Credentials cleared;
+  cleared.connection_id = c.connection_id;
+  cleared.user_id = c.user_id;
+  cleared.version = c.version;
+  cleared.status = Status::kRevoked;
+  cleared.reason = revoked.ok() ? "revoked" : "revoked here; the provider's revocation failed: " +
+                                                 revoked.error().message();
+  cleared.account_id = c.account_id;
+  TRY(d.SaveCredentials(cleared));
+  return Get(org_id, environment, link_name);
+}
+
+Result<void> Connections::Delete(std::string_view org_id, std::string_view environment,
+                                 std::string_view link_name) {
+  Impl& d = *impl_;
+  auto r = TRY(d.Resolve(org_id, environment, link_name));
+  for (const auto& a : r.connection.authorizations) {
+    auto c = d.LoadCredentials(r.connection.id, a.user_id);
+    if (c.ok() && c->status == Status::kConnected) (void)d.RevokeAtProvider(r, *c);
+  }
+  return store::Transact(d.store_, TxMode::kWrite, [&](Transaction& tx) -> Result<void> {
+    TRY(tx.Exec("DELETE FROM connections WHERE id = ?", r.connection.id));
+    return Ok();
+  });
+}
+
+Result<TestResult> Connections::Test(const CallContext& ctx, std::string_view link_name,
+                                     std::string_view url) {
+  Impl& d = *impl_;
+  auto r = TRY(d.ResolveForCall(ctx, link_name));
+  std::optional<int> expect;
+  outbound::Request request;
+  if (!url.empty()) {
+    request.url = std::string(url);
+  } else if (r.service->test) {
+    request.method = r.service->test->method;
+    request.url = TRY(Expand(r.service->test->url, r.values));
+    expect = r.service->test->expect_status;
+  } else {
+    return FailedPrecondition("service " + r.service->id + " declares no test call; give a URL");
+  }
+  auto response = Call(ctx, r.connection.link_name, std::move(request));
+  TestResult t;
+  if (!response.ok()) {
+    t.message = response.error().message();
+    return t;
+  }
+  t.status = response->status;
+  t.ok = expect ? response->status == *expect : response->status >= 200 && response->status < 300;
+  t.message = t.ok ? "the test call succeeded" : "the test call answered HTTP " + std::to_string(response->status);
+  return t;
+}
+
+Result<std::string> Connections::BaseUrl(const CallContext& ctx, std::string_view link_name) {
+  auto r = TRY(impl_->ResolveForCall(ctx, link_name));
+  const std::string& base = ctx.environment == "sandbox" && !r.service->sandbox_base_url.empty()
+                                ? r.service->sandbox_base_url
+                                : r.service->base_url;
+  return Expand(base, r.values);
+}
+
+}  // namespace relish::connections

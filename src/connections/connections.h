@@ -1,0 +1,208 @@
+// Connections: authorized instances of services, named by link names, and the one path by which
+// anything in Relish calls an API with credentials (Call).
+//
+// A connection lives in an organization and an environment (sandbox or production) and is
+// either shared (one authorization for everyone) or per user ("use credentials of login user":
+// each user authorizes their own). Its credentials are sealed in the vault; none of them ever
+// leaves this module except inside an outbound request to one of the service's allowed hosts.
+//
+// Thread-safe.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/random.h"
+#include "base/result.h"
+#include "connections/catalog.h"
+#include "outbound/http_client.h"
+#include "store/store.h"
+#include "vault/vault.h"
+
+namespace relish::connections {
+
+enum class Status { kPending, kConnected, kNeedsReauth, kRevoked };
+std::string_view StatusName(Status s);  // "pending", "connected", "needs_reauth", "revoked"
+
+// The non-secret state of one authorization (the shared one, or one user's).
+struct Authorization {
+  std::string user_id;  // empty for the shared authorization
+  Status status = Status::kPending;
+  std::string reason;  // why it needs re-authorization, or the last refresh problem
+  std::vector<std::string> granted_scopes;
+  std::optional<int64_t> expires_at;  // access token expiry, epoch ms
+  std::string account_id;             // upstream account, when the service names it
+  std::optional<int64_t> authorized_at;
+  std::optional<int64_t> refreshed_at;
+  int64_t refresh_failures = 0;
+};
+
+struct Connection {
+  std::string id;
+  std::string org_id;
+  std::string environment;  // "sandbox" or "production"
+  std::string link_name;    // [a-z][a-z0-9_]{0,49}; toppings use "namespace__link"
+  std::string display_name;
+  std::string service_id;
+  std::vector<std::string> scopes;  // requested
+  Values params;                    // the service's connection parameters
+  bool per_user = false;
+  std::string created_by;
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+  std::vector<Authorization> authorizations;  // shared one first, then per-user ones
+};
+
+struct NewConnection {
+  std::string org_id;
+  std::string environment = "sandbox";
+  std::string display_name;
+  std::string link_name;  // empty: generated from display_name
+  std::string service_id;
+  std::vector<std::string> scopes;  // empty: the service's default scopes
+  Values params;
+  bool per_user = false;
+  std::string created_by;
+};
+
+// Where a call comes from, for link-name resolution, per-user credentials and the audit.
+struct CallContext {
+  std::string org_id;
+  std::string environment;
+  std::string topping;  // namespace of the running topping, or empty
+  std::string user_id;  // the acting user (per-user connections use their authorization)
+  std::string run_id;   // the function run, to tie audit entries to an execution log
+  std::string origin;   // "function", "task", "proxy", "test"
+};
+
+struct AuditEntry {
+  std::string id;
+  int64_t at = 0;
+  std::string org_id;
+  std::string environment;
+  std::string link_name;
+  std::string topping;
+  std::string user_id;
+  std::string run_id;
+  std::string origin;
+  std::string method;
+  std::string url;  // credentials removed
+  int status = 0;   // 0 when no response
+  int64_t latency_us = 0;
+  int64_t bytes_out = 0;
+  int64_t bytes_in = 0;
+  std::string error;
+  std::string note;  // e.g. "replaced the caller's Authorization header"
+};
+
+struct ConnectionsOptions {
+  std::string public_url;  // for redirect URIs and {public_url}
+  // The sandbox host remap (host -> origin); also applied to the authorize URLs handed to the
+  // browser for sandbox connections, so a local stand-in can play the provider end to end.
+  std::map<std::string, std::string> sandbox_remap;
+  std::chrono::milliseconds refresh_margin{5 * 60 * 1000};
+  std::chrono::milliseconds state_ttl{10 * 60 * 1000};
+  int max_refresh_failures = 5;
+  std::chrono::milliseconds refresh_backoff{30'000};      // doubles per failure
+  std::chrono::milliseconds max_refresh_backoff{3'600'000};
+};
+
+struct BeginResult {
+  std::string authorize_url;  // send the user's browser here
+  std::string state;          // for tests and logs (not a secret once used)
+};
+
+struct CompleteResult {
+  Connection connection;
+  std::string return_to;  // where the console wanted to go afterwards ("" for none)
+};
+
+struct TestResult {
+  bool ok = false;
+  int status = 0;
+  std::string message;
+};
+
+class Connections {
+ public:
+  static std::vector<store::Migration> Migrations();
+
+  // `sandbox_http` and `production_http` send the calls of each environment (the sandbox one
+  // applies the host remap); token endpoint calls go through the same client.
+  Connections(store::Store& store, vault::Vault& vault, Catalog& catalog,
+              outbound::HttpClient& sandbox_http, outbound::HttpClient& production_http,
+              const Clock& clock, Random& random, ConnectionsOptions options);
+  ~Connections();
+
+  // The OAuth application (client id and secret) an organization registered at a provider.
+  Result<void> SetClient(std::string_view org_id, std::string_view service_id,
+                         std::string_view client_id, std::string_view client_secret);
+  Result<bool> HasClient(std::string_view org_id, std::string_view service_id);
+
+  Result<Connection> Create(const NewConnection& spec);
+  Result<Connection> Get(std::string_view org_id, std::string_view environment,
+                         std::string_view link_name);
+  Result<std::vector<Connection>> List(std::string_view org_id, std::string_view environment);
+  // Revokes at the provider (when it has an endpoint; best effort) and deletes.
+  Result<void> Delete(std::string_view org_id, std::string_view environment,
+                      std::string_view link_name);
+
+  // OAuth 2.0 (code + PKCE) and OAuth 1.0a: where to send the browser. `user_id` is who
+  // authorizes (for per-user connections, whose authorization it becomes).
+  Result<BeginResult> BeginAuthorization(std::string_view org_id, std::string_view environment,
+                                         std::string_view link_name, std::string_view user_id,
+                                         std::string_view return_to);
+  // The provider's redirect to <public_url>/oauth/callback, with its query parameters.
+  Result<CompleteResult> CompleteAuthorization(
+      const std::vector<std::pair<std::string, std::string>>& query);
+  // API key, basic and bearer credentials: the values for the service's fields
+  // (api_key: field names; basic: "username", "password"; bearer: "token").
+  Result<Connection> SetCredentials(std::string_view org_id, std::string_view environment,
+                                    std::string_view link_name, std::string_view user_id,
+                                    const Values& fields);
+  // Client credentials: fetches a token now (it is also fetched on demand).
+  Result<Connection> Connect(std::string_view org_id, std::string_view environment,
+                             std::string_view link_name, std::string_view user_id);
+  // RFC 7009 at the provider when it has an endpoint, then forgets the credentials.
+  Result<Connection> Revoke(std::string_view org_id, std::string_view environment,
+                            std::string_view link_name, std::string_view user_id);
+  // Calls the service's test endpoint, or `url` when given.
+  Result<TestResult> Test(const CallContext& ctx, std::string_view link_name,
+                          std::string_view url);
+
+  // Sends `request` with the connection's credentials. The link name resolves as
+  // "<topping>__<link>" first, then "<link>". The URL's host must be one of the service's
+  // allowed hosts. Refreshes tokens ahead of expiry and once after a 401.
+  Result<outbound::Response> Call(const CallContext& ctx, std::string_view link_name,
+                                  outbound::Request request);
+
+  // The service's API base URL for a connection (sandbox_base_url in the sandbox when set).
+  Result<std::string> BaseUrl(const CallContext& ctx, std::string_view link_name);
+
+  // Audit entries, newest first; `run_id` filters when not empty.
+  Result<std::vector<AuditEntry>> Audit(std::string_view org_id, std::string_view run_id,
+                                        int limit);
+  // Writes queued audit entries now (they are written in batches in the background).
+  void FlushAudit();
+
+  // Observes every audit entry as it is made (the workflow engine's execution log).
+  void OnAudit(std::function<void(const AuditEntry&)> observer);
+
+  class Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+// Link name from a display name: lowercase, runs of other characters become "_", a letter
+// first, at most 50 characters ("Zoho Books (prod)" -> "zoho_books_prod").
+std::string LinkNameFrom(std::string_view display_name);
+
+}  // namespace relish::connections

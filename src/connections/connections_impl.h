@@ -1,0 +1,161 @@
+// Private to the connections module: the state and helpers behind Connections. Split by concern
+// into repository.cc (rows), token_client.cc (token endpoints), oauth1.cc (signatures),
+// authorize.cc (flows), credentials.cc (refresh), call.cc (injection, egress, audit) and
+// connections.cc (the rest).
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "connections/connections.h"
+
+namespace relish::connections {
+
+using Json = nlohmann::json;
+
+// Secrets of one authorization, opened from the vault. Lives only for the length of a call.
+struct Credentials {
+  std::string connection_id;
+  std::string user_id;
+  Status status = Status::kPending;
+  std::string reason;
+  std::string access_token;
+  std::string refresh_token;
+  std::string token_secret;  // OAuth 1.0a
+  Values fields;             // api_key / basic / bearer values
+  std::optional<int64_t> expires_at;
+  std::vector<std::string> granted_scopes;
+  std::string account_id;
+  std::optional<int64_t> authorized_at;
+  std::optional<int64_t> refreshed_at;
+  int64_t refresh_failures = 0;
+  std::optional<int64_t> next_attempt_at;
+  int64_t version = 0;
+  bool exists = false;  // a row was found
+};
+
+struct ClientApp {
+  std::string client_id;
+  std::string client_secret;
+};
+
+struct TokenResponse {
+  std::string access_token;
+  std::string refresh_token;
+  std::optional<int64_t> expires_in;  // seconds
+  std::optional<std::string> scope;
+  std::string account_id;
+};
+
+// A connection with everything needed to use it.
+struct Resolved {
+  Connection connection;
+  ServicePtr service;
+  Values values;  // parameters plus built-ins
+};
+
+class Connections::Impl {
+ public:
+  Impl(store::Store& store, vault::Vault& vault, Catalog& catalog, outbound::HttpClient& sandbox,
+       outbound::HttpClient& production, const Clock& clock, Random& random,
+       ConnectionsOptions options);
+  ~Impl();
+
+  // repository.cc
+  Result<Connection> LoadConnection(store::Transaction& tx, std::string_view org_id,
+                                    std::string_view environment, std::string_view link_name);
+  Result<std::vector<Authorization>> LoadAuthorizations(store::Transaction& tx,
+                                                        const std::string& connection_id);
+  Result<Credentials> LoadCredentials(const std::string& connection_id, const std::string& user_id);
+  // Seals and writes an authorization's row (its own transaction; never call it inside one).
+  Result<void> SaveCredentials(Credentials& c, int64_t touch_connection_at = 0);
+  Result<ClientApp> LoadClient(std::string_view org_id, std::string_view service_id);
+  Result<Resolved> Resolve(std::string_view org_id, std::string_view environment,
+                           std::string_view link_name);
+  // Applies the topping namespace rule, then Resolve.
+  Result<Resolved> ResolveForCall(const CallContext& ctx, std::string_view link_name);
+  std::string Owner(const std::string& connection_id, const std::string& user_id,
+                    std::string_view field) const;
+
+  // token_client.cc
+  Result<TokenResponse> TokenRequest(const Resolved& r, const ClientApp& client,
+                                     const std::string& url,
+                                     std::vector<std::pair<std::string, std::string>> form);
+  Result<void> RevokeAtProvider(const Resolved& r, const Credentials& c);
+
+  // credentials.cc: credentials ready to use (refreshed when needed). `force` refreshes even
+  // when the token looks valid, unless another caller refreshed since `seen_version`.
+  Result<Credentials> Usable(const Resolved& r, const std::string& user_id, bool force,
+                             int64_t seen_version);
+  Result<Credentials> RefreshLocked(const Resolved& r, Credentials c);
+
+  // call.cc
+  Result<void> Inject(const Resolved& r, const Credentials& c, outbound::Request& request,
+                      std::string* note);
+  void Record(AuditEntry entry);
+  void AuditLoop();
+  void WriteAudit(std::vector<AuditEntry> batch);
+
+  outbound::HttpClient& Http(std::string_view environment) {
+    return environment == "production" ? production_ : sandbox_;
+  }
+  std::string RedirectUri() const { return options_.public_url + "/oauth/callback"; }
+  std::string Remapped(std::string_view environment, const std::string& url) const;
+  std::string UserKey(const Connection& c, std::string_view user_id) const {
+    return c.per_user ? std::string(user_id) : std::string();
+  }
+
+  store::Store& store_;
+  vault::Vault& vault_;
+  Catalog& catalog_;
+  outbound::HttpClient& sandbox_;
+  outbound::HttpClient& production_;
+  const Clock& clock_;
+  Random& random_;
+  ConnectionsOptions options_;
+
+  // Single flight: one refresh at a time per authorization, in this process.
+  std::mutex flights_mu_;
+  std::map<std::string, std::shared_ptr<std::mutex>> flights_;  // guarded by flights_mu_
+  std::shared_ptr<std::mutex> Flight(const std::string& key);
+
+  // Audit entries are written in batches by a background thread.
+  std::mutex audit_mu_;
+  std::condition_variable audit_cv_;
+  std::condition_variable audit_done_cv_;
+  std::deque<AuditEntry> audit_queue_;  // guarded by audit_mu_
+  int64_t audit_enqueued_ = 0;          // guarded by audit_mu_
+  int64_t audit_written_ = 0;           // guarded by audit_mu_
+  bool audit_stop_ = false;             // guarded by audit_mu_
+  bool audit_flush_ = false;            // guarded by audit_mu_
+  std::vector<std::function<void(const AuditEntry&)>> observers_;  // guarded by audit_mu_
+  std::thread audit_thread_;
+};
+
+// OAuth 1.0a (RFC 5849) HMAC-SHA1: the Authorization header value for a request.
+// `oauth_extra` carries oauth_callback or oauth_verifier during the flow.
+std::string OAuth1Header(std::string_view method, std::string_view url,
+                         const std::vector<std::pair<std::string, std::string>>& form_params,
+                         std::string_view consumer_key, std::string_view consumer_secret,
+                         std::string_view token, std::string_view token_secret,
+                         const std::vector<std::pair<std::string, std::string>>& oauth_extra,
+                         std::string_view nonce, int64_t timestamp);
+
+// The pieces of OAuth1Header, exposed for tests against RFC 5849's published base string.
+std::string OAuth1BaseString(std::string_view method, std::string_view url,
+                             const std::vector<std::pair<std::string, std::string>>& form_params,
+                             const std::vector<std::pair<std::string, std::string>>& oauth_params);
+std::string OAuth1Signature(std::string_view base, std::string_view consumer_secret,
+                            std::string_view token_secret);
+
+std::string PkceChallenge(std::string_view verifier);  // base64url(sha256(verifier))
+std::string JoinScopes(const std::vector<std::string>& scopes, std::string_view delimiter);
+std::vector<std::string> SplitScopes(std::string_view text);  // on ',', ' ' and '+'
+std::string FormBody(const std::vector<std::pair<std::string, std::string>>& fields);
+
+}  // namespace relish::connections

@@ -1,0 +1,132 @@
+// Token refresh: ahead of expiry, after a 401, single-flight, back-off, and giving up.
+#include <thread>
+
+#include "test_fixture.h"
+
+namespace relish::connections {
+namespace {
+
+TEST_F(ConnectionsTest, RefreshesAheadOfExpiryKeepingTheRefreshToken) {
+  std::string link = Authorized();
+  clock_.Advance(Millis(3600 * 1000 - 4 * 60 * 1000));  // 4 minutes left; the margin is 5
+  provider_.next_access = "access-2";
+  provider_.next_refresh = "";  // this provider does not rotate refresh tokens
+  auto r = Get(link);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->body, R"({"ok":true,"auth":"Zoho-oauthtoken access-2"})");
+  ASSERT_EQ(provider_.token_forms.size(), 2u);
+  EXPECT_EQ(provider_.token_forms[1]["grant_type"], "refresh_token");
+  EXPECT_EQ(provider_.token_forms[1]["refresh_token"], "refresh-1");
+  // Next time the old refresh token is still the one sent.
+  clock_.Advance(Millis(3600 * 1000));
+  provider_.next_access = "access-3";
+  ASSERT_TRUE(Get(link).ok());
+  EXPECT_EQ(provider_.token_forms[2]["refresh_token"], "refresh-1");
+  auto c = *connections_->Get("org1", "sandbox", link);
+  EXPECT_EQ(*c.authorizations[0].refreshed_at, clock_.NowMillis());
+}
+
+TEST_F(ConnectionsTest, RefreshesOnceAfterA401AndRetries) {
+  std::string link = Authorized();
+  provider_.valid_tokens = {};  // the provider forgot the token
+  provider_.next_access = "access-new";
+  auto r = Get(link);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, R"({"ok":true,"auth":"Zoho-oauthtoken access-new"})");
+  EXPECT_EQ(provider_.token_calls, 2);  // the code exchange, then one refresh
+  auto audit = *connections_->Audit("org1", "", 1);
+  EXPECT_EQ(audit[0].note, "retried after 401 with a refreshed token");
+}
+
+TEST_F(ConnectionsTest, AThousandConcurrentCallersCauseOneRefresh) {
+  std::string link = Authorized();
+  clock_.Advance(Millis(2 * 3600 * 1000));  // expired
+  provider_.next_access = "access-fresh";
+  provider_.token_delay_ms = 50;  // callers pile up behind the first refresh
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 1000; ++i) {
+    threads.emplace_back([&] {
+      auto r = Get(link);
+      if (r.ok() && r->body == R"({"ok":true,"auth":"Zoho-oauthtoken access-fresh"})") ++ok;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok, 1000);
+  EXPECT_EQ(provider_.token_calls, 2);  // the code exchange and exactly one refresh
+}
+
+TEST_F(ConnectionsTest, InvalidGrantMeansReauthorize) {
+  std::string link = Authorized();
+  clock_.Advance(Millis(2 * 3600 * 1000));
+  provider_.token_error = "invalid_grant";
+  auto r = Get(link);
+  EXPECT_EQ(r.error().message(),
+            "connection 'acme_sync' needs to be authorized again: the provider refused: invalid_grant");
+  auto c = *connections_->Get("org1", "sandbox", link);
+  EXPECT_EQ(c.authorizations[0].status, Status::kNeedsReauth);
+  int calls = provider_.token_calls;
+  EXPECT_FALSE(Get(link).ok());
+  EXPECT_EQ(provider_.token_calls, calls);  // no more attempts until re-authorized
+}
+
+TEST_F(ConnectionsTest, TransientFailuresBackOffThenGiveUp) {
+  std::string link = Authorized();
+  clock_.Advance(Millis(2 * 3600 * 1000));
+  provider_.token_status = 502;
+  provider_.token_body_override = "<html>Bad Gateway</html>";
+  auto first = Get(link);
+  EXPECT_EQ(first.error().message(),
+            "refreshing the token of connection 'acme_sync': token endpoint login.acme.test answered "
+            "HTTP 502: <html>Bad Gateway</html>");
+  // Within the back-off no request is made.
+  int calls = provider_.token_calls;
+  auto waiting = Get(link);
+  EXPECT_EQ(waiting.error().message(),
+            "refreshing the token of connection 'acme_sync' failed recently (token endpoint "
+            "login.acme.test answered HTTP 502: <html>Bad Gateway</html>); next attempt in 30s");
+  EXPECT_EQ(provider_.token_calls, calls);
+  // Back-off doubles: 30s, 60s, 120s, 240s; the fifth failure gives up.
+  for (int64_t wait : {30, 60, 120, 240}) {
+    clock_.Advance(Millis(wait * 1000));
+    EXPECT_FALSE(Get(link).ok());
+  }
+  auto c = *connections_->Get("org1", "sandbox", link);
+  EXPECT_EQ(c.authorizations[0].status, Status::kNeedsReauth);
+  EXPECT_EQ(c.authorizations[0].refresh_failures, 5);
+  EXPECT_EQ(c.authorizations[0].reason,
+            "refreshing the token failed 5 times; last: token endpoint login.acme.test answered "
+            "HTTP 502: <html>Bad Gateway</html>");
+}
+
+TEST_F(ConnectionsTest, GarbageFromTheTokenEndpointIsAClearError) {
+  std::string link = Authorized();
+  clock_.Advance(Millis(2 * 3600 * 1000));
+  provider_.token_body_override = "not json at all";
+  EXPECT_EQ(Get(link).error().message(),
+            "refreshing the token of connection 'acme_sync': token endpoint login.acme.test answered "
+            "with something that is not a token response: not json at all");
+}
+
+TEST_F(ConnectionsTest, ClientCredentialsFetchTokensOnDemand) {
+  ASSERT_TRUE(connections_->SetClient("org1", "machine", "m-client", "m-secret").ok());
+  ASSERT_TRUE(connections_->Create({.org_id = "org1", .display_name = "m", .service_id = "machine",
+                                    .scopes = {"jobs"}}).ok());
+  provider_.next_access = "cc-token";
+  provider_.next_refresh = "";
+  auto r = Get("m", "https://api.machine.test/jobs");
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->body, R"({"ok":true,"auth":"Bearer cc-token"})");
+  ASSERT_EQ(provider_.token_forms.size(), 1u);
+  EXPECT_EQ(provider_.token_forms[0]["grant_type"], "client_credentials");
+  EXPECT_EQ(provider_.token_forms[0]["scope"], "jobs");
+  auto basic = http_.requests().front();  // client_auth defaults to basic
+  EXPECT_EQ(basic.headers[2], (std::pair<std::string, std::string>{
+                                  "Authorization", "Basic " + Base64Encode("m-client:m-secret")}));
+  ASSERT_TRUE(Get("m", "https://api.machine.test/jobs").ok());
+  EXPECT_EQ(provider_.token_calls, 1);  // cached until it expires
+}
+
+}  // namespace
+}  // namespace relish::connections

@@ -1,0 +1,162 @@
+// Calls to providers' token endpoints (RFC 6749 section 4 and 6) and revocation (RFC 7009).
+#include <sodium.h>
+
+#include "base/encoding.h"
+#include "connections/connections_impl.h"
+#include "outbound/url.h"
+
+namespace relish::connections {
+namespace {
+
+std::optional<int64_t> NumberOrString(const Json& v) {
+  if (v.is_number_integer()) return v.get<int64_t>();
+  if (v.is_number()) return static_cast<int64_t>(v.get<double>());
+  if (v.is_string()) {
+    try {
+      return std::stoll(v.get<std::string>());
+    } catch (...) {
+      return std::nullopt;
+    }
+  }
+  return std::nullopt;
+}
+
+// Token responses are JSON; a few providers answer application/x-www-form-urlencoded.
+Json ParseTokenBody(const std::string& body) {
+  Json j = Json::parse(body, nullptr, false);
+  if (j.is_object()) return j;
+  if (body.find('=') == std::string::npos || body.find('{') != std::string::npos) return Json();
+  Json out = Json::object();
+  std::string_view rest = body;
+  while (!rest.empty()) {
+    auto amp = rest.find('&');
+    std::string_view part = rest.substr(0, amp);
+    auto eq = part.find('=');
+    if (eq != std::string_view::npos) {
+      out[PercentDecode(part.substr(0, eq), true)] = PercentDecode(part.substr(eq + 1), true);
+    }
+    if (amp == std::string_view::npos) break;
+    rest.remove_prefix(amp + 1);
+  }
+  return out;
+}
+
+std::string Snippet(const std::string& body) {
+  std::string s = body.substr(0, 120);
+  for (auto& c : s) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  return body.size() > 120 ? s + "..." : s;
+}
+
+}  // namespace
+
+std::string PkceChallenge(std::string_view verifier) {
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(verifier.data()),
+                     verifier.size());
+  return Base64UrlEncode(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
+}
+
+Result<TokenResponse> Connections::Impl::TokenRequest(
+    const Resolved& r, const ClientApp& client, const std::string& url,
+    std::vector<std::pair<std::string, std::string>> form) {
+  const OAuth2Settings& o = *r.service->oauth2;
+  outbound::Request req;
+  req.method = "POST";
+  req.url = TRY(Expand(url, r.values));
+  req.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
+                 {"Accept", "application/json"}};
+  if (o.client_auth == ClientAuth::kBasic) {
+    // RFC 6749 2.3.1: the id and secret are form-encoded before base64.
+    req.headers.emplace_back(
+        "Authorization",
+        "Basic " + Base64Encode(FormEncode(client.client_id) + ":" + FormEncode(client.client_secret)));
+  } else {
+    form.emplace_back("client_id", client.client_id);
+    if (!client.client_secret.empty()) form.emplace_back("client_secret", client.client_secret);
+  }
+  for (const auto& p : o.token_params) form.emplace_back(p.first, TRY(Expand(p.second, r.values)));
+  req.body = FormBody(form);
+  req.max_redirects = 0;  // a token endpoint that redirects is misconfigured; never re-post secrets
+  req.timeout = std::chrono::seconds(30);
+  auto response = Http(r.connection.environment).Send(std::move(req));
+  std::string host = outbound::ParseUrl(TRY(Expand(url, r.values))).value_or(outbound::Url{}).host;
+  if (!response.ok()) {
+    return Unavailable("token endpoint " + host + " is unreachable: " + response.error().message());
+  }
+  Json body = ParseTokenBody(response->body);
+  if (response->status < 200 || response->status >= 300) {
+    if (body.is_object() && body.contains("error") && body["error"].is_string()) {
+      std::string error = body["error"].get<std::string>();
+      std::string description = body.value("error_description", "");
+      std::string message = "the provider refused: " + error + (description.empty() ? "" : " (" + description + ")");
+      // invalid_grant / invalid_client / unauthorized_client will not get better by retrying.
+      if (error == "invalid_grant" || error == "invalid_client" || error == "unauthorized_client" ||
+          error == "invalid_scope" || error == "access_denied") {
+        return PermissionDenied(message);
+      }
+      return Unavailable(message);
+    }
+    return Unavailable("token endpoint " + host + " answered HTTP " +
+                       std::to_string(response->status) + ": " + Snippet(response->body));
+  }
+  // Zoho answers 200 with {"error":"invalid_code"}.
+  if (body.is_object() && body.contains("error") && !body.contains("access_token")) {
+    std::string error = body["error"].is_string() ? body["error"].get<std::string>() : body["error"].dump();
+    return PermissionDenied("the provider refused: " + error);
+  }
+  if (!body.is_object() || !body.contains("access_token") || !body["access_token"].is_string() ||
+      body["access_token"].get<std::string>().empty()) {
+    return Unavailable("token endpoint " + host +
+                       " answered with something that is not a token response: " +
+                       Snippet(response->body));
+  }
+  TokenResponse t;
+  t.access_token = body["access_token"].get<std::string>();
+  if (body.contains("refresh_token") && body["refresh_token"].is_string()) {
+    t.refresh_token = body["refresh_token"].get<std::string>();
+  }
+  if (body.contains("expires_in")) t.expires_in = NumberOrString(body["expires_in"]);
+  if (body.contains("scope") && body["scope"].is_string()) t.scope = body["scope"].get<std::string>();
+  if (!o.account_id.empty() && body.contains(o.account_id)) {
+    const Json& a = body[o.account_id];
+    t.account_id = a.is_string() ? a.get<std::string>() : a.dump();
+  }
+  return t;
+}
+
+Result<void> Connections::Impl::RevokeAtProvider(const Resolved& r, const Credentials& c) {
+  if (!r.service->oauth2 || r.service->oauth2->revoke_url.empty()) return Ok();
+  std::string token = c.refresh_token.empty() ? c.access_token : c.refresh_token;
+  if (token.empty()) return Ok();
+  auto client = TRY(LoadClient(r.connection.org_id, r.service->id));
+  const OAuth2Settings& o = *r.service->oauth2;
+  outbound::Request req;
+  req.method = "POST";
+  req.url = TRY(Expand(o.revoke_url, r.values));
+  req.headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
+  std::vector<std::pair<std::string, std::string>> form = {
+      {"token", token},
+      {"token_type_hint", c.refresh_token.empty() ? "access_token" : "refresh_token"}};
+  if (o.client_auth == ClientAuth::kBasic) {
+    req.headers.emplace_back("Authorization",
+                             "Basic " + Base64Encode(FormEncode(client.client_id) + ":" +
+                                                     FormEncode(client.client_secret)));
+  } else {
+    form.emplace_back("client_id", client.client_id);
+    if (!client.client_secret.empty()) form.emplace_back("client_secret", client.client_secret);
+  }
+  req.body = FormBody(form);
+  req.max_redirects = 0;
+  req.timeout = std::chrono::seconds(30);
+  auto response = Http(r.connection.environment).Send(std::move(req));
+  if (!response.ok()) return Unavailable("revocation endpoint unreachable: " + response.error().message());
+  // RFC 7009 2.2: 200 means revoked (or the token was already invalid).
+  if (response->status != 200) {
+    return Unavailable("the revocation endpoint answered HTTP " + std::to_string(response->status));
+  }
+  return Ok();
+}
+
+}  // namespace relish::connections
