@@ -10,12 +10,11 @@ struct Entry {
   std::string_view text;
 };
 
-// Keep in the order of the enum; a static_assert and errors_test check it.
+// Keep in the order of the enum; the static_asserts below check it.
 constexpr Entry kTable[] = {
     {Msg::kUnterminatedText, "Text is not closed: add a closing \""},
     {Msg::kUnterminatedDate, "Date is not closed: add a closing '"},
     {Msg::kUnterminatedComment, "Comment is not closed: add */"},
-    {Msg::kBadEscape, "Unknown escape sequence '\\{0}' in text"},
     {Msg::kUnexpectedChar, "Unexpected character '{0}'"},
     {Msg::kBadNumber, "Invalid number '{0}'"},
     {Msg::kExpected, "Expected {0} but found {1}"},
@@ -23,7 +22,6 @@ constexpr Entry kTable[] = {
     {Msg::kExpectedStatement, "Improper statement: found {0}"},
     {Msg::kBadAssignTarget, "Only a variable can be assigned to"},
     {Msg::kTooDeep, "Script is nested too deeply"},
-    {Msg::kBadDateLiteral, "'{0}' is not a valid date"},
     {Msg::kUnknownTaskKey, "'{0}' is not a parameter of {1}"},
     {Msg::kMissingTaskKey, "{0} needs '{1}'"},
     {Msg::kDuplicateTaskKey, "'{0}' is given twice in {1}"},
@@ -39,7 +37,6 @@ constexpr Entry kTable[] = {
     {Msg::kArgCount, "No. of arguments mismatches for the function {0}"},
     {Msg::kUnknownTask, "'{0}' is not a known integration task"},
     {Msg::kUnknownSystemVariable, "'{0}' is not a known system variable"},
-    {Msg::kReservedName, "'{0}' is a reserved word and cannot be a variable"},
     {Msg::kIndexOutOfRange, "Given index {0} is greater than the list size"},
     {Msg::kNegativeIndex, "Given index {0} is negative"},
     {Msg::kNullReceiver, "Value is empty and '{0}' function cannot be applied"},
@@ -71,7 +68,6 @@ constexpr Entry kTable[] = {
     {Msg::kBadHex, "Text is not valid hexadecimal"},
     {Msg::kBadAesKey, "Cannot decrypt: wrong key or damaged text"},
     {Msg::kUserThrow, "{0}"},
-    {Msg::kReturnTypeMismatch, "Function returns {0} but is declared {1}"},
     {Msg::kArgumentMissing, "Missing argument '{0}'"},
     {Msg::kArgumentUnknown, "Unknown argument '{0}': the function has no such parameter"},
     {Msg::kArgumentBadJson, "Argument '{0}' is not valid JSON: {1}"},

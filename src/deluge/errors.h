@@ -15,7 +15,6 @@ enum class Msg : uint16_t {
   kUnterminatedText,
   kUnterminatedDate,
   kUnterminatedComment,
-  kBadEscape,
   kUnexpectedChar,
   kBadNumber,
   kExpected,  // expected {0}, found {1}
@@ -23,7 +22,6 @@ enum class Msg : uint16_t {
   kExpectedStatement,
   kBadAssignTarget,
   kTooDeep,
-  kBadDateLiteral,
   kUnknownTaskKey,  // '{0}' is not a parameter of {1}
   kMissingTaskKey,  // {0} needs '{1}'
   kDuplicateTaskKey,
@@ -39,7 +37,6 @@ enum class Msg : uint16_t {
   kArgCount,
   kUnknownTask,
   kUnknownSystemVariable,
-  kReservedName,
   // ---- runtime: values and types ----
   kIndexOutOfRange,  // Given index {0} is greater than the list size
   kNegativeIndex,
@@ -71,7 +68,6 @@ enum class Msg : uint16_t {
   kBadHex,
   kBadAesKey,
   kUserThrow,
-  kReturnTypeMismatch,
   kArgumentMissing,
   kArgumentUnknown,
   kArgumentBadJson,

@@ -264,8 +264,7 @@ Flow Interp::ExecAssignAppend(const Stmt* s, Value& slot, const Expr* rhs) {
     frame_[s->slot] = std::move(acc);
     return Flow::kNormal;
   }
-  (void)slot;
-  Value& target = frame_[s->slot];
+  Value& target = slot;
   std::string scratch;
   auto append = [&](const Value& v) -> bool {
     std::string_view piece;

@@ -85,7 +85,7 @@ class Interp {
       IntResult r = RunIntCode(s->e->int_code->ops.data(), frame_);
       if (r.ok) {
         if (s->e->int_code->is_comparison) {
-          frame_[s->slot] = Value::Bool(r.value != 0);
+          frame_[s->slot].SetBool(r.value != 0);
         } else {
           frame_[s->slot].SetInt(r.value);
         }

@@ -196,14 +196,18 @@ class Value {
   FileObj* file() const { return static_cast<FileObj*>(u_.obj); }
 
   // In-place mutation helpers for the interpreter's fast paths.
-  void SetInt(int64_t i) {
-    if (IsRef()) *this = Value();
-    type_ = Type::kInt;
-    u_.i = i;
-  }
+  void SetInt(int64_t i) { SetScalar(Type::kInt, i); }
+  void SetBool(bool b) { SetScalar(Type::kBool, b ? 1 : 0); }
 
  private:
   explicit Value(Type type) : type_(type) { u_.i = 0; }
+  void SetScalar(Type type, int64_t bits) {
+    Type old_type = type_;
+    Object* old_obj = u_.obj;
+    type_ = type;
+    u_.i = bits;
+    Release(old_type, old_obj);
+  }
   static void Release(Type type, Object* obj) {
     if (type >= Type::kText && type <= Type::kCollection) DecRef(obj);
   }
