@@ -140,8 +140,7 @@ void AddRunCommands(CLI::App& root, Commands& commands) {
                   "Statement limit for this run (default 200000)");
   run->add_option("--max-time", run_flags->max_time,
                   "Execution time limit, e.g. 60s or 5m (default 60s)");
-  run->add_option("--max-depth", run_flags->max_depth,
-                  "Nested function call limit (default 75)");
+  run->add_option("--max-depth", run_flags->max_depth, "Nested function call limit (default 75)");
   run->add_option("--timezone", run_flags->time_zone,
                   "Time zone for zoho.currenttime and dates (default $TZ, else UTC)");
   commands.Add(run, [run_flags] { return RunScript(*run_flags); });

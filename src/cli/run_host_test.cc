@@ -67,16 +67,14 @@ TEST(RunHostTest, IntegrationTasksNeedAConnection) {
   Ran r = RunWith(http, R"(rec = zoho.crm.getRecordById("Leads", 1);)");
   EXPECT_FALSE(r.outcome.ok);
   EXPECT_EQ(r.outcome.error_line, 1);
-  EXPECT_EQ(r.outcome.error_message.rfind("zoho.crm.getRecordById needs a CRM connection; ", 0),
-            0u)
+  EXPECT_EQ(r.outcome.error_message.rfind("zoho.crm.getRecordById needs a CRM connection; ", 0), 0u)
       << r.outcome.error_message;
 }
 
 TEST(RunHostTest, TransportTimeoutNamesTheLimit) {
-  outbound::FakeHttpClient http(
-      [](const outbound::Request&) -> Result<outbound::Response> {
-        return DeadlineExceeded("timed out after 40000 ms");
-      });
+  outbound::FakeHttpClient http([](const outbound::Request&) -> Result<outbound::Response> {
+    return DeadlineExceeded("timed out after 40000 ms");
+  });
   Ran r = RunWith(http, "info \"before\";\nx = getUrl(\"https://slow.example.com/a?b=c\");\n");
   EXPECT_EQ(r.out, "before\n");
   EXPECT_FALSE(r.outcome.ok);
