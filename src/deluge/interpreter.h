@@ -120,6 +120,7 @@ class Interp {
   Value EvalSysVar(const Expr* e);
   bool EvalCondition(const Expr* e, bool& out);
   Value Compare(Op op, const Value& a, const Value& b);
+  bool DateFromText(const Value& text, const Value& other, Value& out);
   Value Concat(const Value& a, const Value& b);
 
   // invoke_url.cc

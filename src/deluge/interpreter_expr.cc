@@ -142,7 +142,22 @@ Value Interp::EvalBinary(const Expr* e) {
   return BinaryOp(e->op, *a, *b);
 }
 
+// CRM records hold dates as text ("2019-03-15", "2019-03-15T10:20:30+05:30"): compared with a
+// date, such text is read as one (docs/language/decisions.md).
+bool Interp::DateFromText(const Value& text, const Value& other, Value& out) {
+  if (!text.is_text() || !other.is_date()) return false;
+  auto d = ParseDateText(text.text(), zone_);
+  if (!d) return false;
+  out = d->has_time ? Value::DateTime(d->local_ms) : Value::Date(d->local_ms);
+  return true;
+}
+
 Value Interp::BinaryOp(Op op, const Value& a, const Value& b) {
+  if (op >= Op::kEq && op <= Op::kGe) {
+    Value converted;
+    if (DateFromText(a, b, converted)) return BinaryOp(op, converted, b);
+    if (DateFromText(b, a, converted)) return BinaryOp(op, a, converted);
+  }
   auto bad = [&] {
     return Fail(Msg::kBadOperands, {OpSpelling(op), TypeName(a.type()), TypeName(b.type())});
   };

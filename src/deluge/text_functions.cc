@@ -444,6 +444,17 @@ Value ParseDate(Interp& in, const Value& self, const Value* args, int argc, bool
 FN(ToDate) { return ParseDate(in, self, args, argc, true, "toDate"); }
 FN(ToDateTime) { return ParseDate(in, self, args, argc, false, "toDateTime"); }
 
+// toString([pattern]) on text: the text itself; with a date pattern, date-like text (as CRM date
+// fields arrive) is formatted as a date (docs/language/decisions.md).
+FN(TextToString) {
+  if (argc == 0 || args[0].is_null()) return self;
+  auto d = ParseDateText(self.text(), in.zone());
+  if (!d) return self;
+  std::string pattern;
+  if (!ArgText(in, args[0], "toString", pattern)) return Value::Abort();
+  return in.MakeText(FormatPattern(d->local_ms, pattern, in.zone()));
+}
+
 FN(ToFile) {
   std::string name;
   if (!ArgText(in, args[0], "toFile", name)) return Value::Abort();
@@ -551,6 +562,8 @@ constexpr Builtin kText[] = {
     {"toTime", 0, 2, ToDateTime, "text"},
     {"textToHex", 0, 0, TextToHex, "text"},
     {"toFile", 1, 1, ToFile, "text"},
+    {"toString", 0, 1, TextToString, "text"},
+    {"toText", 0, 1, TextToString, "text"},
     {"getJSON", 1, 1, GetJson, "text"},
     {"hexToText", 0, 0, HexToText, "text"},
 };
