@@ -6,7 +6,6 @@
 #include "deluge/interpreter.h"
 
 namespace relish::deluge {
-namespace {}  // namespace
 
 Value Interp::Eval(const Expr* e) {
   switch (e->kind) {
