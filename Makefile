@@ -24,5 +24,16 @@ asan:
 	@cmake --build build-asan -j$(JOBS)
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --test-dir build-asan -L unit --output-on-failure -j$(JOBS)
 
+# The Deluge fuzz target (libFuzzer, clang, ASan+UBSan) for FUZZ_SECONDS on the seed corpus in
+# fuzz/corpus; new inputs it finds go to build-fuzz/corpus. Builds only relish_base and
+# relish_deluge.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRELISH_FUZZ=ON > /dev/null
+	@cmake --build build-fuzz -j$(JOBS) --target deluge_fuzz
+	@mkdir -p build-fuzz/corpus
+	@build-fuzz/deluge_fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 -max_len=4096 \
+		-dict=fuzz/deluge.dict -print_final_stats=1 build-fuzz/corpus fuzz/corpus
+
 clean:
 	rm -rf $(BUILD) build-asan build-fuzz

@@ -15,6 +15,7 @@ int Main(int argc, char** argv) {
 
   Commands commands;
   AddServeCommands(root, commands);
+  AddRunCommands(root, commands);
 
   try {
     root.parse(argc, argv);

@@ -44,5 +44,6 @@ class Commands {
 
 // One per command family (serve_command.cc, ...).
 void AddServeCommands(CLI::App& root, Commands& commands);
+void AddRunCommands(CLI::App& root, Commands& commands);  // run_command.cc: run, check
 
 }  // namespace relish::cli

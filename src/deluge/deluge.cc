@@ -1,0 +1,43 @@
+#include "deluge/deluge.h"
+
+#include <algorithm>
+
+#include "deluge/ast.h"
+#include "deluge/checker.h"
+#include "deluge/int_code.h"
+#include "deluge/interpreter.h"
+#include "deluge/parser.h"
+
+namespace relish::deluge {
+
+Compiled Compile(std::string_view source, const CompileOptions& options) {
+  auto program = std::make_shared<Program>();
+  Compiled out;
+  Parse(source, *program, out.diagnostics);
+  // The checker needs a complete tree: it runs once the syntax is right.
+  if (out.diagnostics.empty()) Check(*program, options.arg_names, out.diagnostics);
+  std::stable_sort(out.diagnostics.begin(), out.diagnostics.end(),
+                   [](const Diagnostic& a, const Diagnostic& b) {
+                     return a.line != b.line ? a.line < b.line : a.column < b.column;
+                   });
+  if (out.diagnostics.empty()) {
+    CompileIntCode(*program);
+    out.program = std::move(program);
+  }
+  return out;
+}
+
+Result<RunOutcome> Run(const Program& program, Host& host, const RunOptions& options) {
+  if (program.functions.empty()) return RunOutcome{};
+  Interp interp(program, host, options.limits);
+  return interp.Run(options.args);
+}
+
+std::vector<std::string> ParameterNames(const Program& program) {
+  std::vector<std::string> names;
+  if (program.functions.empty()) return names;
+  for (const auto& p : program.functions.front().params) names.push_back(p.name);
+  return names;
+}
+
+}  // namespace relish::deluge

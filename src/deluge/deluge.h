@@ -1,0 +1,65 @@
+// The Deluge runtime's public API: compile a script (parse + check), then run it against a Host.
+//
+//   auto compiled = deluge::Compile(source, {.arg_names = {"contact"}});
+//   if (!compiled.ok()) { for (auto& d : compiled.diagnostics) ...; }
+//   auto outcome = deluge::Run(*compiled.program, host, {.args = {{"contact", "{...}"}}});
+//
+// A compiled Program is immutable and may be run many times, from several threads at once (each
+// run has its own heap). Nothing here throws.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+#include "deluge/diagnostic.h"
+#include "deluge/host.h"
+#include "deluge/limits.h"
+
+namespace relish::deluge {
+
+class Program;
+
+struct CompileOptions {
+  // Variables the caller will supply (workflow arguments) when the script has no function
+  // header; a script with a header declares its parameters itself.
+  std::vector<std::string> arg_names;
+};
+
+struct Compiled {
+  std::shared_ptr<const Program> program;  // null when there are diagnostics
+  std::vector<Diagnostic> diagnostics;     // syntax and check errors, in source order
+  bool ok() const { return program != nullptr; }
+};
+
+Compiled Compile(std::string_view source, const CompileOptions& options = {});
+
+struct Argument {
+  std::string name;
+  std::string json;  // the value as JSON text ("42", "\"text\"", "{...}")
+};
+
+struct RunOptions {
+  Limits limits;
+  std::vector<Argument> args;
+};
+
+struct RunOutcome {
+  bool ok = true;
+  int error_line = 0;         // when !ok
+  std::string error_message;  // when !ok
+  std::string return_text;    // the returned value's display form ("" for none)
+  std::string return_json;    // the returned value as JSON ("null" for none)
+  int64_t statements = 0;     // statements executed
+};
+
+// Errors (kInvalidArgument) only for arguments that do not fit: unknown names, bad JSON, missing
+// parameters. A script's own runtime error is a normal outcome (ok = false).
+Result<RunOutcome> Run(const Program& program, Host& host, const RunOptions& options = {});
+
+// Parameter names of the entry function (for the CLI's usage messages).
+std::vector<std::string> ParameterNames(const Program& program);
+
+}  // namespace relish::deluge

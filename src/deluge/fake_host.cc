@@ -1,0 +1,77 @@
+#include "deluge/fake_host.h"
+
+#include "deluge/json.h"
+#include "deluge/text_util.h"
+
+namespace relish::deluge {
+
+void FakeHost::AddTaskResult(const std::string& name, std::string json) {
+  tasks_[ToLower(name)].push_back(TaskAnswer{std::move(json), std::nullopt});
+}
+
+void FakeHost::AddTaskError(const std::string& name, Error error) {
+  tasks_[ToLower(name)].push_back(TaskAnswer{"", std::move(error)});
+}
+
+Result<HttpResponse> FakeHost::Fetch(const HttpRequest& request) {
+  requests_.push_back(request);
+  if (record_calls_) {
+    transcript_.push_back("> " + request.method + " " + request.url);
+    if (!request.connection.empty()) transcript_.push_back(">   connection: " + request.connection);
+    for (const auto& [k, v] : request.headers) transcript_.push_back(">   " + k + ": " + v);
+    if (!request.body.empty()) transcript_.push_back(">   body: " + request.body);
+  }
+  clock_.Advance(latency_);
+  if (responses_.empty()) {
+    return Unavailable("FakeHost has no response for " + request.method + " " + request.url);
+  }
+  Answer a = std::move(responses_.front());
+  responses_.pop_front();
+  if (a.error) return *a.error;
+  if (a.response.body.size() > request.max_response_bytes) {
+    return ResourceExhausted("response too large");
+  }
+  return a.response;
+}
+
+Result<Value> FakeHost::CallTask(std::string_view name, std::vector<Value> args, Heap& heap) {
+  std::string call(name);
+  call += '(';
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (i > 0) call += ',';
+    call += ToJsonText(args[i]);
+  }
+  call += ')';
+  task_calls_.push_back(call);
+  if (record_calls_) transcript_.push_back("> " + call);
+  auto it = tasks_.find(ToLower(name));
+  if (it == tasks_.end() || it->second.empty()) {
+    return Unavailable("FakeHost has no result for " + std::string(name));
+  }
+  TaskAnswer answer = it->second.front();
+  if (it->second.size() > 1) it->second.pop_front();
+  if (answer.error) return *answer.error;
+  Value v;
+  std::string error;
+  if (!ParseJson(answer.json, heap, v, error)) return Internal("bad recorded JSON: " + error);
+  return v;
+}
+
+void FakeHost::Info(std::string_view line) {
+  info_.emplace_back(line);
+  transcript_.emplace_back(line);
+}
+
+Result<void> FakeHost::SendMail(const MailMessage& message) {
+  mails_.push_back(message);
+  if (record_calls_) {
+    std::string to;
+    for (const auto& t : message.to) to += (to.empty() ? "" : ",") + t;
+    transcript_.push_back("> sendmail from=" + message.from + " to=" + to +
+                          " subject=" + message.subject);
+  }
+  if (mail_error_) return *mail_error_;
+  return Ok();
+}
+
+}  // namespace relish::deluge

@@ -1,0 +1,31 @@
+// How values become text: the display form (`info`, `+` with text, toString() on scalars and
+// lists) and the JSON form (maps, toString() on maps, values nested in containers).
+// See docs/language/types.md for the rules and examples.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "deluge/value.h"
+
+namespace relish::deluge {
+
+// Containers nested deeper than this cannot be printed or parsed (a map that contains itself
+// would otherwise print forever).
+inline constexpr int kMaxNesting = 200;
+
+std::string FormatInt(int64_t value);
+// Shortest text that reads back as the same double, in plain notation between 1e-7 and 1e21,
+// always with a fractional part ("1.0", "0.30000000000000004", "1.0E21").
+std::string FormatDecimal(double value);
+
+// Both return false (leaving `out` partly written) when nesting exceeds kMaxNesting or the
+// text would grow past `max_bytes` (then out.size() > max_bytes): a list holding the same large
+// list many times over must not print forever.
+bool AppendDisplay(std::string& out, const Value& value, size_t max_bytes = SIZE_MAX);
+bool AppendJson(std::string& out, const Value& value, size_t max_bytes = SIZE_MAX);
+void AppendJsonString(std::string& out, std::string_view text);
+
+}  // namespace relish::deluge

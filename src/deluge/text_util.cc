@@ -1,0 +1,169 @@
+#include "deluge/text_util.h"
+
+namespace relish::deluge {
+
+size_t Utf8Length(std::string_view text) {
+  size_t n = 0;
+  for (unsigned char c : text) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+size_t Utf8Offset(std::string_view text, size_t index) {
+  size_t i = 0;
+  while (i < text.size() && index > 0) {
+    ++i;
+    while (i < text.size() && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) ++i;
+    --index;
+  }
+  return i;
+}
+
+char32_t DecodeUtf8(std::string_view text, size_t& i) {
+  auto c = static_cast<unsigned char>(text[i]);
+  int extra = 0;
+  char32_t cp = 0;
+  if (c < 0x80) {
+    ++i;
+    return c;
+  } else if ((c & 0xE0) == 0xC0) {
+    extra = 1;
+    cp = c & 0x1F;
+  } else if ((c & 0xF0) == 0xE0) {
+    extra = 2;
+    cp = c & 0x0F;
+  } else if ((c & 0xF8) == 0xF0) {
+    extra = 3;
+    cp = c & 0x07;
+  } else {
+    ++i;
+    return c;
+  }
+  if (i + extra >= text.size()) {
+    ++i;
+    return c;
+  }
+  for (int k = 1; k <= extra; ++k) {
+    auto cc = static_cast<unsigned char>(text[i + k]);
+    if ((cc & 0xC0) != 0x80) {
+      ++i;
+      return c;
+    }
+    cp = (cp << 6) | (cc & 0x3F);
+  }
+  i += extra + 1;
+  return cp;
+}
+
+void EncodeUtf8(char32_t cp, std::string& out) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
+// Simple case mapping for ASCII, Latin-1, Latin Extended-A, Greek and Cyrillic: the scripts CRM
+// data mostly holds. Other code points are left as they are.
+char32_t ToUpperChar(char32_t c) {
+  if (c >= 'a' && c <= 'z') return c - 32;
+  if (c < 0x80) return c;
+  if ((c >= 0xE0 && c <= 0xFE && c != 0xF7)) return c - 32;
+  if (c == 0xFF) return 0x178;
+  if (c >= 0x100 && c <= 0x17F && c != 0x130 && c != 0x131 && c != 0x138 && c != 0x149 &&
+      c != 0x17F) {
+    bool odd_upper = (c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E);
+    if (odd_upper ? (c % 2 == 0) : (c % 2 == 1)) return c - 1;
+    return c;
+  }
+  if (c >= 0x3B1 && c <= 0x3C9 && c != 0x3C2) return c - 32;
+  if (c >= 0x430 && c <= 0x44F) return c - 32;
+  if (c >= 0x450 && c <= 0x45F) return c - 80;
+  return c;
+}
+
+char32_t ToLowerChar(char32_t c) {
+  if (c >= 'A' && c <= 'Z') return c + 32;
+  if (c < 0x80) return c;
+  if ((c >= 0xC0 && c <= 0xDE && c != 0xD7)) return c + 32;
+  if (c == 0x178) return 0xFF;
+  if (c >= 0x100 && c <= 0x17F && c != 0x130 && c != 0x131 && c != 0x138 && c != 0x149 &&
+      c != 0x17F) {
+    bool odd_upper = (c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E);
+    if (odd_upper ? (c % 2 == 1) : (c % 2 == 0)) return c + 1;
+    return c;
+  }
+  if (c >= 0x391 && c <= 0x3A9 && c != 0x3A2) return c + 32;
+  if (c >= 0x410 && c <= 0x42F) return c + 32;
+  if (c >= 0x400 && c <= 0x40F) return c + 80;
+  return c;
+}
+
+namespace {
+template <typename F>
+std::string MapChars(std::string_view text, F f) {
+  std::string out;
+  out.reserve(text.size());
+  size_t i = 0;
+  while (i < text.size()) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      out += static_cast<char>(f(c));
+      ++i;
+      continue;
+    }
+    size_t start = i;
+    char32_t cp = DecodeUtf8(text, i);
+    if (i == start + 1 && cp >= 0x80) {  // malformed byte: keep it
+      out += text[start];
+      continue;
+    }
+    EncodeUtf8(f(cp), out);
+  }
+  return out;
+}
+}  // namespace
+
+std::string ToUpper(std::string_view text) { return MapChars(text, ToUpperChar); }
+std::string ToLower(std::string_view text) { return MapChars(text, ToLowerChar); }
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  size_t i = 0;
+  size_t j = 0;
+  while (i < a.size() && j < b.size()) {
+    if (ToLowerChar(DecodeUtf8(a, i)) != ToLowerChar(DecodeUtf8(b, j))) return false;
+  }
+  return i == a.size() && j == b.size();
+}
+
+size_t FindIgnoreCase(std::string_view hay, std::string_view needle, size_t from) {
+  if (needle.empty()) return from <= hay.size() ? from : std::string_view::npos;
+  std::string h = ToLower(hay);
+  std::string n = ToLower(needle);
+  // Lowercasing keeps byte lengths for the ranges mapped above except a few Latin Extended-A
+  // pairs of equal length, so offsets carry over.
+  if (h.size() != hay.size()) {
+    for (size_t start = from; start < hay.size(); ++start) {
+      for (size_t len = 1; start + len <= hay.size(); ++len) {
+        if (EqualsIgnoreCase(hay.substr(start, len), needle)) return start;
+      }
+    }
+    return std::string_view::npos;
+  }
+  return h.find(n, from);
+}
+
+bool IsAsciiAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsAsciiAlnum(char c) { return IsAsciiAlpha(c) || IsAsciiDigit(c); }
+
+}  // namespace relish::deluge
