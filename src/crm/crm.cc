@@ -367,6 +367,8 @@ Result<Json> Crm::Present(Transaction& tx, const Space& space, const Module& mod
         if (f.lookup_module.empty()) shown["module"] = {{"api_name", target.front().Text(0)}};
         v = shown;
       }
+    } else if (f.type == FieldType::kBoolean && v.is_null()) {
+      v = false;  // a checkbox is unticked until set
     } else if (f.type == FieldType::kTag && v.is_array()) {
       Json tags = Json::array();
       for (const auto& name : v) tags.push_back({{"name", name}});

@@ -122,9 +122,11 @@ class Crm::Writer {
     return Success(record, "");
   }
 
-  Result<WriteResult> Delete(const std::string& id, size_t index) {
+  Result<WriteResult> Delete(const std::string& id) {
     auto row = TRY(LoadRow(id));
-    if (!row) return Refused(BadId(index, "id"));
+    if (!row) {
+      return Refused({"INVALID_DATA", "the id given seems to be invalid", {{"id", id}}});
+    }
     Json record = TRY(PresentRow(*row));
     TRY(tx_.Exec("DELETE FROM crm_records WHERE id = ?", id));
     TRY(tx_.Exec("DELETE FROM crm_unique_values WHERE record_id = ?", id));
@@ -443,7 +445,7 @@ Result<std::vector<WriteResult>> Crm::DeleteRecords(const Space& space, std::str
   return store::Transact(store_, TxMode::kWrite, [&](Transaction& tx) -> Result<std::vector<WriteResult>> {
     Writer w(*this, tx, space, TRY(LoadModule(tx, space, module)), actor, options);
     std::vector<WriteResult> out;
-    for (size_t i = 0; i < ids.size(); ++i) out.push_back(TRY(w.Delete(ids[i], i)));
+    for (size_t i = 0; i < ids.size(); ++i) out.push_back(TRY(w.Delete(ids[i])));
     return out;
   });
 }

@@ -114,8 +114,9 @@ std::string PkceChallenge(std::string_view verifier) {
   return Base64UrlEncode(std::string_view(reinterpret_cast<const char*>(out), sizeof out));
 }
 
-OAuthServer::OAuthServer(store::Store& store, const Clock& clock, Random& random)
-    : store_(store), clock_(clock), random_(random) {
+OAuthServer::OAuthServer(store::Store& store, const Clock& clock, Random& random,
+                         OAuthOptions options)
+    : store_(store), clock_(clock), random_(random), options_(options) {
   if (sodium_init() < 0) std::abort();
 }
 
@@ -223,6 +224,19 @@ Result<void> OAuthServer::DeleteClient(std::string_view client_id) {
   });
 }
 
+Result<std::string> OAuthServer::RotateClientSecret(std::string_view client_id) {
+  std::string secret = RandomHex(random_, 21);
+  TRY(store::Transact(store_, TxMode::kWrite, [&](Transaction& tx) -> Result<void> {
+    if (TRY(tx.Exec("UPDATE oauth_clients SET secret_digest = ? WHERE id = ? AND"
+                    " secret_digest IS NOT NULL",
+                    DigestSecret(secret), client_id)) == 0) {
+      return NotFound("no confidential OAuth client " + std::string(client_id));
+    }
+    return Ok();
+  }));
+  return secret;
+}
+
 Result<OAuthServer::EnsuredClient> OAuthServer::EnsureSystemClient(
     std::string_view name, std::string_view redirect_uri, const std::vector<std::string>& scopes) {
   TRY(CheckRedirectUri(std::string(redirect_uri)));
@@ -327,7 +341,7 @@ Result<std::string> OAuthServer::IssueCode(const AuthorizationRequest& request,
                 " ?, ?)",
                 DigestSecret(code), request.client.id, request.redirect_uri, request.code_challenge,
                 user_id, org_id, environment, Join(request.scopes, "\n"), request.offline,
-                now + kCodeTtlMs));
+                now + options_.code_ttl_ms));
     return Ok();
   }));
   return code;

@@ -104,9 +104,13 @@ struct ClientCredentials {
   bool via_basic = false;
 };
 
+struct OAuthOptions {
+  int64_t code_ttl_ms = kCodeTtlMs;
+};
+
 class OAuthServer {
  public:
-  OAuthServer(store::Store& store, const Clock& clock, Random& random);
+  OAuthServer(store::Store& store, const Clock& clock, Random& random, OAuthOptions options = {});
 
   static std::vector<store::Migration> Migrations();
 
@@ -116,6 +120,8 @@ class OAuthServer {
   Result<OAuthClient> GetClient(std::string_view client_id);
   // Deletes the client and everything it was granted.
   Result<void> DeleteClient(std::string_view client_id);
+  // A new secret for a confidential client (the old one stops working), returned only here.
+  Result<std::string> RotateClientSecret(std::string_view client_id);
 
   // Relish's own client (the connections module's): created on first call, with exactly this
   // redirect URI and scopes afterwards. The secret is returned only when the client is created;
@@ -160,6 +166,7 @@ class OAuthServer {
   store::Store& store_;
   const Clock& clock_;
   Random& random_;
+  OAuthOptions options_;
 };
 
 // The PKCE S256 challenge of a verifier: BASE64URL(SHA256(verifier)).

@@ -268,6 +268,13 @@ TEST_F(OAuthServerTest, SystemClientSecretIsReturnedOnlyAtCreation) {
   EXPECT_EQ(client.redirect_uris, std::vector<std::string>{"http://127.0.0.1:9090/oauth/callback"});
   auto auth = oauth_->Token({first->client_id, *first->client_secret}, {{"grant_type", "x"}});
   EXPECT_EQ(ErrorOf(*auth), "unsupported_grant_type: grant_type must be authorization_code or refresh_token.");
+  // A lost secret is replaced, not recovered.
+  auto rotated = oauth_->RotateClientSecret(first->client_id);
+  ASSERT_TRUE(rotated.ok());
+  EXPECT_EQ(ErrorOf(*oauth_->Token({first->client_id, *first->client_secret}, {{"grant_type", "x"}})),
+            "invalid_client: Client authentication failed.");
+  EXPECT_EQ(ErrorOf(*oauth_->Token({first->client_id, *rotated}, {{"grant_type", "x"}})),
+            "unsupported_grant_type: grant_type must be authorization_code or refresh_token.");
 }
 
 }  // namespace
