@@ -71,6 +71,7 @@ Json EventJson(const crm::ChangeEvent& e) {
   return {{"id", e.id},
           {"module", e.module},
           {"record_id", e.record_id},
+          {"sequence", e.sequence},
           {"kind", crm::ChangeKindName(e.kind)},
           {"changed_fields", e.changed_fields},
           {"old_values", e.old_values},

@@ -173,6 +173,7 @@ CREATE TABLE crm_events (
   environment TEXT NOT NULL,
   module TEXT NOT NULL,
   record_id TEXT NOT NULL,
+  seq BIGINT NOT NULL,
   kind TEXT NOT NULL,
   changed_fields TEXT NOT NULL,
   old_values TEXT NOT NULL,
@@ -181,7 +182,7 @@ CREATE TABLE crm_events (
   actor TEXT NOT NULL,
   created_at BIGINT NOT NULL
 );
-CREATE INDEX crm_events_by_record ON crm_events (org_id, environment, module, record_id);
+CREATE UNIQUE INDEX crm_events_by_record ON crm_events (record_id, seq);
 )sql"}};
 }
 
@@ -489,7 +490,7 @@ Result<std::vector<ChangeEvent>> Crm::ListEvents(const Space& space, std::string
   return store::Transact(store_, TxMode::kRead, [&](Transaction& tx) -> Result<std::vector<ChangeEvent>> {
     std::string sql =
         "SELECT id, module, record_id, kind, changed_fields, old_values, record, fire_workflows,"
-        " actor, created_at FROM crm_events WHERE org_id = ? AND environment = ?";
+        " actor, created_at, seq FROM crm_events WHERE org_id = ? AND environment = ?";
     std::vector<store::Value> params = {space.org_id, space.environment};
     if (!module.empty()) {
       Module m = TRY(LoadModule(tx, space, module));
@@ -500,7 +501,8 @@ Result<std::vector<ChangeEvent>> Crm::ListEvents(const Space& space, std::string
       sql += " AND record_id = ?";
       params.emplace_back(record_id);
     }
-    sql += " ORDER BY created_at DESC, id DESC LIMIT ?";
+    // One record's history is exactly ordered by its sequence; across records, by time.
+    sql += record_id.empty() ? " ORDER BY created_at DESC, id DESC LIMIT ?" : " ORDER BY seq DESC LIMIT ?";
     params.emplace_back(std::clamp(limit, 1, 1000));
     std::vector<ChangeEvent> out;
     for (const auto& r : TRY(tx.QueryParams(sql, params))) {
@@ -519,6 +521,7 @@ Result<std::vector<ChangeEvent>> Crm::ListEvents(const Space& space, std::string
       Json actor = ParseJson(r.Text(8));
       e.actor = {actor.value("id", ""), actor.value("name", ""), actor.value("email", "")};
       e.at_ms = r.Int(9);
+      e.sequence = r.Int(10);
       out.push_back(std::move(e));
     }
     return out;

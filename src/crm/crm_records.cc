@@ -85,7 +85,9 @@ class Crm::Writer {
     TRY(WriteUniqueValues(id, data, nullptr));
     Json record = TRY(PresentById(id));
     std::vector<std::string> changed;
-    for (const auto& [k, v] : data.items()) changed.push_back(k);
+    for (const auto& f : module_.fields) {
+      if (data.contains(f.api_name)) changed.push_back(f.api_name);
+    }
     TRY(Emit(ChangeKind::kCreate, id, changed, Json::object(), record, now));
     return Success(record, "");
   }
@@ -318,6 +320,10 @@ class Crm::Writer {
     e.environment = space_.environment;
     e.module = module_.api_name;
     e.record_id = record_id;
+    // The write already holds the record (its row was just written), so no other writer can
+    // add to its history between this read and the insert.
+    auto last = TRY(tx_.Query("SELECT MAX(seq) FROM crm_events WHERE record_id = ?", record_id));
+    e.sequence = (last.empty() || last.front().IsNull(0) ? 0 : last.front().Int(0)) + 1;
     e.kind = kind;
     e.changed_fields = std::move(changed);
     e.old_values = std::move(old_values);
@@ -325,10 +331,10 @@ class Crm::Writer {
     e.fire_workflows = options_.fire_workflows;
     e.actor = actor_;
     e.at_ms = now;
-    TRY(tx_.Exec("INSERT INTO crm_events (id, org_id, environment, module, record_id, kind,"
+    TRY(tx_.Exec("INSERT INTO crm_events (id, org_id, environment, module, record_id, seq, kind,"
                  " changed_fields, old_values, record, fire_workflows, actor, created_at)"
-                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                 e.id, e.org_id, e.environment, e.module, e.record_id, ChangeKindName(kind),
+                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 e.id, e.org_id, e.environment, e.module, e.record_id, e.sequence, ChangeKindName(kind),
                  Json(e.changed_fields).dump(), e.old_values.dump(), e.record.dump(),
                  e.fire_workflows, ActorJson(actor_).dump(), now));
     for (ChangeListener* listener : crm_.listeners_) TRY(listener->OnRecordChange(tx_, e));

@@ -151,6 +151,9 @@ TEST_F(CrmTest, EventsCarryTheChangeInsideTheTransaction) {
   EXPECT_EQ(edited.record["Email"], "new@b.co");
   EXPECT_FALSE(edited.fire_workflows);
   EXPECT_EQ(edited.actor.id, "usr_bob");
+  EXPECT_EQ(created.sequence, 1);
+  EXPECT_EQ(edited.sequence, 2);
+  EXPECT_EQ(listener_.events[2].sequence, 3);
   EXPECT_EQ(listener_.events[2].kind, ChangeKind::kDelete);
   EXPECT_EQ(listener_.events[2].record["Email"], "new@b.co");
   EXPECT_EQ(listener_.seen_in_tx, (std::vector<int64_t>{1, 1, 0}));

@@ -32,6 +32,7 @@ struct ChangeEvent {
   std::string environment;  // "sandbox" or "production"
   std::string module;       // API name, e.g. "Contacts"
   std::string record_id;
+  int64_t sequence = 0;  // 1 for the record's creation, then 2, 3, ... for each later change
   ChangeKind kind = ChangeKind::kCreate;
   // create: the fields given a value; edit: the fields whose value changed; delete: none.
   std::vector<std::string> changed_fields;
