@@ -196,10 +196,15 @@ std::string_view ChangeKindName(ChangeKind kind) {
 }
 
 std::string Crm::NewRecordId() {
-  // 13 digits of epoch milliseconds then 6 random digits: 19 digits that sort by creation.
-  uint64_t suffix = random_.Next64() % 1'000'000;
-  std::string digits = std::to_string(suffix);
-  return std::to_string(clock_.NowMillis()) + std::string(6 - digits.size(), '0') + digits;
+  // Epoch milliseconds times a million plus a small random step: 19 digits that increase with
+  // every id this process makes (so a batch keeps its order) and sort by creation time.
+  uint64_t candidate = static_cast<uint64_t>(clock_.NowMillis()) * 1'000'000 + random_.Next64() % 1000;
+  uint64_t last = last_record_id_.load();
+  uint64_t next;
+  do {
+    next = std::max(candidate, last + 1 + random_.Next64() % 1000);
+  } while (!last_record_id_.compare_exchange_weak(last, next));
+  return std::to_string(next);
 }
 
 Result<Module> Crm::LoadModule(Transaction& tx, const Space& space, std::string_view name) {

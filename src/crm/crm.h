@@ -12,6 +12,7 @@
 // Thread-safe: all state is in the Store; listeners are added before serving starts.
 #pragma once
 
+#include <atomic>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -170,6 +171,7 @@ class Crm {
   Random& random_;
   UserDirectory& users_;
   std::vector<ChangeListener*> listeners_;
+  std::atomic<uint64_t> last_record_id_{0};
 };
 
 }  // namespace relish::crm
