@@ -319,18 +319,22 @@ Result<Field> Crm::AddField(const Space& space, std::string_view module_name, co
       return InvalidArgument("only lookup fields take 'lookup_module'");
     }
     field.id = NewRecordId();
-    TRY(tx.Exec("INSERT INTO crm_fields (org_id, environment, module, api_name, api_name_folded,"
-                " id, label, data_type, required, is_unique, options, lookup_module, max_length,"
-                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                space.org_id, space.environment, module.api_name, api_name, FoldCase(api_name),
-                field.id, field.label, DataTypeName(field.type), field.required, field.unique,
-                options.dump(), field.lookup_module, field.max_length, clock_.NowMillis()));
+    auto inserted = tx.Exec(
+        "INSERT INTO crm_fields (org_id, environment, module, api_name, api_name_folded, id, label,"
+        " data_type, required, is_unique, options, lookup_module, max_length, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        space.org_id, space.environment, module.api_name, api_name, FoldCase(api_name), field.id,
+        field.label, DataTypeName(field.type), field.required, field.unique, options.dump(),
+        field.lookup_module, field.max_length, clock_.NowMillis());
+    if (!inserted.ok()) {
+      // Another writer added the same field since LoadModule.
+      if (inserted.error().code() == ErrorCode::kAlreadyExists) {
+        return AlreadyExists(module.api_name + " already has a field '" + api_name + "'");
+      }
+      return inserted.error();
+    }
     return field;
   });
-  if (!result.ok() && result.error().code() == ErrorCode::kAlreadyExists &&
-      result.error().message().find("already") == std::string::npos) {
-    return AlreadyExists("the field '" + api_name + "' already exists");
-  }
   return result;
 }
 
