@@ -26,13 +26,12 @@ bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
   return true;
 }
 
-ZohoError InvalidToken() {
-  return {401, "INVALID_TOKEN", "invalid oauth token", Json::object()};
-}
+ZohoError InvalidToken() { return {401, "INVALID_TOKEN", "invalid oauth token", Json::object()}; }
 
 std::variant<Caller, ZohoError> Authenticate(const BiginApiDeps& deps, const Request& req) {
   auto header = req.Header("Authorization");
-  if (!header) return ZohoError{401, "AUTHENTICATION_FAILURE", "Authentication failed", Json::object()};
+  if (!header)
+    return ZohoError{401, "AUTHENTICATION_FAILURE", "Authentication failed", Json::object()};
   std::string_view value = *header;
   std::string_view token;
   for (std::string_view scheme : {"Zoho-oauthtoken ", "Bearer "}) {
@@ -94,11 +93,10 @@ Response UsersResponse(const std::vector<identity::User>& users) {
   }
   Json list = Json::array();
   for (const auto& u : users) list.push_back(UserJson(u, u.role == identity::Role::kAdmin));
-  return server::JsonResponse(200, {{"users", list},
-                                    {"info", {{"per_page", 200},
-                                              {"count", users.size()},
-                                              {"page", 1},
-                                              {"more_records", false}}}});
+  return server::JsonResponse(
+      200, {{"users", list},
+            {"info",
+             {{"per_page", 200}, {"count", users.size()}, {"page", 1}, {"more_records", false}}}});
 }
 
 }  // namespace
@@ -107,14 +105,16 @@ void AddBiginRoutes(server::Router& router, BiginApiDeps deps) {
   crm::Crm& crm = deps.crm;
   identity::Identity& id = deps.identity;
 
-  router.Add("GET", "/bigin/v2/settings/modules", WithCaller(deps, [&crm](Request&, const Caller& c) {
-    if (!Allows(c, identity::ScopeArea::kSettings, "modules")) return bigin::ErrorResponse(bigin::ScopeMismatch());
-    auto modules = crm.ListModules(c.space);
-    if (!modules.ok()) return bigin::ErrorResponse(bigin::InternalError());
-    Json list = Json::array();
-    for (const auto& m : *modules) list.push_back(bigin::ModuleJson(m));
-    return server::JsonResponse(200, {{"modules", list}});
-  }));
+  router.Add("GET", "/bigin/v2/settings/modules",
+             WithCaller(deps, [&crm](Request&, const Caller& c) {
+               if (!Allows(c, identity::ScopeArea::kSettings, "modules"))
+                 return bigin::ErrorResponse(bigin::ScopeMismatch());
+               auto modules = crm.ListModules(c.space);
+               if (!modules.ok()) return bigin::ErrorResponse(bigin::InternalError());
+               Json list = Json::array();
+               for (const auto& m : *modules) list.push_back(bigin::ModuleJson(m));
+               return server::JsonResponse(200, {{"modules", list}});
+             }));
   router.Add("GET", "/bigin/v2/settings/modules/{module}",
              WithCaller(deps, [&crm](Request& req, const Caller& c) {
                if (!Allows(c, identity::ScopeArea::kSettings, "modules")) {
@@ -122,7 +122,9 @@ void AddBiginRoutes(server::Router& router, BiginApiDeps deps) {
                }
                auto m = crm.GetModule(c.space, req.params["module"]);
                if (!m.ok()) {
-                 return bigin::ErrorResponse({400, "INVALID_MODULE", "the module name given seems to be invalid",
+                 return bigin::ErrorResponse({400,
+                                              "INVALID_MODULE",
+                                              "the module name given seems to be invalid",
                                               {{"resource_path_index", 2}}});
                }
                Json module = bigin::ModuleJson(*m);
@@ -131,64 +133,76 @@ void AddBiginRoutes(server::Router& router, BiginApiDeps deps) {
                module["fields"] = fields;
                return server::JsonResponse(200, {{"modules", Json::array({module})}});
              }));
-  router.Add("GET", "/bigin/v2/settings/fields", WithCaller(deps, [&crm](Request& req, const Caller& c) {
-    if (!Allows(c, identity::ScopeArea::kSettings, "fields")) return bigin::ErrorResponse(bigin::ScopeMismatch());
-    auto name = req.QueryParam("module");
-    if (!name || name->empty()) {
-      return bigin::ErrorResponse({400, "REQUIRED_PARAM_MISSING", "give the module's API name as ?module=",
-                                   {{"param", "module"}}});
-    }
-    auto m = crm.GetModule(c.space, *name);
-    if (!m.ok()) {
-      return bigin::ErrorResponse({400, "INVALID_MODULE", "the module name given seems to be invalid",
-                                   {{"param", "module"}}});
-    }
-    Json fields = Json::array();
-    for (const auto& f : m->fields) fields.push_back(bigin::FieldJson(f));
-    for (auto& f : bigin::SystemFieldsJson(*m)) fields.push_back(std::move(f));
-    return server::JsonResponse(200, {{"fields", fields}});
-  }));
+  router.Add("GET", "/bigin/v2/settings/fields",
+             WithCaller(deps, [&crm](Request& req, const Caller& c) {
+               if (!Allows(c, identity::ScopeArea::kSettings, "fields"))
+                 return bigin::ErrorResponse(bigin::ScopeMismatch());
+               auto name = req.QueryParam("module");
+               if (!name || name->empty()) {
+                 return bigin::ErrorResponse({400,
+                                              "REQUIRED_PARAM_MISSING",
+                                              "give the module's API name as ?module=",
+                                              {{"param", "module"}}});
+               }
+               auto m = crm.GetModule(c.space, *name);
+               if (!m.ok()) {
+                 return bigin::ErrorResponse({400,
+                                              "INVALID_MODULE",
+                                              "the module name given seems to be invalid",
+                                              {{"param", "module"}}});
+               }
+               Json fields = Json::array();
+               for (const auto& f : m->fields) fields.push_back(bigin::FieldJson(f));
+               for (auto& f : bigin::SystemFieldsJson(*m)) fields.push_back(std::move(f));
+               return server::JsonResponse(200, {{"fields", fields}});
+             }));
 
   router.Add("GET", "/bigin/v2/users", WithCaller(deps, [&id](Request& req, const Caller& c) {
-    if (!Allows(c, identity::ScopeArea::kUsers, "")) return bigin::ErrorResponse(bigin::ScopeMismatch());
-    std::string type = req.QueryParam("type").value_or("AllUsers");
-    std::vector<identity::User> users;
-    if (type == "CurrentUser") {
-      auto me = id.GetUser(c.actor.id);
-      if (!me.ok()) return bigin::ErrorResponse(bigin::InternalError());
-      users.push_back(*me);
-    } else if (type == "AllUsers" || type == "ActiveUsers" || type == "AdminUsers") {
-      auto all = id.ListUsers();
-      if (!all.ok()) return bigin::ErrorResponse(bigin::InternalError());
-      for (const auto& u : *all) {
-        auto member = id.IsMember(c.space.org_id, u.id);
-        if (!member.ok() || !*member) continue;
-        if (type == "AdminUsers" && u.role != identity::Role::kAdmin) continue;
-        users.push_back(u);
-      }
-    } else {
-      return bigin::ErrorResponse({400, "INVALID_DATA",
-                                   "type must be CurrentUser, AllUsers, ActiveUsers or AdminUsers",
-                                   {{"param_name", "type"}}});
-    }
-    return UsersResponse(users);
-  }));
+               if (!Allows(c, identity::ScopeArea::kUsers, ""))
+                 return bigin::ErrorResponse(bigin::ScopeMismatch());
+               std::string type = req.QueryParam("type").value_or("AllUsers");
+               std::vector<identity::User> users;
+               if (type == "CurrentUser") {
+                 auto me = id.GetUser(c.actor.id);
+                 if (!me.ok()) return bigin::ErrorResponse(bigin::InternalError());
+                 users.push_back(*me);
+               } else if (type == "AllUsers" || type == "ActiveUsers" || type == "AdminUsers") {
+                 auto all = id.ListUsers();
+                 if (!all.ok()) return bigin::ErrorResponse(bigin::InternalError());
+                 for (const auto& u : *all) {
+                   auto member = id.IsMember(c.space.org_id, u.id);
+                   if (!member.ok() || !*member) continue;
+                   if (type == "AdminUsers" && u.role != identity::Role::kAdmin) continue;
+                   users.push_back(u);
+                 }
+               } else {
+                 return bigin::ErrorResponse(
+                     {400,
+                      "INVALID_DATA",
+                      "type must be CurrentUser, AllUsers, ActiveUsers or AdminUsers",
+                      {{"param_name", "type"}}});
+               }
+               return UsersResponse(users);
+             }));
   router.Add("GET", "/bigin/v2/users/{id}", WithCaller(deps, [&id](Request& req, const Caller& c) {
-    if (!Allows(c, identity::ScopeArea::kUsers, "")) return bigin::ErrorResponse(bigin::ScopeMismatch());
-    auto user = id.GetUser(req.params["id"]);
-    auto member = id.IsMember(c.space.org_id, req.params["id"]);
-    if (!user.ok() || !member.ok() || !*member) return UsersResponse({});
-    return UsersResponse({*user});
-  }));
+               if (!Allows(c, identity::ScopeArea::kUsers, ""))
+                 return bigin::ErrorResponse(bigin::ScopeMismatch());
+               auto user = id.GetUser(req.params["id"]);
+               auto member = id.IsMember(c.space.org_id, req.params["id"]);
+               if (!user.ok() || !member.ok() || !*member) return UsersResponse({});
+               return UsersResponse({*user});
+             }));
   router.Add("GET", "/bigin/v2/org", WithCaller(deps, [&id](Request&, const Caller& c) {
-    if (!Allows(c, identity::ScopeArea::kOrg, "")) return bigin::ErrorResponse(bigin::ScopeMismatch());
-    auto org = id.GetOrg(c.space.org_id);
-    if (!org.ok()) return bigin::ErrorResponse(bigin::InternalError());
-    return server::JsonResponse(200, {{"org", Json::array({{{"id", org->id},
-                                                            {"company_name", org->name},
-                                                            {"time_zone", "UTC"},
-                                                            {"environment", c.space.environment}}})}});
-  }));
+               if (!Allows(c, identity::ScopeArea::kOrg, ""))
+                 return bigin::ErrorResponse(bigin::ScopeMismatch());
+               auto org = id.GetOrg(c.space.org_id);
+               if (!org.ok()) return bigin::ErrorResponse(bigin::InternalError());
+               return server::JsonResponse(
+                   200, {{"org", Json::array({{{"id", org->id},
+                                               {"company_name", org->name},
+                                               {"time_zone", "UTC"},
+                                               {"environment", c.space.environment}}})}});
+             }));
 
   // Records. Specific paths first: the router takes the first match.
   auto records = [&](const char* method, const char* pattern, CallerHandler h) {
@@ -223,7 +237,8 @@ void AddBiginRoutes(server::Router& router, BiginApiDeps deps) {
   });
   // Anything else under /bigin answers in Zoho's shape.
   for (const char* method : {"GET", "POST", "PUT", "PATCH", "DELETE"}) {
-    router.Add(method, "/bigin/{rest...}", [](Request&) { return bigin::ErrorResponse(bigin::InvalidUrl()); });
+    router.Add(method, "/bigin/{rest...}",
+               [](Request&) { return bigin::ErrorResponse(bigin::InvalidUrl()); });
   }
 }
 

@@ -20,10 +20,15 @@ ZohoError BadData(std::string message, Json details = Json::object()) {
 
 ZohoError FromCrmError(const Error& e) {
   switch (e.code()) {
-    case ErrorCode::kInvalidArgument: return BadData(e.message());
+    case ErrorCode::kInvalidArgument:
+      return BadData(e.message());
     case ErrorCode::kResourceExhausted:
       return {400, "LIMIT_EXCEEDED", e.message(), {{"limit", crm::kMaxBatch}}};
-    case ErrorCode::kNotFound: return {400, "INVALID_MODULE", "the module name given seems to be invalid", {{"resource_path_index", 0}}};
+    case ErrorCode::kNotFound:
+      return {400,
+              "INVALID_MODULE",
+              "the module name given seems to be invalid",
+              {{"resource_path_index", 0}}};
     default:
       spdlog::error("crm: {}", e.ToString());
       return InternalError();
@@ -90,12 +95,13 @@ Json PageJson(const crm::Page& page) {
   Json data = Json::array();
   for (const auto& r : page.records) data.push_back(r);
   return {{"data", data},
-          {"info", {{"per_page", page.per_page},
-                    {"count", page.records.size()},
-                    {"page", page.page},
-                    {"sort_by", page.sort_by},
-                    {"sort_order", page.sort_order},
-                    {"more_records", page.more_records}}}};
+          {"info",
+           {{"per_page", page.per_page},
+            {"count", page.records.size()},
+            {"page", page.page},
+            {"sort_by", page.sort_by},
+            {"sort_order", page.sort_order},
+            {"more_records", page.more_records}}}};
 }
 
 struct WriteBody {
@@ -112,23 +118,28 @@ std::variant<WriteBody, ZohoError> ParseWriteBody(const Request& req) {
   WriteBody out;
   auto data = body.find("data");
   if (data == body.end()) {
-    return ZohoError{400, "REQUIRED_PARAM_MISSING", "the request body has no 'data'", {{"param", "data"}}};
+    return ZohoError{
+        400, "REQUIRED_PARAM_MISSING", "the request body has no 'data'", {{"param", "data"}}};
   }
   if (!data->is_array()) return BadData("'data' must be a list of records", {{"param", "data"}});
   if (data->empty()) return BadData("'data' holds no records", {{"param", "data"}});
   if (data->size() > crm::kMaxBatch) {
-    return ZohoError{400, "LIMIT_EXCEEDED",
+    return ZohoError{400,
+                     "LIMIT_EXCEEDED",
                      "at most " + std::to_string(crm::kMaxBatch) + " records may be sent at once",
                      {{"limit", crm::kMaxBatch}}};
   }
   out.data = *data;
   // Zoho's REST API fires workflow rules unless told otherwise: "trigger": [] suppresses them.
   if (auto t = body.find("trigger"); t != body.end()) {
-    if (!t->is_array()) return BadData("'trigger' must be a list, e.g. [\"workflow\"]", {{"param", "trigger"}});
+    if (!t->is_array())
+      return BadData("'trigger' must be a list, e.g. [\"workflow\"]", {{"param", "trigger"}});
     out.fire_workflows = std::find(t->begin(), t->end(), Json("workflow")) != t->end();
   }
   if (auto d = body.find("duplicate_check_fields"); d != body.end()) {
-    if (!d->is_array()) return BadData("'duplicate_check_fields' must be a list", {{"param", "duplicate_check_fields"}});
+    if (!d->is_array())
+      return BadData("'duplicate_check_fields' must be a list",
+                     {{"param", "duplicate_check_fields"}});
     for (const auto& f : *d) {
       if (!f.is_string()) return BadData("'duplicate_check_fields' must list field names");
       out.duplicate_check_fields.push_back(f.get<std::string>());
@@ -149,11 +160,12 @@ Response WriteResponse(const std::vector<crm::WriteResult>& results, std::string
       Json details = r.details;
       if (!r.action.empty()) {
         item["action"] = r.action;
-        item["duplicate_field"] = details.contains("duplicate_field") ? details["duplicate_field"] : Json();
+        item["duplicate_field"] =
+            details.contains("duplicate_field") ? details["duplicate_field"] : Json();
         details.erase("duplicate_field");
       }
       item["details"] = details;
-      item["message"] = r.action == "update" ? "record updated"
+      item["message"] = r.action == "update"   ? "record updated"
                         : r.action == "insert" ? "record added"
                                                : std::string(ok_message);
       item["status"] = "success";
@@ -183,10 +195,9 @@ Response NoContent() {
 }  // namespace
 
 Response ErrorResponse(const ZohoError& e) {
-  return server::JsonResponse(e.status, {{"code", e.code},
-                                         {"details", e.details},
-                                         {"message", e.message},
-                                         {"status", "error"}});
+  return server::JsonResponse(
+      e.status,
+      {{"code", e.code}, {"details", e.details}, {"message", e.message}, {"status", "error"}});
 }
 
 ZohoError ScopeMismatch() {
@@ -241,18 +252,18 @@ Json FieldJson(const crm::Field& f) {
     j["pick_list_values"] = values;
   }
   if (f.type == crm::FieldType::kLookup) {
-    j["lookup"] = {{"module", {{"api_name", f.lookup_module.empty() ? Json() : Json(f.lookup_module)}}}};
+    j["lookup"] = {
+        {"module", {{"api_name", f.lookup_module.empty() ? Json() : Json(f.lookup_module)}}}};
   }
   return j;
 }
 
 std::vector<Json> SystemFieldsJson(const crm::Module& m) {
   std::vector<Json> out;
-  for (auto [name, label, type] :
-       {std::tuple{"Created_Time", "Created Time", "datetime"},
-        std::tuple{"Modified_Time", "Modified Time", "datetime"},
-        std::tuple{"Created_By", "Created By", "ownerlookup"},
-        std::tuple{"Modified_By", "Modified By", "ownerlookup"}}) {
+  for (auto [name, label, type] : {std::tuple{"Created_Time", "Created Time", "datetime"},
+                                   std::tuple{"Modified_Time", "Modified Time", "datetime"},
+                                   std::tuple{"Created_By", "Created By", "ownerlookup"},
+                                   std::tuple{"Modified_By", "Modified By", "ownerlookup"}}) {
     out.push_back({{"api_name", name},
                    {"field_label", label},
                    {"display_label", label},
@@ -317,7 +328,8 @@ Response SearchRecords(crm::Crm& crm, const Request& req, const Caller& caller,
     query.phone = req.QueryParam("phone").value_or("");
     query.word = req.QueryParam("word").value_or("");
     if (query.email.empty() && query.phone.empty() && query.word.empty()) {
-      return ErrorResponse({400, "REQUIRED_PARAM_MISSING",
+      return ErrorResponse({400,
+                            "REQUIRED_PARAM_MISSING",
                             "give one of the parameters criteria, email, phone or word",
                             {{"expected_params", {"criteria", "email", "phone", "word"}}}});
     }
@@ -359,7 +371,8 @@ Response UpdateRecords(crm::Crm& crm, const Request& req, const Caller& caller,
   auto& b = std::get<WriteBody>(body);
   if (id) {
     if (b.data.size() != 1 || !b.data[0].is_object()) {
-      return ErrorResponse(BadData("PUT /{module}/{id} takes exactly one record", {{"param", "data"}}));
+      return ErrorResponse(
+          BadData("PUT /{module}/{id} takes exactly one record", {{"param", "data"}}));
     }
     b.data[0]["id"] = *id;
   }
@@ -397,13 +410,17 @@ Response DeleteRecords(crm::Crm& crm, const Request& req, const Caller& caller,
     ids = SplitCommas(*list);
   }
   if (ids.empty()) {
-    return ErrorResponse({400, "REQUIRED_PARAM_MISSING", "give the ids of the records to delete",
+    return ErrorResponse({400,
+                          "REQUIRED_PARAM_MISSING",
+                          "give the ids of the records to delete",
                           {{"param", "ids"}}});
   }
   if (ids.size() > crm::kMaxBatch) {
-    return ErrorResponse({400, "LIMIT_EXCEEDED",
-                          "at most " + std::to_string(crm::kMaxBatch) + " records may be deleted at once",
-                          {{"limit", crm::kMaxBatch}}});
+    return ErrorResponse(
+        {400,
+         "LIMIT_EXCEEDED",
+         "at most " + std::to_string(crm::kMaxBatch) + " records may be deleted at once",
+         {{"limit", crm::kMaxBatch}}});
   }
   // Zoho's wf_trigger=false keeps workflow rules from firing.
   bool fire = req.QueryParam("wf_trigger").value_or("true") != "false";

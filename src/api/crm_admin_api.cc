@@ -38,7 +38,8 @@ std::string StringField(const Json& body, const char* name) {
 Result<bool> BoolField(const Json& body, const char* name) {
   auto it = body.find(name);
   if (it == body.end() || it->is_null()) return false;
-  if (!it->is_boolean()) return InvalidArgument(std::string("'") + name + "' must be true or false");
+  if (!it->is_boolean())
+    return InvalidArgument(std::string("'") + name + "' must be true or false");
   return it->get<bool>();
 }
 
@@ -85,29 +86,31 @@ Json EventJson(const crm::ChangeEvent& e) {
 
 void AddCrmAdminRoutes(server::Router& router, const Auth& auth, crm::Crm& crm) {
   router.Add("GET", "/api/v1/crm/modules", RequireUser(auth, [&](Request& req, const Principal& p) {
-    return Handle([&]() -> Result<Response> {
-      auto modules = TRY(crm.ListModules(TRY(SpaceOf(auth, req, p))));
-      Json list = Json::array();
-      for (const auto& m : modules) list.push_back(ModuleWithFields(m));
-      return server::JsonResponse(200, {{"modules", list}});
-    });
-  }));
-  router.Add("POST", "/api/v1/crm/modules", RequireUser(auth, [&](Request& req, const Principal& p) {
-    return Handle([&]() -> Result<Response> {
-      Json body = TRY(server::ParseJsonBody(req));
-      crm::NewModule spec{.api_name = StringField(body, "api_name"),
-                          .singular_label = StringField(body, "singular_label"),
-                          .plural_label = StringField(body, "plural_label")};
-      auto m = TRY(crm.CreateModule(TRY(SpaceOf(auth, req, p)), spec));
-      return server::JsonResponse(201, ModuleWithFields(m));
-    });
-  }));
-  router.Add("GET", "/api/v1/crm/modules/{module}", RequireUser(auth, [&](Request& req, const Principal& p) {
-    return Handle([&]() -> Result<Response> {
-      auto m = TRY(crm.GetModule(TRY(SpaceOf(auth, req, p)), req.params["module"]));
-      return server::JsonResponse(200, ModuleWithFields(m));
-    });
-  }));
+               return Handle([&]() -> Result<Response> {
+                 auto modules = TRY(crm.ListModules(TRY(SpaceOf(auth, req, p))));
+                 Json list = Json::array();
+                 for (const auto& m : modules) list.push_back(ModuleWithFields(m));
+                 return server::JsonResponse(200, {{"modules", list}});
+               });
+             }));
+  router.Add("POST", "/api/v1/crm/modules",
+             RequireUser(auth, [&](Request& req, const Principal& p) {
+               return Handle([&]() -> Result<Response> {
+                 Json body = TRY(server::ParseJsonBody(req));
+                 crm::NewModule spec{.api_name = StringField(body, "api_name"),
+                                     .singular_label = StringField(body, "singular_label"),
+                                     .plural_label = StringField(body, "plural_label")};
+                 auto m = TRY(crm.CreateModule(TRY(SpaceOf(auth, req, p)), spec));
+                 return server::JsonResponse(201, ModuleWithFields(m));
+               });
+             }));
+  router.Add("GET", "/api/v1/crm/modules/{module}",
+             RequireUser(auth, [&](Request& req, const Principal& p) {
+               return Handle([&]() -> Result<Response> {
+                 auto m = TRY(crm.GetModule(TRY(SpaceOf(auth, req, p)), req.params["module"]));
+                 return server::JsonResponse(200, ModuleWithFields(m));
+               });
+             }));
   router.Add("POST", "/api/v1/crm/modules/{module}/fields",
              RequireUser(auth, [&](Request& req, const Principal& p) {
                return Handle([&]() -> Result<Response> {
@@ -120,39 +123,42 @@ void AddCrmAdminRoutes(server::Router& router, const Auth& auth, crm::Crm& crm) 
   router.Add("DELETE", "/api/v1/crm/modules/{module}/fields/{field}",
              RequireUser(auth, [&](Request& req, const Principal& p) {
                return Handle([&]() -> Result<Response> {
-                 TRY(crm.DeleteField(TRY(SpaceOf(auth, req, p)), req.params["module"], req.params["field"]));
+                 TRY(crm.DeleteField(TRY(SpaceOf(auth, req, p)), req.params["module"],
+                                     req.params["field"]));
                  return server::JsonResponse(200, {{"deleted", req.params["field"]}});
                });
              }));
   router.Add("GET", "/api/v1/crm/events", RequireUser(auth, [&](Request& req, const Principal& p) {
-    return Handle([&]() -> Result<Response> {
-      int limit = 100;
-      if (auto l = req.QueryParam("limit")) limit = std::atoi(l->c_str());
-      auto events = TRY(crm.ListEvents(TRY(SpaceOf(auth, req, p)), req.QueryParam("module").value_or(""),
-                                       req.QueryParam("record_id").value_or(""), limit));
-      Json list = Json::array();
-      for (const auto& e : events) list.push_back(EventJson(e));
-      return server::JsonResponse(200, {{"events", list}});
-    });
-  }));
+               return Handle([&]() -> Result<Response> {
+                 int limit = 100;
+                 if (auto l = req.QueryParam("limit")) limit = std::atoi(l->c_str());
+                 auto events = TRY(crm.ListEvents(TRY(SpaceOf(auth, req, p)),
+                                                  req.QueryParam("module").value_or(""),
+                                                  req.QueryParam("record_id").value_or(""), limit));
+                 Json list = Json::array();
+                 for (const auto& e : events) list.push_back(EventJson(e));
+                 return server::JsonResponse(200, {{"events", list}});
+               });
+             }));
 
   // Records in Bigin's shapes, for the console: the session's user acts, with every scope.
   auto records = [&](const char* method, const char* pattern,
                      std::function<Response(Request&, const bigin::Caller&)> h) {
     router.Add(method, pattern, RequireUser(auth, [&auth, h](Request& req, const Principal& p) {
-      return Handle([&]() -> Result<Response> {
-        bigin::Caller caller{.space = TRY(SpaceOf(auth, req, p)),
-                             .actor = {p.user.id, p.user.name, p.user.email},
-                             .scopes = std::nullopt};
-        return h(req, caller);
-      });
-    }));
+                 return Handle([&]() -> Result<Response> {
+                   bigin::Caller caller{.space = TRY(SpaceOf(auth, req, p)),
+                                        .actor = {p.user.id, p.user.name, p.user.email},
+                                        .scopes = std::nullopt};
+                   return h(req, caller);
+                 });
+               }));
   };
   const char* kRecords = "/api/v1/crm/modules/{module}/records";
   const char* kRecord = "/api/v1/crm/modules/{module}/records/{id}";
-  records("GET", "/api/v1/crm/modules/{module}/records/search", [&crm](Request& req, const bigin::Caller& c) {
-    return bigin::SearchRecords(crm, req, c, req.params["module"]);
-  });
+  records("GET", "/api/v1/crm/modules/{module}/records/search",
+          [&crm](Request& req, const bigin::Caller& c) {
+            return bigin::SearchRecords(crm, req, c, req.params["module"]);
+          });
   records("GET", kRecord, [&crm](Request& req, const bigin::Caller& c) {
     return bigin::GetRecord(crm, req, c, req.params["module"], req.params["id"]);
   });

@@ -7,12 +7,23 @@ std::string Escape(std::string_view text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -46,16 +57,18 @@ form.inline button{margin:0;padding:0;border:0;background:none;color:#0969da;tex
 server::Response Page(int status, std::string_view title, std::string_view body) {
   server::Response r;
   r.status = status;
-  r.body = "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>" +
-           Escape(title) + " · Relish</title>\n<style>" + std::string(kStyle) +
-           "</style>\n</head>\n<body>\n<main>\n" + std::string(body) + "</main>\n</body>\n</html>\n";
+  r.body =
+      "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>" +
+      Escape(title) + " · Relish</title>\n<style>" + std::string(kStyle) +
+      "</style>\n</head>\n<body>\n<main>\n" + std::string(body) + "</main>\n</body>\n</html>\n";
   r.SetHeader("Content-Type", "text/html; charset=utf-8");
   r.SetHeader("Cache-Control", "no-store");
   r.SetHeader("Pragma", "no-cache");
   r.SetHeader("X-Frame-Options", "DENY");
-  r.SetHeader("Content-Security-Policy",
-              "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'");
+  r.SetHeader(
+      "Content-Security-Policy",
+      "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'");
   r.SetHeader("Referrer-Policy", "no-referrer");
   r.SetHeader("X-Content-Type-Options", "nosniff");
   return r;

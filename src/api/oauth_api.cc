@@ -24,8 +24,8 @@ Response NoStore(Response r) {
 }
 
 Response OAuthErrorResponse(const OAuthError& e, bool basic_auth_used = false) {
-  Response r = NoStore(server::JsonResponse(e.status, {{"error", e.error},
-                                                       {"error_description", e.description}}));
+  Response r = NoStore(
+      server::JsonResponse(e.status, {{"error", e.error}, {"error_description", e.description}}));
   // RFC 6749 5.2: a failed HTTP Basic client authentication answers with a challenge.
   if (e.status == 401 && basic_auth_used) r.SetHeader("WWW-Authenticate", "Basic realm=\"relish\"");
   return r;
@@ -46,7 +46,8 @@ struct ClientRequest {
 std::variant<ClientRequest, OAuthError> ParseClientRequest(const Request& req) {
   auto type = req.Header("Content-Type");
   if (!type || type->find("application/x-www-form-urlencoded") == std::string_view::npos) {
-    return OAuthError{"invalid_request", "Send the parameters as application/x-www-form-urlencoded.", 400};
+    return OAuthError{"invalid_request",
+                      "Send the parameters as application/x-www-form-urlencoded.", 400};
   }
   ClientRequest out;
   for (auto& [k, v] : server::ParseForm(req.body)) {
@@ -62,7 +63,8 @@ std::variant<ClientRequest, OAuthError> ParseClientRequest(const Request& req) {
   if (auto header = req.Header("Authorization")) {
     std::string_view value = *header;
     if (!value.starts_with("Basic ")) {
-      return OAuthError{"invalid_client", "Only HTTP Basic client authentication is accepted in the header.", 401};
+      return OAuthError{"invalid_client",
+                        "Only HTTP Basic client authentication is accepted in the header.", 401};
     }
     auto decoded = Base64Decode(value.substr(6));
     auto colon = decoded ? decoded->find(':') : std::string::npos;
@@ -87,9 +89,12 @@ std::variant<ClientRequest, OAuthError> ParseClientRequest(const Request& req) {
 }
 
 Json ClientJson(const identity::OAuthClient& c) {
-  return {{"client_id", c.id},          {"name", c.name},
-          {"confidential", c.confidential}, {"redirect_uris", c.redirect_uris},
-          {"scopes", c.scopes},         {"system", c.system},
+  return {{"client_id", c.id},
+          {"name", c.name},
+          {"confidential", c.confidential},
+          {"redirect_uris", c.redirect_uris},
+          {"scopes", c.scopes},
+          {"system", c.system},
           {"created_at", c.created_at}};
 }
 
@@ -102,13 +107,16 @@ Response Handle(Fn&& fn) {
 Result<std::vector<std::string>> StringList(const Json& body, const char* name, bool required) {
   auto it = body.find(name);
   if (it == body.end() || it->is_null()) {
-    if (required) return InvalidArgument(std::string("'") + name + "' is required: a list of strings");
+    if (required)
+      return InvalidArgument(std::string("'") + name + "' is required: a list of strings");
     return std::vector<std::string>();
   }
-  if (!it->is_array()) return InvalidArgument(std::string("'") + name + "' must be a list of strings");
+  if (!it->is_array())
+    return InvalidArgument(std::string("'") + name + "' must be a list of strings");
   std::vector<std::string> out;
   for (const auto& v : *it) {
-    if (!v.is_string()) return InvalidArgument(std::string("'") + name + "' must be a list of strings");
+    if (!v.is_string())
+      return InvalidArgument(std::string("'") + name + "' must be a list of strings");
     out.push_back(v.get<std::string>());
   }
   return out;
@@ -121,28 +129,30 @@ void AddOAuthRoutes(server::Router& router, const Auth& auth, identity::OAuthSer
   router.Add("GET", "/.well-known/oauth-authorization-server", [&public_url](Request&) {
     std::string issuer = public_url.Get();
     Json methods = {"client_secret_basic", "client_secret_post", "none"};
-    return server::JsonResponse(
-        200, {{"issuer", issuer},
-              {"authorization_endpoint", issuer + "/oauth/authorize"},
-              {"token_endpoint", issuer + "/oauth/token"},
-              {"revocation_endpoint", issuer + "/oauth/revoke"},
-              {"scopes_supported", identity::SupportedScopes()},
-              {"response_types_supported", {"code"}},
-              {"response_modes_supported", {"query"}},
-              {"grant_types_supported", {"authorization_code", "refresh_token"}},
-              {"token_endpoint_auth_methods_supported", methods},
-              {"revocation_endpoint_auth_methods_supported", methods},
-              {"code_challenge_methods_supported", {"S256"}},
-              {"authorization_response_iss_parameter_supported", true}});
+    return server::JsonResponse(200,
+                                {{"issuer", issuer},
+                                 {"authorization_endpoint", issuer + "/oauth/authorize"},
+                                 {"token_endpoint", issuer + "/oauth/token"},
+                                 {"revocation_endpoint", issuer + "/oauth/revoke"},
+                                 {"scopes_supported", identity::SupportedScopes()},
+                                 {"response_types_supported", {"code"}},
+                                 {"response_modes_supported", {"query"}},
+                                 {"grant_types_supported", {"authorization_code", "refresh_token"}},
+                                 {"token_endpoint_auth_methods_supported", methods},
+                                 {"revocation_endpoint_auth_methods_supported", methods},
+                                 {"code_challenge_methods_supported", {"S256"}},
+                                 {"authorization_response_iss_parameter_supported", true}});
   });
 
   router.Add("POST", "/oauth/token", [&oauth, &public_url](Request& req) {
     auto parsed = ParseClientRequest(req);
-    if (auto* e = std::get_if<OAuthError>(&parsed)) return OAuthErrorResponse(*e, req.Header("Authorization").has_value());
+    if (auto* e = std::get_if<OAuthError>(&parsed))
+      return OAuthErrorResponse(*e, req.Header("Authorization").has_value());
     auto& r = std::get<ClientRequest>(parsed);
     auto outcome = oauth.Token(r.client, r.params);
     if (!outcome.ok()) return ServerError(outcome.error());
-    if (auto* e = std::get_if<OAuthError>(&*outcome)) return OAuthErrorResponse(*e, r.client.via_basic);
+    if (auto* e = std::get_if<OAuthError>(&*outcome))
+      return OAuthErrorResponse(*e, r.client.via_basic);
     const auto& t = std::get<identity::TokenResponse>(*outcome);
     Json body = {{"access_token", t.access_token}};
     if (!t.refresh_token.empty()) body["refresh_token"] = t.refresh_token;
@@ -155,7 +165,8 @@ void AddOAuthRoutes(server::Router& router, const Auth& auth, identity::OAuthSer
 
   router.Add("POST", "/oauth/revoke", [&oauth](Request& req) {
     auto parsed = ParseClientRequest(req);
-    if (auto* e = std::get_if<OAuthError>(&parsed)) return OAuthErrorResponse(*e, req.Header("Authorization").has_value());
+    if (auto* e = std::get_if<OAuthError>(&parsed))
+      return OAuthErrorResponse(*e, req.Header("Authorization").has_value());
     auto& r = std::get<ClientRequest>(parsed);
     auto it = r.params.find("token");
     auto outcome = oauth.Revoke(r.client, it == r.params.end() ? "" : it->second);
@@ -164,38 +175,43 @@ void AddOAuthRoutes(server::Router& router, const Auth& auth, identity::OAuthSer
     return NoStore(Response::Text(200, "", "application/json"));
   });
 
-  router.Add("GET", "/api/v1/oauth/clients", RequireAdmin(auth, [&oauth](Request&, const identity::Principal&) {
-    return Handle([&]() -> Result<Response> {
-      Json list = Json::array();
-      for (const auto& c : TRY(oauth.ListClients())) list.push_back(ClientJson(c));
-      return server::JsonResponse(200, {{"clients", list}});
-    });
-  }));
-  router.Add("POST", "/api/v1/oauth/clients", RequireAdmin(auth, [&oauth](Request& req, const identity::Principal&) {
-    return Handle([&]() -> Result<Response> {
-      Json body = TRY(server::ParseJsonBody(req));
-      identity::NewClient spec;
-      auto name = body.find("name");
-      if (name == body.end() || !name->is_string()) return InvalidArgument("'name' is required");
-      spec.name = name->get<std::string>();
-      spec.redirect_uris = TRY(StringList(body, "redirect_uris", true));
-      spec.scopes = TRY(StringList(body, "scopes", false));
-      if (auto pub = body.find("public"); pub != body.end()) {
-        if (!pub->is_boolean()) return InvalidArgument("'public' must be true or false");
-        spec.confidential = !pub->get<bool>();
-      }
-      auto [client, secret] = TRY(oauth.CreateClient(spec));
-      Json j = ClientJson(client);
-      // The secret is shown here, once.
-      j["client_secret"] = client.confidential ? Json(secret) : Json();
-      return server::JsonResponse(201, j);
-    });
-  }));
-  router.Add("GET", "/api/v1/oauth/clients/{id}", RequireAdmin(auth, [&oauth](Request& req, const identity::Principal&) {
-    return Handle([&]() -> Result<Response> {
-      return server::JsonResponse(200, ClientJson(TRY(oauth.GetClient(req.params["id"]))));
-    });
-  }));
+  router.Add("GET", "/api/v1/oauth/clients",
+             RequireAdmin(auth, [&oauth](Request&, const identity::Principal&) {
+               return Handle([&]() -> Result<Response> {
+                 Json list = Json::array();
+                 for (const auto& c : TRY(oauth.ListClients())) list.push_back(ClientJson(c));
+                 return server::JsonResponse(200, {{"clients", list}});
+               });
+             }));
+  router.Add("POST", "/api/v1/oauth/clients",
+             RequireAdmin(auth, [&oauth](Request& req, const identity::Principal&) {
+               return Handle([&]() -> Result<Response> {
+                 Json body = TRY(server::ParseJsonBody(req));
+                 identity::NewClient spec;
+                 auto name = body.find("name");
+                 if (name == body.end() || !name->is_string())
+                   return InvalidArgument("'name' is required");
+                 spec.name = name->get<std::string>();
+                 spec.redirect_uris = TRY(StringList(body, "redirect_uris", true));
+                 spec.scopes = TRY(StringList(body, "scopes", false));
+                 if (auto pub = body.find("public"); pub != body.end()) {
+                   if (!pub->is_boolean()) return InvalidArgument("'public' must be true or false");
+                   spec.confidential = !pub->get<bool>();
+                 }
+                 auto [client, secret] = TRY(oauth.CreateClient(spec));
+                 Json j = ClientJson(client);
+                 // The secret is shown here, once.
+                 j["client_secret"] = client.confidential ? Json(secret) : Json();
+                 return server::JsonResponse(201, j);
+               });
+             }));
+  router.Add("GET", "/api/v1/oauth/clients/{id}",
+             RequireAdmin(auth, [&oauth](Request& req, const identity::Principal&) {
+               return Handle([&]() -> Result<Response> {
+                 return server::JsonResponse(200,
+                                             ClientJson(TRY(oauth.GetClient(req.params["id"]))));
+               });
+             }));
   router.Add("POST", "/api/v1/oauth/clients/{id}/secret",
              RequireAdmin(auth, [&oauth](Request& req, const identity::Principal&) {
                return Handle([&]() -> Result<Response> {

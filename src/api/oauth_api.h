@@ -29,8 +29,7 @@ struct OAuthRoutesOptions {
 
 void AddOAuthRoutes(server::Router& router, const Auth& auth, identity::OAuthServer& oauth,
                     const PublicUrl& public_url);
-void AddLoginAndConsentPages(server::Router& router, const Auth& auth,
-                             identity::OAuthServer& oauth, const PublicUrl& public_url,
-                             OAuthRoutesOptions options);
+void AddLoginAndConsentPages(server::Router& router, const Auth& auth, identity::OAuthServer& oauth,
+                             const PublicUrl& public_url, OAuthRoutesOptions options);
 
 }  // namespace relish::api

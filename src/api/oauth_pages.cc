@@ -45,7 +45,8 @@ Response Redirect(int status, const std::string& location) {
   return r;
 }
 
-std::string WithQuery(const std::string& uri, const std::vector<std::pair<std::string, std::string>>& params) {
+std::string WithQuery(const std::string& uri,
+                      const std::vector<std::pair<std::string, std::string>>& params) {
   std::string out = uri;
   char sep = uri.find('?') == std::string::npos ? '?' : '&';
   for (const auto& [k, v] : params) {
@@ -82,7 +83,9 @@ Response LoginPage(int status, const std::string& next, const std::string& csrf,
           Hidden("next", next) +
           "<label for=\"email\">Email</label>\n"
           "<input id=\"email\" name=\"email\" type=\"email\" autocomplete=\"username\" required "
-          "value=\"" + Escape(email) + "\">\n"
+          "value=\"" +
+          Escape(email) +
+          "\">\n"
           "<label for=\"password\">Password</label>\n"
           "<input id=\"password\" name=\"password\" type=\"password\" "
           "autocomplete=\"current-password\" required>\n"
@@ -128,8 +131,8 @@ Response ConsentPage(const identity::AuthorizationRequest& r, const identity::Pr
     options += "<option value=\"" + Escape(o.id) + "\">" + Escape(o.name) + "</option>\n";
   }
   std::string body =
-      "<h1>Allow " + Escape(r.client.name) + " to use your CRM?</h1>\n" +
-      "<p>" + Escape(r.client.name) + " asks to:</p>\n<ul class=\"scopes\">\n" + scopes + "</ul>\n" +
+      "<h1>Allow " + Escape(r.client.name) + " to use your CRM?</h1>\n" + "<p>" +
+      Escape(r.client.name) + " asks to:</p>\n<ul class=\"scopes\">\n" + scopes + "</ul>\n" +
       (r.offline ? "<p class=\"muted\">It keeps this access until you revoke it.</p>\n" : "") +
       "<form method=\"post\" action=\"/oauth/authorize\">\n" + Hidden("csrf_token", p.csrf) +
       Hidden("response_type", "code") + Hidden("client_id", r.client.id) +
@@ -139,15 +142,17 @@ Response ConsentPage(const identity::AuthorizationRequest& r, const identity::Pr
       Hidden("access_type", r.offline ? "offline" : "online") +
       "<label for=\"org\">Organization</label>\n<select id=\"org\" name=\"org\">\n" + options +
       "</select>\n<fieldset>\n<legend>Environment</legend>\n"
-      "<label><input type=\"radio\" name=\"environment\" value=\"sandbox\" checked> Sandbox</label>\n"
+      "<label><input type=\"radio\" name=\"environment\" value=\"sandbox\" checked> "
+      "Sandbox</label>\n"
       "<label><input type=\"radio\" name=\"environment\" value=\"production\"> Production</label>\n"
       "</fieldset>\n"
       "<button type=\"submit\" name=\"decision\" value=\"allow\">Allow</button>\n"
       "<button type=\"submit\" name=\"decision\" value=\"deny\" class=\"secondary\">Deny</button>\n"
-      "</form>\n<p class=\"muted\">You will be sent back to " + Escape(HostOf(r.redirect_uri)) +
-      ". Signed in as " + Escape(p.user.email) + ".</p>\n"
-      "<form class=\"inline\" method=\"post\" action=\"/logout\">" + Hidden("csrf_token", p.csrf) +
-      "<button type=\"submit\">Sign out</button></form>\n";
+      "</form>\n<p class=\"muted\">You will be sent back to " +
+      Escape(HostOf(r.redirect_uri)) + ". Signed in as " + Escape(p.user.email) +
+      ".</p>\n"
+      "<form class=\"inline\" method=\"post\" action=\"/logout\">" +
+      Hidden("csrf_token", p.csrf) + "<button type=\"submit\">Sign out</button></form>\n";
   return html::Page(200, "Allow access", body);
 }
 
@@ -172,17 +177,20 @@ void AddLoginAndConsentPages(server::Router& router, const Auth& auth, identity:
     std::string cookie = CookieValue(req, kLoginCookie).value_or("");
     if (!SameSecret(form["csrf_token"], cookie)) {
       std::string csrf = SystemRandom().Token(24);
-      Response r = LoginPage(403, next, csrf, "The sign-in form expired. Please try again.", form["email"]);
+      Response r =
+          LoginPage(403, next, csrf, "The sign-in form expired. Please try again.", form["email"]);
       r.SetHeader("Set-Cookie", LoginCookie(csrf, options.secure_cookies));
       return r;
     }
     auto user = id.CheckPassword(form["email"], form["password"]);
     if (!user.ok()) {
-      if (user.error().code() != ErrorCode::kUnauthenticated) spdlog::error("login: {}", user.error().ToString());
+      if (user.error().code() != ErrorCode::kUnauthenticated)
+        spdlog::error("login: {}", user.error().ToString());
       return LoginPage(401, next, cookie, "Wrong email or password.", form["email"]);
     }
     auto session = id.CreateSession(user->id);
-    if (!session.ok()) return html::ErrorPage(500, "Sign-in failed", "The session could not be created.");
+    if (!session.ok())
+      return html::ErrorPage(500, "Sign-in failed", "The session could not be created.");
     Response r = Redirect(303, next);
     r.SetHeader("Set-Cookie", SessionCookie(session->cookie, 12 * 3600, options.secure_cookies));
     return r;
@@ -200,14 +208,17 @@ void AddLoginAndConsentPages(server::Router& router, const Auth& auth, identity:
   router.Add("GET", "/oauth/authorize", [&auth, &id, &oauth, &public_url](Request& req) {
     auto params = Params(req.query);
     if (!params) {
-      return html::ErrorPage(400, "This authorization link is not valid", "A parameter is repeated.");
+      return html::ErrorPage(400, "This authorization link is not valid",
+                             "A parameter is repeated.");
     }
     auto check = oauth.CheckAuthorizeRequest(*params);
     if (!check.ok()) return html::ErrorPage(500, "Something went wrong", "Please try again later.");
     if (check->page_error) {
-      return html::ErrorPage(400, "This authorization link is not valid", check->page_error->description);
+      return html::ErrorPage(400, "This authorization link is not valid",
+                             check->page_error->description);
     }
-    if (check->redirect_error) return ErrorRedirect(302, *check, *check->redirect_error, public_url.Get());
+    if (check->redirect_error)
+      return ErrorRedirect(302, *check, *check->redirect_error, public_url.Get());
     auto principal = SessionUser(auth, req);
     if (!principal) return Redirect(302, "/login?next=" + PercentEncode(req.target));
     auto orgs = id.OrgsOf(principal->user.id);
@@ -223,14 +234,17 @@ void AddLoginAndConsentPages(server::Router& router, const Auth& auth, identity:
     auto principal = auth.Authenticate(req);
     if (!principal.ok()) {
       if (principal.error().code() == ErrorCode::kPermissionDenied) {
-        return html::ErrorPage(403, "This page expired", "Go back to the application and start again.");
+        return html::ErrorPage(403, "This page expired",
+                               "Go back to the application and start again.");
       }
-      return html::ErrorPage(401, "You are signed out", "Go back to the application and start again.");
+      return html::ErrorPage(401, "You are signed out",
+                             "Go back to the application and start again.");
     }
     auto check = oauth.CheckAuthorizeRequest(*form);
     if (!check.ok()) return html::ErrorPage(500, "Something went wrong", "Please try again later.");
     if (check->page_error) {
-      return html::ErrorPage(400, "This authorization request is not valid", check->page_error->description);
+      return html::ErrorPage(400, "This authorization request is not valid",
+                             check->page_error->description);
     }
     std::string issuer = public_url.Get();
     if (check->redirect_error) return ErrorRedirect(303, *check, *check->redirect_error, issuer);

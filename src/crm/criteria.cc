@@ -179,31 +179,41 @@ std::optional<Resolved> Resolve(const Module& module, std::string_view name) {
   switch (f->type) {
     case FieldType::kNumber:
     case FieldType::kDecimal:
-    case FieldType::kCurrency: return Resolved{Kind::kNumber, f->api_name};
-    case FieldType::kDate: return Resolved{Kind::kDate, f->api_name};
-    case FieldType::kDateTime: return Resolved{Kind::kDateTime, f->api_name};
-    case FieldType::kBoolean: return Resolved{Kind::kBoolean, f->api_name};
+    case FieldType::kCurrency:
+      return Resolved{Kind::kNumber, f->api_name};
+    case FieldType::kDate:
+      return Resolved{Kind::kDate, f->api_name};
+    case FieldType::kDateTime:
+      return Resolved{Kind::kDateTime, f->api_name};
+    case FieldType::kBoolean:
+      return Resolved{Kind::kBoolean, f->api_name};
     case FieldType::kLookup:
-    case FieldType::kOwner: return Resolved{Kind::kReference, f->api_name};
+    case FieldType::kOwner:
+      return Resolved{Kind::kReference, f->api_name};
     case FieldType::kMultiSelect:
-    case FieldType::kTag: return Resolved{Kind::kMulti, f->api_name};
-    default: return Resolved{Kind::kText, f->api_name};
+    case FieldType::kTag:
+      return Resolved{Kind::kMulti, f->api_name};
+    default:
+      return Resolved{Kind::kText, f->api_name};
   }
 }
 
 std::vector<std::string_view> Operators(Kind kind) {
   switch (kind) {
     case Kind::kText:
-      return {"equals", "not_equal", "starts_with", "ends_with", "contains", "not_contains", "in",
-              "not_in"};
+      return {"equals",   "not_equal",    "starts_with", "ends_with",
+              "contains", "not_contains", "in",          "not_in"};
     case Kind::kNumber:
     case Kind::kDate:
     case Kind::kDateTime:
-      return {"equals",    "not_equal",  "greater_than", "greater_equal", "less_than",
-              "less_equal", "between",   "not_between",  "in",            "not_in"};
-    case Kind::kBoolean: return {"equals", "not_equal"};
-    case Kind::kReference: return {"equals", "not_equal", "in", "not_in", "starts_with"};
-    case Kind::kMulti: return {"equals", "not_equal", "in", "not_in"};
+      return {"equals",  "not_equal",   "greater_than", "greater_equal", "less_than", "less_equal",
+              "between", "not_between", "in",           "not_in"};
+    case Kind::kBoolean:
+      return {"equals", "not_equal"};
+    case Kind::kReference:
+      return {"equals", "not_equal", "in", "not_in", "starts_with"};
+    case Kind::kMulti:
+      return {"equals", "not_equal", "in", "not_in"};
   }
   return {};
 }
@@ -236,7 +246,8 @@ Result<void> CheckValue(const Condition& c, Kind kind, const std::string& value)
     case Kind::kBoolean:
       if (value != "true" && value != "false") return bad("true or false");
       break;
-    default: break;
+    default:
+      break;
   }
   return Ok();
 }
@@ -267,7 +278,8 @@ std::optional<int> Compare(Kind kind, const Json& value, const std::string& want
     }
     case Kind::kDateTime: {
       auto w = ParseDateTime(wanted);
-      auto v = value.is_string() ? ParseDateTime(value.get_ref<const std::string&>()) : std::nullopt;
+      auto v =
+          value.is_string() ? ParseDateTime(value.get_ref<const std::string&>()) : std::nullopt;
       if (!w || !v) return std::nullopt;
       return *v < *w ? -1 : (*v > *w ? 1 : 0);
     }
@@ -390,7 +402,8 @@ bool MatchesCondition(const Condition& c, const Module& module, const Json& reco
 
 bool Matches(const Criteria& criteria, const Module& module, const Json& record) {
   switch (criteria.kind) {
-    case Criteria::Kind::kCondition: return MatchesCondition(criteria.condition, module, record);
+    case Criteria::Kind::kCondition:
+      return MatchesCondition(criteria.condition, module, record);
     case Criteria::Kind::kAnd:
       return std::all_of(criteria.children.begin(), criteria.children.end(),
                          [&](const Criteria& c) { return Matches(c, module, record); });

@@ -39,7 +39,7 @@ struct Condition {
 struct Criteria {
   enum class Kind { kCondition, kAnd, kOr };
   Kind kind = Kind::kCondition;
-  Condition condition;            // kCondition
+  Condition condition;             // kCondition
   std::vector<Criteria> children;  // kAnd, kOr
 };
 

@@ -107,8 +107,9 @@ TEST_F(CriteriaEval, ReferencesTagsAndEmptiness) {
   EXPECT_EQ(Eval("(Contact_Name:not_equal:x)"), "no");
   EXPECT_EQ(Eval("(Contact_Name:equals:${EMPTY})"), "match");
   EXPECT_EQ(Eval("(Deal_Name:not_equal:${EMPTY})"), "match");
-  EXPECT_EQ(Eval("((Deal_Name:equals:nope) or (Stage:equals:Closed Won)) and (Amount:greater_than:1)"),
-            "match");
+  EXPECT_EQ(
+      Eval("((Deal_Name:equals:nope) or (Stage:equals:Closed Won)) and (Amount:greater_than:1)"),
+      "match");
 }
 
 TEST_F(CriteriaEval, RefusesWhatDoesNotFit) {

@@ -56,7 +56,9 @@ Module CustomModule(const Row& r) {
   m.name_field = "Name";
   Field owner{.api_name = "Owner", .label = "Owner", .type = FieldType::kOwner};
   owner.id = StableId("field:" + m.id + ".Owner");
-  Field name{.api_name = "Name", .label = m.singular_label + " Name", .type = FieldType::kText,
+  Field name{.api_name = "Name",
+             .label = m.singular_label + " Name",
+             .type = FieldType::kText,
              .required = true};
   name.id = StableId("field:" + m.id + ".Name");
   m.fields = {owner, name};
@@ -188,9 +190,12 @@ CREATE UNIQUE INDEX crm_events_by_record ON crm_events (record_id, seq);
 
 std::string_view ChangeKindName(ChangeKind kind) {
   switch (kind) {
-    case ChangeKind::kCreate: return "create";
-    case ChangeKind::kEdit: return "edit";
-    case ChangeKind::kDelete: return "delete";
+    case ChangeKind::kCreate:
+      return "create";
+    case ChangeKind::kEdit:
+      return "edit";
+    case ChangeKind::kDelete:
+      return "delete";
   }
   return "edit";
 }
@@ -198,7 +203,8 @@ std::string_view ChangeKindName(ChangeKind kind) {
 std::string Crm::NewRecordId() {
   // Epoch milliseconds times a million plus a small random step: 19 digits that increase with
   // every id this process makes (so a batch keeps its order) and sort by creation time.
-  uint64_t candidate = static_cast<uint64_t>(clock_.NowMillis()) * 1'000'000 + random_.Next64() % 1000;
+  uint64_t candidate =
+      static_cast<uint64_t>(clock_.NowMillis()) * 1'000'000 + random_.Next64() % 1000;
   uint64_t last = last_record_id_.load();
   uint64_t next;
   do {
@@ -213,32 +219,36 @@ Result<Module> Crm::LoadModule(Transaction& tx, const Space& space, std::string_
   if (const Module* standard = FindStandardModule(name)) {
     module = *standard;
   } else {
-    auto rows = TRY(tx.Query(
-        "SELECT api_name, id, singular_label, plural_label FROM crm_modules"
-        " WHERE org_id = ? AND environment = ? AND api_name_folded = ?",
-        space.org_id, space.environment, FoldCase(name)));
+    auto rows =
+        TRY(tx.Query("SELECT api_name, id, singular_label, plural_label FROM crm_modules"
+                     " WHERE org_id = ? AND environment = ? AND api_name_folded = ?",
+                     space.org_id, space.environment, FoldCase(name)));
     if (rows.empty()) return NotFound("no module '" + std::string(name) + "'");
     module = CustomModule(rows.front());
   }
-  auto fields = TRY(tx.Query(
-      "SELECT api_name, id, label, data_type, required, is_unique, options, lookup_module,"
-      " max_length FROM crm_fields WHERE org_id = ? AND environment = ? AND module = ?"
-      " ORDER BY created_at, api_name",
-      space.org_id, space.environment, module.api_name));
+  auto fields = TRY(
+      tx.Query("SELECT api_name, id, label, data_type, required, is_unique, options, lookup_module,"
+               " max_length FROM crm_fields WHERE org_id = ? AND environment = ? AND module = ?"
+               " ORDER BY created_at, api_name",
+               space.org_id, space.environment, module.api_name));
   for (const auto& r : fields) module.fields.push_back(CustomField(r));
   return module;
 }
 
 Result<std::vector<Module>> Crm::ListModules(const Space& space) {
-  return store::Transact(store_, TxMode::kRead, [&](Transaction& tx) -> Result<std::vector<Module>> {
-    std::vector<Module> out;
-    for (const auto& m : StandardModules()) out.push_back(TRY(LoadModule(tx, space, m.api_name)));
-    auto rows = TRY(tx.Query(
-        "SELECT api_name FROM crm_modules WHERE org_id = ? AND environment = ? ORDER BY created_at",
-        space.org_id, space.environment));
-    for (const auto& r : rows) out.push_back(TRY(LoadModule(tx, space, r.Text(0))));
-    return out;
-  });
+  return store::Transact(store_, TxMode::kRead,
+                         [&](Transaction& tx) -> Result<std::vector<Module>> {
+                           std::vector<Module> out;
+                           for (const auto& m : StandardModules())
+                             out.push_back(TRY(LoadModule(tx, space, m.api_name)));
+                           auto rows =
+                               TRY(tx.Query("SELECT api_name FROM crm_modules WHERE org_id = ? AND "
+                                            "environment = ? ORDER BY created_at",
+                                            space.org_id, space.environment));
+                           for (const auto& r : rows)
+                             out.push_back(TRY(LoadModule(tx, space, r.Text(0))));
+                           return out;
+                         });
 }
 
 Result<Module> Crm::GetModule(const Space& space, std::string_view module) {
@@ -259,7 +269,8 @@ Result<Module> Crm::CreateModule(const Space& space, const NewModule& spec) {
   }
   std::string id = NewRecordId();
   auto r = store::Transact(store_, TxMode::kWrite, [&](Transaction& tx) -> Result<void> {
-    TRY(tx.Exec("INSERT INTO crm_modules (org_id, environment, api_name, api_name_folded, id,"
+    TRY(
+        tx.Exec("INSERT INTO crm_modules (org_id, environment, api_name, api_name_folded, id,"
                 " singular_label, plural_label, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 space.org_id, space.environment, api_name, FoldCase(api_name), id,
                 spec.singular_label, spec.plural_label, clock_.NowMillis()));
@@ -274,16 +285,22 @@ Result<Module> Crm::CreateModule(const Space& space, const NewModule& spec) {
   return GetModule(space, api_name);
 }
 
-Result<Field> Crm::AddField(const Space& space, std::string_view module_name, const NewField& spec) {
+Result<Field> Crm::AddField(const Space& space, std::string_view module_name,
+                            const NewField& spec) {
   if (spec.label.empty()) return InvalidArgument("a field needs a 'label'");
   std::string api_name = spec.api_name.empty() ? LabelToApiName(spec.label) : spec.api_name;
   TRY(CheckApiName(api_name, "field API name"));
   if (IsSystemField(api_name)) {
     return AlreadyExists("'" + api_name + "' is a system field");
   }
-  Field field{.api_name = api_name, .label = spec.label, .type = spec.type,
-              .required = spec.required, .unique = spec.unique, .custom = true,
-              .options = spec.options, .lookup_module = spec.lookup_module,
+  Field field{.api_name = api_name,
+              .label = spec.label,
+              .type = spec.type,
+              .required = spec.required,
+              .unique = spec.unique,
+              .custom = true,
+              .options = spec.options,
+              .lookup_module = spec.lookup_module,
               .max_length = spec.max_length};
   bool has_options = spec.type == FieldType::kPicklist || spec.type == FieldType::kMultiSelect;
   if (has_options && spec.options.empty()) {
@@ -295,15 +312,15 @@ Result<Field> Crm::AddField(const Space& space, std::string_view module_name, co
   if (spec.unique && !IsTextual(spec.type) && spec.type != FieldType::kNumber) {
     return InvalidArgument("only text, email, phone and number fields can be unique");
   }
-  if (spec.max_length < 0 ||
-      (spec.max_length > 0 && static_cast<size_t>(spec.max_length) > MaxLength(
-                                  Field{.type = spec.type}))) {
+  if (spec.max_length < 0 || (spec.max_length > 0 && static_cast<size_t>(spec.max_length) >
+                                                         MaxLength(Field{.type = spec.type}))) {
     return InvalidArgument("'max_length' must be between 1 and " +
                            std::to_string(MaxLength(Field{.type = spec.type})));
   }
   Json options = Json::array();
   for (const auto& o : spec.options) {
-    if (o.empty() || o.size() > 120) return InvalidArgument("picklist options need 1 to 120 characters");
+    if (o.empty() || o.size() > 120)
+      return InvalidArgument("picklist options need 1 to 120 characters");
     options.push_back(o);
   }
   auto result = store::Transact(store_, TxMode::kWrite, [&](Transaction& tx) -> Result<Field> {
@@ -312,7 +329,8 @@ Result<Field> Crm::AddField(const Space& space, std::string_view module_name, co
       return AlreadyExists(module.api_name + " already has a field '" + api_name + "'");
     }
     if (spec.type == FieldType::kLookup) {
-      if (spec.lookup_module.empty()) return InvalidArgument("a lookup field needs 'lookup_module'");
+      if (spec.lookup_module.empty())
+        return InvalidArgument("a lookup field needs 'lookup_module'");
       Module target = TRY(LoadModule(tx, space, spec.lookup_module));
       field.lookup_module = target.api_name;
     } else if (!spec.lookup_module.empty()) {
@@ -343,12 +361,15 @@ Result<void> Crm::DeleteField(const Space& space, std::string_view module_name,
   return store::Transact(store_, TxMode::kWrite, [&](Transaction& tx) -> Result<void> {
     Module module = TRY(LoadModule(tx, space, module_name));
     const Field* field = module.FindField(field_name);
-    if (!field) return NotFound(module.api_name + " has no field '" + std::string(field_name) + "'");
+    if (!field)
+      return NotFound(module.api_name + " has no field '" + std::string(field_name) + "'");
     if (!field->custom) return FailedPrecondition("only custom fields can be deleted");
-    TRY(tx.Exec("DELETE FROM crm_fields WHERE org_id = ? AND environment = ? AND module = ?"
+    TRY(
+        tx.Exec("DELETE FROM crm_fields WHERE org_id = ? AND environment = ? AND module = ?"
                 " AND api_name_folded = ?",
                 space.org_id, space.environment, module.api_name, FoldCase(field->api_name)));
-    TRY(tx.Exec("DELETE FROM crm_unique_values WHERE org_id = ? AND environment = ? AND module = ?"
+    TRY(
+        tx.Exec("DELETE FROM crm_unique_values WHERE org_id = ? AND environment = ? AND module = ?"
                 " AND field = ?",
                 space.org_id, space.environment, module.api_name, field->api_name));
     return Ok();
@@ -440,19 +461,22 @@ Result<void> CheckPaging(const ListOptions& o) {
 Result<Page> Crm::ListRecords(const Space& space, std::string_view module_name,
                               const ListOptions& options) {
   TRY(CheckPaging(options));
-  Page page{.page = options.page, .per_page = options.per_page,
+  Page page{.page = options.page,
+            .per_page = options.per_page,
             .sort_order = options.ascending ? "asc" : "desc"};
   std::string order = TRY(OrderBy(options, &page.sort_by));
   return store::Transact(store_, TxMode::kRead, [&](Transaction& tx) -> Result<Page> {
     Module module = TRY(LoadModule(tx, space, module_name));
     auto rows = TRY(tx.Query("SELECT " + std::string(kRecordColumns) +
                                  " FROM crm_records WHERE org_id = ? AND environment = ?"
-                                 " AND module = ?" + order + " LIMIT ? OFFSET ?",
+                                 " AND module = ?" +
+                                 order + " LIMIT ? OFFSET ?",
                              space.org_id, space.environment, module.api_name, options.per_page + 1,
                              static_cast<int64_t>(options.page - 1) * options.per_page));
     page.more_records = rows.size() > static_cast<size_t>(options.per_page);
     if (page.more_records) rows.pop_back();
-    for (const auto& r : rows) page.records.push_back(TRY(Present(tx, space, module, r, options.fields)));
+    for (const auto& r : rows)
+      page.records.push_back(TRY(Present(tx, space, module, r, options.fields)));
     return page;
   });
 }
@@ -460,7 +484,8 @@ Result<Page> Crm::ListRecords(const Space& space, std::string_view module_name,
 Result<Page> Crm::SearchRecords(const Space& space, std::string_view module_name,
                                 const SearchQuery& query, const ListOptions& options) {
   TRY(CheckPaging(options));
-  Page page{.page = options.page, .per_page = options.per_page,
+  Page page{.page = options.page,
+            .per_page = options.per_page,
             .sort_order = options.ascending ? "asc" : "desc"};
   std::string order = TRY(OrderBy(options, &page.sort_by));
   return store::Transact(store_, TxMode::kRead, [&](Transaction& tx) -> Result<Page> {
@@ -471,7 +496,8 @@ Result<Page> Crm::SearchRecords(const Space& space, std::string_view module_name
     // field would let the criteria compile to SQL).
     auto rows = TRY(tx.Query("SELECT " + std::string(kRecordColumns) +
                                  " FROM crm_records WHERE org_id = ? AND environment = ?"
-                                 " AND module = ?" + order,
+                                 " AND module = ?" +
+                                 order,
                              space.org_id, space.environment, module.api_name));
     size_t skip = static_cast<size_t>(options.page - 1) * static_cast<size_t>(options.per_page);
     size_t matched = 0;
@@ -496,45 +522,50 @@ Result<Page> Crm::SearchRecords(const Space& space, std::string_view module_name
 Result<std::vector<ChangeEvent>> Crm::ListEvents(const Space& space, std::string_view module,
                                                  std::string_view record_id, int limit) {
   TRY(CheckEnvironment(space.environment));
-  return store::Transact(store_, TxMode::kRead, [&](Transaction& tx) -> Result<std::vector<ChangeEvent>> {
-    std::string sql =
-        "SELECT id, module, record_id, kind, changed_fields, old_values, record, fire_workflows,"
-        " actor, created_at, seq FROM crm_events WHERE org_id = ? AND environment = ?";
-    std::vector<store::Value> params = {space.org_id, space.environment};
-    if (!module.empty()) {
-      Module m = TRY(LoadModule(tx, space, module));
-      sql += " AND module = ?";
-      params.emplace_back(m.api_name);
-    }
-    if (!record_id.empty()) {
-      sql += " AND record_id = ?";
-      params.emplace_back(record_id);
-    }
-    // One record's history is exactly ordered by its sequence; across records, by time.
-    sql += record_id.empty() ? " ORDER BY created_at DESC, id DESC LIMIT ?" : " ORDER BY seq DESC LIMIT ?";
-    params.emplace_back(std::clamp(limit, 1, 1000));
-    std::vector<ChangeEvent> out;
-    for (const auto& r : TRY(tx.QueryParams(sql, params))) {
-      ChangeEvent e;
-      e.id = r.Text(0);
-      e.org_id = space.org_id;
-      e.environment = space.environment;
-      e.module = r.Text(1);
-      e.record_id = r.Text(2);
-      e.kind = r.Text(3) == "create" ? ChangeKind::kCreate
-                                     : (r.Text(3) == "delete" ? ChangeKind::kDelete : ChangeKind::kEdit);
-      for (const auto& f : ParseJson(r.Text(4))) e.changed_fields.push_back(f.get<std::string>());
-      e.old_values = ParseJson(r.Text(5));
-      e.record = ParseJson(r.Text(6));
-      e.fire_workflows = r.Bool(7);
-      Json actor = ParseJson(r.Text(8));
-      e.actor = {actor.value("id", ""), actor.value("name", ""), actor.value("email", "")};
-      e.at_ms = r.Int(9);
-      e.sequence = r.Int(10);
-      out.push_back(std::move(e));
-    }
-    return out;
-  });
+  return store::Transact(
+      store_, TxMode::kRead, [&](Transaction& tx) -> Result<std::vector<ChangeEvent>> {
+        std::string sql =
+            "SELECT id, module, record_id, kind, changed_fields, old_values, record, "
+            "fire_workflows,"
+            " actor, created_at, seq FROM crm_events WHERE org_id = ? AND environment = ?";
+        std::vector<store::Value> params = {space.org_id, space.environment};
+        if (!module.empty()) {
+          Module m = TRY(LoadModule(tx, space, module));
+          sql += " AND module = ?";
+          params.emplace_back(m.api_name);
+        }
+        if (!record_id.empty()) {
+          sql += " AND record_id = ?";
+          params.emplace_back(record_id);
+        }
+        // One record's history is exactly ordered by its sequence; across records, by time.
+        sql += record_id.empty() ? " ORDER BY created_at DESC, id DESC LIMIT ?"
+                                 : " ORDER BY seq DESC LIMIT ?";
+        params.emplace_back(std::clamp(limit, 1, 1000));
+        std::vector<ChangeEvent> out;
+        for (const auto& r : TRY(tx.QueryParams(sql, params))) {
+          ChangeEvent e;
+          e.id = r.Text(0);
+          e.org_id = space.org_id;
+          e.environment = space.environment;
+          e.module = r.Text(1);
+          e.record_id = r.Text(2);
+          e.kind = r.Text(3) == "create"
+                       ? ChangeKind::kCreate
+                       : (r.Text(3) == "delete" ? ChangeKind::kDelete : ChangeKind::kEdit);
+          for (const auto& f : ParseJson(r.Text(4)))
+            e.changed_fields.push_back(f.get<std::string>());
+          e.old_values = ParseJson(r.Text(5));
+          e.record = ParseJson(r.Text(6));
+          e.fire_workflows = r.Bool(7);
+          Json actor = ParseJson(r.Text(8));
+          e.actor = {actor.value("id", ""), actor.value("name", ""), actor.value("email", "")};
+          e.at_ms = r.Int(9);
+          e.sequence = r.Int(10);
+          out.push_back(std::move(e));
+        }
+        return out;
+      });
 }
 
 }  // namespace relish::crm

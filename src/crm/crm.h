@@ -56,7 +56,7 @@ struct RecordError {
 // The outcome for one record of a batch.
 struct WriteResult {
   bool ok = false;
-  std::string action;  // upsert only: "insert" or "update"
+  std::string action;             // upsert only: "insert" or "update"
   Json details = Json::object();  // on success: id, Created_Time, Modified_Time, Created_By, ...
   RecordError error;
 };
@@ -143,10 +143,10 @@ class Crm {
                                                  const WriteOptions& options);
   // Updates the record that matches on the first of `duplicate_check_fields` (default: the
   // module's unique fields, then Email / name field) that holds a value, else inserts.
-  Result<std::vector<WriteResult>> UpsertRecords(const Space& space, std::string_view module,
-                                                 const Json& records,
-                                                 const std::vector<std::string>& duplicate_check_fields,
-                                                 const Actor& actor, const WriteOptions& options);
+  Result<std::vector<WriteResult>> UpsertRecords(
+      const Space& space, std::string_view module, const Json& records,
+      const std::vector<std::string>& duplicate_check_fields, const Actor& actor,
+      const WriteOptions& options);
   Result<std::vector<WriteResult>> DeleteRecords(const Space& space, std::string_view module,
                                                  const std::vector<std::string>& ids,
                                                  const Actor& actor, const WriteOptions& options);

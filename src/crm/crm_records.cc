@@ -30,7 +30,8 @@ std::string JsonPath(size_t index, std::string_view field = {}) {
 }
 
 RecordError Invalid(const Field& f, size_t index, std::string message) {
-  return {"INVALID_DATA", std::move(message),
+  return {"INVALID_DATA",
+          std::move(message),
           {{"api_name", f.api_name},
            {"json_path", JsonPath(index, f.api_name)},
            {"expected_data_type", DataTypeName(f.type)}}};
@@ -56,7 +57,11 @@ class Crm::Writer {
  public:
   Writer(Crm& crm, Transaction& tx, const Space& space, Module module, const Actor& actor,
          const WriteOptions& options)
-      : crm_(crm), tx_(tx), space_(space), module_(std::move(module)), actor_(actor),
+      : crm_(crm),
+        tx_(tx),
+        space_(space),
+        module_(std::move(module)),
+        actor_(actor),
         options_(options) {}
 
   const Module& module() const { return module_; }
@@ -71,11 +76,11 @@ class Crm::Writer {
     if (auto e = TRY(Duplicate(data, index, id))) return Refused(std::move(*e));
     int64_t now = crm_.clock_.NowMillis();
     std::string by = ActorJson(actor_).dump();
-    auto inserted = tx_.Exec("INSERT INTO crm_records (id, org_id, environment, module, data,"
-                             " created_time, modified_time, created_by, modified_by)"
-                             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                             id, space_.org_id, space_.environment, module_.api_name, data.dump(),
-                             now, now, by, by);
+    auto inserted = tx_.Exec(
+        "INSERT INTO crm_records (id, org_id, environment, module, data,"
+        " created_time, modified_time, created_by, modified_by)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        id, space_.org_id, space_.environment, module_.api_name, data.dump(), now, now, by, by);
     if (!inserted.ok()) {
       if (inserted.error().code() == ErrorCode::kAlreadyExists) {
         return Internal("record id collision; try again");
@@ -95,7 +100,8 @@ class Crm::Writer {
   Result<WriteResult> Update(const Json& input, size_t index, const std::string& id) {
     if (!input.is_object()) return NotAnObject(index);
     if (id.empty()) {
-      return Refused({"MANDATORY_NOT_FOUND", "required field not found",
+      return Refused({"MANDATORY_NOT_FOUND",
+                      "required field not found",
                       {{"api_name", "id"}, {"json_path", JsonPath(index, "id")}}});
     }
     auto row = TRY(LoadRow(id));
@@ -142,17 +148,18 @@ class Crm::Writer {
   // The id of a record whose `field` holds `value` (case-insensitive), if any.
   Result<std::optional<std::string>> FindByValue(const Field& field, const Json& value) {
     if (field.unique) {
-      auto rows = TRY(tx_.Query("SELECT record_id FROM crm_unique_values WHERE org_id = ? AND"
-                                " environment = ? AND module = ? AND field = ? AND value = ?",
-                                space_.org_id, space_.environment, module_.api_name, field.api_name,
-                                Folded(value)));
+      auto rows = TRY(tx_.Query(
+          "SELECT record_id FROM crm_unique_values WHERE org_id = ? AND"
+          " environment = ? AND module = ? AND field = ? AND value = ?",
+          space_.org_id, space_.environment, module_.api_name, field.api_name, Folded(value)));
       if (rows.empty()) return std::optional<std::string>();
       return std::optional<std::string>(rows.front().Text(0));
     }
     // FIXME: scans the module; an index table per field would make this a lookup.
-    auto rows = TRY(tx_.Query("SELECT id, data FROM crm_records WHERE org_id = ? AND"
-                              " environment = ? AND module = ? ORDER BY id",
-                              space_.org_id, space_.environment, module_.api_name));
+    auto rows =
+        TRY(tx_.Query("SELECT id, data FROM crm_records WHERE org_id = ? AND"
+                      " environment = ? AND module = ? ORDER BY id",
+                      space_.org_id, space_.environment, module_.api_name));
     for (const auto& r : rows) {
       Json data = ParseObject(r.Text(1));
       auto it = data.find(field.api_name);
@@ -165,11 +172,12 @@ class Crm::Writer {
 
  private:
   static WriteResult NotAnObject(size_t index) {
-    return Refused({"INVALID_DATA", "each record must be a JSON object",
-                    {{"json_path", JsonPath(index)}}});
+    return Refused(
+        {"INVALID_DATA", "each record must be a JSON object", {{"json_path", JsonPath(index)}}});
   }
   static RecordError BadId(size_t index, std::string_view field) {
-    return {"INVALID_DATA", "the id given seems to be invalid",
+    return {"INVALID_DATA",
+            "the id given seems to be invalid",
             {{"api_name", field}, {"json_path", JsonPath(index, field)}}};
   }
 
@@ -191,22 +199,25 @@ class Crm::Writer {
         auto member = crm_.users_.FindMember(space_.org_id, v.get<std::string>());
         if (!member.ok()) {
           if (member.error().code() != ErrorCode::kNotFound) return member.error();
-          return std::optional(Invalid(*f, index, f->api_name + ": '" + v.get<std::string>() +
-                                                      "' is not a user of this organization"));
+          return std::optional(Invalid(
+              *f, index,
+              f->api_name + ": '" + v.get<std::string>() + "' is not a user of this organization"));
         }
         v = ActorJson(*member);
       }
       if (!v.is_null() && f->type == FieldType::kLookup) {
-        std::string sql = "SELECT id FROM crm_records WHERE id = ? AND org_id = ? AND environment = ?";
-        std::vector<store::Value> params = {v.get<std::string>(), space_.org_id, space_.environment};
+        std::string sql =
+            "SELECT id FROM crm_records WHERE id = ? AND org_id = ? AND environment = ?";
+        std::vector<store::Value> params = {v.get<std::string>(), space_.org_id,
+                                            space_.environment};
         if (!f->lookup_module.empty()) {
           sql += " AND module = ?";
           params.emplace_back(f->lookup_module);
         }
         if (TRY(tx_.QueryParams(sql, params)).empty()) {
           std::string where = f->lookup_module.empty() ? "" : " in " + f->lookup_module;
-          return std::optional(Invalid(*f, index, f->api_name + ": there is no record " +
-                                                      v.get<std::string>() + where));
+          return std::optional(Invalid(
+              *f, index, f->api_name + ": there is no record " + v.get<std::string>() + where));
         }
       }
       if (v.is_null()) {
@@ -237,7 +248,8 @@ class Crm::Writer {
   }
 
   // A required field without a value; on update (`only` set) just the fields the input names.
-  std::optional<RecordError> MissingRequired(const Json& data, size_t index, const Json* only) const {
+  std::optional<RecordError> MissingRequired(const Json& data, size_t index,
+                                             const Json* only) const {
     for (const auto& f : module_.fields) {
       if (!f.required) continue;
       if (only) {
@@ -248,23 +260,27 @@ class Crm::Writer {
         if (!named) continue;
       }
       if (!data.contains(f.api_name)) {
-        return RecordError{"MANDATORY_NOT_FOUND", "required field not found",
+        return RecordError{"MANDATORY_NOT_FOUND",
+                           "required field not found",
                            {{"api_name", f.api_name}, {"json_path", JsonPath(index, f.api_name)}}};
       }
     }
     return std::nullopt;
   }
 
-  Result<std::optional<RecordError>> Duplicate(const Json& data, size_t index, const std::string& id) {
+  Result<std::optional<RecordError>> Duplicate(const Json& data, size_t index,
+                                               const std::string& id) {
     for (const auto& f : module_.fields) {
       if (!f.unique || !data.contains(f.api_name)) continue;
       auto existing = TRY(FindByValue(f, data[f.api_name]));
       if (existing && *existing != id) {
-        return std::optional(RecordError{"DUPLICATE_DATA", "duplicate data",
-                                         {{"api_name", f.api_name},
-                                          {"json_path", JsonPath(index, f.api_name)},
-                                          {"duplicate_record", {{"id", *existing},
-                                                                {"module", {{"api_name", module_.api_name}}}}}}});
+        return std::optional(
+            RecordError{"DUPLICATE_DATA",
+                        "duplicate data",
+                        {{"api_name", f.api_name},
+                         {"json_path", JsonPath(index, f.api_name)},
+                         {"duplicate_record",
+                          {{"id", *existing}, {"module", {{"api_name", module_.api_name}}}}}}});
       }
     }
     return std::optional<RecordError>();
@@ -275,11 +291,13 @@ class Crm::Writer {
       if (!f.unique) continue;
       Json now = data.value(f.api_name, Json());
       if (before && before->value(f.api_name, Json()) == now) continue;
-      TRY(tx_.Exec("DELETE FROM crm_unique_values WHERE record_id = ? AND field = ?", id, f.api_name));
+      TRY(tx_.Exec("DELETE FROM crm_unique_values WHERE record_id = ? AND field = ?", id,
+                   f.api_name));
       if (now.is_null()) continue;
-      TRY(tx_.Exec("INSERT INTO crm_unique_values (org_id, environment, module, field, value,"
-                   " record_id) VALUES (?, ?, ?, ?, ?, ?)",
-                   space_.org_id, space_.environment, module_.api_name, f.api_name, Folded(now), id));
+      TRY(tx_.Exec(
+          "INSERT INTO crm_unique_values (org_id, environment, module, field, value,"
+          " record_id) VALUES (?, ?, ?, ?, ?, ?)",
+          space_.org_id, space_.environment, module_.api_name, f.api_name, Folded(now), id));
     }
     return Ok();
   }
@@ -331,12 +349,13 @@ class Crm::Writer {
     e.fire_workflows = options_.fire_workflows;
     e.actor = actor_;
     e.at_ms = now;
-    TRY(tx_.Exec("INSERT INTO crm_events (id, org_id, environment, module, record_id, seq, kind,"
+    TRY(
+        tx_.Exec("INSERT INTO crm_events (id, org_id, environment, module, record_id, seq, kind,"
                  " changed_fields, old_values, record, fire_workflows, actor, created_at)"
                  " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                 e.id, e.org_id, e.environment, e.module, e.record_id, e.sequence, ChangeKindName(kind),
-                 Json(e.changed_fields).dump(), e.old_values.dump(), e.record.dump(),
-                 e.fire_workflows, ActorJson(actor_).dump(), now));
+                 e.id, e.org_id, e.environment, e.module, e.record_id, e.sequence,
+                 ChangeKindName(kind), Json(e.changed_fields).dump(), e.old_values.dump(),
+                 e.record.dump(), e.fire_workflows, ActorJson(actor_).dump(), now));
     for (ChangeListener* listener : crm_.listeners_) TRY(listener->OnRecordChange(tx_, e));
     return Ok();
   }
@@ -368,92 +387,100 @@ Result<std::vector<WriteResult>> Crm::InsertRecords(const Space& space, std::str
                                                     const Json& records, const Actor& actor,
                                                     const WriteOptions& options) {
   TRY(CheckBatch(records));
-  return store::Transact(store_, TxMode::kWrite, [&](Transaction& tx) -> Result<std::vector<WriteResult>> {
-    Writer w(*this, tx, space, TRY(LoadModule(tx, space, module)), actor, options);
-    std::vector<WriteResult> out;
-    for (size_t i = 0; i < records.size(); ++i) out.push_back(TRY(w.Insert(records[i], i)));
-    return out;
-  });
+  return store::Transact(
+      store_, TxMode::kWrite, [&](Transaction& tx) -> Result<std::vector<WriteResult>> {
+        Writer w(*this, tx, space, TRY(LoadModule(tx, space, module)), actor, options);
+        std::vector<WriteResult> out;
+        for (size_t i = 0; i < records.size(); ++i) out.push_back(TRY(w.Insert(records[i], i)));
+        return out;
+      });
 }
 
 Result<std::vector<WriteResult>> Crm::UpdateRecords(const Space& space, std::string_view module,
                                                     const Json& records, const Actor& actor,
                                                     const WriteOptions& options) {
   TRY(CheckBatch(records));
-  return store::Transact(store_, TxMode::kWrite, [&](Transaction& tx) -> Result<std::vector<WriteResult>> {
-    Writer w(*this, tx, space, TRY(LoadModule(tx, space, module)), actor, options);
-    std::vector<WriteResult> out;
-    for (size_t i = 0; i < records.size(); ++i) {
-      const Json& r = records[i];
-      std::string id = r.is_object() && r.contains("id") ? IdText(r["id"]) : "";
-      out.push_back(TRY(w.Update(r, i, id)));
-    }
-    return out;
-  });
+  return store::Transact(
+      store_, TxMode::kWrite, [&](Transaction& tx) -> Result<std::vector<WriteResult>> {
+        Writer w(*this, tx, space, TRY(LoadModule(tx, space, module)), actor, options);
+        std::vector<WriteResult> out;
+        for (size_t i = 0; i < records.size(); ++i) {
+          const Json& r = records[i];
+          std::string id = r.is_object() && r.contains("id") ? IdText(r["id"]) : "";
+          out.push_back(TRY(w.Update(r, i, id)));
+        }
+        return out;
+      });
 }
 
 Result<std::vector<WriteResult>> Crm::UpsertRecords(const Space& space, std::string_view module,
                                                     const Json& records,
                                                     const std::vector<std::string>& check_fields,
-                                                    const Actor& actor, const WriteOptions& options) {
+                                                    const Actor& actor,
+                                                    const WriteOptions& options) {
   TRY(CheckBatch(records));
-  return store::Transact(store_, TxMode::kWrite, [&](Transaction& tx) -> Result<std::vector<WriteResult>> {
-    Writer w(*this, tx, space, TRY(LoadModule(tx, space, module)), actor, options);
-    const Module& m = w.module();
-    std::vector<const Field*> fields;
-    for (const auto& name : check_fields) {
-      const Field* f = m.FindField(name);
-      if (!f) return InvalidArgument(m.api_name + " has no field '" + name + "' to check duplicates on");
-      fields.push_back(f);
-    }
-    if (fields.empty()) {
-      for (const auto& f : m.fields) {
-        if (f.unique) fields.push_back(&f);
-      }
-      if (const Field* email = m.FindField("Email")) fields.push_back(email);
-      if (const Field* name = m.FindField(m.name_field); name && !name->read_only) {
-        fields.push_back(name);
-      }
-    }
-    std::vector<WriteResult> out;
-    for (size_t i = 0; i < records.size(); ++i) {
-      const Json& r = records[i];
-      std::optional<std::string> existing;
-      std::string matched_on;
-      if (r.is_object() && r.contains("id")) {
-        existing = IdText(r["id"]);
-        matched_on = "id";
-      }
-      for (const Field* f : fields) {
-        if (existing || !r.is_object() || !r.contains(f->api_name)) continue;
-        auto value = NormalizeValue(*f, r[f->api_name]);
-        if (!value.ok() || value->is_null()) continue;
-        existing = TRY(w.FindByValue(*f, *value));
-        if (existing) matched_on = f->api_name;
-      }
-      WriteResult result = existing ? TRY(w.Update(r, i, *existing)) : TRY(w.Insert(r, i));
-      result.action = existing ? "update" : "insert";
-      if (result.ok && existing) result.details["duplicate_field"] = matched_on;
-      out.push_back(std::move(result));
-    }
-    return out;
-  });
+  return store::Transact(
+      store_, TxMode::kWrite, [&](Transaction& tx) -> Result<std::vector<WriteResult>> {
+        Writer w(*this, tx, space, TRY(LoadModule(tx, space, module)), actor, options);
+        const Module& m = w.module();
+        std::vector<const Field*> fields;
+        for (const auto& name : check_fields) {
+          const Field* f = m.FindField(name);
+          if (!f)
+            return InvalidArgument(m.api_name + " has no field '" + name +
+                                   "' to check duplicates on");
+          fields.push_back(f);
+        }
+        if (fields.empty()) {
+          for (const auto& f : m.fields) {
+            if (f.unique) fields.push_back(&f);
+          }
+          if (const Field* email = m.FindField("Email")) fields.push_back(email);
+          if (const Field* name = m.FindField(m.name_field); name && !name->read_only) {
+            fields.push_back(name);
+          }
+        }
+        std::vector<WriteResult> out;
+        for (size_t i = 0; i < records.size(); ++i) {
+          const Json& r = records[i];
+          std::optional<std::string> existing;
+          std::string matched_on;
+          if (r.is_object() && r.contains("id")) {
+            existing = IdText(r["id"]);
+            matched_on = "id";
+          }
+          for (const Field* f : fields) {
+            if (existing || !r.is_object() || !r.contains(f->api_name)) continue;
+            auto value = NormalizeValue(*f, r[f->api_name]);
+            if (!value.ok() || value->is_null()) continue;
+            existing = TRY(w.FindByValue(*f, *value));
+            if (existing) matched_on = f->api_name;
+          }
+          WriteResult result = existing ? TRY(w.Update(r, i, *existing)) : TRY(w.Insert(r, i));
+          result.action = existing ? "update" : "insert";
+          if (result.ok && existing) result.details["duplicate_field"] = matched_on;
+          out.push_back(std::move(result));
+        }
+        return out;
+      });
 }
 
 Result<std::vector<WriteResult>> Crm::DeleteRecords(const Space& space, std::string_view module,
                                                     const std::vector<std::string>& ids,
-                                                    const Actor& actor, const WriteOptions& options) {
+                                                    const Actor& actor,
+                                                    const WriteOptions& options) {
   if (ids.empty()) return InvalidArgument("there are no record ids to delete");
   if (ids.size() > kMaxBatch) {
     return ResourceExhausted("at most " + std::to_string(kMaxBatch) +
                              " records may be deleted at once, got " + std::to_string(ids.size()));
   }
-  return store::Transact(store_, TxMode::kWrite, [&](Transaction& tx) -> Result<std::vector<WriteResult>> {
-    Writer w(*this, tx, space, TRY(LoadModule(tx, space, module)), actor, options);
-    std::vector<WriteResult> out;
-    for (size_t i = 0; i < ids.size(); ++i) out.push_back(TRY(w.Delete(ids[i])));
-    return out;
-  });
+  return store::Transact(
+      store_, TxMode::kWrite, [&](Transaction& tx) -> Result<std::vector<WriteResult>> {
+        Writer w(*this, tx, space, TRY(LoadModule(tx, space, module)), actor, options);
+        std::vector<WriteResult> out;
+        for (size_t i = 0; i < ids.size(); ++i) out.push_back(TRY(w.Delete(ids[i])));
+        return out;
+      });
 }
 
 }  // namespace relish::crm

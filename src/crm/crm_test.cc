@@ -50,7 +50,8 @@ class CrmTest : public ::testing::Test {
   }
 
   // Inserts one record and returns its id (or fails the test).
-  std::string Insert(std::string_view module, Json record, const Space& space = {"org1", "sandbox"}) {
+  std::string Insert(std::string_view module, Json record,
+                     const Space& space = {"org1", "sandbox"}) {
     auto r = crm_->InsertRecords(space, module, Json::array({std::move(record)}), ada_, {});
     EXPECT_TRUE(r.ok()) << r.error().ToString();
     if (!r.ok()) return "";
@@ -71,7 +72,8 @@ class CrmTest : public ::testing::Test {
 
 TEST_F(CrmTest, CreateReadsBackInBiginsShape) {
   std::string company = Insert("Accounts", {{"Account_Name", "Zylker"}});
-  std::string id = Insert("Contacts", {{"First_Name", "Ann"}, {"Last_Name", "Lee"},
+  std::string id = Insert("Contacts", {{"First_Name", "Ann"},
+                                       {"Last_Name", "Lee"},
                                        {"Email", "ann@zylker.com"},
                                        {"Account_Name", {{"id", company}}},
                                        {"Tag", Json::array({"vip"})},
@@ -96,17 +98,16 @@ TEST_F(CrmTest, CreateReadsBackInBiginsShape) {
 }
 
 TEST_F(CrmTest, BatchesAnswerPerRecord) {
-  Json batch = Json::array({Json{{"Last_Name", "Ok"}},
-                            Json{{"First_Name", "No last name"}},
-                            Json{{"Last_Name", "Bad"}, {"Email", "nope"}},
-                            "not an object",
+  Json batch = Json::array({Json{{"Last_Name", "Ok"}}, Json{{"First_Name", "No last name"}},
+                            Json{{"Last_Name", "Bad"}, {"Email", "nope"}}, "not an object",
                             Json{{"Last_Name", "Owner"}, {"Owner", {{"id", "usr_stranger"}}}}});
   auto r = crm_->InsertRecords(sandbox_, "Contacts", batch, ada_, {});
   ASSERT_TRUE(r.ok());
   ASSERT_EQ(r->size(), 5u);
   EXPECT_TRUE((*r)[0].ok);
   EXPECT_EQ((*r)[1].error.code, "MANDATORY_NOT_FOUND");
-  EXPECT_EQ((*r)[1].error.details, (Json{{"api_name", "Last_Name"}, {"json_path", "$.data[1].Last_Name"}}));
+  EXPECT_EQ((*r)[1].error.details,
+            (Json{{"api_name", "Last_Name"}, {"json_path", "$.data[1].Last_Name"}}));
   EXPECT_EQ((*r)[2].error.code, "INVALID_DATA");
   EXPECT_EQ((*r)[2].error.message, "Email: 'nope' is not an email address like name@example.com");
   EXPECT_EQ((*r)[2].error.details["expected_data_type"], "email");
@@ -122,15 +123,17 @@ TEST_F(CrmTest, BatchesAnswerPerRecord) {
 TEST_F(CrmTest, EventsCarryTheChangeInsideTheTransaction) {
   std::string id = Insert("Contacts", {{"Last_Name", "Lee"}, {"Email", "a@b.co"}});
   clock_.Advance(std::chrono::seconds(5));
-  auto up = crm_->UpdateRecords(sandbox_, "Contacts",
-                                Json::array({Json{{"id", id}, {"Email", "new@b.co"}, {"Last_Name", "Lee"}}}),
-                                bob_, {.fire_workflows = false});
+  auto up = crm_->UpdateRecords(
+      sandbox_, "Contacts",
+      Json::array({Json{{"id", id}, {"Email", "new@b.co"}, {"Last_Name", "Lee"}}}), bob_,
+      {.fire_workflows = false});
   ASSERT_TRUE(up.ok() && (*up)[0].ok);
   EXPECT_EQ((*up)[0].details["Modified_By"]["name"], "Bob");
   EXPECT_EQ((*up)[0].details["Created_By"]["name"], "Ada");
   // An update that changes nothing emits nothing.
-  ASSERT_TRUE(crm_->UpdateRecords(sandbox_, "Contacts", Json::array({Json{{"id", id}, {"Email", "new@b.co"}}}),
-                                  bob_, {}).ok());
+  ASSERT_TRUE(crm_->UpdateRecords(sandbox_, "Contacts",
+                                  Json::array({Json{{"id", id}, {"Email", "new@b.co"}}}), bob_, {})
+                  .ok());
   clock_.Advance(std::chrono::seconds(5));
   auto del = crm_->DeleteRecords(sandbox_, "Contacts", {id, "123"}, ada_, {});
   ASSERT_TRUE(del.ok());
@@ -167,7 +170,8 @@ TEST_F(CrmTest, EventsCarryTheChangeInsideTheTransaction) {
 
 TEST_F(CrmTest, AFailingListenerRollsTheWriteBack) {
   listener_.fail = true;
-  auto r = crm_->InsertRecords(sandbox_, "Contacts", Json::array({Json{{"Last_Name", "X"}}}), ada_, {});
+  auto r =
+      crm_->InsertRecords(sandbox_, "Contacts", Json::array({Json{{"Last_Name", "X"}}}), ada_, {});
   EXPECT_EQ(r.error(), Internal("listener refused"));
   listener_.fail = false;
   auto page = crm_->ListRecords(sandbox_, "Contacts", {});
@@ -182,14 +186,16 @@ TEST_F(CrmTest, UniqueFieldsAndUpsert) {
   EXPECT_EQ(f->api_name, "Customer_Code");
   std::string first = Insert("Contacts", {{"Last_Name", "A"}, {"Customer_Code", "C-1"}});
   auto dup = crm_->InsertRecords(sandbox_, "Contacts",
-                                 Json::array({Json{{"Last_Name", "B"}, {"Customer_Code", "c-1"}}}), ada_, {});
+                                 Json::array({Json{{"Last_Name", "B"}, {"Customer_Code", "c-1"}}}),
+                                 ada_, {});
   EXPECT_EQ((*dup)[0].error.code, "DUPLICATE_DATA");
   EXPECT_EQ((*dup)[0].error.details["duplicate_record"]["id"], first);
   // Within one batch too.
-  auto batch = crm_->InsertRecords(sandbox_, "Contacts",
-                                   Json::array({Json{{"Last_Name", "C"}, {"Customer_Code", "C-2"}},
-                                                Json{{"Last_Name", "D"}, {"Customer_Code", "C-2"}}}),
-                                   ada_, {});
+  auto batch =
+      crm_->InsertRecords(sandbox_, "Contacts",
+                          Json::array({Json{{"Last_Name", "C"}, {"Customer_Code", "C-2"}},
+                                       Json{{"Last_Name", "D"}, {"Customer_Code", "C-2"}}}),
+                          ada_, {});
   EXPECT_TRUE((*batch)[0].ok);
   EXPECT_EQ((*batch)[1].error.code, "DUPLICATE_DATA");
   // Upsert matches on the unique field, else inserts.
@@ -213,9 +219,11 @@ TEST_F(CrmTest, SandboxAndProductionAreSeparate) {
   Space production{"org1", "production"};
   EXPECT_EQ(crm_->GetRecord(production, "Contacts", id).error().code(), ErrorCode::kNotFound);
   EXPECT_TRUE(crm_->ListRecords(production, "Contacts", {})->records.empty());
-  ASSERT_TRUE(crm_->AddField(sandbox_, "Contacts", {.label = "Score", .type = FieldType::kNumber}).ok());
+  ASSERT_TRUE(
+      crm_->AddField(sandbox_, "Contacts", {.label = "Score", .type = FieldType::kNumber}).ok());
   EXPECT_FALSE(crm_->GetModule(production, "Contacts")->FindField("Score"));
-  EXPECT_EQ(crm_->GetRecord({"org2", "sandbox"}, "Contacts", id).error().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(crm_->GetRecord({"org2", "sandbox"}, "Contacts", id).error().code(),
+            ErrorCode::kNotFound);
   EXPECT_EQ(crm_->ListRecords({"org1", "staging"}, "Contacts", {}).error(),
             InvalidArgument("environment must be sandbox or production, got 'staging'"));
 }
@@ -224,22 +232,28 @@ TEST_F(CrmTest, CustomModulesAndFields) {
   auto m = crm_->CreateModule(sandbox_, {.singular_label = "Project", .plural_label = "Projects"});
   ASSERT_TRUE(m.ok()) << m.error().ToString();
   EXPECT_EQ(m->api_name, "Projects");
-  EXPECT_EQ(crm_->CreateModule(sandbox_, {.singular_label = "P", .plural_label = "projects"}).error(),
-            AlreadyExists("a module named 'projects' already exists"));
-  EXPECT_EQ(crm_->CreateModule(sandbox_, {.singular_label = "C", .plural_label = "Contacts"}).error(),
-            AlreadyExists("a module named 'Contacts' already exists"));
-  auto lookup = crm_->AddField(sandbox_, "Projects",
-                               {.label = "Client", .type = FieldType::kLookup, .lookup_module = "accounts"});
+  EXPECT_EQ(
+      crm_->CreateModule(sandbox_, {.singular_label = "P", .plural_label = "projects"}).error(),
+      AlreadyExists("a module named 'projects' already exists"));
+  EXPECT_EQ(
+      crm_->CreateModule(sandbox_, {.singular_label = "C", .plural_label = "Contacts"}).error(),
+      AlreadyExists("a module named 'Contacts' already exists"));
+  auto lookup =
+      crm_->AddField(sandbox_, "Projects",
+                     {.label = "Client", .type = FieldType::kLookup, .lookup_module = "accounts"});
   ASSERT_TRUE(lookup.ok()) << lookup.error().ToString();
   EXPECT_EQ(lookup->lookup_module, "Accounts");
   auto status = crm_->AddField(sandbox_, "Projects",
-                               {.label = "Status", .type = FieldType::kPicklist, .required = true,
+                               {.label = "Status",
+                                .type = FieldType::kPicklist,
+                                .required = true,
                                 .options = {"Open", "Done"}});
   ASSERT_TRUE(status.ok());
   EXPECT_EQ(crm_->AddField(sandbox_, "Projects", {.label = "Status"}).error(),
             AlreadyExists("Projects already has a field 'Status'"));
-  EXPECT_EQ(crm_->AddField(sandbox_, "Projects", {.label = "Kind", .type = FieldType::kPicklist}).error(),
-            InvalidArgument("a picklist or multi-select field needs 'options'"));
+  EXPECT_EQ(
+      crm_->AddField(sandbox_, "Projects", {.label = "Kind", .type = FieldType::kPicklist}).error(),
+      InvalidArgument("a picklist or multi-select field needs 'options'"));
   EXPECT_EQ(crm_->AddField(sandbox_, "Projects", {.label = "id"}).error(),
             AlreadyExists("'id' is a system field"));
   std::string client = Insert("Accounts", {{"Account_Name", "Zylker"}});
@@ -247,8 +261,9 @@ TEST_F(CrmTest, CustomModulesAndFields) {
   Json got = *crm_->GetRecord(sandbox_, "projects", p);
   EXPECT_EQ(got["Status"], "Open");
   EXPECT_EQ(got["Client"]["name"], "Zylker");
-  auto bad = crm_->InsertRecords(sandbox_, "Projects",
-                                 Json::array({Json{{"Name", "X"}, {"Status", "Open"}, {"Client", p}}}), ada_, {});
+  auto bad = crm_->InsertRecords(
+      sandbox_, "Projects", Json::array({Json{{"Name", "X"}, {"Status", "Open"}, {"Client", p}}}),
+      ada_, {});
   EXPECT_EQ((*bad)[0].error.message, "Client: there is no record " + p + " in Accounts");
   ASSERT_TRUE(crm_->DeleteField(sandbox_, "Projects", "Status").ok());
   EXPECT_FALSE(crm_->GetRecord(sandbox_, "Projects", p)->contains("Status"));
@@ -264,16 +279,17 @@ TEST_F(CrmTest, PagesSortAndSearch) {
   for (int i = 0; i < 5; ++i) {
     clock_.Advance(std::chrono::seconds(1));
     ids.push_back(Insert("Pipelines", {{"Deal_Name", "Deal " + std::to_string(i)},
-                                        {"Stage", i % 2 ? "Closed Won" : "Qualification"},
-                                        {"Amount", i * 100}}));
+                                       {"Stage", i % 2 ? "Closed Won" : "Qualification"},
+                                       {"Amount", i * 100}}));
   }
   auto first = crm_->ListRecords(sandbox_, "Pipelines", {.page = 1, .per_page = 2});
   ASSERT_TRUE(first.ok());
   ASSERT_EQ(first->records.size(), 2u);
   EXPECT_EQ(first->records[0]["id"], ids[4]);
   EXPECT_TRUE(first->more_records);
-  auto last = crm_->ListRecords(sandbox_, "Pipelines",
-                                {.page = 3, .per_page = 2, .sort_by = "Created_Time", .ascending = true});
+  auto last =
+      crm_->ListRecords(sandbox_, "Pipelines",
+                        {.page = 3, .per_page = 2, .sort_by = "Created_Time", .ascending = true});
   ASSERT_EQ(last->records.size(), 1u);
   EXPECT_EQ(last->records[0]["id"], ids[4]);
   EXPECT_FALSE(last->more_records);

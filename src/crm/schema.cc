@@ -7,8 +7,7 @@ namespace relish::crm {
 namespace {
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) ==
                   std::tolower(static_cast<unsigned char>(y));
          });
@@ -83,6 +82,8 @@ std::vector<Module> BuildStandardModules() {
   using T = FieldType;
   std::vector<Module> modules;
   // The default fields follow Bigin's API (Contacts, Companies, Pipelines, Products, Tasks, Notes).
+  // One field per line: clang-format would pack them.
+  // clang-format off
   modules.push_back(M("Contacts", "Contact", "Contacts", "Full_Name",
                       {F("First_Name", "First Name", T::kText),
                        Required(F("Last_Name", "Last Name", T::kText)),
@@ -116,8 +117,9 @@ std::vector<Module> BuildStandardModules() {
                       {Required(F("Deal_Name", "Deal Name", T::kText)),
                        F("Amount", "Amount", T::kCurrency),
                        Required(Picklist("Stage", "Stage",
-                                         {"Qualification", "Needs Identification", "Proposal/Price Quote",
-                                          "Negotiation/Review", "Closed Won", "Closed Lost"})),
+                                         {"Qualification", "Needs Identification",
+                                          "Proposal/Price Quote", "Negotiation/Review",
+                                          "Closed Won", "Closed Lost"})),
                        F("Closing_Date", "Closing Date", T::kDate),
                        Lookup("Account_Name", "Company Name", "Accounts"),
                        Lookup("Contact_Name", "Contact Name", "Contacts"),
@@ -139,7 +141,8 @@ std::vector<Module> BuildStandardModules() {
                        Picklist("Status", "Status",
                                 {"Not Started", "Deferred", "In Progress", "Completed",
                                  "Waiting for input"}),
-                       Picklist("Priority", "Priority", {"Highest", "High", "Normal", "Low", "Lowest"}),
+                       Picklist("Priority", "Priority",
+                                {"Highest", "High", "Normal", "Low", "Lowest"}),
                        Lookup("Contact_Name", "Contact Name", "Contacts"),
                        F("Description", "Description", T::kLongText),
                        F("Tag", "Tag", T::kTag)}));
@@ -148,6 +151,7 @@ std::vector<Module> BuildStandardModules() {
                        Required(F("Note_Content", "Note Content", T::kLongText)),
                        // The record the note belongs to, in any module.
                        Lookup("Parent_Id", "Parent Id", "")}));
+  // clang-format on
   return modules;
 }
 

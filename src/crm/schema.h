@@ -6,7 +6,6 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
-
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,15 +17,15 @@ namespace relish::crm {
 using Json = nlohmann::ordered_json;
 
 enum class FieldType {
-  kText,         // single line, up to max_length (255) characters
-  kLongText,     // multi-line, up to 32,000 characters ("textarea")
+  kText,      // single line, up to max_length (255) characters
+  kLongText,  // multi-line, up to 32,000 characters ("textarea")
   kEmail,
   kPhone,
-  kNumber,       // whole number ("integer")
-  kDecimal,      // "double"
-  kCurrency,     // a decimal with two places
-  kDate,         // "2024-01-31"
-  kDateTime,     // "2024-01-31T10:20:30+05:30"
+  kNumber,    // whole number ("integer")
+  kDecimal,   // "double"
+  kCurrency,  // a decimal with two places
+  kDate,      // "2024-01-31"
+  kDateTime,  // "2024-01-31T10:20:30+05:30"
   kBoolean,
   kPicklist,     // one of `options`
   kMultiSelect,  // a list of `options` ("multiselectpicklist")
@@ -46,13 +45,13 @@ struct Field {
   std::string label;
   FieldType type = FieldType::kText;
   bool required = false;
-  bool unique = false;     // no two records of the module may share a (case-folded) value
-  bool custom = false;     // added at runtime
-  bool read_only = false;  // derived (Full_Name) or set by the system
+  bool unique = false;               // no two records of the module may share a (case-folded) value
+  bool custom = false;               // added at runtime
+  bool read_only = false;            // derived (Full_Name) or set by the system
   std::vector<std::string> options;  // picklist and multi-select values
-  std::string lookup_module;  // a lookup's target module; empty: a record of any module
-  int max_length = 0;         // text types; 0: the type's default
-  std::string id;             // 19 digits
+  std::string lookup_module;         // a lookup's target module; empty: a record of any module
+  int max_length = 0;                // text types; 0: the type's default
+  std::string id;                    // 19 digits
 };
 
 struct Module {
@@ -61,8 +60,8 @@ struct Module {
   std::string plural_label;    // "Contacts", "Companies", ...
   std::string id;              // 19 digits
   bool custom = false;
-  std::string name_field;      // the field shown as a lookup's name (Full_Name, Account_Name)
-  std::vector<Field> fields;   // every field but the system ones (id, *_Time, *_By), in order
+  std::string name_field;     // the field shown as a lookup's name (Full_Name, Account_Name)
+  std::vector<Field> fields;  // every field but the system ones (id, *_Time, *_By), in order
 
   // The field with this API name (exact match first, then any letter case); nullptr if none.
   const Field* FindField(std::string_view api_name) const;

@@ -237,10 +237,14 @@ std::string FormatDateTime(int64_t epoch_ms) {
 size_t MaxLength(const Field& field) {
   if (field.max_length > 0) return static_cast<size_t>(field.max_length);
   switch (field.type) {
-    case FieldType::kLongText: return 32000;
-    case FieldType::kEmail: return 100;
-    case FieldType::kPhone: return 30;
-    default: return 255;
+    case FieldType::kLongText:
+      return 32000;
+    case FieldType::kEmail:
+      return 100;
+    case FieldType::kPhone:
+      return 30;
+    default:
+      return 255;
   }
 }
 
@@ -263,7 +267,8 @@ Result<Json> NormalizeValue(const Field& field, const Json& value) {
       while (!e.empty() && e.back() == ' ') e.pop_back();
       while (!e.empty() && e.front() == ' ') e.erase(e.begin());
       if (!ValidEmail(e)) return Bad(field, value, "an email address like name@example.com");
-      if (e.size() > MaxLength(field)) return Bad(field, value, "an email address of at most 100 characters");
+      if (e.size() > MaxLength(field))
+        return Bad(field, value, "an email address of at most 100 characters");
       return Json(e);
     }
     case FieldType::kPhone: {

@@ -73,7 +73,8 @@ TEST(Values, Numbers) {
   EXPECT_EQ(Check(Of(FieldType::kDecimal), "2.5"), "2.5");
   EXPECT_EQ(Check(Of(FieldType::kDecimal), true), "error: F: 'true' is not a number");
   EXPECT_EQ(Check(Of(FieldType::kCurrency), 10.006), "10.01");
-  EXPECT_EQ(Check(Of(FieldType::kCurrency), "12abc"), "error: F: '12abc' is not an amount of money");
+  EXPECT_EQ(Check(Of(FieldType::kCurrency), "12abc"),
+            "error: F: '12abc' is not an amount of money");
 }
 
 TEST(Values, DatesBooleansPicklists) {
@@ -95,7 +96,8 @@ TEST(Values, DatesBooleansPicklists) {
   Field multi = Of(FieldType::kMultiSelect, {"Red", "Green", "Blue"});
   EXPECT_EQ(Check(multi, Json::array({"red", "Blue", "Red"})), "[\"Red\",\"Blue\"]");
   EXPECT_EQ(Check(multi, "Red;Green"), "[\"Red\",\"Green\"]");
-  EXPECT_EQ(Check(multi, Json::array({"Pink"})), "error: F: 'Pink' is not one of: Red, Green, Blue");
+  EXPECT_EQ(Check(multi, Json::array({"Pink"})),
+            "error: F: 'Pink' is not one of: Red, Green, Blue");
   EXPECT_EQ(Check(multi, Json::array()), "null");
 }
 
@@ -105,7 +107,8 @@ TEST(Values, ReferencesAndTags) {
   EXPECT_EQ(Check(Of(FieldType::kLookup), 1234), "\"1234\"");
   EXPECT_EQ(Check(Of(FieldType::kLookup), Json{{"name", "x"}}),
             "error: F: '{\"name\":\"x\"}' is not a record id ({\"id\":\"...\"})");
-  EXPECT_EQ(Check(Of(FieldType::kLookup), "abc"), "error: F: 'abc' is not a record id of up to 19 digits");
+  EXPECT_EQ(Check(Of(FieldType::kLookup), "abc"),
+            "error: F: 'abc' is not a record id of up to 19 digits");
   EXPECT_EQ(Check(Of(FieldType::kOwner), Json{{"id", "usr_1"}}), "\"usr_1\"");
   EXPECT_EQ(Check(Of(FieldType::kTag), Json::array({Json{{"name", "vip"}}, "new", "VIP"})),
             "[\"vip\",\"new\"]");

@@ -75,8 +75,8 @@ Result<void> CheckRedirectUri(const std::string& uri) {
   bool scheme = uri.starts_with("https://") || uri.starts_with("http://");
   size_t host_start = uri.find("://") + 3;
   size_t host_end = uri.find_first_of("/?#", host_start);
-  std::string authority = uri.substr(host_start, host_end == std::string::npos ? std::string::npos
-                                                                               : host_end - host_start);
+  std::string authority = uri.substr(
+      host_start, host_end == std::string::npos ? std::string::npos : host_end - host_start);
   if (!scheme || authority.empty() || uri.find('#') != std::string::npos ||
       authority.find('@') != std::string::npos || uri.size() > 2000 ||
       uri.find_first_of(" \t\r\n") != std::string::npos) {
@@ -88,8 +88,8 @@ Result<void> CheckRedirectUri(const std::string& uri) {
 
 bool IsPkceText(std::string_view s) {
   return s.size() >= 43 && s.size() <= 128 && std::all_of(s.begin(), s.end(), [](char c) {
-           return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' ||
-                  c == '_' || c == '~';
+           return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_' ||
+                  c == '~';
          });
 }
 
@@ -175,17 +175,23 @@ Result<std::pair<OAuthClient, std::string>> OAuthServer::CreateClient(const NewC
   if (spec.name.empty() || spec.name.size() > 100) {
     return InvalidArgument("a client needs a name of 1 to 100 characters");
   }
-  if (spec.redirect_uris.empty()) return InvalidArgument("a client needs at least one redirect URI");
+  if (spec.redirect_uris.empty())
+    return InvalidArgument("a client needs at least one redirect URI");
   for (const auto& uri : spec.redirect_uris) TRY(CheckRedirectUri(uri));
   for (const auto& s : spec.scopes) TRY(ParseScope(s));
-  OAuthClient client{.id = "1000." + UpperHex(random_, 15), .name = spec.name,
-                     .confidential = spec.confidential, .redirect_uris = spec.redirect_uris,
-                     .scopes = spec.scopes, .system = false, .created_at = clock_.NowMillis()};
+  OAuthClient client{.id = "1000." + UpperHex(random_, 15),
+                     .name = spec.name,
+                     .confidential = spec.confidential,
+                     .redirect_uris = spec.redirect_uris,
+                     .scopes = spec.scopes,
+                     .system = false,
+                     .created_at = clock_.NowMillis()};
   std::string secret = spec.confidential ? RandomHex(random_, 21) : "";
   std::optional<std::string> digest;
   if (spec.confidential) digest = DigestSecret(secret);
   TRY(store::Transact(store_, TxMode::kWrite, [&](Transaction& tx) -> Result<void> {
-    TRY(tx.Exec("INSERT INTO oauth_clients (id, name, secret_digest, redirect_uris, scopes,"
+    TRY(
+        tx.Exec("INSERT INTO oauth_clients (id, name, secret_digest, redirect_uris, scopes,"
                 " is_system, created_at) VALUES (?, ?, ?, ?, ?, 0, ?)",
                 client.id, client.name, digest, Join(client.redirect_uris, "\n"),
                 Join(client.scopes, "\n"), client.created_at));
@@ -195,22 +201,22 @@ Result<std::pair<OAuthClient, std::string>> OAuthServer::CreateClient(const NewC
 }
 
 Result<std::vector<OAuthClient>> OAuthServer::ListClients() {
-  return store::Transact(store_, TxMode::kRead, [&](Transaction& tx) -> Result<std::vector<OAuthClient>> {
-    std::vector<OAuthClient> out;
-    for (const auto& r : TRY(tx.Query("SELECT " + std::string(kClientColumns) +
-                                      " FROM oauth_clients ORDER BY created_at, id"))) {
-      out.push_back(ClientFrom(r));
-    }
-    return out;
-  });
+  return store::Transact(
+      store_, TxMode::kRead, [&](Transaction& tx) -> Result<std::vector<OAuthClient>> {
+        std::vector<OAuthClient> out;
+        for (const auto& r : TRY(tx.Query("SELECT " + std::string(kClientColumns) +
+                                          " FROM oauth_clients ORDER BY created_at, id"))) {
+          out.push_back(ClientFrom(r));
+        }
+        return out;
+      });
 }
 
 Result<OAuthClient> OAuthServer::GetClient(std::string_view client_id) {
   return store::Transact(store_, TxMode::kRead, [&](Transaction& tx) -> Result<OAuthClient> {
-    auto row = TRY(tx.QueryOne("no OAuth client " + std::string(client_id),
-                               "SELECT " + std::string(kClientColumns) +
-                                   " FROM oauth_clients WHERE id = ?",
-                               client_id));
+    auto row = TRY(tx.QueryOne(
+        "no OAuth client " + std::string(client_id),
+        "SELECT " + std::string(kClientColumns) + " FROM oauth_clients WHERE id = ?", client_id));
     return ClientFrom(row);
   });
 }
@@ -244,16 +250,17 @@ Result<OAuthServer::EnsuredClient> OAuthServer::EnsureSystemClient(
   std::string secret = RandomHex(random_, 21);
   std::string new_id = "1000." + UpperHex(random_, 15);
   return store::Transact(store_, TxMode::kWrite, [&](Transaction& tx) -> Result<EnsuredClient> {
-    auto rows = TRY(tx.Query("SELECT id FROM oauth_clients WHERE is_system = 1 AND name = ?", name));
+    auto rows =
+        TRY(tx.Query("SELECT id FROM oauth_clients WHERE is_system = 1 AND name = ?", name));
     if (!rows.empty()) {
       TRY(tx.Exec("UPDATE oauth_clients SET redirect_uris = ?, scopes = ? WHERE id = ?",
                   redirect_uri, Join(scopes, "\n"), rows.front().Text(0)));
       return EnsuredClient{rows.front().Text(0), std::nullopt};
     }
-    TRY(tx.Exec("INSERT INTO oauth_clients (id, name, secret_digest, redirect_uris, scopes,"
-                " is_system, created_at) VALUES (?, ?, ?, ?, ?, 1, ?)",
-                new_id, name, DigestSecret(secret), redirect_uri, Join(scopes, "\n"),
-                clock_.NowMillis()));
+    TRY(tx.Exec(
+        "INSERT INTO oauth_clients (id, name, secret_digest, redirect_uris, scopes,"
+        " is_system, created_at) VALUES (?, ?, ?, ?, ?, 1, ?)",
+        new_id, name, DigestSecret(secret), redirect_uri, Join(scopes, "\n"), clock_.NowMillis()));
     return EnsuredClient{new_id, secret};
   });
 }
@@ -310,7 +317,8 @@ Result<AuthorizeCheck> OAuthServer::CheckAuthorizeRequest(
       return fail("invalid_request", "code_challenge_method must be S256.");
     }
     if (!IsPkceText(challenge)) {
-      return fail("invalid_request", "code_challenge must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~.");
+      return fail("invalid_request",
+                  "code_challenge must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~.");
     }
   } else if (!client->confidential) {
     return fail("invalid_request", "A public client must use PKCE (code_challenge with S256).");
@@ -322,8 +330,10 @@ Result<AuthorizeCheck> OAuthServer::CheckAuthorizeRequest(
   if (Param(p, "prompt") == "none") {
     return fail("consent_required", "This server always asks the user to consent.");
   }
-  check.request = AuthorizationRequest{.client = *client, .redirect_uri = redirect_uri,
-                                       .state = check.state, .scopes = *scopes,
+  check.request = AuthorizationRequest{.client = *client,
+                                       .redirect_uri = redirect_uri,
+                                       .state = check.state,
+                                       .scopes = *scopes,
                                        .code_challenge = challenge,
                                        .offline = access_type == "offline"};
   return check;
@@ -336,7 +346,8 @@ Result<std::string> OAuthServer::IssueCode(const AuthorizationRequest& request,
   int64_t now = clock_.NowMillis();
   TRY(store::Transact(store_, TxMode::kWrite, [&](Transaction& tx) -> Result<void> {
     TRY(tx.Exec("DELETE FROM oauth_codes WHERE expires_at < ?", now - kCodeRetentionMs));
-    TRY(tx.Exec("INSERT INTO oauth_codes (digest, client_id, redirect_uri, code_challenge, user_id,"
+    TRY(
+        tx.Exec("INSERT INTO oauth_codes (digest, client_id, redirect_uri, code_challenge, user_id,"
                 " org_id, environment, scopes, offline, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?,"
                 " ?, ?)",
                 DigestSecret(code), request.client.id, request.redirect_uri, request.code_challenge,
@@ -355,13 +366,12 @@ Result<std::variant<OAuthClient, OAuthError>> OAuthServer::AuthenticateClient(
   if (c.client_id.empty()) {
     return Out(Err("invalid_client", "The request does not identify the client.", 401));
   }
-  auto rows = TRY(tx.Query("SELECT " + std::string(kClientColumns) + " FROM oauth_clients WHERE id = ?",
-                           c.client_id));
+  auto rows = TRY(tx.Query(
+      "SELECT " + std::string(kClientColumns) + " FROM oauth_clients WHERE id = ?", c.client_id));
   if (rows.empty()) return Out(Err("invalid_client", "Client authentication failed.", 401));
   OAuthClient client = ClientFrom(rows.front());
   if (client.confidential) {
-    if (!c.client_secret ||
-        !DigestsEqual(DigestSecret(*c.client_secret), rows.front().Text(2))) {
+    if (!c.client_secret || !DigestsEqual(DigestSecret(*c.client_secret), rows.front().Text(2))) {
       return Out(Err("invalid_client", "Client authentication failed.", 401));
     }
   } else if (c.client_secret && !c.client_secret->empty()) {
@@ -379,9 +389,10 @@ Result<TokenOutcome> OAuthServer::Token(const ClientCredentials& credentials,
     std::string grant_type = Param(p, "grant_type");
     if (grant_type == "authorization_code") return ExchangeCode(tx, c, p);
     if (grant_type == "refresh_token") return Refresh(tx, c, p);
-    if (grant_type.empty()) return TokenOutcome(Err("invalid_request", "The request has no grant_type."));
-    return TokenOutcome(Err("unsupported_grant_type",
-                            "grant_type must be authorization_code or refresh_token."));
+    if (grant_type.empty())
+      return TokenOutcome(Err("invalid_request", "The request has no grant_type."));
+    return TokenOutcome(
+        Err("unsupported_grant_type", "grant_type must be authorization_code or refresh_token."));
   });
 }
 
@@ -407,7 +418,8 @@ Result<TokenOutcome> OAuthServer::ExchangeCode(Transaction& tx, const OAuthClien
   TRY(tx.Exec("UPDATE oauth_codes SET used_at = ? WHERE digest = ?", now, DigestSecret(code)));
   if (now >= r.Int(8)) return TokenOutcome(invalid);
   if (Param(p, "redirect_uri") != r.Text(1)) {
-    return TokenOutcome(Err("invalid_grant", "The redirect_uri does not match the authorization request."));
+    return TokenOutcome(
+        Err("invalid_grant", "The redirect_uri does not match the authorization request."));
   }
   std::string verifier = Param(p, "code_verifier");
   const std::string& challenge = r.Text(2);
@@ -416,28 +428,33 @@ Result<TokenOutcome> OAuthServer::ExchangeCode(Transaction& tx, const OAuthClien
     return TokenOutcome(Err("invalid_grant", "The authorization request had no code_challenge."));
   }
   if (!challenge.empty()) {
-    if (verifier.empty()) return TokenOutcome(Err("invalid_grant", "The request has no code_verifier."));
+    if (verifier.empty())
+      return TokenOutcome(Err("invalid_grant", "The request has no code_verifier."));
     if (!IsPkceText(verifier) || !DigestsEqual(PkceChallenge(verifier), challenge)) {
-      return TokenOutcome(Err("invalid_grant", "The code_verifier does not match the code_challenge."));
+      return TokenOutcome(
+          Err("invalid_grant", "The code_verifier does not match the code_challenge."));
     }
   }
   std::string grant_id = NewId("grt", clock_, random_);
-  TRY(tx.Exec("INSERT INTO oauth_grants (id, client_id, user_id, org_id, environment, scopes,"
+  TRY(
+      tx.Exec("INSERT INTO oauth_grants (id, client_id, user_id, org_id, environment, scopes,"
               " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
               grant_id, client.id, r.Text(3), r.Text(4), r.Text(5), r.Text(6), now));
-  TRY(tx.Exec("UPDATE oauth_codes SET grant_id = ? WHERE digest = ?", grant_id, DigestSecret(code)));
+  TRY(tx.Exec("UPDATE oauth_codes SET grant_id = ? WHERE digest = ?", grant_id,
+              DigestSecret(code)));
   return TokenOutcome(TRY(IssueTokens(tx, grant_id, SplitLines(r.Text(6)), r.Bool(7))));
 }
 
 Result<TokenOutcome> OAuthServer::Refresh(Transaction& tx, const OAuthClient& client,
                                           const std::map<std::string, std::string>& p) {
   std::string token = Param(p, "refresh_token");
-  if (token.empty()) return TokenOutcome(Err("invalid_request", "The request has no refresh_token."));
-  auto rows = TRY(tx.Query(
-      "SELECT t.grant_id, t.used_at, t.revoked_at, g.client_id, g.revoked_at, g.scopes"
-      " FROM oauth_tokens t JOIN oauth_grants g ON g.id = t.grant_id"
-      " WHERE t.digest = ? AND t.kind = 'refresh'",
-      DigestSecret(token)));
+  if (token.empty())
+    return TokenOutcome(Err("invalid_request", "The request has no refresh_token."));
+  auto rows =
+      TRY(tx.Query("SELECT t.grant_id, t.used_at, t.revoked_at, g.client_id, g.revoked_at, g.scopes"
+                   " FROM oauth_tokens t JOIN oauth_grants g ON g.id = t.grant_id"
+                   " WHERE t.digest = ? AND t.kind = 'refresh'",
+                   DigestSecret(token)));
   const OAuthError invalid = Err("invalid_grant", "The refresh token is invalid or revoked.");
   if (rows.empty() || rows.front().Text(3) != client.id) return TokenOutcome(invalid);
   const Row& r = rows.front();
@@ -445,7 +462,8 @@ Result<TokenOutcome> OAuthServer::Refresh(Transaction& tx, const OAuthClient& cl
   if (!r.IsNull(1)) {
     // A rotated-out refresh token came back: someone holds a copy. Revoke the whole grant.
     TRY(RevokeGrant(tx, r.Text(0)));
-    return TokenOutcome(Err("invalid_grant", "The refresh token was already used; the grant is revoked."));
+    return TokenOutcome(
+        Err("invalid_grant", "The refresh token was already used; the grant is revoked."));
   }
   std::vector<std::string> granted = SplitLines(r.Text(5));
   std::vector<std::string> scopes = granted;
@@ -464,18 +482,20 @@ Result<TokenOutcome> OAuthServer::Refresh(Transaction& tx, const OAuthClient& cl
 }
 
 Result<TokenResponse> OAuthServer::IssueTokens(Transaction& tx, std::string_view grant_id,
-                                               const std::vector<std::string>& scopes, bool refresh) {
+                                               const std::vector<std::string>& scopes,
+                                               bool refresh) {
   TokenResponse out;
   int64_t now = clock_.NowMillis();
   out.access_token = std::string(kAccessPrefix) + random_.Token(32);
   out.scope = Join(scopes, " ");
-  TRY(tx.Exec("INSERT INTO oauth_tokens (digest, grant_id, kind, scopes, created_at, expires_at)"
-              " VALUES (?, ?, 'access', ?, ?, ?)",
-              DigestSecret(out.access_token), grant_id, Join(scopes, "\n"), now,
-              now + kAccessTokenTtlMs));
+  TRY(tx.Exec(
+      "INSERT INTO oauth_tokens (digest, grant_id, kind, scopes, created_at, expires_at)"
+      " VALUES (?, ?, 'access', ?, ?, ?)",
+      DigestSecret(out.access_token), grant_id, Join(scopes, "\n"), now, now + kAccessTokenTtlMs));
   if (refresh) {
     out.refresh_token = std::string(kRefreshPrefix) + random_.Token(32);
-    TRY(tx.Exec("INSERT INTO oauth_tokens (digest, grant_id, kind, scopes, created_at)"
+    TRY(
+        tx.Exec("INSERT INTO oauth_tokens (digest, grant_id, kind, scopes, created_at)"
                 " VALUES (?, ?, 'refresh', ?, ?)",
                 DigestSecret(out.refresh_token), grant_id, Join(scopes, "\n"), now));
   }
@@ -493,24 +513,28 @@ Result<void> OAuthServer::RevokeGrant(Transaction& tx, std::string_view grant_id
 
 Result<std::optional<OAuthError>> OAuthServer::Revoke(const ClientCredentials& credentials,
                                                       std::string_view token) {
-  return store::Transact(store_, TxMode::kWrite, [&](Transaction& tx) -> Result<std::optional<OAuthError>> {
-    auto client = TRY(AuthenticateClient(tx, credentials));
-    if (auto* e = std::get_if<OAuthError>(&client)) return std::optional(*e);
-    if (token.empty()) return std::optional(Err("invalid_request", "The request has no token."));
-    auto rows = TRY(tx.Query("SELECT t.kind, t.grant_id, g.client_id FROM oauth_tokens t"
-                             " JOIN oauth_grants g ON g.id = t.grant_id WHERE t.digest = ?",
-                             DigestSecret(token)));
-    if (rows.empty() || rows.front().Text(2) != std::get<OAuthClient>(client).id) {
-      return std::optional<OAuthError>();
-    }
-    if (rows.front().Text(0) == "refresh") {
-      TRY(RevokeGrant(tx, rows.front().Text(1)));
-    } else {
-      TRY(tx.Exec("UPDATE oauth_tokens SET revoked_at = ? WHERE digest = ? AND revoked_at IS NULL",
-                  clock_.NowMillis(), DigestSecret(token)));
-    }
-    return std::optional<OAuthError>();
-  });
+  return store::Transact(
+      store_, TxMode::kWrite, [&](Transaction& tx) -> Result<std::optional<OAuthError>> {
+        auto client = TRY(AuthenticateClient(tx, credentials));
+        if (auto* e = std::get_if<OAuthError>(&client)) return std::optional(*e);
+        if (token.empty())
+          return std::optional(Err("invalid_request", "The request has no token."));
+        auto rows =
+            TRY(tx.Query("SELECT t.kind, t.grant_id, g.client_id FROM oauth_tokens t"
+                         " JOIN oauth_grants g ON g.id = t.grant_id WHERE t.digest = ?",
+                         DigestSecret(token)));
+        if (rows.empty() || rows.front().Text(2) != std::get<OAuthClient>(client).id) {
+          return std::optional<OAuthError>();
+        }
+        if (rows.front().Text(0) == "refresh") {
+          TRY(RevokeGrant(tx, rows.front().Text(1)));
+        } else {
+          TRY(tx.Exec(
+              "UPDATE oauth_tokens SET revoked_at = ? WHERE digest = ? AND revoked_at IS NULL",
+              clock_.NowMillis(), DigestSecret(token)));
+        }
+        return std::optional<OAuthError>();
+      });
 }
 
 Result<AccessGrant> OAuthServer::AuthenticateAccessToken(std::string_view token) {
@@ -525,9 +549,13 @@ Result<AccessGrant> OAuthServer::AuthenticateAccessToken(std::string_view token)
     const Row& r = rows.front();
     if (!r.IsNull(1) || !r.IsNull(8)) return Unauthenticated("invalid oauth token");
     if (clock_.NowMillis() >= r.Int(0)) return Unauthenticated("invalid oauth token");
-    return AccessGrant{.grant_id = r.Text(3), .client_id = r.Text(4), .user_id = r.Text(5),
-                       .org_id = r.Text(6), .environment = r.Text(7),
-                       .scopes = SplitLines(r.Text(2)), .expires_at = r.Int(0)};
+    return AccessGrant{.grant_id = r.Text(3),
+                       .client_id = r.Text(4),
+                       .user_id = r.Text(5),
+                       .org_id = r.Text(6),
+                       .environment = r.Text(7),
+                       .scopes = SplitLines(r.Text(2)),
+                       .expires_at = r.Int(0)};
   });
 }
 

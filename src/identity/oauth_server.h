@@ -142,8 +142,8 @@ class OAuthServer {
 
   // The token endpoint: grant_type authorization_code (code, redirect_uri, code_verifier) or
   // refresh_token (refresh_token, scope). Store failures are the Result's error.
-  Result<std::variant<TokenResponse, OAuthError>> Token(const ClientCredentials& client,
-                                                        const std::map<std::string, std::string>& params);
+  Result<std::variant<TokenResponse, OAuthError>> Token(
+      const ClientCredentials& client, const std::map<std::string, std::string>& params);
 
   // RFC 7009. Unknown tokens, and tokens of other clients, are ignored (200): the response
   // never tells whether a token exists. A refresh token revokes its whole grant.
@@ -156,9 +156,11 @@ class OAuthServer {
   Result<std::variant<OAuthClient, OAuthError>> AuthenticateClient(store::Transaction& tx,
                                                                    const ClientCredentials& c);
   Result<std::variant<TokenResponse, OAuthError>> ExchangeCode(
-      store::Transaction& tx, const OAuthClient& client, const std::map<std::string, std::string>& p);
+      store::Transaction& tx, const OAuthClient& client,
+      const std::map<std::string, std::string>& p);
   Result<std::variant<TokenResponse, OAuthError>> Refresh(
-      store::Transaction& tx, const OAuthClient& client, const std::map<std::string, std::string>& p);
+      store::Transaction& tx, const OAuthClient& client,
+      const std::map<std::string, std::string>& p);
   Result<TokenResponse> IssueTokens(store::Transaction& tx, std::string_view grant_id,
                                     const std::vector<std::string>& scopes, bool refresh);
   Result<void> RevokeGrant(store::Transaction& tx, std::string_view grant_id);

@@ -21,15 +21,16 @@ class OAuthServerTest : public ::testing::Test {
     auto migrations = Identity::Migrations();
     for (auto& m : OAuthServer::Migrations()) migrations.push_back(m);
     ASSERT_TRUE(store_->Migrate(migrations).ok());
-    identity_ = std::make_unique<Identity>(
-        *store_, clock_, random_,
-        IdentityOptions{.pwhash_opslimit = crypto_pwhash_OPSLIMIT_MIN,
-                        .pwhash_memlimit = crypto_pwhash_MEMLIMIT_MIN});
+    identity_ =
+        std::make_unique<Identity>(*store_, clock_, random_,
+                                   IdentityOptions{.pwhash_opslimit = crypto_pwhash_OPSLIMIT_MIN,
+                                                   .pwhash_memlimit = crypto_pwhash_MEMLIMIT_MIN});
     user_ = identity_->CreateUser("ada@example.com", "Ada", "long enough pw", Role::kAdmin)->id;
     oauth_ = std::make_unique<OAuthServer>(*store_, clock_, random_);
-    auto created = oauth_->CreateClient({.name = "Books sync",
-                                         .redirect_uris = {std::string(kRedirect)},
-                                         .scopes = {"ZohoBigin.modules.ALL", "ZohoBigin.users.READ"}});
+    auto created =
+        oauth_->CreateClient({.name = "Books sync",
+                              .redirect_uris = {std::string(kRedirect)},
+                              .scopes = {"ZohoBigin.modules.ALL", "ZohoBigin.users.READ"}});
     ASSERT_TRUE(created.ok()) << created.error().ToString();
     client_ = created->first;
     secret_ = created->second;
@@ -50,9 +51,8 @@ class OAuthServerTest : public ::testing::Test {
   std::string Code(Params params = {}) {
     if (params.empty()) params = AuthorizeParams();
     auto check = oauth_->CheckAuthorizeRequest(params);
-    EXPECT_TRUE(check.ok() && check->request) << (check.ok() && check->redirect_error
-                                                      ? check->redirect_error->description
-                                                      : "");
+    EXPECT_TRUE(check.ok() && check->request)
+        << (check.ok() && check->redirect_error ? check->redirect_error->description : "");
     return *oauth_->IssueCode(*check->request, user_, "org1", "sandbox");
   }
 
@@ -66,8 +66,10 @@ class OAuthServerTest : public ::testing::Test {
     return e ? e->error + ": " + e->description : "ok";
   }
   Params Exchange(const std::string& code) {
-    return {{"grant_type", "authorization_code"}, {"code", code},
-            {"redirect_uri", std::string(kRedirect)}, {"code_verifier", std::string(kVerifier)}};
+    return {{"grant_type", "authorization_code"},
+            {"code", code},
+            {"redirect_uri", std::string(kRedirect)},
+            {"code_verifier", std::string(kVerifier)}};
   }
 
   FakeClock clock_;
@@ -94,7 +96,8 @@ TEST_F(OAuthServerTest, ClientsKeepOnlyADigestOfTheSecret) {
   EXPECT_EQ(rows.front().Text(0), DigestSecret(secret_));
   EXPECT_FALSE(oauth_->CreateClient({.name = "x", .redirect_uris = {"https://a/b#frag"}}).ok());
   EXPECT_FALSE(oauth_->CreateClient({.name = "x", .redirect_uris = {"javascript:alert(1)"}}).ok());
-  EXPECT_FALSE(oauth_->CreateClient({.name = "x", .redirect_uris = {"https://a/"}, .scopes = {"bad"}}).ok());
+  EXPECT_FALSE(
+      oauth_->CreateClient({.name = "x", .redirect_uris = {"https://a/"}, .scopes = {"bad"}}).ok());
 }
 
 TEST_F(OAuthServerTest, AuthorizeErrorsBeforeTheRedirectUriIsTrustedAreNeverRedirected) {
@@ -149,21 +152,25 @@ TEST_F(OAuthServerTest, CodeFlowWithPkceAndRotation) {
   auto rotated = std::get<TokenResponse>(second);
   EXPECT_NE(rotated.refresh_token, tokens.refresh_token);
   // Narrowing the scope on refresh is allowed, widening is not.
-  auto narrowed = Token({{"grant_type", "refresh_token"}, {"refresh_token", rotated.refresh_token},
+  auto narrowed = Token({{"grant_type", "refresh_token"},
+                         {"refresh_token", rotated.refresh_token},
                          {"scope", "ZohoBigin.users.READ"}});
   ASSERT_EQ(ErrorOf(narrowed), "ok");
   auto latest = std::get<TokenResponse>(narrowed);
   EXPECT_EQ(latest.scope, "ZohoBigin.users.READ");
-  EXPECT_EQ(ErrorOf(Token({{"grant_type", "refresh_token"}, {"refresh_token", latest.refresh_token},
+  EXPECT_EQ(ErrorOf(Token({{"grant_type", "refresh_token"},
+                           {"refresh_token", latest.refresh_token},
                            {"scope", "ZohoBigin.modules.ALL"}})),
             "invalid_scope: The scope asked for exceeds the grant.");
 
   // Reusing a spent refresh token revokes the whole grant: every token stops working.
-  EXPECT_EQ(ErrorOf(Token({{"grant_type", "refresh_token"}, {"refresh_token", tokens.refresh_token}})),
-            "invalid_grant: The refresh token was already used; the grant is revoked.");
+  EXPECT_EQ(
+      ErrorOf(Token({{"grant_type", "refresh_token"}, {"refresh_token", tokens.refresh_token}})),
+      "invalid_grant: The refresh token was already used; the grant is revoked.");
   EXPECT_FALSE(oauth_->AuthenticateAccessToken(latest.access_token).ok());
-  EXPECT_EQ(ErrorOf(Token({{"grant_type", "refresh_token"}, {"refresh_token", latest.refresh_token}})),
-            "invalid_grant: The refresh token is invalid or revoked.");
+  EXPECT_EQ(
+      ErrorOf(Token({{"grant_type", "refresh_token"}, {"refresh_token", latest.refresh_token}})),
+      "invalid_grant: The refresh token is invalid or revoked.");
 }
 
 TEST_F(OAuthServerTest, CodesAreSingleUseAndAReplayRevokesWhatTheyIssued) {
@@ -173,24 +180,28 @@ TEST_F(OAuthServerTest, CodesAreSingleUseAndAReplayRevokesWhatTheyIssued) {
   EXPECT_EQ(ErrorOf(Token(Exchange(code))),
             "invalid_grant: The code is invalid, expired or already used.");
   EXPECT_FALSE(oauth_->AuthenticateAccessToken(tokens.access_token).ok());
-  EXPECT_EQ(ErrorOf(Token({{"grant_type", "refresh_token"}, {"refresh_token", tokens.refresh_token}})),
-            "invalid_grant: The refresh token is invalid or revoked.");
+  EXPECT_EQ(
+      ErrorOf(Token({{"grant_type", "refresh_token"}, {"refresh_token", tokens.refresh_token}})),
+      "invalid_grant: The refresh token is invalid or revoked.");
 }
 
 TEST_F(OAuthServerTest, CodesAreBoundToVerifierRedirectClientAndTime) {
   Params p = Exchange(Code());
   p["code_verifier"] = std::string(43, 'a');
-  EXPECT_EQ(ErrorOf(Token(p)), "invalid_grant: The code_verifier does not match the code_challenge.");
+  EXPECT_EQ(ErrorOf(Token(p)),
+            "invalid_grant: The code_verifier does not match the code_challenge.");
   p = Exchange(Code());
   p.erase("code_verifier");
   EXPECT_EQ(ErrorOf(Token(p)), "invalid_grant: The request has no code_verifier.");
   p = Exchange(Code());
   p["redirect_uri"] = "https://client.example/other";
-  EXPECT_EQ(ErrorOf(Token(p)), "invalid_grant: The redirect_uri does not match the authorization request.");
+  EXPECT_EQ(ErrorOf(Token(p)),
+            "invalid_grant: The redirect_uri does not match the authorization request.");
   p = Exchange(Code());
   clock_.Advance(std::chrono::seconds(61));
   EXPECT_EQ(ErrorOf(Token(p)), "invalid_grant: The code is invalid, expired or already used.");
-  EXPECT_EQ(ErrorOf(Token(Exchange(Code()), "wrong secret")), "invalid_client: Client authentication failed.");
+  EXPECT_EQ(ErrorOf(Token(Exchange(Code()), "wrong secret")),
+            "invalid_client: Client authentication failed.");
   EXPECT_EQ(std::get<OAuthError>(Token(Exchange(Code()), "wrong secret")).status, 401);
   EXPECT_EQ(ErrorOf(Token({{"grant_type", "password"}})),
             "unsupported_grant_type: grant_type must be authorization_code or refresh_token.");
@@ -206,21 +217,24 @@ TEST_F(OAuthServerTest, CodesAreBoundToVerifierRedirectClientAndTime) {
 }
 
 TEST_F(OAuthServerTest, PublicClientsMustUsePkce) {
-  auto pub = *oauth_->CreateClient({.name = "cli", .redirect_uris = {"http://127.0.0.1:9/cb"},
-                                    .confidential = false});
+  auto pub = *oauth_->CreateClient(
+      {.name = "cli", .redirect_uris = {"http://127.0.0.1:9/cb"}, .confidential = false});
   EXPECT_TRUE(pub.second.empty());
-  Params p = {{"response_type", "code"}, {"client_id", pub.first.id},
-              {"redirect_uri", "http://127.0.0.1:9/cb"}, {"scope", "ZohoBigin.modules.ALL"}};
+  Params p = {{"response_type", "code"},
+              {"client_id", pub.first.id},
+              {"redirect_uri", "http://127.0.0.1:9/cb"},
+              {"scope", "ZohoBigin.modules.ALL"}};
   EXPECT_EQ(oauth_->CheckAuthorizeRequest(p)->redirect_error->description,
             "A public client must use PKCE (code_challenge with S256).");
   p["code_challenge"] = PkceChallenge(kVerifier);
   p["code_challenge_method"] = "S256";
   auto check = *oauth_->CheckAuthorizeRequest(p);
   std::string code = *oauth_->IssueCode(*check.request, user_, "org1", "production");
-  auto r = *oauth_->Token({pub.first.id, std::nullopt},
-                          {{"grant_type", "authorization_code"}, {"code", code},
-                           {"redirect_uri", "http://127.0.0.1:9/cb"},
-                           {"code_verifier", std::string(kVerifier)}});
+  auto r =
+      *oauth_->Token({pub.first.id, std::nullopt}, {{"grant_type", "authorization_code"},
+                                                    {"code", code},
+                                                    {"redirect_uri", "http://127.0.0.1:9/cb"},
+                                                    {"code_verifier", std::string(kVerifier)}});
   ASSERT_EQ(ErrorOf(r), "ok");
   EXPECT_TRUE(std::get<TokenResponse>(r).refresh_token.empty());  // not offline: no refresh token
 }
@@ -236,13 +250,16 @@ TEST_F(OAuthServerTest, RevocationFollowsRfc7009) {
   // Revoking the refresh token revokes the grant's access tokens too.
   EXPECT_FALSE(*oauth_->Revoke(me, tokens.refresh_token));
   EXPECT_FALSE(oauth_->AuthenticateAccessToken(tokens.access_token).ok());
-  EXPECT_EQ(ErrorOf(Token({{"grant_type", "refresh_token"}, {"refresh_token", tokens.refresh_token}})),
-            "invalid_grant: The refresh token is invalid or revoked.");
+  EXPECT_EQ(
+      ErrorOf(Token({{"grant_type", "refresh_token"}, {"refresh_token", tokens.refresh_token}})),
+      "invalid_grant: The refresh token is invalid or revoked.");
   // Revoking an access token leaves the refresh token.
   auto fresh = std::get<TokenResponse>(Token(Exchange(Code())));
   EXPECT_FALSE(*oauth_->Revoke(me, fresh.access_token));
   EXPECT_FALSE(oauth_->AuthenticateAccessToken(fresh.access_token).ok());
-  EXPECT_EQ(ErrorOf(Token({{"grant_type", "refresh_token"}, {"refresh_token", fresh.refresh_token}})), "ok");
+  EXPECT_EQ(
+      ErrorOf(Token({{"grant_type", "refresh_token"}, {"refresh_token", fresh.refresh_token}})),
+      "ok");
 }
 
 TEST_F(OAuthServerTest, AccessTokensExpire) {
@@ -255,24 +272,26 @@ TEST_F(OAuthServerTest, AccessTokensExpire) {
 }
 
 TEST_F(OAuthServerTest, SystemClientSecretIsReturnedOnlyAtCreation) {
-  auto first = oauth_->EnsureSystemClient("Relish connections", "http://127.0.0.1:8080/oauth/callback",
-                                          {"ZohoBigin.modules.ALL"});
+  auto first = oauth_->EnsureSystemClient(
+      "Relish connections", "http://127.0.0.1:8080/oauth/callback", {"ZohoBigin.modules.ALL"});
   ASSERT_TRUE(first.ok()) << first.error().ToString();
   ASSERT_TRUE(first->client_secret);
-  auto again = oauth_->EnsureSystemClient("Relish connections", "http://127.0.0.1:9090/oauth/callback",
-                                          {"ZohoBigin.modules.ALL"});
+  auto again = oauth_->EnsureSystemClient(
+      "Relish connections", "http://127.0.0.1:9090/oauth/callback", {"ZohoBigin.modules.ALL"});
   EXPECT_EQ(again->client_id, first->client_id);
   EXPECT_FALSE(again->client_secret);
   auto client = *oauth_->GetClient(first->client_id);
   EXPECT_TRUE(client.system);
   EXPECT_EQ(client.redirect_uris, std::vector<std::string>{"http://127.0.0.1:9090/oauth/callback"});
   auto auth = oauth_->Token({first->client_id, *first->client_secret}, {{"grant_type", "x"}});
-  EXPECT_EQ(ErrorOf(*auth), "unsupported_grant_type: grant_type must be authorization_code or refresh_token.");
+  EXPECT_EQ(ErrorOf(*auth),
+            "unsupported_grant_type: grant_type must be authorization_code or refresh_token.");
   // A lost secret is replaced, not recovered.
   auto rotated = oauth_->RotateClientSecret(first->client_id);
   ASSERT_TRUE(rotated.ok());
-  EXPECT_EQ(ErrorOf(*oauth_->Token({first->client_id, *first->client_secret}, {{"grant_type", "x"}})),
-            "invalid_client: Client authentication failed.");
+  EXPECT_EQ(
+      ErrorOf(*oauth_->Token({first->client_id, *first->client_secret}, {{"grant_type", "x"}})),
+      "invalid_client: Client authentication failed.");
   EXPECT_EQ(ErrorOf(*oauth_->Token({first->client_id, *rotated}, {{"grant_type", "x"}})),
             "unsupported_grant_type: grant_type must be authorization_code or refresh_token.");
 }

@@ -142,7 +142,8 @@ bool CoversAll(const std::vector<std::string>& granted, const std::vector<std::s
   for (const auto& w : wanted) {
     auto want = ParseScope(w);
     if (!want.ok()) return false;
-    if (std::none_of(have.begin(), have.end(), [&](const ParsedScope& h) { return Covers(h, *want); })) {
+    if (std::none_of(have.begin(), have.end(),
+                     [&](const ParsedScope& h) { return Covers(h, *want); })) {
       return false;
     }
   }
@@ -173,9 +174,12 @@ std::string DescribeScope(const ParsedScope& s) {
     case ScopeArea::kSettings:
       return ops + " the CRM's settings (" +
              (s.resource.empty() ? std::string("modules and fields") : s.resource) + ")";
-    case ScopeArea::kUsers: return ops + " the organization's users";
-    case ScopeArea::kOrg: return ops + " the organization's details";
-    case ScopeArea::kSearch: return "Search records you can read";
+    case ScopeArea::kUsers:
+      return ops + " the organization's users";
+    case ScopeArea::kOrg:
+      return ops + " the organization's details";
+    case ScopeArea::kSearch:
+      return "Search records you can read";
   }
   return s.text;
 }
@@ -189,10 +193,10 @@ std::vector<std::string> SupportedScopes() {
       out.push_back(std::string("ZohoBigin.modules.") + m + "." + op);
     }
   }
-  for (const char* s : {"ZohoBigin.settings.ALL", "ZohoBigin.settings.READ",
-                        "ZohoBigin.settings.modules.READ", "ZohoBigin.settings.fields.READ",
-                        "ZohoBigin.users.ALL", "ZohoBigin.users.READ", "ZohoBigin.org.ALL",
-                        "ZohoBigin.org.READ", "ZohoSearch.securesearch.READ"}) {
+  for (const char* s :
+       {"ZohoBigin.settings.ALL", "ZohoBigin.settings.READ", "ZohoBigin.settings.modules.READ",
+        "ZohoBigin.settings.fields.READ", "ZohoBigin.users.ALL", "ZohoBigin.users.READ",
+        "ZohoBigin.org.ALL", "ZohoBigin.org.READ", "ZohoSearch.securesearch.READ"}) {
     out.push_back(s);
   }
   return out;

@@ -16,9 +16,9 @@ TEST(Scopes, ParseKnownAndUnknown) {
   EXPECT_TRUE(ParseScope("ZohoBigin.settings.fields.READ").ok());
   EXPECT_TRUE(ParseScope("ZohoBigin.org.READ").ok());
   EXPECT_TRUE(ParseScope("ZohoSearch.securesearch.READ").ok());
-  for (std::string_view bad : {"ZohoBigin.modules", "ZohoBigin.modules.contacts.FLY",
-                               "ZohoCRM.modules.ALL", "ZohoBigin.users.x.READ",
-                               "ZohoBigin.modules.1x.READ", "openid"}) {
+  for (std::string_view bad :
+       {"ZohoBigin.modules", "ZohoBigin.modules.contacts.FLY", "ZohoCRM.modules.ALL",
+        "ZohoBigin.users.x.READ", "ZohoBigin.modules.1x.READ", "openid"}) {
     EXPECT_EQ(ParseScope(bad).error(), InvalidArgument("unknown scope '" + std::string(bad) + "'"));
   }
 }
@@ -48,18 +48,22 @@ TEST(Scopes, CoverageAndChecks) {
   EXPECT_FALSE(AllowsModule(write, "Pipelines", kScopeDelete));
   EXPECT_TRUE(AllowsModule({"ZohoBigin.modules.deals.DELETE"}, "Pipelines", kScopeDelete));
   EXPECT_TRUE(AllowsArea({"ZohoBigin.settings.READ"}, ScopeArea::kSettings, "fields", kScopeRead));
-  EXPECT_TRUE(AllowsArea({"ZohoBigin.settings.fields.READ"}, ScopeArea::kSettings, "fields", kScopeRead));
-  EXPECT_FALSE(AllowsArea({"ZohoBigin.settings.fields.READ"}, ScopeArea::kSettings, "modules", kScopeRead));
+  EXPECT_TRUE(
+      AllowsArea({"ZohoBigin.settings.fields.READ"}, ScopeArea::kSettings, "fields", kScopeRead));
+  EXPECT_FALSE(
+      AllowsArea({"ZohoBigin.settings.fields.READ"}, ScopeArea::kSettings, "modules", kScopeRead));
   EXPECT_TRUE(AllowsArea({"ZohoBigin.users.ALL"}, ScopeArea::kUsers, "", kScopeRead));
   EXPECT_FALSE(AllowsArea(all, ScopeArea::kUsers, "", kScopeRead));
 }
 
 TEST(Scopes, DescribedInWords) {
-  EXPECT_EQ(Describe("ZohoBigin.modules.ALL"), "Read, create, update and delete records in every module");
+  EXPECT_EQ(Describe("ZohoBigin.modules.ALL"),
+            "Read, create, update and delete records in every module");
   EXPECT_EQ(Describe("ZohoBigin.modules.contacts.READ"), "Read records in the contacts module");
   EXPECT_EQ(Describe("ZohoBigin.modules.WRITE"), "Create and update records in every module");
   EXPECT_EQ(Describe("ZohoBigin.settings.READ"), "Read the CRM's settings (modules and fields)");
-  EXPECT_EQ(Describe("ZohoBigin.users.ALL"), "Read, create, update and delete the organization's users");
+  EXPECT_EQ(Describe("ZohoBigin.users.ALL"),
+            "Read, create, update and delete the organization's users");
   EXPECT_EQ(Describe("ZohoSearch.securesearch.READ"), "Search records you can read");
 }
 
