@@ -18,6 +18,7 @@
 
 #include "api/auth.h"
 #include "api/public_url.h"
+#include "base/random.h"
 #include "identity/oauth_server.h"
 #include "server/router.h"
 
@@ -29,7 +30,9 @@ struct OAuthRoutesOptions {
 
 void AddOAuthRoutes(server::Router& router, const Auth& auth, identity::OAuthServer& oauth,
                     const PublicUrl& public_url);
+// `random` makes the sign-in form's CSRF tokens.
 void AddLoginAndConsentPages(server::Router& router, const Auth& auth, identity::OAuthServer& oauth,
-                             const PublicUrl& public_url, OAuthRoutesOptions options);
+                             const PublicUrl& public_url, Random& random,
+                             OAuthRoutesOptions options);
 
 }  // namespace relish::api

@@ -159,24 +159,25 @@ Response ConsentPage(const identity::AuthorizationRequest& r, const identity::Pr
 }  // namespace
 
 void AddLoginAndConsentPages(server::Router& router, const Auth& auth, identity::OAuthServer& oauth,
-                             const PublicUrl& public_url, OAuthRoutesOptions options) {
+                             const PublicUrl& public_url, Random& random,
+                             OAuthRoutesOptions options) {
   identity::Identity& id = auth.identity();
 
-  router.Add("GET", "/login", [&auth, options](Request& req) {
+  router.Add("GET", "/login", [&auth, &random, options](Request& req) {
     std::string next = SafeNext(req.QueryParam("next").value_or("/"));
     if (SessionUser(auth, req)) return Redirect(303, next);
-    std::string csrf = SystemRandom().Token(24);
+    std::string csrf = random.Token(24);
     Response r = LoginPage(200, next, csrf, "", "");
     r.SetHeader("Set-Cookie", LoginCookie(csrf, options.secure_cookies));
     return r;
   });
 
-  router.Add("POST", "/login", [&id, options](Request& req) {
+  router.Add("POST", "/login", [&id, &random, options](Request& req) {
     auto form = Params(req.body).value_or(std::map<std::string, std::string>());
     std::string next = SafeNext(form["next"]);
     std::string cookie = CookieValue(req, kLoginCookie).value_or("");
     if (!SameSecret(form["csrf_token"], cookie)) {
-      std::string csrf = SystemRandom().Token(24);
+      std::string csrf = random.Token(24);
       Response r =
           LoginPage(403, next, csrf, "The sign-in form expired. Please try again.", form["email"]);
       r.SetHeader("Set-Cookie", LoginCookie(csrf, options.secure_cookies));

@@ -126,6 +126,7 @@ Result<std::unique_ptr<App>> App::Open(const Config& config) {
   api::AddIdentityRoutes(impl->router, *impl->auth, {.secure_cookies = secure});
   api::AddOAuthRoutes(impl->router, *impl->auth, *impl->oauth, impl->public_url);
   api::AddLoginAndConsentPages(impl->router, *impl->auth, *impl->oauth, impl->public_url,
+                               SystemRandom(),
                                {.secure_cookies = secure});
   api::AddCrmAdminRoutes(impl->router, *impl->auth, *impl->crm);
   api::AddBiginRoutes(impl->router, {*impl->crm, *impl->identity, *impl->oauth});
