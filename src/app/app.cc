@@ -8,11 +8,17 @@
 #include <filesystem>
 
 #include "api/auth.h"
+#include "api/bigin_api.h"
 #include "api/connections_api.h"
+#include "api/crm_admin_api.h"
 #include "api/identity_api.h"
+#include "api/oauth_api.h"
+#include "api/public_url.h"
 #include "connections/catalog.h"
 #include "connections/connections.h"
+#include "crm/crm.h"
 #include "identity/identity.h"
+#include "identity/oauth_server.h"
 #include "outbound/curl_client.h"
 #include "server/http_server.h"
 #include "server/static_files.h"
@@ -21,6 +27,21 @@
 #include "vault/vault.h"
 
 namespace relish::app {
+
+// The CRM's owners and actors are the organization's members, as identity knows them.
+class IdentityUsers final : public crm::UserDirectory {
+ public:
+  explicit IdentityUsers(identity::Identity& identity) : identity_(identity) {}
+  Result<crm::Actor> FindMember(std::string_view org_id, std::string_view user_id) override {
+    auto user = identity_.GetUser(user_id);
+    if (!user.ok()) return user.error();
+    if (!TRY(identity_.IsMember(org_id, user_id))) return NotFound("not a member");
+    return crm::Actor{user->id, user->name, user->email};
+  }
+
+ private:
+  identity::Identity& identity_;
+};
 
 class App::Impl {
  public:
@@ -35,6 +56,10 @@ class App::Impl {
   std::unique_ptr<connections::Catalog> catalog;
   std::unique_ptr<connections::Connections> connections;
   std::unique_ptr<boost::asio::thread_pool> pool;  // blocking work of async handlers
+  std::unique_ptr<identity::OAuthServer> oauth;
+  std::unique_ptr<IdentityUsers> crm_users;
+  std::unique_ptr<crm::Crm> crm;
+  api::PublicUrl public_url;
   server::Router router;
   server::Metrics metrics;
   std::unique_ptr<server::HttpServer> http;
@@ -65,10 +90,28 @@ Result<void> WritePrivateFile(const std::string& path, const std::string& text) 
 std::vector<store::Migration> AllMigrations() {
   std::vector<store::Migration> all;
   for (auto list : {vault::Vault::Migrations(), identity::Identity::Migrations(),
+                    identity::OAuthServer::Migrations(), crm::Crm::Migrations(),
                     connections::Catalog::Migrations(), connections::Connections::Migrations()}) {
     for (auto& m : list) all.push_back(std::move(m));
   }
   return all;
+}
+
+// Relish's own CRM service ("bigin") authorizes against this installation's OAuth server with
+// one client shared by every organization. Its secret is only seen when the client is made (or
+// its secret replaced), so it goes straight into the vault as the installation-wide client.
+Result<void> EnsureOwnCrmClient(identity::OAuthServer& oauth, connections::Connections& conns,
+                                connections::Catalog& catalog, const std::string& public_url) {
+  auto service = TRY(catalog.Get("bigin"));
+  auto ensured = TRY(oauth.EnsureSystemClient("Relish connections", public_url + "/oauth/callback",
+                                              service->oauth2->scopes));
+  if (ensured.client_secret) {
+    return conns.SetClient(connections::kAnyOrg, "bigin", ensured.client_id, *ensured.client_secret);
+  }
+  if (TRY(conns.HasClient(connections::kAnyOrg, "bigin"))) return Ok();
+  // The client exists but its secret is not in this vault (a restored database): replace it.
+  std::string secret = TRY(oauth.RotateClientSecret(ensured.client_id));
+  return conns.SetClient(connections::kAnyOrg, "bigin", ensured.client_id, secret);
 }
 
 }  // namespace
@@ -98,6 +141,34 @@ Result<std::unique_ptr<App>> App::Open(const Config& config) {
   }
   impl->auth = std::make_unique<api::Auth>(*impl->identity);
 
+  // Bind now: with port 0 the port, and so the public URL that redirect URIs and the OAuth
+  // issuer are built from, is only known once bound.
+  auto [host, port] = TRY(ParseHostPort(config.listen));
+  server::ServerOptions options;
+  options.host = host;
+  options.port = port;
+  options.max_body_bytes = static_cast<size_t>(config.max_body_bytes);
+  options.header_timeout = config.header_timeout;
+  options.idle_timeout = config.idle_timeout;
+  options.threads = config.threads;
+  impl->http = std::make_unique<server::HttpServer>(options, impl->router, impl->metrics);
+  TRY(impl->http->Listen());
+  std::string public_url = config.public_url;
+  if (public_url.empty()) {
+    std::string shown = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+    public_url = "http://" + shown + ":" + std::to_string(impl->http->port());
+  } else {
+    public_url = config.PublicUrl();
+  }
+  impl->public_url.Set(public_url);
+
+  impl->oauth = std::make_unique<identity::OAuthServer>(
+      *impl->store, SystemClock(), SystemRandom(),
+      identity::OAuthOptions{.code_ttl_ms = config.oauth_code_ttl.count()});
+  impl->crm_users = std::make_unique<IdentityUsers>(*impl->identity);
+  impl->crm = std::make_unique<crm::Crm>(*impl->store, SystemClock(), SystemRandom(),
+                                         *impl->crm_users);
+
   // The master key comes from the environment (never from a config file that `relish config`
   // would print) or from DATA/master.key.
   const char* env_key = std::getenv("RELISH_MASTER_KEY");
@@ -115,32 +186,26 @@ Result<std::unique_ptr<App>> App::Open(const Config& config) {
   impl->connections = std::make_unique<connections::Connections>(
       *impl->store, *impl->vault, *impl->catalog, *impl->sandbox_http, *impl->production_http,
       SystemClock(), SystemRandom(),
-      connections::ConnectionsOptions{.public_url = config.PublicUrl(),
+      connections::ConnectionsOptions{.public_url = public_url,
                                       .sandbox_remap = sandbox_egress.remap});
+  TRY(EnsureOwnCrmClient(*impl->oauth, *impl->connections, *impl->catalog, public_url));
   impl->pool = std::make_unique<boost::asio::thread_pool>(32);
 
+  bool secure = public_url.starts_with("https://");
   server::AddSystemRoutes(impl->router, impl->metrics);
-  api::AddIdentityRoutes(impl->router, *impl->auth,
-                         {.secure_cookies = config.PublicUrl().starts_with("https://")});
+  api::AddIdentityRoutes(impl->router, *impl->auth, {.secure_cookies = secure});
+  api::AddOAuthRoutes(impl->router, *impl->auth, *impl->oauth, impl->public_url);
+  api::AddLoginAndConsentPages(impl->router, *impl->auth, *impl->oauth, impl->public_url,
+                               SystemRandom(), {.secure_cookies = secure});
+  api::AddCrmAdminRoutes(impl->router, *impl->auth, *impl->crm);
+  api::AddBiginRoutes(impl->router, {*impl->crm, *impl->identity, *impl->oauth});
   api::AddConnectionsRoutes(impl->router,
                             {*impl->auth, *impl->catalog, *impl->connections, *impl->vault,
-                             impl->master_key, *impl->production_http, *impl->pool});
-  impl->router.SetFallback(server::ServeStatic);
-
-  auto [host, port] = TRY(ParseHostPort(config.listen));
-  server::ServerOptions options;
-  options.host = host;
-  options.port = port;
-  options.max_body_bytes = static_cast<size_t>(config.max_body_bytes);
-  options.header_timeout = config.header_timeout;
-  options.idle_timeout = config.idle_timeout;
-  options.threads = config.threads;
-  impl->http = std::make_unique<server::HttpServer>(options, impl->router, impl->metrics);
+                             impl->master_key, *impl->production_http, *impl->pool});  impl->router.SetFallback(server::ServeStatic);
   return std::unique_ptr<App>(new App(std::move(impl)));
 }
 
 Result<void> App::Serve(bool handle_signals, const std::function<void(uint16_t)>& on_listening) {
-  TRY(impl_->http->Listen());
   if (on_listening) on_listening(impl_->http->port());
   impl_->http->Run(handle_signals);
   impl_->pool->join();

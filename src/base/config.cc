@@ -131,6 +131,9 @@ const std::vector<KeyEntry>& Table() {
                 "First start only: the first administrator's password; empty: generate one and "
                 "write it to DATA/initial-admin-password.",
                 &Config::admin_password),
+      DurationKey("oauth_code_ttl", "RELISH_OAUTH_CODE_TTL",
+                  "Lifetime of an authorization code from the CRM's OAuth server.",
+                  &Config::oauth_code_ttl),
   };
   return table;
 }

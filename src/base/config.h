@@ -30,6 +30,7 @@ struct Config {
   std::string sandbox_remap;  // "host=origin,host=origin": outbound host remap for sandbox runs
   std::string admin_email = "admin@localhost";  // first start only: the first administrator
   std::string admin_password;  // first start only; empty: generate one
+  std::chrono::milliseconds oauth_code_ttl{60'000};  // lifetime of an OAuth authorization code
   std::string config_file;  // the file that was read, if any (informational)
 
   // The URL browsers and OAuth providers use to reach this server.

@@ -60,6 +60,10 @@ struct Connection {
   std::vector<Authorization> authorizations;  // shared one first, then per-user ones
 };
 
+// SetClient with this organization id registers an OAuth client for every organization that
+// has none of its own (Relish's own CRM client is such a one).
+inline constexpr std::string_view kAnyOrg = "*";
+
 struct NewConnection {
   std::string org_id;
   std::string environment = "sandbox";

@@ -187,8 +187,9 @@ Result<void> Connections::Impl::SaveCredentials(Credentials& c, int64_t touch_co
 Result<ClientApp> Connections::Impl::LoadClient(std::string_view org_id,
                                                 std::string_view service_id) {
   auto rows = TRY(store::Transact(store_, TxMode::kRead, [&](Transaction& tx) {
-    return tx.Query("SELECT client_id, client_secret FROM service_clients WHERE org_id = ? AND"
-                    " service_id = ?",
+    // The organization's own client first, then the installation-wide one.
+    return tx.Query("SELECT client_id, client_secret, org_id FROM service_clients WHERE"
+                    " (org_id = ? OR org_id = '*') AND service_id = ? ORDER BY org_id = '*'",
                     org_id, service_id);
   }));
   if (rows.empty()) {
@@ -200,7 +201,7 @@ Result<ClientApp> Connections::Impl::LoadClient(std::string_view org_id,
   app.client_id = rows[0].Text(0);
   if (!rows[0].IsNull(1)) {
     app.client_secret = TRY(vault_.Open(
-        "client:" + std::string(org_id) + ":" + std::string(service_id), rows[0].Text(1)));
+        "client:" + rows[0].Text(2) + ":" + std::string(service_id), rows[0].Text(1)));
   }
   return app;
 }

@@ -74,6 +74,44 @@ std::string Trim(std::string s) {
   return s.substr(i);
 }
 
+// Matches `text` against `pattern`, a literal with "$name" placeholders: an unbound name captures
+// a run of characters that cannot end a URL parameter or an HTML attribute and binds it; a bound
+// one must appear as its value. With `contains`, the pattern may match anywhere in `text`.
+bool MatchPattern(const std::string& pattern, const std::string& text, bool contains, Vars& vars) {
+  static const std::regex kPlaceholder(R"(\$([A-Za-z0-9_]+))");
+  static const std::regex kSpecial(R"([.^$|()\[\]{}*+?\\])");
+  std::string re;
+  std::vector<std::string> names;
+  size_t last = 0;
+  for (auto it = std::sregex_iterator(pattern.begin(), pattern.end(), kPlaceholder);
+       it != std::sregex_iterator(); ++it) {
+    re += std::regex_replace(pattern.substr(last, static_cast<size_t>(it->position()) - last),
+                             kSpecial, "\\$&");
+    std::string name = (*it)[1];
+    if (auto v = vars.find(name); v != vars.end()) {
+      re += std::regex_replace(v->second, kSpecial, "\\$&");
+    } else {
+      re += R"(([^&"'<>\s]*))";
+      names.push_back(name);
+    }
+    last = static_cast<size_t>(it->position() + it->length());
+  }
+  re += std::regex_replace(pattern.substr(last), kSpecial, "\\$&");
+  std::smatch m;
+  std::regex compiled(re);
+  bool ok = contains ? std::regex_search(text, m, compiled) : std::regex_match(text, m, compiled);
+  if (!ok) return false;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names[i] != "any") vars[names[i]] = m[i + 1];
+  }
+  return true;
+}
+
+bool HasPlaceholder(const std::string& s) {
+  static const std::regex kPlaceholder(R"(\$[A-Za-z0-9_]+)");
+  return std::regex_search(s, kPlaceholder);
+}
+
 // Matches `actual` against `expected`, binding "$name" strings. Returns "" or a description.
 std::string Match(const Json& expected, const Json& actual, Vars& vars, const std::string& path) {
   if (expected.is_string()) {
@@ -128,13 +166,23 @@ class Scenario : public ::testing::TestWithParam<fs::path> {
     data_ = fs::temp_directory_path() /
             ("relish-scenario-" + std::to_string(::getpid()) + "-" + GetParam().stem().string());
     fs::remove_all(data_);
-    Config config;
-    config.data_dir = data_.string();
-    config.listen = "127.0.0.1:0";
-    config.admin_email = std::string(kAdminEmail);
-    config.admin_password = std::string(kAdminPassword);
-    config.log_level = "warn";
-    auto app = app::App::Open(config);
+    ConfigSources sources;
+    sources.flags = {{"data_dir", data_.string()},
+                     {"listen", "127.0.0.1:0"},
+                     {"admin_email", std::string(kAdminEmail)},
+                     {"admin_password", std::string(kAdminPassword)},
+                     {"log_level", "warn"}};
+    // "# config: key=value" lines in the scenario set configuration keys.
+    std::istringstream file(ReadFile(GetParam()));
+    for (std::string line; std::getline(file, line);) {
+      if (!line.starts_with("# config: ")) continue;
+      auto eq = line.find('=');
+      ASSERT_NE(eq, std::string::npos) << line;
+      sources.flags.emplace_back(line.substr(10, eq - 10), line.substr(eq + 1));
+    }
+    auto config = LoadConfig(sources);
+    ASSERT_TRUE(config.ok()) << config.error().ToString();
+    auto app = app::App::Open(*config);
     ASSERT_TRUE(app.ok()) << app.error().ToString();
     app_ = std::move(*app);
     std::promise<uint16_t> port;
@@ -182,6 +230,10 @@ class Scenario : public ::testing::TestWithParam<fs::path> {
     ASSERT_NE(space, std::string::npos) << "bad request line: " << request_line;
     std::string method = request_line.substr(0, space);
     std::string target = request_line.substr(space + 1);
+    if (method == "SLEEP") {  // "SLEEP 300": wait 300 ms (for expiry tests)
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::stoi(target)));
+      return;
+    }
     std::string headers;
     while (std::getline(req, line) && !line.empty()) headers += line + "\r\n";
     std::string body((std::istreambuf_iterator<char>(req)), std::istreambuf_iterator<char>());
@@ -212,7 +264,11 @@ class Scenario : public ::testing::TestWithParam<fs::path> {
       std::string want = Substitute(line.substr(colon + 2), vars_, &error);
       ASSERT_EQ(error, "");
       std::string got = response.Header(name);
-      if (want.starts_with("~")) {
+      if (HasPlaceholder(want) && !(want.starts_with("$") && !HasPlaceholder(want.substr(1)))) {
+        bool contains = want.starts_with("~");
+        EXPECT_TRUE(MatchPattern(contains ? want.substr(1) : want, got, contains, vars_))
+            << name << ": " << got << "\ndoes not match: " << want;
+      } else if (want.starts_with("~")) {
         EXPECT_NE(got.find(want.substr(1)), std::string::npos) << name << ": " << got;
       } else if (want.starts_with("$") && !want.starts_with("$$")) {
         if (want != "$any") vars_[want.substr(1)] = got;
@@ -235,7 +291,10 @@ class Scenario : public ::testing::TestWithParam<fs::path> {
     } else if (expected_body.starts_with("~")) {
       std::istringstream lines(expected_body);
       while (std::getline(lines, line)) {
-        if (line.starts_with("~")) {
+        if (line.starts_with("~") && HasPlaceholder(line.substr(1))) {
+          EXPECT_TRUE(MatchPattern(line.substr(1), response.body, true, vars_))
+              << "no match for: " << line.substr(1) << "\nin: " << response.body;
+        } else if (line.starts_with("~")) {
           EXPECT_NE(response.body.find(line.substr(1)), std::string::npos)
               << "missing: " << line.substr(1) << "\nin: " << response.body;
         }

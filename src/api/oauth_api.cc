@@ -1,0 +1,237 @@
+// The OAuth server's machine endpoints: discovery, token, revocation, client registration.
+#include "api/oauth_api.h"
+
+#include <spdlog/spdlog.h>
+
+#include <map>
+
+#include "base/encoding.h"
+#include "identity/scopes.h"
+#include "server/json.h"
+
+namespace relish::api {
+namespace {
+
+using identity::OAuthError;
+using server::Json;
+using server::Request;
+using server::Response;
+
+Response NoStore(Response r) {
+  r.SetHeader("Cache-Control", "no-store");
+  r.SetHeader("Pragma", "no-cache");
+  return r;
+}
+
+Response OAuthErrorResponse(const OAuthError& e, bool basic_auth_used = false) {
+  Response r = NoStore(
+      server::JsonResponse(e.status, {{"error", e.error}, {"error_description", e.description}}));
+  // RFC 6749 5.2: a failed HTTP Basic client authentication answers with a challenge.
+  if (e.status == 401 && basic_auth_used) r.SetHeader("WWW-Authenticate", "Basic realm=\"relish\"");
+  return r;
+}
+
+Response ServerError(const Error& e) {
+  spdlog::error("oauth: {}", e.ToString());
+  return OAuthErrorResponse({"server_error", "The server could not complete the request.", 500});
+}
+
+// The form body of a token or revocation request, and the client's credentials (HTTP Basic or
+// form fields, never both). Errors are OAuth errors.
+struct ClientRequest {
+  std::map<std::string, std::string> params;
+  identity::ClientCredentials client;
+};
+
+std::variant<ClientRequest, OAuthError> ParseClientRequest(const Request& req) {
+  auto type = req.Header("Content-Type");
+  if (!type || type->find("application/x-www-form-urlencoded") == std::string_view::npos) {
+    return OAuthError{"invalid_request",
+                      "Send the parameters as application/x-www-form-urlencoded.", 400};
+  }
+  ClientRequest out;
+  for (auto& [k, v] : server::ParseForm(req.body)) {
+    if (!out.params.emplace(k, v).second) {
+      return OAuthError{"invalid_request", "The parameter " + k + " is repeated.", 400};
+    }
+  }
+  auto form = [&](const char* name) -> std::optional<std::string> {
+    auto it = out.params.find(name);
+    if (it == out.params.end()) return std::nullopt;
+    return it->second;
+  };
+  if (auto header = req.Header("Authorization")) {
+    std::string_view value = *header;
+    if (!value.starts_with("Basic ")) {
+      return OAuthError{"invalid_client",
+                        "Only HTTP Basic client authentication is accepted in the header.", 401};
+    }
+    auto decoded = Base64Decode(value.substr(6));
+    auto colon = decoded ? decoded->find(':') : std::string::npos;
+    if (!decoded || colon == std::string::npos) {
+      return OAuthError{"invalid_client", "The Basic credentials are malformed.", 401};
+    }
+    if (form("client_secret")) {
+      return OAuthError{"invalid_request", "Use one client authentication method, not two.", 400};
+    }
+    // RFC 6749 2.3.1: the id and secret are form-encoded before Basic encoding.
+    out.client.client_id = PercentDecode(decoded->substr(0, colon), true);
+    out.client.client_secret = PercentDecode(decoded->substr(colon + 1), true);
+    out.client.via_basic = true;
+    if (auto id = form("client_id"); id && *id != out.client.client_id) {
+      return OAuthError{"invalid_request", "client_id differs from the authenticated client.", 400};
+    }
+  } else {
+    out.client.client_id = form("client_id").value_or("");
+    out.client.client_secret = form("client_secret");
+  }
+  return out;
+}
+
+Json ClientJson(const identity::OAuthClient& c) {
+  return {{"client_id", c.id},
+          {"name", c.name},
+          {"confidential", c.confidential},
+          {"redirect_uris", c.redirect_uris},
+          {"scopes", c.scopes},
+          {"system", c.system},
+          {"created_at", c.created_at}};
+}
+
+template <typename Fn>
+Response Handle(Fn&& fn) {
+  Result<Response> r = fn();
+  return r.ok() ? std::move(*r) : server::ErrorResponse(r.error());
+}
+
+Result<std::vector<std::string>> StringList(const Json& body, const char* name, bool required) {
+  auto it = body.find(name);
+  if (it == body.end() || it->is_null()) {
+    if (required)
+      return InvalidArgument(std::string("'") + name + "' is required: a list of strings");
+    return std::vector<std::string>();
+  }
+  if (!it->is_array())
+    return InvalidArgument(std::string("'") + name + "' must be a list of strings");
+  std::vector<std::string> out;
+  for (const auto& v : *it) {
+    if (!v.is_string())
+      return InvalidArgument(std::string("'") + name + "' must be a list of strings");
+    out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+
+}  // namespace
+
+void AddOAuthRoutes(server::Router& router, const Auth& auth, identity::OAuthServer& oauth,
+                    const PublicUrl& public_url) {
+  router.Add("GET", "/.well-known/oauth-authorization-server", [&public_url](Request&) {
+    std::string issuer = public_url.Get();
+    Json methods = {"client_secret_basic", "client_secret_post", "none"};
+    return server::JsonResponse(200,
+                                {{"issuer", issuer},
+                                 {"authorization_endpoint", issuer + "/oauth/authorize"},
+                                 {"token_endpoint", issuer + "/oauth/token"},
+                                 {"revocation_endpoint", issuer + "/oauth/revoke"},
+                                 {"scopes_supported", identity::SupportedScopes()},
+                                 {"response_types_supported", {"code"}},
+                                 {"response_modes_supported", {"query"}},
+                                 {"grant_types_supported", {"authorization_code", "refresh_token"}},
+                                 {"token_endpoint_auth_methods_supported", methods},
+                                 {"revocation_endpoint_auth_methods_supported", methods},
+                                 {"code_challenge_methods_supported", {"S256"}},
+                                 {"authorization_response_iss_parameter_supported", true}});
+  });
+
+  router.Add("POST", "/oauth/token", [&oauth, &public_url](Request& req) {
+    auto parsed = ParseClientRequest(req);
+    if (auto* e = std::get_if<OAuthError>(&parsed))
+      return OAuthErrorResponse(*e, req.Header("Authorization").has_value());
+    auto& r = std::get<ClientRequest>(parsed);
+    auto outcome = oauth.Token(r.client, r.params);
+    if (!outcome.ok()) return ServerError(outcome.error());
+    if (auto* e = std::get_if<OAuthError>(&*outcome))
+      return OAuthErrorResponse(*e, r.client.via_basic);
+    const auto& t = std::get<identity::TokenResponse>(*outcome);
+    Json body = {{"access_token", t.access_token}};
+    if (!t.refresh_token.empty()) body["refresh_token"] = t.refresh_token;
+    body["scope"] = t.scope;
+    body["api_domain"] = public_url.Get();
+    body["token_type"] = "Bearer";
+    body["expires_in"] = t.expires_in;
+    return NoStore(server::JsonResponse(200, body));
+  });
+
+  router.Add("POST", "/oauth/revoke", [&oauth](Request& req) {
+    auto parsed = ParseClientRequest(req);
+    if (auto* e = std::get_if<OAuthError>(&parsed))
+      return OAuthErrorResponse(*e, req.Header("Authorization").has_value());
+    auto& r = std::get<ClientRequest>(parsed);
+    auto it = r.params.find("token");
+    auto outcome = oauth.Revoke(r.client, it == r.params.end() ? "" : it->second);
+    if (!outcome.ok()) return ServerError(outcome.error());
+    if (*outcome) return OAuthErrorResponse(**outcome, r.client.via_basic);
+    return NoStore(Response::Text(200, "", "application/json"));
+  });
+
+  router.Add("GET", "/api/v1/oauth/clients",
+             RequireAdmin(auth, [&oauth](Request&, const identity::Principal&) {
+               return Handle([&]() -> Result<Response> {
+                 Json list = Json::array();
+                 for (const auto& c : TRY(oauth.ListClients())) list.push_back(ClientJson(c));
+                 return server::JsonResponse(200, {{"clients", list}});
+               });
+             }));
+  router.Add("POST", "/api/v1/oauth/clients",
+             RequireAdmin(auth, [&oauth](Request& req, const identity::Principal&) {
+               return Handle([&]() -> Result<Response> {
+                 Json body = TRY(server::ParseJsonBody(req));
+                 identity::NewClient spec;
+                 auto name = body.find("name");
+                 if (name == body.end() || !name->is_string())
+                   return InvalidArgument("'name' is required");
+                 spec.name = name->get<std::string>();
+                 spec.redirect_uris = TRY(StringList(body, "redirect_uris", true));
+                 spec.scopes = TRY(StringList(body, "scopes", false));
+                 if (auto pub = body.find("public"); pub != body.end()) {
+                   if (!pub->is_boolean()) return InvalidArgument("'public' must be true or false");
+                   spec.confidential = !pub->get<bool>();
+                 }
+                 auto [client, secret] = TRY(oauth.CreateClient(spec));
+                 Json j = ClientJson(client);
+                 // The secret is shown here, once.
+                 j["client_secret"] = client.confidential ? Json(secret) : Json();
+                 return server::JsonResponse(201, j);
+               });
+             }));
+  router.Add("GET", "/api/v1/oauth/clients/{id}",
+             RequireAdmin(auth, [&oauth](Request& req, const identity::Principal&) {
+               return Handle([&]() -> Result<Response> {
+                 return server::JsonResponse(200,
+                                             ClientJson(TRY(oauth.GetClient(req.params["id"]))));
+               });
+             }));
+  router.Add("POST", "/api/v1/oauth/clients/{id}/secret",
+             RequireAdmin(auth, [&oauth](Request& req, const identity::Principal&) {
+               return Handle([&]() -> Result<Response> {
+                 auto client = TRY(oauth.GetClient(req.params["id"]));
+                 Json j = ClientJson(client);
+                 j["client_secret"] = TRY(oauth.RotateClientSecret(client.id));
+                 return server::JsonResponse(200, j);
+               });
+             }));
+  router.Add("DELETE", "/api/v1/oauth/clients/{id}",
+             RequireAdmin(auth, [&oauth](Request& req, const identity::Principal&) {
+               return Handle([&]() -> Result<Response> {
+                 auto client = TRY(oauth.GetClient(req.params["id"]));
+                 if (client.system) {
+                   return FailedPrecondition("Relish's own client cannot be deleted");
+                 }
+                 TRY(oauth.DeleteClient(client.id));
+                 return server::JsonResponse(200, {{"deleted", client.id}});
+               });
+             }));
+}
+
+}  // namespace relish::api

@@ -1,0 +1,276 @@
+// The OAuth server's browser pages: sign-in, consent, sign-out. Plain HTML forms, no script.
+#include <sodium.h>
+#include <spdlog/spdlog.h>
+
+#include <map>
+
+#include "api/html.h"
+#include "api/oauth_api.h"
+#include "base/encoding.h"
+#include "base/random.h"
+#include "identity/scopes.h"
+
+namespace relish::api {
+namespace {
+
+using html::Escape;
+using html::Hidden;
+using identity::AuthorizeCheck;
+using server::Request;
+using server::Response;
+
+// The double-submit cookie that protects the sign-in form (there is no session yet to bind a
+// CSRF token to): its value must come back in the form's csrf_token field.
+constexpr std::string_view kLoginCookie = "relish_login";
+
+bool SameSecret(std::string_view a, std::string_view b) {
+  return !a.empty() && a.size() == b.size() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+// Only same-site paths: "/x", never "//host" or "/\host" (open redirects).
+std::string SafeNext(std::string_view next) {
+  if (!next.starts_with("/") || next.starts_with("//") || next.starts_with("/\\") ||
+      next.find_first_of("\r\n") != std::string_view::npos) {
+    return "/";
+  }
+  return std::string(next);
+}
+
+Response Redirect(int status, const std::string& location) {
+  Response r;
+  r.status = status;
+  r.SetHeader("Location", location);
+  r.SetHeader("Cache-Control", "no-store");
+  r.SetHeader("Referrer-Policy", "no-referrer");
+  return r;
+}
+
+std::string WithQuery(const std::string& uri,
+                      const std::vector<std::pair<std::string, std::string>>& params) {
+  std::string out = uri;
+  char sep = uri.find('?') == std::string::npos ? '?' : '&';
+  for (const auto& [k, v] : params) {
+    out += sep + PercentEncode(k) + "=" + PercentEncode(v);
+    sep = '&';
+  }
+  return out;
+}
+
+// Sends an error back to the client's (validated) redirect URI (RFC 6749 4.1.2.1, RFC 9207).
+Response ErrorRedirect(int status, const AuthorizeCheck& check, const identity::OAuthError& e,
+                       const std::string& issuer) {
+  std::vector<std::pair<std::string, std::string>> params = {{"error", e.error},
+                                                             {"error_description", e.description}};
+  if (!check.state.empty()) params.emplace_back("state", check.state);
+  params.emplace_back("iss", issuer);
+  return Redirect(status, WithQuery(check.redirect_uri, params));
+}
+
+// Form or query parameters as a map; nullopt when one is repeated (RFC 6749 3.1).
+std::optional<std::map<std::string, std::string>> Params(std::string_view encoded) {
+  std::map<std::string, std::string> out;
+  for (auto& [k, v] : server::ParseForm(encoded)) {
+    if (!out.emplace(k, v).second) return std::nullopt;
+  }
+  return out;
+}
+
+Response LoginPage(int status, const std::string& next, const std::string& csrf,
+                   const std::string& error, const std::string& email) {
+  std::string body = "<h1>Sign in to Relish</h1>\n";
+  if (!error.empty()) body += "<p class=\"error\">" + Escape(error) + "</p>\n";
+  body += "<form method=\"post\" action=\"/login\">\n" + Hidden("csrf_token", csrf) +
+          Hidden("next", next) +
+          "<label for=\"email\">Email</label>\n"
+          "<input id=\"email\" name=\"email\" type=\"email\" autocomplete=\"username\" required "
+          "value=\"" +
+          Escape(email) +
+          "\">\n"
+          "<label for=\"password\">Password</label>\n"
+          "<input id=\"password\" name=\"password\" type=\"password\" "
+          "autocomplete=\"current-password\" required>\n"
+          "<button type=\"submit\">Sign in</button>\n</form>\n";
+  return html::Page(status, "Sign in", body);
+}
+
+std::string LoginCookie(std::string_view value, bool secure) {
+  std::string c = std::string(kLoginCookie) + "=" + std::string(value) +
+                  "; Path=/login; HttpOnly; SameSite=Strict; Max-Age=1800";
+  if (secure) c += "; Secure";
+  return c;
+}
+
+std::optional<identity::Principal> SessionUser(const Auth& auth, const Request& req) {
+  auto cookie = CookieValue(req, kSessionCookie);
+  if (!cookie) return std::nullopt;
+  auto p = auth.identity().AuthenticateSession(*cookie);
+  if (!p.ok()) return std::nullopt;
+  return *p;
+}
+
+std::string HostOf(const std::string& uri) {
+  size_t start = uri.find("://");
+  if (start == std::string::npos) return uri;
+  start += 3;
+  size_t end = uri.find_first_of("/?#", start);
+  return uri.substr(start, end == std::string::npos ? std::string::npos : end - start);
+}
+
+Response ConsentPage(const identity::AuthorizationRequest& r, const identity::Principal& p,
+                     const std::vector<identity::Org>& orgs) {
+  std::string scopes;
+  for (const auto& s : r.scopes) {
+    auto parsed = identity::ParseScope(s);
+    scopes += "<li>" + Escape(parsed.ok() ? identity::DescribeScope(*parsed) : s) +
+              " <span class=\"muted\">(" + Escape(s) + ")</span></li>\n";
+  }
+  std::string scope_param;
+  for (const auto& s : r.scopes) scope_param += (scope_param.empty() ? "" : ",") + s;
+  std::string options;
+  for (const auto& o : orgs) {
+    options += "<option value=\"" + Escape(o.id) + "\">" + Escape(o.name) + "</option>\n";
+  }
+  std::string body =
+      "<h1>Allow " + Escape(r.client.name) + " to use your CRM?</h1>\n" + "<p>" +
+      Escape(r.client.name) + " asks to:</p>\n<ul class=\"scopes\">\n" + scopes + "</ul>\n" +
+      (r.offline ? "<p class=\"muted\">It keeps this access until you revoke it.</p>\n" : "") +
+      "<form method=\"post\" action=\"/oauth/authorize\">\n" + Hidden("csrf_token", p.csrf) +
+      Hidden("response_type", "code") + Hidden("client_id", r.client.id) +
+      Hidden("redirect_uri", r.redirect_uri) + Hidden("scope", scope_param) +
+      Hidden("state", r.state) + Hidden("code_challenge", r.code_challenge) +
+      Hidden("code_challenge_method", r.code_challenge.empty() ? "" : "S256") +
+      Hidden("access_type", r.offline ? "offline" : "online") +
+      "<label for=\"org\">Organization</label>\n<select id=\"org\" name=\"org\">\n" + options +
+      "</select>\n<fieldset>\n<legend>Environment</legend>\n"
+      "<label><input type=\"radio\" name=\"environment\" value=\"sandbox\" checked> "
+      "Sandbox</label>\n"
+      "<label><input type=\"radio\" name=\"environment\" value=\"production\"> Production</label>\n"
+      "</fieldset>\n"
+      "<button type=\"submit\" name=\"decision\" value=\"allow\">Allow</button>\n"
+      "<button type=\"submit\" name=\"decision\" value=\"deny\" class=\"secondary\">Deny</button>\n"
+      "</form>\n<p class=\"muted\">You will be sent back to " +
+      Escape(HostOf(r.redirect_uri)) + ". Signed in as " + Escape(p.user.email) +
+      ".</p>\n"
+      "<form class=\"inline\" method=\"post\" action=\"/logout\">" +
+      Hidden("csrf_token", p.csrf) + "<button type=\"submit\">Sign out</button></form>\n";
+  return html::Page(200, "Allow access", body);
+}
+
+}  // namespace
+
+void AddLoginAndConsentPages(server::Router& router, const Auth& auth, identity::OAuthServer& oauth,
+                             const PublicUrl& public_url, Random& random,
+                             OAuthRoutesOptions options) {
+  identity::Identity& id = auth.identity();
+
+  router.Add("GET", "/login", [&auth, &random, options](Request& req) {
+    std::string next = SafeNext(req.QueryParam("next").value_or("/"));
+    if (SessionUser(auth, req)) return Redirect(303, next);
+    std::string csrf = random.Token(24);
+    Response r = LoginPage(200, next, csrf, "", "");
+    r.SetHeader("Set-Cookie", LoginCookie(csrf, options.secure_cookies));
+    return r;
+  });
+
+  router.Add("POST", "/login", [&id, &random, options](Request& req) {
+    auto form = Params(req.body).value_or(std::map<std::string, std::string>());
+    std::string next = SafeNext(form["next"]);
+    std::string cookie = CookieValue(req, kLoginCookie).value_or("");
+    if (!SameSecret(form["csrf_token"], cookie)) {
+      std::string csrf = random.Token(24);
+      Response r =
+          LoginPage(403, next, csrf, "The sign-in form expired. Please try again.", form["email"]);
+      r.SetHeader("Set-Cookie", LoginCookie(csrf, options.secure_cookies));
+      return r;
+    }
+    auto user = id.CheckPassword(form["email"], form["password"]);
+    if (!user.ok()) {
+      if (user.error().code() != ErrorCode::kUnauthenticated)
+        spdlog::error("login: {}", user.error().ToString());
+      return LoginPage(401, next, cookie, "Wrong email or password.", form["email"]);
+    }
+    auto session = id.CreateSession(user->id);
+    if (!session.ok())
+      return html::ErrorPage(500, "Sign-in failed", "The session could not be created.");
+    Response r = Redirect(303, next);
+    r.SetHeader("Set-Cookie", SessionCookie(session->cookie, 12 * 3600, options.secure_cookies));
+    return r;
+  });
+
+  router.Add("POST", "/logout", [&auth, &id, options](Request& req) {
+    auto p = auth.Authenticate(req);
+    if (!p.ok()) return html::ErrorPage(403, "Not signed out", p.error().message());
+    if (auto cookie = CookieValue(req, kSessionCookie)) (void)id.EndSession(*cookie);
+    Response r = Redirect(303, "/login");
+    r.SetHeader("Set-Cookie", SessionCookie("", 0, options.secure_cookies));
+    return r;
+  });
+
+  router.Add("GET", "/oauth/authorize", [&auth, &id, &oauth, &public_url](Request& req) {
+    auto params = Params(req.query);
+    if (!params) {
+      return html::ErrorPage(400, "This authorization link is not valid",
+                             "A parameter is repeated.");
+    }
+    auto check = oauth.CheckAuthorizeRequest(*params);
+    if (!check.ok()) return html::ErrorPage(500, "Something went wrong", "Please try again later.");
+    if (check->page_error) {
+      return html::ErrorPage(400, "This authorization link is not valid",
+                             check->page_error->description);
+    }
+    if (check->redirect_error)
+      return ErrorRedirect(302, *check, *check->redirect_error, public_url.Get());
+    auto principal = SessionUser(auth, req);
+    if (!principal) return Redirect(302, "/login?next=" + PercentEncode(req.target));
+    auto orgs = id.OrgsOf(principal->user.id);
+    if (!orgs.ok() || orgs->empty()) {
+      return html::ErrorPage(403, "No organization", "You do not belong to any organization yet.");
+    }
+    return ConsentPage(*check->request, *principal, *orgs);
+  });
+
+  router.Add("POST", "/oauth/authorize", [&auth, &id, &oauth, &public_url](Request& req) {
+    auto form = Params(req.body);
+    if (!form) return html::ErrorPage(400, "Not authorized", "A parameter is repeated.");
+    auto principal = auth.Authenticate(req);
+    if (!principal.ok()) {
+      if (principal.error().code() == ErrorCode::kPermissionDenied) {
+        return html::ErrorPage(403, "This page expired",
+                               "Go back to the application and start again.");
+      }
+      return html::ErrorPage(401, "You are signed out",
+                             "Go back to the application and start again.");
+    }
+    auto check = oauth.CheckAuthorizeRequest(*form);
+    if (!check.ok()) return html::ErrorPage(500, "Something went wrong", "Please try again later.");
+    if (check->page_error) {
+      return html::ErrorPage(400, "This authorization request is not valid",
+                             check->page_error->description);
+    }
+    std::string issuer = public_url.Get();
+    if (check->redirect_error) return ErrorRedirect(303, *check, *check->redirect_error, issuer);
+    if ((*form)["decision"] != "allow") {
+      return ErrorRedirect(303, *check, {"access_denied", "The user denied access.", 400}, issuer);
+    }
+    std::string org = (*form)["org"];
+    auto member = id.IsMember(org, principal->user.id);
+    if (!member.ok() || !*member) {
+      return html::ErrorPage(400, "Choose an organization", "Choose one of your organizations.");
+    }
+    auto environment = ParseEnvironment((*form)["environment"]);
+    if (!environment.ok()) {
+      return html::ErrorPage(400, "Choose an environment", "Choose sandbox or production.");
+    }
+    auto code = oauth.IssueCode(*check->request, principal->user.id, org, *environment);
+    if (!code.ok()) return html::ErrorPage(500, "Something went wrong", "Please try again later.");
+    std::vector<std::pair<std::string, std::string>> params = {{"code", *code}};
+    if (!check->state.empty()) params.emplace_back("state", check->state);
+    // Zoho adds the data centre and its accounts server; clients written for Zoho read them.
+    params.emplace_back("location", "us");
+    params.emplace_back("accounts-server", issuer);
+    params.emplace_back("iss", issuer);
+    return Redirect(303, WithQuery(check->redirect_uri, params));
+  });
+}
+
+}  // namespace relish::api

@@ -1,0 +1,319 @@
+#include "crm/crm.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "store/sqlite/sqlite_store.h"
+
+namespace relish::crm {
+namespace {
+
+class FakeUsers : public UserDirectory {
+ public:
+  Result<Actor> FindMember(std::string_view org_id, std::string_view user_id) override {
+    auto it = members_.find(std::string(org_id) + "/" + std::string(user_id));
+    if (it == members_.end()) return NotFound("no such member");
+    return it->second;
+  }
+  void Add(const std::string& org, const Actor& a) { members_[org + "/" + a.id] = a; }
+
+ private:
+  std::map<std::string, Actor> members_;
+};
+
+// Records every event; fails on demand to show that the change rolls back with it.
+class RecordingListener : public ChangeListener {
+ public:
+  Result<void> OnRecordChange(store::Transaction& tx, const ChangeEvent& e) override {
+    if (fail) return Internal("listener refused");
+    // The listener writes through the same transaction: it sees the record being written.
+    auto rows = TRY(tx.Query("SELECT COUNT(*) FROM crm_records WHERE id = ?", e.record_id));
+    seen_in_tx.push_back(rows.front().Int(0));
+    events.push_back(e);
+    return Ok();
+  }
+  bool fail = false;
+  std::vector<ChangeEvent> events;
+  std::vector<int64_t> seen_in_tx;
+};
+
+class CrmTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = std::move(*store::OpenSqlite({.path = ":memory:"}));
+    ASSERT_TRUE(store_->Migrate(Crm::Migrations()).ok());
+    users_.Add("org1", ada_);
+    users_.Add("org1", bob_);
+    crm_ = std::make_unique<Crm>(*store_, clock_, random_, users_);
+    crm_->AddListener(listener_);
+  }
+
+  // Inserts one record and returns its id (or fails the test).
+  std::string Insert(std::string_view module, Json record,
+                     const Space& space = {"org1", "sandbox"}) {
+    auto r = crm_->InsertRecords(space, module, Json::array({std::move(record)}), ada_, {});
+    EXPECT_TRUE(r.ok()) << r.error().ToString();
+    if (!r.ok()) return "";
+    EXPECT_TRUE((*r)[0].ok) << (*r)[0].error.code << " " << (*r)[0].error.message;
+    return (*r)[0].details.value("id", "");
+  }
+
+  FakeClock clock_;
+  FakeRandom random_;
+  FakeUsers users_;
+  RecordingListener listener_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<Crm> crm_;
+  Space sandbox_{"org1", "sandbox"};
+  Actor ada_{"usr_ada", "Ada", "ada@example.com"};
+  Actor bob_{"usr_bob", "Bob", "bob@example.com"};
+};
+
+TEST_F(CrmTest, CreateReadsBackInBiginsShape) {
+  std::string company = Insert("Accounts", {{"Account_Name", "Zylker"}});
+  std::string id = Insert("Contacts", {{"First_Name", "Ann"},
+                                       {"Last_Name", "Lee"},
+                                       {"Email", "ann@zylker.com"},
+                                       {"Account_Name", {{"id", company}}},
+                                       {"Tag", Json::array({"vip"})},
+                                       {"Unknown_Field", "ignored"}});
+  ASSERT_EQ(id.size(), 19u);
+  auto got = crm_->GetRecord(sandbox_, "contacts", id);
+  ASSERT_TRUE(got.ok()) << got.error().ToString();
+  const Json& c = *got;
+  EXPECT_EQ(c["Full_Name"], "Ann Lee");
+  EXPECT_EQ(c["Account_Name"], (Json{{"name", "Zylker"}, {"id", company}}));
+  EXPECT_EQ(c["Owner"], (Json{{"name", "Ada"}, {"id", "usr_ada"}, {"email", "ada@example.com"}}));
+  EXPECT_EQ(c["Tag"], Json::array({Json{{"name", "vip"}}}));
+  EXPECT_EQ(c["Phone"], nullptr);
+  EXPECT_EQ(c["Created_Time"], "2023-11-14T22:13:20+00:00");
+  EXPECT_EQ(c["Created_By"], c["Owner"]);
+  EXPECT_FALSE(c.contains("Unknown_Field"));
+  EXPECT_EQ(c["id"], id);
+  auto only = crm_->GetRecord(sandbox_, "Contacts", id, {"Email"});
+  EXPECT_EQ(only->dump(), R"({"Email":"ann@zylker.com","id":")" + id + R"("})");
+  EXPECT_EQ(crm_->GetRecord(sandbox_, "Contacts", "1").error(), NotFound("no Contacts record 1"));
+  EXPECT_EQ(crm_->GetRecord(sandbox_, "Leads", id).error(), NotFound("no module 'Leads'"));
+}
+
+TEST_F(CrmTest, BatchesAnswerPerRecord) {
+  Json batch = Json::array({Json{{"Last_Name", "Ok"}}, Json{{"First_Name", "No last name"}},
+                            Json{{"Last_Name", "Bad"}, {"Email", "nope"}}, "not an object",
+                            Json{{"Last_Name", "Owner"}, {"Owner", {{"id", "usr_stranger"}}}}});
+  auto r = crm_->InsertRecords(sandbox_, "Contacts", batch, ada_, {});
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->size(), 5u);
+  EXPECT_TRUE((*r)[0].ok);
+  EXPECT_EQ((*r)[1].error.code, "MANDATORY_NOT_FOUND");
+  EXPECT_EQ((*r)[1].error.details,
+            (Json{{"api_name", "Last_Name"}, {"json_path", "$.data[1].Last_Name"}}));
+  EXPECT_EQ((*r)[2].error.code, "INVALID_DATA");
+  EXPECT_EQ((*r)[2].error.message, "Email: 'nope' is not an email address like name@example.com");
+  EXPECT_EQ((*r)[2].error.details["expected_data_type"], "email");
+  EXPECT_EQ((*r)[3].error.message, "each record must be a JSON object");
+  EXPECT_EQ((*r)[4].error.message, "Owner: 'usr_stranger' is not a user of this organization");
+  EXPECT_EQ(listener_.events.size(), 1u);
+  Json too_many = Json::array();
+  for (int i = 0; i < 101; ++i) too_many.push_back({{"Last_Name", "x"}});
+  EXPECT_EQ(crm_->InsertRecords(sandbox_, "Contacts", too_many, ada_, {}).error().code(),
+            ErrorCode::kResourceExhausted);
+}
+
+TEST_F(CrmTest, EventsCarryTheChangeInsideTheTransaction) {
+  std::string id = Insert("Contacts", {{"Last_Name", "Lee"}, {"Email", "a@b.co"}});
+  clock_.Advance(std::chrono::seconds(5));
+  auto up = crm_->UpdateRecords(
+      sandbox_, "Contacts",
+      Json::array({Json{{"id", id}, {"Email", "new@b.co"}, {"Last_Name", "Lee"}}}), bob_,
+      {.fire_workflows = false});
+  ASSERT_TRUE(up.ok() && (*up)[0].ok);
+  EXPECT_EQ((*up)[0].details["Modified_By"]["name"], "Bob");
+  EXPECT_EQ((*up)[0].details["Created_By"]["name"], "Ada");
+  // An update that changes nothing emits nothing.
+  ASSERT_TRUE(crm_->UpdateRecords(sandbox_, "Contacts",
+                                  Json::array({Json{{"id", id}, {"Email", "new@b.co"}}}), bob_, {})
+                  .ok());
+  clock_.Advance(std::chrono::seconds(5));
+  auto del = crm_->DeleteRecords(sandbox_, "Contacts", {id, "123"}, ada_, {});
+  ASSERT_TRUE(del.ok());
+  EXPECT_TRUE((*del)[0].ok);
+  EXPECT_EQ((*del)[1].error.code, "INVALID_DATA");
+
+  ASSERT_EQ(listener_.events.size(), 3u);
+  const auto& created = listener_.events[0];
+  EXPECT_EQ(created.kind, ChangeKind::kCreate);
+  EXPECT_EQ(created.module, "Contacts");
+  EXPECT_EQ(created.environment, "sandbox");
+  EXPECT_TRUE(created.fire_workflows);
+  EXPECT_EQ(created.record["Email"], "a@b.co");
+  const auto& edited = listener_.events[1];
+  EXPECT_EQ(edited.kind, ChangeKind::kEdit);
+  EXPECT_EQ(edited.changed_fields, std::vector<std::string>{"Email"});
+  EXPECT_EQ(edited.old_values, (Json{{"Email", "a@b.co"}}));
+  EXPECT_EQ(edited.record["Email"], "new@b.co");
+  EXPECT_FALSE(edited.fire_workflows);
+  EXPECT_EQ(edited.actor.id, "usr_bob");
+  EXPECT_EQ(created.sequence, 1);
+  EXPECT_EQ(edited.sequence, 2);
+  EXPECT_EQ(listener_.events[2].sequence, 3);
+  EXPECT_EQ(listener_.events[2].kind, ChangeKind::kDelete);
+  EXPECT_EQ(listener_.events[2].record["Email"], "new@b.co");
+  EXPECT_EQ(listener_.seen_in_tx, (std::vector<int64_t>{1, 1, 0}));
+
+  auto history = crm_->ListEvents(sandbox_, "Contacts", id, 10);
+  ASSERT_TRUE(history.ok());
+  ASSERT_EQ(history->size(), 3u);
+  EXPECT_EQ((*history)[0].kind, ChangeKind::kDelete);
+  EXPECT_EQ((*history)[1].old_values, (Json{{"Email", "a@b.co"}}));
+}
+
+TEST_F(CrmTest, AFailingListenerRollsTheWriteBack) {
+  listener_.fail = true;
+  auto r =
+      crm_->InsertRecords(sandbox_, "Contacts", Json::array({Json{{"Last_Name", "X"}}}), ada_, {});
+  EXPECT_EQ(r.error(), Internal("listener refused"));
+  listener_.fail = false;
+  auto page = crm_->ListRecords(sandbox_, "Contacts", {});
+  EXPECT_TRUE(page->records.empty());
+  EXPECT_TRUE(crm_->ListEvents(sandbox_, "", "", 10)->empty());
+}
+
+TEST_F(CrmTest, UniqueFieldsAndUpsert) {
+  NewField code{.label = "Customer Code", .type = FieldType::kText, .unique = true};
+  auto f = crm_->AddField(sandbox_, "Contacts", code);
+  ASSERT_TRUE(f.ok()) << f.error().ToString();
+  EXPECT_EQ(f->api_name, "Customer_Code");
+  std::string first = Insert("Contacts", {{"Last_Name", "A"}, {"Customer_Code", "C-1"}});
+  auto dup = crm_->InsertRecords(sandbox_, "Contacts",
+                                 Json::array({Json{{"Last_Name", "B"}, {"Customer_Code", "c-1"}}}),
+                                 ada_, {});
+  EXPECT_EQ((*dup)[0].error.code, "DUPLICATE_DATA");
+  EXPECT_EQ((*dup)[0].error.details["duplicate_record"]["id"], first);
+  // Within one batch too.
+  auto batch =
+      crm_->InsertRecords(sandbox_, "Contacts",
+                          Json::array({Json{{"Last_Name", "C"}, {"Customer_Code", "C-2"}},
+                                       Json{{"Last_Name", "D"}, {"Customer_Code", "C-2"}}}),
+                          ada_, {});
+  EXPECT_TRUE((*batch)[0].ok);
+  EXPECT_EQ((*batch)[1].error.code, "DUPLICATE_DATA");
+  // Upsert matches on the unique field, else inserts.
+  auto up = crm_->UpsertRecords(sandbox_, "Contacts",
+                                Json::array({Json{{"Last_Name", "A2"}, {"Customer_Code", "C-1"}},
+                                             Json{{"Last_Name", "E"}, {"Customer_Code", "C-9"}}}),
+                                {}, ada_, {});
+  ASSERT_TRUE(up.ok());
+  EXPECT_EQ((*up)[0].action, "update");
+  EXPECT_EQ((*up)[0].details["id"], first);
+  EXPECT_EQ((*up)[0].details["duplicate_field"], "Customer_Code");
+  EXPECT_EQ((*up)[1].action, "insert");
+  EXPECT_EQ((*crm_->GetRecord(sandbox_, "Contacts", first))["Last_Name"], "A2");
+  // Deleting frees the value.
+  ASSERT_TRUE(crm_->DeleteRecords(sandbox_, "Contacts", {first}, ada_, {}).ok());
+  Insert("Contacts", {{"Last_Name", "F"}, {"Customer_Code", "C-1"}});
+}
+
+TEST_F(CrmTest, SandboxAndProductionAreSeparate) {
+  std::string id = Insert("Contacts", {{"Last_Name", "Sandboxed"}});
+  Space production{"org1", "production"};
+  EXPECT_EQ(crm_->GetRecord(production, "Contacts", id).error().code(), ErrorCode::kNotFound);
+  EXPECT_TRUE(crm_->ListRecords(production, "Contacts", {})->records.empty());
+  ASSERT_TRUE(
+      crm_->AddField(sandbox_, "Contacts", {.label = "Score", .type = FieldType::kNumber}).ok());
+  EXPECT_FALSE(crm_->GetModule(production, "Contacts")->FindField("Score"));
+  EXPECT_EQ(crm_->GetRecord({"org2", "sandbox"}, "Contacts", id).error().code(),
+            ErrorCode::kNotFound);
+  EXPECT_EQ(crm_->ListRecords({"org1", "staging"}, "Contacts", {}).error(),
+            InvalidArgument("environment must be sandbox or production, got 'staging'"));
+}
+
+TEST_F(CrmTest, CustomModulesAndFields) {
+  auto m = crm_->CreateModule(sandbox_, {.singular_label = "Project", .plural_label = "Projects"});
+  ASSERT_TRUE(m.ok()) << m.error().ToString();
+  EXPECT_EQ(m->api_name, "Projects");
+  EXPECT_EQ(
+      crm_->CreateModule(sandbox_, {.singular_label = "P", .plural_label = "projects"}).error(),
+      AlreadyExists("a module named 'projects' already exists"));
+  EXPECT_EQ(
+      crm_->CreateModule(sandbox_, {.singular_label = "C", .plural_label = "Contacts"}).error(),
+      AlreadyExists("a module named 'Contacts' already exists"));
+  auto lookup =
+      crm_->AddField(sandbox_, "Projects",
+                     {.label = "Client", .type = FieldType::kLookup, .lookup_module = "accounts"});
+  ASSERT_TRUE(lookup.ok()) << lookup.error().ToString();
+  EXPECT_EQ(lookup->lookup_module, "Accounts");
+  auto status = crm_->AddField(sandbox_, "Projects",
+                               {.label = "Status",
+                                .type = FieldType::kPicklist,
+                                .required = true,
+                                .options = {"Open", "Done"}});
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(crm_->AddField(sandbox_, "Projects", {.label = "Status"}).error(),
+            AlreadyExists("Projects already has a field 'Status'"));
+  EXPECT_EQ(
+      crm_->AddField(sandbox_, "Projects", {.label = "Kind", .type = FieldType::kPicklist}).error(),
+      InvalidArgument("a picklist or multi-select field needs 'options'"));
+  EXPECT_EQ(crm_->AddField(sandbox_, "Projects", {.label = "id"}).error(),
+            AlreadyExists("'id' is a system field"));
+  std::string client = Insert("Accounts", {{"Account_Name", "Zylker"}});
+  std::string p = Insert("Projects", {{"Name", "Launch"}, {"Client", client}, {"Status", "open"}});
+  Json got = *crm_->GetRecord(sandbox_, "projects", p);
+  EXPECT_EQ(got["Status"], "Open");
+  EXPECT_EQ(got["Client"]["name"], "Zylker");
+  auto bad = crm_->InsertRecords(
+      sandbox_, "Projects", Json::array({Json{{"Name", "X"}, {"Status", "Open"}, {"Client", p}}}),
+      ada_, {});
+  EXPECT_EQ((*bad)[0].error.message, "Client: there is no record " + p + " in Accounts");
+  ASSERT_TRUE(crm_->DeleteField(sandbox_, "Projects", "Status").ok());
+  EXPECT_FALSE(crm_->GetRecord(sandbox_, "Projects", p)->contains("Status"));
+  EXPECT_EQ(crm_->DeleteField(sandbox_, "Projects", "Name").error(),
+            FailedPrecondition("only custom fields can be deleted"));
+  auto modules = crm_->ListModules(sandbox_);
+  ASSERT_EQ(modules->size(), 7u);
+  EXPECT_EQ(modules->back().api_name, "Projects");
+}
+
+TEST_F(CrmTest, PagesSortAndSearch) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) {
+    clock_.Advance(std::chrono::seconds(1));
+    ids.push_back(Insert("Pipelines", {{"Deal_Name", "Deal " + std::to_string(i)},
+                                       {"Stage", i % 2 ? "Closed Won" : "Qualification"},
+                                       {"Amount", i * 100}}));
+  }
+  auto first = crm_->ListRecords(sandbox_, "Pipelines", {.page = 1, .per_page = 2});
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(first->records.size(), 2u);
+  EXPECT_EQ(first->records[0]["id"], ids[4]);
+  EXPECT_TRUE(first->more_records);
+  auto last =
+      crm_->ListRecords(sandbox_, "Pipelines",
+                        {.page = 3, .per_page = 2, .sort_by = "Created_Time", .ascending = true});
+  ASSERT_EQ(last->records.size(), 1u);
+  EXPECT_EQ(last->records[0]["id"], ids[4]);
+  EXPECT_FALSE(last->more_records);
+  EXPECT_EQ(crm_->ListRecords(sandbox_, "Pipelines", {.sort_by = "Amount"}).error(),
+            InvalidArgument("sort_by must be id, Created_Time or Modified_Time"));
+  EXPECT_EQ(crm_->ListRecords(sandbox_, "Pipelines", {.per_page = 201}).error(),
+            InvalidArgument("per_page must be from 1 to 200"));
+
+  SearchQuery q;
+  q.criteria = *ParseCriteria("((Stage:equals:Closed Won) and (Amount:greater_than:100))");
+  auto found = crm_->SearchRecords(sandbox_, "Pipelines", q, {.ascending = true});
+  ASSERT_TRUE(found.ok());
+  ASSERT_EQ(found->records.size(), 1u);
+  EXPECT_EQ(found->records[0]["Deal_Name"], "Deal 3");
+  SearchQuery word;
+  word.word = "deal";
+  auto paged = crm_->SearchRecords(sandbox_, "Pipelines", word, {.page = 2, .per_page = 2});
+  ASSERT_EQ(paged->records.size(), 2u);
+  EXPECT_TRUE(paged->more_records);
+  SearchQuery bad;
+  bad.criteria = *ParseCriteria("(Amount:starts_with:1)");
+  EXPECT_EQ(crm_->SearchRecords(sandbox_, "Pipelines", bad, {}).error().code(),
+            ErrorCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace relish::crm
