@@ -119,6 +119,11 @@ class Crm {
   // Schema. Module names match in any letter case.
   Result<std::vector<Module>> ListModules(const Space& space);
   Result<Module> GetModule(const Space& space, std::string_view module);  // kNotFound
+  // The same inside a transaction the caller holds (a ChangeListener, or a writer that checks
+  // something against the schema in its own transaction).
+  Result<Module> GetModule(store::Transaction& tx, const Space& space, std::string_view module) {
+    return LoadModule(tx, space, module);
+  }
   Result<Module> CreateModule(const Space& space, const NewModule& spec);
   Result<Field> AddField(const Space& space, std::string_view module, const NewField& spec);
   // Removes a custom field (its values stay in stored records but are no longer shown).

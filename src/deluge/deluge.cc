@@ -40,4 +40,8 @@ std::vector<std::string> ParameterNames(const Program& program) {
   return names;
 }
 
+bool HasHeader(const Program& program) {
+  return !program.functions.empty() && program.functions.front().has_header;
+}
+
 }  // namespace relish::deluge

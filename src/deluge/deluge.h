@@ -61,5 +61,7 @@ Result<RunOutcome> Run(const Program& program, Host& host, const RunOptions& opt
 
 // Parameter names of the entry function (for the CLI's usage messages).
 std::vector<std::string> ParameterNames(const Program& program);
+// Whether the script starts with a function header (`void automation.fn(Int id) {...}`).
+bool HasHeader(const Program& program);
 
 }  // namespace relish::deluge

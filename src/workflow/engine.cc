@@ -1,0 +1,370 @@
+// The engine's listener (record changes -> jobs) and its workers (jobs -> runs).
+#include "workflow/engine.h"
+
+#include <algorithm>
+
+#include "base/ids.h"
+#include "base/log.h"
+#include "crm/values.h"
+#include "workflow/executor.h"
+
+namespace relish::workflow {
+
+using crm::ChangeEvent;
+using crm::ChangeKind;
+using crm::Json;
+using store::Transaction;
+using store::TxMode;
+
+int& ChainDepth() {
+  thread_local int depth = 0;
+  return depth;
+}
+
+namespace {
+
+bool SameName(std::string_view a, std::string_view b) { return crm::FoldCase(a) == crm::FoldCase(b); }
+
+bool Changed(const Trigger& t, const ChangeEvent& e) {
+  if (t.fields.empty()) return !e.changed_fields.empty() || e.kind == ChangeKind::kCreate;
+  for (const auto& f : t.fields) {
+    for (const auto& c : e.changed_fields) {
+      if (SameName(f, c)) return true;
+    }
+  }
+  return false;
+}
+
+// When a date or date-time value (plus the offset) falls, in epoch ms; nullopt for no value.
+std::optional<int64_t> DueAt(const Json& value, int64_t offset_ms, int time_of_day_min) {
+  if (!value.is_string()) return std::nullopt;
+  const std::string& text = value.get_ref<const std::string&>();
+  if (crm::IsDate(text)) {
+    auto midnight = crm::ParseDateTime(text + "T00:00:00+00:00");
+    if (!midnight) return std::nullopt;
+    return *midnight + int64_t{time_of_day_min} * 60'000 + offset_ms;
+  }
+  auto at = crm::ParseDateTime(text);
+  if (!at) return std::nullopt;
+  return *at + offset_ms;
+}
+
+Json ActorJson(const crm::Actor& a) { return {{"id", a.id}, {"name", a.name}, {"email", a.email}}; }
+
+}  // namespace
+
+Engine::Engine(EngineDeps deps, EngineOptions options)
+    : d_(deps), options_(options), node_(NewId("wk", deps.clock, deps.random).substr(0, 16)) {
+  if (d_.connections) {
+    d_.connections->OnAudit([this](const connections::AuditEntry& entry) {
+      if (entry.run_id.empty()) return;
+      std::lock_guard lock(audit_mu_);
+      auto it = collecting_.find(entry.run_id);
+      if (it != collecting_.end()) it->second.push_back(entry);
+    });
+  }
+}
+
+Engine::~Engine() { Stop(); }
+
+std::vector<store::Migration> Engine::Migrations() {
+  std::vector<store::Migration> all = Repository::Migrations();
+  for (auto& m : JobQueue::Migrations()) all.push_back(std::move(m));
+  for (auto& m : RunLog::Migrations()) all.push_back(std::move(m));
+  return all;
+}
+
+EngineStats Engine::Stats() const {
+  return {events_.load(), enqueued_.load(), runs_.load(), failed_.load()};
+}
+
+// ---- record changes -> jobs ------------------------------------------------------------------
+
+Result<std::shared_ptr<const Engine::SpaceRules>> Engine::RulesFor(Transaction& tx,
+                                                                   const crm::Space& space) {
+  int64_t version = TRY(d_.repository.Version(tx, space));
+  auto key = std::make_pair(space.org_id, space.environment);
+  {
+    std::lock_guard lock(cache_mu_);
+    auto it = cache_.find(key);
+    if (it != cache_.end() && it->second->version == version) return it->second;
+  }
+  auto loaded = std::make_shared<SpaceRules>();
+  loaded->version = version;
+  for (auto& rule : TRY(d_.repository.LoadActiveRules(tx, space))) {
+    auto mod = loaded->modules.find(rule.module);
+    if (mod == loaded->modules.end()) {
+      auto module = d_.crm.GetModule(tx, space, rule.module);
+      if (!module.ok()) {
+        spdlog::warn("workflow rule {} watches module {}, which is gone", rule.id, rule.module);
+        continue;
+      }
+      mod = loaded->modules.emplace(rule.module, std::move(*module)).first;
+    }
+    auto compiled = Compile(rule, mod->second);
+    if (!compiled.ok()) {
+      // A field the rule names was deleted since it was saved: the rule cannot run.
+      spdlog::warn("workflow rule {} ({}) no longer fits its module: {}", rule.id, rule.name,
+                   compiled.error().message());
+      continue;
+    }
+    loaded->rules.push_back(std::move(rule));
+  }
+  std::lock_guard lock(cache_mu_);
+  cache_[key] = loaded;
+  return std::shared_ptr<const SpaceRules>(loaded);
+}
+
+Result<void> Engine::OnRecordChange(Transaction& tx, const ChangeEvent& event) {
+  if (!event.fire_workflows) return Ok();
+  int depth = ChainDepth();
+  crm::Space space{event.org_id, event.environment};
+  auto rules = TRY(RulesFor(tx, space));
+  if (rules->rules.empty()) return Ok();
+  events_.fetch_add(1, std::memory_order_relaxed);
+  if (depth >= options_.max_chain_depth) {
+    spdlog::warn("workflow: not firing rules for {} {}: {} writes by rules in a row", event.module,
+                 event.record_id, depth);
+    return Ok();
+  }
+  int64_t before = enqueued_.load(std::memory_order_relaxed);
+  for (const Rule& rule : rules->rules) {
+    if (!SameName(rule.module, event.module)) continue;
+    const crm::Module& module = rules->modules.at(rule.module);
+    const Trigger& t = rule.trigger;
+    bool fires = false;
+    switch (t.kind) {
+      case TriggerKind::kCreate: fires = event.kind == ChangeKind::kCreate; break;
+      case TriggerKind::kEdit: fires = event.kind == ChangeKind::kEdit && Changed(t, event); break;
+      case TriggerKind::kCreateOrEdit:
+        fires = event.kind == ChangeKind::kCreate ||
+                (event.kind == ChangeKind::kEdit && Changed(t, event));
+        break;
+      case TriggerKind::kDelete: fires = event.kind == ChangeKind::kDelete; break;
+      case TriggerKind::kDate: {
+        // The rule is due when the date comes; (re)schedule whenever the date is set or moved.
+        // An older job for the same record finds the value changed and does nothing.
+        if (event.kind == ChangeKind::kDelete) break;
+        bool touched = std::any_of(event.changed_fields.begin(), event.changed_fields.end(),
+                                   [&](const std::string& f) { return SameName(f, t.date_field); });
+        if (!touched) break;
+        const crm::Field* field = module.FindField(t.date_field);
+        Json value = event.record.value(field ? field->api_name : t.date_field, Json());
+        auto due = DueAt(value, t.offset_ms, t.time_of_day_min);
+        if (!due || *due <= d_.clock.NowMillis()) break;  // no date, or already past
+        NewJob job{.org_id = event.org_id,
+                   .environment = event.environment,
+                   .kind = "date",
+                   .payload = {{"rule_id", rule.id},
+                               {"module", module.api_name},
+                               {"record_id", event.record_id},
+                               {"field", field ? field->api_name : t.date_field},
+                               {"value", value},
+                               {"event_at", event.at_ms},
+                               {"actor", ActorJson(event.actor)},
+                               {"depth", depth + 1}},
+                   .run_at = *due,
+                   .max_attempts = options_.max_attempts};
+        TRY(d_.queue.Enqueue(tx, job));
+        enqueued_.fetch_add(1, std::memory_order_relaxed);
+        break;
+      }
+    }
+    if (!fires) continue;
+    auto condition = FirstMatch(rule, module, event.record);
+    if (!condition) continue;
+    bool once = (t.kind == TriggerKind::kEdit || t.kind == TriggerKind::kCreateOrEdit) && !t.repeat;
+    if (once && !TRY(d_.repository.MarkFired(tx, rule.id, event.record_id))) continue;
+    TRY(EnqueueActions(tx, event, rule, *condition, module,
+                       crm::ChangeKindName(event.kind), depth));
+  }
+  if (enqueued_.load(std::memory_order_relaxed) != before) Wake();
+  return Ok();
+}
+
+Result<void> Engine::EnqueueActions(Transaction& tx, const ChangeEvent& event, const Rule& rule,
+                                    size_t ci, const crm::Module& module, std::string_view trigger,
+                                    int depth) {
+  const Condition& c = rule.conditions[ci];
+  int64_t now = d_.clock.NowMillis();
+  auto job_for = [&](const Action& action, bool scheduled) {
+    return NewJob{.org_id = event.org_id,
+                  .environment = event.environment,
+                  .kind = "action",
+                  .payload = {{"rule_id", rule.id},
+                              {"rule_name", rule.name},
+                              {"topping", rule.topping},
+                              {"module", module.api_name},
+                              {"record_id", event.record_id},
+                              {"event_id", event.id},
+                              {"trigger", trigger},
+                              {"event_at", event.at_ms},
+                              {"condition", ci},
+                              {"scheduled", scheduled},
+                              {"action", ActionToJson(action)},
+                              {"record", event.record},
+                              {"actor", ActorJson(event.actor)},
+                              {"depth", depth + 1}},
+                  .run_at = now,
+                  .max_attempts = options_.max_attempts};
+  };
+  for (const Action& a : c.actions) {
+    TRY(d_.queue.Enqueue(tx, job_for(a, false)));
+    enqueued_.fetch_add(1, std::memory_order_relaxed);
+  }
+  for (const Schedule& s : c.scheduled) {
+    int64_t at = now + s.offset_ms;
+    if (!s.from_field.empty()) {
+      const crm::Field* field = module.FindField(s.from_field);
+      auto due = DueAt(event.record.value(field ? field->api_name : s.from_field, Json()),
+                       s.offset_ms, 9 * 60);
+      if (!due || *due <= now) continue;  // no date, or already past
+      at = *due;
+    }
+    for (const Action& a : s.actions) {
+      NewJob job = job_for(a, true);
+      job.run_at = at;
+      TRY(d_.queue.Enqueue(tx, job));
+      enqueued_.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+  return Ok();
+}
+
+// ---- jobs -> runs --------------------------------------------------------------------------
+
+Result<int> Engine::ProcessBatch(const std::string& owner) {
+  auto jobs = TRY(d_.queue.Lease(owner, options_.batch));
+  if (jobs.empty()) return 0;
+  Executor executor(*this);
+  std::vector<Outcome> outcomes;
+  outcomes.reserve(jobs.size());
+  // A run may take up to the wall-time limit; keep the rest of a slow batch leased.
+  constexpr int64_t kSlowRunMs = 70'000;
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    if (d_.clock.NowMillis() + kSlowRunMs > jobs[i].lease_until) {
+      std::vector<Job> rest(jobs.begin() + static_cast<std::ptrdiff_t>(i), jobs.end());
+      auto until = d_.queue.Extend(owner, rest);
+      if (!until.ok()) {
+        spdlog::warn("workflow: extending leases failed: {}", until.error().message());
+      } else {
+        for (size_t k = i; k < jobs.size(); ++k) jobs[k].lease_until = *until;
+      }
+    }
+    ChainDepth() = jobs[i].payload.value("depth", 1);
+    outcomes.push_back(executor.Execute(jobs[i]));
+    ChainDepth() = 0;
+  }
+  TRY(store::Transact(d_.store, TxMode::kWrite, [&](Transaction& tx) -> Result<void> {
+    for (size_t i = 0; i < jobs.size(); ++i) {
+      Outcome& o = outcomes[i];
+      if (o.retry) {
+        bool again = TRY(d_.queue.Retry(tx, jobs[i], owner, o.error));
+        if (o.run) {
+          o.run->status = again ? RunStatus::kRetrying : RunStatus::kFailed;
+          if (!again) o.run->error = "gave up after " + std::to_string(jobs[i].attempts) + " attempts: " + o.run->error;
+        }
+      } else {
+        TRY(d_.queue.Finish(tx, jobs[i], owner));
+      }
+      for (const auto& f : o.followups) TRY(d_.queue.Enqueue(tx, f));
+      if (o.run) {
+        if (o.run->status == RunStatus::kFailed) failed_.fetch_add(1, std::memory_order_relaxed);
+        TRY(d_.runs.Insert(tx, std::move(*o.run)));
+      }
+    }
+    return Ok();
+  }));
+  runs_.fetch_add(static_cast<int64_t>(jobs.size()), std::memory_order_relaxed);
+  for (const auto& o : outcomes) {
+    if (!o.followups.empty()) {
+      Wake();
+      break;
+    }
+  }
+  return static_cast<int>(jobs.size());
+}
+
+Result<int> Engine::RunDue() {
+  int total = 0;
+  while (true) {
+    int n = TRY(ProcessBatch(node_ + "-inline"));
+    if (n == 0) return total;
+    total += n;
+  }
+}
+
+void Engine::Wake() {
+  {
+    std::lock_guard lock(wake_mu_);
+    ++wakeups_;
+  }
+  wake_cv_.notify_one();
+}
+
+void Engine::Start() {
+  std::lock_guard lock(wake_mu_);
+  if (!workers_.empty()) return;
+  stopping_ = false;
+  for (int i = 0; i < options_.workers; ++i) workers_.emplace_back([this, i] { WorkerLoop(i); });
+}
+
+void Engine::Stop() {
+  std::vector<std::thread> threads;
+  {
+    std::lock_guard lock(wake_mu_);
+    stopping_ = true;
+    threads.swap(workers_);
+  }
+  wake_cv_.notify_all();
+  for (auto& t : threads) t.join();
+}
+
+void Engine::WorkerLoop(int index) {
+  std::string owner = node_ + "-" + std::to_string(index);
+  while (true) {
+    {
+      std::lock_guard lock(wake_mu_);
+      if (stopping_) return;
+    }
+    auto n = ProcessBatch(owner);
+    if (!n.ok()) spdlog::error("workflow worker {}: {}", index, n.error().message());
+    if (index == 0) {
+      int64_t now = d_.clock.NowMillis();
+      if (now - last_purge_.load() >= options_.purge_every_ms) {
+        last_purge_ = now;
+        auto purged = d_.runs.Purge(now - options_.retention_ms);
+        if (!purged.ok()) spdlog::warn("workflow: purging old runs failed: {}", purged.error().message());
+      }
+    }
+    if (n.ok() && *n > 0) continue;
+    // Nothing due: sleep until woken by a new job, the next scheduled one, or the poll.
+    int64_t wait = options_.poll_ms;
+    if (auto next = d_.queue.NextDue(); next.ok() && *next) {
+      wait = std::clamp<int64_t>(**next - d_.clock.NowMillis(), 1, options_.poll_ms);
+    }
+    std::unique_lock lock(wake_mu_);
+    if (wakeups_ > 0) {
+      --wakeups_;
+      continue;
+    }
+    wake_cv_.wait_for(lock, std::chrono::milliseconds(wait), [&] { return stopping_ || wakeups_ > 0; });
+    if (wakeups_ > 0) --wakeups_;
+  }
+}
+
+void Engine::BeginCollecting(const std::string& run_id) {
+  std::lock_guard lock(audit_mu_);
+  collecting_[run_id];
+}
+
+std::vector<connections::AuditEntry> Engine::EndCollecting(const std::string& run_id) {
+  std::lock_guard lock(audit_mu_);
+  auto it = collecting_.find(run_id);
+  if (it == collecting_.end()) return {};
+  auto out = std::move(it->second);
+  collecting_.erase(it);
+  return out;
+}
+
+}  // namespace relish::workflow

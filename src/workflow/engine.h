@@ -1,0 +1,136 @@
+// Engine: turns record changes into workflow runs.
+//
+// As a crm::ChangeListener it sees every record change inside the change's own transaction,
+// finds the active rules whose trigger and first matching condition apply, and enqueues one job
+// per action (instant ones due now, scheduled ones later; a date trigger enqueues one job for the
+// moment it is due). Its workers lease due jobs from the queue and run them: a function through
+// the FunctionRunner, a webhook through a connection or the environment's outbound client, a
+// field update through the CRM. Each attempt is written to the run log, with the connections
+// audit's entries for it.
+//
+// Writes that run actions cause (a field update, a function's own writes) fire rules only when
+// they ask to; chains of such writes stop at EngineOptions::max_chain_depth.
+//
+// Threading: OnRecordChange runs on the writing thread. Start() runs `workers` threads; RunDue()
+// does the same work on the calling thread (tests, with a FakeClock). Stop() waits for the jobs
+// in hand. The engine must be stopped before the things it uses are destroyed.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/random.h"
+#include "base/result.h"
+#include "connections/connections.h"
+#include "crm/crm.h"
+#include "functions/runner.h"
+#include "outbound/http_client.h"
+#include "workflow/queue.h"
+#include "workflow/repository.h"
+#include "workflow/run_log.h"
+
+namespace relish::workflow {
+
+struct EngineOptions {
+  int workers = 4;
+  int batch = 4;  // jobs a worker leases at once
+  int64_t poll_ms = 500;  // how often idle workers look for due jobs nobody announced
+  int64_t retention_ms = 7LL * 24 * 3600 * 1000;  // run log
+  int64_t purge_every_ms = 60'000;
+  int max_attempts = 5;
+  int max_chain_depth = 3;
+};
+
+struct EngineDeps {
+  store::Store& store;
+  crm::Crm& crm;
+  Repository& repository;
+  JobQueue& queue;
+  RunLog& runs;
+  functions::FunctionRunner& runner;
+  connections::Connections* connections;  // webhooks with a connection; the audit (may be null)
+  outbound::HttpClient& sandbox_http;     // webhooks without a connection
+  outbound::HttpClient& production_http;
+  const Clock& clock;
+  Random& random;
+};
+
+// Counters since start, for metrics and the benchmark.
+struct EngineStats {
+  int64_t events = 0;    // changes seen that may fire rules
+  int64_t enqueued = 0;  // jobs enqueued
+  int64_t runs = 0;      // attempts finished
+  int64_t failed = 0;
+};
+
+class Engine final : public crm::ChangeListener {
+ public:
+  Engine(EngineDeps deps, EngineOptions options);
+  ~Engine() override;
+
+  // All the tables the workflow module owns.
+  static std::vector<store::Migration> Migrations();
+
+  Result<void> OnRecordChange(store::Transaction& tx, const crm::ChangeEvent& event) override;
+
+  void Start();
+  void Stop();
+  // Leases and runs due jobs on this thread until none is due; returns how many ran.
+  Result<int> RunDue();
+
+  EngineStats Stats() const;
+
+  class Executor;  // executor.cc
+
+ private:
+  struct SpaceRules {
+    int64_t version = -1;
+    std::map<std::string, crm::Module> modules;  // by API name
+    std::vector<Rule> rules;                     // active, compiled
+  };
+  struct Outcome;
+
+  Result<std::shared_ptr<const SpaceRules>> RulesFor(store::Transaction& tx,
+                                                     const crm::Space& space);
+  Result<void> EnqueueActions(store::Transaction& tx, const crm::ChangeEvent& event,
+                              const Rule& rule, size_t condition, const crm::Module& module,
+                              std::string_view trigger, int depth);
+  // Leases one batch and runs it; returns the number of jobs it ran.
+  Result<int> ProcessBatch(const std::string& owner);
+  void WorkerLoop(int index);
+  void Wake();
+
+  // Audit entries of runs in progress, by run id (the connections audit observer fills it).
+  void BeginCollecting(const std::string& run_id);
+  std::vector<connections::AuditEntry> EndCollecting(const std::string& run_id);
+
+  EngineDeps d_;
+  EngineOptions options_;
+
+  std::mutex cache_mu_;
+  std::map<std::pair<std::string, std::string>, std::shared_ptr<const SpaceRules>> cache_;
+
+  std::mutex audit_mu_;
+  std::map<std::string, std::vector<connections::AuditEntry>> collecting_;
+
+  std::mutex wake_mu_;
+  std::condition_variable wake_cv_;
+  int64_t wakeups_ = 0;  // guarded by wake_mu_
+  bool stopping_ = false;  // guarded by wake_mu_
+  std::vector<std::thread> workers_;
+  std::atomic<int64_t> last_purge_{0};
+
+  std::atomic<int64_t> events_{0}, enqueued_{0}, runs_{0}, failed_{0};
+  std::string node_;  // this process's lease-owner prefix
+};
+
+}  // namespace relish::workflow

@@ -1,0 +1,480 @@
+#include "workflow/engine.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "outbound/fake_http_client.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace relish::workflow {
+namespace {
+
+using crm::Json;
+
+class FakeUsers : public crm::UserDirectory {
+ public:
+  Result<crm::Actor> FindMember(std::string_view, std::string_view user_id) override {
+    return crm::Actor{std::string(user_id), "Ada", "ada@example.com"};
+  }
+};
+
+// Records what it was asked to run and answers with `next` (or what `answer` computes).
+class FakeRunner : public functions::FunctionRunner {
+ public:
+  Result<functions::RunResult> Run(const functions::RunRequest& request) override {
+    requests.push_back(request);
+    if (answer) return answer(request);
+    return next;
+  }
+  std::vector<functions::RunRequest> requests;
+  functions::RunResult next{.ok = true, .info = {"hello"}, .return_json = "null", .statements = 3};
+  std::function<Result<functions::RunResult>(const functions::RunRequest&)> answer;
+};
+
+// Refuses every write when told to, after the engine has enqueued: the whole change rolls back.
+class RefusingListener : public crm::ChangeListener {
+ public:
+  Result<void> OnRecordChange(store::Transaction&, const crm::ChangeEvent&) override {
+    if (refuse) return Internal("refused");
+    return Ok();
+  }
+  bool refuse = false;
+};
+
+class EngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = std::move(*store::OpenSqlite({.path = ":memory:"}));
+    ASSERT_TRUE(store_->Migrate(crm::Crm::Migrations()).ok());
+    ASSERT_TRUE(store_->Migrate(Engine::Migrations()).ok());
+    crm_ = std::make_unique<crm::Crm>(*store_, clock_, random_, users_);
+    repo_ = std::make_unique<Repository>(*store_, *crm_, clock_, random_);
+    queue_ = std::make_unique<JobQueue>(*store_, clock_, random_,
+                                        QueueOptions{.lease_ms = 120'000, .backoff_ms = 10'000});
+    runs_ = std::make_unique<RunLog>(*store_);
+    engine_ = std::make_unique<Engine>(
+        EngineDeps{*store_, *crm_, *repo_, *queue_, *runs_, runner_, nullptr, http_, http_,
+                   clock_, random_},
+        EngineOptions{.batch = 2, .max_attempts = 3});
+    crm_->AddListener(*engine_);
+    crm_->AddListener(refusing_);
+  }
+
+  void PutFunction(const std::string& name, std::vector<std::string> params = {"contact"},
+                   const std::string& source = "info contact.get(\"Email\");") {
+    auto f = repo_->PutFunction(space_, "", {.name = name, .source = source, .params = params}, "usr_ada");
+    ASSERT_TRUE(f.ok()) << f.error().ToString();
+  }
+
+  std::string AddRule(const std::string& json) {
+    auto rule = repo_->CreateRule(space_, "", Json::parse(json), "usr_ada");
+    EXPECT_TRUE(rule.ok()) << rule.error().ToString();
+    return rule.ok() ? rule->id : "";
+  }
+
+  std::string Insert(const std::string& module, Json record, crm::WriteOptions options = {}) {
+    auto r = crm_->InsertRecords(space_, module, Json::array({std::move(record)}), ada_, options);
+    EXPECT_TRUE(r.ok()) << r.error().ToString();
+    if (!r.ok() || !(*r)[0].ok) return "";
+    return (*r)[0].details.value("id", "");
+  }
+
+  void Update(const std::string& module, Json record, crm::WriteOptions options = {}) {
+    auto r = crm_->UpdateRecords(space_, module, Json::array({std::move(record)}), ada_, options);
+    ASSERT_TRUE(r.ok()) << r.error().ToString();
+    ASSERT_TRUE((*r)[0].ok) << (*r)[0].error.message;
+  }
+
+  int RunDue() {
+    auto n = engine_->RunDue();
+    EXPECT_TRUE(n.ok()) << n.error().ToString();
+    return n.ok() ? *n : -1;
+  }
+
+  std::vector<workflow::Run> Runs(RunFilter filter = {}) {
+    auto runs = runs_->List("org1", filter);
+    EXPECT_TRUE(runs.ok());
+    return runs.ok() ? *runs : std::vector<workflow::Run>{};
+  }
+
+  static constexpr const char* kSeedRule = R"({
+    "name": "Sync contacts to Books", "module": "Contacts",
+    "trigger": {"type": "create_or_edit", "repeat": true},
+    "conditions": [{"criteria": ["Email is not empty"], "actions": [{"function": "sync"}]}]})";
+
+  FakeClock clock_;
+  FakeRandom random_;
+  FakeUsers users_;
+  FakeRunner runner_;
+  RefusingListener refusing_;
+  outbound::FakeHttpClient http_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<crm::Crm> crm_;
+  std::unique_ptr<Repository> repo_;
+  std::unique_ptr<JobQueue> queue_;
+  std::unique_ptr<RunLog> runs_;
+  std::unique_ptr<Engine> engine_;
+  crm::Space space_{"org1", "sandbox"};
+  crm::Actor ada_{"usr_ada", "Ada", "ada@example.com"};
+};
+
+TEST_F(EngineTest, ACreatedContactWithAnEmailRunsTheFunctionWithTheRecord) {
+  PutFunction("sync");
+  std::string rule_id = AddRule(kSeedRule);
+  runner_.next.info = {"Searched by name in Books: {}", "Created Contact: {}"};
+  runner_.next.calls = {{.method = "GET", .url = "https://books.zoho.com/api/v3/contacts?search_text=a%40b.example",
+                         .connection = "booksconnection", .status = 200, .latency_us = 1200}};
+  std::string id = Insert("Contacts", {{"Last_Name", "Lee"}, {"Email", "a@b.example"}});
+  EXPECT_TRUE(runner_.requests.empty());  // nothing runs inside the write
+  EXPECT_EQ(RunDue(), 1);
+  ASSERT_EQ(runner_.requests.size(), 1u);
+  const auto& req = runner_.requests[0];
+  EXPECT_EQ(req.org_id, "org1");
+  EXPECT_EQ(req.environment, "sandbox");
+  EXPECT_EQ(req.topping, "");
+  EXPECT_EQ(req.user_id, "usr_ada");
+  EXPECT_EQ(req.file_name, "functions/sync.dg");
+  EXPECT_EQ(req.source, "info contact.get(\"Email\");");
+  ASSERT_EQ(req.args.size(), 1u);
+  EXPECT_EQ(req.args[0].name, "contact");
+  Json contact = Json::parse(req.args[0].json);
+  EXPECT_EQ(contact["Contacts.ID"], id);
+  EXPECT_EQ(contact["Email"], "a@b.example");
+  EXPECT_EQ(contact["Full_Name"], "Lee");
+  EXPECT_FALSE(contact.contains("id"));
+
+  auto runs = Runs();
+  ASSERT_EQ(runs.size(), 1u);
+  const workflow::Run& run = runs[0];
+  EXPECT_EQ(run.id, req.run_id);
+  EXPECT_EQ(run.rule_id, rule_id);
+  EXPECT_EQ(run.rule_name, "Sync contacts to Books");
+  EXPECT_EQ(run.module, "Contacts");
+  EXPECT_EQ(run.record_id, id);
+  EXPECT_EQ(run.trigger, "create");
+  EXPECT_EQ(run.action, "function");
+  EXPECT_EQ(run.target, "sync");
+  EXPECT_EQ(run.status, RunStatus::kSuccess);
+  EXPECT_EQ(run.attempt, 1);
+  EXPECT_EQ(run.statements, 3);
+  EXPECT_EQ(run.info, (std::vector<std::string>{"Searched by name in Books: {}", "Created Contact: {}"}));
+  ASSERT_EQ(run.calls.size(), 1u);
+  EXPECT_EQ(run.calls[0].source, "function");
+  EXPECT_EQ(run.calls[0].url, "https://books.zoho.com/api/v3/contacts?search_text=a%40b.example");
+  EXPECT_EQ(run.calls[0].status, 200);
+  EXPECT_EQ(run.event_at, clock_.NowMillis());
+  EXPECT_EQ(engine_->Stats().runs, 1);
+}
+
+TEST_F(EngineTest, AContactWithoutAnEmailRunsNothing) {
+  PutFunction("sync");
+  AddRule(kSeedRule);
+  Insert("Contacts", {{"Last_Name", "Nomail"}});
+  EXPECT_EQ(RunDue(), 0);
+  EXPECT_TRUE(runner_.requests.empty());
+  EXPECT_TRUE(Runs().empty());
+}
+
+TEST_F(EngineTest, EditsRunAgainOnlyWhenTheRuleRepeats) {
+  PutFunction("sync");
+  AddRule(kSeedRule);
+  std::string id = Insert("Contacts", {{"Last_Name", "Lee"}, {"Email", "a@b.example"}});
+  Update("Contacts", {{"id", id}, {"Phone", "555"}});
+  EXPECT_EQ(RunDue(), 2);
+  ASSERT_EQ(runner_.requests.size(), 2u);
+  EXPECT_EQ(Json::parse(runner_.requests[1].args[0].json)["Phone"], "555");
+  EXPECT_EQ(Runs()[0].trigger, "edit");
+
+  // Without repeat: the first time the record meets the condition, then never again.
+  std::string once = R"({"name": "Once", "module": "Contacts", "trigger": {"type": "create_or_edit"},
+    "conditions": [{"criteria": ["Email is not empty"], "actions": [{"function": "sync"}]}]})";
+  AddRule(once);
+  std::string other = Insert("Contacts", {{"Last_Name", "Kim"}});
+  Update("Contacts", {{"id", other}, {"Email", "kim@b.example"}});  // both rules now
+  Update("Contacts", {{"id", other}, {"Phone", "1"}});              // only the repeating one
+  EXPECT_EQ(RunDue(), 3);
+  int once_runs = 0;
+  for (const auto& r : Runs()) once_runs += r.rule_name == "Once";
+  EXPECT_EQ(once_runs, 1);
+}
+
+TEST_F(EngineTest, EditTriggersWatchTheirFields) {
+  PutFunction("sync");
+  AddRule(R"({"name": "Phone changed", "module": "Contacts",
+    "trigger": {"type": "edit", "fields": ["Phone"], "repeat": true},
+    "conditions": [{"criteria": "all", "actions": [{"function": "sync"}]}]})");
+  std::string id = Insert("Contacts", {{"Last_Name", "Lee"}});
+  Update("Contacts", {{"id", id}, {"Email", "x@y.example"}});
+  EXPECT_EQ(RunDue(), 0);
+  Update("Contacts", {{"id", id}, {"Phone", "123"}});
+  EXPECT_EQ(RunDue(), 1);
+}
+
+TEST_F(EngineTest, DeleteTriggersSeeTheRecordAsItWas) {
+  PutFunction("gone");
+  AddRule(R"({"name": "Deleted", "module": "Contacts", "trigger": "delete",
+    "conditions": [{"criteria": ["Email ends with @b.example"], "actions": [{"function": "gone"}]}]})");
+  std::string id = Insert("Contacts", {{"Last_Name", "Lee"}, {"Email", "a@b.example"}});
+  auto deleted = crm_->DeleteRecords(space_, "Contacts", {id}, ada_, {});
+  ASSERT_TRUE(deleted.ok());
+  EXPECT_EQ(RunDue(), 1);
+  EXPECT_EQ(Json::parse(runner_.requests[0].args[0].json)["Email"], "a@b.example");
+  EXPECT_EQ(Runs()[0].trigger, "delete");
+}
+
+TEST_F(EngineTest, AChangeThatRollsBackLeavesNoJob) {
+  PutFunction("sync");
+  AddRule(kSeedRule);
+  refusing_.refuse = true;
+  auto r = crm_->InsertRecords(space_, "Contacts",
+                               Json::array({{{"Last_Name", "Lee"}, {"Email", "a@b.example"}}}), ada_, {});
+  EXPECT_FALSE(r.ok());
+  refusing_.refuse = false;
+  EXPECT_EQ(RunDue(), 0);
+  EXPECT_TRUE(runner_.requests.empty());
+}
+
+TEST_F(EngineTest, WritesThatDoNotAskForWorkflowsFireNothing) {
+  PutFunction("sync");
+  AddRule(kSeedRule);
+  Insert("Contacts", {{"Last_Name", "Lee"}, {"Email", "a@b.example"}}, {.fire_workflows = false});
+  EXPECT_EQ(RunDue(), 0);
+}
+
+TEST_F(EngineTest, ArgumentsMapFieldsAndConstants) {
+  PutFunction("byid", {}, "void automation.byid(String contactId, String mail, Int weight) { info contactId; }");
+  AddRule(R"({"name": "Args", "module": "Contacts", "trigger": "create",
+    "conditions": [{"actions": [{"function": "byid",
+       "args": {"contactId": {"field": "ID"}, "mail": {"field": "Email"}, "weight": 7}}]}]})");
+  std::string id = Insert("Contacts", {{"Last_Name", "Lee"}, {"Email", "a@b.example"}});
+  EXPECT_EQ(RunDue(), 1);
+  const auto& args = runner_.requests[0].args;
+  ASSERT_EQ(args.size(), 3u);
+  EXPECT_EQ(args[0].name, "contactId");
+  EXPECT_EQ(args[0].json, "\"" + id + "\"");
+  EXPECT_EQ(args[1].name, "mail");
+  EXPECT_EQ(args[1].json, "\"a@b.example\"");
+  EXPECT_EQ(args[2].name, "weight");
+  EXPECT_EQ(args[2].json, "7");
+}
+
+TEST_F(EngineTest, ScriptErrorsAreRecordedWithTheirLineAndNotRetried) {
+  PutFunction("sync");
+  AddRule(kSeedRule);
+  runner_.next = {.ok = false, .error_line = 4, .error_message = "Variable 'x' is not defined",
+                  .info = {"before the error"}, .statements = 2};
+  Insert("Contacts", {{"Last_Name", "Lee"}, {"Email", "a@b.example"}});
+  EXPECT_EQ(RunDue(), 1);
+  clock_.Advance(Millis(3'600'000));
+  EXPECT_EQ(RunDue(), 0);
+  auto runs = Runs();
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].status, RunStatus::kFailed);
+  EXPECT_EQ(runs[0].error, "Variable 'x' is not defined");
+  EXPECT_EQ(runs[0].error_line, 4);
+  EXPECT_EQ(runs[0].info, std::vector<std::string>{"before the error"});
+  EXPECT_EQ(engine_->Stats().failed, 1);
+}
+
+TEST_F(EngineTest, RunnerOutagesAreRetriedWithBackOff) {
+  PutFunction("sync");
+  AddRule(kSeedRule);
+  int calls = 0;
+  runner_.answer = [&](const functions::RunRequest&) -> Result<functions::RunResult> {
+    if (++calls < 3) return Unavailable("the store is busy");
+    return functions::RunResult{.ok = true, .return_json = "null"};
+  };
+  Insert("Contacts", {{"Last_Name", "Lee"}, {"Email", "a@b.example"}});
+  EXPECT_EQ(RunDue(), 1);
+  EXPECT_EQ(RunDue(), 0);
+  clock_.Advance(Millis(10'000));
+  EXPECT_EQ(RunDue(), 1);
+  clock_.Advance(Millis(10'000));
+  EXPECT_EQ(RunDue(), 0);  // the second back-off is 20 s
+  clock_.Advance(Millis(10'000));
+  EXPECT_EQ(RunDue(), 1);
+  auto runs = Runs();
+  ASSERT_EQ(runs.size(), 3u);
+  EXPECT_EQ(runs[2].status, RunStatus::kRetrying);
+  EXPECT_EQ(runs[2].error, "the store is busy");
+  EXPECT_EQ(runs[2].attempt, 1);
+  EXPECT_EQ(runs[1].status, RunStatus::kRetrying);
+  EXPECT_EQ(runs[0].status, RunStatus::kSuccess);
+  EXPECT_EQ(runs[0].attempt, 3);
+  EXPECT_EQ(runs[0].job_id, runs[2].job_id);
+}
+
+TEST_F(EngineTest, AKilledWorkersJobRunsElsewhereAfterItsLease) {
+  PutFunction("sync");
+  AddRule(kSeedRule);
+  Insert("Contacts", {{"Last_Name", "Lee"}, {"Email", "a@b.example"}});
+  // A worker leases the job and dies before finishing it.
+  auto leased = queue_->Lease("worker-that-dies", 10);
+  ASSERT_TRUE(leased.ok());
+  ASSERT_EQ(leased->size(), 1u);
+  EXPECT_EQ(RunDue(), 0);
+  clock_.Advance(Millis(120'000));
+  EXPECT_EQ(RunDue(), 1);
+  auto runs = Runs();
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].status, RunStatus::kSuccess);
+  EXPECT_EQ(runs[0].attempt, 2);
+}
+
+TEST_F(EngineTest, FieldUpdatesDoNotFireRulesUnlessAsked) {
+  PutFunction("sync");
+  AddRule(kSeedRule);
+  AddRule(R"({"name": "Stamp", "module": "Contacts", "trigger": "create",
+    "conditions": [{"actions": [{"update": {"Description": "stamped", "Title": {"field": "Last_Name"}}}]}]})");
+  std::string id = Insert("Contacts", {{"Last_Name", "Lee"}, {"Email", "a@b.example"}});
+  EXPECT_EQ(RunDue(), 2);  // the function, and the update, which fires nothing
+  EXPECT_EQ(runner_.requests.size(), 1u);
+  auto record = crm_->GetRecord(space_, "Contacts", id);
+  ASSERT_TRUE(record.ok());
+  EXPECT_EQ((*record)["Description"], "stamped");
+  EXPECT_EQ((*record)["Title"], "Lee");
+  auto runs = Runs({.status = "success"});
+  ASSERT_EQ(runs.size(), 2u);
+}
+
+TEST_F(EngineTest, ChainsOfRuleWritesStopAtTheDepthLimit) {
+  // Every edit flips Description and asks for workflows: a loop only the limit breaks.
+  AddRule(R"({"name": "Flip", "module": "Contacts", "trigger": {"type": "edit", "repeat": true},
+    "conditions": [
+      {"criteria": ["Description is a"], "actions": [{"update": {"Description": "b"}, "trigger_workflows": true}]},
+      {"criteria": "all", "actions": [{"update": {"Description": "a"}, "trigger_workflows": true}]}]})");
+  std::string id = Insert("Contacts", {{"Last_Name", "Lee"}});
+  Update("Contacts", {{"id", id}, {"Phone", "1"}});
+  int total = 0;
+  for (int i = 0; i < 10; ++i) total += RunDue();
+  // The user's edit starts depth 1 (a), which fires depth 2 (b), which fires depth 3 (a); the
+  // write at depth 3 fires nothing.
+  EXPECT_EQ(total, 3);
+  auto record = crm_->GetRecord(space_, "Contacts", id);
+  ASSERT_TRUE(record.ok());
+  EXPECT_EQ((*record)["Description"], "a");
+}
+
+TEST_F(EngineTest, WebhooksRenderTheRecordAndRetryServerErrors) {
+  AddRule(R"({"name": "Hook", "module": "Contacts", "trigger": "create",
+    "conditions": [{"actions": [{"webhook": {"url": "https://hooks.example/c/${Contacts.ID}?n=${Contacts.Last_Name}",
+      "body": "{\"email\":\"${Contacts.Email}\",\"note\":\"${Contacts.Description}\"}",
+      "headers": {"X-Source": "relish"}}}]}]})");
+  int calls = 0;
+  http_.SetHandler([&](const outbound::Request&) -> Result<outbound::Response> {
+    return outbound::FakeHttpClient::Json(++calls == 1 ? 503 : 200, "{}");
+  });
+  std::string id = Insert("Contacts", {{"Last_Name", "O'Neil & Co"}, {"Email", "a@b.example"},
+                                      {"Description", "say \"hi\"\n"}});
+  EXPECT_EQ(RunDue(), 1);
+  auto requests = http_.requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].method, "POST");
+  EXPECT_EQ(requests[0].url, "https://hooks.example/c/" + id + "?n=O%27Neil%20%26%20Co");
+  EXPECT_EQ(requests[0].body, R"({"email":"a@b.example","note":"say \"hi\"\n"})");
+  EXPECT_EQ(requests[0].headers,
+            (outbound::Headers{{"X-Source", "relish"}, {"Content-Type", "application/json"}}));
+  EXPECT_EQ(Runs()[0].status, RunStatus::kRetrying);
+  EXPECT_EQ(Runs()[0].error, "the webhook answered HTTP 503");
+  clock_.Advance(Millis(10'000));
+  EXPECT_EQ(RunDue(), 1);
+  auto runs = Runs();
+  EXPECT_EQ(runs[0].status, RunStatus::kSuccess);
+  EXPECT_EQ(runs[0].result, "HTTP 200");
+  ASSERT_EQ(runs[0].calls.size(), 1u);
+  EXPECT_EQ(runs[0].calls[0].source, "webhook");
+  EXPECT_EQ(runs[0].calls[0].status, 200);
+}
+
+TEST_F(EngineTest, ScheduledActionsWaitAndSkipDeletedRecords) {
+  PutFunction("later");
+  AddRule(R"({"name": "Later", "module": "Contacts", "trigger": "create",
+    "conditions": [{"criteria": ["Email is not empty"], "scheduled": [{"offset": "2h", "actions": [{"function": "later"}]}]}]})");
+  Insert("Contacts", {{"Last_Name", "Lee"}, {"Email", "a@b.example"}});
+  std::string gone = Insert("Contacts", {{"Last_Name", "Kim"}, {"Email", "k@b.example"}});
+  EXPECT_EQ(RunDue(), 0);
+  clock_.Advance(Millis(3'600'000));
+  EXPECT_EQ(RunDue(), 0);
+  ASSERT_TRUE(crm_->DeleteRecords(space_, "Contacts", {gone}, ada_, {}).ok());
+  clock_.Advance(Millis(3'600'000));
+  EXPECT_EQ(RunDue(), 2);
+  EXPECT_EQ(runner_.requests.size(), 1u);
+  auto skipped = Runs({.status = "skipped"});
+  ASSERT_EQ(skipped.size(), 1u);
+  EXPECT_EQ(skipped[0].record_id, gone);
+  EXPECT_EQ(skipped[0].error, "the record was deleted");
+}
+
+TEST_F(EngineTest, DateTriggersRunWhenTheDateComes) {
+  auto f = repo_->PutFunction(space_, "", {.name = "remind", .source = "info pipeline;", .params = {"pipeline"}}, "usr_ada");
+  ASSERT_TRUE(f.ok()) << f.error().ToString();
+  AddRule(R"({"name": "Day before closing", "module": "Pipelines",
+    "trigger": {"type": "date", "field": "Closing_Date", "offset": "-1d", "time": "09:00"},
+    "conditions": [{"criteria": ["Stage isn't Closed Lost"], "actions": [{"function": "remind"}]}]})");
+  // The clock starts at 2023-11-14T22:13:20Z: due 2023-11-16T09:00Z.
+  std::string id = Insert("Pipelines", {{"Deal_Name", "Big"}, {"Stage", "Qualification"},
+                                        {"Closing_Date", "2023-11-17"}});
+  EXPECT_EQ(RunDue(), 0);
+  clock_.Set(1'700'125'200'000 - 1);  // 2023-11-16T09:00:00Z, less a millisecond
+  EXPECT_EQ(RunDue(), 0);
+  clock_.Advance(Millis(1));
+  EXPECT_EQ(RunDue(), 2);  // the date job, then the action it started
+  ASSERT_EQ(runner_.requests.size(), 1u);
+  EXPECT_EQ(Json::parse(runner_.requests[0].args[0].json)["Pipelines.ID"], id);
+  EXPECT_EQ(Runs()[0].trigger, "date");
+
+  // Moving the date re-schedules; the old job finds the date changed and does nothing.
+  std::string moved = Insert("Pipelines", {{"Deal_Name", "Moved"}, {"Stage", "Qualification"},
+                                           {"Closing_Date", "2023-11-20"}});
+  Update("Pipelines", {{"id", moved}, {"Closing_Date", "2023-11-25"}});
+  clock_.Set(1'700'125'200'000 + 3 * 86'400'000LL);  // 2023-11-19T09:00Z
+  EXPECT_EQ(RunDue(), 1);
+  EXPECT_EQ(runner_.requests.size(), 1u);
+}
+
+TEST_F(EngineTest, RulesChangedAtRuntimeApplyToTheNextChange) {
+  PutFunction("sync");
+  std::string rule_id = AddRule(kSeedRule);
+  ASSERT_TRUE(repo_->SetActive(space_, rule_id, false).ok());
+  Insert("Contacts", {{"Last_Name", "Lee"}, {"Email", "a@b.example"}});
+  EXPECT_EQ(RunDue(), 0);
+  ASSERT_TRUE(repo_->SetActive(space_, rule_id, true).ok());
+  Insert("Contacts", {{"Last_Name", "Kim"}, {"Email", "k@b.example"}});
+  EXPECT_EQ(RunDue(), 1);
+  // Another environment has its own rules: none here.
+  auto prod = crm_->InsertRecords({"org1", "production"}, "Contacts",
+                                  Json::array({{{"Last_Name", "P"}, {"Email", "p@b.example"}}}), ada_, {});
+  ASSERT_TRUE(prod.ok());
+  EXPECT_EQ(RunDue(), 0);
+}
+
+TEST_F(EngineTest, TheRunLogFiltersAndForgetsOldRuns) {
+  PutFunction("sync");
+  AddRule(kSeedRule);
+  std::string a = Insert("Contacts", {{"Last_Name", "A"}, {"Email", "a@b.example"}});
+  EXPECT_EQ(RunDue(), 1);
+  clock_.Advance(Millis(1000));
+  std::string b = Insert("Contacts", {{"Last_Name", "B"}, {"Email", "b@b.example"}});
+  EXPECT_EQ(RunDue(), 1);
+  EXPECT_EQ(Runs().size(), 2u);
+  EXPECT_EQ(Runs({.record_id = a}).size(), 1u);
+  EXPECT_EQ(Runs({.function = "sync"}).size(), 2u);
+  EXPECT_EQ(Runs({.function = "other"}).size(), 0u);
+  EXPECT_EQ(Runs({.environment = "production"}).size(), 0u);
+  auto newest = Runs({.limit = 1});
+  ASSERT_EQ(newest.size(), 1u);
+  EXPECT_EQ(newest[0].record_id, b);
+  EXPECT_EQ(Runs({.before = newest[0].id})[0].record_id, a);
+  auto got = runs_->Get("org1", newest[0].id);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->record_id, b);
+  EXPECT_EQ(runs_->Get("org2", newest[0].id).error().code(), ErrorCode::kNotFound);
+  auto purged = runs_->Purge(clock_.NowMillis());
+  ASSERT_TRUE(purged.ok());
+  EXPECT_EQ(*purged, 1);
+  EXPECT_EQ(Runs().size(), 1u);
+}
+
+}  // namespace
+}  // namespace relish::workflow

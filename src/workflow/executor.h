@@ -1,0 +1,48 @@
+// Internal to src/workflow: running one leased job (executor.cc) for the engine (engine.cc).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "workflow/engine.h"
+
+namespace relish::workflow {
+
+// What running a job came to.
+struct Engine::Outcome {
+  bool retry = false;      // a transient failure: run it again after the back-off
+  std::optional<Run> run;  // the attempt to record (date jobs that only expand record none)
+  std::vector<NewJob> followups;  // jobs to enqueue with the outcome (a due date trigger's actions)
+  std::string error;              // for the queue's last_error when retrying
+};
+
+class Engine::Executor {
+ public:
+  explicit Executor(Engine& engine) : e_(engine) {}
+  Outcome Execute(const Job& job);
+
+ private:
+  Outcome RunAction(const Job& job, Run run);
+  Outcome RunFunction(const Job& job, const Action& action, const crm::Json& record, Run run);
+  Outcome RunWebhook(const Job& job, const Action& action, const crm::Json& record, Run run);
+  Outcome RunUpdate(const Job& job, const Action& action, const crm::Json& record, Run run);
+  Outcome DateDue(const Job& job);
+
+  Engine& e_;
+};
+
+// The chain depth of the job this thread is running (0 outside jobs): writes it causes fire
+// rules one level deeper.
+int& ChainDepth();
+
+// The record as a function receives it: {"<Module>.ID": id, every field...}.
+crm::Json RecordArgument(const std::string& module, const std::string& record_id,
+                         const crm::Json& record);
+
+// Replaces ${Module.Field} placeholders with the record's values, escaped by `escape`.
+std::string RenderTemplate(std::string_view text, const std::string& module,
+                           const std::string& record_id, const crm::Json& record,
+                           std::string (*escape)(std::string_view));
+
+}  // namespace relish::workflow
