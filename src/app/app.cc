@@ -187,7 +187,9 @@ Result<std::unique_ptr<App>> App::Open(const Config& config) {
       *impl->store, *impl->vault, *impl->catalog, *impl->sandbox_http, *impl->production_http,
       SystemClock(), SystemRandom(),
       connections::ConnectionsOptions{.public_url = public_url,
-                                      .sandbox_remap = sandbox_egress.remap});
+                                      .sandbox_remap = sandbox_egress.remap,
+                                      .refresh_margin = config.refresh_margin,
+                                      .state_ttl = config.authorization_timeout});
   TRY(EnsureOwnCrmClient(*impl->oauth, *impl->connections, *impl->catalog, public_url));
   impl->pool = std::make_unique<boost::asio::thread_pool>(32);
 
