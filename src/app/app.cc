@@ -14,6 +14,7 @@
 #include "api/identity_api.h"
 #include "api/oauth_api.h"
 #include "api/public_url.h"
+#include "api/workflow_api.h"
 #include "connections/catalog.h"
 #include "connections/connections.h"
 #include "crm/crm.h"
@@ -24,7 +25,9 @@
 #include "server/static_files.h"
 #include "server/system_routes.h"
 #include "store/sqlite/sqlite_store.h"
+#include "toppings/toppings.h"
 #include "vault/vault.h"
+#include "workflow/engine.h"
 
 namespace relish::app {
 
@@ -43,6 +46,15 @@ class IdentityUsers final : public crm::UserDirectory {
   identity::Identity& identity_;
 };
 
+// FIXME: until the functions branch's PlatformRunner is wired here, functions cannot run;
+// their runs are recorded as failed with this message.
+class NoRunner final : public functions::FunctionRunner {
+ public:
+  Result<functions::RunResult> Run(const functions::RunRequest&) override {
+    return FailedPrecondition("this build has no function runner");
+  }
+};
+
 class App::Impl {
  public:
   Config config;
@@ -59,6 +71,13 @@ class App::Impl {
   std::unique_ptr<identity::OAuthServer> oauth;
   std::unique_ptr<IdentityUsers> crm_users;
   std::unique_ptr<crm::Crm> crm;
+  // Workflow: declared after what it uses, so it stops and goes first.
+  std::unique_ptr<functions::FunctionRunner> runner;
+  std::unique_ptr<workflow::Repository> workflow_repo;
+  std::unique_ptr<workflow::JobQueue> jobs;
+  std::unique_ptr<workflow::RunLog> runs;
+  std::unique_ptr<workflow::Engine> engine;
+  std::unique_ptr<toppings::Toppings> toppings;
   api::PublicUrl public_url;
   server::Router router;
   server::Metrics metrics;
@@ -91,7 +110,8 @@ std::vector<store::Migration> AllMigrations() {
   std::vector<store::Migration> all;
   for (auto list : {vault::Vault::Migrations(), identity::Identity::Migrations(),
                     identity::OAuthServer::Migrations(), crm::Crm::Migrations(),
-                    connections::Catalog::Migrations(), connections::Connections::Migrations()}) {
+                    connections::Catalog::Migrations(), connections::Connections::Migrations(),
+                    workflow::Engine::Migrations(), toppings::Toppings::Migrations()}) {
     for (auto& m : list) all.push_back(std::move(m));
   }
   return all;
@@ -193,6 +213,24 @@ Result<std::unique_ptr<App>> App::Open(const Config& config) {
   TRY(EnsureOwnCrmClient(*impl->oauth, *impl->connections, *impl->catalog, public_url));
   impl->pool = std::make_unique<boost::asio::thread_pool>(32);
 
+  impl->runner = std::make_unique<NoRunner>();
+  impl->workflow_repo = std::make_unique<workflow::Repository>(*impl->store, *impl->crm,
+                                                               SystemClock(), SystemRandom());
+  impl->jobs = std::make_unique<workflow::JobQueue>(
+      *impl->store, SystemClock(), SystemRandom(),
+      workflow::QueueOptions{.lease_ms = config.workflow_lease.count()});
+  impl->runs = std::make_unique<workflow::RunLog>(*impl->store);
+  impl->engine = std::make_unique<workflow::Engine>(
+      workflow::EngineDeps{*impl->store, *impl->crm, *impl->workflow_repo, *impl->jobs, *impl->runs,
+                           *impl->runner, impl->connections.get(), *impl->sandbox_http,
+                           *impl->production_http, SystemClock(), SystemRandom()},
+      workflow::EngineOptions{.workers = config.workflow_workers,
+                              .retention_ms = config.workflow_run_retention.count()});
+  impl->crm->AddListener(*impl->engine);
+  impl->toppings = std::make_unique<toppings::Toppings>(*impl->store, *impl->crm, *impl->workflow_repo,
+                                                        *impl->catalog, *impl->connections,
+                                                        SystemClock());
+
   bool secure = public_url.starts_with("https://");
   server::AddSystemRoutes(impl->router, impl->metrics);
   api::AddIdentityRoutes(impl->router, *impl->auth, {.secure_cookies = secure});
@@ -203,13 +241,18 @@ Result<std::unique_ptr<App>> App::Open(const Config& config) {
   api::AddBiginRoutes(impl->router, {*impl->crm, *impl->identity, *impl->oauth});
   api::AddConnectionsRoutes(impl->router,
                             {*impl->auth, *impl->catalog, *impl->connections, *impl->vault,
-                             impl->master_key, *impl->production_http, *impl->pool});  impl->router.SetFallback(server::ServeStatic);
+                             impl->master_key, *impl->production_http, *impl->pool});
+  api::AddWorkflowRoutes(impl->router, {*impl->auth, *impl->workflow_repo, *impl->runs, *impl->jobs,
+                                        *impl->toppings});
+  impl->router.SetFallback(server::ServeStatic);
   return std::unique_ptr<App>(new App(std::move(impl)));
 }
 
 Result<void> App::Serve(bool handle_signals, const std::function<void(uint16_t)>& on_listening) {
   if (on_listening) on_listening(impl_->http->port());
+  impl_->engine->Start();
   impl_->http->Run(handle_signals);
+  impl_->engine->Stop();
   impl_->pool->join();
   impl_->connections->FlushAudit();
   spdlog::info("server stopped");

@@ -32,6 +32,7 @@ Result<int64_t> ParseInt(std::string_view name, std::string_view text, int64_t m
 }
 
 std::string FormatDuration(std::chrono::milliseconds d) {
+  if (d.count() % 86'400'000 == 0) return std::to_string(d.count() / 86'400'000) + "d";
   if (d.count() % 1000 == 0) return std::to_string(d.count() / 1000) + "s";
   return std::to_string(d.count()) + "ms";
 }
@@ -140,6 +141,19 @@ const std::vector<KeyEntry>& Table() {
       DurationKey("authorization_timeout", "RELISH_AUTHORIZATION_TIMEOUT",
                   "Time a user has to finish authorizing a connection at the provider.",
                   &Config::authorization_timeout),
+      {{"workflow_workers", "RELISH_WORKFLOW_WORKERS",
+        "Threads that run workflow actions (functions, webhooks, field updates); 0: none.", "4"},
+       [](Config& c, std::string_view v) -> Result<void> {
+         c.workflow_workers = static_cast<int>(TRY(ParseInt("workflow_workers", v, 0, 256)));
+         return Ok();
+       },
+       [](const Config& c) { return std::to_string(c.workflow_workers); }},
+      DurationKey("workflow_lease", "RELISH_WORKFLOW_LEASE",
+                  "How long a worker holds a workflow job before another may take it over.",
+                  &Config::workflow_lease),
+      DurationKey("workflow_run_retention", "RELISH_WORKFLOW_RUN_RETENTION",
+                  "How long the execution log keeps a workflow run.",
+                  &Config::workflow_run_retention),
   };
   return table;
 }
@@ -279,9 +293,11 @@ Result<std::chrono::milliseconds> ParseDuration(std::string_view text) {
     scale = 60'000;
   } else if (unit == "h") {
     scale = 3'600'000;
+  } else if (unit == "d") {
+    scale = 86'400'000;
   } else {
     return InvalidArgument("unknown duration unit '" + std::string(unit) +
-                           "' (use ms, s, m or h)");
+                           "' (use ms, s, m, h or d)");
   }
   if (n > INT64_MAX / scale) return InvalidArgument("duration out of range: '" + std::string(text) + "'");
   return std::chrono::milliseconds(n * scale);

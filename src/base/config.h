@@ -33,6 +33,9 @@ struct Config {
   std::chrono::milliseconds oauth_code_ttl{60'000};  // lifetime of an OAuth authorization code
   std::chrono::milliseconds refresh_margin{300'000};  // refresh tokens this long before expiry
   std::chrono::milliseconds authorization_timeout{600'000};  // a connection's OAuth state lives this long
+  int workflow_workers = 4;                                  // threads running workflow jobs
+  std::chrono::milliseconds workflow_lease{120'000};         // a job's lease before another worker may take it
+  std::chrono::milliseconds workflow_run_retention{7LL * 24 * 3'600'000};  // execution log
   std::string config_file;  // the file that was read, if any (informational)
 
   // The URL browsers and OAuth providers use to reach this server.

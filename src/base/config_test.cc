@@ -73,7 +73,7 @@ TEST_F(ConfigTest, ErrorsNameTheirOrigin) {
   ConfigSources f;
   f.flags = {{"idle_timeout", "3 weeks"}};
   EXPECT_EQ(LoadConfig(f).error().message(),
-            "--idle_timeout: idle_timeout: unknown duration unit ' weeks' (use ms, s, m or h)");
+            "--idle_timeout: idle_timeout: unknown duration unit ' weeks' (use ms, s, m, h or d)");
 }
 
 TEST_F(ConfigTest, ParseHostPort) {
