@@ -262,7 +262,7 @@ Result<Topping> Toppings::Get(std::string_view org_id, std::string_view environm
                               std::string_view ns) {
   TRY(crm::CheckEnvironment(environment));
   auto row = TRY(store::Transact(store_, TxMode::kRead, [&](Transaction& tx) {
-    return tx.QueryOne("no topping '" + std::string(ns) + "' in the " + std::string(environment),
+    return tx.QueryOne("no topping '" + std::string(ns) + "' installed in " + std::string(environment),
                        "SELECT files, installed_by, installed_at FROM toppings WHERE org_id = ? AND"
                        " environment = ? AND namespace = ?",
                        org_id, environment, ns);
@@ -277,7 +277,7 @@ Result<Files> Toppings::GetFiles(std::string_view org_id, std::string_view envir
                                  std::string_view ns) {
   TRY(crm::CheckEnvironment(environment));
   auto row = TRY(store::Transact(store_, TxMode::kRead, [&](Transaction& tx) {
-    return tx.QueryOne("no topping '" + std::string(ns) + "' in the " + std::string(environment),
+    return tx.QueryOne("no topping '" + std::string(ns) + "' installed in " + std::string(environment),
                        "SELECT files FROM toppings WHERE org_id = ? AND environment = ? AND namespace = ?",
                        org_id, environment, ns);
   }));
