@@ -17,6 +17,7 @@ int Main(int argc, char** argv) {
   AddServeCommands(root, commands);
   AddRunCommands(root, commands);
   AddConnectionsCommands(root, commands);
+  AddWorkflowCommands(root, commands);
 
   try {
     root.parse(argc, argv);

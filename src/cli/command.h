@@ -47,5 +47,7 @@ void AddServeCommands(CLI::App& root, Commands& commands);
 void AddRunCommands(CLI::App& root, Commands& commands);  // run_command.cc: run, check
 // connections_command.cc: login, services, connections, keys (over the REST API)
 void AddConnectionsCommands(CLI::App& root, Commands& commands);
+// workflow_command.cc: topping push|publish|list|show, rules ..., runs list|show
+void AddWorkflowCommands(CLI::App& root, Commands& commands);
 
 }  // namespace relish::cli
