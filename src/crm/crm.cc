@@ -519,6 +519,16 @@ Result<Page> Crm::SearchRecords(const Space& space, std::string_view module_name
   });
 }
 
+Result<Json> Crm::EventRecord(const Space& space, std::string_view event_id) {
+  TRY(CheckEnvironment(space.environment));
+  auto row = TRY(store::Transact(store_, TxMode::kRead, [&](Transaction& tx) {
+    return tx.QueryOne("no change '" + std::string(event_id) + "'",
+                       "SELECT record FROM crm_events WHERE id = ? AND org_id = ? AND environment = ?",
+                       event_id, space.org_id, space.environment);
+  }));
+  return ParseJson(row.Text(0));
+}
+
 Result<std::vector<ChangeEvent>> Crm::ListEvents(const Space& space, std::string_view module,
                                                  std::string_view record_id, int limit) {
   TRY(CheckEnvironment(space.environment));

@@ -156,6 +156,10 @@ class Crm {
                                                  const std::vector<std::string>& ids,
                                                  const Actor& actor, const WriteOptions& options);
 
+  // The record as one change left it (its snapshot in the change history), in the API's output
+  // shape; kNotFound for an unknown event.
+  Result<Json> EventRecord(const Space& space, std::string_view event_id);
+
   // Change history, newest first; `module` and `record_id` filter when not empty.
   Result<std::vector<ChangeEvent>> ListEvents(const Space& space, std::string_view module,
                                               std::string_view record_id, int limit);

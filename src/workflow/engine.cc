@@ -202,7 +202,8 @@ Result<void> Engine::EnqueueActions(Transaction& tx, const ChangeEvent& event, c
                               {"condition", ci},
                               {"scheduled", scheduled},
                               {"action", ActionToJson(action)},
-                              {"record", event.record},
+                              // The record as this change left it is in the CRM's change
+                              // history under event_id; the job does not carry a copy.
                               {"actor", ActorJson(event.actor)},
                               {"depth", depth + 1}},
                   .run_at = now,
@@ -233,56 +234,58 @@ Result<void> Engine::EnqueueActions(Transaction& tx, const ChangeEvent& event, c
 
 // ---- jobs -> runs --------------------------------------------------------------------------
 
+namespace {
+// A run may take up to the wall-time limit (60 s): leases closer to their end than this are
+// extended while their jobs wait or run.
+constexpr int64_t kLeaseSafetyMs = 70'000;
+}  // namespace
+
+Result<void> Engine::WriteOutcomes(Transaction& tx, const std::string& owner, Done& done) {
+  for (auto& [job, o] : done) {
+    if (o.retry) {
+      bool again = TRY(d_.queue.Retry(tx, job, owner, o.error));
+      if (o.run) {
+        o.run->status = again ? RunStatus::kRetrying : RunStatus::kFailed;
+        if (!again) {
+          o.run->error = "gave up after " + std::to_string(job.attempts) + " attempts: " + o.run->error;
+        }
+      }
+    } else {
+      TRY(d_.queue.Finish(tx, job, owner));
+    }
+    for (const auto& f : o.followups) TRY(d_.queue.Enqueue(tx, f));
+    if (o.run) TRY(d_.runs.Insert(tx, *o.run));
+  }
+  return Ok();
+}
+
 Result<int> Engine::ProcessBatch(const std::string& owner) {
   auto jobs = TRY(d_.queue.Lease(owner, options_.batch));
   if (jobs.empty()) return 0;
   Executor executor(*this);
-  std::vector<Outcome> outcomes;
-  outcomes.reserve(jobs.size());
-  // A run may take up to the wall-time limit; keep the rest of a slow batch leased.
-  constexpr int64_t kSlowRunMs = 70'000;
+  Done done;
+  done.reserve(jobs.size());
   for (size_t i = 0; i < jobs.size(); ++i) {
-    if (d_.clock.NowMillis() + kSlowRunMs > jobs[i].lease_until) {
-      std::vector<Job> rest(jobs.begin() + static_cast<std::ptrdiff_t>(i), jobs.end());
+    if (d_.clock.NowMillis() + kLeaseSafetyMs > jobs[i].lease_until) {
+      std::vector<std::string> rest;
+      for (size_t k = i; k < jobs.size(); ++k) rest.push_back(jobs[k].id);
       auto until = d_.queue.Extend(owner, rest);
-      if (!until.ok()) {
-        spdlog::warn("workflow: extending leases failed: {}", until.error().message());
-      } else {
+      if (until.ok()) {
         for (size_t k = i; k < jobs.size(); ++k) jobs[k].lease_until = *until;
       }
     }
     ChainDepth() = jobs[i].payload.value("depth", 1);
-    outcomes.push_back(executor.Execute(jobs[i]));
+    Outcome o = executor.Execute(jobs[i]);
     ChainDepth() = 0;
+    done.emplace_back(std::move(jobs[i]), std::move(o));
   }
-  TRY(store::Transact(d_.store, TxMode::kWrite, [&](Transaction& tx) -> Result<void> {
-    for (size_t i = 0; i < jobs.size(); ++i) {
-      Outcome& o = outcomes[i];
-      if (o.retry) {
-        bool again = TRY(d_.queue.Retry(tx, jobs[i], owner, o.error));
-        if (o.run) {
-          o.run->status = again ? RunStatus::kRetrying : RunStatus::kFailed;
-          if (!again) o.run->error = "gave up after " + std::to_string(jobs[i].attempts) + " attempts: " + o.run->error;
-        }
-      } else {
-        TRY(d_.queue.Finish(tx, jobs[i], owner));
-      }
-      for (const auto& f : o.followups) TRY(d_.queue.Enqueue(tx, f));
-      if (o.run) {
-        if (o.run->status == RunStatus::kFailed) failed_.fetch_add(1, std::memory_order_relaxed);
-        TRY(d_.runs.Insert(tx, std::move(*o.run)));
-      }
-    }
-    return Ok();
-  }));
-  runs_.fetch_add(static_cast<int64_t>(jobs.size()), std::memory_order_relaxed);
-  for (const auto& o : outcomes) {
-    if (!o.followups.empty()) {
-      Wake();
-      break;
-    }
+  TRY(store::Transact(d_.store, TxMode::kWrite,
+                      [&](Transaction& tx) { return WriteOutcomes(tx, owner, done); }));
+  for (const auto& [job, o] : done) {
+    runs_.fetch_add(1, std::memory_order_relaxed);
+    if (o.run && o.run->status == RunStatus::kFailed) failed_.fetch_add(1, std::memory_order_relaxed);
   }
-  return static_cast<int>(jobs.size());
+  return static_cast<int>(done.size());
 }
 
 Result<int> Engine::RunDue() {
@@ -296,60 +299,141 @@ Result<int> Engine::RunDue() {
 
 void Engine::Wake() {
   {
-    std::lock_guard lock(wake_mu_);
-    ++wakeups_;
+    std::lock_guard lock(mu_);
+    work_signal_ = true;
   }
-  wake_cv_.notify_one();
+  dispatch_cv_.notify_one();
 }
 
 void Engine::Start() {
-  std::lock_guard lock(wake_mu_);
-  if (!workers_.empty()) return;
+  std::lock_guard lock(mu_);
+  if (dispatcher_.joinable() || options_.workers <= 0) return;
   stopping_ = false;
-  for (int i = 0; i < options_.workers; ++i) workers_.emplace_back([this, i] { WorkerLoop(i); });
+  work_signal_ = true;  // jobs left from before start, or from other processes
+  for (int i = 0; i < options_.workers; ++i) executors_.emplace_back([this] { ExecutorLoop(); });
+  dispatcher_ = std::thread([this] { DispatchLoop(); });
 }
 
 void Engine::Stop() {
-  std::vector<std::thread> threads;
+  std::vector<std::thread> executors;
+  std::thread dispatcher;
   {
-    std::lock_guard lock(wake_mu_);
+    std::lock_guard lock(mu_);
     stopping_ = true;
-    threads.swap(workers_);
+    executors.swap(executors_);
+    dispatcher.swap(dispatcher_);
   }
-  wake_cv_.notify_all();
-  for (auto& t : threads) t.join();
+  execute_cv_.notify_all();
+  dispatch_cv_.notify_all();
+  // Executors finish what was leased; the dispatcher writes it all, then stops.
+  for (auto& t : executors) t.join();
+  if (dispatcher.joinable()) dispatcher.join();
 }
 
-void Engine::WorkerLoop(int index) {
-  std::string owner = node_ + "-" + std::to_string(index);
+void Engine::ExecutorLoop() {
+  Executor executor(*this);
+  std::unique_lock lock(mu_);
   while (true) {
-    {
-      std::lock_guard lock(wake_mu_);
-      if (stopping_) return;
-    }
-    auto n = ProcessBatch(owner);
-    if (!n.ok()) spdlog::error("workflow worker {}: {}", index, n.error().message());
-    if (index == 0) {
-      int64_t now = d_.clock.NowMillis();
-      if (now - last_purge_.load() >= options_.purge_every_ms) {
-        last_purge_ = now;
-        auto purged = d_.runs.Purge(now - options_.retention_ms);
-        if (!purged.ok()) spdlog::warn("workflow: purging old runs failed: {}", purged.error().message());
+    execute_cv_.wait(lock, [&] { return !ready_.empty() || stopping_; });
+    if (ready_.empty()) return;  // stopping, and nothing leased is left
+    Job job = std::move(ready_.front());
+    ready_.pop_front();
+    lock.unlock();
+    ChainDepth() = job.payload.value("depth", 1);
+    Outcome outcome = executor.Execute(job);
+    ChainDepth() = 0;
+    lock.lock();
+    done_.emplace_back(std::move(job), std::move(outcome));
+    dispatch_cv_.notify_one();
+  }
+}
+
+void Engine::DispatchLoop() {
+  const std::string owner = node_;
+  // Enough leased that an executor finishing a job finds the next one waiting, and that one
+  // commit records and leases many jobs.
+  const size_t capacity = static_cast<size_t>(
+      options_.in_flight > 0 ? options_.in_flight : options_.workers * 4);
+  int64_t last_purge = 0;
+  int failures = 0;
+  std::unique_lock lock(mu_);
+  while (true) {
+    bool can_lease = !stopping_ && in_flight_.size() < capacity;
+    if (done_.empty() && !(can_lease && work_signal_)) {
+      if (stopping_ && in_flight_.empty()) return;
+      // Idle: wait for finished jobs, new work, or the next scheduled job.
+      int64_t wait = options_.poll_ms;
+      if (can_lease) {
+        lock.unlock();
+        auto next = d_.queue.NextDue();
+        lock.lock();
+        if (next.ok() && *next) wait = std::clamp<int64_t>(**next - d_.clock.NowMillis(), 0, wait);
       }
-    }
-    if (n.ok() && *n > 0) continue;
-    // Nothing due: sleep until woken by a new job, the next scheduled one, or the poll.
-    int64_t wait = options_.poll_ms;
-    if (auto next = d_.queue.NextDue(); next.ok() && *next) {
-      wait = std::clamp<int64_t>(**next - d_.clock.NowMillis(), 1, options_.poll_ms);
-    }
-    std::unique_lock lock(wake_mu_);
-    if (wakeups_ > 0) {
-      --wakeups_;
+      bool woken = dispatch_cv_.wait_for(lock, std::chrono::milliseconds(wait), [&] {
+        return stopping_ || !done_.empty() || (work_signal_ && in_flight_.size() < capacity);
+      });
+      if (!woken) work_signal_ = true;  // look anyway: other nodes' jobs, scheduled ones now due
       continue;
     }
-    wake_cv_.wait_for(lock, std::chrono::milliseconds(wait), [&] { return stopping_ || wakeups_ > 0; });
-    if (wakeups_ > 0) --wakeups_;
+    Done done = std::move(done_);
+    done_.clear();
+    size_t want = can_lease && work_signal_ ? capacity - in_flight_.size() : 0;
+    work_signal_ = false;
+    int64_t now = d_.clock.NowMillis();
+    std::vector<std::string> extend;
+    for (const auto& [id, until] : in_flight_) {
+      if (until - now < kLeaseSafetyMs) extend.push_back(id);
+    }
+    lock.unlock();
+
+    std::vector<Job> leased;
+    int64_t extended_until = 0;
+    auto written = store::Transact(d_.store, TxMode::kWrite, [&](Transaction& tx) -> Result<void> {
+      TRY(WriteOutcomes(tx, owner, done));
+      leased = TRY(d_.queue.Lease(tx, owner, static_cast<int>(want)));
+      if (!extend.empty()) extended_until = TRY(d_.queue.Extend(tx, owner, extend));
+      return Ok();
+    });
+
+    lock.lock();
+    if (!written.ok()) {
+      // Keep the outcomes and try again shortly; after a while give up on them: their jobs'
+      // leases run out and they run again (at least once).
+      spdlog::error("workflow: recording {} finished jobs failed: {}", done.size(),
+                    written.error().message());
+      if (++failures < 50 && !(stopping_ && failures > 5)) {
+        for (auto& d : done) done_.push_back(std::move(d));
+      } else {
+        for (const auto& d : done) in_flight_.erase(d.first.id);
+      }
+      dispatch_cv_.wait_for(lock, std::chrono::milliseconds(100), [&] { return false; });
+      continue;
+    }
+    failures = 0;
+    bool more = want > 0 && leased.size() == want;
+    for (const auto& [job, o] : done) {
+      in_flight_.erase(job.id);
+      runs_.fetch_add(1, std::memory_order_relaxed);
+      if (o.run && o.run->status == RunStatus::kFailed) failed_.fetch_add(1, std::memory_order_relaxed);
+      more = more || !o.followups.empty();
+    }
+    for (const auto& id : extend) {
+      if (auto it = in_flight_.find(id); it != in_flight_.end()) it->second = extended_until;
+    }
+    for (auto& job : leased) {
+      in_flight_[job.id] = job.lease_until;
+      ready_.push_back(std::move(job));
+    }
+    if (more) work_signal_ = true;
+    if (!leased.empty()) execute_cv_.notify_all();
+
+    if (now - last_purge >= options_.purge_every_ms) {
+      last_purge = now;
+      lock.unlock();
+      auto purged = d_.runs.Purge(now - options_.retention_ms);
+      if (!purged.ok()) spdlog::warn("workflow: purging old runs failed: {}", purged.error().message());
+      lock.lock();
+    }
   }
 }
 

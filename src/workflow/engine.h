@@ -19,7 +19,9 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <map>
+#include <optional>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -41,8 +43,9 @@
 namespace relish::workflow {
 
 struct EngineOptions {
-  int workers = 4;
-  int batch = 4;  // jobs a worker leases at once
+  int workers = 4;  // threads that run jobs
+  int batch = 8;    // jobs RunDue leases at once
+  int in_flight = 0;  // jobs leased but not yet recorded, at most; 0: 4 per worker
   int64_t poll_ms = 500;  // how often idle workers look for due jobs nobody announced
   int64_t retention_ms = 7LL * 24 * 3600 * 1000;  // run log
   int64_t purge_every_ms = 60'000;
@@ -97,16 +100,29 @@ class Engine final : public crm::ChangeListener {
     std::map<std::string, crm::Module> modules;  // by API name
     std::vector<Rule> rules;                     // active, compiled
   };
-  struct Outcome;
+  // What running a job came to.
+  struct Outcome {
+    bool retry = false;      // a transient failure: run it again after the back-off
+    std::optional<Run> run;  // the attempt to record (date jobs that only expand record none)
+    std::vector<NewJob> followups;  // jobs to enqueue with it (a due date trigger's actions)
+    std::string error;              // for the queue's last_error when retrying
+  };
+  using Done = std::vector<std::pair<Job, Outcome>>;
 
   Result<std::shared_ptr<const SpaceRules>> RulesFor(store::Transaction& tx,
                                                      const crm::Space& space);
   Result<void> EnqueueActions(store::Transaction& tx, const crm::ChangeEvent& event,
                               const Rule& rule, size_t condition, const crm::Module& module,
                               std::string_view trigger, int depth);
-  // Leases one batch and runs it; returns the number of jobs it ran.
+  // Finishes or re-queues each job, enqueues follow-ups and records the runs, in `tx`.
+  Result<void> WriteOutcomes(store::Transaction& tx, const std::string& owner, Done& done);
+  // RunDue's step: leases one batch, runs it on this thread, writes it; returns how many ran.
   Result<int> ProcessBatch(const std::string& owner);
-  void WorkerLoop(int index);
+  // Start()'s threads: one dispatcher leases jobs and writes outcomes, in one transaction per
+  // round, so the store sees few commits however many executors there are; the executors run
+  // the jobs.
+  void DispatchLoop();
+  void ExecutorLoop();
   void Wake();
 
   // Audit entries of runs in progress, by run id (the connections audit observer fills it).
@@ -122,12 +138,16 @@ class Engine final : public crm::ChangeListener {
   std::mutex audit_mu_;
   std::map<std::string, std::vector<connections::AuditEntry>> collecting_;
 
-  std::mutex wake_mu_;
-  std::condition_variable wake_cv_;
-  int64_t wakeups_ = 0;  // guarded by wake_mu_
-  bool stopping_ = false;  // guarded by wake_mu_
-  std::vector<std::thread> workers_;
-  std::atomic<int64_t> last_purge_{0};
+  std::mutex mu_;  // guards what follows, down to executors_
+  std::condition_variable dispatch_cv_;
+  std::condition_variable execute_cv_;
+  std::deque<Job> ready_;                      // leased, waiting for an executor
+  Done done_;                                  // run, waiting to be written
+  std::map<std::string, int64_t> in_flight_;   // leased and not yet written: id -> lease end
+  bool work_signal_ = false;                   // jobs may be due: lease
+  bool stopping_ = false;
+  std::thread dispatcher_;
+  std::vector<std::thread> executors_;
 
   std::atomic<int64_t> events_{0}, enqueued_{0}, runs_{0}, failed_{0};
   std::string node_;  // this process's lease-owner prefix

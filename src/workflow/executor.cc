@@ -154,8 +154,20 @@ Engine::Outcome Engine::Executor::RunAction(const Job& job, Run run) {
       break;
     }
   }
-  Json record = p.value("record", Json::object());
   crm::Space space{job.org_id, job.environment};
+  Json record;
+  if (auto it = p.find("record"); it != p.end()) {
+    record = *it;  // a due date trigger's actions carry the record they were started for
+  } else if (!p.value("scheduled", false)) {
+    auto snapshot = e_.d_.crm.EventRecord(space, p.value("event_id", ""));
+    if (!snapshot.ok()) {
+      if (snapshot.error().code() != ErrorCode::kNotFound) {
+        return finish(RunStatus::kFailed, snapshot.error().message(), Transient(snapshot.error()));
+      }
+      return finish(RunStatus::kSkipped, "the change that started it is no longer in the history");
+    }
+    record = std::move(*snapshot);
+  }
   if (p.value("scheduled", false)) {
     // A scheduled action runs only if the record still exists and still meets the condition.
     auto current = e_.d_.crm.GetRecord(space, run.module, run.record_id);

@@ -9,14 +9,6 @@
 
 namespace relish::workflow {
 
-// What running a job came to.
-struct Engine::Outcome {
-  bool retry = false;      // a transient failure: run it again after the back-off
-  std::optional<Run> run;  // the attempt to record (date jobs that only expand record none)
-  std::vector<NewJob> followups;  // jobs to enqueue with the outcome (a due date trigger's actions)
-  std::string error;              // for the queue's last_error when retrying
-};
-
 class Engine::Executor {
  public:
   explicit Executor(Engine& engine) : e_(engine) {}

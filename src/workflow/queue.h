@@ -81,9 +81,15 @@ class JobQueue {
 
   // Leases up to `max` due jobs, oldest first, to `owner` until now + lease.
   Result<std::vector<Job>> Lease(std::string_view owner, int max);
-  // Pushes the leases `owner` holds on `jobs` out to now + lease (a slow batch keeps its jobs);
-  // returns the new lease end.
-  Result<int64_t> Extend(std::string_view owner, const std::vector<Job>& jobs);
+  // The same inside the caller's transaction (which also records finished jobs: one commit
+  // for both). This is the one place jobs are leased.
+  Result<std::vector<Job>> Lease(store::Transaction& tx, std::string_view owner, int max);
+  // Pushes the leases `owner` holds on `ids` out to now + lease (jobs that wait or run long keep
+  // their lease); returns the new lease end.
+  Result<int64_t> Extend(std::string_view owner, const std::vector<std::string>& ids);
+  Result<int64_t> Extend(store::Transaction& tx, std::string_view owner,
+                         const std::vector<std::string>& ids);
+  int64_t lease_ms() const { return options_.lease_ms; }
 
   // Inside the caller's transaction (which records the outcome). Return false when the lease
   // was lost meanwhile (it expired and another worker holds the job now).

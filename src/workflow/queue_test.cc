@@ -144,7 +144,7 @@ TEST_F(QueueTest, ExtendKeepsASlowBatchLeased) {
   Enqueue("b");
   EXPECT_EQ(LeaseNames("w1").size(), 2u);
   clock_.Advance(Millis(50'000));
-  auto until = queue_->Extend("w1", leased_);
+  auto until = queue_->Extend("w1", {leased_[0].id, leased_[1].id});
   ASSERT_TRUE(until.ok());
   EXPECT_EQ(*until, clock_.NowMillis() + 60'000);
   clock_.Advance(Millis(20'000));

@@ -1,5 +1,8 @@
 #include "workflow/run_log.h"
 
+#include <algorithm>
+#include <cstdio>
+
 #include "base/log.h"
 
 namespace relish::workflow {
@@ -121,8 +124,7 @@ std::vector<store::Migration> RunLog::Migrations() {
            " error TEXT NOT NULL,"
            " error_line BIGINT NOT NULL,"
            " result TEXT NOT NULL);"
-           "CREATE INDEX wf_runs_org ON wf_runs (org_id, id);"
-           "CREATE INDEX wf_runs_started ON wf_runs (started_at);"}};
+           "CREATE INDEX wf_runs_org ON wf_runs (org_id, id);"}};
 }
 
 Result<void> RunLog::Insert(Transaction& tx, Run run) {
@@ -191,9 +193,21 @@ Result<Run> RunLog::Get(std::string_view org_id, std::string_view id) {
 }
 
 Result<int64_t> RunLog::Purge(int64_t cutoff_ms) {
-  return store::Transact(store_, TxMode::kWrite, [&](Transaction& tx) {
-    return tx.Exec("DELETE FROM wf_runs WHERE started_at < ?", cutoff_ms);
-  });
+  // Run ids start with their start time (SequentialId), so the primary key finds old runs; a few
+  // thousand at a time keeps each write short.
+  char cutoff[32];
+  std::snprintf(cutoff, sizeof cutoff, "run_%012llx",
+                static_cast<unsigned long long>(std::max<int64_t>(cutoff_ms, 0)) & 0xffffffffffffULL);
+  int64_t total = 0;
+  while (true) {
+    int64_t n = TRY(store::Transact(store_, TxMode::kWrite, [&](Transaction& tx) {
+      return tx.Exec("DELETE FROM wf_runs WHERE id IN (SELECT id FROM wf_runs WHERE id < ?"
+                     " ORDER BY id LIMIT 2000)",
+                     std::string(cutoff));
+    }));
+    total += n;
+    if (n < 2000) return total;
+  }
 }
 
 Json RunToJson(const Run& run, bool details) {

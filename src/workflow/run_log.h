@@ -87,7 +87,8 @@ class RunLog {
   // Newest first.
   Result<std::vector<Run>> List(std::string_view org_id, const RunFilter& filter);
   Result<Run> Get(std::string_view org_id, std::string_view id);  // kNotFound
-  // Deletes runs that started before `cutoff_ms`; returns how many.
+  // Deletes runs that started before `cutoff_ms` (by their ids, which begin with the start
+  // time); returns how many.
   Result<int64_t> Purge(int64_t cutoff_ms);
 
  private:
