@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <set>
+#include <thread>
 
 #include "outbound/fake_http_client.h"
 #include "store/sqlite/sqlite_store.h"
@@ -20,9 +22,11 @@ class FakeUsers : public crm::UserDirectory {
 };
 
 // Records what it was asked to run and answers with `next` (or what `answer` computes).
+// Executor threads may call it at once.
 class FakeRunner : public functions::FunctionRunner {
  public:
   Result<functions::RunResult> Run(const functions::RunRequest& request) override {
+    std::lock_guard lock(mu);
     requests.push_back(request);
     if (answer) return answer(request);
     return next;
@@ -30,6 +34,7 @@ class FakeRunner : public functions::FunctionRunner {
   std::vector<functions::RunRequest> requests;
   functions::RunResult next{.ok = true, .info = {"hello"}, .return_json = "null", .statements = 3};
   std::function<Result<functions::RunResult>(const functions::RunRequest&)> answer;
+  std::mutex mu;
 };
 
 // Refuses every write when told to, after the engine has enqueued: the whole change rolls back.
@@ -474,6 +479,57 @@ TEST_F(EngineTest, TheRunLogFiltersAndForgetsOldRuns) {
   ASSERT_TRUE(purged.ok());
   EXPECT_EQ(*purged, 1);
   EXPECT_EQ(Runs().size(), 1u);
+}
+
+}  // namespace
+}  // namespace relish::workflow
+
+namespace relish::workflow {
+namespace {
+
+TEST_F(EngineTest, AJobWhoseWorkersKeepDyingIsRecordedAsFailed) {
+  PutFunction("sync");
+  AddRule(kSeedRule);
+  Insert("Contacts", {{"Last_Name", "Lee"}, {"Email", "a@b.example"}});
+  for (int i = 0; i < 3; ++i) {  // max_attempts is 3 in this fixture
+    auto leased = queue_->Lease("dies-" + std::to_string(i), 10);
+    ASSERT_TRUE(leased.ok());
+    ASSERT_EQ(leased->size(), 1u);
+    clock_.Advance(Millis(120'000));
+  }
+  EXPECT_EQ(RunDue(), 1);
+  EXPECT_TRUE(runner_.requests.empty());
+  auto runs = Runs();
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].status, RunStatus::kFailed);
+  EXPECT_EQ(runs[0].attempt, 4);
+  EXPECT_EQ(runs[0].error, "gave up after 3 attempts: the worker running it stopped before it finished");
+  EXPECT_EQ(RunDue(), 0);
+}
+
+TEST_F(EngineTest, WorkerThreadsRunEveryJobOnce) {
+  PutFunction("sync");
+  AddRule(kSeedRule);
+  engine_->Start();
+  std::set<std::string> ids;
+  for (int i = 0; i < 30; ++i) {
+    ids.insert(Insert("Contacts", {{"Last_Name", "C" + std::to_string(i)},
+                                   {"Email", "c" + std::to_string(i) + "@b.example"}}));
+  }
+  // Liveness only: give up after a minute rather than hang.
+  for (int i = 0; i < 6000 && engine_->Stats().runs < 30; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  engine_->Stop();
+  EXPECT_EQ(engine_->Stats().runs, 30);
+  std::set<std::string> ran;
+  for (const auto& r : runner_.requests) {
+    ran.insert(Json::parse(r.args.at(0).json)["Contacts.ID"].get<std::string>());
+  }
+  EXPECT_EQ(runner_.requests.size(), 30u);
+  EXPECT_EQ(ran, ids);
+  EXPECT_EQ(Runs({.status = "success", .limit = 100}).size(), 30u);
+  EXPECT_EQ(RunDue(), 0);  // nothing left in the queue
 }
 
 }  // namespace
