@@ -49,14 +49,11 @@ pids+=($!)
 
 export RELISH_ADMIN_EMAIL=admin@localhost RELISH_ADMIN_PASSWORD=bench-password-1 RELISH_EGRESS_ALLOW_LOOPBACK=true
 export RELISH_LOG_LEVEL=warn
-"$relish" serve --data "$work/data" --listen 127.0.0.1:0 > "$work/relish.out" 2> "$work/relish.err" &
-relish_pid=$!
+source tests/testing/relish_server.sh
+start_relish "$relish" "$work"
+relish_pid=$RELISH_PID
 pids+=($relish_pid)
-url=""
-for _ in $(seq 1 100); do
-  url=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$work/relish.out" | head -1 || true); [ -n "$url" ] && break; sleep 0.1
-done
-[ -n "$url" ] || { cat "$work/relish.err"; exit 1; }
+url=$RELISH_SERVER_URL
 api() { curl -sf -X "$1" "$url$2" -H "Authorization: Bearer ${token:-}" -H "Content-Type: ${4:-application/json}" ${3:+--data-binary "$3"}; }
 token=$(curl -sf -X POST "$url/api/v1/auth/token" -H 'Content-Type: application/json' \
   -d '{"email":"admin@localhost","password":"bench-password-1"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')

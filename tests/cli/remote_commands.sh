@@ -2,11 +2,11 @@
 # The CLI over the REST API against a real `relish serve`: login (password on stdin), services,
 # connections (credentials on stdin, never argv), the proxy, key rotation, and exit codes.
 set -euo pipefail
-relish=$1
+relish=$(realpath "$1")
+cd "$(dirname "$0")/../.."
+source tests/testing/relish_server.sh
 dir=$(mktemp -d)
-pid=""
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$dir"; }
-trap cleanup EXIT
+trap 'stop_relish; rm -rf "$dir"' EXIT
 fail() { echo "FAILED: $*"; exit 1; }
 expect() {  # expect "description" "expected output" actual...
   local what=$1 want=$2; shift 2
@@ -16,10 +16,8 @@ expect() {  # expect "description" "expected output" actual...
 }
 export XDG_CONFIG_HOME=$dir/config RELISH_ADMIN_PASSWORD=cli-test-password-1
 unset RELISH_URL RELISH_TOKEN
-"$relish" serve --data "$dir/data" --listen 127.0.0.1:0 >"$dir/out" 2>"$dir/err" &
-pid=$!
-for _ in $(seq 100); do url=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$dir/out" || true); [ -n "$url" ] && break; sleep 0.1; done
-[ -n "$url" ] || fail "server did not start: $(cat "$dir/err")"
+start_relish "$relish" "$dir"
+url=$RELISH_SERVER_URL
 
 expect "no login yet" "relish: sign in, or send an API token as 'Authorization: Bearer <token>' (sign in with \`relish login\`, or set RELISH_TOKEN)" \
   "$relish" connections list --url "$url"
@@ -62,6 +60,6 @@ rotated=$("$relish" keys rotate)
 echo "$rotated" | grep -Eq "^re-sealed [0-9]+ secrets; master key mk_[0-9a-f]{16} -> mk_[0-9a-f]{16}$" || fail "rotate: $rotated"
 # The connection's secret still opens after rotation: the credential is still in use.
 expect "after rotation" "stripe_test  stripe  connected" "$relish" connections list
-grep -rq "sk_test_CLIPLANTED0123456789" "$dir/data" "$dir/out" "$dir/err" "$dir/config" && fail "the API key leaked"
+grep -rq "sk_test_CLIPLANTED0123456789" "$dir" && fail "the API key leaked"
 expect "delete" "deleted stripe_test" "$relish" connections delete stripe_test
 echo "ok"
