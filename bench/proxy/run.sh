@@ -49,13 +49,11 @@ pids+=($!)
 
 export RELISH_ADMIN_EMAIL=admin@localhost RELISH_ADMIN_PASSWORD=bench-password-1 RELISH_EGRESS_ALLOW_LOOPBACK=true
 export RELISH_LOG_LEVEL=warn
-"$relish" serve --data "$work/data" --listen 127.0.0.1:0 > "$work/relish.out" 2> "$work/relish.err" &
-pids+=($!)
-url=""
-for _ in $(seq 1 100); do
-  url=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$work/relish.out" | head -1 || true); [ -n "$url" ] && break; sleep 0.1
-done
-[ -n "$url" ] || { cat "$work/relish.err"; exit 1; }
+source tests/testing/relish_server.sh
+start_relish "$relish" "$work"
+relish_pid=$RELISH_PID
+pids+=($relish_pid)
+url=$RELISH_SERVER_URL
 api() { curl -sf -X "$1" "$url$2" -H "Authorization: Bearer ${token:-}" -H "Content-Type: ${4:-application/json}" ${3:+--data-binary "$3"}; }
 token=$(curl -sf -X POST "$url/api/v1/auth/token" -H 'Content-Type: application/json' \
   -d '{"email":"admin@localhost","password":"bench-password-1"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
@@ -74,7 +72,12 @@ api PUT /api/v1/connections/up/credentials '{"fields":{"token":"bench-upstream-t
 run() { wrk -t2 -c"$conns" -d"${duration}s" "$@" | tee -a "$work/wrk.txt" | awk '/Requests\/sec/ {print $2}'; }
 echo "warm-up..."; wrk -t2 -c"$conns" -d2s "http://127.0.0.1:$px/items" > /dev/null; wrk -t2 -c"$conns" -d2s -H "Authorization: Bearer $token" "$url/api/v1/proxy/up/items" > /dev/null
 nginx_rps=$(run "http://127.0.0.1:$px/items")
+# PERF_OUT=file records a CPU profile of relish during its run (perf record, software clock).
+if [ -n "${PERF_OUT:-}" ]; then
+  perf record -e cpu-clock -F 499 -g -p "$relish_pid" -o "$PERF_OUT" -- sleep "$duration" 2>/dev/null &
+fi
 relish_rps=$(run -H "Authorization: Bearer $token" "$url/api/v1/proxy/up/items")
+wait_perf=$(jobs -p | tail -1); [ -n "${PERF_OUT:-}" ] && wait "$wait_perf" 2>/dev/null || true
 grep -E "Latency|Requests/sec" "$work/wrk.txt"
 python3 - "$nginx_rps" "$relish_rps" <<PY
 import sys

@@ -20,6 +20,7 @@
 #include "crm/crm.h"
 #include "identity/identity.h"
 #include "identity/oauth_server.h"
+#include "outbound/async_client.h"
 #include "outbound/curl_client.h"
 #include "server/http_server.h"
 #include "server/static_files.h"
@@ -68,6 +69,8 @@ class App::Impl {
   std::unique_ptr<connections::Catalog> catalog;
   std::unique_ptr<connections::Connections> connections;
   std::unique_ptr<boost::asio::thread_pool> pool;  // blocking work of async handlers
+  std::unique_ptr<outbound::AsyncHttpClient> sandbox_async;
+  std::unique_ptr<outbound::AsyncHttpClient> production_async;
   std::unique_ptr<identity::OAuthServer> oauth;
   std::unique_ptr<IdentityUsers> crm_users;
   std::unique_ptr<crm::Crm> crm;
@@ -212,6 +215,8 @@ Result<std::unique_ptr<App>> App::Open(const Config& config) {
                                       .state_ttl = config.authorization_timeout});
   TRY(EnsureOwnCrmClient(*impl->oauth, *impl->connections, *impl->catalog, public_url));
   impl->pool = std::make_unique<boost::asio::thread_pool>(32);
+  impl->sandbox_async = std::make_unique<outbound::AsyncHttpClient>(impl->http->io_context(), sandbox_egress);
+  impl->production_async = std::make_unique<outbound::AsyncHttpClient>(impl->http->io_context(), egress);
 
   impl->runner = std::make_unique<NoRunner>();
   impl->workflow_repo = std::make_unique<workflow::Repository>(*impl->store, *impl->crm,
@@ -241,7 +246,8 @@ Result<std::unique_ptr<App>> App::Open(const Config& config) {
   api::AddBiginRoutes(impl->router, {*impl->crm, *impl->identity, *impl->oauth});
   api::AddConnectionsRoutes(impl->router,
                             {*impl->auth, *impl->catalog, *impl->connections, *impl->vault,
-                             impl->master_key, *impl->production_http, *impl->pool});
+                             impl->master_key, *impl->production_http, *impl->pool,
+                             *impl->sandbox_async, *impl->production_async});
   api::AddWorkflowRoutes(impl->router, {*impl->auth, *impl->workflow_repo, *impl->runs, *impl->jobs,
                                         *impl->toppings});
   impl->router.SetFallback(server::ServeStatic);

@@ -158,6 +158,23 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
   {
     auto flags = std::make_shared<RemoteFlags>();
     auto id = std::make_shared<std::string>();
+    auto file = std::make_shared<std::string>();
+    auto* cmd = services->add_subcommand("update", "Replace a custom service's definition (its id stays)");
+    AddRemoteFlags(*cmd, *flags, false);
+    cmd->add_option("id", *id, "Service id")->required();
+    cmd->add_option("file", *file, "YAML file (- for standard input)")->required();
+    commands.Add(cmd, [flags, id, file] {
+      auto client = Connect(*flags);
+      if (!client.ok()) return Fail(client.error());
+      auto yaml = ReadFile(*file);
+      if (!yaml.ok()) return Fail(yaml.error());
+      return Print(*flags, client->CallRaw("PUT", "/api/v1/services/" + *id, *yaml, "application/yaml"),
+                   [id](const Json&) { std::cout << "updated " << *id << "\n"; });
+    });
+  }
+  {
+    auto flags = std::make_shared<RemoteFlags>();
+    auto id = std::make_shared<std::string>();
     auto* cmd = services->add_subcommand("delete", "Delete a custom service");
     AddRemoteFlags(*cmd, *flags, false);
     cmd->add_option("id", *id, "Service id")->required();
