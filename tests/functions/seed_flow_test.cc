@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -56,6 +57,7 @@ class SeedFlowTest : public ::testing::Test {
                      {"egress_allow_loopback", "true"},
                      {"sandbox_remap",
                       "books.zoho.com=" + stand_in + ",accounts.zoho.com=" + stand_in}};
+    remap_ = sources.flags.back().second;
     auto config = LoadConfig(sources);
     ASSERT_TRUE(config.ok()) << config.error().ToString();
     auto app = app::App::Open(*config);
@@ -114,6 +116,7 @@ class SeedFlowTest : public ::testing::Test {
   }
 
   std::unique_ptr<testing::BooksStandIn> books_;
+  std::string remap_;
   fs::path data_;
   std::unique_ptr<app::App> app_;
   std::thread server_;
@@ -244,6 +247,43 @@ TEST_F(SeedFlowTest, ANewContactIsCreatedInBooksAndAnEditUpdatesIt) {
   ASSERT_EQ(audit.status, 200) << audit.body;
   ASSERT_EQ(audit.json["entries"].size(), 3u) << audit.body;
   for (const auto& e : audit.json["entries"]) EXPECT_EQ(e["origin"], "function");
+}
+
+// `relish run`, another process on the same data directory, sees the same connections and CRM.
+TEST_F(SeedFlowTest, RelishRunUsesTheDataDirectorysConnections) {
+  auto made = relish_->Api("POST", "/api/v1/crm/modules/Contacts/records?environment=sandbox",
+                           {{"data", {{{"Last_Name", "Lee"}, {"First_Name", "Ann"},
+                                       {"Email", "ann@example.com"}, {"Mobile", "5"}}}}});
+  ASSERT_EQ(made.status, 201) << made.body;
+  std::string id = made.json["data"][0]["details"]["id"].get<std::string>();
+  fs::path out = data_.string() + ".out", err = data_.string() + ".err";
+  std::string command = std::string(RELISH_BINARY) + " run " + RELISH_SOURCE_DIR +
+                        "/tests/deluge/seed/books_sync.dg --data " + data_.string() +
+                        " --set public_url=" + relish_->base_url() +
+                        " --set egress_allow_loopback=true --set sandbox_remap=" + remap_ +
+                        " --calls --arg 'contact={\"Contacts.ID\":\"" + id + "\"}' > " +
+                        out.string() + " 2> " + err.string();
+  int status = std::system(command.c_str());
+  std::string stdout_text = ReadFile(out), stderr_text = ReadFile(err);
+  fs::remove(out);
+  fs::remove(err);
+  ASSERT_EQ(status, 0) << stderr_text;
+  EXPECT_TRUE(stdout_text.starts_with(
+      R"(Searched by name in Books: {"code":0,"message":"success","contacts":[],)"))
+      << stdout_text;
+  EXPECT_NE(stdout_text.find("\nCreated Contact: {\"code\":0,\"message\":\"The contact has been added.\""),
+            std::string::npos)
+      << stdout_text;
+  std::regex calls(
+      "relish: GET " + relish_->base_url() + "/bigin/v2/Contacts/" + id +
+      R"( -> 200 \(\d+ ms, connection biginandbooksconnectionnew__biginconnection, zoho.bigin.getRecordById\)
+relish: GET https://books.zoho.com/api/v3/contacts\?search_text=ann%40example.com -> 200 \(\d+ ms, connection biginandbooksconnectionnew__booksconnection\)
+relish: POST https://books.zoho.com/api/v3/contacts\?organization_id=XXXXXXX -> 201 \(\d+ ms, connection biginandbooksconnectionnew__booksconnection\)
+)");
+  EXPECT_TRUE(std::regex_match(stderr_text, calls)) << stderr_text;
+  Json contacts = StandIn("/_standin/contacts")["contacts"];
+  ASSERT_EQ(contacts.size(), 1u);
+  EXPECT_EQ(contacts[0]["contact_name"], "Ann Lee");
 }
 
 TEST_F(SeedFlowTest, AContactThatDoesNotExistStopsTheScriptWithTheLine) {
