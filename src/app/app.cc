@@ -40,14 +40,14 @@ Result<void> EnsureOwnCrmClient(identity::OAuthServer& oauth, connections::Conne
   auto ensured = TRY(oauth.EnsureSystemClient("Relish connections", public_url + "/oauth/callback",
                                               service->oauth2->scopes));
   if (ensured.client_secret) {
-    return conns.SetClient(connections::kAnyOrg, "bigin", ensured.client_id, *ensured.client_secret);
+    return conns.SetClient(connections::kAnyOrg, "bigin", ensured.client_id,
+                           *ensured.client_secret);
   }
   if (TRY(conns.HasClient(connections::kAnyOrg, "bigin"))) return Ok();
   // The client exists but its secret is not in this vault (a restored database): replace it.
   std::string secret = TRY(oauth.RotateClientSecret(ensured.client_id));
   return conns.SetClient(connections::kAnyOrg, "bigin", ensured.client_id, secret);
 }
-
 
 }  // namespace
 
@@ -93,9 +93,8 @@ Result<std::unique_ptr<App>> App::Open(const Config& config) {
                                SystemRandom(), {.secure_cookies = secure});
   api::AddCrmAdminRoutes(impl->router, *impl->auth, rt.crm());
   api::AddBiginRoutes(impl->router, {rt.crm(), rt.identity(), rt.oauth()});
-  api::AddConnectionsRoutes(impl->router,
-                            {*impl->auth, rt.catalog(), rt.connections(), rt.vault(),
-                             rt.master_key(), rt.production_http(), *impl->pool});
+  api::AddConnectionsRoutes(impl->router, {*impl->auth, rt.catalog(), rt.connections(), rt.vault(),
+                                           rt.master_key(), rt.production_http(), *impl->pool});
   api::AddFunctionsRoutes(impl->router, {*impl->auth, rt.runner(), *impl->pool});
   impl->router.SetFallback(server::ServeStatic);
   return std::unique_ptr<App>(new App(std::move(impl)));

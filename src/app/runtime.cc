@@ -81,8 +81,8 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, RuntimeOpti
     if (first && !password) {
       std::string path = config.data_dir + "/initial-admin-password";
       TRY(WritePrivateFile(path, first->second + "\n"));
-      spdlog::warn("created the first administrator {}; the password is in {}",
-                   first->first.email, path);
+      spdlog::warn("created the first administrator {}; the password is in {}", first->first.email,
+                   path);
     } else if (first) {
       spdlog::info("created the first administrator {}", first->first.email);
     }
@@ -92,8 +92,8 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, RuntimeOpti
       *rt->store_, SystemClock(), SystemRandom(),
       identity::OAuthOptions{.code_ttl_ms = config.oauth_code_ttl.count()});
   rt->crm_users_ = std::make_unique<IdentityUsers>(*rt->identity_);
-  rt->crm_ = std::make_unique<crm::Crm>(*rt->store_, SystemClock(), SystemRandom(),
-                                        *rt->crm_users_);
+  rt->crm_ =
+      std::make_unique<crm::Crm>(*rt->store_, SystemClock(), SystemRandom(), *rt->crm_users_);
 
   // The master key comes from the environment (never from a config file that `relish config`
   // would print) or from DATA/master.key.

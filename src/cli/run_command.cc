@@ -107,9 +107,9 @@ Result<Platform> OpenPlatform(const Config& config, functions::RunnerOptions opt
   Platform p;
   std::error_code ec;
   if (std::filesystem::is_regular_file(config.data_dir + "/relish.db", ec)) {
-    p.runtime = TRY(app::Runtime::Open(config, {.public_url = config.PublicUrl(),
-                                                .first_start = false,
-                                                .runner = std::move(options)}));
+    p.runtime = TRY(app::Runtime::Open(
+        config,
+        {.public_url = config.PublicUrl(), .first_start = false, .runner = std::move(options)}));
     return p;
   }
   outbound::EgressOptions egress{.allow_loopback = config.egress_allow_loopback,
@@ -227,8 +227,8 @@ int RunScript(const RunFlags& flags) {
                 << (c.status != 0 ? std::to_string(c.status) : "no response") << " ("
                 << c.latency_us / 1000 << " ms"
                 << (c.connection.empty() ? "" : ", connection " + c.connection)
-                << (c.task.empty() ? "" : ", " + c.task)
-                << (c.error.empty() ? "" : ", " + c.error) << ")\n";
+                << (c.task.empty() ? "" : ", " + c.task) << (c.error.empty() ? "" : ", " + c.error)
+                << ")\n";
     }
   }
   if (!result->ok) {
@@ -251,8 +251,9 @@ void AddScriptOptions(CLI::App& cmd, RunFlags& flags) {
 void AddRunCommands(CLI::App& root, Commands& commands) {
   auto run_flags = std::make_shared<RunFlags>();
   auto* run = root.add_subcommand(
-      "run", "Run a Deluge script with the data directory's connections and CRM; info lines go "
-             "to stdout");
+      "run",
+      "Run a Deluge script with the data directory's connections and CRM; info lines go "
+      "to stdout");
   AddScriptOptions(*run, *run_flags);
   run_flags->config.AddTo(*run);
   run->add_option("--max-statements", run_flags->max_statements,
@@ -265,8 +266,7 @@ void AddRunCommands(CLI::App& root, Commands& commands) {
   run->add_option("--org", run_flags->org,
                   "Organization whose connections and CRM the run uses (default: the user's "
                   "first)");
-  run->add_option("--env", run_flags->environment,
-                  "Environment: sandbox (default) or production");
+  run->add_option("--env", run_flags->environment, "Environment: sandbox (default) or production");
   run->add_option("--user", run_flags->user,
                   "Email of the user the run acts as (default: the first administrator)");
   run->add_flag("--calls", run_flags->show_calls,

@@ -185,8 +185,9 @@ Result<TaskCall> ParseTask(std::string_view name, const std::vector<Value>& valu
     if (a.name == call.action) found = &a;
   }
   if (found == nullptr) {
-    return FailedPrecondition(call.name + " is not available in Relish yet (docs/functions.md "
-                                          "lists the tasks it offers)");
+    return FailedPrecondition(call.name +
+                              " is not available in Relish yet (docs/functions.md "
+                              "lists the tasks it offers)");
   }
   if (values.size() < static_cast<size_t>(spec->min_args) ||
       values.size() > static_cast<size_t>(spec->max_args)) {

@@ -13,9 +13,10 @@ namespace {
 // parameters never appear here: Connections::Call adds them to its copy of the request.
 const std::vector<std::string>& SecretParams() {
   static const std::vector<std::string> names = {
-      "access_token", "refresh_token", "id_token", "client_secret", "api_key", "apikey",
-      "api-key",      "key",           "token",    "authtoken",     "auth_token", "secret",
-      "password",     "pwd",           "signature", "sig"};
+      "access_token", "refresh_token", "id_token",   "client_secret",
+      "api_key",      "apikey",        "api-key",    "key",
+      "token",        "authtoken",     "auth_token", "secret",
+      "password",     "pwd",           "signature",  "sig"};
   return names;
 }
 
@@ -40,8 +41,8 @@ Result<outbound::Response> PlatformHost::Send(outbound::Request request,
   Result<outbound::Response> response = Unavailable("not sent");
   if (!connection.empty()) {
     if (services_.connections == nullptr) {
-      response = FailedPrecondition("connection '" + connection + "' cannot be used: " +
-                                    context_.unavailable);
+      response = FailedPrecondition("connection '" + connection +
+                                    "' cannot be used: " + context_.unavailable);
     } else {
       response = services_.connections->Call(context_.call, connection, std::move(request));
     }
@@ -51,9 +52,8 @@ Result<outbound::Response> PlatformHost::Send(outbound::Request request,
                                      : services_.sandbox_http;
     response = http->Send(std::move(request));
   }
-  call.latency_us = std::chrono::duration_cast<std::chrono::microseconds>(
-                        clock().Monotonic() - started)
-                        .count();
+  call.latency_us =
+      std::chrono::duration_cast<std::chrono::microseconds>(clock().Monotonic() - started).count();
   if (response.ok()) {
     call.status = response->status;
   } else {
@@ -78,25 +78,27 @@ Result<deluge::HttpResponse> PlatformHost::Fetch(const deluge::HttpRequest& requ
                               std::move(response.body)};
 }
 
-Result<deluge::Value> PlatformHost::CallTask(std::string_view name,
-                                             std::vector<deluge::Value> args,
+Result<deluge::Value> PlatformHost::CallTask(std::string_view name, std::vector<deluge::Value> args,
                                              deluge::Heap& heap) {
   TaskCall call = TRY(ParseTask(name, args, context_.time_zone));
   auto failed = [&call](const Error& e) { return e.WithContext(call.name); };
   Result<RecordResponse> response = Unavailable("not sent");
   if (call.connection.empty()) {
     if (services_.crm == nullptr) {
-      return FailedPrecondition(call.name + " without a connection reads this installation's "
-                                            "CRM, which is not available: " +
+      return FailedPrecondition(call.name +
+                                " without a connection reads this installation's "
+                                "CRM, which is not available: " +
                                 context_.unavailable);
     }
     if (context_.call.org_id.empty()) {
-      return FailedPrecondition(call.name + " without a connection needs the run's "
-                                            "organization, and this run has none");
+      return FailedPrecondition(call.name +
+                                " without a connection needs the run's "
+                                "organization, and this run has none");
     }
     if (context_.actor.id.empty()) {
-      return FailedPrecondition(call.name + " without a connection acts as the run's user, "
-                                            "and this run has none");
+      return FailedPrecondition(call.name +
+                                " without a connection acts as the run's user, "
+                                "and this run has none");
     }
     LocalRecords local(*services_.crm, {context_.call.org_id, context_.call.environment},
                        context_.actor);

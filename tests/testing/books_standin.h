@@ -24,8 +24,7 @@ class BooksStandIn {
   // only that client and secret. Null (and `error` set) when node or the script cannot start.
   static std::unique_ptr<BooksStandIn> Start(const std::string& source_dir,
                                              const std::string& client_id,
-                                             const std::string& client_secret,
-                                             std::string* error) {
+                                             const std::string& client_secret, std::string* error) {
     int out[2];
     if (::pipe2(out, O_CLOEXEC) != 0) {
       *error = "pipe failed";

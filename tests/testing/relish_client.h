@@ -61,7 +61,8 @@ class RelishClient {
     for (const auto& [k, v] : sent->headers) {
       if (k != "set-cookie") continue;
       size_t eq = v.find('='), semi = v.find(';');
-      cookies_[v.substr(0, eq)] = v.substr(eq + 1, semi == std::string::npos ? semi : semi - eq - 1);
+      cookies_[v.substr(0, eq)] =
+          v.substr(eq + 1, semi == std::string::npos ? semi : semi - eq - 1);
     }
     return out;
   }
@@ -79,9 +80,9 @@ class RelishClient {
 
   // Signs in for an API token (POST /api/v1/auth/token) and keeps it for Api().
   std::string SignInForToken(const std::string& email, const std::string& password) {
-    Reply r = Send("POST", "/api/v1/auth/token",
-                   Json{{"email", email}, {"password", password}}.dump(),
-                   {{"Content-Type", "application/json"}});
+    Reply r =
+        Send("POST", "/api/v1/auth/token", Json{{"email", email}, {"password", password}}.dump(),
+             {{"Content-Type", "application/json"}});
     if (r.status != 201) return "sign-in failed: " + std::to_string(r.status) + " " + r.body;
     token_ = r.json["token"].get<std::string>();
     return "";
@@ -93,7 +94,8 @@ class RelishClient {
   // Returns "" on success, else what went wrong.
   std::string Authorize(const std::string& link, const std::string& email,
                         const std::string& password, const std::string& environment = "sandbox") {
-    Reply begin = Api("POST", "/api/v1/connections/" + link + "/authorize?environment=" + environment);
+    Reply begin =
+        Api("POST", "/api/v1/connections/" + link + "/authorize?environment=" + environment);
     if (begin.status != 200) return "authorize: " + std::to_string(begin.status) + " " + begin.body;
     std::string next = begin.json["authorize_url"].get<std::string>();
     for (int hop = 0; hop < 12; ++hop) {
@@ -122,7 +124,8 @@ class RelishClient {
         fields.emplace_back("environment", environment);
         fields.emplace_back("decision", "allow");
         Reply allowed = PostForm("/oauth/authorize", fields);
-        if (allowed.status != 303) return "consent: " + std::to_string(allowed.status) + allowed.body;
+        if (allowed.status != 303)
+          return "consent: " + std::to_string(allowed.status) + allowed.body;
         next = Location(allowed);
         continue;
       }
@@ -150,9 +153,9 @@ class RelishClient {
   }
 
   static std::string Unescape(std::string s) {
-    for (auto [from, to] : {std::pair{"&quot;", "\""}, std::pair{"&#39;", "'"},
-                            std::pair{"&lt;", "<"}, std::pair{"&gt;", ">"},
-                            std::pair{"&amp;", "&"}}) {
+    for (auto [from, to] :
+         {std::pair{"&quot;", "\""}, std::pair{"&#39;", "'"}, std::pair{"&lt;", "<"},
+          std::pair{"&gt;", ">"}, std::pair{"&amp;", "&"}}) {
       for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + 1)) {
         s.replace(at, std::string(from).size(), to);
       }
