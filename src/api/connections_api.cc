@@ -416,37 +416,51 @@ void AddConnectionsRoutes(server::Router& router, ConnectionsApiDeps d) {
       auto principal = deps->auth.Authenticate(req);
       if (!principal.ok()) co_return ErrorResponse(principal.error());
       Principal p = *principal;
-      auto work = [&deps, &req, &p]() -> Response {
-        return Handle([&]() -> Result<Response> {
-          std::string org(req.Header("X-Relish-Org").value_or(""));
-          if (org.empty()) {
-            auto orgs = TRY(deps->auth.identity().OrgsOf(p.user.id));
-            if (orgs.empty()) return FailedPrecondition("you do not belong to any organization yet");
-            org = orgs.front().id;
-          } else if (!TRY(deps->auth.identity().IsMember(org, p.user.id))) {
-            return NotFound("no organization " + org + " among yours");
-          }
-          std::string env = TRY(ParseEnvironment(req.Header("X-Relish-Environment").value_or("sandbox")));
-          connections::CallContext ctx{.org_id = org, .environment = env, .user_id = p.user.id, .origin = "proxy"};
-          std::string base = TRY(deps->connections.BaseUrl(ctx, req.params["link"]));
-          outbound::Request out;
-          out.method = req.method;
-          out.url = base + "/" + req.params["path"] + (req.query.empty() ? "" : "?" + req.query);
-          for (const auto& [k, v] : req.headers) {
-            if (!DropRequestHeader(k)) out.headers.emplace_back(k, v);
-          }
-          out.body = req.body;
-          auto upstream = TRY(deps->connections.Call(ctx, req.params["link"], std::move(out)));
-          Response r;
-          r.status = upstream.status;
-          for (auto& [k, v] : upstream.headers) {
-            if (!DropResponseHeader(k)) r.headers.emplace_back(k, v);
-          }
-          r.body = std::move(upstream.body);
-          return r;
-        });
-      };
-      co_return co_await server::Offload(deps->pool, work);
+      // Scope and target on this thread: both are cached reads.
+      connections::CallContext ctx{.user_id = p.user.id, .origin = "proxy"};
+      outbound::Request out;
+      auto prepared = [&]() -> Result<std::optional<connections::Connections::Prepared>> {
+        ctx.org_id = std::string(req.Header("X-Relish-Org").value_or(""));
+        if (ctx.org_id.empty()) {
+          auto orgs = TRY(deps->auth.identity().OrgsOf(p.user.id));
+          if (orgs.empty()) return FailedPrecondition("you do not belong to any organization yet");
+          ctx.org_id = orgs.front().id;
+        } else if (!TRY(deps->auth.identity().IsMember(ctx.org_id, p.user.id))) {
+          return NotFound("no organization " + ctx.org_id + " among yours");
+        }
+        ctx.environment = TRY(ParseEnvironment(req.Header("X-Relish-Environment").value_or("sandbox")));
+        std::string base = TRY(deps->connections.BaseUrl(ctx, req.params["link"]));
+        out.method = req.method;
+        out.url = base + "/" + req.params["path"] + (req.query.empty() ? "" : "?" + req.query);
+        for (const auto& [k, v] : req.headers) {
+          if (!DropRequestHeader(k)) out.headers.emplace_back(k, v);
+        }
+        out.body = req.body;
+        out.max_redirects = 0;  // a proxy hands redirects back to its caller
+        return deps->connections.Prepare(ctx, req.params["link"], out);
+      }();
+      if (!prepared.ok()) co_return ErrorResponse(prepared.error());
+      Result<outbound::Response> upstream = Unavailable("not sent");
+      bool slow = !prepared->has_value();
+      if (!slow) {
+        auto& client = ctx.environment == "production" ? deps->production_async : deps->sandbox_async;
+        const outbound::Request& ready = (*prepared)->request;
+        upstream = co_await client.Send(ready);
+        slow = deps->connections.Finish(**prepared, upstream);
+      }
+      if (slow) {
+        // Credentials must be fetched or refreshed first (network, store writes): on the pool.
+        auto work = [&deps, &ctx, &req, &out]() { return deps->connections.Call(ctx, req.params["link"], out); };
+        upstream = co_await server::Offload(deps->pool, work);
+      }
+      if (!upstream.ok()) co_return ErrorResponse(upstream.error());
+      Response r;
+      r.status = upstream->status;
+      for (auto& [k, v] : upstream->headers) {
+        if (!DropResponseHeader(k)) r.headers.emplace_back(k, v);
+      }
+      r.body = std::move(upstream->body);
+      co_return r;
     });
   }
 

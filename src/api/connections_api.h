@@ -5,6 +5,7 @@
 #include "api/auth.h"
 #include "connections/catalog.h"
 #include "connections/connections.h"
+#include "outbound/async_client.h"
 #include "server/router.h"
 #include "vault/vault.h"
 
@@ -18,6 +19,10 @@ struct ConnectionsApiDeps {
   vault::MasterKeySource master_key;  // for rotation
   outbound::HttpClient& discovery_http;
   boost::asio::thread_pool& pool;
+  // The proxy's fast path: requests whose credentials are ready go out on the server's own
+  // threads (sandbox client applies the host remap).
+  outbound::AsyncHttpClient& sandbox_async;
+  outbound::AsyncHttpClient& production_async;
 };
 
 void AddConnectionsRoutes(server::Router& router, ConnectionsApiDeps deps);

@@ -11,6 +11,7 @@
 #include "api/oauth_api.h"
 #include "api/public_url.h"
 #include "app/runtime.h"
+#include "outbound/async_client.h"
 #include "server/http_server.h"
 #include "server/static_files.h"
 #include "server/system_routes.h"
@@ -23,6 +24,9 @@ class App::Impl {
   std::unique_ptr<Runtime> runtime;
   std::unique_ptr<api::Auth> auth;
   std::unique_ptr<boost::asio::thread_pool> pool;  // blocking work of async handlers
+  // The proxy's hot path: HTTP on the server's own threads (the Runtime's clients block).
+  std::unique_ptr<outbound::AsyncHttpClient> sandbox_async;
+  std::unique_ptr<outbound::AsyncHttpClient> production_async;
   api::PublicUrl public_url;
   server::Router router;
   server::Metrics metrics;
@@ -84,6 +88,14 @@ Result<std::unique_ptr<App>> App::Open(const Config& config) {
   impl->auth = std::make_unique<api::Auth>(rt.identity());
   TRY(EnsureOwnCrmClient(rt.oauth(), rt.connections(), rt.catalog(), public_url));
   impl->pool = std::make_unique<boost::asio::thread_pool>(32);
+  outbound::EgressOptions egress{.allow_loopback = config.egress_allow_loopback,
+                                 .allow_private = config.egress_allow_private};
+  outbound::EgressOptions sandbox_egress = egress;
+  sandbox_egress.remap = TRY(outbound::ParseRemap(config.sandbox_remap));
+  impl->sandbox_async =
+      std::make_unique<outbound::AsyncHttpClient>(impl->http->io_context(), sandbox_egress);
+  impl->production_async =
+      std::make_unique<outbound::AsyncHttpClient>(impl->http->io_context(), egress);
 
   bool secure = public_url.starts_with("https://");
   server::AddSystemRoutes(impl->router, impl->metrics);
@@ -94,7 +106,8 @@ Result<std::unique_ptr<App>> App::Open(const Config& config) {
   api::AddCrmAdminRoutes(impl->router, *impl->auth, rt.crm());
   api::AddBiginRoutes(impl->router, {rt.crm(), rt.identity(), rt.oauth()});
   api::AddConnectionsRoutes(impl->router, {*impl->auth, rt.catalog(), rt.connections(), rt.vault(),
-                                           rt.master_key(), rt.production_http(), *impl->pool});
+                                           rt.master_key(), rt.production_http(), *impl->pool,
+                             *impl->sandbox_async, *impl->production_async});
   api::AddFunctionsRoutes(impl->router, {*impl->auth, rt.runner(), *impl->pool});
   impl->router.SetFallback(server::ServeStatic);
   return std::unique_ptr<App>(new App(std::move(impl)));

@@ -113,7 +113,9 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, RuntimeOpti
       *rt->store_, *rt->vault_, *rt->catalog_, *rt->sandbox_http_, *rt->production_http_,
       SystemClock(), SystemRandom(),
       connections::ConnectionsOptions{.public_url = options.public_url,
-                                      .sandbox_remap = sandbox_egress.remap});
+                                      .sandbox_remap = sandbox_egress.remap,
+                                      .refresh_margin = config.refresh_margin,
+                                      .state_ttl = config.authorization_timeout});
   rt->runner_ = std::make_unique<functions::PlatformRunner>(
       functions::PlatformServices{.sandbox_http = rt->sandbox_http_.get(),
                                   .production_http = rt->production_http_.get(),

@@ -134,6 +134,12 @@ const std::vector<KeyEntry>& Table() {
       DurationKey("oauth_code_ttl", "RELISH_OAUTH_CODE_TTL",
                   "Lifetime of an authorization code from the CRM's OAuth server.",
                   &Config::oauth_code_ttl),
+      DurationKey("refresh_margin", "RELISH_REFRESH_MARGIN",
+                  "Connections refresh an OAuth access token this long before it expires.",
+                  &Config::refresh_margin),
+      DurationKey("authorization_timeout", "RELISH_AUTHORIZATION_TIMEOUT",
+                  "Time a user has to finish authorizing a connection at the provider.",
+                  &Config::authorization_timeout),
   };
   return table;
 }

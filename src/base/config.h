@@ -31,6 +31,8 @@ struct Config {
   std::string admin_email = "admin@localhost";  // first start only: the first administrator
   std::string admin_password;  // first start only; empty: generate one
   std::chrono::milliseconds oauth_code_ttl{60'000};  // lifetime of an OAuth authorization code
+  std::chrono::milliseconds refresh_margin{300'000};  // refresh tokens this long before expiry
+  std::chrono::milliseconds authorization_timeout{600'000};  // a connection's OAuth state lives this long
   std::string config_file;  // the file that was read, if any (informational)
 
   // The URL browsers and OAuth providers use to reach this server.

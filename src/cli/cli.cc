@@ -16,6 +16,7 @@ int Main(int argc, char** argv) {
   Commands commands;
   AddServeCommands(root, commands);
   AddRunCommands(root, commands);
+  AddConnectionsCommands(root, commands);
 
   try {
     root.parse(argc, argv);

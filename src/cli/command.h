@@ -45,5 +45,7 @@ class Commands {
 // One per command family (serve_command.cc, ...).
 void AddServeCommands(CLI::App& root, Commands& commands);
 void AddRunCommands(CLI::App& root, Commands& commands);  // run_command.cc: run, check
+// connections_command.cc: login, services, connections, keys (over the REST API)
+void AddConnectionsCommands(CLI::App& root, Commands& commands);
 
 }  // namespace relish::cli

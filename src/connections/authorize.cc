@@ -159,9 +159,10 @@ Result<CompleteResult> Connections::CompleteAuthorization(
     return std::move(rows[0]);
   }));
   if (row.Int(4) < now) {
-    return InvalidArgument("the authorization took longer than " +
-                           std::to_string(d.options_.state_ttl.count() / 60000) +
-                           " minutes; start it again");
+    int64_t ms = d.options_.state_ttl.count();
+    std::string limit = ms % 60000 == 0 ? std::to_string(ms / 60000) + " minutes"
+                                        : std::to_string((ms + 999) / 1000) + " seconds";
+    return InvalidArgument("the authorization took longer than " + limit + "; start it again");
   }
   std::string user = row.Text(1);
   auto r = TRY(d.Resolve(row.Text(5), row.Text(6), row.Text(7)));

@@ -213,6 +213,58 @@ Result<outbound::Response> Connections::Call(const CallContext& ctx, std::string
   return result;
 }
 
+Result<std::optional<Connections::Prepared>> Connections::Prepare(const CallContext& ctx,
+                                                                 std::string_view link_name,
+                                                                 outbound::Request request) {
+  Impl& d = *impl_;
+  Prepared p;
+  p.started = std::chrono::steady_clock::now();
+  p.audit.at = d.clock_.NowMillis();
+  p.audit.org_id = ctx.org_id;
+  p.audit.environment = ctx.environment;
+  p.audit.topping = ctx.topping;
+  p.audit.user_id = ctx.user_id;
+  p.audit.run_id = ctx.run_id;
+  p.audit.origin = ctx.origin;
+  p.audit.method = request.method;
+  p.audit.bytes_out = static_cast<int64_t>(request.body.size());
+  auto r = TRY(d.ResolveForCall(ctx, link_name));
+  p.audit.link_name = r.connection.link_name;
+  auto url = TRY(outbound::ParseUrl(request.url));
+  p.audit.url = GlobalRedactor().Scrub(outbound::RedactQuery(url, SecretParams(*r.service)));
+  if (!TRY(HostAllowed(*r.service, r.values, url.host))) return std::optional<Prepared>();  // Call says why
+  const Service& s = *r.service;
+  bool tokens = s.auth == AuthScheme::kOAuth2 || s.auth == AuthScheme::kOAuth2ClientCredentials;
+  std::string user = d.UserKey(r.connection, ctx.user_id);
+  auto cached = d.credentials_.Get(r.connection.id + ":" + user);
+  if (!cached || cached->status != Status::kConnected) return std::optional<Prepared>();
+  int64_t now = d.clock_.NowMillis();
+  if (tokens && (cached->access_token.empty() ||
+                 (cached->expires_at && *cached->expires_at - d.options_.refresh_margin.count() <= now))) {
+    return std::optional<Prepared>();
+  }
+  p.request = std::move(request);
+  TRY(d.Inject(r, *cached, p.request, &p.audit.note));
+  p.refreshable = (s.auth == AuthScheme::kOAuth2 && !cached->refresh_token.empty()) ||
+                  s.auth == AuthScheme::kOAuth2ClientCredentials;
+  return std::optional<Prepared>(std::move(p));
+}
+
+bool Connections::Finish(Prepared& p, const Result<outbound::Response>& response) {
+  if (response.ok() && response->status == 401 && p.refreshable) return true;
+  p.audit.latency_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                           std::chrono::steady_clock::now() - p.started)
+                           .count();
+  if (response.ok()) {
+    p.audit.status = response->status;
+    p.audit.bytes_in = static_cast<int64_t>(response->body.size());
+  } else {
+    p.audit.error = GlobalRedactor().Scrub(response.error().message());
+  }
+  impl_->Record(std::move(p.audit));
+  return false;
+}
+
 void Connections::Impl::Record(AuditEntry entry) {
   entry.id = NewId("aud", clock_, random_);
   entry.url = GlobalRedactor().Scrub(entry.url);

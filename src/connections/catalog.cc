@@ -45,12 +45,15 @@ Result<ServicePtr> Catalog::Get(std::string_view id) const {
     std::shared_lock lock(mu_);
     if (auto it = defaults_.find(std::string(id)); it != defaults_.end()) return it->second;
   }
+  if (auto cached = custom_.Get(std::string(id))) return *cached;
   auto rows = TRY(store::Transact(store_, TxMode::kRead, [&](Transaction& tx) {
     return tx.Query("SELECT definition FROM custom_services WHERE id = ?", id);
   }));
   if (rows.empty()) return NotFound("no service '" + std::string(id) + "'");
   auto service = TRY(ParseService(rows[0].Text(0), "custom service " + std::string(id)));
-  return std::make_shared<const Service>(std::move(service));
+  auto ptr = std::make_shared<const Service>(std::move(service));
+  custom_.Put(std::string(id), ptr);
+  return ptr;
 }
 
 Result<std::vector<ServicePtr>> Catalog::List() const {
@@ -97,6 +100,7 @@ Result<ServicePtr> Catalog::UpdateCustom(std::string_view id, std::string_view y
     return InvalidArgument("the definition's id '" + service.id + "' differs from '" +
                            std::string(id) + "'; a service's id cannot change");
   }
+  custom_.Erase(std::string(id));
   TRY(store::Transact(store_, TxMode::kWrite, [&](Transaction& tx) -> Result<void> {
     if (TRY(tx.Exec("UPDATE custom_services SET definition = ?, updated_at = ? WHERE id = ?",
                     std::string(yaml), clock_.NowMillis(), id)) == 0) {
@@ -114,6 +118,7 @@ Result<void> Catalog::DeleteCustom(std::string_view id) {
       return FailedPrecondition("'" + std::string(id) + "' is a default service and cannot be deleted");
     }
   }
+  custom_.Erase(std::string(id));
   return store::Transact(store_, TxMode::kWrite, [&](Transaction& tx) -> Result<void> {
     auto used = TRY(tx.Query("SELECT COUNT(*) FROM connections WHERE service_id = ?", id));
     if (used[0].Int(0) > 0) {

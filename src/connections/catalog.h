@@ -14,6 +14,7 @@
 #include "base/clock.h"
 #include "base/embedded.h"
 #include "base/result.h"
+#include "base/ttl_cache.h"
 #include "connections/service.h"
 #include "store/store.h"
 
@@ -47,6 +48,8 @@ class Catalog {
   const Clock& clock_;
   mutable std::shared_mutex mu_;
   std::map<std::string, ServicePtr> defaults_;  // guarded by mu_
+  // Parsed custom services: parsing YAML on every call would dominate a proxy hop.
+  mutable TtlCache<std::string, ServicePtr> custom_{clock_, std::chrono::seconds(2)};
 };
 
 }  // namespace relish::connections

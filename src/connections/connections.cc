@@ -244,7 +244,10 @@ Result<Connection> Connections::Create(const NewConnection& spec) {
                   c.updated_at));
       return Ok();
     });
-    if (r.ok()) return c;
+    if (r.ok()) {
+      d.ForgetCaches();
+      return c;
+    }
     if (r.error().code() != ErrorCode::kAlreadyExists) return r.error();
     if (!generated) {
       return AlreadyExists("a connection with link name '" + c.link_name + "' already exists in the " +
@@ -305,6 +308,7 @@ Result<void> Connections::Delete(std::string_view org_id, std::string_view envir
     auto c = d.LoadCredentials(r.connection.id, a.user_id);
     if (c.ok() && c->status == Status::kConnected) (void)d.RevokeAtProvider(r, *c);
   }
+  d.ForgetCaches();
   return store::Transact(d.store_, TxMode::kWrite, [&](Transaction& tx) -> Result<void> {
     TRY(tx.Exec("DELETE FROM connections WHERE id = ?", r.connection.id));
     return Ok();

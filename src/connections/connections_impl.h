@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/ttl_cache.h"
 #include "connections/connections.h"
 
 namespace relish::connections {
@@ -118,6 +119,15 @@ class Connections::Impl {
   const Clock& clock_;
   Random& random_;
   ConnectionsOptions options_;
+
+  // The hot path of a call reads the connection and its credentials from here, not the store.
+  // Writes in this process update or clear them; other processes' writes show within the TTL.
+  TtlCache<std::string, std::shared_ptr<const Resolved>> resolved_{clock_, std::chrono::seconds(1)};
+  TtlCache<std::string, Credentials> credentials_{clock_, std::chrono::seconds(1)};
+  void ForgetCaches() {
+    resolved_.Clear();
+    credentials_.Clear();
+  }
 
   // Single flight: one refresh at a time per authorization, in this process.
   std::mutex flights_mu_;

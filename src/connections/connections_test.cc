@@ -296,3 +296,70 @@ TEST(OAuth1Test, BaseStringAndSignatureMatchTheRfcExample) {
 
 }  // namespace
 }  // namespace relish::connections
+
+namespace relish::connections {
+namespace {
+
+// Parses 'OAuth k="v", k="v"' into decoded pairs.
+std::map<std::string, std::string> OAuthParams(const std::string& header) {
+  std::map<std::string, std::string> out;
+  std::string rest = header.substr(6);
+  size_t pos = 0;
+  while (pos < rest.size()) {
+    auto eq = rest.find('=', pos);
+    auto close = rest.find('"', eq + 2);
+    out[PercentDecode(rest.substr(pos, eq - pos))] = PercentDecode(rest.substr(eq + 2, close - eq - 2));
+    pos = close + 3;
+  }
+  return out;
+}
+
+TEST_F(ConnectionsTest, OAuth1ThreeLeggedFlowAndSignedCalls) {
+  ASSERT_TRUE(connections_->SetClient("org1", "legacy", "consumer-key", "consumer-secret").ok());
+  std::vector<std::map<std::string, std::string>> seen;
+  http_.SetHandler([&](const outbound::Request& r) -> Result<outbound::Response> {
+    std::string auth;
+    for (const auto& [k, v] : r.headers) {
+      if (k == "Authorization") auth = v;
+    }
+    auto p = OAuthParams(auth);
+    seen.push_back(p);
+    // Every request must carry a valid HMAC-SHA1 signature.
+    std::vector<std::pair<std::string, std::string>> oauth;
+    for (const auto& [k, v] : p) {
+      if (k != "oauth_signature") oauth.emplace_back(k, v);
+    }
+    std::string token_secret = p["oauth_token"] == "request-token" ? "request-secret"
+                               : p["oauth_token"] == "access-token" ? "access-secret" : "";
+    std::string expected = OAuth1Signature(OAuth1BaseString(r.method, r.url, {}, oauth), "consumer-secret", token_secret);
+    if (p["oauth_signature"] != expected) return outbound::FakeHttpClient::Json(401, "bad signature");
+    if (r.url == "https://api.legacy.test/oauth/request_token") {
+      return outbound::FakeHttpClient::Json(200, "oauth_token=request-token&oauth_token_secret=request-secret&oauth_callback_confirmed=true");
+    }
+    if (r.url == "https://api.legacy.test/oauth/access_token") {
+      if (p["oauth_verifier"] != "verifier-1") return outbound::FakeHttpClient::Json(401, "bad verifier");
+      return outbound::FakeHttpClient::Json(200, "oauth_token=access-token&oauth_token_secret=access-secret");
+    }
+    return outbound::FakeHttpClient::Json(p["oauth_token"] == "access-token" ? 200 : 401, "{}");
+  });
+  ASSERT_TRUE(connections_->Create({.org_id = "org1", .display_name = "Legacy", .service_id = "legacy"}).ok());
+  auto begin = connections_->BeginAuthorization("org1", "sandbox", "legacy", "usr_1", "");
+  ASSERT_TRUE(begin.ok()) << begin.error().message();
+  EXPECT_EQ(begin->authorize_url, "https://api.legacy.test/oauth/authorize?oauth_token=request-token");
+  EXPECT_EQ(seen[0]["oauth_callback"], "http://relish.test:8080/oauth/callback");
+  EXPECT_EQ(seen[0]["oauth_consumer_key"], "consumer-key");
+  auto done = connections_->CompleteAuthorization({{"oauth_token", "request-token"}, {"oauth_verifier", "verifier-1"}});
+  ASSERT_TRUE(done.ok()) << done.error().message();
+  EXPECT_EQ(done->connection.authorizations[0].status, Status::kConnected);
+  auto r = connections_->Call(Ctx(), "legacy", {.url = "https://api.legacy.test/1/statuses?count=2"});
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(seen.back()["oauth_token"], "access-token");
+  EXPECT_EQ(connections_->CompleteAuthorization({{"oauth_token", "request-token"}, {"oauth_verifier", "v"}})
+                .error()
+                .message(),
+            "unknown or already used authorization state; start the authorization again");
+}
+
+}  // namespace
+}  // namespace relish::connections

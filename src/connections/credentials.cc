@@ -38,7 +38,14 @@ Result<Credentials> Connections::Impl::Usable(const Resolved& r, const std::stri
   auto who = [&] {
     return r.connection.per_user ? " for user " + user : std::string();
   };
-  Credentials c = TRY(LoadCredentials(r.connection.id, user));
+  std::string cache_key = r.connection.id + ":" + user;
+  Credentials c;
+  if (auto cached = credentials_.Get(cache_key)) {
+    c = std::move(*cached);
+  } else {
+    c = TRY(LoadCredentials(r.connection.id, user));
+    credentials_.Put(cache_key, c);
+  }
   int64_t now = clock_.NowMillis();
   bool needs_token = TokenScheme(s.auth);
   bool expiring = c.expires_at && *c.expires_at - options_.refresh_margin.count() <= now;

@@ -181,6 +181,9 @@ Result<void> Connections::Impl::SaveCredentials(Credentials& c, int64_t touch_co
   }));
   c.version = version;
   c.exists = true;
+  // Authorizations are listed in Resolved.connection: drop it; the credentials are current.
+  resolved_.Clear();
+  credentials_.Put(c.connection_id + ":" + c.user_id, c);
   return Ok();
 }
 
@@ -208,12 +211,15 @@ Result<ClientApp> Connections::Impl::LoadClient(std::string_view org_id,
 
 Result<Resolved> Connections::Impl::Resolve(std::string_view org_id, std::string_view environment,
                                             std::string_view link_name) {
+  std::string key = std::string(org_id) + "|" + std::string(environment) + "|" + std::string(link_name);
+  if (auto cached = resolved_.Get(key)) return **cached;
   Resolved r;
   r.connection = TRY(store::Transact(store_, TxMode::kRead, [&](Transaction& tx) {
     return LoadConnection(tx, org_id, environment, link_name);
   }));
   r.service = TRY(catalog_.Get(r.connection.service_id));
   r.values = TRY(ResolveParameters(*r.service, r.connection.params, options_.public_url));
+  resolved_.Put(key, std::make_shared<const Resolved>(r));
   return r;
 }
 

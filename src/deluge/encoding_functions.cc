@@ -17,22 +17,9 @@ namespace {
   Value name([[maybe_unused]] Interp& in, [[maybe_unused]] const Value& self, \
              [[maybe_unused]] const Value* args, [[maybe_unused]] int argc)
 
-// URL encoding as Java's URLEncoder: letters, digits and ".-*_" stay; space is '+'.
 std::string UrlEncode(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
-  for (char ch : text) {
-    auto c = static_cast<unsigned char>(ch);
-    if (IsAsciiAlnum(ch) || ch == '.' || ch == '-' || ch == '*' || ch == '_') {
-      out += ch;
-    } else if (ch == ' ') {
-      out += '+';
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
+  JavaUrlEncodeTo(out, text);
   return out;
 }
 

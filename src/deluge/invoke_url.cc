@@ -10,23 +10,8 @@ namespace {
 
 constexpr std::string_view kBoundary = "----RelishFormBoundary7MA4YWxkTrZu0gW";
 
-// application/x-www-form-urlencoded as Java's URLEncoder writes it: letters, digits and ".-*_"
-// stay, space becomes '+', every other byte %XX.
-void FormEncodeTo(std::string& out, std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  for (char ch : text) {
-    auto c = static_cast<unsigned char>(ch);
-    if (IsAsciiAlnum(ch) || ch == '.' || ch == '-' || ch == '*' || ch == '_') {
-      out += ch;
-    } else if (ch == ' ') {
-      out += '+';
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-}
+// application/x-www-form-urlencoded as Java's URLEncoder writes it.
+void FormEncodeTo(std::string& out, std::string_view text) { JavaUrlEncodeTo(out, text); }
 
 bool HasHeader(const HttpHeaders& headers, std::string_view name) {
   for (const auto& [k, v] : headers) {

@@ -28,5 +28,8 @@ size_t FindIgnoreCase(std::string_view hay, std::string_view needle, size_t from
 bool IsAsciiAlpha(char c);
 bool IsAsciiDigit(char c);
 bool IsAsciiAlnum(char c);
+// URL encoding as Java's URLEncoder (and so Deluge's encodeUrl and form bodies): letters, digits
+// and ".-*_" stay, space becomes '+', every other byte %XX. Appends to `out`.
+void JavaUrlEncodeTo(std::string& out, std::string_view text);
 
 }  // namespace relish::deluge

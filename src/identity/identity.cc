@@ -234,7 +234,8 @@ Result<std::vector<Org>> Identity::ListOrgs() {
 }
 
 Result<std::vector<Org>> Identity::OrgsOf(std::string_view user_id) {
-  return store::Transact(store_, TxMode::kRead, [&](Transaction& tx) -> Result<std::vector<Org>> {
+  if (auto cached = orgs_.Get(std::string(user_id))) return *cached;
+  auto orgs = store::Transact(store_, TxMode::kRead, [&](Transaction& tx) -> Result<std::vector<Org>> {
     std::vector<Org> out;
     auto rows = TRY(tx.Query(
         "SELECT o.id, o.name, o.created_at FROM orgs o JOIN org_members m ON m.org_id = o.id"
@@ -243,9 +244,12 @@ Result<std::vector<Org>> Identity::OrgsOf(std::string_view user_id) {
     for (const auto& r : rows) out.push_back({r.Text(0), r.Text(1), r.Int(2)});
     return out;
   });
+  if (orgs.ok()) orgs_.Put(std::string(user_id), *orgs);
+  return orgs;
 }
 
 Result<void> Identity::AddMember(std::string_view org_id, std::string_view user_id) {
+  orgs_.Erase(std::string(user_id));
   auto r = store::Transact(store_, TxMode::kWrite, [&](Transaction& tx) -> Result<void> {
     TRY(tx.Exec("INSERT INTO org_members (org_id, user_id) VALUES (?, ?)", org_id, user_id));
     return Ok();
@@ -259,11 +263,10 @@ Result<void> Identity::AddMember(std::string_view org_id, std::string_view user_
 }
 
 Result<bool> Identity::IsMember(std::string_view org_id, std::string_view user_id) {
-  return store::Transact(store_, TxMode::kRead, [&](Transaction& tx) -> Result<bool> {
-    auto rows = TRY(tx.Query("SELECT 1 FROM org_members WHERE org_id = ? AND user_id = ?", org_id,
-                             user_id));
-    return !rows.empty();
-  });
+  for (const auto& org : TRY(OrgsOf(user_id))) {
+    if (org.id == org_id) return true;
+  }
+  return false;
 }
 
 Result<std::pair<ApiToken, std::string>> Identity::CreateToken(std::string_view user_id,
@@ -308,6 +311,7 @@ Result<std::vector<ApiToken>> Identity::ListTokens(std::string_view user_id) {
 }
 
 Result<void> Identity::RevokeToken(std::string_view user_id, std::string_view token_id) {
+  tokens_.Clear();
   return store::Transact(store_, TxMode::kWrite, [&](Transaction& tx) -> Result<void> {
     if (TRY(tx.Exec("DELETE FROM api_tokens WHERE id = ? AND user_id = ?", token_id, user_id)) ==
         0) {
@@ -322,6 +326,7 @@ Result<Principal> Identity::AuthenticateToken(std::string_view token) {
   if (!token.starts_with(kTokenPrefix)) return kBad;
   std::string digest = DigestSecret(token);
   int64_t now = clock_.NowMillis();
+  if (auto cached = tokens_.Get(digest)) return *cached;
   auto row = store::Transact(store_, TxMode::kRead, [&](Transaction& tx) -> Result<Row> {
     return tx.QueryOne("token",
                        "SELECT u.id, u.email, u.name, u.role, u.created_at, t.id, t.expires_at,"
@@ -342,6 +347,8 @@ Result<Principal> Identity::AuthenticateToken(std::string_view token) {
       return Ok();
     });
   }
+  // Not past the token's own expiry: the cache keeps an entry a few seconds at most.
+  if (!row->OptInt(6) || *row->OptInt(6) > now + 5000) tokens_.Put(digest, p);
   return p;
 }
 

@@ -16,6 +16,7 @@
 #include "base/clock.h"
 #include "base/random.h"
 #include "base/result.h"
+#include "base/ttl_cache.h"
 #include "store/store.h"
 
 namespace relish::identity {
@@ -123,6 +124,10 @@ class Identity {
   const Clock& clock_;
   Random& random_;
   IdentityOptions options_;
+  // API tokens and memberships are read on every API call; a revoked token or removed
+  // membership is seen by other processes within these TTLs (at once in this one).
+  TtlCache<std::string, Principal> tokens_{clock_, std::chrono::seconds(5)};
+  TtlCache<std::string, std::vector<Org>> orgs_{clock_, std::chrono::seconds(5)};
 };
 
 // SHA-256 of `secret`, hex: how tokens and session ids are stored.

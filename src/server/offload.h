@@ -16,12 +16,13 @@ namespace relish::server {
 template <typename Fn>
 boost::asio::awaitable<std::invoke_result_t<Fn&>> Offload(boost::asio::thread_pool& pool, Fn& work) {
   using R = std::invoke_result_t<Fn&>;
-  static_assert(std::is_default_constructible_v<R>, "the completion carries R by value");
-  // The result travels in the completion itself: no state shared between the two threads.
-  co_return co_await boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, void(R)>(
+  // The result travels in the completion itself (no state shared between the two threads);
+  // optional because the awaitable machinery default-constructs its value type.
+  std::optional<R> result = co_await boost::asio::async_initiate<
+      const boost::asio::use_awaitable_t<>&, void(std::optional<R>)>(
       [&pool, &work](auto handler) {
         boost::asio::post(pool, [&work, handler = std::move(handler)]() mutable {
-          R value = work();
+          std::optional<R> value(work());
           auto executor = boost::asio::get_associated_executor(handler);
           boost::asio::dispatch(executor, [handler = std::move(handler),
                                            value = std::move(value)]() mutable {
@@ -30,6 +31,7 @@ boost::asio::awaitable<std::invoke_result_t<Fn&>> Offload(boost::asio::thread_po
         });
       },
       boost::asio::use_awaitable);
+  co_return std::move(*result);
 }
 
 }  // namespace relish::server

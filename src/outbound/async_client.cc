@@ -1,0 +1,217 @@
+#include <utility>  // before Asio: Debian's Boost 1.74 needs it (see server/asio.h)
+
+#include "outbound/async_client.h"
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+#include <variant>
+
+namespace relish::outbound {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr size_t kMaxIdlePerTarget = 64;
+
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+struct Conn {
+  std::variant<PlainStream, TlsStream> stream;
+  beast::flat_buffer buffer;
+  template <typename S>
+  explicit Conn(S&& s) : stream(std::forward<S>(s)) {}
+  beast::tcp_stream& tcp() {
+    if (auto* p = std::get_if<PlainStream>(&stream)) return *p;
+    return beast::get_lowest_layer(std::get<TlsStream>(stream));
+  }
+};
+
+// The declared length against the cap (the parser's own body limit did not stop a response
+// whose Content-Length exceeded it, in Boost 1.74: checked here, and the size again after).
+bool TooLarge(http::response_parser<http::string_body>& parser, size_t limit) {
+  auto length = parser.content_length();
+  return length && *length > limit;
+}
+
+std::string FormatDuration(std::chrono::milliseconds d) {
+  if (d.count() % 1000 == 0) return std::to_string(d.count() / 1000) + "s";
+  return std::to_string(d.count()) + "ms";
+}
+
+}  // namespace
+
+class AsyncHttpClient::Impl {
+ public:
+  Impl(asio::io_context& ioc, EgressOptions egress, Resolver* resolver)
+      : ioc_(ioc),
+        policy_(std::move(egress), resolver ? *resolver : SystemResolver()),
+        tls_(asio::ssl::context::tls_client) {
+    tls_.set_default_verify_paths();
+    tls_.set_verify_mode(asio::ssl::verify_peer);
+  }
+
+  asio::awaitable<Result<Response>> Send(const Request& request) {
+    auto started = std::chrono::steady_clock::now();
+    auto url = ParseUrl(request.url);
+    if (!url.ok()) co_return url.error();
+    auto target = policy_.Check(*url);
+    if (!target.ok()) co_return target.error();
+    const Url& actual = target->actual;
+    std::string key = actual.scheme + "|" + actual.host + "|" + std::to_string(actual.port) + "|" +
+                      target->address;
+
+    http::request<http::string_body> msg;
+    msg.version(11);
+    msg.method_string(request.method);
+    msg.target(actual.path + (actual.query.empty() ? "" : "?" + actual.query));
+    bool default_port = (actual.scheme == "https" && actual.port == 443) ||
+                        (actual.scheme == "http" && actual.port == 80);
+    msg.set(http::field::host, default_port ? actual.host : actual.host + ":" + std::to_string(actual.port));
+    msg.set(http::field::user_agent, "Relish/0.1");
+    for (const auto& [k, v] : request.headers) msg.set(k, v);
+    msg.body() = request.body;
+    msg.prepare_payload();
+    msg.keep_alive(true);
+
+    std::unique_ptr<Conn> conn = TakeIdle(key);
+    bool reused = conn != nullptr;
+    for (int attempt = 0;; ++attempt) {
+      auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(
+          started + request.timeout - std::chrono::steady_clock::now());
+      if (remaining.count() <= 0) {
+        co_return DeadlineExceeded("request to " + url->host + " timed out after " +
+                                   FormatDuration(request.timeout));
+      }
+      boost::system::error_code ec;
+      if (!conn) {
+        conn = co_await Connect(*target, remaining, ec);
+        if (ec) co_return Failure(*url, request, ec, false);
+      }
+      conn->tcp().expires_after(remaining);
+      http::response_parser<http::string_body> parser;
+      parser.body_limit(request.max_response_bytes);
+      bool too_large = false;
+      if (auto* p = std::get_if<PlainStream>(&conn->stream)) {
+        co_await http::async_write(*p, msg, asio::redirect_error(asio::use_awaitable, ec));
+        if (!ec) co_await http::async_read_header(*p, conn->buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+        too_large = !ec && TooLarge(parser, request.max_response_bytes);
+        if (!ec && !too_large) co_await http::async_read(*p, conn->buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+      } else {
+        auto& s = std::get<TlsStream>(conn->stream);
+        co_await http::async_write(s, msg, asio::redirect_error(asio::use_awaitable, ec));
+        if (!ec) co_await http::async_read_header(s, conn->buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+        too_large = !ec && TooLarge(parser, request.max_response_bytes);
+        if (!ec && !too_large) co_await http::async_read(s, conn->buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+      }
+      if (too_large || (!ec && parser.get().body().size() > request.max_response_bytes)) {
+        co_return Failure(*url, request, ec, true);
+      }
+      if (ec) {
+        // A kept-alive connection the upstream closed meanwhile: try once on a fresh one.
+        bool stale = reused && attempt == 0 && !parser.is_header_done() &&
+                     (ec == http::error::end_of_stream || ec == asio::error::connection_reset ||
+                      ec == asio::error::broken_pipe || ec == asio::error::eof);
+        conn.reset();
+        if (stale) {
+          reused = false;
+          continue;
+        }
+        co_return Failure(*url, request, ec, ec == http::error::body_limit);
+      }
+      auto res = parser.release();
+      Response out;
+      out.status = static_cast<int>(res.result_int());
+      for (const auto& field : res) {
+        std::string name(field.name_string());
+        std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+        out.headers.emplace_back(std::move(name), std::string(field.value()));
+      }
+      out.body = std::move(res.body());
+      out.url = request.url;
+      out.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
+          std::chrono::steady_clock::now() - started);
+      if (res.keep_alive()) PutIdle(key, std::move(conn));
+      co_return out;
+    }
+  }
+
+ private:
+  Error Failure(const Url& url, const Request& request, const boost::system::error_code& ec,
+                bool too_large) {
+    if (too_large) {
+      return ResourceExhausted("response from " + url.host + " is larger than the limit of " +
+                               std::to_string(request.max_response_bytes) + " bytes");
+    }
+    if (ec == beast::error::timeout) {
+      return DeadlineExceeded("request to " + url.host + " timed out after " +
+                              FormatDuration(request.timeout));
+    }
+    return Unavailable("cannot reach " + url.host + ": " + ec.message());
+  }
+
+  asio::awaitable<std::unique_ptr<Conn>> Connect(const Target& target, std::chrono::milliseconds timeout,
+                                                 boost::system::error_code& ec) {
+    auto executor = co_await asio::this_coro::executor;
+    tcp::endpoint endpoint(asio::ip::make_address(target.address, ec), target.actual.port);
+    if (ec) co_return nullptr;
+    beast::tcp_stream tcp_stream(executor);
+    tcp_stream.expires_after(timeout);
+    co_await tcp_stream.async_connect(endpoint, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return nullptr;
+    tcp_stream.socket().set_option(tcp::no_delay(true), ec);
+    if (target.actual.scheme == "http") co_return std::make_unique<Conn>(std::move(tcp_stream));
+    TlsStream tls(std::move(tcp_stream), tls_);
+    if (!SSL_set_tlsext_host_name(tls.native_handle(), target.actual.host.c_str())) {
+      ec = asio::error::invalid_argument;
+      co_return nullptr;
+    }
+    tls.set_verify_callback(asio::ssl::host_name_verification(target.actual.host));
+    co_await tls.async_handshake(asio::ssl::stream_base::client,
+                                 asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return nullptr;
+    co_return std::make_unique<Conn>(std::move(tls));
+  }
+
+  std::unique_ptr<Conn> TakeIdle(const std::string& key) {
+    std::lock_guard lock(mu_);
+    auto it = idle_.find(key);
+    if (it == idle_.end() || it->second.empty()) return nullptr;
+    auto conn = std::move(it->second.back());
+    it->second.pop_back();
+    return conn;
+  }
+
+  void PutIdle(const std::string& key, std::unique_ptr<Conn> conn) {
+    std::lock_guard lock(mu_);
+    auto& list = idle_[key];
+    if (list.size() < kMaxIdlePerTarget) list.push_back(std::move(conn));
+  }
+
+  asio::io_context& ioc_;
+  EgressPolicy policy_;
+  asio::ssl::context tls_;
+  std::mutex mu_;
+  std::map<std::string, std::vector<std::unique_ptr<Conn>>> idle_;  // guarded by mu_
+};
+
+AsyncHttpClient::AsyncHttpClient(asio::io_context& ioc, EgressOptions egress, Resolver* resolver)
+    : impl_(std::make_unique<Impl>(ioc, std::move(egress), resolver)) {}
+AsyncHttpClient::~AsyncHttpClient() = default;
+
+asio::awaitable<Result<Response>> AsyncHttpClient::Send(const Request& request) {
+  return impl_->Send(request);
+}
+
+}  // namespace relish::outbound

@@ -1,0 +1,38 @@
+// AsyncHttpClient: outbound HTTP on an Asio executor, for the credentialed proxy's hot path,
+// where a thread hop and a blocking curl call per request would cost more than the request.
+// Connections are kept alive and reused per target (scheme, host, port, pinned address).
+//
+// Same egress policy as the curl client (checked before every request; the resolved address is
+// pinned), same caps (timeout, response size). It does not follow redirects: a proxy answers a
+// redirect to its caller as it came. HTTPS verifies the peer and the host name.
+//
+// Thread-safe: Send may be called from coroutines on any thread of the io_context.
+#pragma once
+
+#include <memory>
+
+#include "outbound/egress.h"
+#include "outbound/http_client.h"
+
+#include <utility>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+
+namespace relish::outbound {
+
+class AsyncHttpClient {
+ public:
+  AsyncHttpClient(boost::asio::io_context& ioc, EgressOptions egress, Resolver* resolver = nullptr);
+  ~AsyncHttpClient();
+
+  // `request` must outlive the co_await (keep it in a named local: g++ 12 destroys non-trivial
+  // temporaries of co_await expressions wrongly).
+  boost::asio::awaitable<Result<Response>> Send(const Request& request);
+
+  class Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace relish::outbound

@@ -1,0 +1,135 @@
+// The async client against a real HTTP server on loopback.
+#include "outbound/async_client.h"
+
+#include <gtest/gtest.h>
+
+#include <future>
+#include <thread>
+
+#include "server/http_server.h"
+#include "server/json.h"
+
+namespace relish::outbound {
+namespace {
+
+// A plain coroutine function, not a capturing lambda: g++ 12 mishandles the captures of coroutine
+// lambdas handed to co_spawn.
+boost::asio::awaitable<void> SendInto(AsyncHttpClient& client, Request request,
+                                      std::promise<Result<Response>>& done) {
+  done.set_value(co_await client.Send(request));
+}
+
+class AsyncClientTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    router_.Add("GET", "/echo", Echo);
+    router_.Add("POST", "/echo", Echo);
+    router_.Add("GET", "/big", [](server::Request&) {
+      return server::Response::Text(200, std::string(100'000, 'x'));
+    });
+    router_.AddAsync("GET", "/slow", [](server::Request&) -> boost::asio::awaitable<server::Response> {
+      boost::asio::steady_timer t(co_await boost::asio::this_coro::executor, std::chrono::milliseconds(600));
+      co_await t.async_wait(boost::asio::use_awaitable);
+      co_return server::Response::Text(200, "late");
+    });
+    router_.Add("GET", "/redirect", [](server::Request&) {
+      server::Response r;
+      r.status = 302;
+      r.SetHeader("Location", "http://elsewhere.test/");
+      return r;
+    });
+    server::ServerOptions options;
+    options.port = 0;
+    options.threads = 1;
+    options.idle_timeout = std::chrono::milliseconds(200);  // closes kept-alive connections soon
+    server_ = std::make_unique<server::HttpServer>(options, router_, metrics_);
+    ASSERT_TRUE(server_->Listen().ok());
+    server_thread_ = std::thread([this] { server_->Run(false); });
+    work_ = std::make_unique<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>(
+        ioc_.get_executor());
+    client_thread_ = std::thread([this] { ioc_.run(); });
+    client_ = std::make_unique<AsyncHttpClient>(ioc_, EgressOptions{.allow_loopback = true});
+  }
+  void TearDown() override {
+    client_.reset();
+    work_.reset();
+    ioc_.stop();
+    client_thread_.join();
+    server_->Stop();
+    server_thread_.join();
+  }
+
+  static server::Response Echo(server::Request& r) {
+    server::Json j = {{"method", r.method}, {"query", r.query}, {"body", r.body},
+                      {"authorization", std::string(r.Header("Authorization").value_or(""))}};
+    return server::JsonResponse(200, j);
+  }
+
+  Result<Response> Send(Request r) {
+    std::promise<Result<Response>> done;
+    boost::asio::co_spawn(ioc_, SendInto(*client_, std::move(r), done), boost::asio::detached);
+    return done.get_future().get();
+  }
+  std::string Url(const std::string& path) {
+    return "http://127.0.0.1:" + std::to_string(server_->port()) + path;
+  }
+
+  server::Router router_;
+  server::Metrics metrics_;
+  std::unique_ptr<server::HttpServer> server_;
+  std::thread server_thread_;
+  boost::asio::io_context ioc_;
+  std::unique_ptr<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+  std::thread client_thread_;
+  std::unique_ptr<AsyncHttpClient> client_;
+};
+
+TEST_F(AsyncClientTest, SendsAndReusesConnections) {
+  Request post{.method = "POST", .url = Url("/echo?a=1"),
+               .headers = {{"Authorization", "Bearer t0k"}, {"Content-Type", "text/plain"}},
+               .body = "hello"};
+  for (int i = 0; i < 3; ++i) {
+    auto r = Send(post);
+    ASSERT_TRUE(r.ok()) << r.error().ToString();
+    EXPECT_EQ(r->status, 200);
+    EXPECT_EQ(r->body, R"({"method":"POST","query":"a=1","body":"hello","authorization":"Bearer t0k"})");
+    EXPECT_EQ(*r->Header("content-type"), "application/json");
+  }
+  // The server drops idle connections after 200ms: the next request finds its pooled connection
+  // closed and transparently uses a fresh one.
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  auto again = Send({.url = Url("/echo")});
+  ASSERT_TRUE(again.ok()) << again.error().ToString();
+  EXPECT_EQ(again->status, 200);
+}
+
+TEST_F(AsyncClientTest, RedirectsAreReturnedAsTheyCame) {
+  auto r = Send({.url = Url("/redirect")});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 302);
+  EXPECT_EQ(*r->Header("location"), "http://elsewhere.test/");
+}
+
+TEST_F(AsyncClientTest, CapsTimeoutAndPolicy) {
+  auto big = Send({.url = Url("/big"), .max_response_bytes = 1000});
+  ASSERT_FALSE(big.ok());
+  EXPECT_EQ(big.error().message(), "response from 127.0.0.1 is larger than the limit of 1000 bytes");
+  auto slow = Send({.url = Url("/slow"), .timeout = std::chrono::milliseconds(200)});
+  ASSERT_FALSE(slow.ok());
+  EXPECT_EQ(slow.error().message(), "request to 127.0.0.1 timed out after 200ms");
+  auto meta = Send({.url = "http://169.254.169.254/latest"});
+  ASSERT_FALSE(meta.ok());
+  EXPECT_EQ(meta.error().code(), ErrorCode::kPermissionDenied);
+  AsyncHttpClient strict(ioc_, EgressOptions{});
+  std::promise<Result<Response>> done;
+  boost::asio::co_spawn(ioc_, SendInto(strict, {.url = Url("/echo")}, done), boost::asio::detached);
+  auto refused = done.get_future().get();
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().message(), "calls to loopback addresses are not allowed: 127.0.0.1");
+  auto down = Send({.url = "http://127.0.0.1:1/"});
+  ASSERT_FALSE(down.ok());
+  EXPECT_EQ(down.error().code(), ErrorCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace relish::outbound
