@@ -1,12 +1,21 @@
-// relish run FILE.dg [--arg NAME=JSON]...   and   relish check FILE.dg [--arg NAME=JSON]...
+// relish run FILE.dg [--arg NAME=JSON]... [--org ID] [--env sandbox|production] [--user EMAIL]
+// relish check FILE.dg [--arg NAME=JSON]...
+//
+// `relish run` runs a script with the function runner of its data directory: the directory's
+// connections (invokeurl `connection:`, tasks with a connection) and its CRM (tasks without
+// one), acting as a user of an organization there. A script that needs neither runs without a
+// data directory too: nothing is created just to run a pure script.
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <sstream>
 
+#include "app/runtime.h"
+#include "base/log.h"
 #include "cli/command.h"
-#include "cli/run_host.h"
 #include "deluge/deluge.h"
+#include "functions/platform_runner.h"
 #include "outbound/curl_client.h"
 
 namespace relish::cli {
@@ -20,6 +29,10 @@ struct RunFlags {
   std::string max_time;
   int max_depth = deluge::kDefaultMaxCallDepth;
   std::string time_zone;
+  std::string org;
+  std::string environment = "sandbox";
+  std::string user;
+  bool show_calls = false;
 };
 
 Result<std::string> ReadFile(const std::string& path) {
@@ -43,15 +56,17 @@ bool ParseArgs(const std::vector<std::string>& raw, std::vector<deluge::Argument
   return true;
 }
 
-// Compiles the file; prints FILE:LINE: message for each problem. Null on failure.
+// Compiles the file; prints FILE:LINE: message for each problem. Null on failure. `text`
+// receives the source.
 std::shared_ptr<const deluge::Program> CompileFile(const RunFlags& flags,
                                                    const std::vector<deluge::Argument>& args,
-                                                   int& exit_code) {
+                                                   int& exit_code, std::string* text = nullptr) {
   auto source = ReadFile(flags.file);
   if (!source.ok()) {
     exit_code = Fail(source.error());
     return nullptr;
   }
+  if (text != nullptr) *text = *source;
   deluge::CompileOptions options;
   for (const auto& a : args) options.arg_names.push_back(a.name);
   deluge::Compiled compiled = deluge::Compile(*source, options);
@@ -76,46 +91,148 @@ int Check(const RunFlags& flags) {
   return program ? kExitOk : exit_code;
 }
 
+// The platform `relish run` runs against: the data directory's Runtime when there is one, else
+// a runner with only outbound HTTP (connections and in-process tasks then fail, saying why).
+struct Platform {
+  std::unique_ptr<app::Runtime> runtime;
+  std::unique_ptr<outbound::HttpClient> sandbox_http;
+  std::unique_ptr<outbound::HttpClient> production_http;
+  std::unique_ptr<functions::PlatformRunner> bare;
+  functions::FunctionRunner& runner() {
+    return runtime ? static_cast<functions::FunctionRunner&>(runtime->runner()) : *bare;
+  }
+};
+
+Result<Platform> OpenPlatform(const Config& config, functions::RunnerOptions options) {
+  Platform p;
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(config.data_dir + "/relish.db", ec)) {
+    p.runtime = TRY(app::Runtime::Open(
+        config,
+        {.public_url = config.PublicUrl(), .first_start = false, .runner = std::move(options)}));
+    return p;
+  }
+  outbound::EgressOptions egress{.allow_loopback = config.egress_allow_loopback,
+                                 .allow_private = config.egress_allow_private};
+  p.production_http = outbound::NewCurlClient({.egress = egress});
+  egress.remap = TRY(outbound::ParseRemap(config.sandbox_remap));
+  p.sandbox_http = outbound::NewCurlClient({.egress = egress});
+  options.unavailable = "there is no Relish data in " + config.data_dir +
+                        " (relish serve creates it; --data names another directory)";
+  p.bare = std::make_unique<functions::PlatformRunner>(
+      functions::PlatformServices{.sandbox_http = p.sandbox_http.get(),
+                                  .production_http = p.production_http.get()},
+      std::move(options));
+  return p;
+}
+
+// Who the run acts as and where: --user (default: the first administrator) and --org (default:
+// that user's first organization). Nothing when the platform has no data directory.
+Result<void> ChooseUserAndOrg(const RunFlags& flags, Platform& platform,
+                              functions::RunRequest& request) {
+  if (!platform.runtime) {
+    if (!flags.user.empty() || !flags.org.empty()) {
+      return FailedPrecondition("--user and --org need a data directory with Relish data");
+    }
+    return Ok();
+  }
+  identity::Identity& id = platform.runtime->identity();
+  identity::User user;
+  if (!flags.user.empty()) {
+    auto found = id.FindUserByEmail(flags.user);
+    if (!found.ok()) return NotFound("no user " + flags.user + " in " + flags.config.data_dir);
+    user = *found;
+  } else {
+    bool found = false;
+    for (const auto& u : TRY(id.ListUsers())) {
+      if (u.role == identity::Role::kAdmin) {
+        user = u;
+        found = true;
+        break;
+      }
+    }
+    if (!found) return FailedPrecondition("the data directory has no administrator; give --user");
+  }
+  request.user_id = user.id;
+  if (!flags.org.empty()) {
+    if (!TRY(id.IsMember(flags.org, user.id))) {
+      return NotFound("no organization " + flags.org + " among " + user.email + "'s");
+    }
+    request.org_id = flags.org;
+  } else {
+    auto orgs = TRY(id.OrgsOf(user.id));
+    if (orgs.empty()) return FailedPrecondition(user.email + " belongs to no organization");
+    request.org_id = orgs.front().id;
+  }
+  return Ok();
+}
+
 int RunScript(const RunFlags& flags) {
   std::vector<deluge::Argument> args;
   if (!ParseArgs(flags.args, args)) return kExitUsage;
-  deluge::RunOptions options;
-  options.args = args;
-  options.limits.max_statements = flags.max_statements;
-  options.limits.max_call_depth = flags.max_depth;
+  functions::RunRequest request;
+  request.limits.max_statements = flags.max_statements;
+  request.limits.max_call_depth = flags.max_depth;
   if (!flags.max_time.empty()) {
     auto d = ParseDuration(flags.max_time);
     if (!d.ok()) {
       std::cerr << "relish: --max-time: " << d.error().message() << "\n";
       return kExitUsage;
     }
-    options.limits.max_wall_time = *d;
+    request.limits.max_wall_time = *d;
+  }
+  if (flags.environment != "sandbox" && flags.environment != "production") {
+    std::cerr << "relish: --env must be sandbox or production\n";
+    return kExitUsage;
   }
   auto config = flags.config.Load();
   if (!config.ok()) return Fail(config.error());
 
+  // Compiled here first so that every problem is reported, FILE:LINE each; the runner then
+  // compiles the same text again (it keeps only the first diagnostic of a run).
   int exit_code = kExitOk;
-  auto program = CompileFile(flags, args, exit_code);
+  std::string source;
+  auto program = CompileFile(flags, args, exit_code, &source);
   if (!program) return exit_code;
 
-  outbound::CurlClientOptions curl;
-  curl.egress.allow_loopback = config->egress_allow_loopback;
-  curl.egress.allow_private = config->egress_allow_private;
-  if (!config->sandbox_remap.empty()) {
-    auto remap = outbound::ParseRemap(config->sandbox_remap);
-    if (!remap.ok()) return Fail(remap.error());
-    curl.egress.remap = *remap;
+  if (auto r = InitLogging({.level = "warn", .file = config->log_file}); !r.ok()) {
+    return Fail(r.error());
   }
-  auto http = outbound::NewCurlClient(std::move(curl));
-  RunHost host(*http, SystemClock(), std::cout, std::cerr,
-               flags.time_zone.empty() ? DefaultTimeZone() : flags.time_zone);
-  auto outcome = deluge::Run(*program, host, options);
-  if (!outcome.ok()) {
-    std::cerr << "relish: " << outcome.error().message() << "\n";
-    return kExitUsage;
+  functions::RunnerOptions options;
+  options.time_zone = flags.time_zone.empty() ? DefaultTimeZone() : flags.time_zone;
+  options.max_limits = request.limits;  // the command line's limits are the run's
+  auto platform = OpenPlatform(*config, std::move(options));
+  if (!platform.ok()) return Fail(platform.error());
+  if (auto r = ChooseUserAndOrg(flags, *platform, request); !r.ok()) return Fail(r.error());
+
+  request.environment = flags.environment;
+  request.file_name = flags.file;
+  request.source = std::move(source);
+  for (const auto& a : args) request.args.push_back({a.name, a.json});
+  auto result = platform->runner().Run(request);
+  if (platform->runtime) platform->runtime->Flush();
+  if (!result.ok()) {
+    std::cerr << "relish: " << result.error().message() << "\n";
+    return result.error().code() == ErrorCode::kInvalidArgument ? kExitUsage : kExitFailure;
   }
-  if (!outcome->ok) {
-    std::cerr << flags.file << ":" << outcome->error_line << ": " << outcome->error_message << "\n";
+  for (const auto& line : result->info) std::cout << line << "\n";
+  std::cout.flush();
+  for (const auto& mail : result->mails) {
+    std::cerr << "relish: sendmail not delivered (relish records mail, it does not send it): "
+              << mail << "\n";
+  }
+  if (flags.show_calls) {
+    for (const auto& c : result->calls) {
+      std::cerr << "relish: " << c.method << " " << c.url << " -> "
+                << (c.status != 0 ? std::to_string(c.status) : "no response") << " ("
+                << c.latency_us / 1000 << " ms"
+                << (c.connection.empty() ? "" : ", connection " + c.connection)
+                << (c.task.empty() ? "" : ", " + c.task) << (c.error.empty() ? "" : ", " + c.error)
+                << ")\n";
+    }
+  }
+  if (!result->ok) {
+    std::cerr << flags.file << ":" << result->error_line << ": " << result->error_message << "\n";
     return kExitFailure;
   }
   return kExitOk;
@@ -133,7 +250,10 @@ void AddScriptOptions(CLI::App& cmd, RunFlags& flags) {
 
 void AddRunCommands(CLI::App& root, Commands& commands) {
   auto run_flags = std::make_shared<RunFlags>();
-  auto* run = root.add_subcommand("run", "Run a Deluge script; info lines go to stdout");
+  auto* run = root.add_subcommand(
+      "run",
+      "Run a Deluge script with the data directory's connections and CRM; info lines go "
+      "to stdout");
   AddScriptOptions(*run, *run_flags);
   run_flags->config.AddTo(*run);
   run->add_option("--max-statements", run_flags->max_statements,
@@ -143,6 +263,14 @@ void AddRunCommands(CLI::App& root, Commands& commands) {
   run->add_option("--max-depth", run_flags->max_depth, "Nested function call limit (default 75)");
   run->add_option("--timezone", run_flags->time_zone,
                   "Time zone for zoho.currenttime and dates (default $TZ, else UTC)");
+  run->add_option("--org", run_flags->org,
+                  "Organization whose connections and CRM the run uses (default: the user's "
+                  "first)");
+  run->add_option("--env", run_flags->environment, "Environment: sandbox (default) or production");
+  run->add_option("--user", run_flags->user,
+                  "Email of the user the run acts as (default: the first administrator)");
+  run->add_flag("--calls", run_flags->show_calls,
+                "Print each outbound call (method, URL, status, time) to stderr");
   commands.Add(run, [run_flags] { return RunScript(*run_flags); });
 
   auto check_flags = std::make_shared<RunFlags>();

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "app/runtime.h"
 #include "cli/cli.h"
 
 namespace relish::cli {
@@ -123,6 +124,95 @@ TEST_F(RunCommandTest, AMissingFileFails) {
   Result r = Cli({"run", (dir_ / "nope.dg").string()});
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("cannot read"), std::string::npos);
+}
+
+// A data directory as `relish serve` leaves it, with a contact in the sandbox CRM.
+class RunWithDataTest : public RunCommandTest {
+ protected:
+  void SetUp() override {
+    RunCommandTest::SetUp();
+    Config config;
+    config.data_dir = (dir_ / "data").string();
+    config.admin_password = "admin-password-for-tests";
+    auto rt = app::Runtime::Open(config, {.public_url = "http://127.0.0.1:1"});
+    ASSERT_TRUE(rt.ok()) << rt.error().message();
+    auto admin = (*rt)->identity().FindUserByEmail("admin@localhost");
+    ASSERT_TRUE(admin.ok());
+    org_ = (*rt)->identity().OrgsOf(admin->id)->front().id;
+    auto made = (*rt)->crm().InsertRecords(
+        {org_, "sandbox"}, "Contacts",
+        crm::Json::array({{{"Last_Name", "Doe"}, {"Email", "jane@example.com"}}}),
+        {admin->id, admin->name, admin->email}, {});
+    ASSERT_TRUE(made.ok() && made->at(0).ok);
+  }
+  std::string org_;
+};
+
+TEST_F(RunWithDataTest, TasksUseTheDataDirectorysCrmAsItsFirstAdministrator) {
+  std::string file = Write("crm.dg",
+                           "r = zoho.bigin.searchRecords(\"Contacts\", \"(Last_Name:equals:Doe)\");\n"
+                           "info r.size() + \" \" + r.get(0).get(\"Email\");\n"
+                           "info zoho.loginuser;\n");
+  Result r = Cli({"run", file});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "1 jane@example.com\nadmin@localhost\n");
+  EXPECT_EQ(r.err, "");
+  // Production has its own records; --org names the organization.
+  std::string count = Write("count.dg", "info zoho.bigin.getRecords(\"Contacts\").size();\n");
+  Result prod = Cli({"run", count, "--env", "production", "--org", org_});
+  EXPECT_EQ(prod.code, 0) << prod.err;
+  EXPECT_EQ(prod.out, "0\n");
+}
+
+TEST_F(RunWithDataTest, UnknownUsersOrganizationsAndEnvironmentsAreRefused) {
+  std::string file = Write("one.dg", "info 1;\n");
+  Result user = Cli({"run", file, "--user", "nobody@example.com"});
+  EXPECT_EQ(user.code, 1);
+  EXPECT_EQ(user.err, "relish: no user nobody@example.com in " + (dir_ / "data").string() + "\n");
+  Result org = Cli({"run", file, "--org", "org_nope"});
+  EXPECT_EQ(org.code, 1);
+  EXPECT_EQ(org.err, "relish: no organization org_nope among admin@localhost's\n");
+  Result env = Cli({"run", file, "--env", "staging"});
+  EXPECT_EQ(env.code, 2);
+  EXPECT_EQ(env.err, "relish: --env must be sandbox or production\n");
+}
+
+TEST_F(RunWithDataTest, AMissingConnectionIsARuntimeError) {
+  std::string file = Write("conn.dg",
+                           "r = invokeurl [ url: \"https://books.zoho.com/api/v3/x\" "
+                           "connection: \"books\" ];\n");
+  Result r = Cli({"run", file, "--calls"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.err,
+            "relish: GET https://books.zoho.com/api/v3/x -> no response (0 ms, connection books, "
+            "no connection 'books' in the sandbox environment)\n" +
+                file +
+                ":1: invokeurl to https://books.zoho.com/api/v3/x failed: no connection 'books' "
+                "in the sandbox environment\n");
+}
+
+TEST_F(RunCommandTest, WithoutADataDirectoryConnectionsAndTasksSayWhy) {
+  std::string file = Write("task.dg", "r = zoho.crm.getRecordById(\"Leads\", 1);\n");
+  Result r = Cli({"run", file});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.err, file +
+                       ":1: zoho.crm.getRecordById without a connection reads this installation's "
+                       "CRM, which is not available: there is no Relish data in " +
+                       (dir_ / "data").string() +
+                       " (relish serve creates it; --data names another directory)\n");
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "data"));  // nothing was created to run a script
+}
+
+TEST_F(RunCommandTest, MailIsReportedNotSent) {
+  std::string file = Write("mail.dg",
+                           "sendmail [ from: zoho.adminuserid to: \"a@example.com\" subject: \"Hi\" "
+                           "message: \"m\" ];\ninfo \"sent\";\n");
+  Result r = Cli({"run", file});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "sent\n");
+  EXPECT_EQ(r.err,
+            "relish: sendmail not delivered (relish records mail, it does not send it): to "
+            "a@example.com: Hi\n");
 }
 
 }  // namespace

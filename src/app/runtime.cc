@@ -1,0 +1,162 @@
+#include "app/runtime.h"
+
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "outbound/curl_client.h"
+#include "outbound/egress.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace relish::app {
+namespace {
+
+// The CRM's owners and actors are the organization's members, as identity knows them.
+class IdentityUsers final : public crm::UserDirectory {
+ public:
+  explicit IdentityUsers(identity::Identity& identity) : identity_(identity) {}
+  Result<crm::Actor> FindMember(std::string_view org_id, std::string_view user_id) override {
+    auto user = identity_.GetUser(user_id);
+    if (!user.ok()) return user.error();
+    if (!TRY(identity_.IsMember(org_id, user_id))) return NotFound("not a member");
+    return crm::Actor{user->id, user->name, user->email};
+  }
+
+ private:
+  identity::Identity& identity_;
+};
+
+Result<void> EnsureDataDir(const std::string& dir) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(dir, ec)) return Ok();
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Unavailable("cannot create data directory " + dir + ": " + ec.message());
+  // The directory will hold the master key and the database: owner only.
+  ::chmod(dir.c_str(), 0700);
+  return Ok();
+}
+
+// Writes `text` to a new file readable by the owner only.
+Result<void> WritePrivateFile(const std::string& path, const std::string& text) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return Unavailable("cannot write " + path);
+  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  ::close(fd);
+  if (!ok) return Unavailable("cannot write " + path);
+  return Ok();
+}
+
+std::vector<store::Migration> AllMigrations() {
+  std::vector<store::Migration> all;
+  for (auto list : {vault::Vault::Migrations(), identity::Identity::Migrations(),
+                    identity::OAuthServer::Migrations(), crm::Crm::Migrations(),
+                    connections::Catalog::Migrations(), connections::Connections::Migrations(),
+                    workflow::Engine::Migrations(), toppings::Toppings::Migrations()}) {
+    for (auto& m : list) all.push_back(std::move(m));
+  }
+  return all;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, RuntimeOptions options) {
+  std::unique_ptr<Runtime> rt(new Runtime());
+  rt->config_ = config;
+  rt->public_url_ = options.public_url;
+  if (options.first_start) {
+    TRY(EnsureDataDir(config.data_dir));
+  } else if (!std::filesystem::is_regular_file(config.data_dir + "/relish.db")) {
+    return NotFound("no Relish data in " + config.data_dir + " (relish serve creates it)");
+  }
+  rt->store_ = TRY(store::OpenSqlite({.path = config.data_dir + "/relish.db"}));
+  TRY(rt->store_->Migrate(AllMigrations()));
+
+  rt->identity_ = std::make_unique<identity::Identity>(*rt->store_, SystemClock(), SystemRandom());
+  if (options.first_start) {
+    std::optional<std::string> password;
+    if (!config.admin_password.empty()) password = config.admin_password;
+    auto first = TRY(rt->identity_->Bootstrap(config.admin_email, password));
+    if (first && !password) {
+      std::string path = config.data_dir + "/initial-admin-password";
+      TRY(WritePrivateFile(path, first->second + "\n"));
+      spdlog::warn("created the first administrator {}; the password is in {}", first->first.email,
+                   path);
+    } else if (first) {
+      spdlog::info("created the first administrator {}", first->first.email);
+    }
+  }
+
+  rt->oauth_ = std::make_unique<identity::OAuthServer>(
+      *rt->store_, SystemClock(), SystemRandom(),
+      identity::OAuthOptions{.code_ttl_ms = config.oauth_code_ttl.count()});
+  rt->crm_users_ = std::make_unique<IdentityUsers>(*rt->identity_);
+  rt->crm_ =
+      std::make_unique<crm::Crm>(*rt->store_, SystemClock(), SystemRandom(), *rt->crm_users_);
+
+  // The master key comes from the environment (never from a config file that `relish config`
+  // would print) or from DATA/master.key.
+  const char* env_key = std::getenv("RELISH_MASTER_KEY");
+  rt->master_key_ = {config.data_dir + "/master.key", env_key ? env_key : ""};
+  rt->vault_ = TRY(vault::OpenVault(*rt->store_, rt->master_key_, SystemClock(), SystemRandom()));
+
+  outbound::EgressOptions egress{.allow_loopback = config.egress_allow_loopback,
+                                 .allow_private = config.egress_allow_private};
+  rt->production_http_ = outbound::NewCurlClient({.egress = egress});
+  outbound::EgressOptions sandbox_egress = egress;
+  sandbox_egress.remap = TRY(outbound::ParseRemap(config.sandbox_remap));
+  rt->sandbox_http_ = outbound::NewCurlClient({.egress = sandbox_egress});
+  rt->catalog_ = std::make_unique<connections::Catalog>(*rt->store_, SystemClock());
+  TRY(rt->catalog_->LoadDefaults());
+  rt->connections_ = std::make_unique<connections::Connections>(
+      *rt->store_, *rt->vault_, *rt->catalog_, *rt->sandbox_http_, *rt->production_http_,
+      SystemClock(), SystemRandom(),
+      connections::ConnectionsOptions{.public_url = options.public_url,
+                                      .sandbox_remap = sandbox_egress.remap,
+                                      .refresh_margin = config.refresh_margin,
+                                      .state_ttl = config.authorization_timeout});
+  rt->runner_ = std::make_unique<functions::PlatformRunner>(
+      functions::PlatformServices{.sandbox_http = rt->sandbox_http_.get(),
+                                  .production_http = rt->production_http_.get(),
+                                  .connections = rt->connections_.get(),
+                                  .crm = rt->crm_.get(),
+                                  .identity = rt->identity_.get(),
+                                  .clock = &SystemClock()},
+      std::move(options.runner));
+
+  rt->workflow_ = std::make_unique<workflow::Repository>(*rt->store_, *rt->crm_, SystemClock(),
+                                                         SystemRandom());
+  rt->jobs_ = std::make_unique<workflow::JobQueue>(
+      *rt->store_, SystemClock(), SystemRandom(),
+      workflow::QueueOptions{.lease_ms = config.workflow_lease.count()});
+  rt->runs_ = std::make_unique<workflow::RunLog>(*rt->store_);
+  rt->engine_ = std::make_unique<workflow::Engine>(
+      workflow::EngineDeps{*rt->store_, *rt->crm_, *rt->workflow_, *rt->jobs_, *rt->runs_,
+                           *rt->runner_, rt->connections_.get(), *rt->sandbox_http_,
+                           *rt->production_http_, SystemClock(), SystemRandom()},
+      workflow::EngineOptions{.workers = config.workflow_workers,
+                              .retention_ms = config.workflow_run_retention.count()});
+  rt->crm_->AddListener(*rt->engine_);
+  rt->toppings_ = std::make_unique<toppings::Toppings>(*rt->store_, *rt->crm_, *rt->workflow_,
+                                                       *rt->catalog_, *rt->connections_,
+                                                       SystemClock());
+  return rt;
+}
+
+Runtime::~Runtime() {
+  // The engine's workers use the runner; the runner uses the connections and the CRM; the
+  // connections flush their audit on the way out.
+  if (engine_) engine_->Stop();
+  toppings_.reset();
+  engine_.reset();
+  runner_.reset();
+  connections_.reset();
+}
+
+void Runtime::Flush() {
+  if (connections_) connections_->FlushAudit();
+}
+
+}  // namespace relish::app

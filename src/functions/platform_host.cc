@@ -1,0 +1,149 @@
+#include "functions/platform_host.h"
+
+#include "base/log.h"
+#include "functions/crm_tasks.h"
+#include "functions/records_api.h"
+#include "functions/value_json.h"
+#include "outbound/url.h"
+
+namespace relish::functions {
+namespace {
+
+// Query parameters that carry credentials in the APIs scripts call. A connection's own
+// parameters never appear here: Connections::Call adds them to its copy of the request.
+const std::vector<std::string>& SecretParams() {
+  static const std::vector<std::string> names = {
+      "access_token", "refresh_token", "id_token",   "client_secret",
+      "api_key",      "apikey",        "api-key",    "key",
+      "token",        "authtoken",     "auth_token", "secret",
+      "password",     "pwd",           "signature",  "sig"};
+  return names;
+}
+
+}  // namespace
+
+std::string RedactUrl(const std::string& url) {
+  auto parsed = outbound::ParseUrl(url);
+  // A URL the outbound client cannot parse is never sent; it is shown scrubbed all the same.
+  if (!parsed.ok()) return GlobalRedactor().Scrub(url);
+  return GlobalRedactor().Scrub(outbound::RedactQuery(*parsed, SecretParams()));
+}
+
+Result<outbound::Response> PlatformHost::Send(outbound::Request request,
+                                              const std::string& connection,
+                                              const std::string& task) {
+  OutboundCall call;
+  call.method = request.method;
+  call.url = RedactUrl(request.url);
+  call.connection = connection;
+  call.task = task;
+  auto started = clock().Monotonic();
+  Result<outbound::Response> response = Unavailable("not sent");
+  if (!connection.empty()) {
+    if (services_.connections == nullptr) {
+      response = FailedPrecondition("connection '" + connection +
+                                    "' cannot be used: " + context_.unavailable);
+    } else {
+      response = services_.connections->Call(context_.call, connection, std::move(request));
+    }
+  } else {
+    outbound::HttpClient* http = context_.call.environment == "production"
+                                     ? services_.production_http
+                                     : services_.sandbox_http;
+    response = http->Send(std::move(request));
+  }
+  call.latency_us =
+      std::chrono::duration_cast<std::chrono::microseconds>(clock().Monotonic() - started).count();
+  if (response.ok()) {
+    call.status = response->status;
+  } else {
+    call.error = GlobalRedactor().Scrub(response.error().message());
+  }
+  result_.calls.push_back(std::move(call));
+  return response;
+}
+
+Result<deluge::HttpResponse> PlatformHost::Fetch(const deluge::HttpRequest& request) {
+  outbound::Request out;
+  out.method = request.method;
+  out.url = request.url;
+  out.headers = request.headers;
+  out.body = request.body;
+  out.timeout = request.timeout;
+  out.max_response_bytes = request.max_response_bytes;
+  // The interpreter turns kDeadlineExceeded and kResourceExhausted into the limits' errors and
+  // anything else into "invokeurl to URL failed: <message>"; the codes pass through as they are.
+  auto response = TRY(Send(std::move(out), request.connection, ""));
+  return deluge::HttpResponse{response.status, std::move(response.headers),
+                              std::move(response.body)};
+}
+
+Result<deluge::Value> PlatformHost::CallTask(std::string_view name, std::vector<deluge::Value> args,
+                                             deluge::Heap& heap) {
+  TaskCall call = TRY(ParseTask(name, args, context_.time_zone));
+  auto failed = [&call](const Error& e) { return e.WithContext(call.name); };
+  Result<RecordResponse> response = Unavailable("not sent");
+  if (call.connection.empty()) {
+    if (services_.crm == nullptr) {
+      return FailedPrecondition(call.name +
+                                " without a connection reads this installation's "
+                                "CRM, which is not available: " +
+                                context_.unavailable);
+    }
+    if (context_.call.org_id.empty()) {
+      return FailedPrecondition(call.name +
+                                " without a connection needs the run's "
+                                "organization, and this run has none");
+    }
+    if (context_.actor.id.empty()) {
+      return FailedPrecondition(call.name +
+                                " without a connection acts as the run's user, "
+                                "and this run has none");
+    }
+    LocalRecords local(*services_.crm, {context_.call.org_id, context_.call.environment},
+                       context_.actor);
+    response = local.Send(call.request);
+  } else {
+    if (services_.connections == nullptr) {
+      return FailedPrecondition(call.name + ": connection '" + call.connection +
+                                "' cannot be used: " + context_.unavailable);
+    }
+    auto base = services_.connections->BaseUrl(context_.call, call.connection);
+    if (!base.ok()) return failed(base.error());
+    std::string base_url = *base;
+    while (!base_url.empty() && base_url.back() == '/') base_url.pop_back();
+    HttpRecords remote(base_url, [this, &call](outbound::Request request) {
+      request.timeout = context_.limits.invokeurl_timeout;
+      request.max_response_bytes = context_.limits.max_response_bytes;
+      return Send(std::move(request), call.connection, call.name);
+    });
+    response = remote.Send(call.request);
+  }
+  if (!response.ok()) return failed(response.error());
+  Json shaped = TRY(ShapeResult(call, *response));
+  return FromApiJson(shaped, heap);
+}
+
+void PlatformHost::Info(std::string_view line) {
+  if (info_truncated_) return;
+  if (info_bytes_ + line.size() > kMaxInfoBytes) {
+    info_truncated_ = true;
+    result_.info.push_back("(info lines after this were not kept: a run keeps " +
+                           std::to_string(kMaxInfoBytes / 1024) + " KB of them)");
+    return;
+  }
+  info_bytes_ += line.size();
+  result_.info.emplace_back(line);
+}
+
+Result<void> PlatformHost::SendMail(const deluge::MailMessage& message) {
+  if (result_.mails.size() >= kMaxMails) {
+    return ResourceExhausted("a run may send at most " + std::to_string(kMaxMails) + " mails");
+  }
+  std::string to;
+  for (const auto& t : message.to) to += (to.empty() ? "" : ", ") + t;
+  result_.mails.push_back("to " + to + ": " + message.subject);
+  return Ok();
+}
+
+}  // namespace relish::functions

@@ -1,0 +1,108 @@
+#include "functions/platform_runner.h"
+
+#include <algorithm>
+
+#include "functions/platform_host.h"
+#include "functions/program_cache.h"
+
+namespace relish::functions {
+namespace {
+
+deluge::Limits Lower(deluge::Limits asked, const deluge::Limits& most) {
+  asked.max_statements = std::min(asked.max_statements, most.max_statements);
+  asked.max_wall_time = std::min(asked.max_wall_time, most.max_wall_time);
+  asked.max_call_depth = std::min(asked.max_call_depth, most.max_call_depth);
+  asked.invokeurl_timeout = std::min(asked.invokeurl_timeout, most.invokeurl_timeout);
+  asked.max_response_bytes = std::min(asked.max_response_bytes, most.max_response_bytes);
+  asked.max_text_bytes = std::min(asked.max_text_bytes, most.max_text_bytes);
+  asked.max_collection_size = std::min(asked.max_collection_size, most.max_collection_size);
+  return asked;
+}
+
+}  // namespace
+
+PlatformRunner::PlatformRunner(PlatformServices services, RunnerOptions options)
+    : services_(services),
+      options_(std::move(options)),
+      cache_(std::make_unique<ProgramCache>(options_.program_cache_entries)) {
+  if (services_.clock == nullptr) services_.clock = &SystemClock();
+}
+
+PlatformRunner::~PlatformRunner() = default;
+
+Result<RunResult> PlatformRunner::Run(const RunRequest& request) {
+  if (request.environment != "sandbox" && request.environment != "production") {
+    return InvalidArgument("environment must be sandbox or production, got '" +
+                           request.environment + "'");
+  }
+  if (services_.sandbox_http == nullptr || services_.production_http == nullptr) {
+    return Internal("the function runner has no outbound HTTP client");
+  }
+
+  RunContext context;
+  context.call = {.org_id = request.org_id,
+                  .environment = request.environment,
+                  .topping = request.topping,
+                  .user_id = request.user_id,
+                  .run_id = request.run_id,
+                  .origin = "function"};
+  context.time_zone = options_.time_zone;
+  context.limits = Lower(request.limits, options_.max_limits);
+  context.unavailable = options_.unavailable;
+  if (!request.user_id.empty() && services_.identity != nullptr) {
+    auto user = services_.identity->GetUser(request.user_id);
+    if (!user.ok()) return NotFound("no user " + request.user_id);
+    context.actor = {user->id, user->name, user->email};
+    context.user.login_user = user->email;
+    context.user.login_user_id = user->email;
+    context.user.admin_user = user->email;
+    context.user.admin_user_id = user->email;
+    // zoho.adminuser: the organization's first administrator, when the run has an organization.
+    if (!request.org_id.empty()) {
+      auto users = services_.identity->ListUsers();
+      if (users.ok()) {
+        for (const auto& u : *users) {
+          if (u.role != identity::Role::kAdmin) continue;
+          auto member = services_.identity->IsMember(request.org_id, u.id);
+          if (!member.ok() || !*member) continue;
+          context.user.admin_user = u.email;
+          context.user.admin_user_id = u.email;
+          break;
+        }
+      }
+    }
+  }
+
+  RunResult result;
+  const Clock& clock = *services_.clock;
+  result.started_at = clock.NowMillis();
+  std::vector<std::string> arg_names;
+  deluge::RunOptions run_options;
+  run_options.limits = context.limits;
+  for (const auto& a : request.args) {
+    arg_names.push_back(a.name);
+    run_options.args.push_back({a.name, a.json});
+  }
+  auto compiled = cache_->Get(request.source, arg_names);
+  if (!compiled->ok()) {
+    const deluge::Diagnostic& first = compiled->diagnostics.front();
+    result.error_line = first.line;
+    result.error_message = first.message;
+    result.return_json = "null";
+    result.ended_at = clock.NowMillis();
+    return result;
+  }
+
+  PlatformHost host(services_, std::move(context), result);
+  auto outcome = deluge::Run(*compiled->program, host, run_options);
+  if (!outcome.ok()) return outcome.error();
+  result.ok = outcome->ok;
+  result.error_line = outcome->error_line;
+  result.error_message = outcome->error_message;
+  result.return_json = outcome->return_json.empty() ? "null" : outcome->return_json;
+  result.statements = outcome->statements;
+  result.ended_at = clock.NowMillis();
+  return result;
+}
+
+}  // namespace relish::functions

@@ -1,0 +1,225 @@
+#!/usr/bin/env node
+// A stand-in for Zoho Books and its accounts server, for tests and the demo: the endpoints the
+// seed's script uses, an OAuth 2.0 authorization server (code + PKCE S256, refresh, revoke) at
+// accounts.zoho.com's paths, and a check of the Zoho-oauthtoken it issued on every API call.
+// Plain node:http, no packages; state lives in memory. See README.md beside this file.
+import http from 'node:http';
+import crypto from 'node:crypto';
+
+const args = process.argv.slice(2);
+function flag(name, fallback) {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
+}
+const host = flag('host', '127.0.0.1');
+const port = Number(flag('port', '0'));
+// When set, the token endpoint insists on this client; otherwise any client id is accepted and
+// its secret is not checked (a browser-only demo has nothing to configure).
+const clientId = flag('client-id', '');
+const clientSecret = flag('client-secret', '');
+
+const codes = new Map();          // code -> {client_id, redirect_uri, scope, challenge, used}
+const accessTokens = new Map();   // token -> {scope, expires_at}
+const refreshTokens = new Map();  // token -> {scope, client_id}
+let contacts = [];                // Books contacts, in creation order
+let requests = [];                // the API requests seen: method, path, query, form fields
+let nextContact = 460000000026049n;
+
+const random = (n) => crypto.randomBytes(n).toString('hex');
+const now = () => new Date().toISOString().replace(/\.\d+Z$/, '+0000');
+
+function send(res, status, body, headers = {}) {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(status, {
+    'Content-Type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json;charset=UTF-8',
+    'Content-Length': Buffer.byteLength(text),
+    ...headers,
+  });
+  res.end(text);
+}
+
+function readBody(req) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    let size = 0;
+    req.on('data', (c) => {
+      size += c.length;
+      if (size > 1 << 20) reject(new Error('body too large'));
+      else chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function issueTokens(scope, client, withRefresh) {
+  const access = `1000.${random(16)}.${random(16)}`;
+  accessTokens.set(access, { scope, expires_at: Date.now() + 3600_000 });
+  const out = { access_token: access, scope, api_domain: 'https://www.zohoapis.com', token_type: 'Bearer', expires_in: 3600 };
+  if (withRefresh) {
+    const refresh = `1000.${random(16)}.${random(16)}`;
+    refreshTokens.set(refresh, { scope, client_id: client });
+    out.refresh_token = refresh;
+  }
+  return out;
+}
+
+function clientOk(form, auth) {
+  let id = form.get('client_id');
+  let secret = form.get('client_secret');
+  if (auth && auth.startsWith('Basic ')) {
+    const [i, s] = Buffer.from(auth.slice(6), 'base64').toString().split(':');
+    id = decodeURIComponent(i);
+    secret = decodeURIComponent(s);
+  }
+  if (!clientId) return id || 'any';
+  return id === clientId && secret === clientSecret ? id : null;
+}
+
+// GET /oauth/v2/auth: the user "approves" at once and goes back with a code, as after consent.
+function authorize(url, res) {
+  const q = url.searchParams;
+  const redirect = q.get('redirect_uri');
+  if (q.get('response_type') !== 'code' || !redirect || !q.get('client_id')) {
+    return send(res, 400, { error: 'invalid_request' });
+  }
+  if (clientId && q.get('client_id') !== clientId) return send(res, 400, { error: 'invalid_client' });
+  if (q.get('code_challenge') && q.get('code_challenge_method') !== 'S256') {
+    return send(res, 400, { error: 'invalid_request', error_description: 'only S256' });
+  }
+  const code = `1000.${random(16)}`;
+  codes.set(code, {
+    client_id: q.get('client_id'), redirect_uri: redirect, scope: q.get('scope') || '',
+    challenge: q.get('code_challenge') || '', used: false,
+  });
+  const back = new URL(redirect);
+  back.searchParams.set('code', code);
+  if (q.get('state')) back.searchParams.set('state', q.get('state'));
+  back.searchParams.set('location', 'us');
+  back.searchParams.set('accounts-server', `http://${host}:${server.address().port}`);
+  send(res, 302, '', { Location: back.toString() });
+}
+
+// POST /oauth/v2/token: authorization_code (with PKCE) and refresh_token grants.
+async function token(req, res) {
+  const form = new URLSearchParams(await readBody(req));
+  const client = clientOk(form, req.headers.authorization);
+  if (!client) return send(res, 401, { error: 'invalid_client' });
+  if (form.get('grant_type') === 'authorization_code') {
+    const c = codes.get(form.get('code') || '');
+    if (!c || c.used) return send(res, 400, { error: 'invalid_code' });
+    c.used = true;
+    if (c.redirect_uri !== form.get('redirect_uri')) return send(res, 400, { error: 'invalid_redirect_uri' });
+    if (c.challenge) {
+      const verifier = form.get('code_verifier') || '';
+      const hashed = crypto.createHash('sha256').update(verifier).digest('base64url');
+      if (hashed !== c.challenge) return send(res, 400, { error: 'invalid_code_verifier' });
+    }
+    return send(res, 200, issueTokens(c.scope, client, true));
+  }
+  if (form.get('grant_type') === 'refresh_token') {
+    const r = refreshTokens.get(form.get('refresh_token') || '');
+    if (!r) return send(res, 400, { error: 'invalid_code' });
+    return send(res, 200, issueTokens(r.scope, client, false));  // Zoho keeps the refresh token
+  }
+  send(res, 400, { error: 'unsupported_grant_type' });
+}
+
+async function revoke(req, url, res) {
+  const form = new URLSearchParams(await readBody(req));
+  const t = url.searchParams.get('token') || form.get('token') || '';
+  accessTokens.delete(t);
+  refreshTokens.delete(t);
+  send(res, 200, { status: 'success' });
+}
+
+function authorized(req) {
+  const auth = req.headers.authorization || '';
+  if (!auth.startsWith('Zoho-oauthtoken ')) return false;
+  const t = accessTokens.get(auth.slice('Zoho-oauthtoken '.length));
+  return !!t && t.expires_at > Date.now();
+}
+
+// Books reads the contact from the JSONString form field (or a JSON body, as its API also takes).
+async function contactFields(req) {
+  const body = await readBody(req);
+  const type = req.headers['content-type'] || '';
+  let text = body;
+  if (type.includes('application/x-www-form-urlencoded')) text = new URLSearchParams(body).get('JSONString');
+  if (!text) return { error: 'JSONString is missing' };
+  try {
+    const fields = JSON.parse(text);
+    return typeof fields === 'object' && fields && !Array.isArray(fields) ? { fields } : { error: 'JSONString is not an object' };
+  } catch {
+    return { error: 'JSONString is not JSON' };
+  }
+}
+
+async function books(req, url, res) {
+  const record = { method: req.method, path: url.pathname, query: Object.fromEntries(url.searchParams),
+                   content_type: req.headers['content-type'] || null, fields: null };
+  requests.push(record);
+  if (!authorized(req)) {
+    return send(res, 401, { code: 57, message: 'You are not authorized to perform this operation' });
+  }
+  const parts = url.pathname.split('/').filter(Boolean);  // api v3 contacts [id]
+  if (parts[2] !== 'contacts' || parts.length > 4) return send(res, 404, { code: 5, message: 'Invalid URL Passed' });
+  const id = parts[3];
+  if (req.method === 'GET' && !id) {
+    const text = (url.searchParams.get('search_text') || '').toLowerCase();
+    const found = contacts.filter((c) => !text || [c.contact_name, c.email].some((v) => (v || '').toLowerCase().includes(text)));
+    return send(res, 200, { code: 0, message: 'success', contacts: found,
+      page_context: { page: 1, per_page: 200, has_more_page: false, search_text: url.searchParams.get('search_text') || '' } });
+  }
+  if (req.method === 'GET') {
+    const c = contacts.find((x) => x.contact_id === id);
+    return c ? send(res, 200, { code: 0, message: 'success', contact: c }) : send(res, 404, { code: 1002, message: 'Contact does not exist.' });
+  }
+  if (req.method !== 'POST' && req.method !== 'PUT') return send(res, 405, { code: 5, message: 'Invalid URL Passed' });
+  if ((req.method === 'POST') === Boolean(id)) return send(res, 405, { code: 5, message: 'Invalid URL Passed' });
+  const org = url.searchParams.get('organization_id');
+  if (!org) return send(res, 400, { code: 6041, message: 'organization_id is required' });
+  const { fields, error } = await contactFields(req);
+  record.fields = fields || null;
+  if (error) return send(res, 400, { code: 4, message: `Invalid value passed for JSONString: ${error}` });
+  if (req.method === 'POST') {
+    if (!fields.contact_name) return send(res, 400, { code: 4, message: 'Contact name is required' });
+    const c = { contact_id: String(nextContact++), ...fields, organization_id: org, created_time: now(), last_modified_time: now() };
+    contacts.push(c);
+    return send(res, 201, { code: 0, message: 'The contact has been added.', contact: c });
+  }
+  const c = contacts.find((x) => x.contact_id === id);
+  if (!c) return send(res, 404, { code: 1002, message: 'Contact does not exist.' });
+  Object.assign(c, fields, { last_modified_time: now() });
+  send(res, 200, { code: 0, message: 'Contact information has been saved.', contact: c });
+}
+
+const server = http.createServer(async (req, res) => {
+  try {
+    const url = new URL(req.url, `http://${req.headers.host || host}`);
+    if (url.pathname === '/oauth/v2/auth' && req.method === 'GET') return authorize(url, res);
+    if (url.pathname === '/oauth/v2/token' && req.method === 'POST') return await token(req, res);
+    if (url.pathname === '/oauth/v2/token/revoke' && req.method === 'POST') return await revoke(req, url, res);
+    if (url.pathname.startsWith('/api/v3/')) return await books(req, url, res);
+    // The stand-in's own state, for tests: never part of Books.
+    if (url.pathname === '/_standin/contacts' && req.method === 'GET') return send(res, 200, { contacts });
+    if (url.pathname === '/_standin/requests' && req.method === 'GET') return send(res, 200, { requests });
+    if (url.pathname === '/_standin/tokens' && req.method === 'GET') {
+      return send(res, 200, { access_tokens: [...accessTokens.keys()], refresh_tokens: [...refreshTokens.keys()] });
+    }
+    if (url.pathname === '/_standin/reset' && req.method === 'POST') {
+      contacts = [];
+      requests = [];
+      return send(res, 200, { reset: true });
+    }
+    send(res, 404, { code: 5, message: 'Invalid URL Passed' });
+  } catch (e) {
+    send(res, 500, { code: 1, message: String(e.message || e) });
+  }
+});
+
+server.listen(port, host, () => {
+  // The first line on stdout is the URL: scripts and tests read the port from it.
+  process.stdout.write(`books stand-in listening on http://${host}:${server.address().port}\n`);
+});
+for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => process.exit(0));
