@@ -15,8 +15,10 @@ build:
 test: setup build
 	@ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
 
+# `relish serve` with the seed's flow ready to try: the Books stand-in, the sandbox remap, the
+# example topping pushed (scripts/demo.sh says how).
 run: setup build
-	@$(BUILD)/relish serve
+	@BUILD=$(BUILD) scripts/demo.sh
 
 # Unit tests under AddressSanitizer and UndefinedBehaviorSanitizer.
 asan:

@@ -71,6 +71,21 @@ TEST_F(ConnectionsTest, InvalidGrantMeansReauthorize) {
   EXPECT_EQ(provider_.token_calls, calls);  // no more attempts until re-authorized
 }
 
+// A provider that forgot its tokens (the Books stand-in restarted) refuses the token with a 401
+// and the refresh with Zoho's invalid_code under an error status: the connection needs
+// authorizing again at once, not after five back-offs.
+TEST_F(ConnectionsTest, InvalidCodeWithAnErrorStatusMeansReauthorize) {
+  std::string link = Authorized();
+  provider_.valid_tokens = {};
+  provider_.token_error = "invalid_code";  // answered with HTTP 400
+  auto r = Get(link);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->status, 401);  // the provider's answer, handed back
+  auto c = *connections_->Get("org1", "sandbox", link);
+  EXPECT_EQ(c.authorizations[0].status, Status::kNeedsReauth);
+  EXPECT_EQ(c.authorizations[0].reason, "the provider refused: invalid_code");
+}
+
 TEST_F(ConnectionsTest, TransientFailuresBackOffThenGiveUp) {
   std::string link = Authorized();
   clock_.Advance(Millis(2 * 3600 * 1000));

@@ -91,9 +91,10 @@ Result<TokenResponse> Connections::Impl::TokenRequest(
       std::string error = body["error"].get<std::string>();
       std::string description = body.value("error_description", "");
       std::string message = "the provider refused: " + error + (description.empty() ? "" : " (" + description + ")");
-      // invalid_grant / invalid_client / unauthorized_client will not get better by retrying.
+      // invalid_grant / invalid_client / unauthorized_client will not get better by retrying;
+      // nor will Zoho's invalid_code (its invalid_grant: an unknown or revoked code or token).
       if (error == "invalid_grant" || error == "invalid_client" || error == "unauthorized_client" ||
-          error == "invalid_scope" || error == "access_denied") {
+          error == "invalid_scope" || error == "access_denied" || error == "invalid_code") {
         return PermissionDenied(message);
       }
       return Unavailable(message);

@@ -4,79 +4,37 @@
 // Books stand-in (tests/standins/books), to which the sandbox remaps books.zoho.com and
 // accounts.zoho.com. The run goes through POST /api/v1/functions/run.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
-#include <future>
 #include <regex>
-#include <sstream>
-#include <thread>
 
-#include "app/app.h"
-#include "testing/books_standin.h"
-#include "testing/relish_client.h"
+#include "testing/relish_with_books.h"
 
 namespace relish {
 namespace {
 
 namespace fs = std::filesystem;
 using Json = nlohmann::ordered_json;
+using testing::ReadWholeFile;
 
-constexpr const char* kAdminEmail = "admin@localhost";
-constexpr const char* kAdminPassword = "admin-password-for-tests";
+constexpr const char* kAdminEmail = testing::RelishWithBooks::kAdminEmail;
+constexpr const char* kAdminPassword = testing::RelishWithBooks::kAdminPassword;
 constexpr const char* kBigin = "biginandbooksconnectionnew__biginconnection";
 constexpr const char* kBooks = "biginandbooksconnectionnew__booksconnection";
-constexpr const char* kBooksClientSecret = "books-client-secret-4f1e";
-
-std::string ReadFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+constexpr const char* kBooksClientSecret = testing::RelishWithBooks::kBooksClientSecret;
 
 class SeedFlowTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string error;
-    books_ = testing::BooksStandIn::Start(RELISH_SOURCE_DIR, "books-client-id", kBooksClientSecret,
-                                          &error);
-    if (!books_) GTEST_SKIP() << error;
-
-    data_ = fs::temp_directory_path() / ("relish-seed-flow-" + std::to_string(::getpid()));
-    fs::remove_all(data_);
-    std::string stand_in = "http://127.0.0.1:" + std::to_string(books_->port());
-    ConfigSources sources;
-    sources.flags = {
-        {"data_dir", data_.string()},
-        {"listen", "127.0.0.1:0"},
-        {"admin_email", kAdminEmail},
-        {"admin_password", kAdminPassword},
-        {"log_level", "warn"},
-        // The bigin service lives at this Relish's own loopback URL.
-        {"egress_allow_loopback", "true"},
-        {"sandbox_remap", "books.zoho.com=" + stand_in + ",accounts.zoho.com=" + stand_in}};
-    remap_ = sources.flags.back().second;
-    auto config = LoadConfig(sources);
-    ASSERT_TRUE(config.ok()) << config.error().ToString();
-    auto app = app::App::Open(*config);
-    ASSERT_TRUE(app.ok()) << app.error().ToString();
-    app_ = std::move(*app);
-    std::promise<uint16_t> port;
-    server_ = std::thread([&] {
-      auto r = app_->Serve(false, [&](uint16_t p) { port.set_value(p); });
-      if (!r.ok()) ADD_FAILURE() << r.error().ToString();
-    });
-    relish_ = std::make_unique<testing::RelishClient>("http://127.0.0.1:" +
-                                                      std::to_string(port.get_future().get()));
-    ASSERT_EQ(relish_->SignInForToken(kAdminEmail, kAdminPassword), "");
+    bool skipped = false;
+    std::string error = env_.Start(RELISH_SOURCE_DIR, "seed-flow", &skipped);
+    if (skipped) GTEST_SKIP() << error;
+    ASSERT_EQ(error, "");
+    relish_ = &env_.relish();
+    data_ = env_.data_dir();
+    remap_ = env_.remap();
 
     // The topping's two connections, as the seed creates them.
-    auto client =
-        relish_->Api("PUT", "/api/v1/services/zoho_books/client",
-                     {{"client_id", "books-client-id"}, {"client_secret", kBooksClientSecret}});
-    ASSERT_EQ(client.status, 200) << client.body;
     auto bigin = relish_->Api("POST", "/api/v1/connections",
                               {{"name", "Bigin Connection"},
                                {"link_name", kBigin},
@@ -93,22 +51,16 @@ class SeedFlowTest : public ::testing::Test {
     ASSERT_EQ(relish_->Authorize(kBooks, kAdminEmail, kAdminPassword), "");
   }
 
-  void TearDown() override {
-    if (app_) app_->Stop();
-    if (server_.joinable()) server_.join();
-    app_.reset();
-    if (!data_.empty()) fs::remove_all(data_);
-  }
-
   Json StandIn(const std::string& path) {
-    auto r = relish_->Send("GET", books_->url() + path);
-    EXPECT_EQ(r.status, 200) << path << ": " << r.error << r.body;
-    return r.json;
+    Json j = env_.StandIn(path);
+    EXPECT_FALSE(j.is_null()) << path;
+    return j;
   }
 
   // Runs the seed's script for a contact, as the workflow would (the record as `contact`).
   Json RunSeed(const std::string& contact_id) {
-    std::string script = ReadFile(fs::path(RELISH_SOURCE_DIR) / "tests/deluge/seed/books_sync.dg");
+    std::string script =
+        ReadWholeFile(fs::path(RELISH_SOURCE_DIR) / "tests/deluge/seed/books_sync.dg");
     auto r =
         relish_->Api("POST", "/api/v1/functions/run?environment=sandbox",
                      {{"source", script}, {"args", {{"contact", {{"Contacts.ID", contact_id}}}}}});
@@ -116,12 +68,10 @@ class SeedFlowTest : public ::testing::Test {
     return r.json;
   }
 
-  std::unique_ptr<testing::BooksStandIn> books_;
-  std::string remap_;
+  testing::RelishWithBooks env_;
+  testing::RelishClient* relish_ = nullptr;
   fs::path data_;
-  std::unique_ptr<app::App> app_;
-  std::thread server_;
-  std::unique_ptr<testing::RelishClient> relish_;
+  std::string remap_;
 };
 
 TEST_F(SeedFlowTest, ANewContactIsCreatedInBooksAndAnEditUpdatesIt) {
@@ -273,7 +223,7 @@ TEST_F(SeedFlowTest, RelishRunUsesTheDataDirectorysConnections) {
                         " --calls --arg 'contact={\"Contacts.ID\":\"" + id + "\"}' > " +
                         out.string() + " 2> " + err.string();
   int status = std::system(command.c_str());
-  std::string stdout_text = ReadFile(out), stderr_text = ReadFile(err);
+  std::string stdout_text = ReadWholeFile(out), stderr_text = ReadWholeFile(err);
   fs::remove(out);
   fs::remove(err);
   ASSERT_EQ(status, 0) << stderr_text;

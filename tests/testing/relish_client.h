@@ -28,12 +28,18 @@ class RelishClient {
     std::string error;  // transport error
   };
 
-  explicit RelishClient(std::string base_url)
-      : base_(std::move(base_url)),
-        http_(outbound::NewCurlClient({.egress = {.allow_loopback = true}})) {}
+  explicit RelishClient(std::string base_url) : base_(std::move(base_url)) {
+    outbound::CurlClientOptions options;
+    options.egress.allow_loopback = true;
+    http_ = outbound::NewCurlClient(std::move(options));
+  }
 
   const std::string& base_url() const { return base_; }
+  // The headers and body of every response Relish sent this client so far, in order (not the
+  // stand-in's, which knows its own tokens): what a user was shown, for leak scans.
+  const std::string& transcript() const { return transcript_; }
   void set_token(std::string token) { token_ = std::move(token); }
+  const std::string& token() const { return token_; }
 
   // `target` is a path on Relish or an absolute URL. No redirect is followed.
   Reply Send(const std::string& method, const std::string& target, const std::string& body = "",
@@ -46,7 +52,8 @@ class RelishClient {
     r.headers = std::move(headers);
     std::string cookies;
     for (const auto& [k, v] : cookies_) cookies += (cookies.empty() ? "" : "; ") + k + "=" + v;
-    if (!cookies.empty() && r.url.starts_with(base_)) r.headers.emplace_back("Cookie", cookies);
+    bool from_relish = r.url.starts_with(base_);
+    if (!cookies.empty() && from_relish) r.headers.emplace_back("Cookie", cookies);
     auto sent = http_->Send(std::move(r));
     Reply out;
     if (!sent.ok()) {
@@ -58,6 +65,10 @@ class RelishClient {
     out.headers = sent->headers;
     out.json = Json::parse(out.body, nullptr, false);
     if (out.json.is_discarded()) out.json = Json();
+    if (from_relish) {
+      for (const auto& [k, v] : out.headers) transcript_ += k + ": " + v + "\n";
+      transcript_ += out.body + "\n";
+    }
     for (const auto& [k, v] : sent->headers) {
       if (k != "set-cookie") continue;
       size_t eq = v.find('='), semi = v.find(';');
@@ -185,6 +196,7 @@ class RelishClient {
   std::unique_ptr<outbound::HttpClient> http_;
   std::string token_;
   std::map<std::string, std::string> cookies_;
+  std::string transcript_;
 };
 
 }  // namespace relish::testing

@@ -16,7 +16,8 @@ const port = Number(flag('port', '0'));
 // When set, the token endpoint insists on this client; otherwise any client id is accepted and
 // its secret is not checked (a browser-only demo has nothing to configure).
 const clientId = flag('client-id', '');
-const clientSecret = flag('client-secret', '');
+// The secret may come from BOOKS_CLIENT_SECRET instead, to keep it off the command line.
+const clientSecret = flag('client-secret', process.env.BOOKS_CLIENT_SECRET || '');
 
 const codes = new Map();          // code -> {client_id, redirect_uri, scope, challenge, used}
 const accessTokens = new Map();   // token -> {scope, expires_at}
