@@ -1,5 +1,7 @@
 // Record handlers in Bigin's REST shapes, shared by the OAuth-protected API (/bigin/v2, see
-// bigin_api.h) and the console's session-authenticated one (/api/v1/crm, crm_admin_api.h).
+// bigin_api.h) and the console's session-authenticated one (/api/v1/crm, crm_admin_api.h). They
+// read the HTTP request and check the caller's scopes; crm::SendRecords (crm/record_api.h)
+// answers, as it does for functions in-process.
 // Bodies and errors follow Zoho's: {"data":[...]} and {"code","details","message","status"}.
 //
 // HTTP statuses (docs/crm.md): GET 200, or 204 when nothing is there; POST 201 when every

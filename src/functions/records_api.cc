@@ -68,4 +68,8 @@ Result<RecordResponse> HttpRecords::Send(const RecordRequest& request) {
   return r;
 }
 
+Result<RecordResponse> LocalRecords::Send(const RecordRequest& request) {
+  return crm::SendRecords(crm_, space_, actor_, request);
+}
+
 }  // namespace relish::functions

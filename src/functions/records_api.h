@@ -6,8 +6,8 @@
 //   LocalRecords  in-process against crm::Crm, for a task without a connection: the run's
 //                 organization and environment, acting as the run's user.
 //
-// Both answer the same status and body for the same request (LocalRecords mirrors
-// src/api/bigin_records.cc), so a task gives the same result whichever way it went.
+// Both answer the same status and body for the same request (LocalRecords is crm::SendRecords,
+// which the REST API serves too), so a task gives the same result whichever way it went.
 #pragma once
 
 #include <functional>
@@ -17,30 +17,16 @@
 
 #include "base/result.h"
 #include "crm/crm.h"
+#include "crm/record_api.h"
 #include "functions/value_json.h"
 #include "outbound/http_client.h"
 
 namespace relish::functions {
 
-enum class RecordOp { kGet, kList, kSearch, kInsert, kUpdate, kUpsert, kDelete };
-
-using Query = std::vector<std::pair<std::string, std::string>>;
-
-struct RecordRequest {
-  RecordOp op = RecordOp::kGet;
-  std::string module;
-  std::string id;  // kGet, kUpdate, kDelete
-  // page, per_page, fields, sort_by, sort_order; criteria / email / phone / word (kSearch);
-  // wf_trigger (kDelete); anything else is passed on over HTTP and ignored in-process.
-  Query query;
-  // kInsert, kUpdate, kUpsert: {"data":[...], "trigger":[...], "duplicate_check_fields":[...]}
-  Json body;
-};
-
-struct RecordResponse {
-  int status = 0;
-  Json body;  // null when the API answered with no body (204)
-};
+using crm::Query;
+using crm::RecordOp;
+using crm::RecordRequest;
+using crm::RecordResponse;
 
 // "GET", "POST", ... and "/Contacts/123", "/Contacts/search?criteria=..." for an operation.
 std::string MethodOf(RecordOp op);
@@ -67,6 +53,8 @@ class HttpRecords final : public RecordsApi {
   Sender sender_;
 };
 
+// In-process: a function's own run acts with the platform's authority in its organization, so
+// no OAuth scope applies.
 class LocalRecords final : public RecordsApi {
  public:
   LocalRecords(crm::Crm& crm, crm::Space space, crm::Actor actor)

@@ -1,23 +1,28 @@
-// LocalRecords: the record API answered in-process, with the statuses and bodies of
-// src/api/bigin_records.cc (which serves the same operations over HTTP). A function's own run
-// acts with the platform's authority in its organization: no OAuth scope applies in-process.
+#include "crm/record_api.h"
+
 #include <algorithm>
 #include <charconv>
 #include <optional>
 
-#include "functions/records_api.h"
+#include "crm/criteria.h"
 
-namespace relish::functions {
+namespace relish::crm {
+
+RecordResponse ErrorAnswer(int status, std::string code, std::string message, Json details) {
+  return {status,
+          {{"code", std::move(code)},
+           {"details", std::move(details)},
+           {"message", std::move(message)},
+           {"status", "error"}}};
+}
+
 namespace {
 
 RecordResponse Answer(int status, Json body) { return {status, std::move(body)}; }
 
 RecordResponse ZohoError(int status, std::string code, std::string message,
                          Json details = Json::object()) {
-  return Answer(status, {{"code", std::move(code)},
-                         {"details", std::move(details)},
-                         {"message", std::move(message)},
-                         {"status", "error"}});
+  return ErrorAnswer(status, std::move(code), std::move(message), std::move(details));
 }
 
 RecordResponse BadData(std::string message, Json details = Json::object()) {
@@ -36,7 +41,7 @@ Result<RecordResponse> FromCrmError(const Error& e) {
     case ErrorCode::kInvalidArgument:
       return BadData(e.message());
     case ErrorCode::kResourceExhausted:
-      return ZohoError(400, "LIMIT_EXCEEDED", e.message(), {{"limit", crm::kMaxBatch}});
+      return ZohoError(400, "LIMIT_EXCEEDED", e.message(), {{"limit", kMaxBatch}});
     case ErrorCode::kNotFound:
       return InvalidModule();
     default:
@@ -79,7 +84,7 @@ bool IsRecordId(const std::string& id) {
 }
 
 // The list options of a GET, or the error body.
-std::optional<RecordResponse> ReadListOptions(const Query& query, crm::ListOptions& o) {
+std::optional<RecordResponse> ReadListOptions(const Query& query, ListOptions& o) {
   for (const char* name : {"page", "per_page"}) {
     const std::string* v = Param(query, name);
     if (v == nullptr) continue;
@@ -88,8 +93,8 @@ std::optional<RecordResponse> ReadListOptions(const Query& query, crm::ListOptio
     (std::string_view(name) == "page" ? o.page : o.per_page) = *n;
   }
   if (o.page < 1) return BadData("page must be 1 or more", {{"param_name", "page"}});
-  if (o.per_page < 1 || o.per_page > crm::kMaxPerPage) {
-    return BadData("per_page must be from 1 to " + std::to_string(crm::kMaxPerPage),
+  if (o.per_page < 1 || o.per_page > kMaxPerPage) {
+    return BadData("per_page must be from 1 to " + std::to_string(kMaxPerPage),
                    {{"param_name", "per_page"}});
   }
   if (const std::string* f = Param(query, "fields")) o.fields = SplitCommas(*f);
@@ -103,7 +108,7 @@ std::optional<RecordResponse> ReadListOptions(const Query& query, crm::ListOptio
   return std::nullopt;
 }
 
-Json PageJson(const crm::Page& page, bool with_sort) {
+Json PageJson(const Page& page, bool with_sort) {
   Json data = Json::array();
   for (const auto& r : page.records) data.push_back(r);
   Json info = {{"per_page", page.per_page}, {"count", page.records.size()}, {"page", page.page}};
@@ -132,10 +137,10 @@ std::optional<RecordResponse> ReadWriteBody(const Json& body, WriteBody& out) {
   }
   if (!data->is_array()) return BadData("'data' must be a list of records", {{"param", "data"}});
   if (data->empty()) return BadData("'data' holds no records", {{"param", "data"}});
-  if (data->size() > crm::kMaxBatch) {
+  if (data->size() > kMaxBatch) {
     return ZohoError(400, "LIMIT_EXCEEDED",
-                     "at most " + std::to_string(crm::kMaxBatch) + " records may be sent at once",
-                     {{"limit", crm::kMaxBatch}});
+                     "at most " + std::to_string(kMaxBatch) + " records may be sent at once",
+                     {{"limit", kMaxBatch}});
   }
   out.data = *data;
   if (auto t = body.find("trigger"); t != body.end()) {
@@ -157,7 +162,7 @@ std::optional<RecordResponse> ReadWriteBody(const Json& body, WriteBody& out) {
   return std::nullopt;
 }
 
-RecordResponse WriteAnswer(const std::vector<crm::WriteResult>& results,
+RecordResponse WriteAnswer(const std::vector<WriteResult>& results,
                            std::string_view ok_message, int all_ok_status) {
   Json data = Json::array();
   size_t ok = 0;
@@ -190,12 +195,36 @@ RecordResponse WriteAnswer(const std::vector<crm::WriteResult>& results,
   return Answer(status, {{"data", data}});
 }
 
+std::vector<Access> AccessFor(RecordOp op) {
+  switch (op) {
+    case RecordOp::kGet:
+    case RecordOp::kList:
+    case RecordOp::kSearch:
+      return {Access::kRead};
+    case RecordOp::kInsert:
+      return {Access::kCreate};
+    case RecordOp::kUpdate:
+      return {Access::kUpdate};
+    case RecordOp::kUpsert:
+      return {Access::kCreate, Access::kUpdate};
+    case RecordOp::kDelete:
+      return {Access::kDelete};
+  }
+  return {};
+}
+
 }  // namespace
 
-Result<RecordResponse> LocalRecords::Send(const RecordRequest& request) {
-  auto module = crm_.GetModule(space_, request.module);
+Result<RecordResponse> SendRecords(Crm& crm, const Space& space, const Actor& actor,
+                                   const RecordRequest& request, const Allow& allow) {
+  auto module = crm.GetModule(space, request.module);
   if (!module.ok()) return FromCrmError(module.error());
   const std::string& name = module->api_name;
+  if (allow) {
+    for (Access access : AccessFor(request.op)) {
+      if (auto refused = allow(name, access)) return *refused;
+    }
+  }
 
   switch (request.op) {
     case RecordOp::kGet: {
@@ -204,7 +233,7 @@ Result<RecordResponse> LocalRecords::Send(const RecordRequest& request) {
       }
       std::vector<std::string> fields;
       if (const std::string* f = Param(request.query, "fields")) fields = SplitCommas(*f);
-      auto record = crm_.GetRecord(space_, name, request.id, fields);
+      auto record = crm.GetRecord(space, name, request.id, fields);
       if (!record.ok()) {
         if (record.error().code() == ErrorCode::kNotFound) return Answer(204, Json());
         return FromCrmError(record.error());
@@ -212,22 +241,22 @@ Result<RecordResponse> LocalRecords::Send(const RecordRequest& request) {
       return Answer(200, {{"data", Json::array({*record})}});
     }
     case RecordOp::kList: {
-      crm::ListOptions options;
+      ListOptions options;
       if (auto e = ReadListOptions(request.query, options)) return *e;
-      auto page = crm_.ListRecords(space_, name, options);
+      auto page = crm.ListRecords(space, name, options);
       if (!page.ok()) return FromCrmError(page.error());
       if (page->records.empty()) return Answer(204, Json());
       return Answer(200, PageJson(*page, true));
     }
     case RecordOp::kSearch: {
-      crm::ListOptions options;
+      ListOptions options;
       if (auto e = ReadListOptions(request.query, options)) return *e;
       auto invalid_query = [](const std::string& reason) {
         return ZohoError(400, "INVALID_QUERY", "invalid query formed", {{"reason", reason}});
       };
-      crm::SearchQuery query;
+      SearchQuery query;
       if (const std::string* criteria = Param(request.query, "criteria")) {
-        auto parsed = crm::ParseCriteria(*criteria);
+        auto parsed = ParseCriteria(*criteria);
         if (!parsed.ok()) return invalid_query(parsed.error().message());
         query.criteria = std::move(*parsed);
       } else {
@@ -242,7 +271,7 @@ Result<RecordResponse> LocalRecords::Send(const RecordRequest& request) {
                            {{"expected_params", {"criteria", "email", "phone", "word"}}});
         }
       }
-      auto page = crm_.SearchRecords(space_, name, query, options);
+      auto page = crm.SearchRecords(space, name, query, options);
       if (!page.ok()) {
         if (page.error().code() == ErrorCode::kInvalidArgument && query.criteria) {
           return invalid_query(page.error().message());
@@ -257,10 +286,10 @@ Result<RecordResponse> LocalRecords::Send(const RecordRequest& request) {
     case RecordOp::kUpsert: {
       WriteBody body;
       if (auto e = ReadWriteBody(request.body, body)) return *e;
-      crm::WriteOptions options{.fire_workflows = body.fire_workflows};
-      Result<std::vector<crm::WriteResult>> results = std::vector<crm::WriteResult>();
+      WriteOptions options{.fire_workflows = body.fire_workflows};
+      Result<std::vector<WriteResult>> results = std::vector<WriteResult>();
       if (request.op == RecordOp::kInsert) {
-        results = crm_.InsertRecords(space_, name, body.data, actor_, options);
+        results = crm.InsertRecords(space, name, body.data, actor, options);
         if (!results.ok()) return FromCrmError(results.error());
         return WriteAnswer(*results, "record added", 201);
       }
@@ -271,19 +300,36 @@ Result<RecordResponse> LocalRecords::Send(const RecordRequest& request) {
           }
           body.data[0]["id"] = request.id;
         }
-        results = crm_.UpdateRecords(space_, name, body.data, actor_, options);
+        results = crm.UpdateRecords(space, name, body.data, actor, options);
         if (!results.ok()) return FromCrmError(results.error());
         return WriteAnswer(*results, "record updated", 200);
       }
       results =
-          crm_.UpsertRecords(space_, name, body.data, body.duplicate_check_fields, actor_, options);
+          crm.UpsertRecords(space, name, body.data, body.duplicate_check_fields, actor, options);
       if (!results.ok()) return FromCrmError(results.error());
       return WriteAnswer(*results, "", 200);
     }
     case RecordOp::kDelete: {
+      std::vector<std::string> ids;
+      if (!request.id.empty()) {
+        ids.push_back(request.id);
+      } else if (const std::string* list = Param(request.query, "ids")) {
+        ids = SplitCommas(*list);
+      }
+      if (ids.empty()) {
+        return ZohoError(400, "REQUIRED_PARAM_MISSING", "give the ids of the records to delete",
+                         {{"param", "ids"}});
+      }
+      if (ids.size() > kMaxBatch) {
+        return ZohoError(
+            400, "LIMIT_EXCEEDED",
+            "at most " + std::to_string(kMaxBatch) + " records may be deleted at once",
+            {{"limit", kMaxBatch}});
+      }
+      // Zoho's wf_trigger=false keeps workflow rules from firing.
       const std::string* wf = Param(request.query, "wf_trigger");
-      crm::WriteOptions options{.fire_workflows = wf == nullptr || *wf != "false"};
-      auto results = crm_.DeleteRecords(space_, name, {request.id}, actor_, options);
+      WriteOptions options{.fire_workflows = wf == nullptr || *wf != "false"};
+      auto results = crm.DeleteRecords(space, name, ids, actor, options);
       if (!results.ok()) return FromCrmError(results.error());
       return WriteAnswer(*results, "record deleted", 200);
     }
@@ -291,4 +337,4 @@ Result<RecordResponse> LocalRecords::Send(const RecordRequest& request) {
   return Internal("unknown record operation");
 }
 
-}  // namespace relish::functions
+}  // namespace relish::crm
