@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "base/encoding.h"
+#include "cli/command.h"
 #include "outbound/curl_client.h"
 
 namespace relish::cli {
@@ -147,6 +148,34 @@ Result<std::string> ReadSecret(const std::string& prompt) {
   if (!got) return InvalidArgument("no input on standard input");
   if (!line.empty() && line.back() == '\r') line.pop_back();
   return line;
+}
+
+void AddRemoteFlags(CLI::App& cmd, RemoteFlags& flags, bool scoped) {
+  cmd.add_option("--url", flags.url,
+                 "Relish server URL (default RELISH_URL, the saved login, or http://127.0.0.1:8080)");
+  cmd.add_option("--token", flags.token, "API token (default RELISH_TOKEN or the saved login)");
+  if (scoped) {
+    cmd.add_option("--org", flags.org, "Organization id (default: your first)");
+    cmd.add_option("--env", flags.environment, "Environment: sandbox (default) or production");
+  }
+  cmd.add_flag("--json", flags.json, "Print the server's JSON answer");
+}
+
+Result<ApiClient> Connect(const RemoteFlags& flags) {
+  ApiClient client(TRY(LoadClientSettings(flags)));
+  client.SetScope(flags.org, flags.environment);
+  return client;
+}
+
+int PrintAnswer(const RemoteFlags& flags, const Result<Json>& result,
+                const std::function<void(const Json&)>& text) {
+  if (!result.ok()) return Fail(result.error());
+  if (flags.json || !text) {
+    std::cout << result->dump(2) << "\n";
+  } else {
+    text(*result);
+  }
+  return kExitOk;
 }
 
 }  // namespace relish::cli

@@ -5,8 +5,10 @@
 // mode 0600). The token never appears on a command line of its own making.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -52,6 +54,16 @@ class ApiClient {
   std::string environment_;
   std::unique_ptr<outbound::HttpClient> http_;
 };
+
+// What every command over the REST API shares: --url, --token, --json, and --org/--env when
+// the command works inside an organization's environment (`scoped`).
+void AddRemoteFlags(CLI::App& cmd, RemoteFlags& flags, bool scoped = true);
+// A client for the flags' server, scoped to their organization and environment.
+Result<ApiClient> Connect(const RemoteFlags& flags);
+// Prints an answer as JSON (with --json, or when there is no `text`) or through `text`, and
+// returns the exit code; an error goes to stderr.
+int PrintAnswer(const RemoteFlags& flags, const Result<Json>& result,
+                const std::function<void(const Json&)>& text);
 
 // Reads a secret from standard input: prompts without echo on a terminal, else reads one line.
 Result<std::string> ReadSecret(const std::string& prompt);

@@ -10,22 +10,6 @@
 namespace relish::cli {
 namespace {
 
-void AddRemoteFlags(CLI::App& cmd, RemoteFlags& flags, bool scoped = true) {
-  cmd.add_option("--url", flags.url, "Relish server URL (default RELISH_URL, the saved login, or http://127.0.0.1:8080)");
-  cmd.add_option("--token", flags.token, "API token (default RELISH_TOKEN or the saved login)");
-  if (scoped) {
-    cmd.add_option("--org", flags.org, "Organization id (default: your first)");
-    cmd.add_option("--env", flags.environment, "Environment: sandbox (default) or production");
-  }
-  cmd.add_flag("--json", flags.json, "Print the server's JSON answer");
-}
-
-Result<ApiClient> Connect(const RemoteFlags& flags) {
-  ApiClient client(TRY(LoadClientSettings(flags)));
-  client.SetScope(flags.org, flags.environment);
-  return client;
-}
-
 Result<std::string> ReadFile(const std::string& path) {
   if (path == "-") {
     std::stringstream s;
@@ -37,17 +21,6 @@ Result<std::string> ReadFile(const std::string& path) {
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
-}
-
-// Runs `fn`, prints its JSON (as JSON or through `text`), returns the exit code.
-int Print(const RemoteFlags& flags, const Result<Json>& result, const std::function<void(const Json&)>& text) {
-  if (!result.ok()) return Fail(result.error());
-  if (flags.json || !text) {
-    std::cout << result->dump(2) << "\n";
-  } else {
-    text(*result);
-  }
-  return kExitOk;
 }
 
 std::string Status(const Json& c) {
@@ -112,7 +85,7 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
     commands.Add(cmd, [flags] {
       auto client = Connect(*flags);
       if (!client.ok()) return Fail(client.error());
-      return Print(*flags, client->Call("GET", "/api/v1/services"), [](const Json& j) {
+      return PrintAnswer(*flags, client->Call("GET", "/api/v1/services"), [](const Json& j) {
         for (const auto& s : j["services"]) {
           std::cout << s["id"].get<std::string>() << "  " << s["auth"].get<std::string>() << "  "
                     << s["name"].get<std::string>() << (s["builtin"].get<bool>() ? "" : "  (custom)") << "\n";
@@ -129,7 +102,7 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
     commands.Add(cmd, [flags, id] {
       auto client = Connect(*flags);
       if (!client.ok()) return Fail(client.error());
-      return Print(*flags, client->Call("GET", "/api/v1/services/" + *id),
+      return PrintAnswer(*flags, client->Call("GET", "/api/v1/services/" + *id),
                    [](const Json& j) { std::cout << j["definition"].get<std::string>(); });
     });
   }
@@ -148,7 +121,7 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
       if (!yaml.ok()) return Fail(yaml.error());
       auto r = client->CallRaw("POST", create ? "/api/v1/services" : "/api/v1/services/validate", *yaml,
                                "application/yaml");
-      return Print(*flags, r, [create](const Json& j) {
+      return PrintAnswer(*flags, r, [create](const Json& j) {
         const Json& s = create ? j : j["service"];
         std::cout << (create ? "created " : "valid: ") << s["id"].get<std::string>() << " ("
                   << s["auth"].get<std::string>() << ")\n";
@@ -168,7 +141,7 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
       if (!client.ok()) return Fail(client.error());
       auto yaml = ReadFile(*file);
       if (!yaml.ok()) return Fail(yaml.error());
-      return Print(*flags, client->CallRaw("PUT", "/api/v1/services/" + *id, *yaml, "application/yaml"),
+      return PrintAnswer(*flags, client->CallRaw("PUT", "/api/v1/services/" + *id, *yaml, "application/yaml"),
                    [id](const Json&) { std::cout << "updated " << *id << "\n"; });
     });
   }
@@ -181,7 +154,7 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
     commands.Add(cmd, [flags, id] {
       auto client = Connect(*flags);
       if (!client.ok()) return Fail(client.error());
-      return Print(*flags, client->Call("DELETE", "/api/v1/services/" + *id),
+      return PrintAnswer(*flags, client->Call("DELETE", "/api/v1/services/" + *id),
                    [id](const Json&) { std::cout << "deleted " << *id << "\n"; });
     });
   }
@@ -195,7 +168,7 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
       auto client = Connect(*flags);
       if (!client.ok()) return Fail(client.error());
       Json body = {{"issuer", *issuer}};
-      return Print(*flags, client->Call("POST", "/api/v1/services/discover", &body),
+      return PrintAnswer(*flags, client->Call("POST", "/api/v1/services/discover", &body),
                    [](const Json& j) { std::cout << j["draft"].get<std::string>(); });
     });
   }
@@ -213,7 +186,7 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
       auto secret = ReadSecret("Client secret: ");
       if (!secret.ok()) return Fail(secret.error());
       Json body = {{"client_id", *client_id}, {"client_secret", *secret}};
-      return Print(*flags, client->Call("PUT", "/api/v1/services/" + *id + "/client", &body),
+      return PrintAnswer(*flags, client->Call("PUT", "/api/v1/services/" + *id + "/client", &body),
                    [id](const Json&) { std::cout << "client set for " << *id << "\n"; });
     });
   }
@@ -228,7 +201,7 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
     commands.Add(cmd, [flags] {
       auto client = Connect(*flags);
       if (!client.ok()) return Fail(client.error());
-      return Print(*flags, client->Call("GET", "/api/v1/connections"), [](const Json& j) {
+      return PrintAnswer(*flags, client->Call("GET", "/api/v1/connections"), [](const Json& j) {
         if (j["connections"].empty()) std::cout << "no connections\n";
         for (const auto& c : j["connections"]) {
           std::cout << c["link_name"].get<std::string>() << "  " << c["service"].get<std::string>()
@@ -265,7 +238,7 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
         p[kv.substr(0, eq)] = kv.substr(eq + 1);
       }
       body["params"] = p;
-      return Print(*flags, client->Call("POST", "/api/v1/connections", &body), PrintConnection);
+      return PrintAnswer(*flags, client->Call("POST", "/api/v1/connections", &body), PrintConnection);
     });
   }
   struct Simple {
@@ -288,8 +261,8 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
       auto client = Connect(*flags);
       if (!client.ok()) return Fail(client.error());
       auto r = client->Call(method, "/api/v1/connections/" + *link + suffix);
-      if (verb == "delete") return Print(*flags, r, [link](const Json&) { std::cout << "deleted " << *link << "\n"; });
-      return Print(*flags, r, PrintConnection);
+      if (verb == "delete") return PrintAnswer(*flags, r, [link](const Json&) { std::cout << "deleted " << *link << "\n"; });
+      return PrintAnswer(*flags, r, PrintConnection);
     });
   }
   {
@@ -301,7 +274,7 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
     commands.Add(cmd, [flags, link] {
       auto client = Connect(*flags);
       if (!client.ok()) return Fail(client.error());
-      return Print(*flags, client->Call("POST", "/api/v1/connections/" + *link + "/authorize"), [](const Json& j) {
+      return PrintAnswer(*flags, client->Call("POST", "/api/v1/connections/" + *link + "/authorize"), [](const Json& j) {
         std::cout << "Open this URL in a browser to authorize (valid for 10 minutes):\n"
                   << j["authorize_url"].get<std::string>() << "\n";
       });
@@ -328,7 +301,7 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
         fields[line.substr(0, eq)] = line.substr(eq + 1);
       }
       Json body = {{"fields", fields}};
-      return Print(*flags, client->Call("PUT", "/api/v1/connections/" + *link + "/credentials", &body), PrintConnection);
+      return PrintAnswer(*flags, client->Call("PUT", "/api/v1/connections/" + *link + "/credentials", &body), PrintConnection);
     });
   }
   {
@@ -345,7 +318,7 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
       Json body = Json::object();
       if (!url->empty()) body["url"] = *url;
       auto r = client->Call("POST", "/api/v1/connections/" + *link + "/test", &body);
-      int code = Print(*flags, r, [](const Json& j) {
+      int code = PrintAnswer(*flags, r, [](const Json& j) {
         std::cout << (j["ok"].get<bool>() ? "ok: " : "failed: ") << j["message"].get<std::string>() << "\n";
       });
       return code == kExitOk && !(*r)["ok"].get<bool>() ? kExitFailure : code;
@@ -360,7 +333,7 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
     commands.Add(cmd, [flags, run] {
       auto client = Connect(*flags);
       if (!client.ok()) return Fail(client.error());
-      return Print(*flags, client->Call("GET", "/api/v1/audit" + (run->empty() ? "" : "?run_id=" + *run)),
+      return PrintAnswer(*flags, client->Call("GET", "/api/v1/audit" + (run->empty() ? "" : "?run_id=" + *run)),
                    [](const Json& j) {
                      for (const auto& e : j["entries"]) {
                        std::cout << e["link_name"].get<std::string>() << "  " << e["method"].get<std::string>() << " "
@@ -383,7 +356,7 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
     commands.Add(cmd, [flags] {
       auto client = Connect(*flags);
       if (!client.ok()) return Fail(client.error());
-      return Print(*flags, client->Call("POST", "/api/v1/keys/rotate"), [](const Json& j) {
+      return PrintAnswer(*flags, client->Call("POST", "/api/v1/keys/rotate"), [](const Json& j) {
         std::cout << "re-sealed " << j["resealed"].get<int64_t>() << " secrets; master key "
                   << j["old_master_key"].get<std::string>() << " -> " << j["new_master_key"].get<std::string>()
                   << (j["master_key_changed"].get<bool>() ? "" : " (unchanged: it comes from RELISH_MASTER_KEY)")

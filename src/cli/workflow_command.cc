@@ -15,31 +15,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-void AddFlags(CLI::App& cmd, RemoteFlags& flags) {
-  cmd.add_option("--url", flags.url, "Relish server URL (default RELISH_URL, the saved login, or http://127.0.0.1:8080)");
-  cmd.add_option("--token", flags.token, "API token (default RELISH_TOKEN or the saved login)");
-  cmd.add_option("--org", flags.org, "Organization id (default: your first)");
-  cmd.add_option("--env", flags.environment, "Environment: sandbox (default) or production");
-  cmd.add_flag("--json", flags.json, "Print the server's JSON answer");
-}
-
-Result<ApiClient> Connect(const RemoteFlags& flags) {
-  ApiClient client(TRY(LoadClientSettings(flags)));
-  client.SetScope(flags.org, flags.environment);
-  return client;
-}
-
-int Print(const RemoteFlags& flags, const Result<Json>& result,
-          const std::function<void(const Json&)>& text) {
-  if (!result.ok()) return Fail(result.error());
-  if (flags.json || !text) {
-    std::cout << result->dump(2) << "\n";
-  } else {
-    text(*result);
-  }
-  return kExitOk;
-}
-
 std::string Str(const Json& j, const char* key) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return "";
@@ -168,7 +143,7 @@ void AddWorkflowCommands(CLI::App& root, Commands& commands) {
     auto flags = std::make_shared<RemoteFlags>();
     auto dir = std::make_shared<std::string>();
     auto* cmd = topping->add_subcommand("push", "Install or update the topping in DIR in your organization's sandbox");
-    AddFlags(*cmd, *flags);
+    AddRemoteFlags(*cmd, *flags);
     cmd->add_option("dir", *dir, "The topping's folder (topping.yaml and functions/*.dg)")->required();
     commands.Add(cmd, [flags, dir] {
       auto client = Connect(*flags);
@@ -176,7 +151,7 @@ void AddWorkflowCommands(CLI::App& root, Commands& commands) {
       auto files = ReadTopping(*dir);
       if (!files.ok()) return Fail(files.error());
       Json body = {{"files", *files}};
-      return Print(*flags, client->Call("POST", "/api/v1/toppings", &body),
+      return PrintAnswer(*flags, client->Call("POST", "/api/v1/toppings", &body),
                    [](const Json& t) { PrintTopping(t, "pushed"); });
     });
   }
@@ -184,23 +159,23 @@ void AddWorkflowCommands(CLI::App& root, Commands& commands) {
     auto flags = std::make_shared<RemoteFlags>();
     auto ns = std::make_shared<std::string>();
     auto* cmd = topping->add_subcommand("publish", "Copy the topping from the sandbox to production");
-    AddFlags(*cmd, *flags);
+    AddRemoteFlags(*cmd, *flags);
     cmd->add_option("namespace", *ns, "The topping's namespace")->required();
     commands.Add(cmd, [flags, ns] {
       auto client = Connect(*flags);
       if (!client.ok()) return Fail(client.error());
-      return Print(*flags, client->Call("POST", "/api/v1/toppings/" + PercentEncode(*ns) + "/publish"),
+      return PrintAnswer(*flags, client->Call("POST", "/api/v1/toppings/" + PercentEncode(*ns) + "/publish"),
                    [](const Json& t) { PrintTopping(t, "published"); });
     });
   }
   {
     auto flags = std::make_shared<RemoteFlags>();
     auto* cmd = topping->add_subcommand("list", "List the toppings installed in an environment");
-    AddFlags(*cmd, *flags);
+    AddRemoteFlags(*cmd, *flags);
     commands.Add(cmd, [flags] {
       auto client = Connect(*flags);
       if (!client.ok()) return Fail(client.error());
-      return Print(*flags, client->Call("GET", "/api/v1/toppings"), [](const Json& j) {
+      return PrintAnswer(*flags, client->Call("GET", "/api/v1/toppings"), [](const Json& j) {
         for (const auto& t : j["toppings"]) {
           std::cout << Str(t, "namespace") << "  " << Str(t, "version") << "  " << Str(t, "name")
                     << "  installed " << Time(t["installed_at"].get<int64_t>()) << " UTC\n";
@@ -212,12 +187,12 @@ void AddWorkflowCommands(CLI::App& root, Commands& commands) {
     auto flags = std::make_shared<RemoteFlags>();
     auto ns = std::make_shared<std::string>();
     auto* cmd = topping->add_subcommand("show", "Show an installed topping and its connections' status");
-    AddFlags(*cmd, *flags);
+    AddRemoteFlags(*cmd, *flags);
     cmd->add_option("namespace", *ns, "The topping's namespace")->required();
     commands.Add(cmd, [flags, ns] {
       auto client = Connect(*flags);
       if (!client.ok()) return Fail(client.error());
-      return Print(*flags, client->Call("GET", "/api/v1/toppings/" + PercentEncode(*ns)),
+      return PrintAnswer(*flags, client->Call("GET", "/api/v1/toppings/" + PercentEncode(*ns)),
                    [](const Json& t) { PrintTopping(t, "installed"); });
     });
   }
@@ -229,14 +204,14 @@ void AddWorkflowCommands(CLI::App& root, Commands& commands) {
     auto flags = std::make_shared<RemoteFlags>();
     auto module = std::make_shared<std::string>();
     auto* cmd = rules->add_subcommand("list", "List workflow rules");
-    AddFlags(*cmd, *flags);
+    AddRemoteFlags(*cmd, *flags);
     cmd->add_option("--module", *module, "Only this module's rules");
     commands.Add(cmd, [flags, module] {
       auto client = Connect(*flags);
       if (!client.ok()) return Fail(client.error());
       std::string path = "/api/v1/workflow/rules";
       if (!module->empty()) path += "?module=" + PercentEncode(*module);
-      return Print(*flags, client->Call("GET", path), [](const Json& j) {
+      return PrintAnswer(*flags, client->Call("GET", path), [](const Json& j) {
         for (const auto& r : j["rules"]) std::cout << RuleLine(r) << "\n";
       });
     });
@@ -245,12 +220,12 @@ void AddWorkflowCommands(CLI::App& root, Commands& commands) {
     auto flags = std::make_shared<RemoteFlags>();
     auto id = std::make_shared<std::string>();
     auto* cmd = rules->add_subcommand("show", "Show a rule's definition");
-    AddFlags(*cmd, *flags);
+    AddRemoteFlags(*cmd, *flags);
     cmd->add_option("id", *id, "Rule id")->required();
     commands.Add(cmd, [flags, id] {
       auto client = Connect(*flags);
       if (!client.ok()) return Fail(client.error());
-      return Print(*flags, client->Call("GET", "/api/v1/workflow/rules/" + PercentEncode(*id)), nullptr);
+      return PrintAnswer(*flags, client->Call("GET", "/api/v1/workflow/rules/" + PercentEncode(*id)), nullptr);
     });
   }
   for (const char* verb : {"activate", "deactivate"}) {
@@ -258,12 +233,12 @@ void AddWorkflowCommands(CLI::App& root, Commands& commands) {
     auto id = std::make_shared<std::string>();
     std::string v = verb;
     auto* cmd = rules->add_subcommand(verb, v == "activate" ? "Turn a rule on" : "Turn a rule off");
-    AddFlags(*cmd, *flags);
+    AddRemoteFlags(*cmd, *flags);
     cmd->add_option("id", *id, "Rule id")->required();
     commands.Add(cmd, [flags, id, v] {
       auto client = Connect(*flags);
       if (!client.ok()) return Fail(client.error());
-      return Print(*flags, client->Call("POST", "/api/v1/workflow/rules/" + PercentEncode(*id) + "/" + v),
+      return PrintAnswer(*flags, client->Call("POST", "/api/v1/workflow/rules/" + PercentEncode(*id) + "/" + v),
                    [](const Json& r) { std::cout << RuleLine(r) << "\n"; });
     });
   }
@@ -280,7 +255,7 @@ void AddWorkflowCommands(CLI::App& root, Commands& commands) {
     };
     auto f = std::make_shared<Filter>();
     auto* cmd = runs->add_subcommand("list", "List runs, newest first (every environment unless --env)");
-    AddFlags(*cmd, *flags);
+    AddRemoteFlags(*cmd, *flags);
     cmd->add_option("--rule", f->rule, "Only this rule's runs (rule id)");
     cmd->add_option("--record", f->record, "Only runs for this record id");
     cmd->add_option("--function", f->function, "Only runs of this function");
@@ -309,19 +284,19 @@ void AddWorkflowCommands(CLI::App& root, Commands& commands) {
                           .count();
         add("since", std::to_string(now - f->since_minutes * 60'000));
       }
-      return Print(*flags, client->Call("GET", "/api/v1/workflow/runs" + query), PrintRuns);
+      return PrintAnswer(*flags, client->Call("GET", "/api/v1/workflow/runs" + query), PrintRuns);
     });
   }
   {
     auto flags = std::make_shared<RemoteFlags>();
     auto id = std::make_shared<std::string>();
     auto* cmd = runs->add_subcommand("show", "Show one run: its info lines, outbound calls and error");
-    AddFlags(*cmd, *flags);
+    AddRemoteFlags(*cmd, *flags);
     cmd->add_option("id", *id, "Run id")->required();
     commands.Add(cmd, [flags, id] {
       auto client = Connect(*flags);
       if (!client.ok()) return Fail(client.error());
-      return Print(*flags, client->Call("GET", "/api/v1/workflow/runs/" + PercentEncode(*id)), PrintRun);
+      return PrintAnswer(*flags, client->Call("GET", "/api/v1/workflow/runs/" + PercentEncode(*id)), PrintRun);
     });
   }
 }
