@@ -19,11 +19,7 @@ using server::JsonResponse;
 using server::Request;
 using server::Response;
 
-template <typename Fn>
-Response Handle(Fn&& fn) {
-  Result<Response> r = fn();
-  return r.ok() ? std::move(*r) : ErrorResponse(r.error());
-}
+using server::Handle;
 
 Json ServiceSummary(const connections::Service& s) {
   Json j = {{"id", s.id},       {"name", s.name},         {"auth", connections::AuthSchemeName(s.auth)},

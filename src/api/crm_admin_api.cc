@@ -11,11 +11,7 @@ using server::Json;
 using server::Request;
 using server::Response;
 
-template <typename Fn>
-Response Handle(Fn&& fn) {
-  Result<Response> r = fn();
-  return r.ok() ? std::move(*r) : server::ErrorResponse(r.error());
-}
+using server::Handle;
 
 Json ModuleWithFields(const crm::Module& m) {
   Json j = bigin::ModuleJson(m);

@@ -42,11 +42,7 @@ std::string OptionalField(const Json& body, const char* name) {
   return it != body.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-template <typename Fn>
-Response Handle(Fn&& fn) {
-  Result<Response> r = fn();
-  return r.ok() ? std::move(*r) : ErrorResponse(r.error());
-}
+using server::Handle;
 
 }  // namespace
 

@@ -98,11 +98,7 @@ Json ClientJson(const identity::OAuthClient& c) {
           {"created_at", c.created_at}};
 }
 
-template <typename Fn>
-Response Handle(Fn&& fn) {
-  Result<Response> r = fn();
-  return r.ok() ? std::move(*r) : server::ErrorResponse(r.error());
-}
+using server::Handle;
 
 Result<std::vector<std::string>> StringList(const Json& body, const char* name, bool required) {
   auto it = body.find(name);

@@ -14,11 +14,7 @@ using server::JsonResponse;
 using server::Request;
 using server::Response;
 
-template <typename Fn>
-Response Handle(Fn&& fn) {
-  Result<Response> r = fn();
-  return r.ok() ? std::move(*r) : ErrorResponse(r.error());
-}
+using server::Handle;
 
 Result<crm::Space> SpaceOf(const Auth& auth, const Request& req, const Principal& p) {
   auto scope = TRY(ResolveScope(auth, req, p));

@@ -17,6 +17,13 @@ Response JsonResponse(int status, const Json& body);
 // {"code":"not_found","message":"..."} with the status HttpStatusFor gives.
 Response ErrorResponse(const Error& error);
 
+// Runs a handler body that may fail: its response, or the error as ErrorResponse gives it.
+template <typename Fn>
+Response Handle(Fn&& fn) {
+  Result<Response> r = fn();
+  return r.ok() ? std::move(*r) : ErrorResponse(r.error());
+}
+
 // Parses a JSON object body; a clear kInvalidArgument otherwise.
 Result<Json> ParseJsonBody(const Request& request);
 
