@@ -184,24 +184,31 @@ Result<int64_t> Repository::Version(Transaction& tx, const crm::Space& space) {
 
 // ---- functions --------------------------------------------------------------------------------
 
+Result<void> Repository::WriteFunction(Transaction& tx, const crm::Space& space,
+                                       std::string_view topping, const NewFunction& f,
+                                       const std::vector<std::string>& params, bool has_header,
+                                       std::string_view user_id, int64_t now) {
+  Json pj = params;
+  int64_t n = TRY(tx.Exec("UPDATE wf_functions SET source = ?, params = ?, has_header = ?,"
+                          " description = ?, updated_at = ? WHERE org_id = ? AND environment = ?"
+                          " AND topping = ? AND name = ?",
+                          f.source, pj.dump(), has_header, f.description, now, space.org_id,
+                          space.environment, topping, f.name));
+  if (n > 0) return Ok();
+  TRY(tx.Exec("INSERT INTO wf_functions (" + std::string(kFunctionColumns) +
+                  ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+              NewId("fn", clock_, random_), space.org_id, space.environment, topping, f.name,
+              f.description, f.source, pj.dump(), has_header, user_id, now, now));
+  return Ok();
+}
+
 Result<Function> Repository::PutFunction(const crm::Space& space, std::string_view topping,
                                          const NewFunction& spec, std::string_view user_id) {
   TRY(crm::CheckEnvironment(space.environment));
   auto [params, has_header] = TRY(CheckFunction(spec));
   int64_t now = clock_.NowMillis();
   return store::Transact(store_, TxMode::kWrite, [&](Transaction& tx) -> Result<Function> {
-    Json pj = params;
-    int64_t n = TRY(tx.Exec("UPDATE wf_functions SET source = ?, params = ?, has_header = ?,"
-                            " description = ?, updated_at = ? WHERE org_id = ? AND environment = ?"
-                            " AND topping = ? AND name = ?",
-                            spec.source, pj.dump(), has_header, spec.description, now, space.org_id,
-                            space.environment, topping, spec.name));
-    if (n == 0) {
-      TRY(tx.Exec("INSERT INTO wf_functions (" + std::string(kFunctionColumns) +
-                      ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                  NewId("fn", clock_, random_), space.org_id, space.environment, topping, spec.name,
-                  spec.description, spec.source, pj.dump(), has_header, user_id, now, now));
-    }
+    TRY(WriteFunction(tx, space, topping, spec, params, has_header, user_id, now));
     TRY(BumpVersion(tx, space));
     auto row = TRY(tx.QueryOne("function", "SELECT " + std::string(kFunctionColumns) +
                                                " FROM wf_functions WHERE org_id = ? AND"
@@ -437,18 +444,7 @@ Result<void> Repository::ReplaceTopping(const crm::Space& space, std::string_vie
     }
     for (const auto& f : contents.functions) {
       const auto& [params, has_header] = checked[f.name];
-      Json pj = params;
-      int64_t n = TRY(tx.Exec("UPDATE wf_functions SET source = ?, params = ?, has_header = ?,"
-                              " description = ?, updated_at = ? WHERE org_id = ? AND"
-                              " environment = ? AND topping = ? AND name = ?",
-                              f.source, pj.dump(), has_header, f.description, now, space.org_id,
-                              space.environment, topping, f.name));
-      if (n == 0) {
-        TRY(tx.Exec("INSERT INTO wf_functions (" + std::string(kFunctionColumns) +
-                        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    NewId("fn", clock_, random_), space.org_id, space.environment, topping, f.name,
-                    f.description, f.source, pj.dump(), has_header, user_id, now, now));
-      }
+      TRY(WriteFunction(tx, space, topping, f, params, has_header, user_id, now));
     }
     // Rules: matched by name, so a rule keeps its id (and its record of where it already ran).
     auto old_rules = TRY(tx.Query("SELECT id, name FROM wf_rules WHERE org_id = ? AND"

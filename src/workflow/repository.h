@@ -106,6 +106,11 @@ class Repository {
 
  private:
   Result<void> BumpVersion(store::Transaction& tx, const crm::Space& space);
+  // Creates or replaces a function's row; `f` is already checked (CheckFunction's answer).
+  Result<void> WriteFunction(store::Transaction& tx, const crm::Space& space,
+                             std::string_view topping, const NewFunction& f,
+                             const std::vector<std::string>& params, bool has_header,
+                             std::string_view user_id, int64_t now);
   Result<Rule> CheckedRule(store::Transaction& tx, const crm::Space& space,
                            std::string_view topping, const Json& definition);
 
