@@ -231,7 +231,7 @@ Result<std::optional<Connections::Prepared>> Connections::Prepare(const CallCont
   auto r = TRY(d.ResolveForCall(ctx, link_name));
   p.audit.link_name = r.connection.link_name;
   auto url = TRY(outbound::ParseUrl(request.url));
-  p.audit.url = GlobalRedactor().Scrub(outbound::RedactQuery(url, SecretParams(*r.service)));
+  p.audit.url = outbound::RedactQuery(url, SecretParams(*r.service));  // Record scrubs it
   if (!TRY(HostAllowed(*r.service, r.values, url.host))) return std::optional<Prepared>();  // Call says why
   const Service& s = *r.service;
   bool tokens = s.auth == AuthScheme::kOAuth2 || s.auth == AuthScheme::kOAuth2ClientCredentials;
@@ -268,25 +268,27 @@ bool Connections::Finish(Prepared& p, const Result<outbound::Response>& response
 void Connections::Impl::Record(AuditEntry entry) {
   entry.id = NewId("aud", clock_, random_);
   entry.url = GlobalRedactor().Scrub(entry.url);
-  std::vector<std::function<void(const AuditEntry&)>> observers;
+  std::shared_ptr<const Observers> observers;
   {
     std::lock_guard lock(audit_mu_);
     observers = observers_;
   }
-  for (const auto& o : observers) o(entry);
+  for (const auto& o : *observers) o(entry);
+  bool full = false;
   {
     std::lock_guard lock(audit_mu_);
     audit_queue_.push_back(std::move(entry));
     ++audit_enqueued_;
+    full = audit_queue_.size() == kAuditBatch;
   }
-  audit_cv_.notify_one();
+  if (full) audit_cv_.notify_one();
 }
 
 void Connections::Impl::AuditLoop() {
   std::unique_lock lock(audit_mu_);
   while (true) {
-    audit_cv_.wait_for(lock, std::chrono::milliseconds(200), [&] {
-      return audit_stop_ || audit_flush_ || audit_queue_.size() >= 256;
+    audit_cv_.wait_for(lock, kAuditTick, [&] {
+      return audit_stop_ || audit_flush_ || audit_queue_.size() >= kAuditBatch;
     });
     audit_flush_ = false;
     if (audit_queue_.empty()) {
@@ -332,7 +334,9 @@ void Connections::FlushAudit() {
 
 void Connections::OnAudit(std::function<void(const AuditEntry&)> observer) {
   std::lock_guard lock(impl_->audit_mu_);
-  impl_->observers_.push_back(std::move(observer));
+  auto next = std::make_shared<Impl::Observers>(*impl_->observers_);
+  next->push_back(std::move(observer));
+  impl_->observers_ = std::move(next);
 }
 
 Result<std::vector<AuditEntry>> Connections::Audit(std::string_view org_id,
