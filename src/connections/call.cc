@@ -3,6 +3,7 @@
 #include <strings.h>
 
 #include "base/encoding.h"
+#include "base/fast_random.h"
 #include "base/ids.h"
 #include "base/log.h"
 #include "connections/connections_impl.h"
@@ -266,7 +267,7 @@ bool Connections::Finish(Prepared& p, const Result<outbound::Response>& response
 }
 
 void Connections::Impl::Record(AuditEntry entry) {
-  entry.id = NewId("aud", clock_, random_);
+  entry.id = NewId("aud", clock_, FastRandom());  // not a secret: see base/fast_random.h
   entry.url = GlobalRedactor().Scrub(entry.url);
   std::shared_ptr<const Observers> observers;
   {

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <thread>
 
+#include "base/fast_random.h"
 #include "base/ids.h"
 #include "base/log.h"
 #include "server/json.h"
@@ -42,7 +43,7 @@ Request ToRequest(http::request<http::string_body>&& msg, const std::string& rem
   req.body = std::move(msg.body());
   req.remote = remote;
   auto id = req.Header("X-Request-Id");
-  req.request_id = id && SaneRequestId(*id) ? std::string(*id) : NewId("req");
+  req.request_id = id && SaneRequestId(*id) ? std::string(*id) : NewId("req", SystemClock(), FastRandom());
   return req;
 }
 
@@ -250,7 +251,7 @@ class HttpServer::Impl {
         bare.path = parser.is_header_done() ? std::string(parser.get().target()) : "-";
         bare.route = "(rejected)";
         bare.remote = remote;
-        bare.request_id = NewId("req");
+        bare.request_id = NewId("req", SystemClock(), FastRandom());
         co_await Write(s, bare, std::move(err), 11, false, started);
         break;
       }
