@@ -94,7 +94,7 @@ for round in $(seq 1 "$rounds"); do
   nginx_cpu=$(per_request $((n1 - n0)))
   # PERF_OUT=file records a CPU profile of relish during its first round (perf record, software clock).
   if [ -n "${PERF_OUT:-}" ] && [ "$round" = 1 ]; then
-    perf record -e cpu-clock -F 499 -g -p "$relish_pid" -o "$PERF_OUT" -- sleep "$duration" 2>/dev/null &
+    perf record -e cpu-clock -F 499 ${PERF_CALLGRAPH:--g} -p "$relish_pid" -o "$PERF_OUT" -- sleep "$duration" 2>/dev/null &
     perf_pid=$!
   fi
   r0=$(ticks all "$relish_pid"); u0=$(ticks user "$relish_pid"); n0=$(ticks all $workers)
