@@ -4,6 +4,11 @@
 #
 #   bench/proxy/run.sh [DURATION_SECONDS] [CONNECTIONS]
 #
+# ROUNDS=n (default 3) alternating rounds; PERF_OUT=file profiles relish during the first.
+# Each round also prints the CPU time per request of both (from /proc, against wrk's count).
+# RELISH_LOG_LEVEL=info turns relish's access log on (nginx runs with access_log off, so the
+# default here is warn, which turns it off too).
+#
 # upstream: nginx answering {"ok":true} on loopback (the same for both).
 # nginx:    proxy_pass to the upstream with `Authorization: Bearer <token>` set.
 # relish:   GET /api/v1/proxy/up/items through a bearer connection to the same upstream.
@@ -45,10 +50,11 @@ http {
 }
 CONF
 nginx -c "$work/nginx.conf" -p "$work" -g 'daemon off;' &
-pids+=($!)
+nginx_pid=$!
+pids+=($nginx_pid)
 
 export RELISH_ADMIN_EMAIL=admin@localhost RELISH_ADMIN_PASSWORD=bench-password-1 RELISH_EGRESS_ALLOW_LOOPBACK=true
-export RELISH_LOG_LEVEL=warn
+export RELISH_LOG_LEVEL=${RELISH_LOG_LEVEL:-warn}
 source tests/testing/relish_server.sh
 start_relish "$relish" "$work"
 relish_pid=$RELISH_PID
@@ -69,19 +75,43 @@ api PUT /api/v1/connections/up/credentials '{"fields":{"token":"bench-upstream-t
 [ "$(curl -sf "http://127.0.0.1:$px/items")" = '{"ok":true}' ]
 [ "$(curl -sf "$url/api/v1/proxy/up/items" -H "Authorization: Bearer $token")" = '{"ok":true}' ]
 
-run() { wrk -t2 -c"$conns" -d"${duration}s" "$@" | tee -a "$work/wrk.txt" | awk '/Requests\/sec/ {print $2}'; }
+# Alternating rounds (nginx, then relish) so that load from elsewhere on the machine hits both
+# alike; the summary is the median round of each. --latency adds the percentiles.
+run() { wrk -t2 -c"$conns" -d"${duration}s" --latency "$@" > "$work/last.txt"; cat "$work/last.txt" >> "$work/wrk.txt"
+  awk '/Requests\/sec/ {rps=$2} $1=="50%" {p50=$2} $1=="99%" {p99=$2} END {print rps, p50, p99}' "$work/last.txt"; }
 echo "warm-up..."; wrk -t2 -c"$conns" -d2s "http://127.0.0.1:$px/items" > /dev/null; wrk -t2 -c"$conns" -d2s -H "Authorization: Bearer $token" "$url/api/v1/proxy/up/items" > /dev/null
-nginx_rps=$(run "http://127.0.0.1:$px/items")
-# PERF_OUT=file records a CPU profile of relish during its run (perf record, software clock).
-if [ -n "${PERF_OUT:-}" ]; then
-  perf record -e cpu-clock -F 499 -g -p "$relish_pid" -o "$PERF_OUT" -- sleep "$duration" 2>/dev/null &
-fi
-relish_rps=$(run -H "Authorization: Bearer $token" "$url/api/v1/proxy/up/items")
-wait_perf=$(jobs -p | tail -1); [ -n "${PERF_OUT:-}" ] && wait "$wait_perf" 2>/dev/null || true
-grep -E "Latency|Requests/sec" "$work/wrk.txt"
-python3 - "$nginx_rps" "$relish_rps" <<PY
-import sys
-n, r = float(sys.argv[1]), float(sys.argv[2])
+# CPU time per request, steadier than req/s when other jobs share the machine: utime + stime
+# (or utime alone) of the given processes, in microseconds, divided by wrk's request count.
+ticks() { local field=$1; shift; for p in "$@"; do awk -v f="$field" '{print f == "user" ? $14 : $14 + $15}' "/proc/$p/stat"; done | awk '{t += $1} END {print t}'; }
+per_request() { awk -v t="$1" -v hz="$(getconf CLK_TCK)" -v n="$(awk '/requests in/ {print $1}' "$work/last.txt")" 'BEGIN {printf "%.0f", t * 1e6 / hz / n}'; }
+workers=$(pgrep -P "$nginx_pid" | tr '\n' ' ')
+rounds=${ROUNDS:-3}
+: > "$work/rounds.txt"
+for round in $(seq 1 "$rounds"); do
+  n0=$(ticks all $workers)
+  nginx_line=$(run "http://127.0.0.1:$px/items")
+  n1=$(ticks all $workers)
+  nginx_cpu=$(per_request $((n1 - n0)))
+  # PERF_OUT=file records a CPU profile of relish during its first round (perf record, software clock).
+  if [ -n "${PERF_OUT:-}" ] && [ "$round" = 1 ]; then
+    perf record -e cpu-clock -F 499 ${PERF_CALLGRAPH:--g} -p "$relish_pid" -o "$PERF_OUT" -- sleep "$duration" 2>/dev/null &
+    perf_pid=$!
+  fi
+  r0=$(ticks all "$relish_pid"); u0=$(ticks user "$relish_pid"); n0=$(ticks all $workers)
+  relish_line=$(run -H "Authorization: Bearer $token" "$url/api/v1/proxy/up/items")
+  r1=$(ticks all "$relish_pid"); u1=$(ticks user "$relish_pid"); n1=$(ticks all $workers)
+  [ -n "${perf_pid:-}" ] && { wait "$perf_pid" 2>/dev/null || true; perf_pid=; }
+  upstream_cpu=$(per_request $((n1 - n0)))
+  echo "$round $nginx_line $relish_line" | tee -a "$work/rounds.txt" |
+    awk '{printf "round %s: nginx %8.0f req/s (p50 %s, p99 %s)  relish %8.0f req/s (p50 %s, p99 %s)\n", $1, $2, $3, $4, $5, $6, $7}'
+  echo "  CPU per request: nginx proxy+upstream ${nginx_cpu} us (upstream alone ${upstream_cpu} us); relish $(per_request $((r1 - r0))) us, $(per_request $((u1 - u0))) us of it in user space"
+done
+python3 - "$work/rounds.txt" "$conns" "$duration" <<'PY'
+import statistics, sys
+rows = [line.split() for line in open(sys.argv[1])]
+n = statistics.median(float(r[1]) for r in rows)
+r = statistics.median(float(r[4]) for r in rows)
+print(f"{len(rows)} rounds of {sys.argv[3]}s, {sys.argv[2]} connections, wrk -t2; medians:")
 print(f"nginx  {n:10.0f} req/s")
 print(f"relish {r:10.0f} req/s")
 print(f"relish/nginx = {r/n:.2f}")

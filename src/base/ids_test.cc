@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+#include <thread>
+
+#include "base/fast_random.h"
+
 namespace relish {
 namespace {
 
@@ -29,6 +34,17 @@ TEST(IdsTest, TokenIsUrlSafe) {
   std::string t = random.Token(32);
   EXPECT_EQ(t.size(), 43u);
   EXPECT_EQ(t.find_first_of("+/="), std::string::npos);
+}
+
+TEST(IdsTest, FastRandomIdsDifferWithinAndAcrossThreads) {
+  FakeClock clock;
+  std::set<std::string> ids;
+  for (int i = 0; i < 1000; ++i) ids.insert(NewId("req", clock, FastRandom()));
+  std::string other;
+  std::thread t([&] { other = NewId("req", clock, FastRandom()); });
+  t.join();
+  ids.insert(other);
+  EXPECT_EQ(ids.size(), 1001u);  // each thread is seeded on its own, from the OS
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "base/random.h"
 
+#include "base/fast_random.h"
+
 #include <sodium.h>
 
 #include <cstdlib>
@@ -36,6 +38,49 @@ void FakeRandom::Fill(std::span<uint8_t> out) {
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
     b = static_cast<uint8_t>(z ^ (z >> 31));
   }
+}
+
+namespace {
+
+// xoshiro256** (Blackman and Vigna), one state per thread, seeded from SystemRandom.
+class ThreadLocalRandom final : public Random {
+ public:
+  void Fill(std::span<uint8_t> out) override {
+    thread_local uint64_t s[4] = {0, 0, 0, 0};
+    thread_local bool seeded = false;
+    if (!seeded) {
+      do {
+        SystemRandom().Fill({reinterpret_cast<uint8_t*>(s), sizeof s});
+      } while ((s[0] | s[1] | s[2] | s[3]) == 0);  // the all-zero state is a fixed point
+      seeded = true;
+    }
+    size_t i = 0;
+    while (i < out.size()) {
+      uint64_t v = Next(s);
+      for (int k = 0; k < 8 && i < out.size(); ++k, v >>= 8) out[i++] = static_cast<uint8_t>(v);
+    }
+  }
+
+ private:
+  static uint64_t Rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+  static uint64_t Next(uint64_t* s) {
+    uint64_t result = Rotl(s[1] * 5, 7) * 9;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = Rotl(s[3], 45);
+    return result;
+  }
+};
+
+}  // namespace
+
+Random& FastRandom() {
+  static ThreadLocalRandom random;
+  return random;
 }
 
 Random& SystemRandom() {

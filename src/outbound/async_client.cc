@@ -69,8 +69,12 @@ class AsyncHttpClient::Impl {
     auto target = policy_.Check(*url);
     if (!target.ok()) co_return target.error();
     const Url& actual = target->actual;
-    std::string key = actual.scheme + "|" + actual.host + "|" + std::to_string(actual.port) + "|" +
-                      target->address;
+    // Idle connections are kept per io_context too: one taken up on another context's thread
+    // would have every completion cross threads.
+    auto executor = co_await asio::this_coro::executor;
+    auto* context = &asio::query(executor, asio::execution::context);
+    std::string key = std::to_string(reinterpret_cast<uintptr_t>(context)) + "|" + actual.scheme +
+                      "|" + actual.host + "|" + std::to_string(actual.port) + "|" + target->address;
 
     http::request<http::string_body> msg;
     msg.version(11);

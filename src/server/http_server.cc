@@ -6,6 +6,7 @@
 #include <mutex>
 #include <thread>
 
+#include "base/fast_random.h"
 #include "base/ids.h"
 #include "base/log.h"
 #include "server/json.h"
@@ -42,7 +43,7 @@ Request ToRequest(http::request<http::string_body>&& msg, const std::string& rem
   req.body = std::move(msg.body());
   req.remote = remote;
   auto id = req.Header("X-Request-Id");
-  req.request_id = id && SaneRequestId(*id) ? std::string(*id) : NewId("req");
+  req.request_id = id && SaneRequestId(*id) ? std::string(*id) : NewId("req", SystemClock(), FastRandom());
   return req;
 }
 
@@ -67,7 +68,12 @@ http::response<http::string_body> ToMessage(Response&& r, unsigned version, bool
 class HttpServer::Impl {
  public:
   Impl(ServerOptions options, const Router& router, Metrics& metrics)
-      : options_(std::move(options)), router_(router), metrics_(metrics), acceptor_(ioc_) {}
+      : options_(std::move(options)),
+        router_(router),
+        metrics_(metrics),
+        contexts_(MakeContexts(options_.threads)),
+        ioc_(*contexts_.front()),
+        acceptor_(ioc_) {}
 
   struct Session {
     explicit Session(tcp::socket socket) : stream(std::move(socket)) {}
@@ -102,13 +108,18 @@ class HttpServer::Impl {
       });
     }
     asio::co_spawn(ioc_, Accept(), asio::detached);
-    int n = options_.threads > 0 ? options_.threads
-                                 : static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
+    // The other contexts have no work of their own until the listener hands them a connection.
+    using Guard = asio::executor_work_guard<asio::io_context::executor_type>;
+    std::vector<Guard> guards;
     std::vector<std::thread> threads;
-    for (int i = 1; i < n; ++i) threads.emplace_back([this] { ioc_.run(); });
-    // Stop() cancels the signal wait, so the context runs out of work once the listener, the
-    // signals and the last session are gone.
+    for (size_t i = 1; i < contexts_.size(); ++i) {
+      guards.push_back(asio::make_work_guard(*contexts_[i]));
+      threads.emplace_back([this, i] { contexts_[i]->run(); });
+    }
+    // Stop() cancels the signal wait, so the first context runs out of work once the listener,
+    // the signals and the last session (or the drain deadline) are gone.
     ioc_.run();
+    guards.clear();
     for (auto& t : threads) t.join();
   }
 
@@ -141,14 +152,29 @@ class HttpServer::Impl {
   }
 
   void SessionsEmptied() {
-    // Called with sessions_mu_ held when the last session ends during a drain.
-    if (stopping_ && drain_timer_) drain_timer_->cancel();
+    // Called with sessions_mu_ held when the last session ends during a drain, from the thread
+    // of that session's context: the timer belongs to the first context's thread.
+    if (stopping_ && drain_timer_) {
+      asio::post(ioc_, [this] {
+        std::lock_guard lock(sessions_mu_);
+        drain_timer_->cancel();
+      });
+    }
   }
 
   asio::io_context& io_context() { return ioc_; }
   uint16_t port() const { return port_; }
 
  private:
+  // One io_context per thread: a connection lives on one context, so its handlers run on one
+  // thread with no strand, and a thread waits in its own epoll instead of waking the others.
+  static std::vector<std::unique_ptr<asio::io_context>> MakeContexts(int threads) {
+    int n = threads > 0 ? threads : static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
+    std::vector<std::unique_ptr<asio::io_context>> out;
+    for (int i = 0; i < n; ++i) out.push_back(std::make_unique<asio::io_context>(1));
+    return out;
+  }
+
   void CloseIfIdle(const std::shared_ptr<Session>& s) {
     asio::post(s->stream.get_executor(), [s] {
       if (s->idle) {
@@ -161,7 +187,8 @@ class HttpServer::Impl {
 
   asio::awaitable<void> Accept() {
     while (!stopping_) {
-      tcp::socket socket(asio::make_strand(ioc_));
+      // Round robin: the connections of a benchmark or a busy client spread evenly.
+      tcp::socket socket(*contexts_[next_context_++ % contexts_.size()]);
       boost::system::error_code ec;
       co_await acceptor_.async_accept(socket, asio::redirect_error(asio::use_awaitable, ec));
       if (ec) {
@@ -250,7 +277,7 @@ class HttpServer::Impl {
         bare.path = parser.is_header_done() ? std::string(parser.get().target()) : "-";
         bare.route = "(rejected)";
         bare.remote = remote;
-        bare.request_id = NewId("req");
+        bare.request_id = NewId("req", SystemClock(), FastRandom());
         co_await Write(s, bare, std::move(err), 11, false, started);
         break;
       }
@@ -298,7 +325,9 @@ class HttpServer::Impl {
   ServerOptions options_;
   const Router& router_;
   Metrics& metrics_;
-  asio::io_context ioc_;
+  std::vector<std::unique_ptr<asio::io_context>> contexts_;
+  asio::io_context& ioc_;  // the first: listener, signals, drain timer
+  size_t next_context_ = 0;  // used by Accept only
   tcp::acceptor acceptor_;
   uint16_t port_ = 0;
   std::atomic<bool> stopping_{false};

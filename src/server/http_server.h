@@ -25,7 +25,7 @@ struct ServerOptions {
   std::chrono::milliseconds header_timeout{10'000};
   std::chrono::milliseconds idle_timeout{60'000};
   std::chrono::milliseconds drain_timeout{30'000};
-  int threads = 0;  // 0: one per core
+  int threads = 0;  // I/O threads, each with its own io_context; 0: one per core (at least 2)
 };
 
 class HttpServer {
@@ -42,7 +42,9 @@ class HttpServer {
   void Run(bool handle_signals);
   // Thread-safe and idempotent; may be called from any thread, including a handler.
   void Stop();
-  // The io_context that serves requests, for components that run async work beside it.
+  // The first of the server's io_contexts (the listener's), for components that need one at
+  // construction. Requests are served on all of them: async code should use its coroutine's
+  // executor, not this context.
   boost::asio::io_context& io_context();
 
   class Impl;

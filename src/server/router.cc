@@ -1,6 +1,9 @@
 #include "server/router.h"
 
+#include <array>
 #include <cassert>
+#include <cstdio>
+#include <cstdlib>
 
 #include "base/encoding.h"
 #include "server/json.h"
@@ -8,6 +11,7 @@
 namespace relish::server {
 
 std::vector<Router::Segment> Router::Compile(std::string_view pattern) {
+  std::string_view whole = pattern;
   std::vector<Segment> segments;
   assert(pattern.starts_with('/'));
   pattern.remove_prefix(1);
@@ -27,6 +31,12 @@ std::vector<Router::Segment> Router::Compile(std::string_view pattern) {
     if (slash == std::string_view::npos) break;
     pattern.remove_prefix(slash + 1);
   }
+  // A broken invariant of the code that registers routes, found at start-up; Match relies on it.
+  if (segments.size() > kMaxSegments) {
+    std::fprintf(stderr, "route %.*s has more than %zu segments\n", static_cast<int>(whole.size()),
+                 whole.data(), kMaxSegments);
+    std::abort();
+  }
   return segments;
 }
 
@@ -40,17 +50,19 @@ void Router::AddAsync(std::string method, std::string pattern, AsyncHandler hand
   routes_.push_back({std::move(method), std::move(pattern), std::move(segments), std::move(handler)});
 }
 
-bool Router::Match(const Route& route, std::string_view path, Request& request) {
+// Every request tries the routes in order and most fail, so matching compares views and
+// allocates nothing; the parameters are decoded and copied only for the route that matches.
+bool Router::Match(const Route& route, std::string_view path, Request* request) {
   if (!path.starts_with('/')) return false;
   path.remove_prefix(1);
-  std::map<std::string, std::string> params;
+  std::array<std::string_view, kMaxSegments> values;  // by segment; literals leave theirs empty
+  size_t matched = 0;                                    // segments matched so far
   for (size_t i = 0; i < route.segments.size(); ++i) {
     const Segment& seg = route.segments[i];
     if (seg.kind == Segment::kRest) {
-      params[seg.text] = std::string(path);
-      path = {};
-      request.params = std::move(params);
-      return true;
+      values[i] = path;
+      matched = i + 1;
+      break;
     }
     auto slash = path.find('/');
     std::string_view part = path.substr(0, slash);
@@ -59,43 +71,48 @@ bool Router::Match(const Route& route, std::string_view path, Request& request) 
       if (part != seg.text) return false;
     } else {
       if (part.empty()) return false;
-      params[seg.text] = PercentDecode(part);
+      values[i] = part;
     }
+    matched = i + 1;
     if (i + 1 == route.segments.size()) {
       if (!last) return false;
+    } else if (last) {
+      // A trailing rest segment may match an empty remainder ("/proxy/x" vs "/proxy/x/").
+      if (i + 2 != route.segments.size() || route.segments[i + 1].kind != Segment::kRest) return false;
+      values[i + 1] = {};
+      matched = i + 2;
+      break;
     } else {
-      if (last) {
-        // A trailing rest segment may match an empty remainder ("/proxy/x" vs "/proxy/x/").
-        if (i + 2 == route.segments.size() && route.segments[i + 1].kind == Segment::kRest) {
-          params[route.segments[i + 1].text] = "";
-          request.params = std::move(params);
-          return true;
-        }
-        return false;
-      }
       path.remove_prefix(slash + 1);
     }
   }
-  request.params = std::move(params);
+  if (request == nullptr) return true;
+  request->params.clear();
+  for (size_t i = 0; i < matched; ++i) {
+    const Segment& seg = route.segments[i];
+    if (seg.kind == Segment::kParam) request->params[seg.text] = PercentDecode(values[i]);
+    if (seg.kind == Segment::kRest) request->params[seg.text] = std::string(values[i]);
+  }
   return true;
 }
 
 boost::asio::awaitable<Response> Router::Dispatch(Request& request) const {
-  std::string allowed;
   for (const Route& route : routes_) {
-    if (!Match(route, request.path, request)) continue;
     bool method_ok = route.method == request.method ||
                      (route.method == "GET" && request.method == "HEAD");
-    if (!method_ok) {
-      if (allowed.find(route.method) == std::string::npos) {
-        if (!allowed.empty()) allowed += ", ";
-        allowed += route.method;
-      }
-      continue;
-    }
+    if (!method_ok || !Match(route, request.path, &request)) continue;
     request.route = route.pattern;
     if (const auto* h = std::get_if<Handler>(&route.handler)) co_return (*h)(request);
     co_return co_await std::get<AsyncHandler>(route.handler)(request);
+  }
+  // No route takes this method here; the ones that take others make the 405's Allow header.
+  std::string allowed;
+  for (const Route& route : routes_) {
+    if (!Match(route, request.path, nullptr)) continue;
+    if (allowed.find(route.method) == std::string::npos) {
+      if (!allowed.empty()) allowed += ", ";
+      allowed += route.method;
+    }
   }
   if (!allowed.empty()) {
     request.route = "(method not allowed)";

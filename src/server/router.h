@@ -42,8 +42,10 @@ class Router {
     std::vector<Segment> segments;
     std::variant<Handler, AsyncHandler> handler;
   };
+  static constexpr size_t kMaxSegments = 16;
   static std::vector<Segment> Compile(std::string_view pattern);
-  static bool Match(const Route& route, std::string_view path, Request& request);
+  // With a request, fills its params on a match.
+  static bool Match(const Route& route, std::string_view path, Request* request);
 
   std::vector<Route> routes_;
   Handler fallback_;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <future>
 #include <thread>
@@ -132,6 +133,27 @@ TEST_F(InProcessServer, GracefulShutdownFinishesInFlightRequests) {
   boost::system::error_code ec;
   s.connect({boost::asio::ip::make_address("127.0.0.1"), server_->port()}, ec);
   EXPECT_TRUE(ec) << "the listener should be closed";
+}
+
+// Each I/O thread has its own io_context and connections are handed out in turn: the first
+// goes to the listener's context, the second to the other one. The drain must wait for a
+// request on the other thread too, and its end must stop the listener's context.
+TEST_F(InProcessServer, GracefulShutdownWaitsForARequestOnAnotherThread) {
+  TestConnection idle(server_->port());
+  ASSERT_EQ(idle.Request("GET", "/healthz").status, 200);
+  TestConnection busy(server_->port());
+  busy.Send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n");
+  slow_started_.get_future().wait();
+  auto stopped_at = std::chrono::steady_clock::now();
+  server_->Stop();
+  auto r = busy.Read();
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "finished");
+  EXPECT_FALSE(r.keep_alive());
+  EXPECT_TRUE(idle.ClosedByPeer());
+  runner_.join();  // returns when the last session ends, not at the 30 s drain deadline
+  runner_ = std::thread([] {});
+  EXPECT_LT(std::chrono::steady_clock::now() - stopped_at, std::chrono::seconds(10));
 }
 
 // The real binary: `relish serve --listen 127.0.0.1:0` prints its address, serves, and exits 0
