@@ -13,6 +13,9 @@
 #include <mutex>
 #include <variant>
 
+#include "base/clock.h"
+#include "base/ttl_cache.h"
+
 namespace relish::outbound {
 
 namespace asio = boost::asio;
@@ -23,6 +26,29 @@ using tcp = asio::ip::tcp;
 namespace {
 
 constexpr size_t kMaxIdlePerTarget = 64;
+// How long a name's addresses are used before it is resolved again (curl's default is 60 s).
+constexpr std::chrono::seconds kNameTtl{30};
+
+// The egress policy's resolver for this client: numeric hosts as they are, names from the
+// addresses Send resolved just before (asynchronously), and getaddrinfo only if such an entry
+// expired in between.
+class ResolvedNames final : public Resolver {
+ public:
+  Result<std::vector<std::string>> Resolve(const std::string& host) override {
+    if (auto numeric = NumericHost(host)) return std::vector<std::string>{*numeric};
+    if (auto known = names_.Get(host)) return *known;
+    return SystemResolver().Resolve(host);
+  }
+  bool Knows(const std::string& host) const {
+    return NumericHost(host).has_value() || names_.Get(host).has_value();
+  }
+  void Put(const std::string& host, std::vector<std::string> addresses) {
+    names_.Put(host, std::move(addresses));
+  }
+
+ private:
+  TtlCache<std::string, std::vector<std::string>> names_{SystemClock(), kNameTtl};
+};
 
 using PlainStream = beast::tcp_stream;
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
@@ -56,7 +82,8 @@ class AsyncHttpClient::Impl {
  public:
   Impl(asio::io_context& ioc, EgressOptions egress, Resolver* resolver)
       : ioc_(ioc),
-        policy_(std::move(egress), resolver ? *resolver : SystemResolver()),
+        injected_(resolver != nullptr),
+        policy_(std::move(egress), resolver ? *resolver : names_),
         tls_(asio::ssl::context::tls_client) {
     tls_.set_default_verify_paths();
     tls_.set_verify_mode(asio::ssl::verify_peer);
@@ -66,6 +93,12 @@ class AsyncHttpClient::Impl {
     auto started = std::chrono::steady_clock::now();
     auto url = ParseUrl(request.url);
     if (!url.ok()) co_return url.error();
+    if (!injected_) {
+      // getaddrinfo blocks; on an I/O thread it would stall every connection the thread serves.
+      // Asio's resolver runs it on a thread of its own.
+      auto resolved = co_await ResolveName(policy_.HostToResolve(*url));
+      if (!resolved.ok()) co_return resolved.error();
+    }
     auto target = policy_.Check(*url);
     if (!target.ok()) co_return target.error();
     const Url& actual = target->actual;
@@ -152,6 +185,25 @@ class AsyncHttpClient::Impl {
   }
 
  private:
+  asio::awaitable<Result<void>> ResolveName(const std::string& host) {
+    if (host.empty() || names_.Knows(host)) co_return Ok();
+    tcp::resolver resolver(co_await asio::this_coro::executor);
+    boost::system::error_code ec;
+    auto results = co_await resolver.async_resolve(host, "",
+                                                   asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return Unavailable("cannot resolve host " + host + ": " + ec.message());
+    std::vector<std::string> addresses;
+    for (const auto& entry : results) {
+      std::string address = entry.endpoint().address().to_string();
+      if (std::find(addresses.begin(), addresses.end(), address) == addresses.end()) {
+        addresses.push_back(std::move(address));
+      }
+    }
+    if (addresses.empty()) co_return Unavailable("host " + host + " has no addresses");
+    names_.Put(host, std::move(addresses));
+    co_return Ok();
+  }
+
   Error Failure(const Url& url, const Request& request, const boost::system::error_code& ec,
                 bool too_large) {
     if (too_large) {
@@ -204,6 +256,8 @@ class AsyncHttpClient::Impl {
   }
 
   asio::io_context& ioc_;
+  bool injected_;        // a resolver was given (tests): the policy asks it directly
+  ResolvedNames names_;  // before policy_, which may refer to it
   EgressPolicy policy_;
   asio::ssl::context tls_;
   std::mutex mu_;

@@ -126,6 +126,15 @@ TEST_F(AsyncClientTest, CapsTimeoutAndPolicy) {
   auto refused = done.get_future().get();
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().message(), "calls to loopback addresses are not allowed: 127.0.0.1");
+  // A name is resolved (off the I/O thread) and each of its addresses checked.
+  std::promise<Result<Response>> named;
+  boost::asio::co_spawn(ioc_, SendInto(strict, {.url = "http://localhost:" + std::to_string(server_->port()) + "/echo"}, named),
+                        boost::asio::detached);
+  auto by_name = named.get_future().get();
+  ASSERT_FALSE(by_name.ok());
+  EXPECT_TRUE(by_name.error().message().starts_with(
+      "calls to loopback addresses are not allowed: localhost ("))
+      << by_name.error().message();
   auto down = Send({.url = "http://127.0.0.1:1/"});
   ASSERT_FALSE(down.ok());
   EXPECT_EQ(down.error().code(), ErrorCode::kUnavailable);

@@ -83,6 +83,7 @@ namespace {
 class GetAddrInfoResolver final : public Resolver {
  public:
   Result<std::vector<std::string>> Resolve(const std::string& host) override {
+    if (auto numeric = NumericHost(host)) return std::vector<std::string>{*numeric};
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
@@ -105,6 +106,31 @@ class GetAddrInfoResolver final : public Resolver {
 
 }  // namespace
 
+static bool IsMetadataName(const std::string& host) {
+  static const std::array<std::string_view, 4> kMetadataNames = {
+      "metadata.google.internal", "metadata", "instance-data", "metadata.azure.internal"};
+  for (auto name : kMetadataNames) {
+    if (host == name || host == std::string(name) + ".") return true;
+  }
+  return false;
+}
+
+std::optional<std::string> NumericHost(std::string_view host) {
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  std::string text(host);
+  unsigned char buf[sizeof(in6_addr)];
+  char out[INET6_ADDRSTRLEN] = {};
+  for (int family : {AF_INET, AF_INET6}) {
+    if (inet_pton(family, text.c_str(), buf) == 1 &&
+        inet_ntop(family, buf, out, sizeof out) != nullptr) {
+      return std::string(out);
+    }
+  }
+  return std::nullopt;
+}
+
 Resolver& SystemResolver() {
   static GetAddrInfoResolver resolver;
   return resolver;
@@ -113,17 +139,21 @@ Resolver& SystemResolver() {
 EgressPolicy::EgressPolicy(EgressOptions options, Resolver& resolver)
     : options_(std::move(options)), resolver_(resolver) {}
 
+std::string EgressPolicy::HostToResolve(const Url& url) const {
+  if (IsMetadataName(url.host)) return "";
+  if (auto it = options_.remap.find(url.host); it != options_.remap.end()) {
+    if (auto origin = ParseUrl(it->second); origin.ok()) return origin->host;
+  }
+  return url.host;
+}
+
 Result<Target> EgressPolicy::Check(const Url& url) const {
   Target target;
   target.requested = url;
   target.actual = url;
-  static const std::array<std::string_view, 4> kMetadataNames = {
-      "metadata.google.internal", "metadata", "instance-data", "metadata.azure.internal"};
-  for (auto name : kMetadataNames) {
-    if (url.host == name || url.host == std::string(name) + ".") {
-      return PermissionDenied("calls to the cloud metadata service (" + url.host +
-                              ") are not allowed");
-    }
+  if (IsMetadataName(url.host)) {
+    return PermissionDenied("calls to the cloud metadata service (" + url.host +
+                            ") are not allowed");
   }
   if (auto it = options_.remap.find(url.host); it != options_.remap.end()) {
     auto origin = TRY(ParseUrl(it->second));

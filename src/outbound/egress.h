@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -50,7 +51,10 @@ class Resolver {
   virtual Result<std::vector<std::string>> Resolve(const std::string& host) = 0;
 };
 
-// getaddrinfo; thread-safe.
+// A numeric IPv4 or IPv6 host in its canonical text; nullopt for a name.
+std::optional<std::string> NumericHost(std::string_view host);
+
+// getaddrinfo (numeric hosts are answered without it); thread-safe.
 Resolver& SystemResolver();
 
 struct Target {
@@ -65,6 +69,9 @@ class EgressPolicy {
   EgressPolicy(EgressOptions options, Resolver& resolver);
   // kPermissionDenied with the reason when the URL may not be called.
   Result<Target> Check(const Url& url) const;
+  // The host Check asks the resolver about for `url`: its own, or the remap's; empty when Check
+  // refuses the URL by its name alone.
+  std::string HostToResolve(const Url& url) const;
   const EgressOptions& options() const { return options_; }
 
  private:
