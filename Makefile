@@ -23,7 +23,7 @@ run: setup build
 # Unit tests under AddressSanitizer and UndefinedBehaviorSanitizer.
 asan:
 	@cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS=-O1 -DRELISH_SANITIZE=ON > /dev/null
-	@cmake --build build-asan -j$(JOBS)
+	@cmake --build build-asan -j$(JOBS) --target unit_tests
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --test-dir build-asan -L unit --output-on-failure -j$(JOBS)
 
 # The Deluge fuzz target (libFuzzer, clang, ASan+UBSan) for FUZZ_SECONDS on the seed corpus in

@@ -12,5 +12,12 @@ function(relish_module name)
     set_target_properties(${name}_test PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
     add_test(NAME ${name}_test COMMAND ${name}_test WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
     set_tests_properties(${name}_test PROPERTIES LABELS unit)
+    relish_unit_test(${name}_test)
   endif()
+endfunction()
+
+# Adds a test target to `unit_tests`, which builds exactly what `ctest -L unit` runs (the
+# sanitizer build builds only that).
+function(relish_unit_test target)
+  set_property(GLOBAL APPEND PROPERTY RELISH_UNIT_TESTS ${target})
 endfunction()
