@@ -4,6 +4,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 
 #include <algorithm>
+#include <cstring>
 #include <mutex>
 
 namespace relish {
@@ -58,6 +59,7 @@ void Redactor::Add(std::string_view secret) {
   if (std::find(bucket.begin(), bucket.end(), secret) != bucket.end()) return;
   bucket.emplace_back(secret);
   order_.emplace_back(secret);
+  Count(secret, 1);
   if (order_.size() > kMaxSecrets) {
     const std::string& oldest = order_.front();
     auto it = by_prefix_.find(oldest.substr(0, kMinLength));
@@ -65,8 +67,21 @@ void Redactor::Add(std::string_view secret) {
       std::erase(it->second, oldest);
       if (it->second.empty()) by_prefix_.erase(it);
     }
+    Count(oldest, -1);
     order_.pop_front();
   }
+}
+
+size_t Redactor::WindowHash(const char* p) {
+  uint64_t v = 0;
+  std::memcpy(&v, p, kMinLength);
+  return static_cast<size_t>((v * 0x9E3779B97F4A7C15ull) >> 48);  // top 16 bits: kFilterSlots
+}
+
+void Redactor::Count(std::string_view secret, int delta) {
+  uint16_t& slot = filter_[WindowHash(secret.data())];
+  // Saturates rather than wraps: a stuck slot only costs a map probe.
+  if (slot != UINT16_MAX) slot = static_cast<uint16_t>(slot + delta);
 }
 
 void Redactor::Remove(std::string_view secret) {
@@ -74,12 +89,15 @@ void Redactor::Remove(std::string_view secret) {
   std::unique_lock lock(mu_);
   auto it = by_prefix_.find(std::string(secret.substr(0, kMinLength)));
   if (it == by_prefix_.end()) return;
+  auto before = it->second.size();
   std::erase(it->second, secret);
+  if (it->second.size() != before) Count(secret, -1);
   if (it->second.empty()) by_prefix_.erase(it);
   std::erase(order_, secret);
 }
 
 size_t Redactor::MatchAt(std::string_view text, size_t pos) const {
+  if (filter_[WindowHash(text.data() + pos)] == 0) return 0;
   auto it = by_prefix_.find(std::string(text.substr(pos, kMinLength)));
   if (it == by_prefix_.end()) return 0;
   size_t best = 0;

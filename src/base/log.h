@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cstdint>
 #include <deque>
 #include <memory>
 #include <unordered_map>
@@ -39,6 +40,15 @@ class Redactor {
  private:
   // The longest known secret starting at text[pos], or 0.
   size_t MatchAt(std::string_view text, size_t pos) const;
+  // A hash of the kMinLength bytes at `p`, for the filter below.
+  static size_t WindowHash(const char* p);
+  void Count(std::string_view secret, int delta);
+
+  // How many known secrets' first bytes hash to each slot: most windows of a text hit an empty
+  // slot, which rules them out without building a key and probing the map (audit URLs and log
+  // lines are scrubbed on every request).
+  static constexpr size_t kFilterSlots = 1 << 16;
+  std::vector<uint16_t> filter_ = std::vector<uint16_t>(kFilterSlots);  // guarded by mu_
 
   mutable std::shared_mutex mu_;
   std::deque<std::string> order_;  // guarded by mu_; oldest first

@@ -21,6 +21,20 @@ TEST(RedactorTest, ScrubsEveryOccurrence) {
   EXPECT_EQ(r.Scrub("s3cr3t-token"), "s3cr3t-token");
 }
 
+TEST(RedactorTest, SecretsSharingTheirFirstBytesStayIndependent) {
+  Redactor r;
+  r.Add("shared-prefix-one");
+  r.Add("shared-prefix-two");
+  r.Add("shared-prefix-one");  // again: counted once
+  EXPECT_EQ(r.Scrub("x shared-prefix-one shared-prefix-two"), "x [REDACTED] [REDACTED]");
+  r.Remove("shared-prefix-one");
+  EXPECT_EQ(r.Scrub("x shared-prefix-one shared-prefix-two"), "x shared-prefix-one [REDACTED]");
+  r.Remove("shared-prefix-two");
+  EXPECT_EQ(r.Scrub("shared-prefix-two"), "shared-prefix-two");
+  r.Add("shared-prefix-two");  // back after removal
+  EXPECT_EQ(r.Scrub("shared-prefix-two!"), "[REDACTED]!");
+}
+
 TEST(LogTest, LinesPassThroughTheRedactor) {
   std::ostringstream out;
   InitLoggingForTest(std::make_shared<spdlog::sinks::ostream_sink_mt>(out));

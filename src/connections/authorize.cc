@@ -48,7 +48,8 @@ Result<BeginResult> Connections::BeginAuthorization(std::string_view org_id,
                                                     std::string_view return_to) {
   Impl& d = *impl_;
   if (!SafeReturnTo(return_to)) return InvalidArgument("return_to must be a path on this server");
-  auto r = TRY(d.Resolve(org_id, environment, link_name));
+  auto rp = TRY(d.Resolve(org_id, environment, link_name));
+  const Resolved& r = *rp;
   const Service& s = *r.service;
   if (s.auth != AuthScheme::kOAuth2 && s.auth != AuthScheme::kOAuth1) {
     return FailedPrecondition("connection '" + r.connection.link_name + "' uses " +
@@ -165,7 +166,8 @@ Result<CompleteResult> Connections::CompleteAuthorization(
     return InvalidArgument("the authorization took longer than " + limit + "; start it again");
   }
   std::string user = row.Text(1);
-  auto r = TRY(d.Resolve(row.Text(5), row.Text(6), row.Text(7)));
+  auto rp = TRY(d.Resolve(row.Text(5), row.Text(6), row.Text(7)));
+  const Resolved& r = *rp;
   CompleteResult out;
   out.return_to = row.Text(3);
   std::string secret = TRY(d.vault_.Open("state:" + digest + (oauth1 ? ":secret" : ":verifier"),

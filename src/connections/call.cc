@@ -171,7 +171,8 @@ Result<outbound::Response> Connections::Call(const CallContext& ctx, std::string
   std::vector<std::string> secret_params;
 
   auto attempt = [&]() -> Result<outbound::Response> {
-    auto r = TRY(d.ResolveForCall(ctx, link_name));
+    auto rp = TRY(d.ResolveForCall(ctx, link_name));
+    const Resolved& r = *rp;
     audit.link_name = r.connection.link_name;
     secret_params = SecretParams(*r.service);
     auto url = TRY(outbound::ParseUrl(request.url));
@@ -231,7 +232,8 @@ Result<std::optional<Connections::Prepared>> Connections::Prepare(const CallCont
   p.audit.origin = ctx.origin;
   p.audit.method = request.method;
   p.audit.bytes_out = static_cast<int64_t>(request.body.size());
-  auto r = TRY(d.ResolveForCall(ctx, link_name));
+  auto rp = TRY(d.ResolveForCall(ctx, link_name));
+  const Resolved& r = *rp;
   p.audit.link_name = r.connection.link_name;
   auto url = TRY(outbound::ParseUrl(request.url));
   p.audit.url = outbound::RedactQuery(url, SecretParams(*r.service));  // Record scrubs it
@@ -387,7 +389,11 @@ Result<std::vector<AuditEntry>> Connections::Audit(std::string_view org_id,
         "SELECT id, at, org_id, environment, link_name, topping, user_id, run_id, origin, method,"
         " url, status, latency_us, bytes_out, bytes_in, error, note FROM connection_audit"
         " WHERE org_id = ?";
-    if (!run_id.empty()) return tx.Query(sql + " AND run_id = ? ORDER BY id DESC LIMIT ?", org_id, run_id, limit);
+    if (!run_id.empty()) {
+      // The run index is partial (run_id != ''): the query must say so for SQLite to use it.
+      return tx.Query(sql + " AND run_id = ? AND run_id != '' ORDER BY id DESC LIMIT ?", org_id,
+                      run_id, limit);
+    }
     return tx.Query(sql + " ORDER BY id DESC LIMIT ?", org_id, limit);
   }));
   std::vector<AuditEntry> out;

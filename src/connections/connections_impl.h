@@ -58,7 +58,11 @@ struct Resolved {
   Connection connection;
   ServicePtr service;
   Values values;  // parameters plus built-ins
+  // The API base URL for the environment, expanded; empty when expansion failed (BaseUrl says why).
+  std::string base_url;
 };
+// Shared and immutable: the resolved-connection cache hands the same one to every caller.
+using ResolvedPtr = std::shared_ptr<const Resolved>;
 
 class Connections::Impl {
  public:
@@ -76,10 +80,10 @@ class Connections::Impl {
   // Seals and writes an authorization's row (its own transaction; never call it inside one).
   Result<void> SaveCredentials(Credentials& c, int64_t touch_connection_at = 0);
   Result<ClientApp> LoadClient(std::string_view org_id, std::string_view service_id);
-  Result<Resolved> Resolve(std::string_view org_id, std::string_view environment,
-                           std::string_view link_name);
+  Result<ResolvedPtr> Resolve(std::string_view org_id, std::string_view environment,
+                              std::string_view link_name);
   // Applies the topping namespace rule, then Resolve.
-  Result<Resolved> ResolveForCall(const CallContext& ctx, std::string_view link_name);
+  Result<ResolvedPtr> ResolveForCall(const CallContext& ctx, std::string_view link_name);
   std::string Owner(const std::string& connection_id, const std::string& user_id,
                     std::string_view field) const;
 
@@ -122,7 +126,7 @@ class Connections::Impl {
 
   // The hot path of a call reads the connection and its credentials from here, not the store.
   // Writes in this process update or clear them; other processes' writes show within the TTL.
-  TtlCache<std::string, std::shared_ptr<const Resolved>> resolved_{clock_, std::chrono::seconds(1)};
+  TtlCache<std::string, ResolvedPtr> resolved_{clock_, std::chrono::seconds(1)};
   TtlCache<std::string, Credentials> credentials_{clock_, std::chrono::seconds(1)};
   void ForgetCaches() {
     resolved_.Clear();

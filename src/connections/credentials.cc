@@ -179,7 +179,8 @@ Result<Connection> Connections::SetCredentials(std::string_view org_id,
                                                std::string_view link_name,
                                                std::string_view user_id, const Values& fields) {
   Impl& d = *impl_;
-  auto r = TRY(d.Resolve(org_id, environment, link_name));
+  auto rp = TRY(d.Resolve(org_id, environment, link_name));
+  const Resolved& r = *rp;
   const Service& s = *r.service;
   std::vector<std::string> expected;
   switch (s.auth) {
@@ -223,7 +224,8 @@ Result<Connection> Connections::SetCredentials(std::string_view org_id,
 Result<Connection> Connections::Connect(std::string_view org_id, std::string_view environment,
                                         std::string_view link_name, std::string_view user_id) {
   Impl& d = *impl_;
-  auto r = TRY(d.Resolve(org_id, environment, link_name));
+  auto rp = TRY(d.Resolve(org_id, environment, link_name));
+  const Resolved& r = *rp;
   if (r.service->auth != AuthScheme::kOAuth2ClientCredentials) {
     return FailedPrecondition("only client-credentials connections connect without a browser");
   }

@@ -209,21 +209,27 @@ Result<ClientApp> Connections::Impl::LoadClient(std::string_view org_id,
   return app;
 }
 
-Result<Resolved> Connections::Impl::Resolve(std::string_view org_id, std::string_view environment,
-                                            std::string_view link_name) {
+Result<ResolvedPtr> Connections::Impl::Resolve(std::string_view org_id,
+                                               std::string_view environment,
+                                               std::string_view link_name) {
   std::string key = std::string(org_id) + "|" + std::string(environment) + "|" + std::string(link_name);
-  if (auto cached = resolved_.Get(key)) return **cached;
-  Resolved r;
-  r.connection = TRY(store::Transact(store_, TxMode::kRead, [&](Transaction& tx) {
+  if (auto cached = resolved_.Get(key)) return std::move(*cached);
+  auto r = std::make_shared<Resolved>();
+  r->connection = TRY(store::Transact(store_, TxMode::kRead, [&](Transaction& tx) {
     return LoadConnection(tx, org_id, environment, link_name);
   }));
-  r.service = TRY(catalog_.Get(r.connection.service_id));
-  r.values = TRY(ResolveParameters(*r.service, r.connection.params, options_.public_url));
-  resolved_.Put(key, std::make_shared<const Resolved>(r));
-  return r;
+  r->service = TRY(catalog_.Get(r->connection.service_id));
+  r->values = TRY(ResolveParameters(*r->service, r->connection.params, options_.public_url));
+  const std::string& base = environment == "sandbox" && !r->service->sandbox_base_url.empty()
+                                ? r->service->sandbox_base_url
+                                : r->service->base_url;
+  r->base_url = Expand(base, r->values).value_or("");
+  ResolvedPtr shared = std::move(r);
+  resolved_.Put(key, shared);
+  return shared;
 }
 
-Result<Resolved> Connections::Impl::ResolveForCall(const CallContext& ctx,
+Result<ResolvedPtr> Connections::Impl::ResolveForCall(const CallContext& ctx,
                                                    std::string_view link_name) {
   if (!ctx.topping.empty() && link_name.find("__") == std::string_view::npos) {
     auto scoped = Resolve(ctx.org_id, ctx.environment, ctx.topping + "__" + std::string(link_name));

@@ -106,11 +106,12 @@ class GetAddrInfoResolver final : public Resolver {
 
 }  // namespace
 
-static bool IsMetadataName(const std::string& host) {
+static bool IsMetadataName(std::string_view host) {
   static const std::array<std::string_view, 4> kMetadataNames = {
       "metadata.google.internal", "metadata", "instance-data", "metadata.azure.internal"};
+  if (host.ends_with('.')) host.remove_suffix(1);  // the fully qualified spelling
   for (auto name : kMetadataNames) {
-    if (host == name || host == std::string(name) + ".") return true;
+    if (host == name) return true;
   }
   return false;
 }
@@ -167,27 +168,27 @@ Result<Target> EgressPolicy::Check(const Url& url) const {
   // internal address could be used to reach the internal one.
   for (const auto& address : addresses) {
     AddressClass c = ClassifyAddress(address);
-    std::string where = url.host == address ? address : url.host + " (" + address + ")";
+    auto where = [&] { return url.host == address ? address : url.host + " (" + address + ")"; };
     switch (c) {
       case AddressClass::kPublic:
         break;
       case AddressClass::kLoopback:
         if (!options_.allow_loopback && !target.remapped) {
-          return PermissionDenied("calls to loopback addresses are not allowed: " + where);
+          return PermissionDenied("calls to loopback addresses are not allowed: " + where());
         }
         break;
       case AddressClass::kPrivate:
         if (!options_.allow_private && !target.remapped) {
-          return PermissionDenied("calls to private network addresses are not allowed: " + where);
+          return PermissionDenied("calls to private network addresses are not allowed: " + where());
         }
         break;
       case AddressClass::kLinkLocal:
         return PermissionDenied("calls to link-local and cloud metadata addresses are not allowed: " +
-                                where);
+                                where());
       case AddressClass::kUnspecified:
       case AddressClass::kMulticast:
       case AddressClass::kInvalid:
-        return PermissionDenied("calls to this address are not allowed: " + where);
+        return PermissionDenied("calls to this address are not allowed: " + where());
     }
   }
   target.address = addresses.front();

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 
 #include "base/encoding.h"
 
@@ -51,7 +52,132 @@ Result<Url> FromHandle(CURLU* u, std::string_view original) {
   return url;
 }
 
+// RFC 3986 characters that libcurl leaves as they are in a path or query: unreserved,
+// sub-delims, ':' and '@' (and '/' and '?', which the callers handle).
+bool PlainUrlChar(char c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  switch (c) {
+    case '-': case '.': case '_': case '~': case '!': case '$': case '&': case '\'':
+    case '(': case ')': case '*': case '+': case ',': case ';': case '=': case ':': case '@':
+    case '%':  // checked for two hex digits by the caller
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool IsHex(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+// A path or query made of plain characters and well-formed escapes, without "." or ".."
+// segments (libcurl removes those) and without escaped dots (to be safe from any decoding).
+bool PlainPart(std::string_view part, bool query) {
+  for (size_t i = 0; i < part.size(); ++i) {
+    char c = part[i];
+    if (c == '/' || (query && c == '?')) continue;
+    if (!PlainUrlChar(c)) return false;
+    if (c == '%') {
+      if (i + 2 >= part.size()) return false;
+      if (!IsHex(part[i + 1]) || !IsHex(part[i + 2])) return false;
+      if (part[i + 1] == '2' && (part[i + 2] == 'e' || part[i + 2] == 'E')) return false;
+    }
+  }
+  if (query) return true;
+  size_t start = 0;
+  while (start <= part.size()) {
+    size_t end = part.find('/', start);
+    if (end == std::string_view::npos) end = part.size();
+    std::string_view segment = part.substr(start, end - start);
+    if (segment == "." || segment == "..") return false;
+    start = end + 1;
+  }
+  return true;
+}
+
+// A host libcurl takes as it is: labels of letters, digits and '-', lowercased; or, when every
+// label starts with a digit (libcurl would read it as a number, "127.1" or "0x7f.1"), exactly a
+// canonical dotted IPv4 address.
+bool PlainHost(std::string_view host) {
+  if (host.empty() || host.size() > 253) return false;
+  bool numeric = true;  // every label starts with a digit
+  size_t labels = 0;
+  for (size_t start = 0; start <= host.size();) {
+    size_t end = std::min(host.find('.', start), host.size());
+    std::string_view label = host.substr(start, end - start);
+    if (label.empty() || label.size() > 63) return false;
+    for (char c : label) {
+      bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+      if (!ok) return false;
+    }
+    if (label[0] < '0' || label[0] > '9') numeric = false;
+    ++labels;
+    start = end + 1;
+  }
+  if (!numeric) return true;
+  if (labels != 4) return false;
+  for (size_t start = 0; start <= host.size();) {
+    size_t end = std::min(host.find('.', start), host.size());
+    std::string_view label = host.substr(start, end - start);
+    if (label.size() > 3 || (label.size() > 1 && label[0] == '0')) return false;
+    int value = 0;
+    for (char c : label) {
+      if (c < '0' || c > '9') return false;
+      value = value * 10 + (c - '0');
+    }
+    if (value > 255) return false;
+    start = end + 1;
+  }
+  return true;
+}
+
 }  // namespace
+
+std::optional<Url> ParsePlainUrl(std::string_view text) {
+  Url url;
+  size_t colon = text.find("://");
+  if (colon == std::string_view::npos) return std::nullopt;
+  url.scheme = Lower(std::string(text.substr(0, colon)));
+  if (url.scheme != "http" && url.scheme != "https") return std::nullopt;
+  std::string_view rest = text.substr(colon + 3);
+  size_t authority_end = rest.find_first_of("/?#");
+  std::string_view authority = rest.substr(0, authority_end);
+  rest = authority_end == std::string_view::npos ? std::string_view() : rest.substr(authority_end);
+  if (!rest.empty() && rest.front() != '/') return std::nullopt;  // "?q" right after the host
+  std::string_view host = authority;
+  url.port = url.scheme == "https" ? 443 : 80;
+  if (auto p = authority.find(':'); p != std::string_view::npos) {
+    host = authority.substr(0, p);
+    std::string_view port = authority.substr(p + 1);
+    if (port.empty() || port.size() > 5 || port[0] == '0') return std::nullopt;
+    int value = 0;
+    for (char c : port) {
+      if (c < '0' || c > '9') return std::nullopt;
+      value = value * 10 + (c - '0');
+    }
+    if (value > 65535) return std::nullopt;
+    url.port = static_cast<uint16_t>(value);
+  }
+  if (!PlainHost(host)) return std::nullopt;
+  url.host = Lower(std::string(host));
+  size_t q = rest.find('?');
+  std::string_view path = rest.substr(0, q);
+  std::string_view query = q == std::string_view::npos ? std::string_view() : rest.substr(q + 1);
+  if (!PlainPart(path, false) || !PlainPart(query, true)) return std::nullopt;
+  url.path = path.empty() ? "/" : std::string(path);
+  url.query = std::string(query);
+  return url;
+}
+
+Result<Url> ParseUrlWithCurl(std::string_view text) {
+  CurlUrl u(curl_url());
+  std::string s(text);
+  CURLUcode rc = curl_url_set(u.get(), CURLUPART_URL, s.c_str(), CURLU_NON_SUPPORT_SCHEME);
+  if (rc != CURLUE_OK) {
+    return InvalidArgument("invalid URL '" + s + "': " + curl_url_strerror(rc));
+  }
+  return FromHandle(u.get(), text);
+}
 
 std::string Url::Origin() const {
   std::string out = scheme + "://";
@@ -68,13 +194,8 @@ std::string Url::ToString() const {
 }
 
 Result<Url> ParseUrl(std::string_view text) {
-  CurlUrl u(curl_url());
-  std::string s(text);
-  CURLUcode rc = curl_url_set(u.get(), CURLUPART_URL, s.c_str(), CURLU_NON_SUPPORT_SCHEME);
-  if (rc != CURLUE_OK) {
-    return InvalidArgument("invalid URL '" + s + "': " + curl_url_strerror(rc));
-  }
-  return FromHandle(u.get(), text);
+  if (auto plain = ParsePlainUrl(text)) return std::move(*plain);
+  return ParseUrlWithCurl(text);
 }
 
 Result<Url> ResolveUrl(const Url& base, std::string_view reference) {

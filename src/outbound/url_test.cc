@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+#include <string>
+
 namespace relish::outbound {
 namespace {
 
@@ -39,6 +42,78 @@ TEST(UrlTest, RedactQueryHidesNamedParameters) {
   Url u = *ParseUrl("https://api.example.com/x?api_key=s3cret&q=hello&token=t0k");
   EXPECT_EQ(RedactQuery(u, {"api_key", "token"}), "https://api.example.com/x?api_key=***&q=hello&token=***");
   EXPECT_EQ(RedactQuery(u, {}), u.ToString());
+}
+
+// The plain parser must agree with libcurl on everything it takes, and leave everything else to
+// it: hand-picked edge cases, then random strings over the characters that matter.
+bool ExpectSameAsCurl(const std::string& text) {
+  auto plain = ParsePlainUrl(text);
+  if (!plain) return false;
+  auto curl = ParseUrlWithCurl(text);
+  EXPECT_TRUE(curl.ok()) << text << ": plain parser took what libcurl refuses: " << curl.error().message();
+  if (!curl.ok()) return true;
+  EXPECT_EQ(plain->scheme, curl->scheme) << text;
+  EXPECT_EQ(plain->host, curl->host) << text;
+  EXPECT_EQ(plain->port, curl->port) << text;
+  EXPECT_EQ(plain->path, curl->path) << text;
+  EXPECT_EQ(plain->query, curl->query) << text;
+  return true;
+}
+
+TEST(UrlTest, PlainParserTakesTheCommonShape) {
+  auto u = ParsePlainUrl("HTTP://Api.Example.COM:8443/v1/items/%41b?x=1&y=a%20b");
+  ASSERT_TRUE(u.has_value());
+  EXPECT_EQ(u->scheme, "http");
+  EXPECT_EQ(u->host, "api.example.com");
+  EXPECT_EQ(u->port, 8443);
+  EXPECT_EQ(u->path, "/v1/items/%41b");
+  EXPECT_EQ(u->query, "x=1&y=a%20b");
+  EXPECT_EQ(ParsePlainUrl("https://127.0.0.1")->path, "/");
+  EXPECT_EQ(ParsePlainUrl("https://127.0.0.1")->port, 443);
+}
+
+TEST(UrlTest, PlainParserLeavesTheRestToCurl) {
+  for (const char* text :
+       {"http://127.1/", "http://0x7f.0.0.1/", "http://127.000.0.1/", "http://2130706433/",
+        "http://256.0.0.1/", "http://[::1]/", "http://user@host/", "http://host/a/../b",
+        "http://host/a/./b", "http://host/a/%2e%2e/b", "http://host/..", "http://host/#frag",
+        "http://host?x=1", "http://host:/", "http://host:080/", "http://host:99999/",
+        "http://host:0/", "http://ho_st/", "http://host./", "http://a..b/", "ftp://host/",
+        "http:/host/", "http://host/a b", "http://host/%zz", "http://host/%4", "http://host/\\x",
+        "http://host/a|b", "http://host/x?y#z", ""}) {
+    EXPECT_FALSE(ParsePlainUrl(text).has_value()) << text;
+  }
+  // ...and ParseUrl still answers them as libcurl does.
+  EXPECT_EQ(ParseUrl("http://127.1/")->host, "127.0.0.1");
+  EXPECT_EQ(ParseUrl("http://host/a/../b")->path, "/b");
+  EXPECT_EQ(ParseUrl("http://user@host/").error().message(),
+            "URLs with a user name or password are refused; use a connection");
+}
+
+TEST(UrlTest, PlainParserAgreesWithCurl) {
+  for (const char* text :
+       {"http://localhost/", "https://api.github.com/repos/a/b/issues?state=open&per_page=100",
+        "http://127.0.0.1:9100/x", "http://1password.com/", "http://a-b.c-d.example/x~y_z",
+        "http://cafe/", "http://123.example.com/", "http://example.com:65535/", "http://h/a//b",
+        "http://h/a/.b/..c/", "http://h/?", "http://h/p?q?r/s", "http://h/%41%2F", "http://h/:@!$&'()*+,;="}) {
+    EXPECT_TRUE(ExpectSameAsCurl(text)) << text << " should take the plain path";
+  }
+  const std::string alphabet = "aZ09.-_~%2eE/:?@#&=+[]!$'()*,; \\x";
+  const char* labels[] = {"a", "B", "1", "09", "0x7f", "127", "255", "256", "-", "a-b", "", "xn--d"};
+  std::mt19937 rng(20261129);
+  int plain = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string text = i % 2 == 0 ? "http://" : "HTTPS://";
+    size_t host = 1 + rng() % 4;
+    for (size_t k = 0; k < host; ++k) text += std::string(k ? "." : "") + labels[rng() % std::size(labels)];
+    if (rng() % 4 == 0) text += ":" + std::to_string(rng() % 70000);
+    if (rng() % 8 != 0) text += "/";
+    size_t rest = rng() % 16;
+    for (size_t k = 0; k < rest; ++k) text += alphabet[rng() % alphabet.size()];
+    plain += ExpectSameAsCurl(text) ? 1 : 0;
+    if (HasFailure()) break;
+  }
+  EXPECT_GT(plain, 2000);  // the comparison must have been made often enough to mean something
 }
 
 }  // namespace

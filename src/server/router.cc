@@ -40,14 +40,22 @@ std::vector<Router::Segment> Router::Compile(std::string_view pattern) {
   return segments;
 }
 
+std::string Router::LiteralPrefix(std::string_view pattern) {
+  return std::string(pattern.substr(0, pattern.find('{')));
+}
+
 void Router::Add(std::string method, std::string pattern, Handler handler) {
   auto segments = Compile(pattern);
-  routes_.push_back({std::move(method), std::move(pattern), std::move(segments), std::move(handler)});
+  auto prefix = LiteralPrefix(pattern);
+  routes_.push_back({std::move(method), std::move(pattern), std::move(prefix), std::move(segments),
+                     std::move(handler)});
 }
 
 void Router::AddAsync(std::string method, std::string pattern, AsyncHandler handler) {
   auto segments = Compile(pattern);
-  routes_.push_back({std::move(method), std::move(pattern), std::move(segments), std::move(handler)});
+  auto prefix = LiteralPrefix(pattern);
+  routes_.push_back({std::move(method), std::move(pattern), std::move(prefix), std::move(segments),
+                     std::move(handler)});
 }
 
 // Every request tries the routes in order and most fail, so matching compares views and
@@ -100,7 +108,10 @@ boost::asio::awaitable<Response> Router::Dispatch(Request& request) const {
   for (const Route& route : routes_) {
     bool method_ok = route.method == request.method ||
                      (route.method == "GET" && request.method == "HEAD");
-    if (!method_ok || !Match(route, request.path, &request)) continue;
+    if (!method_ok || !request.path.starts_with(route.prefix) ||
+        !Match(route, request.path, &request)) {
+      continue;
+    }
     request.route = route.pattern;
     if (const auto* h = std::get_if<Handler>(&route.handler)) co_return (*h)(request);
     co_return co_await std::get<AsyncHandler>(route.handler)(request);

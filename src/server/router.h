@@ -39,11 +39,13 @@ class Router {
   struct Route {
     std::string method;
     std::string pattern;
+    std::string prefix;  // the pattern up to its first parameter: a cheap first test
     std::vector<Segment> segments;
     std::variant<Handler, AsyncHandler> handler;
   };
   static constexpr size_t kMaxSegments = 16;
   static std::vector<Segment> Compile(std::string_view pattern);
+  static std::string LiteralPrefix(std::string_view pattern);
   // With a request, fills its params on a match.
   static bool Match(const Route& route, std::string_view path, Request* request);
 
