@@ -205,7 +205,7 @@ void AddConnectionsRoutes(server::Router& router, ConnectionsApiDeps d) {
 
   // Authenticates on the I/O thread, then runs `fn` (which may call out) on the pool.
   auto async_user = [deps](std::function<Result<Response>(Request&, const Principal&)> fn) {
-    return [deps, fn = std::move(fn)](Request& req) -> boost::asio::awaitable<Response> {
+    return [deps, fn = std::move(fn)](Request& req) -> Task<Response> {
       auto principal = deps->auth.Authenticate(req);
       if (!principal.ok()) co_return ErrorResponse(principal.error());
       Principal p = *principal;
@@ -383,7 +383,7 @@ void AddConnectionsRoutes(server::Router& router, ConnectionsApiDeps d) {
   }));
 
   // --- the provider's redirect back to us
-  router.AddAsync("GET", "/oauth/callback", [deps](Request& req) -> boost::asio::awaitable<Response> {
+  router.AddAsync("GET", "/oauth/callback", [deps](Request& req) -> Task<Response> {
     auto query = req.QueryParams();
     auto work = [&deps, &query]() {
       auto done = deps->connections.CompleteAuthorization(query);
@@ -405,7 +405,7 @@ void AddConnectionsRoutes(server::Router& router, ConnectionsApiDeps d) {
   // --- credentialed proxy: /api/v1/proxy/{link}/{path...}, any method, API tokens only
   for (const char* method : {"GET", "POST", "PUT", "PATCH", "DELETE"}) {
     router.AddAsync(method, "/api/v1/proxy/{link}/{path...}",
-                    [deps](Request& req) -> boost::asio::awaitable<Response> {
+                    [deps](Request& req) -> Task<Response> {
       if (!req.Header("Authorization")) {
         co_return ErrorResponse(Unauthenticated("the proxy takes an API token: 'Authorization: Bearer <token>'"));
       }
@@ -461,7 +461,7 @@ void AddConnectionsRoutes(server::Router& router, ConnectionsApiDeps d) {
   }
 
   // --- key rotation (administrators)
-  router.AddAsync("POST", "/api/v1/keys/rotate", [deps](Request& req) -> boost::asio::awaitable<Response> {
+  router.AddAsync("POST", "/api/v1/keys/rotate", [deps](Request& req) -> Task<Response> {
     auto principal = deps->auth.Authenticate(req);
     if (!principal.ok()) co_return ErrorResponse(principal.error());
     if (!principal->is_admin()) co_return ErrorResponse(PermissionDenied("only administrators may do this"));

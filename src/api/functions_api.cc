@@ -77,7 +77,7 @@ Json RunResultJson(const functions::RunResult& r) {
 void AddFunctionsRoutes(server::Router& router, FunctionsApiDeps d) {
   auto deps = std::make_shared<FunctionsApiDeps>(d);
   router.AddAsync("POST", "/api/v1/functions/run",
-                  [deps](Request& req) -> boost::asio::awaitable<Response> {
+                  [deps](Request& req) -> Task<Response> {
                     auto principal = deps->auth.Authenticate(req);
                     if (!principal.ok()) co_return server::ErrorResponse(principal.error());
                     Principal p = *principal;

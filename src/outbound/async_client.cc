@@ -1,11 +1,6 @@
-#include <utility>  // before Asio: Debian's Boost 1.74 needs it (see server/asio.h)
-
 #include "outbound/async_client.h"
 
-#include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
 #include <algorithm>
@@ -50,15 +45,15 @@ class ResolvedNames final : public Resolver {
   TtlCache<std::string, std::vector<std::string>> names_{SystemClock(), kNameTtl};
 };
 
-using PlainStream = beast::tcp_stream;
-using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+using PlainStream = TcpStream;
+using TlsStream = beast::ssl_stream<TcpStream>;
 
 struct Conn {
   std::variant<PlainStream, TlsStream> stream;
   beast::flat_buffer buffer;
   template <typename S>
   explicit Conn(S&& s) : stream(std::forward<S>(s)) {}
-  beast::tcp_stream& tcp() {
+  TcpStream& tcp() {
     if (auto* p = std::get_if<PlainStream>(&stream)) return *p;
     return beast::get_lowest_layer(std::get<TlsStream>(stream));
   }
@@ -89,7 +84,7 @@ class AsyncHttpClient::Impl {
     tls_.set_verify_mode(asio::ssl::verify_peer);
   }
 
-  asio::awaitable<Result<Response>> Send(const Request& request) {
+  Task<Result<Response>> Send(const Request& request) {
     auto started = std::chrono::steady_clock::now();
     auto url = ParseUrl(request.url);
     if (!url.ok()) co_return url.error();
@@ -141,16 +136,16 @@ class AsyncHttpClient::Impl {
       parser.body_limit(request.max_response_bytes);
       bool too_large = false;
       if (auto* p = std::get_if<PlainStream>(&conn->stream)) {
-        co_await http::async_write(*p, msg, asio::redirect_error(asio::use_awaitable, ec));
-        if (!ec) co_await http::async_read_header(*p, conn->buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+        co_await http::async_write(*p, msg, asio::redirect_error(use_task, ec));
+        if (!ec) co_await http::async_read_header(*p, conn->buffer, parser, asio::redirect_error(use_task, ec));
         too_large = !ec && TooLarge(parser, request.max_response_bytes);
-        if (!ec && !too_large) co_await http::async_read(*p, conn->buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+        if (!ec && !too_large) co_await http::async_read(*p, conn->buffer, parser, asio::redirect_error(use_task, ec));
       } else {
         auto& s = std::get<TlsStream>(conn->stream);
-        co_await http::async_write(s, msg, asio::redirect_error(asio::use_awaitable, ec));
-        if (!ec) co_await http::async_read_header(s, conn->buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+        co_await http::async_write(s, msg, asio::redirect_error(use_task, ec));
+        if (!ec) co_await http::async_read_header(s, conn->buffer, parser, asio::redirect_error(use_task, ec));
         too_large = !ec && TooLarge(parser, request.max_response_bytes);
-        if (!ec && !too_large) co_await http::async_read(s, conn->buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+        if (!ec && !too_large) co_await http::async_read(s, conn->buffer, parser, asio::redirect_error(use_task, ec));
       }
       if (too_large || (!ec && parser.get().body().size() > request.max_response_bytes)) {
         co_return Failure(*url, request, ec, true);
@@ -185,12 +180,12 @@ class AsyncHttpClient::Impl {
   }
 
  private:
-  asio::awaitable<Result<void>> ResolveName(const std::string& host) {
+  Task<Result<void>> ResolveName(const std::string& host) {
     if (host.empty() || names_.Knows(host)) co_return Ok();
-    tcp::resolver resolver(co_await asio::this_coro::executor);
+    asio::ip::basic_resolver<tcp, IoExecutor> resolver(co_await asio::this_coro::executor);
     boost::system::error_code ec;
     auto results = co_await resolver.async_resolve(host, "",
-                                                   asio::redirect_error(asio::use_awaitable, ec));
+                                                   asio::redirect_error(use_task, ec));
     if (ec) co_return Unavailable("cannot resolve host " + host + ": " + ec.message());
     std::vector<std::string> addresses;
     for (const auto& entry : results) {
@@ -217,14 +212,14 @@ class AsyncHttpClient::Impl {
     return Unavailable("cannot reach " + url.host + ": " + ec.message());
   }
 
-  asio::awaitable<std::unique_ptr<Conn>> Connect(const Target& target, std::chrono::milliseconds timeout,
+  Task<std::unique_ptr<Conn>> Connect(const Target& target, std::chrono::milliseconds timeout,
                                                  boost::system::error_code& ec) {
     auto executor = co_await asio::this_coro::executor;
     tcp::endpoint endpoint(asio::ip::make_address(target.address, ec), target.actual.port);
     if (ec) co_return nullptr;
-    beast::tcp_stream tcp_stream(executor);
+    TcpStream tcp_stream(executor);
     tcp_stream.expires_after(timeout);
-    co_await tcp_stream.async_connect(endpoint, asio::redirect_error(asio::use_awaitable, ec));
+    co_await tcp_stream.async_connect(endpoint, asio::redirect_error(use_task, ec));
     if (ec) co_return nullptr;
     tcp_stream.socket().set_option(tcp::no_delay(true), ec);
     if (target.actual.scheme == "http") co_return std::make_unique<Conn>(std::move(tcp_stream));
@@ -235,7 +230,7 @@ class AsyncHttpClient::Impl {
     }
     tls.set_verify_callback(asio::ssl::host_name_verification(target.actual.host));
     co_await tls.async_handshake(asio::ssl::stream_base::client,
-                                 asio::redirect_error(asio::use_awaitable, ec));
+                                 asio::redirect_error(use_task, ec));
     if (ec) co_return nullptr;
     co_return std::make_unique<Conn>(std::move(tls));
   }
@@ -268,7 +263,7 @@ AsyncHttpClient::AsyncHttpClient(asio::io_context& ioc, EgressOptions egress, Re
     : impl_(std::make_unique<Impl>(ioc, std::move(egress), resolver)) {}
 AsyncHttpClient::~AsyncHttpClient() = default;
 
-asio::awaitable<Result<Response>> AsyncHttpClient::Send(const Request& request) {
+Task<Result<Response>> AsyncHttpClient::Send(const Request& request) {
   return impl_->Send(request);
 }
 

@@ -14,9 +14,7 @@
 #include "outbound/egress.h"
 #include "outbound/http_client.h"
 
-#include <utility>
-#include <boost/asio/awaitable.hpp>
-#include <boost/asio/io_context.hpp>
+#include "base/asio.h"
 
 namespace relish::outbound {
 
@@ -27,7 +25,7 @@ class AsyncHttpClient {
 
   // `request` must outlive the co_await (keep it in a named local: g++ 12 destroys non-trivial
   // temporaries of co_await expressions wrongly).
-  boost::asio::awaitable<Result<Response>> Send(const Request& request);
+  Task<Result<Response>> Send(const Request& request);
 
   class Impl;
 

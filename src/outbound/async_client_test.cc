@@ -14,7 +14,7 @@ namespace {
 
 // A plain coroutine function, not a capturing lambda: g++ 12 mishandles the captures of coroutine
 // lambdas handed to co_spawn.
-boost::asio::awaitable<void> SendInto(AsyncHttpClient& client, Request request,
+Task<void> SendInto(AsyncHttpClient& client, Request request,
                                       std::promise<Result<Response>>& done) {
   done.set_value(co_await client.Send(request));
 }
@@ -27,9 +27,9 @@ class AsyncClientTest : public ::testing::Test {
     router_.Add("GET", "/big", [](server::Request&) {
       return server::Response::Text(200, std::string(100'000, 'x'));
     });
-    router_.AddAsync("GET", "/slow", [](server::Request&) -> boost::asio::awaitable<server::Response> {
+    router_.AddAsync("GET", "/slow", [](server::Request&) -> Task<server::Response> {
       boost::asio::steady_timer t(co_await boost::asio::this_coro::executor, std::chrono::milliseconds(600));
-      co_await t.async_wait(boost::asio::use_awaitable);
+      co_await t.async_wait(use_task);
       co_return server::Response::Text(200, "late");
     });
     router_.Add("GET", "/redirect", [](server::Request&) {

@@ -32,10 +32,10 @@ class CurlClientTest : public ::testing::Test {
     router_.Add("GET", "/big", [](server::Request&) {
       return server::Response::Text(200, std::string(2 * 1024 * 1024, 'x'));
     });
-    router_.AddAsync("GET", "/slow", [](server::Request&) -> boost::asio::awaitable<server::Response> {
+    router_.AddAsync("GET", "/slow", [](server::Request&) -> Task<server::Response> {
       boost::asio::steady_timer t(co_await boost::asio::this_coro::executor,
                                   std::chrono::milliseconds(700));
-      co_await t.async_wait(boost::asio::use_awaitable);
+      co_await t.async_wait(use_task);
       co_return server::Response::Text(200, "late");
     });
     router_.Add("POST", "/redirect/{code}", [this](server::Request& r) { return Redirect(r); });

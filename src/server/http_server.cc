@@ -76,8 +76,8 @@ class HttpServer::Impl {
         acceptor_(ioc_) {}
 
   struct Session {
-    explicit Session(tcp::socket socket) : stream(std::move(socket)) {}
-    beast::tcp_stream stream;
+    explicit Session(TcpSocket socket) : stream(std::move(socket)) {}
+    TcpStream stream;
     std::atomic<bool> idle{true};  // waiting for the first byte of a request
   };
 
@@ -185,12 +185,12 @@ class HttpServer::Impl {
     });
   }
 
-  asio::awaitable<void> Accept() {
+  Task<void> Accept() {
     while (!stopping_) {
       // Round robin: the connections of a benchmark or a busy client spread evenly.
-      tcp::socket socket(*contexts_[next_context_++ % contexts_.size()]);
+      TcpSocket socket(*contexts_[next_context_++ % contexts_.size()]);
       boost::system::error_code ec;
-      co_await acceptor_.async_accept(socket, asio::redirect_error(asio::use_awaitable, ec));
+      co_await acceptor_.async_accept(socket, asio::redirect_error(use_task, ec));
       if (ec) {
         if (stopping_ || ec == asio::error::operation_aborted) break;
         spdlog::warn("accept failed: {}", ec.message());
@@ -220,7 +220,7 @@ class HttpServer::Impl {
     }
   }
 
-  asio::awaitable<void> Serve(std::shared_ptr<Session> s) {
+  Task<void> Serve(std::shared_ptr<Session> s) {
     beast::flat_buffer buffer;
     boost::system::error_code ec;
     std::string remote;
@@ -238,7 +238,7 @@ class HttpServer::Impl {
         s->stream.expires_after(first ? options_.header_timeout : options_.idle_timeout);
         boost::system::error_code rec;
         size_t n = co_await s->stream.async_read_some(
-            buffer.prepare(4096), asio::redirect_error(asio::use_awaitable, rec));
+            buffer.prepare(4096), asio::redirect_error(use_task, rec));
         if (rec) break;  // closed, timed out, or closed by Stop()
         buffer.commit(n);
       }
@@ -251,7 +251,7 @@ class HttpServer::Impl {
       auto started = std::chrono::steady_clock::now();
       boost::system::error_code rec;
       co_await http::async_read(s->stream, buffer, parser,
-                                asio::redirect_error(asio::use_awaitable, rec));
+                                asio::redirect_error(use_task, rec));
       if (rec) {
         if (rec == http::error::end_of_stream || rec == asio::error::operation_aborted ||
             rec == beast::error::timeout || rec == asio::error::connection_reset) {
@@ -302,7 +302,7 @@ class HttpServer::Impl {
     s->stream.socket().close(ec);
   }
 
-  asio::awaitable<bool> Write(const std::shared_ptr<Session>& s, const Request& request,
+  Task<bool> Write(const std::shared_ptr<Session>& s, const Request& request,
                               Response&& response, unsigned version, bool keep_alive,
                               std::chrono::steady_clock::time_point started) {
     response.SetHeader("X-Request-Id", request.request_id);
@@ -311,7 +311,7 @@ class HttpServer::Impl {
     size_t bytes = msg.body().size();
     s->stream.expires_after(options_.header_timeout);
     boost::system::error_code ec;
-    co_await http::async_write(s->stream, msg, asio::redirect_error(asio::use_awaitable, ec));
+    co_await http::async_write(s->stream, msg, asio::redirect_error(use_task, ec));
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     metrics_.Observe(request.route, request.method, status, seconds);

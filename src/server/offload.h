@@ -14,12 +14,12 @@ namespace relish::server {
 // coroutine. (g++ 12 destroys non-trivial temporaries of a co_await expression wrongly, so
 // passing a capturing lambda straight in corrupts the heap; ASan caught it.)
 template <typename Fn>
-boost::asio::awaitable<std::invoke_result_t<Fn&>> Offload(boost::asio::thread_pool& pool, Fn& work) {
+Task<std::invoke_result_t<Fn&>> Offload(boost::asio::thread_pool& pool, Fn& work) {
   using R = std::invoke_result_t<Fn&>;
   // The result travels in the completion itself (no state shared between the two threads);
   // optional because the awaitable machinery default-constructs its value type.
   std::optional<R> result = co_await boost::asio::async_initiate<
-      const boost::asio::use_awaitable_t<>&, void(std::optional<R>)>(
+      const boost::asio::use_awaitable_t<IoExecutor>&, void(std::optional<R>)>(
       [&pool, &work](auto handler) {
         boost::asio::post(pool, [&work, handler = std::move(handler)]() mutable {
           std::optional<R> value(work());
@@ -30,7 +30,7 @@ boost::asio::awaitable<std::invoke_result_t<Fn&>> Offload(boost::asio::thread_po
           });
         });
       },
-      boost::asio::use_awaitable);
+      use_task);
   co_return std::move(*result);
 }
 

@@ -104,7 +104,7 @@ bool Router::Match(const Route& route, std::string_view path, Request* request) 
   return true;
 }
 
-boost::asio::awaitable<Response> Router::Dispatch(Request& request) const {
+Task<Response> Router::Dispatch(Request& request) const {
   for (const Route& route : routes_) {
     bool method_ok = route.method == request.method ||
                      (route.method == "GET" && request.method == "HEAD");

@@ -19,7 +19,7 @@
 namespace relish::server {
 
 using Handler = std::function<Response(Request&)>;
-using AsyncHandler = std::function<boost::asio::awaitable<Response>(Request&)>;
+using AsyncHandler = std::function<Task<Response>(Request&)>;
 
 class Router {
  public:
@@ -29,7 +29,7 @@ class Router {
   void SetFallback(Handler handler) { fallback_ = std::move(handler); }
 
   // Fills request.params and request.route; returns a 404 or 405 response when nothing matches.
-  boost::asio::awaitable<Response> Dispatch(Request& request) const;
+  Task<Response> Dispatch(Request& request) const;
 
  private:
   struct Segment {

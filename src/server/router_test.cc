@@ -14,7 +14,7 @@ Response Call(const Router& router, std::string method, std::string path) {
   req.path = std::move(path);
   Response out;
   boost::asio::co_spawn(
-      ioc, [&]() -> boost::asio::awaitable<void> { out = co_await router.Dispatch(req); },
+      ioc, [&]() -> Task<void> { out = co_await router.Dispatch(req); },
       boost::asio::detached);
   ioc.run();
   return out;
@@ -34,7 +34,7 @@ Router Make() {
   router.Add("DELETE", "/api/v1/connections/{link}", Echo);
   router.Add("GET", "/api/v1/connections/{link}/status", Echo);
   router.AddAsync("GET", "/api/v1/proxy/{link}/{path...}",
-                  [](Request& r) -> boost::asio::awaitable<Response> { co_return Echo(r); });
+                  [](Request& r) -> Task<Response> { co_return Echo(r); });
   return router;
 }
 

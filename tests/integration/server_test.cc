@@ -29,11 +29,11 @@ class InProcessServer : public ::testing::Test {
       return server::Response::Text(200, r.body);
     });
     router_.AddAsync("GET", "/slow",
-                     [this](server::Request&) -> boost::asio::awaitable<server::Response> {
+                     [this](server::Request&) -> Task<server::Response> {
                        slow_started_.set_value();
                        boost::asio::steady_timer t(co_await boost::asio::this_coro::executor,
                                                    std::chrono::milliseconds(300));
-                       co_await t.async_wait(boost::asio::use_awaitable);
+                       co_await t.async_wait(use_task);
                        co_return server::Response::Text(200, "finished");
                      });
     server::ServerOptions options;
