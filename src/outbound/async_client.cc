@@ -4,11 +4,13 @@
 #include <boost/beast/ssl.hpp>
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <mutex>
 #include <variant>
 
 #include "base/clock.h"
+#include "base/http_wire.h"
 #include "base/ttl_cache.h"
 
 namespace relish::outbound {
@@ -66,6 +68,44 @@ bool TooLarge(http::response_parser<http::string_body>& parser, size_t limit) {
   return length && *length > limit;
 }
 
+// Fields the client writes itself. Host is always the URL's: a caller's Host would send the
+// request to another virtual host at the address the egress policy checked.
+bool OwnHeader(std::string_view name) {
+  return SameHeaderName(name, "host") || SameHeaderName(name, "content-length") ||
+         SameHeaderName(name, "transfer-encoding") || SameHeaderName(name, "connection");
+}
+
+// The request line and headers (see base/http_wire.h). A caller's User-Agent replaces
+// Relish's; the body's length is sent when there is a body, and for POST, PUT and OPTIONS
+// always, as Beast did.
+Result<std::string> RequestHead(const Request& request, const Url& url) {
+  for (char c : request.method) {
+    if (!IsTokenChar(c)) return InvalidArgument("invalid HTTP method '" + request.method + "'");
+  }
+  std::string out;
+  out.reserve(512);
+  out.append(request.method).append(" ").append(url.path);
+  if (!url.query.empty()) out.append("?").append(url.query);
+  out += " HTTP/1.1\r\nHost: ";
+  out += url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
+  bool default_port = (url.scheme == "https" && url.port == 443) || (url.scheme == "http" && url.port == 80);
+  if (!default_port) out += ":" + std::to_string(url.port);
+  out += "\r\n";
+  bool agent = false;
+  for (const auto& [k, v] : request.headers) {
+    if (OwnHeader(k)) continue;
+    if (!AppendHeaderLine(out, k, v)) {
+      return InvalidArgument("header '" + k + "' has an invalid name or value (control characters)");
+    }
+    agent = agent || SameHeaderName(k, "user-agent");
+  }
+  if (!agent) out += "User-Agent: Relish/0.1\r\n";
+  bool always = request.method == "POST" || request.method == "PUT" || request.method == "OPTIONS";
+  if (!request.body.empty() || always) out += "Content-Length: " + std::to_string(request.body.size()) + "\r\n";
+  out += "\r\n";
+  return out;
+}
+
 std::string FormatDuration(std::chrono::milliseconds d) {
   if (d.count() % 1000 == 0) return std::to_string(d.count() / 1000) + "s";
   return std::to_string(d.count()) + "ms";
@@ -104,18 +144,9 @@ class AsyncHttpClient::Impl {
     std::string key = std::to_string(reinterpret_cast<uintptr_t>(context)) + "|" + actual.scheme +
                       "|" + actual.host + "|" + std::to_string(actual.port) + "|" + target->address;
 
-    http::request<http::string_body> msg;
-    msg.version(11);
-    msg.method_string(request.method);
-    msg.target(actual.path + (actual.query.empty() ? "" : "?" + actual.query));
-    bool default_port = (actual.scheme == "https" && actual.port == 443) ||
-                        (actual.scheme == "http" && actual.port == 80);
-    msg.set(http::field::host, default_port ? actual.host : actual.host + ":" + std::to_string(actual.port));
-    msg.set(http::field::user_agent, "Relish/0.1");
-    for (const auto& [k, v] : request.headers) msg.set(k, v);
-    msg.body() = request.body;
-    msg.prepare_payload();
-    msg.keep_alive(true);
+    auto head = RequestHead(request, actual);
+    if (!head.ok()) co_return head.error();
+    std::array<asio::const_buffer, 2> message{asio::buffer(*head), asio::buffer(request.body)};
 
     std::unique_ptr<Conn> conn = TakeIdle(key);
     bool reused = conn != nullptr;
@@ -136,13 +167,13 @@ class AsyncHttpClient::Impl {
       parser.body_limit(request.max_response_bytes);
       bool too_large = false;
       if (auto* p = std::get_if<PlainStream>(&conn->stream)) {
-        co_await http::async_write(*p, msg, asio::redirect_error(use_task, ec));
+        co_await asio::async_write(*p, message, asio::redirect_error(use_task, ec));
         if (!ec) co_await http::async_read_header(*p, conn->buffer, parser, asio::redirect_error(use_task, ec));
         too_large = !ec && TooLarge(parser, request.max_response_bytes);
         if (!ec && !too_large) co_await http::async_read(*p, conn->buffer, parser, asio::redirect_error(use_task, ec));
       } else {
         auto& s = std::get<TlsStream>(conn->stream);
-        co_await http::async_write(s, msg, asio::redirect_error(use_task, ec));
+        co_await asio::async_write(s, message, asio::redirect_error(use_task, ec));
         if (!ec) co_await http::async_read_header(s, conn->buffer, parser, asio::redirect_error(use_task, ec));
         too_large = !ec && TooLarge(parser, request.max_response_bytes);
         if (!ec && !too_large) co_await http::async_read(s, conn->buffer, parser, asio::redirect_error(use_task, ec));

@@ -24,6 +24,12 @@ class AsyncClientTest : public ::testing::Test {
   void SetUp() override {
     router_.Add("GET", "/echo", Echo);
     router_.Add("POST", "/echo", Echo);
+    router_.Add("GET", "/headers", [](server::Request& r) {
+      server::Json j = {{"host", std::string(r.Header("Host").value_or(""))},
+                        {"agent", std::string(r.Header("User-Agent").value_or(""))},
+                        {"length", std::string(r.Header("Content-Length").value_or("-"))}};
+      return server::JsonResponse(200, j);
+    });
     router_.Add("GET", "/big", [](server::Request&) {
       return server::Response::Text(200, std::string(100'000, 'x'));
     });
@@ -101,6 +107,23 @@ TEST_F(AsyncClientTest, SendsAndReusesConnections) {
   auto again = Send({.url = Url("/echo")});
   ASSERT_TRUE(again.ok()) << again.error().ToString();
   EXPECT_EQ(again->status, 200);
+}
+
+TEST_F(AsyncClientTest, WritesItsOwnFramingAndRefusesBrokenHeaders) {
+  std::string host = "127.0.0.1:" + std::to_string(server_->port());
+  // Host is always the URL's; a caller's User-Agent replaces Relish's; no length for an empty GET.
+  auto r = Send({.url = Url("/headers"), .headers = {{"Host", "other.example"}, {"Content-Length", "7"}}});
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->body, R"({"host":")" + host + R"(","agent":"Relish/0.1","length":"-"})");
+  r = Send({.url = Url("/headers"), .headers = {{"user-agent", "script/2"}}});
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->body, R"({"host":")" + host + R"(","agent":"script/2","length":"-"})");
+  auto evil = Send({.url = Url("/headers"), .headers = {{"X-Evil", "a\r\nX-Other: 1"}}});
+  ASSERT_FALSE(evil.ok());
+  EXPECT_EQ(evil.error().message(), "header 'X-Evil' has an invalid name or value (control characters)");
+  auto method = Send({.method = "GET /x", .url = Url("/headers")});
+  ASSERT_FALSE(method.ok());
+  EXPECT_EQ(method.error().message(), "invalid HTTP method 'GET /x'");
 }
 
 TEST_F(AsyncClientTest, RedirectsAreReturnedAsTheyCame) {

@@ -2,11 +2,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <map>
 #include <mutex>
 #include <thread>
 
 #include "base/fast_random.h"
+#include "base/http_wire.h"
 #include "base/ids.h"
 #include "base/log.h"
 #include "server/json.h"
@@ -47,20 +49,32 @@ Request ToRequest(http::request<http::string_body>&& msg, const std::string& rem
   return req;
 }
 
-http::response<http::string_body> ToMessage(Response&& r, unsigned version, bool keep_alive,
-                                            bool head) {
-  http::response<http::string_body> msg;
-  msg.version(version);
-  msg.result(static_cast<unsigned>(r.status));
-  for (auto& [k, v] : r.headers) msg.set(k, v);
-  if (head) {
-    msg.content_length(r.body.size());
-  } else {
-    msg.body() = std::move(r.body);
-    msg.prepare_payload();
+// Fields the server writes itself: a handler's copy would contradict the framing.
+bool FramingHeader(std::string_view name) {
+  return SameHeaderName(name, "content-length") || SameHeaderName(name, "transfer-encoding") ||
+         SameHeaderName(name, "connection");
+}
+
+// The status line and headers of `r` (see base/http_wire.h). 1xx, 204 and 304 answers carry no
+// body and no Content-Length; a HEAD answer gets the length its GET would have.
+std::string ResponseHead(const Response& r, unsigned version, bool keep_alive, bool bodiless) {
+  std::string out;
+  out.reserve(256);
+  out += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  out += std::to_string(r.status);
+  out += ' ';
+  auto reason = http::obsolete_reason(static_cast<http::status>(r.status));
+  out.append(reason.data(), reason.size());
+  out += "\r\n";
+  for (const auto& [k, v] : r.headers) {
+    if (FramingHeader(k)) continue;
+    if (!AppendHeaderLine(out, k, v)) spdlog::warn("dropped a response header with an invalid name or value");
   }
-  msg.keep_alive(keep_alive);
-  return msg;
+  if (!bodiless) out += "Content-Length: " + std::to_string(r.body.size()) + "\r\n";
+  if (version == 10 && keep_alive) out += "Connection: keep-alive\r\n";
+  if (version != 10 && !keep_alive) out += "Connection: close\r\n";
+  out += "\r\n";
+  return out;
 }
 
 }  // namespace
@@ -307,11 +321,13 @@ class HttpServer::Impl {
                               std::chrono::steady_clock::time_point started) {
     response.SetHeader("X-Request-Id", request.request_id);
     int status = response.status;
-    auto msg = ToMessage(std::move(response), version, keep_alive, request.method == "HEAD");
-    size_t bytes = msg.body().size();
+    bool bodiless = (status >= 100 && status < 200) || status == 204 || status == 304;
+    std::string head = ResponseHead(response, version, keep_alive, bodiless);
+    size_t bytes = bodiless || request.method == "HEAD" ? 0 : response.body.size();
+    std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(response.body.data(), bytes)};
     s->stream.expires_after(options_.header_timeout);
     boost::system::error_code ec;
-    co_await http::async_write(s->stream, msg, asio::redirect_error(use_task, ec));
+    co_await asio::async_write(s->stream, buffers, asio::redirect_error(use_task, ec));
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     metrics_.Observe(request.route, request.method, status, seconds);

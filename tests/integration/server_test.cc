@@ -28,6 +28,19 @@ class InProcessServer : public ::testing::Test {
     router_.Add("POST", "/echo", [](server::Request& r) {
       return server::Response::Text(200, r.body);
     });
+    router_.Add("GET", "/five", [](server::Request&) { return server::Response::Text(200, "12345"); });
+    router_.Add("GET", "/none", [](server::Request&) {
+      server::Response r;
+      r.status = 204;
+      return r;
+    });
+    router_.Add("GET", "/evil", [](server::Request&) {
+      auto r = server::Response::Text(200, "ok");
+      r.SetHeader("X-Evil", "a\r\nSet-Cookie: planted=1");
+      r.SetHeader("Content-Length", "999");  // the server's own framing wins
+      r.SetHeader("X-Fine", "yes");
+      return r;
+    });
     router_.AddAsync("GET", "/slow",
                      [this](server::Request&) -> Task<server::Response> {
                        slow_started_.set_value();
@@ -80,6 +93,44 @@ TEST_F(InProcessServer, KeepAliveServesManyRequestsOnOneConnection) {
   EXPECT_EQ(last.body, "bye");
   EXPECT_FALSE(last.keep_alive());
   EXPECT_TRUE(c.ClosedByPeer());
+}
+
+// The status line and headers up to the blank line, read as raw text.
+std::string ReadHead(TestConnection& c) {
+  std::string text;
+  boost::asio::read_until(c.socket(), boost::asio::dynamic_buffer(text), "\r\n\r\n");
+  return text;
+}
+
+TEST_F(InProcessServer, WritesMessageHeadsByTheRules) {
+  TestConnection c(server_->port());
+  // HEAD: the GET's length and no body; the next answer on the connection starts cleanly.
+  c.Send("HEAD /five HTTP/1.1\r\nHost: test\r\n\r\n");
+  std::string head = ReadHead(c);
+  EXPECT_TRUE(head.starts_with("HTTP/1.1 200 OK\r\n")) << head;
+  EXPECT_NE(head.find("\r\nContent-Length: 5\r\n"), std::string::npos) << head;
+  EXPECT_TRUE(head.ends_with("\r\n\r\n"));
+  auto next = c.Request("GET", "/five");
+  EXPECT_EQ(next.status, 200);
+  EXPECT_EQ(next.body, "12345");
+  // 204: no length, no body.
+  c.Send("GET /none HTTP/1.1\r\nHost: test\r\n\r\n");
+  head = ReadHead(c);
+  EXPECT_TRUE(head.starts_with("HTTP/1.1 204 No Content\r\n")) << head;
+  EXPECT_EQ(head.find("Content-Length"), std::string::npos) << head;
+  // A header value with CR/LF is left out rather than split the response; framing is the server's.
+  auto evil = c.Request("GET", "/evil");
+  EXPECT_EQ(evil.status, 200);
+  EXPECT_EQ(evil.body, "ok");
+  EXPECT_EQ(evil.Header("X-Evil"), "");
+  EXPECT_EQ(evil.Header("Set-Cookie"), "");
+  EXPECT_EQ(evil.Header("Content-Length"), "2");
+  EXPECT_EQ(evil.Header("X-Fine"), "yes");
+  // HTTP/1.0 keep-alive is said out loud.
+  c.Send("GET /five HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+  head = ReadHead(c);
+  EXPECT_TRUE(head.starts_with("HTTP/1.0 200 OK\r\n")) << head;
+  EXPECT_NE(head.find("\r\nConnection: keep-alive\r\n"), std::string::npos) << head;
 }
 
 TEST_F(InProcessServer, OversizedBodyIs413AndClosesTheConnection) {

@@ -1,0 +1,46 @@
+// Writing HTTP/1.1 message heads by hand. Beast parses every message Relish receives; the heads
+// Relish sends are formatted here into one buffer, which costs a fraction of Beast's serializer
+// (a chain of buffer views walked per field: ~8% of a proxied request's instructions).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace relish {
+
+// RFC 9110 token characters, the only ones a field name may have.
+inline bool IsTokenChar(char c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  switch (c) {
+    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+': case '-':
+    case '.': case '^': case '_': case '`': case '|': case '~':
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Appends "name: value\r\n". A name that is not a token or a value holding CR, LF or NUL would
+// let its text start a new header or message: such a field is left out and false returned.
+inline bool AppendHeaderLine(std::string& out, std::string_view name, std::string_view value) {
+  if (name.empty()) return false;
+  for (char c : name) {
+    if (!IsTokenChar(c)) return false;
+  }
+  if (value.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos) return false;
+  out.append(name).append(": ").append(value).append("\r\n");
+  return true;
+}
+
+inline bool SameHeaderName(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+}  // namespace relish
