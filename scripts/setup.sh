@@ -11,7 +11,7 @@ packages=(
   # libraries (docs/architecture.md says which module uses which)
   libboost-dev libcurl4-openssl-dev nlohmann-json3-dev libyaml-cpp-dev libsqlite3-dev
   libsodium-dev libpcre2-dev libhowardhinnant-date-dev libcli11-dev libspdlog-dev libfmt-dev
-  libssl-dev tzdata
+  libssl-dev libjemalloc-dev tzdata
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev libclang-rt-14-dev lua5.4 wrk nginx-light curl
   ca-certificates
