@@ -3,6 +3,7 @@
 #include <strings.h>
 
 #include "base/encoding.h"
+#include "base/http_wire.h"
 #include "base/log.h"
 #include "connections/discovery.h"
 #include "server/json.h"
@@ -183,7 +184,7 @@ bool DropRequestHeader(std::string_view name) {
                                 "transfer-encoding", "keep-alive", "upgrade", "proxy-authorization",
                                 "te", "trailer", "accept-encoding", "expect"};
   for (const char* d : kDrop) {
-    if (strcasecmp(std::string(name).c_str(), d) == 0) return true;
+    if (SameHeaderName(name, d)) return true;
   }
   return name.size() > 9 && strncasecmp(name.data(), "x-relish-", 9) == 0;
 }
@@ -192,7 +193,7 @@ bool DropResponseHeader(std::string_view name) {
   static const char* kDrop[] = {"connection", "content-length", "transfer-encoding", "keep-alive",
                                 "content-encoding", "set-cookie"};
   for (const char* d : kDrop) {
-    if (strcasecmp(std::string(name).c_str(), d) == 0) return true;
+    if (SameHeaderName(name, d)) return true;
   }
   return false;
 }

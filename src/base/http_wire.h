@@ -27,7 +27,9 @@ inline bool AppendHeaderLine(std::string& out, std::string_view name, std::strin
   for (char c : name) {
     if (!IsTokenChar(c)) return false;
   }
-  if (value.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos) return false;
+  for (char c : value) {
+    if (c == '\r' || c == '\n' || c == '\0') return false;
+  }
   out.append(name).append(": ").append(value).append("\r\n");
   return true;
 }

@@ -198,7 +198,9 @@ class AsyncHttpClient::Impl {
       out.status = static_cast<int>(res.result_int());
       for (const auto& field : res) {
         std::string name(field.name_string());
-        std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+        for (char& c : name) {
+          if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+        }
         out.headers.emplace_back(std::move(name), std::string(field.value()));
       }
       out.body = std::move(res.body());

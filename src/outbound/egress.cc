@@ -117,6 +117,8 @@ static bool IsMetadataName(std::string_view host) {
 }
 
 std::optional<std::string> NumericHost(std::string_view host) {
+  // Already in the form inet_ntop would print (which formats with sprintf: ~1.6k instructions).
+  if (IsCanonicalIPv4(host)) return std::string(host);
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
     host = host.substr(1, host.size() - 2);
   }

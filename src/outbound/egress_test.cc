@@ -40,6 +40,14 @@ TEST(EgressTest, ClassifiesAddresses) {
   EXPECT_EQ(ClassifyAddress("nonsense"), AddressClass::kInvalid);
 }
 
+TEST(EgressTest, NumericHostsInTheirOneSpelling) {
+  EXPECT_EQ(NumericHost("127.0.0.1"), "127.0.0.1");
+  EXPECT_EQ(NumericHost("[::1]"), "::1");
+  EXPECT_EQ(NumericHost("0:0:0:0:0:0:0:1"), "::1");
+  EXPECT_EQ(NumericHost("example.com"), std::nullopt);
+  EXPECT_EQ(NumericHost("127.1"), std::nullopt);  // inet_pton's strict form only, as before
+}
+
 TEST(EgressTest, RefusesMetadataLinkLocalAndInternalByDefault) {
   MapResolver r;
   r.names["api.example.com"] = {"93.184.216.34"};

@@ -114,12 +114,17 @@ bool PlainHost(std::string_view host) {
     ++labels;
     start = end + 1;
   }
-  if (!numeric) return true;
-  if (labels != 4) return false;
-  for (size_t start = 0; start <= host.size();) {
+  return !numeric || IsCanonicalIPv4(host);
+}
+
+}  // namespace
+
+bool IsCanonicalIPv4(std::string_view host) {
+  size_t labels = 0;
+  for (size_t start = 0; start <= host.size(); ++labels) {
     size_t end = std::min(host.find('.', start), host.size());
     std::string_view label = host.substr(start, end - start);
-    if (label.size() > 3 || (label.size() > 1 && label[0] == '0')) return false;
+    if (label.empty() || label.size() > 3 || (label.size() > 1 && label[0] == '0')) return false;
     int value = 0;
     for (char c : label) {
       if (c < '0' || c > '9') return false;
@@ -128,10 +133,8 @@ bool PlainHost(std::string_view host) {
     if (value > 255) return false;
     start = end + 1;
   }
-  return true;
+  return labels == 4;
 }
-
-}  // namespace
 
 std::optional<Url> ParsePlainUrl(std::string_view text) {
   Url url;

@@ -30,6 +30,10 @@ struct Url {
 // times per proxied request and libcurl's parser costs ~10k instructions.
 Result<Url> ParseUrl(std::string_view text);
 
+// "a.b.c.d" with each part 0-255 written without leading zeros: the one spelling of an IPv4
+// address that every parser reads the same way.
+bool IsCanonicalIPv4(std::string_view host);
+
 // The two halves of ParseUrl, for its tests. ParsePlainUrl takes only "http(s)://" + a host
 // name or canonical IPv4 address + an optional port + a path and query of characters libcurl
 // keeps as they are, with no dot segments and no fragment; anything else is nullopt.

@@ -90,6 +90,16 @@ TEST(UrlTest, PlainParserLeavesTheRestToCurl) {
             "URLs with a user name or password are refused; use a connection");
 }
 
+TEST(UrlTest, CanonicalIPv4) {
+  for (const char* yes : {"127.0.0.1", "0.0.0.0", "255.255.255.255", "10.1.20.200"}) {
+    EXPECT_TRUE(IsCanonicalIPv4(yes)) << yes;
+  }
+  for (const char* no : {"127.1", "127.0.0.01", "256.0.0.1", "1.2.3.4.5", "1.2.3.", ".1.2.3", "a.b.c.d",
+                         "0x7f.0.0.1", "1..2.3", "", "::1", "1.2.3.1000"}) {
+    EXPECT_FALSE(IsCanonicalIPv4(no)) << no;
+  }
+}
+
 TEST(UrlTest, PlainParserAgreesWithCurl) {
   for (const char* text :
        {"http://localhost/", "https://api.github.com/repos/a/b/issues?state=open&per_page=100",
