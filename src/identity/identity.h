@@ -8,6 +8,7 @@
 // Thread-safe: all state is in the Store.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -126,7 +127,10 @@ class Identity {
   IdentityOptions options_;
   // API tokens and memberships are read on every API call; a revoked token or removed
   // membership is seen by other processes within these TTLs (at once in this one).
+  // Verified API tokens by CacheKey(token).
   TtlCache<std::string, Principal> tokens_{clock_, std::chrono::seconds(5)};
+  std::string CacheKey(std::string_view token) const;
+  std::array<uint8_t, 16> cache_key_{};  // crypto_shorthash_siphashx24_KEYBYTES
   TtlCache<std::string, std::vector<Org>> orgs_{clock_, std::chrono::seconds(5)};
 };
 
