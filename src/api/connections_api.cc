@@ -412,16 +412,16 @@ void AddConnectionsRoutes(server::Router& router, ConnectionsApiDeps d) {
       }
       auto principal = deps->auth.Authenticate(req);
       if (!principal.ok()) co_return ErrorResponse(principal.error());
-      Principal p = *principal;
+      Principal p = std::move(*principal);
       // Scope and target on this thread: both are cached reads.
       connections::CallContext ctx{.user_id = p.user.id, .origin = "proxy"};
       outbound::Request out;
       auto prepared = [&]() -> Result<std::optional<connections::Connections::Prepared>> {
         ctx.org_id = std::string(req.Header("X-Relish-Org").value_or(""));
         if (ctx.org_id.empty()) {
-          auto orgs = TRY(deps->auth.identity().OrgsOf(p.user.id));
-          if (orgs.empty()) return FailedPrecondition("you do not belong to any organization yet");
-          ctx.org_id = orgs.front().id;
+          auto first = TRY(deps->auth.identity().FirstOrgId(p.user.id));
+          if (!first) return FailedPrecondition("you do not belong to any organization yet");
+          ctx.org_id = std::move(*first);
         } else if (!TRY(deps->auth.identity().IsMember(ctx.org_id, p.user.id))) {
           return NotFound("no organization " + ctx.org_id + " among yours");
         }
@@ -429,10 +429,11 @@ void AddConnectionsRoutes(server::Router& router, ConnectionsApiDeps d) {
         std::string base = TRY(deps->connections.BaseUrl(ctx, req.params["link"]));
         out.method = req.method;
         out.url = base + "/" + req.params["path"] + (req.query.empty() ? "" : "?" + req.query);
-        for (const auto& [k, v] : req.headers) {
-          if (!DropRequestHeader(k)) out.headers.emplace_back(k, v);
+        out.headers.reserve(req.headers.size() + 2);  // room for the credential
+        for (auto& [k, v] : req.headers) {
+          if (!DropRequestHeader(k)) out.headers.emplace_back(std::move(k), std::move(v));
         }
-        out.body = req.body;
+        out.body = std::move(req.body);
         out.max_redirects = 0;  // a proxy hands redirects back to its caller
         return deps->connections.Prepare(ctx, req.params["link"], out);
       }();
@@ -453,8 +454,9 @@ void AddConnectionsRoutes(server::Router& router, ConnectionsApiDeps d) {
       if (!upstream.ok()) co_return ErrorResponse(upstream.error());
       Response r;
       r.status = upstream->status;
+      r.headers.reserve(upstream->headers.size() + 1);  // and X-Request-Id
       for (auto& [k, v] : upstream->headers) {
-        if (!DropResponseHeader(k)) r.headers.emplace_back(k, v);
+        if (!DropResponseHeader(k)) r.headers.emplace_back(std::move(k), std::move(v));
       }
       r.body = std::move(upstream->body);
       co_return r;

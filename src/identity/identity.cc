@@ -247,9 +247,10 @@ Result<std::vector<Org>> Identity::ListOrgs() {
   });
 }
 
-Result<std::vector<Org>> Identity::OrgsOf(std::string_view user_id) {
-  if (auto cached = orgs_.Get(std::string(user_id))) return *cached;
-  auto orgs = store::Transact(store_, TxMode::kRead, [&](Transaction& tx) -> Result<std::vector<Org>> {
+Result<Identity::OrgList> Identity::Orgs(std::string_view user_id) {
+  std::string key(user_id);
+  if (auto cached = orgs_.Get(key)) return std::move(*cached);
+  auto orgs = TRY(store::Transact(store_, TxMode::kRead, [&](Transaction& tx) -> Result<std::vector<Org>> {
     std::vector<Org> out;
     auto rows = TRY(tx.Query(
         "SELECT o.id, o.name, o.created_at FROM orgs o JOIN org_members m ON m.org_id = o.id"
@@ -257,9 +258,18 @@ Result<std::vector<Org>> Identity::OrgsOf(std::string_view user_id) {
         user_id));
     for (const auto& r : rows) out.push_back({r.Text(0), r.Text(1), r.Int(2)});
     return out;
-  });
-  if (orgs.ok()) orgs_.Put(std::string(user_id), *orgs);
-  return orgs;
+  }));
+  OrgList shared = std::make_shared<const std::vector<Org>>(std::move(orgs));
+  orgs_.Put(key, shared);
+  return shared;
+}
+
+Result<std::vector<Org>> Identity::OrgsOf(std::string_view user_id) { return *TRY(Orgs(user_id)); }
+
+Result<std::optional<std::string>> Identity::FirstOrgId(std::string_view user_id) {
+  OrgList orgs = TRY(Orgs(user_id));
+  if (orgs->empty()) return std::optional<std::string>();
+  return std::optional<std::string>(orgs->front().id);
 }
 
 Result<void> Identity::AddMember(std::string_view org_id, std::string_view user_id) {
@@ -277,7 +287,7 @@ Result<void> Identity::AddMember(std::string_view org_id, std::string_view user_
 }
 
 Result<bool> Identity::IsMember(std::string_view org_id, std::string_view user_id) {
-  for (const auto& org : TRY(OrgsOf(user_id))) {
+  for (const auto& org : *TRY(Orgs(user_id))) {
     if (org.id == org_id) return true;
   }
   return false;

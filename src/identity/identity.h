@@ -10,6 +10,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -95,6 +96,8 @@ class Identity {
   Result<Org> GetOrg(std::string_view id);
   Result<std::vector<Org>> ListOrgs();
   Result<std::vector<Org>> OrgsOf(std::string_view user_id);
+  // The first of OrgsOf (by id), nullopt for none: the default organization of a request.
+  Result<std::optional<std::string>> FirstOrgId(std::string_view user_id);
   Result<void> AddMember(std::string_view org_id, std::string_view user_id);
   Result<bool> IsMember(std::string_view org_id, std::string_view user_id);
 
@@ -131,7 +134,10 @@ class Identity {
   TtlCache<std::string, Principal> tokens_{clock_, std::chrono::seconds(5)};
   std::string CacheKey(std::string_view token) const;
   std::array<uint8_t, 16> cache_key_{};  // crypto_shorthash_siphashx24_KEYBYTES
-  TtlCache<std::string, std::vector<Org>> orgs_{clock_, std::chrono::seconds(5)};
+  // Shared, so that a request asking for its default organization copies nothing.
+  using OrgList = std::shared_ptr<const std::vector<Org>>;
+  Result<OrgList> Orgs(std::string_view user_id);
+  TtlCache<std::string, OrgList> orgs_{clock_, std::chrono::seconds(5)};
 };
 
 // SHA-256 of `secret`, hex: how tokens and session ids are stored.

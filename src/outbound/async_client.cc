@@ -196,6 +196,7 @@ class AsyncHttpClient::Impl {
       auto res = parser.release();
       Response out;
       out.status = static_cast<int>(res.result_int());
+      out.headers.reserve(8);
       for (const auto& field : res) {
         std::string name(field.name_string());
         for (char& c : name) {

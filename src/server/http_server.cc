@@ -39,6 +39,9 @@ Request ToRequest(http::request<http::string_body>&& msg, const std::string& rem
   auto q = req.target.find('?');
   req.path = req.target.substr(0, q);
   if (q != std::string::npos) req.query = req.target.substr(q + 1);
+  size_t fields = 0;
+  for (auto it = msg.begin(); it != msg.end(); ++it) ++fields;
+  req.headers.reserve(fields);
   for (const auto& field : msg) {
     req.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
   }
