@@ -416,7 +416,7 @@ void AddConnectionsRoutes(server::Router& router, ConnectionsApiDeps d) {
       // Scope and target on this thread: both are cached reads.
       connections::CallContext ctx{.user_id = p.user.id, .origin = "proxy"};
       outbound::Request out;
-      auto prepared = [&]() -> Result<std::optional<connections::Connections::Prepared>> {
+      auto prepared = [&]() -> Result<std::unique_ptr<connections::Connections::Prepared>> {
         ctx.org_id = std::string(req.Header("X-Relish-Org").value_or(""));
         if (ctx.org_id.empty()) {
           auto first = TRY(deps->auth.identity().FirstOrgId(p.user.id));
@@ -439,7 +439,7 @@ void AddConnectionsRoutes(server::Router& router, ConnectionsApiDeps d) {
       }();
       if (!prepared.ok()) co_return ErrorResponse(prepared.error());
       Result<outbound::Response> upstream = Unavailable("not sent");
-      bool slow = !prepared->has_value();
+      bool slow = *prepared == nullptr;
       if (!slow) {
         auto& client = ctx.environment == "production" ? deps->production_async : deps->sandbox_async;
         const outbound::Request& ready = (*prepared)->request;

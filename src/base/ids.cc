@@ -15,7 +15,9 @@ std::string NewId(std::string_view prefix, const Clock& clock, Random& random) {
   }
   random.Fill({bytes.data() + 6, 10});
 
-  std::string out(prefix);
+  std::string out;
+  out.reserve(prefix.size() + 27);
+  out += prefix;
   if (!out.empty()) out += '_';
   // 128 bits -> 26 base32 digits; the first digit carries the top 3 bits.
   unsigned __int128 n = 0;

@@ -118,9 +118,14 @@ bool Redactor::Contains(std::string_view text) const {
 
 std::string Redactor::Scrub(std::string_view text) const {
   std::shared_lock lock(mu_);
+  // Most texts hold no secret: find the first match before building anything.
+  size_t first = 0;
+  while (first + kMinLength <= text.size() && MatchAt(text, first) == 0) ++first;
+  if (first + kMinLength > text.size()) return std::string(text);
   std::string out;
   out.reserve(text.size());
-  size_t i = 0;
+  out.append(text.substr(0, first));
+  size_t i = first;
   while (i < text.size()) {
     size_t n = i + kMinLength <= text.size() ? MatchAt(text, i) : 0;
     if (n > 0) {

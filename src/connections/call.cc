@@ -217,11 +217,12 @@ Result<outbound::Response> Connections::Call(const CallContext& ctx, std::string
   return result;
 }
 
-Result<std::optional<Connections::Prepared>> Connections::Prepare(const CallContext& ctx,
-                                                                 std::string_view link_name,
-                                                                 outbound::Request request) {
+Result<std::unique_ptr<Connections::Prepared>> Connections::Prepare(const CallContext& ctx,
+                                                                   std::string_view link_name,
+                                                                   outbound::Request request) {
   Impl& d = *impl_;
-  Prepared p;
+  auto prepared = std::make_unique<Prepared>();
+  Prepared& p = *prepared;
   p.started = std::chrono::steady_clock::now();
   p.audit.at = d.clock_.NowMillis();
   p.audit.org_id = ctx.org_id;
@@ -237,22 +238,22 @@ Result<std::optional<Connections::Prepared>> Connections::Prepare(const CallCont
   p.audit.link_name = r.connection.link_name;
   auto url = TRY(outbound::ParseUrl(request.url));
   p.audit.url = outbound::RedactQuery(url, SecretParams(*r.service));  // Record scrubs it
-  if (!TRY(HostAllowed(*r.service, r.values, url.host))) return std::optional<Prepared>();  // Call says why
+  if (!TRY(HostAllowed(*r.service, r.values, url.host))) return std::unique_ptr<Prepared>();  // Call says why
   const Service& s = *r.service;
   bool tokens = s.auth == AuthScheme::kOAuth2 || s.auth == AuthScheme::kOAuth2ClientCredentials;
   std::string user = d.UserKey(r.connection, ctx.user_id);
   auto cached = d.credentials_.Get(r.connection.id + ":" + user);
-  if (!cached || cached->status != Status::kConnected) return std::optional<Prepared>();
+  if (!cached || cached->status != Status::kConnected) return std::unique_ptr<Prepared>();
   int64_t now = d.clock_.NowMillis();
   if (tokens && (cached->access_token.empty() ||
                  (cached->expires_at && *cached->expires_at - d.options_.refresh_margin.count() <= now))) {
-    return std::optional<Prepared>();
+    return std::unique_ptr<Prepared>();
   }
   p.request = std::move(request);
   TRY(d.Inject(r, *cached, p.request, &p.audit.note));
   p.refreshable = (s.auth == AuthScheme::kOAuth2 && !cached->refresh_token.empty()) ||
                   s.auth == AuthScheme::kOAuth2ClientCredentials;
-  return std::optional<Prepared>(std::move(p));
+  return prepared;
 }
 
 bool Connections::Finish(Prepared& p, const Result<outbound::Response>& response) {

@@ -189,8 +189,8 @@ class Connections {
 
   // The same call in two halves, for callers that send the request themselves (the proxy's
   // asynchronous path). Prepare resolves, checks the host and injects the credentials when they
-  // are usable without a network call; nullopt means "use Call" (a token must be fetched or
-  // refreshed first). Finish audits the outcome; it returns true when the caller should repeat
+  // are usable without a network call; null means "use Call" (a token must be fetched or
+  // refreshed first). On the heap, so that the audit entry's strings are not moved at each step. Finish audits the outcome; it returns true when the caller should repeat
   // the request through Call (a 401 that a refresh may cure).
   struct Prepared {
     outbound::Request request;
@@ -198,8 +198,8 @@ class Connections {
     bool refreshable = false;
     std::chrono::steady_clock::time_point started;
   };
-  Result<std::optional<Prepared>> Prepare(const CallContext& ctx, std::string_view link_name,
-                                          outbound::Request request);
+  Result<std::unique_ptr<Prepared>> Prepare(const CallContext& ctx, std::string_view link_name,
+                                            outbound::Request request);
   bool Finish(Prepared& prepared, const Result<outbound::Response>& response);
 
   // The service's API base URL for a connection (sandbox_base_url in the sandbox when set).
