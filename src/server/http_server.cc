@@ -3,7 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include <array>
+#include <algorithm>
 #include <map>
+#include <unordered_set>
 #include <mutex>
 #include <thread>
 
@@ -90,13 +92,32 @@ class HttpServer::Impl {
         metrics_(metrics),
         contexts_(MakeContexts(options_.threads)),
         ioc_(*contexts_.front()),
-        acceptor_(ioc_) {}
+        acceptor_(ioc_),
+        tick_(std::clamp(std::min(options_.header_timeout, options_.idle_timeout) / 4,
+                         std::chrono::milliseconds(10), std::chrono::milliseconds(1000))) {
+    for (auto& context : contexts_) sweepers_.push_back(std::make_unique<Sweeper>(*context));
+  }
+
+  // Timeouts without a timer per operation: a session keeps the deadline of its pending read or
+  // write, and one timer per context sweeps that context's sessions every tick_, cancelling
+  // the operation of any session past its deadline. (beast::tcp_stream armed and cancelled an
+  // Asio timer around every read and write, with a timerfd_settime call whenever the earliest
+  // deadline moved.) Deadlines are as precise as the tick: a quarter of the shortest timeout.
+  struct Session;
+  struct Sweeper {
+    explicit Sweeper(asio::io_context& ioc) : timer(ioc.get_executor()) {}
+    SteadyTimer timer;
+    std::unordered_set<Session*> sessions;  // on this context's thread only
+  };
 
   struct Session {
-    explicit Session(TcpSocket socket) : stream(std::move(socket)) {}
-    TcpStream stream;
+    Session(TcpSocket s, Sweeper& w) : socket(std::move(s)), sweeper(w) {}
+    TcpSocket socket;
+    Sweeper& sweeper;
+    std::chrono::steady_clock::time_point deadline = kNever;  // of the pending operation
     std::atomic<bool> idle{true};  // waiting for the first byte of a request
   };
+  static constexpr auto kNever = std::chrono::steady_clock::time_point::max();
 
   Result<void> Listen() {
     boost::system::error_code ec;
@@ -125,6 +146,9 @@ class HttpServer::Impl {
       });
     }
     asio::co_spawn(ioc_, Accept(), asio::detached);
+    for (auto& w : sweepers_) {
+      asio::post(w->timer.get_executor(), [this, w = w.get()] { Sweep(*w); });
+    }
     // The other contexts have no work of their own until the listener hands them a connection.
     using Guard = asio::executor_work_guard<asio::io_context::executor_type>;
     std::vector<Guard> guards;
@@ -142,6 +166,9 @@ class HttpServer::Impl {
 
   void Stop() {
     if (stopping_.exchange(true)) return;
+    for (auto& w : sweepers_) {
+      asio::post(w->timer.get_executor(), [w = w.get()] { w->timer.cancel(); });
+    }
     asio::post(ioc_, [this] {
       boost::system::error_code ec;
       acceptor_.close(ec);
@@ -157,9 +184,9 @@ class HttpServer::Impl {
         std::lock_guard l(sessions_mu_);
         for (auto& [id, weak] : sessions_) {
           if (auto s = weak.lock()) {
-            asio::post(s->stream.get_executor(), [s] {
+            asio::post(s->socket.get_executor(), [s] {
               boost::system::error_code ignored;
-              s->stream.socket().close(ignored);
+              s->socket.close(ignored);
             });
           }
         }
@@ -193,11 +220,11 @@ class HttpServer::Impl {
   }
 
   void CloseIfIdle(const std::shared_ptr<Session>& s) {
-    asio::post(s->stream.get_executor(), [s] {
+    asio::post(s->socket.get_executor(), [s] {
       if (s->idle) {
         boost::system::error_code ec;
-        s->stream.socket().shutdown(tcp::socket::shutdown_both, ec);
-        s->stream.socket().close(ec);
+        s->socket.shutdown(tcp::socket::shutdown_both, ec);
+        s->socket.close(ec);
       }
     });
   }
@@ -205,7 +232,8 @@ class HttpServer::Impl {
   Task<void> Accept() {
     while (!stopping_) {
       // Round robin: the connections of a benchmark or a busy client spread evenly.
-      TcpSocket socket(*contexts_[next_context_++ % contexts_.size()]);
+      size_t index = next_context_++ % contexts_.size();
+      TcpSocket socket(*contexts_[index]);
       boost::system::error_code ec;
       co_await acceptor_.async_accept(socket, asio::redirect_error(use_task, ec));
       if (ec) {
@@ -214,14 +242,14 @@ class HttpServer::Impl {
         continue;
       }
       socket.set_option(tcp::no_delay(true), ec);
-      auto session = std::make_shared<Session>(std::move(socket));
+      auto session = std::make_shared<Session>(std::move(socket), *sweepers_[index]);
       uint64_t id = 0;
       {
         std::lock_guard lock(sessions_mu_);
         id = ++next_session_id_;
         sessions_.emplace(id, session);
       }
-      auto executor = session->stream.get_executor();
+      auto executor = session->socket.get_executor();
       asio::co_spawn(executor, Serve(std::move(session)), [this, id](std::exception_ptr e) {
         if (e) {
           try {
@@ -237,12 +265,47 @@ class HttpServer::Impl {
     }
   }
 
+  // Runs on the sweeper's context until stopped (and, while stopping, until its last session is
+  // gone, so that a drain still times out).
+  void Sweep(Sweeper& w) {
+    w.timer.expires_after(tick_);
+    w.timer.async_wait([this, &w](const boost::system::error_code& ec) {
+      if (ec && (!stopping_ || w.sessions.empty())) return;
+      auto now = std::chrono::steady_clock::now();
+      for (Session* s : w.sessions) {
+        if (s->deadline <= now) {
+          s->deadline = kNever;
+          boost::system::error_code ignored;
+          s->socket.cancel(ignored);  // the pending read or write ends with operation_aborted
+        }
+      }
+      if (stopping_ && w.sessions.empty()) return;
+      Sweep(w);
+    });
+  }
+
+  void Arm(Session& s, std::chrono::milliseconds timeout) {
+    s.deadline = std::chrono::steady_clock::now() + timeout;
+  }
+
+  // A session is in its sweeper's set for exactly as long as Serve runs, however Serve ends.
+  struct Swept {
+    Swept(Impl& impl, Session& s) : impl(impl), s(s) { s.sweeper.sessions.insert(&s); }
+    ~Swept() {
+      s.sweeper.sessions.erase(&s);
+      if (impl.stopping_ && s.sweeper.sessions.empty()) s.sweeper.timer.cancel();
+    }
+    Impl& impl;
+    Session& s;
+  };
+
   Task<void> Serve(std::shared_ptr<Session> s) {
+    Swept swept(*this, *s);
     beast::flat_buffer buffer;
     boost::system::error_code ec;
     std::string remote;
     {
-      auto ep = s->stream.socket().remote_endpoint(ec);
+      auto ep = s->socket.remote_endpoint(ec);
       if (!ec) remote = ep.address().to_string();
     }
     bool first = true;
@@ -252,22 +315,22 @@ class HttpServer::Impl {
       if (buffer.size() == 0) {
         s->idle = true;
         if (stopping_) break;
-        s->stream.expires_after(first ? options_.header_timeout : options_.idle_timeout);
+        Arm(*s, first ? options_.header_timeout : options_.idle_timeout);
         boost::system::error_code rec;
-        size_t n = co_await s->stream.async_read_some(
+        size_t n = co_await s->socket.async_read_some(
             buffer.prepare(4096), asio::redirect_error(use_task, rec));
         if (rec) break;  // closed, timed out, or closed by Stop()
         buffer.commit(n);
       }
       s->idle = false;
       first = false;
-      s->stream.expires_after(options_.header_timeout);
+      Arm(*s, options_.header_timeout);
       http::request_parser<http::string_body> parser;
       parser.body_limit(options_.max_body_bytes);
       parser.header_limit(static_cast<uint32_t>(options_.max_header_bytes));
       auto started = std::chrono::steady_clock::now();
       boost::system::error_code rec;
-      co_await http::async_read(s->stream, buffer, parser,
+      co_await http::async_read(s->socket, buffer, parser,
                                 asio::redirect_error(use_task, rec));
       if (rec) {
         if (rec == http::error::end_of_stream || rec == asio::error::operation_aborted ||
@@ -298,6 +361,7 @@ class HttpServer::Impl {
         co_await Write(s, bare, std::move(err), 11, false, started);
         break;
       }
+      s->deadline = kNever;  // the handler takes what it takes; the write is timed again
       auto msg = parser.release();
       unsigned version = msg.version();
       bool keep_alive = msg.keep_alive();
@@ -315,8 +379,8 @@ class HttpServer::Impl {
       if (!ok || !keep_alive) break;
     }
     s->idle = true;
-    s->stream.socket().shutdown(tcp::socket::shutdown_both, ec);
-    s->stream.socket().close(ec);
+    s->socket.shutdown(tcp::socket::shutdown_both, ec);
+    s->socket.close(ec);
   }
 
   Task<bool> Write(const std::shared_ptr<Session>& s, const Request& request,
@@ -328,9 +392,10 @@ class HttpServer::Impl {
     std::string head = ResponseHead(response, version, keep_alive, bodiless);
     size_t bytes = bodiless || request.method == "HEAD" ? 0 : response.body.size();
     std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(response.body.data(), bytes)};
-    s->stream.expires_after(options_.header_timeout);
+    Arm(*s, options_.header_timeout);
     boost::system::error_code ec;
-    co_await asio::async_write(s->stream, buffers, asio::redirect_error(use_task, ec));
+    co_await asio::async_write(s->socket, buffers, asio::redirect_error(use_task, ec));
+    s->deadline = kNever;
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     metrics_.Observe(request.route, request.method, status, seconds);
@@ -347,7 +412,9 @@ class HttpServer::Impl {
   std::vector<std::unique_ptr<asio::io_context>> contexts_;
   asio::io_context& ioc_;  // the first: listener, signals, drain timer
   size_t next_context_ = 0;  // used by Accept only
+  std::vector<std::unique_ptr<Sweeper>> sweepers_;  // one per context, same order
   tcp::acceptor acceptor_;
+  std::chrono::milliseconds tick_;
   uint16_t port_ = 0;
   std::atomic<bool> stopping_{false};
   std::unique_ptr<asio::signal_set> signals_;

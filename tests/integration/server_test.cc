@@ -133,6 +133,53 @@ TEST_F(InProcessServer, WritesMessageHeadsByTheRules) {
   EXPECT_NE(head.find("\r\nConnection: keep-alive\r\n"), std::string::npos) << head;
 }
 
+// Timeouts: a stalled request or an idle connection is closed once its timeout has passed (to
+// within the sweep's tick, a quarter of the shortest timeout), and a slow handler is not one.
+TEST(ServerTimeouts, CloseStalledAndIdleConnectionsButWaitForHandlers) {
+  server::Router router;
+  server::Metrics metrics;
+  router.Add("GET", "/fast", [](server::Request&) { return server::Response::Text(200, "fast"); });
+  router.AddAsync("GET", "/slow", [](server::Request&) -> Task<server::Response> {
+    SteadyTimer t(co_await boost::asio::this_coro::executor, std::chrono::milliseconds(500));
+    co_await t.async_wait(use_task);
+    co_return server::Response::Text(200, "finished");
+  });
+  server::ServerOptions options;
+  options.port = 0;
+  options.threads = 2;
+  options.header_timeout = std::chrono::milliseconds(200);
+  options.idle_timeout = std::chrono::milliseconds(400);
+  server::HttpServer server(options, router, metrics);
+  ASSERT_TRUE(server.Listen().ok());
+  std::thread runner([&] { server.Run(false); });
+  using Clock = std::chrono::steady_clock;
+  auto ms_since = [](Clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
+  };
+
+  TestConnection stalled(server.port());
+  auto start = Clock::now();
+  stalled.Send("GET /fast HTTP/1.1\r\nHost: test\r\n");  // never finished
+  EXPECT_TRUE(stalled.ClosedByPeer());
+  EXPECT_GE(ms_since(start), 190);
+  EXPECT_LT(ms_since(start), 2000);
+
+  TestConnection idle(server.port());
+  EXPECT_EQ(idle.Request("GET", "/fast").body, "fast");
+  start = Clock::now();
+  EXPECT_TRUE(idle.ClosedByPeer());
+  EXPECT_GE(ms_since(start), 390);
+  EXPECT_LT(ms_since(start), 2000);
+
+  TestConnection slow(server.port());
+  auto r = slow.Request("GET", "/slow");  // 500ms, past the 200ms header timeout
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "finished");
+
+  server.Stop();
+  runner.join();
+}
+
 TEST_F(InProcessServer, OversizedBodyIs413AndClosesTheConnection) {
   TestConnection c(server_->port());
   auto r = c.Request("POST", "/echo", std::string(2000, 'x'));
