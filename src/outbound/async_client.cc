@@ -4,8 +4,10 @@
 #include <boost/beast/ssl.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <array>
 #include <map>
+#include <unordered_set>
 #include <mutex>
 #include <variant>
 
@@ -47,18 +49,71 @@ class ResolvedNames final : public Resolver {
   TtlCache<std::string, std::vector<std::string>> names_{SystemClock(), kNameTtl};
 };
 
-using PlainStream = TcpStream;
-using TlsStream = beast::ssl_stream<TcpStream>;
+using PlainStream = TcpSocket;
+using TlsStream = beast::ssl_stream<TcpSocket>;
 
 struct Conn {
   std::variant<PlainStream, TlsStream> stream;
   beast::flat_buffer buffer;
   template <typename S>
   explicit Conn(S&& s) : stream(std::forward<S>(s)) {}
-  TcpStream& tcp() {
+  TcpSocket& tcp() {
     if (auto* p = std::get_if<PlainStream>(&stream)) return *p;
-    return beast::get_lowest_layer(std::get<TlsStream>(stream));
+    return std::get<TlsStream>(stream).next_layer();
   }
+};
+
+// Request timeouts without a timer per operation (see the server's sweeper): a request in
+// flight registers its deadline and current socket with its context's Watch, whose timer,
+// running only while requests are in flight, cancels the socket of any request past its
+// deadline every kTick.
+constexpr std::chrono::milliseconds kTick{20};
+
+struct InFlight {
+  std::chrono::steady_clock::time_point deadline;
+  TcpSocket* socket = nullptr;  // the one the request waits on now
+  bool timed_out = false;
+};
+
+// Per io_context, used on its one thread only: idle connections by target, requests in flight.
+struct Watch {
+  explicit Watch(asio::io_context& ioc) : timer(ioc.get_executor()) {}
+  SteadyTimer timer;
+  bool running = false;
+  std::atomic<bool> closed{false};  // the client is gone: the sweep stops at its next tick
+  std::unordered_set<InFlight*> flights;
+  std::map<std::string, std::vector<std::unique_ptr<Conn>>, std::less<>> idle;
+};
+
+void Sweep(const std::shared_ptr<Watch>& w) {
+  w->timer.expires_after(kTick);
+  w->timer.async_wait([w](const boost::system::error_code&) {
+    if (w->closed) return;
+    auto now = std::chrono::steady_clock::now();
+    for (InFlight* f : w->flights) {
+      if (f->deadline <= now && !f->timed_out && f->socket != nullptr) {
+        f->timed_out = true;
+        boost::system::error_code ignored;
+        f->socket->cancel(ignored);  // its pending operation ends with operation_aborted
+      }
+    }
+    w->running = !w->flights.empty();
+    if (w->running) Sweep(w);
+  });
+}
+
+// Registers a request with its Watch for the lifetime of Send.
+struct Watched {
+  Watched(std::shared_ptr<Watch> watch, InFlight& flight) : w(std::move(watch)), f(flight) {
+    w->flights.insert(&f);
+    if (!w->running) {
+      w->running = true;
+      Sweep(w);
+    }
+  }
+  ~Watched() { w->flights.erase(&f); }
+  std::shared_ptr<Watch> w;
+  InFlight& f;
 };
 
 // The declared length against the cap (the parser's own body limit did not stop a response
@@ -123,6 +178,9 @@ class AsyncHttpClient::Impl {
     tls_.set_default_verify_paths();
     tls_.set_verify_mode(asio::ssl::verify_peer);
   }
+  ~Impl() {
+    for (auto& [context, w] : watches_) w->closed = true;
+  }
 
   Task<Result<Response>> Send(const Request& request) {
     auto started = std::chrono::steady_clock::now();
@@ -137,18 +195,22 @@ class AsyncHttpClient::Impl {
     auto target = policy_.Check(*url);
     if (!target.ok()) co_return target.error();
     const Url& actual = target->actual;
-    // Idle connections are kept per io_context too: one taken up on another context's thread
+    // Idle connections are kept per io_context: one taken up on another context's thread
     // would have every completion cross threads.
     auto executor = co_await asio::this_coro::executor;
-    auto* context = &asio::query(executor, asio::execution::context);
-    std::string key = std::to_string(reinterpret_cast<uintptr_t>(context)) + "|" + actual.scheme +
-                      "|" + actual.host + "|" + std::to_string(actual.port) + "|" + target->address;
+    std::shared_ptr<Watch> watch = WatchOf(asio::query(executor, asio::execution::context));
+    InFlight flight{.deadline = started + request.timeout};
+    Watched watched(watch, flight);
+    std::string key;
+    key.reserve(64);
+    key.append(actual.scheme).append("|").append(actual.host).append("|");
+    key.append(std::to_string(actual.port)).append("|").append(target->address);
 
     auto head = RequestHead(request, actual);
     if (!head.ok()) co_return head.error();
     std::array<asio::const_buffer, 2> message{asio::buffer(*head), asio::buffer(request.body)};
 
-    std::unique_ptr<Conn> conn = TakeIdle(key);
+    std::unique_ptr<Conn> conn = TakeIdle(*watch, key);
     bool reused = conn != nullptr;
     for (int attempt = 0;; ++attempt) {
       auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -159,10 +221,10 @@ class AsyncHttpClient::Impl {
       }
       boost::system::error_code ec;
       if (!conn) {
-        conn = co_await Connect(*target, remaining, ec);
-        if (ec) co_return Failure(*url, request, ec, false);
+        conn = co_await Connect(*target, flight, ec);
+        if (ec) co_return Failure(*url, request, flight, ec, false);
       }
-      conn->tcp().expires_after(remaining);
+      flight.socket = &conn->tcp();
       http::response_parser<http::string_body> parser;
       parser.body_limit(request.max_response_bytes);
       bool too_large = false;
@@ -179,19 +241,20 @@ class AsyncHttpClient::Impl {
         if (!ec && !too_large) co_await http::async_read(s, conn->buffer, parser, asio::redirect_error(use_task, ec));
       }
       if (too_large || (!ec && parser.get().body().size() > request.max_response_bytes)) {
-        co_return Failure(*url, request, ec, true);
+        co_return Failure(*url, request, flight, ec, true);
       }
       if (ec) {
         // A kept-alive connection the upstream closed meanwhile: try once on a fresh one.
         bool stale = reused && attempt == 0 && !parser.is_header_done() &&
                      (ec == http::error::end_of_stream || ec == asio::error::connection_reset ||
                       ec == asio::error::broken_pipe || ec == asio::error::eof);
+        flight.socket = nullptr;
         conn.reset();
         if (stale) {
           reused = false;
           continue;
         }
-        co_return Failure(*url, request, ec, ec == http::error::body_limit);
+        co_return Failure(*url, request, flight, ec, ec == http::error::body_limit);
       }
       auto res = parser.release();
       Response out;
@@ -208,7 +271,8 @@ class AsyncHttpClient::Impl {
       out.url = request.url;
       out.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
           std::chrono::steady_clock::now() - started);
-      if (res.keep_alive()) PutIdle(key, std::move(conn));
+      flight.socket = nullptr;
+      if (res.keep_alive()) PutIdle(*watch, std::move(key), std::move(conn));
       co_return out;
     }
   }
@@ -233,31 +297,34 @@ class AsyncHttpClient::Impl {
     co_return Ok();
   }
 
-  Error Failure(const Url& url, const Request& request, const boost::system::error_code& ec,
-                bool too_large) {
+  Error Failure(const Url& url, const Request& request, const InFlight& flight,
+                const boost::system::error_code& ec, bool too_large) {
     if (too_large) {
       return ResourceExhausted("response from " + url.host + " is larger than the limit of " +
                                std::to_string(request.max_response_bytes) + " bytes");
     }
-    if (ec == beast::error::timeout) {
+    if (flight.timed_out) {
       return DeadlineExceeded("request to " + url.host + " timed out after " +
                               FormatDuration(request.timeout));
     }
     return Unavailable("cannot reach " + url.host + ": " + ec.message());
   }
 
-  Task<std::unique_ptr<Conn>> Connect(const Target& target, std::chrono::milliseconds timeout,
-                                                 boost::system::error_code& ec) {
+  // The socket being connected is the flight's, so the deadline covers connect and handshake.
+  Task<std::unique_ptr<Conn>> Connect(const Target& target, InFlight& flight,
+                                      boost::system::error_code& ec) {
     auto executor = co_await asio::this_coro::executor;
     tcp::endpoint endpoint(asio::ip::make_address(target.address, ec), target.actual.port);
     if (ec) co_return nullptr;
-    TcpStream tcp_stream(executor);
-    tcp_stream.expires_after(timeout);
-    co_await tcp_stream.async_connect(endpoint, asio::redirect_error(use_task, ec));
+    TcpSocket socket(executor);
+    flight.socket = &socket;
+    co_await socket.async_connect(endpoint, asio::redirect_error(use_task, ec));
+    flight.socket = nullptr;
     if (ec) co_return nullptr;
-    tcp_stream.socket().set_option(tcp::no_delay(true), ec);
-    if (target.actual.scheme == "http") co_return std::make_unique<Conn>(std::move(tcp_stream));
-    TlsStream tls(std::move(tcp_stream), tls_);
+    socket.set_option(tcp::no_delay(true), ec);
+    if (target.actual.scheme == "http") co_return std::make_unique<Conn>(std::move(socket));
+    TlsStream tls(std::move(socket), tls_);
+    flight.socket = &tls.next_layer();
     if (!SSL_set_tlsext_host_name(tls.native_handle(), target.actual.host.c_str())) {
       ec = asio::error::invalid_argument;
       co_return nullptr;
@@ -265,22 +332,28 @@ class AsyncHttpClient::Impl {
     tls.set_verify_callback(asio::ssl::host_name_verification(target.actual.host));
     co_await tls.async_handshake(asio::ssl::stream_base::client,
                                  asio::redirect_error(use_task, ec));
+    flight.socket = nullptr;
     if (ec) co_return nullptr;
     co_return std::make_unique<Conn>(std::move(tls));
   }
 
-  std::unique_ptr<Conn> TakeIdle(const std::string& key) {
+  std::shared_ptr<Watch> WatchOf(asio::io_context& context) {
     std::lock_guard lock(mu_);
-    auto it = idle_.find(key);
-    if (it == idle_.end() || it->second.empty()) return nullptr;
+    auto& w = watches_[&context];
+    if (!w) w = std::make_shared<Watch>(context);
+    return w;
+  }
+
+  static std::unique_ptr<Conn> TakeIdle(Watch& w, const std::string& key) {
+    auto it = w.idle.find(key);
+    if (it == w.idle.end() || it->second.empty()) return nullptr;
     auto conn = std::move(it->second.back());
     it->second.pop_back();
     return conn;
   }
 
-  void PutIdle(const std::string& key, std::unique_ptr<Conn> conn) {
-    std::lock_guard lock(mu_);
-    auto& list = idle_[key];
+  static void PutIdle(Watch& w, std::string key, std::unique_ptr<Conn> conn) {
+    auto& list = w.idle[std::move(key)];
     if (list.size() < kMaxIdlePerTarget) list.push_back(std::move(conn));
   }
 
@@ -290,7 +363,7 @@ class AsyncHttpClient::Impl {
   EgressPolicy policy_;
   asio::ssl::context tls_;
   std::mutex mu_;
-  std::map<std::string, std::vector<std::unique_ptr<Conn>>> idle_;  // guarded by mu_
+  std::map<asio::io_context*, std::shared_ptr<Watch>> watches_;  // guarded by mu_
 };
 
 AsyncHttpClient::AsyncHttpClient(asio::io_context& ioc, EgressOptions egress, Resolver* resolver)
