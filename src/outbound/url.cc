@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 
 #include <algorithm>
+#include <array>
 #include <memory>
 #include <optional>
 
@@ -54,16 +55,32 @@ Result<Url> FromHandle(CURLU* u, std::string_view original) {
 
 // RFC 3986 characters that libcurl leaves as they are in a path or query: unreserved,
 // sub-delims, ':' and '@' (and '/' and '?', which the callers handle).
-bool PlainUrlChar(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  switch (c) {
-    case '-': case '.': case '_': case '~': case '!': case '$': case '&': case '\'':
-    case '(': case ')': case '*': case '+': case ',': case ';': case '=': case ':': case '@':
-    case '%':  // checked for two hex digits by the caller
-      return true;
-    default:
-      return false;
-  }
+constexpr std::array<bool, 256> kPlainUrlChars = [] {
+  std::array<bool, 256> table{};
+  for (int c = 'a'; c <= 'z'; ++c) table[c] = true;
+  for (int c = 'A'; c <= 'Z'; ++c) table[c] = true;
+  for (int c = '0'; c <= '9'; ++c) table[c] = true;
+  // '%' is checked for two hex digits by the caller.
+  for (char c : std::string_view("-._~!$&'()*+,;=:@%")) table[static_cast<unsigned char>(c)] = true;
+  return table;
+}();
+
+bool PlainUrlChar(char c) { return kPlainUrlChars[static_cast<unsigned char>(c)]; }
+
+// "http" or "https" in any case: the scheme's canonical spelling, or nullptr.
+const char* PlainScheme(std::string_view text) {
+  auto is = [&](std::string_view want) {
+    if (text.size() != want.size()) return false;
+    for (size_t i = 0; i < want.size(); ++i) {
+      char c = text[i];
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      if (c != want[i]) return false;
+    }
+    return true;
+  };
+  if (is("http")) return "http";
+  if (is("https")) return "https";
+  return nullptr;
 }
 
 bool IsHex(char c) {
@@ -140,10 +157,16 @@ std::optional<Url> ParsePlainUrl(std::string_view text) {
   Url url;
   size_t colon = text.find("://");
   if (colon == std::string_view::npos) return std::nullopt;
-  url.scheme = Lower(std::string(text.substr(0, colon)));
-  if (url.scheme != "http" && url.scheme != "https") return std::nullopt;
+  const char* scheme = PlainScheme(text.substr(0, colon));
+  if (scheme == nullptr) return std::nullopt;
+  url.scheme = scheme;
   std::string_view rest = text.substr(colon + 3);
-  size_t authority_end = rest.find_first_of("/?#");
+  size_t authority_end = 0;
+  while (authority_end < rest.size() && rest[authority_end] != '/' && rest[authority_end] != '?' &&
+         rest[authority_end] != '#') {
+    ++authority_end;
+  }
+  if (authority_end == rest.size()) authority_end = std::string_view::npos;
   std::string_view authority = rest.substr(0, authority_end);
   rest = authority_end == std::string_view::npos ? std::string_view() : rest.substr(authority_end);
   if (!rest.empty() && rest.front() != '/') return std::nullopt;  // "?q" right after the host
@@ -162,7 +185,10 @@ std::optional<Url> ParsePlainUrl(std::string_view text) {
     url.port = static_cast<uint16_t>(value);
   }
   if (!PlainHost(host)) return std::nullopt;
-  url.host = Lower(std::string(host));
+  url.host.assign(host);
+  for (char& c : url.host) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
   size_t q = rest.find('?');
   std::string_view path = rest.substr(0, q);
   std::string_view query = q == std::string_view::npos ? std::string_view() : rest.substr(q + 1);

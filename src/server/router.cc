@@ -40,6 +40,14 @@ std::vector<Router::Segment> Router::Compile(std::string_view pattern) {
   return segments;
 }
 
+int Router::MethodCode(std::string_view method) {
+  static constexpr std::string_view kMethods[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
+  for (size_t i = 0; i < std::size(kMethods); ++i) {
+    if (method == kMethods[i]) return static_cast<int>(i) + 1;
+  }
+  return 0;
+}
+
 std::string Router::LiteralPrefix(std::string_view pattern) {
   return std::string(pattern.substr(0, pattern.find('{')));
 }
@@ -47,15 +55,17 @@ std::string Router::LiteralPrefix(std::string_view pattern) {
 void Router::Add(std::string method, std::string pattern, Handler handler) {
   auto segments = Compile(pattern);
   auto prefix = LiteralPrefix(pattern);
-  routes_.push_back({std::move(method), std::move(pattern), std::move(prefix), std::move(segments),
-                     std::move(handler)});
+  int code = MethodCode(method);
+  routes_.push_back({std::move(method), code, std::move(pattern), std::move(prefix),
+                     std::move(segments), std::move(handler)});
 }
 
 void Router::AddAsync(std::string method, std::string pattern, AsyncHandler handler) {
   auto segments = Compile(pattern);
   auto prefix = LiteralPrefix(pattern);
-  routes_.push_back({std::move(method), std::move(pattern), std::move(prefix), std::move(segments),
-                     std::move(handler)});
+  int code = MethodCode(method);
+  routes_.push_back({std::move(method), code, std::move(pattern), std::move(prefix),
+                     std::move(segments), std::move(handler)});
 }
 
 // Every request tries the routes in order and most fail, so matching compares views and
@@ -105,9 +115,11 @@ bool Router::Match(const Route& route, std::string_view path, Request* request) 
 }
 
 Task<Response> Router::Dispatch(Request& request) const {
+  static const int kGet = MethodCode("GET"), kHead = MethodCode("HEAD");
+  int code = MethodCode(request.method);
   for (const Route& route : routes_) {
-    bool method_ok = route.method == request.method ||
-                     (route.method == "GET" && request.method == "HEAD");
+    bool method_ok = code != 0 ? route.method_code == code || (code == kHead && route.method_code == kGet)
+                               : route.method == request.method;
     if (!method_ok || !request.path.starts_with(route.prefix) ||
         !Match(route, request.path, &request)) {
       continue;

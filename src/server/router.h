@@ -38,6 +38,7 @@ class Router {
   };
   struct Route {
     std::string method;
+    int method_code;     // MethodCode(method): compared before any string
     std::string pattern;
     std::string prefix;  // the pattern up to its first parameter: a cheap first test
     std::vector<Segment> segments;
@@ -46,6 +47,8 @@ class Router {
   static constexpr size_t kMaxSegments = 16;
   static std::vector<Segment> Compile(std::string_view pattern);
   static std::string LiteralPrefix(std::string_view pattern);
+  // A small number per common method (0 for others, which then compare as strings).
+  static int MethodCode(std::string_view method);
   // With a request, fills its params on a match.
   static bool Match(const Route& route, std::string_view path, Request* request);
 
