@@ -4,6 +4,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <mutex>
 
@@ -75,7 +76,8 @@ void Redactor::Add(std::string_view secret) {
 size_t Redactor::WindowHash(const char* p) {
   uint64_t v = 0;
   std::memcpy(&v, p, kMinLength);
-  return static_cast<size_t>((v * 0x9E3779B97F4A7C15ull) >> 48);  // top 16 bits: kFilterSlots
+  constexpr int kShift = 64 - std::bit_width(kFilterSlots - 1);  // the top bits index a slot
+  return static_cast<size_t>((v * 0x9E3779B97F4A7C15ull) >> kShift);
 }
 
 void Redactor::Count(std::string_view secret, int delta) {
