@@ -189,8 +189,12 @@ class AsyncHttpClient::Impl {
     if (!injected_) {
       // getaddrinfo blocks; on an I/O thread it would stall every connection the thread serves.
       // Asio's resolver runs it on a thread of its own.
-      auto resolved = co_await ResolveName(policy_.HostToResolve(*url));
-      if (!resolved.ok()) co_return resolved.error();
+      // Checked here first: a coroutine call costs a frame even when it has nothing to do.
+      std::string host = policy_.HostToResolve(*url);
+      if (!host.empty() && !names_.Knows(host)) {
+        auto resolved = co_await ResolveName(host);
+        if (!resolved.ok()) co_return resolved.error();
+      }
     }
     auto target = policy_.Check(*url);
     if (!target.ok()) co_return target.error();
