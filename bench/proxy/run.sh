@@ -126,7 +126,12 @@ python3 - "$work/rounds.txt" "$conns" "$duration" <<'PY'
 import statistics, sys
 rows = [line.split() for line in open(sys.argv[1])]
 med = lambda i: statistics.median(float(r[i]) for r in rows)
+ratio = lambda r, n: statistics.median(float(x[r]) / float(x[n]) for x in rows)
+spread = lambda r, n: sorted(round(float(x[r]) / float(x[n]), 2) for x in rows)
+# The ratio is taken within each round (nginx and relish measured back to back) and the median
+# of those reported: the machine's speed drifts between rounds more than between two runs.
 print(f"{len(rows)} rounds of {sys.argv[3]}s, {sys.argv[2]} connections, wrk -t2; medians:")
-for name, n, r in (("separate", med(1), med(4)), ("shared", med(7), med(10))):
-    print(f"{name:8} nginx {n:8.0f} req/s  relish {r:8.0f} req/s  relish/nginx = {r/n:.2f}")
+for name, n, r in (("separate", 1, 4), ("shared", 7, 10)):
+    print(f"{name:8} nginx {med(n):8.0f} req/s  relish {med(r):8.0f} req/s  "
+          f"relish/nginx = {ratio(r, n):.2f} (rounds: {', '.join(map(str, spread(r, n)))})")
 PY
