@@ -34,13 +34,17 @@ inline bool AppendHeaderLine(std::string& out, std::string_view name, std::strin
   return true;
 }
 
+inline char AsciiLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+inline void AsciiLowerInPlace(std::string& text) {
+  for (char& c : text) c = AsciiLower(c);
+}
+
+// Header names (and URL schemes and hosts) compare without regard to ASCII case.
 inline bool SameHeaderName(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
+    if (AsciiLower(a[i]) != AsciiLower(b[i])) return false;
   }
   return true;
 }

@@ -1,11 +1,10 @@
 // The credentialed call: link name -> connection -> egress check -> credentials -> injection ->
 // outbound request (retried once after a 401 with a refreshed token) -> audit.
-#include <strings.h>
-
 #include <algorithm>
 
 #include "base/encoding.h"
 #include "base/fast_random.h"
+#include "base/http_wire.h"
 #include "base/ids.h"
 #include "base/log.h"
 #include "connections/connections_impl.h"
@@ -18,16 +17,12 @@ using store::TxMode;
 
 namespace {
 
-bool SameName(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
-}
-
 // Sets a header, replacing any the caller set under the same name; reports a replacement.
 void PutHeader(outbound::Headers& headers, const std::string& name, std::string value,
                std::string* note) {
   bool replaced = false;
   std::erase_if(headers, [&](const auto& h) {
-    if (SameName(h.first, name)) {
+    if (SameHeaderName(h.first, name)) {
       replaced = true;
       return true;
     }
@@ -52,7 +47,7 @@ std::string AddQuery(const std::string& url, const std::string& name, const std:
 
 const std::string* FindHeader(const outbound::Headers& headers, std::string_view name) {
   for (const auto& [k, v] : headers) {
-    if (SameName(k, name)) return &v;
+    if (SameHeaderName(k, name)) return &v;
   }
   return nullptr;
 }

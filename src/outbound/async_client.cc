@@ -266,9 +266,7 @@ class AsyncHttpClient::Impl {
       out.headers.reserve(8);
       for (const auto& field : res) {
         std::string name(field.name_string());
-        for (char& c : name) {
-          if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-        }
+        AsciiLowerInPlace(name);
         out.headers.emplace_back(std::move(name), std::string(field.value()));
       }
       out.body = std::move(res.body());

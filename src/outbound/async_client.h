@@ -8,8 +8,8 @@
 //
 // Send may be called concurrently from coroutines on several io_contexts, each run by one
 // thread (as the server's are): idle connections and timeouts are kept per io_context and
-// touched only on its thread. Timeouts are checked every 20 ms, so a request times out within
-// 20 ms after its deadline.
+// touched only on its thread; those io_contexts must outlive the client. Timeouts are checked
+// every 20 ms, so a request times out within 20 ms after its deadline.
 #pragma once
 
 #include <memory>

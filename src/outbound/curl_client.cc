@@ -1,10 +1,11 @@
 #include "outbound/curl_client.h"
 
 #include <curl/curl.h>
-#include <strings.h>
 
 #include <algorithm>
 #include <mutex>
+
+#include "base/http_wire.h"
 
 namespace relish::outbound {
 namespace {
@@ -32,10 +33,6 @@ CURL* ThreadHandle() {
     curl_easy_reset(handle.get());
   }
   return handle.get();
-}
-
-bool SameName(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
 }
 
 struct Exchange {
@@ -125,7 +122,7 @@ class CurlClient final : public HttpClient {
         if (request.method != "HEAD") request.method = "GET";
         request.body.clear();
         std::erase_if(request.headers, [](const auto& h) {
-          return SameName(h.first, "content-type") || SameName(h.first, "content-length");
+          return SameHeaderName(h.first, "content-type") || SameHeaderName(h.first, "content-length");
         });
       }
       url = std::move(next);
@@ -135,12 +132,12 @@ class CurlClient final : public HttpClient {
  private:
   static void StripCredentials(Request& request) {
     std::erase_if(request.headers, [&](const auto& h) {
-      if (SameName(h.first, "authorization") || SameName(h.first, "proxy-authorization") ||
-          SameName(h.first, "cookie")) {
+      if (SameHeaderName(h.first, "authorization") || SameHeaderName(h.first, "proxy-authorization") ||
+          SameHeaderName(h.first, "cookie")) {
         return true;
       }
       return std::any_of(request.credential_headers.begin(), request.credential_headers.end(),
-                         [&](const std::string& n) { return SameName(h.first, n); });
+                         [&](const std::string& n) { return SameHeaderName(h.first, n); });
     });
   }
 
@@ -160,7 +157,7 @@ class CurlClient final : public HttpClient {
     List headers;
     bool has_expect = false;
     for (const auto& [name, value] : request.headers) {
-      if (SameName(name, "expect")) has_expect = true;
+      if (SameHeaderName(name, "expect")) has_expect = true;
       std::string line = value.empty() ? name + ";" : name + ": " + value;
       headers.reset(curl_slist_append(headers.release(), line.c_str()));
     }

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "base/encoding.h"
+#include "base/http_wire.h"
 
 namespace relish::outbound {
 namespace {
@@ -69,17 +70,8 @@ bool PlainUrlChar(char c) { return kPlainUrlChars[static_cast<unsigned char>(c)]
 
 // "http" or "https" in any case: the scheme's canonical spelling, or nullptr.
 const char* PlainScheme(std::string_view text) {
-  auto is = [&](std::string_view want) {
-    if (text.size() != want.size()) return false;
-    for (size_t i = 0; i < want.size(); ++i) {
-      char c = text[i];
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-      if (c != want[i]) return false;
-    }
-    return true;
-  };
-  if (is("http")) return "http";
-  if (is("https")) return "https";
+  if (SameHeaderName(text, "http")) return "http";
+  if (SameHeaderName(text, "https")) return "https";
   return nullptr;
 }
 
@@ -186,9 +178,7 @@ std::optional<Url> ParsePlainUrl(std::string_view text) {
   }
   if (!PlainHost(host)) return std::nullopt;
   url.host.assign(host);
-  for (char& c : url.host) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
+  AsciiLowerInPlace(url.host);
   size_t q = rest.find('?');
   std::string_view path = rest.substr(0, q);
   std::string_view query = q == std::string_view::npos ? std::string_view() : rest.substr(q + 1);
