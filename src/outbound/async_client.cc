@@ -4,14 +4,13 @@
 #include <boost/beast/ssl.hpp>
 
 #include <algorithm>
-#include <atomic>
 #include <array>
 #include <map>
-#include <unordered_set>
 #include <mutex>
 #include <variant>
 
 #include "base/clock.h"
+#include "base/deadline_sweep.h"
 #include "base/http_wire.h"
 #include "base/ttl_cache.h"
 
@@ -63,57 +62,15 @@ struct Conn {
   }
 };
 
-// Request timeouts without a timer per operation (see the server's sweeper): a request in
-// flight registers its deadline and current socket with its context's Watch, whose timer,
-// running only while requests are in flight, cancels the socket of any request past its
-// deadline every kTick.
+// Request timeouts are swept per io_context (base/deadline_sweep.h) every kTick.
 constexpr std::chrono::milliseconds kTick{20};
 
-struct InFlight {
-  std::chrono::steady_clock::time_point deadline;
-  TcpSocket* socket = nullptr;  // the one the request waits on now
-  bool timed_out = false;
-};
-
-// Per io_context, used on its one thread only: idle connections by target, requests in flight.
+// Per io_context, used on its one thread only: idle connections by target, and the deadlines of
+// the requests in flight.
 struct Watch {
-  explicit Watch(asio::io_context& ioc) : timer(ioc.get_executor()) {}
-  SteadyTimer timer;
-  bool running = false;
-  std::atomic<bool> closed{false};  // the client is gone: the sweep stops at its next tick
-  std::unordered_set<InFlight*> flights;
+  explicit Watch(asio::io_context& ioc) : sweep(std::make_shared<DeadlineSweep>(ioc, kTick)) {}
+  std::shared_ptr<DeadlineSweep> sweep;
   std::map<std::string, std::vector<std::unique_ptr<Conn>>, std::less<>> idle;
-};
-
-void Sweep(const std::shared_ptr<Watch>& w) {
-  w->timer.expires_after(kTick);
-  w->timer.async_wait([w](const boost::system::error_code&) {
-    if (w->closed) return;
-    auto now = std::chrono::steady_clock::now();
-    for (InFlight* f : w->flights) {
-      if (f->deadline <= now && !f->timed_out && f->socket != nullptr) {
-        f->timed_out = true;
-        boost::system::error_code ignored;
-        f->socket->cancel(ignored);  // its pending operation ends with operation_aborted
-      }
-    }
-    w->running = !w->flights.empty();
-    if (w->running) Sweep(w);
-  });
-}
-
-// Registers a request with its Watch for the lifetime of Send.
-struct Watched {
-  Watched(std::shared_ptr<Watch> watch, InFlight& flight) : w(std::move(watch)), f(flight) {
-    w->flights.insert(&f);
-    if (!w->running) {
-      w->running = true;
-      Sweep(w);
-    }
-  }
-  ~Watched() { w->flights.erase(&f); }
-  std::shared_ptr<Watch> w;
-  InFlight& f;
 };
 
 // The declared length against the cap (the parser's own body limit did not stop a response
@@ -170,16 +127,12 @@ std::string FormatDuration(std::chrono::milliseconds d) {
 
 class AsyncHttpClient::Impl {
  public:
-  Impl(asio::io_context& ioc, EgressOptions egress, Resolver* resolver)
-      : ioc_(ioc),
-        injected_(resolver != nullptr),
+  Impl(EgressOptions egress, Resolver* resolver)
+      : injected_(resolver != nullptr),
         policy_(std::move(egress), resolver ? *resolver : names_),
         tls_(asio::ssl::context::tls_client) {
     tls_.set_default_verify_paths();
     tls_.set_verify_mode(asio::ssl::verify_peer);
-  }
-  ~Impl() {
-    for (auto& [context, w] : watches_) w->closed = true;
   }
 
   Task<Result<Response>> Send(const Request& request) {
@@ -202,9 +155,9 @@ class AsyncHttpClient::Impl {
     // Idle connections are kept per io_context: one taken up on another context's thread
     // would have every completion cross threads.
     auto executor = co_await asio::this_coro::executor;
-    std::shared_ptr<Watch> watch = WatchOf(asio::query(executor, asio::execution::context));
-    InFlight flight{.deadline = started + request.timeout};
-    Watched watched(watch, flight);
+    Watch& watch = WatchOf(asio::query(executor, asio::execution::context));
+    DeadlineSweep::Deadline flight{.at = started + request.timeout};
+    DeadlineSweep::Registration watched(watch.sweep, flight);
     std::string key;
     key.reserve(64);
     key.append(actual.scheme).append("|").append(actual.host).append("|");
@@ -214,7 +167,7 @@ class AsyncHttpClient::Impl {
     if (!head.ok()) co_return head.error();
     std::array<asio::const_buffer, 2> message{asio::buffer(*head), asio::buffer(request.body)};
 
-    std::unique_ptr<Conn> conn = TakeIdle(*watch, key);
+    std::unique_ptr<Conn> conn = TakeIdle(watch, key);
     bool reused = conn != nullptr;
     for (int attempt = 0;; ++attempt) {
       auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -274,14 +227,13 @@ class AsyncHttpClient::Impl {
       out.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
           std::chrono::steady_clock::now() - started);
       flight.socket = nullptr;
-      if (res.keep_alive()) PutIdle(*watch, std::move(key), std::move(conn));
+      if (res.keep_alive()) PutIdle(watch, std::move(key), std::move(conn));
       co_return out;
     }
   }
 
  private:
   Task<Result<void>> ResolveName(const std::string& host) {
-    if (host.empty() || names_.Knows(host)) co_return Ok();
     asio::ip::basic_resolver<tcp, IoExecutor> resolver(co_await asio::this_coro::executor);
     boost::system::error_code ec;
     auto results = co_await resolver.async_resolve(host, "",
@@ -299,13 +251,13 @@ class AsyncHttpClient::Impl {
     co_return Ok();
   }
 
-  Error Failure(const Url& url, const Request& request, const InFlight& flight,
+  Error Failure(const Url& url, const Request& request, const DeadlineSweep::Deadline& flight,
                 const boost::system::error_code& ec, bool too_large) {
     if (too_large) {
       return ResourceExhausted("response from " + url.host + " is larger than the limit of " +
                                std::to_string(request.max_response_bytes) + " bytes");
     }
-    if (flight.timed_out) {
+    if (flight.expired) {
       return DeadlineExceeded("request to " + url.host + " timed out after " +
                               FormatDuration(request.timeout));
     }
@@ -313,7 +265,7 @@ class AsyncHttpClient::Impl {
   }
 
   // The socket being connected is the flight's, so the deadline covers connect and handshake.
-  Task<std::unique_ptr<Conn>> Connect(const Target& target, InFlight& flight,
+  Task<std::unique_ptr<Conn>> Connect(const Target& target, DeadlineSweep::Deadline& flight,
                                       boost::system::error_code& ec) {
     auto executor = co_await asio::this_coro::executor;
     tcp::endpoint endpoint(asio::ip::make_address(target.address, ec), target.actual.port);
@@ -339,11 +291,11 @@ class AsyncHttpClient::Impl {
     co_return std::make_unique<Conn>(std::move(tls));
   }
 
-  std::shared_ptr<Watch> WatchOf(asio::io_context& context) {
+  Watch& WatchOf(asio::io_context& context) {
     std::lock_guard lock(mu_);
     auto& w = watches_[&context];
-    if (!w) w = std::make_shared<Watch>(context);
-    return w;
+    if (!w) w = std::make_unique<Watch>(context);
+    return *w;
   }
 
   static std::unique_ptr<Conn> TakeIdle(Watch& w, const std::string& key) {
@@ -359,17 +311,17 @@ class AsyncHttpClient::Impl {
     if (list.size() < kMaxIdlePerTarget) list.push_back(std::move(conn));
   }
 
-  asio::io_context& ioc_;
   bool injected_;        // a resolver was given (tests): the policy asks it directly
   ResolvedNames names_;  // before policy_, which may refer to it
   EgressPolicy policy_;
   asio::ssl::context tls_;
   std::mutex mu_;
-  std::map<asio::io_context*, std::shared_ptr<Watch>> watches_;  // guarded by mu_
+  std::map<asio::io_context*, std::unique_ptr<Watch>> watches_;  // guarded by mu_
 };
 
-AsyncHttpClient::AsyncHttpClient(asio::io_context& ioc, EgressOptions egress, Resolver* resolver)
-    : impl_(std::make_unique<Impl>(ioc, std::move(egress), resolver)) {}
+// Requests run on their caller's io_context (Watch), not on `ioc`.
+AsyncHttpClient::AsyncHttpClient(asio::io_context& /*ioc*/, EgressOptions egress, Resolver* resolver)
+    : impl_(std::make_unique<Impl>(std::move(egress), resolver)) {}
 AsyncHttpClient::~AsyncHttpClient() = default;
 
 Task<Result<Response>> AsyncHttpClient::Send(const Request& request) {

@@ -2,13 +2,13 @@
 
 #include <spdlog/spdlog.h>
 
-#include <array>
 #include <algorithm>
+#include <array>
 #include <map>
-#include <unordered_set>
 #include <mutex>
 #include <thread>
 
+#include "base/deadline_sweep.h"
 #include "base/fast_random.h"
 #include "base/http_wire.h"
 #include "base/ids.h"
@@ -95,29 +95,20 @@ class HttpServer::Impl {
         acceptor_(ioc_),
         tick_(std::clamp(std::min(options_.header_timeout, options_.idle_timeout) / 4,
                          std::chrono::milliseconds(10), std::chrono::milliseconds(1000))) {
-    for (auto& context : contexts_) sweepers_.push_back(std::make_unique<Sweeper>(*context));
+    for (auto& context : contexts_) sweeps_.push_back(std::make_shared<DeadlineSweep>(*context, tick_));
   }
 
-  // Timeouts without a timer per operation: a session keeps the deadline of its pending read or
-  // write, and one timer per context sweeps that context's sessions every tick_, cancelling
-  // the operation of any session past its deadline. (beast::tcp_stream armed and cancelled an
-  // Asio timer around every read and write, with a timerfd_settime call whenever the earliest
-  // deadline moved.) Deadlines are as precise as the tick: a quarter of the shortest timeout.
-  struct Session;
-  struct Sweeper {
-    explicit Sweeper(asio::io_context& ioc) : timer(ioc.get_executor()) {}
-    SteadyTimer timer;
-    std::unordered_set<Session*> sessions;  // on this context's thread only
-  };
-
+  // Header and idle timeouts: a session's deadline is that of its pending read or write, swept
+  // by its context's DeadlineSweep every quarter of the shortest timeout.
   struct Session {
-    Session(TcpSocket s, Sweeper& w) : socket(std::move(s)), sweeper(w) {}
+    Session(TcpSocket s, std::shared_ptr<DeadlineSweep> w) : socket(std::move(s)), sweep(std::move(w)) {
+      deadline.socket = &socket;
+    }
     TcpSocket socket;
-    Sweeper& sweeper;
-    std::chrono::steady_clock::time_point deadline = kNever;  // of the pending operation
+    std::shared_ptr<DeadlineSweep> sweep;
+    DeadlineSweep::Deadline deadline;
     std::atomic<bool> idle{true};  // waiting for the first byte of a request
   };
-  static constexpr auto kNever = std::chrono::steady_clock::time_point::max();
 
   Result<void> Listen() {
     boost::system::error_code ec;
@@ -146,9 +137,6 @@ class HttpServer::Impl {
       });
     }
     asio::co_spawn(ioc_, Accept(), asio::detached);
-    for (auto& w : sweepers_) {
-      asio::post(w->timer.get_executor(), [this, w = w.get()] { Sweep(*w); });
-    }
     // The other contexts have no work of their own until the listener hands them a connection.
     using Guard = asio::executor_work_guard<asio::io_context::executor_type>;
     std::vector<Guard> guards;
@@ -166,9 +154,6 @@ class HttpServer::Impl {
 
   void Stop() {
     if (stopping_.exchange(true)) return;
-    for (auto& w : sweepers_) {
-      asio::post(w->timer.get_executor(), [w = w.get()] { w->timer.cancel(); });
-    }
     asio::post(ioc_, [this] {
       boost::system::error_code ec;
       acceptor_.close(ec);
@@ -242,7 +227,7 @@ class HttpServer::Impl {
         continue;
       }
       socket.set_option(tcp::no_delay(true), ec);
-      auto session = std::make_shared<Session>(std::move(socket), *sweepers_[index]);
+      auto session = std::make_shared<Session>(std::move(socket), sweeps_[index]);
       uint64_t id = 0;
       {
         std::lock_guard lock(sessions_mu_);
@@ -265,42 +250,8 @@ class HttpServer::Impl {
     }
   }
 
-  // Runs on the sweeper's context until stopped (and, while stopping, until its last session is
-  // gone, so that a drain still times out).
-  void Sweep(Sweeper& w) {
-    w.timer.expires_after(tick_);
-    w.timer.async_wait([this, &w](const boost::system::error_code& ec) {
-      if (ec && (!stopping_ || w.sessions.empty())) return;
-      auto now = std::chrono::steady_clock::now();
-      for (Session* s : w.sessions) {
-        if (s->deadline <= now) {
-          s->deadline = kNever;
-          boost::system::error_code ignored;
-          s->socket.cancel(ignored);  // the pending read or write ends with operation_aborted
-        }
-      }
-      if (stopping_ && w.sessions.empty()) return;
-      Sweep(w);
-    });
-  }
-
-  void Arm(Session& s, std::chrono::milliseconds timeout) {
-    s.deadline = std::chrono::steady_clock::now() + timeout;
-  }
-
-  // A session is in its sweeper's set for exactly as long as Serve runs, however Serve ends.
-  struct Swept {
-    Swept(Impl& impl, Session& s) : impl(impl), s(s) { s.sweeper.sessions.insert(&s); }
-    ~Swept() {
-      s.sweeper.sessions.erase(&s);
-      if (impl.stopping_ && s.sweeper.sessions.empty()) s.sweeper.timer.cancel();
-    }
-    Impl& impl;
-    Session& s;
-  };
-
   Task<void> Serve(std::shared_ptr<Session> s) {
-    Swept swept(*this, *s);
+    DeadlineSweep::Registration swept(s->sweep, s->deadline);
     beast::flat_buffer buffer;
     boost::system::error_code ec;
     std::string remote;
@@ -315,7 +266,7 @@ class HttpServer::Impl {
       if (buffer.size() == 0) {
         s->idle = true;
         if (stopping_) break;
-        Arm(*s, first ? options_.header_timeout : options_.idle_timeout);
+        s->deadline.Arm(first ? options_.header_timeout : options_.idle_timeout);
         boost::system::error_code rec;
         size_t n = co_await s->socket.async_read_some(
             buffer.prepare(4096), asio::redirect_error(use_task, rec));
@@ -324,7 +275,7 @@ class HttpServer::Impl {
       }
       s->idle = false;
       first = false;
-      Arm(*s, options_.header_timeout);
+      s->deadline.Arm(options_.header_timeout);
       http::request_parser<http::string_body> parser;
       parser.body_limit(options_.max_body_bytes);
       parser.header_limit(static_cast<uint32_t>(options_.max_header_bytes));
@@ -361,7 +312,7 @@ class HttpServer::Impl {
         co_await Write(s, bare, std::move(err), 11, false, started);
         break;
       }
-      s->deadline = kNever;  // the handler takes what it takes; the write is timed again
+      s->deadline.Disarm();  // the handler takes what it takes; the write is timed again
       auto msg = parser.release();
       unsigned version = msg.version();
       bool keep_alive = msg.keep_alive();
@@ -392,10 +343,10 @@ class HttpServer::Impl {
     std::string head = ResponseHead(response, version, keep_alive, bodiless);
     size_t bytes = bodiless || request.method == "HEAD" ? 0 : response.body.size();
     std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(response.body.data(), bytes)};
-    Arm(*s, options_.header_timeout);
+    s->deadline.Arm(options_.header_timeout);
     boost::system::error_code ec;
     co_await asio::async_write(s->socket, buffers, asio::redirect_error(use_task, ec));
-    s->deadline = kNever;
+    s->deadline.Disarm();
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     metrics_.Observe(request.route, request.method, status, seconds);
@@ -412,7 +363,7 @@ class HttpServer::Impl {
   std::vector<std::unique_ptr<asio::io_context>> contexts_;
   asio::io_context& ioc_;  // the first: listener, signals, drain timer
   size_t next_context_ = 0;  // used by Accept only
-  std::vector<std::unique_ptr<Sweeper>> sweepers_;  // one per context, same order
+  std::vector<std::shared_ptr<DeadlineSweep>> sweeps_;  // one per context, same order
   tcp::acceptor acceptor_;
   std::chrono::milliseconds tick_;
   uint16_t port_ = 0;
