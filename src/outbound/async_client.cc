@@ -11,6 +11,7 @@
 
 #include "base/clock.h"
 #include "base/deadline_sweep.h"
+#include "base/http_io.h"
 #include "base/http_wire.h"
 #include "base/ttl_cache.h"
 
@@ -73,12 +74,51 @@ struct Watch {
   std::map<std::string, std::vector<std::unique_ptr<Conn>>, std::less<>> idle;
 };
 
-// The declared length against the cap (the parser's own body limit did not stop a response
-// whose Content-Length exceeded it, in Boost 1.74: checked here, and the size again after).
-bool TooLarge(http::response_parser<http::string_body>& parser, size_t limit) {
-  auto length = parser.content_length();
-  return length && *length > limit;
-}
+// Parses a response straight into a Response (see base/http_io.h): names lowercased, the body
+// held to `limit` (http::error::body_limit past it, or as soon as a Content-Length says so).
+class ResponseParser final : public http::basic_parser<false> {
+ public:
+  ResponseParser(Response& out, size_t limit) : out_(out), limit_(limit) {
+    eager(true);
+    body_limit(limit);
+  }
+
+ private:
+  using error_code = boost::system::error_code;
+  void on_request_impl(http::verb, beast::string_view, beast::string_view, int, error_code& ec) override {
+    ec = http::error::bad_status;  // a response parser never sees a request line
+  }
+  void on_response_impl(int code, beast::string_view, int, error_code&) override { out_.status = code; }
+  void on_field_impl(http::field, beast::string_view name, beast::string_view value, error_code&) override {
+    std::string lower(name.data(), name.size());
+    AsciiLowerInPlace(lower);
+    out_.headers.emplace_back(std::move(lower), std::string(value.data(), value.size()));
+  }
+  void on_header_impl(error_code&) override {}
+  void on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code& ec) override {
+    if (length && *length > limit_) {
+      ec = http::error::body_limit;
+    } else if (length) {
+      out_.body.reserve(*length);
+    }
+  }
+  size_t on_body_impl(beast::string_view body, error_code& ec) override {
+    if (out_.body.size() + body.size() > limit_) {
+      ec = http::error::body_limit;
+      return 0;
+    }
+    out_.body.append(body.data(), body.size());
+    return body.size();
+  }
+  void on_chunk_header_impl(std::uint64_t, beast::string_view, error_code&) override {}
+  size_t on_chunk_body_impl(std::uint64_t, beast::string_view body, error_code& ec) override {
+    return on_body_impl(body, ec);
+  }
+  void on_finish_impl(error_code&) override {}
+
+  Response& out_;
+  size_t limit_;
+};
 
 // Fields the client writes itself. Host is always the URL's: a caller's Host would send the
 // request to another virtual host at the address the egress policy checked.
@@ -182,27 +222,21 @@ class AsyncHttpClient::Impl {
         if (ec) co_return Failure(*url, request, flight, ec, false);
       }
       flight.socket = &conn->tcp();
-      http::response_parser<http::string_body> parser;
-      parser.body_limit(request.max_response_bytes);
-      bool too_large = false;
+      Response out;
+      out.headers.reserve(8);
+      ResponseParser parser(out, request.max_response_bytes);
+      if (request.method == "HEAD") parser.skip(true);  // a length, but no body follows
       if (auto* p = std::get_if<PlainStream>(&conn->stream)) {
-        co_await asio::async_write(*p, message, asio::redirect_error(use_task, ec));
-        if (!ec) co_await http::async_read_header(*p, conn->buffer, parser, asio::redirect_error(use_task, ec));
-        too_large = !ec && TooLarge(parser, request.max_response_bytes);
-        if (!ec && !too_large) co_await http::async_read(*p, conn->buffer, parser, asio::redirect_error(use_task, ec));
+        co_await WriteAll(*p, message, ec);
+        if (!ec) co_await ReadHttpMessage(*p, conn->buffer, parser, ec);
       } else {
         auto& s = std::get<TlsStream>(conn->stream);
         co_await asio::async_write(s, message, asio::redirect_error(use_task, ec));
-        if (!ec) co_await http::async_read_header(s, conn->buffer, parser, asio::redirect_error(use_task, ec));
-        too_large = !ec && TooLarge(parser, request.max_response_bytes);
-        if (!ec && !too_large) co_await http::async_read(s, conn->buffer, parser, asio::redirect_error(use_task, ec));
-      }
-      if (too_large || (!ec && parser.get().body().size() > request.max_response_bytes)) {
-        co_return Failure(*url, request, flight, ec, true);
+        if (!ec) co_await ReadHttpMessage(s, conn->buffer, parser, ec);
       }
       if (ec) {
         // A kept-alive connection the upstream closed meanwhile: try once on a fresh one.
-        bool stale = reused && attempt == 0 && !parser.is_header_done() &&
+        bool stale = reused && attempt == 0 && !parser.got_some() &&
                      (ec == http::error::end_of_stream || ec == asio::error::connection_reset ||
                       ec == asio::error::broken_pipe || ec == asio::error::eof);
         flight.socket = nullptr;
@@ -213,21 +247,11 @@ class AsyncHttpClient::Impl {
         }
         co_return Failure(*url, request, flight, ec, ec == http::error::body_limit);
       }
-      auto res = parser.release();
-      Response out;
-      out.status = static_cast<int>(res.result_int());
-      out.headers.reserve(8);
-      for (const auto& field : res) {
-        std::string name(field.name_string());
-        AsciiLowerInPlace(name);
-        out.headers.emplace_back(std::move(name), std::string(field.value()));
-      }
-      out.body = std::move(res.body());
       out.url = request.url;
       out.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
           std::chrono::steady_clock::now() - started);
       flight.socket = nullptr;
-      if (res.keep_alive()) PutIdle(watch, std::move(key), std::move(conn));
+      if (parser.keep_alive()) PutIdle(watch, std::move(key), std::move(conn));
       co_return out;
     }
   }

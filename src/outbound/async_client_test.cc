@@ -126,6 +126,19 @@ TEST_F(AsyncClientTest, WritesItsOwnFramingAndRefusesBrokenHeaders) {
   EXPECT_EQ(method.error().message(), "invalid HTTP method 'GET /x'");
 }
 
+TEST_F(AsyncClientTest, HeadAnswersHaveALengthButNoBody) {
+  for (int i = 0; i < 2; ++i) {  // the second reuses the connection: nothing left unread on it
+    auto r = Send({.method = "HEAD", .url = Url("/big")});
+    ASSERT_TRUE(r.ok()) << r.error().ToString();
+    EXPECT_EQ(r->status, 200);
+    EXPECT_EQ(*r->Header("content-length"), "100000");
+    EXPECT_EQ(r->body, "");
+  }
+  auto get = Send({.url = Url("/big")});
+  ASSERT_TRUE(get.ok()) << get.error().ToString();
+  EXPECT_EQ(get->body.size(), 100'000u);
+}
+
 TEST_F(AsyncClientTest, RedirectsAreReturnedAsTheyCame) {
   auto r = Send({.url = Url("/redirect")});
   ASSERT_TRUE(r.ok());

@@ -10,6 +10,7 @@
 
 #include "base/deadline_sweep.h"
 #include "base/fast_random.h"
+#include "base/http_io.h"
 #include "base/http_wire.h"
 #include "base/ids.h"
 #include "base/log.h"
@@ -34,24 +35,53 @@ bool SaneRequestId(std::string_view id) {
   return true;
 }
 
-Request ToRequest(http::request<http::string_body>&& msg, const std::string& remote) {
-  Request req;
-  req.method = std::string(msg.method_string());
-  req.target = std::string(msg.target());
+// Parses a request straight into a Request (see base/http_io.h).
+class RequestParser final : public http::basic_parser<true> {
+ public:
+  explicit RequestParser(Request& out) : out_(out) {}
+  unsigned version() const { return version_; }
+
+ private:
+  using error_code = boost::system::error_code;
+  void on_request_impl(http::verb, beast::string_view method, beast::string_view target, int version,
+                       error_code&) override {
+    out_.method.assign(method.data(), method.size());
+    out_.target.assign(target.data(), target.size());
+    version_ = static_cast<unsigned>(version);
+  }
+  void on_response_impl(int, beast::string_view, int, error_code& ec) override {
+    ec = http::error::bad_method;  // a request parser never sees a status line
+  }
+  void on_field_impl(http::field, beast::string_view name, beast::string_view value, error_code&) override {
+    out_.headers.emplace_back(std::string(name.data(), name.size()), std::string(value.data(), value.size()));
+  }
+  void on_header_impl(error_code&) override {}
+  void on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code&) override {
+    if (length) out_.body.reserve(*length);  // the parser checked it against the body limit
+  }
+  size_t on_body_impl(beast::string_view body, error_code&) override {
+    out_.body.append(body.data(), body.size());
+    return body.size();
+  }
+  void on_chunk_header_impl(std::uint64_t, beast::string_view, error_code&) override {}
+  size_t on_chunk_body_impl(std::uint64_t, beast::string_view body, error_code&) override {
+    out_.body.append(body.data(), body.size());
+    return body.size();
+  }
+  void on_finish_impl(error_code&) override {}
+
+  Request& out_;
+  unsigned version_ = 11;
+};
+
+// What the parser does not fill in: the target split at '?', the peer, the request's id.
+void CompleteRequest(Request& req, const std::string& remote) {
   auto q = req.target.find('?');
   req.path = req.target.substr(0, q);
   if (q != std::string::npos) req.query = req.target.substr(q + 1);
-  size_t fields = 0;
-  for (auto it = msg.begin(); it != msg.end(); ++it) ++fields;
-  req.headers.reserve(fields);
-  for (const auto& field : msg) {
-    req.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-  }
-  req.body = std::move(msg.body());
   req.remote = remote;
   auto id = req.Header("X-Request-Id");
   req.request_id = id && SaneRequestId(*id) ? std::string(*id) : NewId("req", SystemClock(), FastRandom());
-  return req;
 }
 
 // Fields the server writes itself: a handler's copy would contradict the framing.
@@ -276,13 +306,15 @@ class HttpServer::Impl {
       s->idle = false;
       first = false;
       s->deadline.Arm(options_.header_timeout);
-      http::request_parser<http::string_body> parser;
+      Request request;
+      request.headers.reserve(8);
+      RequestParser parser(request);
+      parser.eager(true);
       parser.body_limit(options_.max_body_bytes);
       parser.header_limit(static_cast<uint32_t>(options_.max_header_bytes));
       auto started = std::chrono::steady_clock::now();
       boost::system::error_code rec;
-      co_await http::async_read(s->socket, buffer, parser,
-                                asio::redirect_error(use_task, rec));
+      if (!ParseBuffered(buffer, parser, rec)) co_await ReadHttpMessage(s->socket, buffer, parser, rec);
       if (rec) {
         if (rec == http::error::end_of_stream || rec == asio::error::operation_aborted ||
             rec == beast::error::timeout || rec == asio::error::connection_reset) {
@@ -304,8 +336,8 @@ class HttpServer::Impl {
         }
         // The rest of the request cannot be trusted: answer and close.
         Request bare;
-        bare.method = parser.is_header_done() ? std::string(parser.get().method_string()) : "-";
-        bare.path = parser.is_header_done() ? std::string(parser.get().target()) : "-";
+        bare.method = parser.is_header_done() ? request.method : "-";
+        bare.path = parser.is_header_done() ? request.target : "-";
         bare.route = "(rejected)";
         bare.remote = remote;
         bare.request_id = NewId("req", SystemClock(), FastRandom());
@@ -313,10 +345,9 @@ class HttpServer::Impl {
         break;
       }
       s->deadline.Disarm();  // the handler takes what it takes; the write is timed again
-      auto msg = parser.release();
-      unsigned version = msg.version();
-      bool keep_alive = msg.keep_alive();
-      Request request = ToRequest(std::move(msg), remote);
+      unsigned version = parser.version();
+      bool keep_alive = parser.keep_alive();
+      CompleteRequest(request, remote);
       Response response;
       try {
         response = co_await router_.Dispatch(request);
@@ -345,7 +376,7 @@ class HttpServer::Impl {
     std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(response.body.data(), bytes)};
     s->deadline.Arm(options_.header_timeout);
     boost::system::error_code ec;
-    co_await asio::async_write(s->socket, buffers, asio::redirect_error(use_task, ec));
+    co_await WriteAll(s->socket, buffers, ec);
     s->deadline.Disarm();
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

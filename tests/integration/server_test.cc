@@ -133,6 +133,36 @@ TEST_F(InProcessServer, WritesMessageHeadsByTheRules) {
   EXPECT_NE(head.find("\r\nConnection: keep-alive\r\n"), std::string::npos) << head;
 }
 
+// Requests are parsed from whatever arrives: split anywhere, chunked, several in one write.
+TEST_F(InProcessServer, ReadsRequestsInPiecesChunkedAndPipelined) {
+  TestConnection c(server_->port());
+  for (const char* piece : {"POST /ec", "ho HTTP/1.1\r\nHost: t\r\nTransfer-Enc", "oding: chunked\r\n\r",
+                            "\n5\r\nhel", "lo\r\n6\r\n world\r\n0\r\n", "\r\n"}) {
+    c.Send(piece);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  auto chunked = c.Read();
+  EXPECT_EQ(chunked.status, 200);
+  EXPECT_EQ(chunked.body, "hello world");
+  c.Send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc"
+         "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\ndef"
+         "GET /five HTTP/1.1\r\nHost: t\r\n\r\n");
+  EXPECT_EQ(c.Read().body, "abc");
+  EXPECT_EQ(c.Read().body, "def");
+  EXPECT_EQ(c.Read().body, "12345");
+  // Both a length and chunked framing: the request could be read two ways, so it is refused.
+  c.Send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n");
+  auto ambiguous = c.Read();
+  EXPECT_EQ(ambiguous.status, 400);
+  EXPECT_EQ(ambiguous.body, R"({"code":"invalid_argument","message":"malformed HTTP request: bad Transfer-Encoding"})");
+  EXPECT_TRUE(c.ClosedByPeer());
+  // A chunked body past the limit (1024 bytes here) is refused as it arrives.
+  TestConnection big(server_->port());
+  big.Send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n400\r\n" +
+           std::string(1024, 'x') + "\r\n1\r\ny\r\n0\r\n\r\n");
+  EXPECT_EQ(big.Read().status, 413);
+}
+
 // Timeouts: a stalled request or an idle connection is closed once its timeout has passed (to
 // within the sweep's tick, a quarter of the shortest timeout), and a slow handler is not one.
 TEST(ServerTimeouts, CloseStalledAndIdleConnectionsButWaitForHandlers) {
