@@ -266,7 +266,7 @@ bool Connections::Finish(Prepared& p, const Result<outbound::Response>& response
   return false;
 }
 
-void Connections::Impl::Record(AuditEntry entry) {
+void Connections::Impl::Record(AuditEntry&& entry) {
   entry.id = NewId("aud", clock_, FastRandom());  // not a secret: see base/fast_random.h
   entry.url = GlobalRedactor().Scrub(entry.url);
   std::shared_ptr<const Observers> observers;
@@ -286,6 +286,7 @@ void Connections::Impl::Record(AuditEntry entry) {
 }
 
 void Connections::Impl::AuditLoop() {
+  std::vector<AuditEntry> batch;
   std::unique_lock lock(audit_mu_);
   while (true) {
     audit_cv_.wait_for(lock, kAuditTick, [&] {
@@ -296,12 +297,13 @@ void Connections::Impl::AuditLoop() {
       if (audit_stop_) return;
       continue;
     }
-    std::vector<AuditEntry> batch(std::make_move_iterator(audit_queue_.begin()),
-                                  std::make_move_iterator(audit_queue_.end()));
-    audit_queue_.clear();
+    // The written batch's vector, emptied, becomes the next queue: no entry is moved twice and
+    // the queue keeps its capacity.
+    batch.swap(audit_queue_);
     lock.unlock();
     size_t n = batch.size();
-    WriteAudit(std::move(batch));
+    WriteAudit(batch);
+    batch.clear();
     lock.lock();
     audit_written_ += static_cast<int64_t>(n);
     audit_done_cv_.notify_all();
@@ -329,35 +331,34 @@ std::string AuditInsert(size_t rows) {
 
 }  // namespace
 
-void Connections::Impl::WriteAudit(std::vector<AuditEntry> batch) {
+void Connections::Impl::WriteAudit(const std::vector<AuditEntry>& batch) {
   static const std::string kFullInsert = AuditInsert(kAuditRowsPerInsert);
-  size_t n = batch.size();
+  std::vector<store::ValueRef> params;
+  params.reserve(kAuditRowsPerInsert * kAuditColumns);
   auto r = store::Transact(store_, TxMode::kWrite, [&](Transaction& tx) -> Result<void> {
     for (size_t i = 0; i < batch.size(); i += kAuditRowsPerInsert) {
       size_t rows = std::min(kAuditRowsPerInsert, batch.size() - i);
-      std::vector<store::Value> params;
-      params.reserve(rows * kAuditColumns);
+      params.clear();
       for (size_t k = i; k < i + rows; ++k) {
-        AuditEntry& e = batch[k];  // moved from: the batch is written once, never retried
-        params.emplace_back(std::move(e.id));
+        const AuditEntry& e = batch[k];
+        params.emplace_back(std::string_view(e.id));
         params.emplace_back(e.at);
-        for (auto* text : {&e.org_id, &e.environment, &e.link_name, &e.topping, &e.user_id,
-                           &e.run_id, &e.origin, &e.method, &e.url}) {
-          params.emplace_back(std::move(*text));
+        for (const auto* text : {&e.org_id, &e.environment, &e.link_name, &e.topping, &e.user_id,
+                                 &e.run_id, &e.origin, &e.method, &e.url}) {
+          params.emplace_back(std::string_view(*text));
         }
-        params.emplace_back(e.status);
+        params.emplace_back(int64_t{e.status});
         params.emplace_back(e.latency_us);
         params.emplace_back(e.bytes_out);
         params.emplace_back(e.bytes_in);
-        params.emplace_back(std::move(e.error));
-        params.emplace_back(std::move(e.note));
+        params.emplace_back(std::string_view(e.error));
+        params.emplace_back(std::string_view(e.note));
       }
-      TRY(tx.ExecParams(rows == kAuditRowsPerInsert ? kFullInsert : AuditInsert(rows),
-                        std::move(params)));
+      TRY(tx.ExecRefs(rows == kAuditRowsPerInsert ? kFullInsert : AuditInsert(rows), params));
     }
     return Ok();
   });
-  if (!r.ok()) spdlog::error("writing {} audit entries failed: {}", n, r.error().message());
+  if (!r.ok()) spdlog::error("writing {} audit entries failed: {}", batch.size(), r.error().message());
 }
 
 void Connections::FlushAudit() {

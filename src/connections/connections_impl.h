@@ -102,9 +102,9 @@ class Connections::Impl {
   // call.cc
   Result<void> Inject(const Resolved& r, const Credentials& c, outbound::Request& request,
                       std::string* note);
-  void Record(AuditEntry entry);
+  void Record(AuditEntry&& entry);
   void AuditLoop();
-  void WriteAudit(std::vector<AuditEntry> batch);
+  void WriteAudit(const std::vector<AuditEntry>& batch);
 
   outbound::HttpClient& Http(std::string_view environment) {
     return environment == "production" ? production_ : sandbox_;
@@ -146,7 +146,7 @@ class Connections::Impl {
   std::mutex audit_mu_;
   std::condition_variable audit_cv_;
   std::condition_variable audit_done_cv_;
-  std::deque<AuditEntry> audit_queue_;  // guarded by audit_mu_
+  std::vector<AuditEntry> audit_queue_;  // guarded by audit_mu_
   int64_t audit_enqueued_ = 0;          // guarded by audit_mu_
   int64_t audit_written_ = 0;           // guarded by audit_mu_
   bool audit_stop_ = false;             // guarded by audit_mu_

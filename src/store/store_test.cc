@@ -95,6 +95,29 @@ TEST_F(StoreTest, InsertQueryAndTypedColumns) {
   EXPECT_EQ((*rows)[1].OptInt(2), std::nullopt);
 }
 
+TEST_F(StoreTest, BorrowedParametersBindLikeOwnedOnes) {
+  std::string body = "borrowed text";
+  auto w = Transact(*store_, TxMode::kWrite, [&](Transaction& tx) -> Result<void> {
+    std::vector<ValueRef> params{std::string_view("a"), std::string_view(body), int64_t{7},
+                                 std::string_view("b"), std::string_view(""), nullptr};
+    EXPECT_EQ(*tx.ExecRefs("INSERT INTO notes VALUES (?, ?, ?), (?, ?, ?)", params), 2);
+    auto short_by_one = tx.ExecRefs("INSERT INTO notes VALUES (?, ?, ?)", std::span(params).first(2));
+    EXPECT_FALSE(short_by_one.ok());
+    EXPECT_EQ(short_by_one.error().message(),
+              "statement wants 3 parameters, got 2: INSERT INTO notes VALUES (?, ?, ?)");
+    return Ok();
+  });
+  ASSERT_TRUE(w.ok()) << w.error().ToString();
+  auto rows = Transact(*store_, TxMode::kRead, [](Transaction& tx) {
+    return tx.Query("SELECT id, body, n FROM notes ORDER BY id");
+  });
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ((*rows)[0].Text(1), "borrowed text");
+  EXPECT_EQ((*rows)[0].Int(2), 7);
+  EXPECT_EQ((*rows)[1].Text(1), "");
+  EXPECT_TRUE((*rows)[1].IsNull(2));
+}
+
 TEST_F(StoreTest, UniqueViolationIsAlreadyExistsAndForeignKeysHold) {
   auto r = Transact(*store_, TxMode::kWrite, [](Transaction& tx) -> Result<void> {
     TRY(tx.Exec("INSERT INTO notes VALUES ('a', 'x', 1)"));

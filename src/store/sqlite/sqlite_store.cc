@@ -4,6 +4,7 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -101,7 +102,7 @@ class SqliteTransaction final : public Transaction {
   ~SqliteTransaction() override;
 
   Result<Rows> QueryParams(std::string_view sql, std::vector<Value> params) override {
-    auto stmt = TRY(Bind(sql, params));
+    auto stmt = TRY(Bind(sql, Refs(params)));
     Rows rows;
     int cols = sqlite3_column_count(stmt);
     while (true) {
@@ -121,6 +122,10 @@ class SqliteTransaction final : public Transaction {
   }
 
   Result<int64_t> ExecParams(std::string_view sql, std::vector<Value> params) override {
+    return ExecRefs(sql, Refs(params));
+  }
+
+  Result<int64_t> ExecRefs(std::string_view sql, std::span<const ValueRef> params) override {
     auto stmt = TRY(Bind(sql, params));
     int rc = 0;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -139,7 +144,23 @@ class SqliteTransaction final : public Transaction {
   }
 
  private:
-  Result<sqlite3_stmt*> Bind(std::string_view sql, const std::vector<Value>& params) {
+  static std::vector<ValueRef> Refs(const std::vector<Value>& params) {
+    std::vector<ValueRef> refs;
+    refs.reserve(params.size());
+    for (const auto& p : params) {
+      std::visit([&](const auto& v) {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, std::string>) {
+          refs.emplace_back(std::string_view(v));
+        } else {
+          refs.emplace_back(v);
+        }
+      }, p.variant());
+    }
+    return refs;
+  }
+
+  Result<sqlite3_stmt*> Bind(std::string_view sql, std::span<const ValueRef> params) {
     auto stmt = TRY(conn_->Prepare(sql));
     sqlite3_clear_bindings(stmt);
     if (static_cast<int>(params.size()) != sqlite3_bind_parameter_count(stmt)) {
@@ -149,7 +170,7 @@ class SqliteTransaction final : public Transaction {
     }
     for (size_t i = 0; i < params.size(); ++i) {
       int idx = static_cast<int>(i + 1);
-      const auto& v = params[i].variant();
+      const ValueRef& v = params[i];
       int rc = SQLITE_OK;
       if (std::holds_alternative<std::nullptr_t>(v)) {
         rc = sqlite3_bind_null(stmt, idx);
@@ -158,9 +179,9 @@ class SqliteTransaction final : public Transaction {
       } else if (auto* d = std::get_if<double>(&v)) {
         rc = sqlite3_bind_double(stmt, idx, *d);
       } else {
-        const auto& s = std::get<std::string>(v);
-        // STATIC: the callers keep `params` alive until the statement is reset, so SQLite need
-        // not copy every string (the audit writer binds ~11 per row).
+        // STATIC: the text outlives the statement's run (ExecRefs' contract), so SQLite need
+        // not copy it.
+        auto s = std::get<std::string_view>(v);
         rc = sqlite3_bind_text64(stmt, idx, s.data(), s.size(), SQLITE_STATIC, SQLITE_UTF8);
       }
       if (rc != SQLITE_OK) return SqliteError(conn_->db(), rc, "bind");
