@@ -426,29 +426,32 @@ void AddConnectionsRoutes(server::Router& router, ConnectionsApiDeps d) {
           return NotFound("no organization " + ctx.org_id + " among yours");
         }
         ctx.environment = TRY(ParseEnvironment(req.Header("X-Relish-Environment").value_or("sandbox")));
-        std::string base = TRY(deps->connections.BaseUrl(ctx, req.params["link"]));
         out.method = req.method;
-        out.url = base + "/" + req.params["path"] + (req.query.empty() ? "" : "?" + req.query);
+        // Relative: Prepare puts it under the connection's base URL (one resolve per request).
+        out.url.reserve(req.params["path"].size() + req.query.size() + 2);
+        out.url.append("/").append(req.params["path"]);
+        if (!req.query.empty()) out.url.append("?").append(req.query);
         out.headers.reserve(req.headers.size() + 2);  // room for the credential
         for (auto& [k, v] : req.headers) {
           if (!DropRequestHeader(k)) out.headers.emplace_back(std::move(k), std::move(v));
         }
         out.body = std::move(req.body);
         out.max_redirects = 0;  // a proxy hands redirects back to its caller
-        return deps->connections.Prepare(ctx, req.params["link"], out);
+        return deps->connections.Prepare(ctx, req.params["link"], std::move(out));
       }();
       if (!prepared.ok()) co_return ErrorResponse(prepared.error());
+      connections::Connections::Prepared& call = **prepared;
       Result<outbound::Response> upstream = Unavailable("not sent");
-      bool slow = *prepared == nullptr;
-      if (!slow) {
+      bool slow = !call.ready;
+      if (call.ready) {
         auto& client = ctx.environment == "production" ? deps->production_async : deps->sandbox_async;
-        const outbound::Request& ready = (*prepared)->request;
-        upstream = co_await client.Send(ready);
-        slow = deps->connections.Finish(**prepared, upstream);
+        upstream = co_await client.Send(call.request, call.url);
+        slow = deps->connections.Finish(call, upstream);
       }
       if (slow) {
         // Credentials must be fetched or refreshed first (network, store writes): on the pool.
-        auto work = [&deps, &ctx, &req, &out]() { return deps->connections.Call(ctx, req.params["link"], out); };
+        out = call.ready ? std::move(call.original) : std::move(call.request);
+        auto work = [&deps, &ctx, &req, &out]() { return deps->connections.Call(ctx, req.params["link"], std::move(out)); };
         upstream = co_await server::Offload(deps->pool, work);
       }
       if (!upstream.ok()) co_return ErrorResponse(upstream.error());

@@ -169,6 +169,7 @@ Result<outbound::Response> Connections::Call(const CallContext& ctx, std::string
     auto rp = TRY(d.ResolveForCall(ctx, link_name));
     const Resolved& r = *rp;
     audit.link_name = r.connection.link_name;
+    if (request.url.starts_with('/')) request.url = TRY(d.BaseUrl(r, ctx.environment)) + request.url;
     secret_params = SecretParams(*r.service);
     auto url = TRY(outbound::ParseUrl(request.url));
     audit.url = outbound::RedactQuery(url, secret_params);
@@ -231,23 +232,27 @@ Result<std::unique_ptr<Connections::Prepared>> Connections::Prepare(const CallCo
   auto rp = TRY(d.ResolveForCall(ctx, link_name));
   const Resolved& r = *rp;
   p.audit.link_name = r.connection.link_name;
-  auto url = TRY(outbound::ParseUrl(request.url));
-  p.audit.url = outbound::RedactQuery(url, SecretParams(*r.service));  // Record scrubs it
-  if (!TRY(HostAllowed(*r.service, r.values, url.host))) return std::unique_ptr<Prepared>();  // Call says why
+  if (request.url.starts_with('/')) request.url = TRY(d.BaseUrl(r, ctx.environment)) + request.url;
+  p.url = TRY(outbound::ParseUrl(request.url));
+  p.audit.url = outbound::RedactQuery(p.url, SecretParams(*r.service));  // Record scrubs it
+  p.request = std::move(request);  // handed back as it came when not ready
+  if (!TRY(HostAllowed(*r.service, r.values, p.url.host))) return prepared;  // Call says why
   const Service& s = *r.service;
   bool tokens = s.auth == AuthScheme::kOAuth2 || s.auth == AuthScheme::kOAuth2ClientCredentials;
   std::string user = d.UserKey(r.connection, ctx.user_id);
   auto cached = d.credentials_.Get(r.connection.id + ":" + user);
-  if (!cached || cached->status != Status::kConnected) return std::unique_ptr<Prepared>();
+  if (!cached || cached->status != Status::kConnected) return prepared;
   int64_t now = d.clock_.NowMillis();
   if (tokens && (cached->access_token.empty() ||
                  (cached->expires_at && *cached->expires_at - d.options_.refresh_margin.count() <= now))) {
-    return std::unique_ptr<Prepared>();
+    return prepared;
   }
-  p.request = std::move(request);
-  TRY(d.Inject(r, *cached, p.request, &p.audit.note));
   p.refreshable = (s.auth == AuthScheme::kOAuth2 && !cached->refresh_token.empty()) ||
                   s.auth == AuthScheme::kOAuth2ClientCredentials;
+  // A 401 sends the request again through Call, which must see it without these credentials.
+  if (p.refreshable) p.original = p.request;
+  TRY(d.Inject(r, *cached, p.request, &p.audit.note));
+  p.ready = true;
   return prepared;
 }
 

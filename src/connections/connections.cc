@@ -379,9 +379,12 @@ Result<TestResult> Connections::Test(const CallContext& ctx, std::string_view li
 
 Result<std::string> Connections::BaseUrl(const CallContext& ctx, std::string_view link_name) {
   auto rp = TRY(impl_->ResolveForCall(ctx, link_name));
-  const Resolved& r = *rp;
+  return impl_->BaseUrl(*rp, ctx.environment);
+}
+
+Result<std::string> Connections::Impl::BaseUrl(const Resolved& r, std::string_view environment) {
   if (!r.base_url.empty()) return r.base_url;
-  const std::string& base = ctx.environment == "sandbox" && !r.service->sandbox_base_url.empty()
+  const std::string& base = environment == "sandbox" && !r.service->sandbox_base_url.empty()
                                 ? r.service->sandbox_base_url
                                 : r.service->base_url;
   return Expand(base, r.values);  // says why it failed

@@ -23,6 +23,7 @@
 #include "base/result.h"
 #include "connections/catalog.h"
 #include "outbound/http_client.h"
+#include "outbound/url.h"
 #include "store/store.h"
 #include "vault/vault.h"
 
@@ -183,17 +184,23 @@ class Connections {
 
   // Sends `request` with the connection's credentials. The link name resolves as
   // "<topping>__<link>" first, then "<link>". The URL's host must be one of the service's
-  // allowed hosts. Refreshes tokens ahead of expiry and once after a 401.
+  // allowed hosts; a URL that starts with '/' is relative to the connection's base URL (see
+  // BaseUrl). Refreshes tokens ahead of expiry and once after a 401.
   Result<outbound::Response> Call(const CallContext& ctx, std::string_view link_name,
                                   outbound::Request request);
 
   // The same call in two halves, for callers that send the request themselves (the proxy's
-  // asynchronous path). Prepare resolves, checks the host and injects the credentials when they
-  // are usable without a network call; null means "use Call" (a token must be fetched or
-  // refreshed first). On the heap, so that the audit entry's strings are not moved at each step. Finish audits the outcome; it returns true when the caller should repeat
-  // the request through Call (a 401 that a refresh may cure).
+  // asynchronous path). Prepare resolves, checks the host and, when the credentials are usable
+  // without a network call, injects them and says `ready`. Otherwise the caller hands
+  // `request` (as it came, its URL made absolute) to Call, which fetches or refreshes a token
+  // first or says why the call is refused. On the heap, so that the audit entry's strings are
+  // not moved at each step. Finish audits the outcome; it returns true when the caller should
+  // repeat the request through Call with `original` (a 401 that a refresh may cure).
   struct Prepared {
+    bool ready = false;
     outbound::Request request;
+    outbound::Url url;           // request.url, parsed
+    outbound::Request original;  // before injection, when a 401 may be retried
     AuditEntry audit;
     bool refreshable = false;
     std::chrono::steady_clock::time_point started;

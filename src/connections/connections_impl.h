@@ -84,6 +84,8 @@ class Connections::Impl {
                               std::string_view link_name);
   // Applies the topping namespace rule, then Resolve.
   Result<ResolvedPtr> ResolveForCall(const CallContext& ctx, std::string_view link_name);
+  // The API base URL of a resolved connection (its cached expansion, or why it fails).
+  Result<std::string> BaseUrl(const Resolved& r, std::string_view environment);
   std::string Owner(const std::string& connection_id, const std::string& user_id,
                     std::string_view field) const;
 

@@ -175,21 +175,27 @@ class AsyncHttpClient::Impl {
     tls_.set_verify_mode(asio::ssl::verify_peer);
   }
 
-  Task<Result<Response>> Send(const Request& request) {
+  Task<Result<Response>> Send(const Request& request, const Url* parsed) {
     auto started = std::chrono::steady_clock::now();
-    auto url = ParseUrl(request.url);
-    if (!url.ok()) co_return url.error();
+    std::optional<Url> own;
+    if (parsed == nullptr) {
+      auto u = ParseUrl(request.url);
+      if (!u.ok()) co_return u.error();
+      own = std::move(*u);
+      parsed = &*own;
+    }
+    const Url& url = *parsed;
     if (!injected_) {
       // getaddrinfo blocks; on an I/O thread it would stall every connection the thread serves.
       // Asio's resolver runs it on a thread of its own.
       // Checked here first: a coroutine call costs a frame even when it has nothing to do.
-      std::string host = policy_.HostToResolve(*url);
+      std::string host = policy_.HostToResolve(url);
       if (!host.empty() && !names_.Knows(host)) {
         auto resolved = co_await ResolveName(host);
         if (!resolved.ok()) co_return resolved.error();
       }
     }
-    auto target = policy_.Check(*url);
+    auto target = policy_.Check(url);
     if (!target.ok()) co_return target.error();
     const Url& actual = target->actual;
     // Idle connections are kept per io_context: one taken up on another context's thread
@@ -213,13 +219,13 @@ class AsyncHttpClient::Impl {
       auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(
           started + request.timeout - std::chrono::steady_clock::now());
       if (remaining.count() <= 0) {
-        co_return DeadlineExceeded("request to " + url->host + " timed out after " +
+        co_return DeadlineExceeded("request to " + url.host + " timed out after " +
                                    FormatDuration(request.timeout));
       }
       boost::system::error_code ec;
       if (!conn) {
         conn = co_await Connect(*target, flight, ec);
-        if (ec) co_return Failure(*url, request, flight, ec, false);
+        if (ec) co_return Failure(url, request, flight, ec, false);
       }
       flight.socket = &conn->tcp();
       Response out;
@@ -245,7 +251,7 @@ class AsyncHttpClient::Impl {
           reused = false;
           continue;
         }
-        co_return Failure(*url, request, flight, ec, ec == http::error::body_limit);
+        co_return Failure(url, request, flight, ec, ec == http::error::body_limit);
       }
       out.url = request.url;
       out.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
@@ -349,7 +355,11 @@ AsyncHttpClient::AsyncHttpClient(asio::io_context& /*ioc*/, EgressOptions egress
 AsyncHttpClient::~AsyncHttpClient() = default;
 
 Task<Result<Response>> AsyncHttpClient::Send(const Request& request) {
-  return impl_->Send(request);
+  return impl_->Send(request, nullptr);
+}
+
+Task<Result<Response>> AsyncHttpClient::Send(const Request& request, const Url& parsed) {
+  return impl_->Send(request, &parsed);
 }
 
 }  // namespace relish::outbound

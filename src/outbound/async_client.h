@@ -16,6 +16,7 @@
 
 #include "outbound/egress.h"
 #include "outbound/http_client.h"
+#include "outbound/url.h"
 
 #include "base/asio.h"
 
@@ -29,6 +30,8 @@ class AsyncHttpClient {
   // `request` must outlive the co_await (keep it in a named local: g++ 12 destroys non-trivial
   // temporaries of co_await expressions wrongly).
   Task<Result<Response>> Send(const Request& request);
+  // The same, for a caller that has parsed the URL already: `parsed` is ParseUrl(request.url).
+  Task<Result<Response>> Send(const Request& request, const Url& parsed);
 
   class Impl;
 

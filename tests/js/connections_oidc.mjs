@@ -318,6 +318,20 @@ oauth2:
   assert.deepEqual(JSON.parse(r.text), { sub: 'relish-test', path: '/v1/jobs' });
   assert.equal(grants.client_credentials, 1);
 
+  step = 'a token the API refuses is refreshed once and the request sent again';
+  accessTtl = 3600;
+  const urlR = await authorize('idp');
+  assert.equal((await callback(await signInAtProvider(urlR))).status, 200);
+  r = await proxy('idp', 'me?q=1');
+  assert.equal(r.status, 200, r.text);
+  // The provider forgets the access tokens (still unexpired as far as Relish knows).
+  for (const k of [...MemoryAdapter.store.keys()]) if (k.startsWith('AccessToken:')) MemoryAdapter.store.delete(k);
+  const refreshesBefore = grants.refresh_token;
+  r = await proxy('idp', 'me?q=2');
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(JSON.parse(r.text), { sub: 'user-1', path: '/v1/me?q=2' });
+  assert.equal(grants.refresh_token - refreshesBefore, 1);
+
   step = 'provider down during a refresh';
   accessTtl = 1;
   const urlH = await authorize('idp');
