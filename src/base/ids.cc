@@ -1,33 +1,29 @@
 #include "base/ids.h"
 
-#include <array>
 #include <cstdint>
 
 namespace relish {
 
 std::string NewId(std::string_view prefix, const Clock& clock, Random& random) {
-  static constexpr std::string_view kAlphabet = "0123456789abcdefghjkmnpqrstvwxyz";
-  std::array<uint8_t, 16> bytes{};
-  uint64_t millis = static_cast<uint64_t>(clock.NowMillis());
-  for (int i = 5; i >= 0; --i) {
-    bytes[static_cast<size_t>(i)] = static_cast<uint8_t>(millis & 0xFF);
-    millis >>= 8;
-  }
-  random.Fill({bytes.data() + 6, 10});
+  static constexpr char kAlphabet[] = "0123456789abcdefghjkmnpqrstvwxyz";
+  uint8_t r[10];
+  random.Fill(r);
+  // The 128 bits as two words: 48 bits of milliseconds and 16 random, then 64 random.
+  uint64_t millis = static_cast<uint64_t>(clock.NowMillis()) & 0xFFFF'FFFF'FFFF;
+  uint64_t hi = (millis << 16) | (uint64_t{r[0]} << 8) | r[1];
+  uint64_t lo = 0;
+  for (int i = 2; i < 10; ++i) lo = (lo << 8) | r[i];
 
-  std::string out;
-  out.reserve(prefix.size() + 27);
-  out += prefix;
-  if (!out.empty()) out += '_';
-  // 128 bits -> 26 base32 digits; the first digit carries the top 3 bits.
-  unsigned __int128 n = 0;
-  for (uint8_t b : bytes) n = (n << 8) | b;
-  char digits[26];
-  for (int i = 25; i >= 0; --i) {
-    digits[i] = kAlphabet[static_cast<size_t>(n & 31)];
-    n >>= 5;
+  size_t start = prefix.empty() ? 0 : prefix.size() + 1;
+  std::string out(start + 26, '_');
+  prefix.copy(out.data(), prefix.size());
+  char* digits = out.data() + start;
+  // Digit k from the end holds bits 5k..5k+4 of the 128; the first digit carries the top 3.
+  for (unsigned k = 0; k < 26; ++k) {
+    unsigned bit = 5 * k;
+    uint64_t v = bit >= 64 ? hi >> (bit - 64) : bit + 5 <= 64 ? lo >> bit : (lo >> bit) | (hi << (64 - bit));
+    digits[25 - k] = kAlphabet[v & 31];
   }
-  out.append(digits, 26);
   return out;
 }
 

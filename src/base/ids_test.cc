@@ -22,6 +22,29 @@ TEST(IdsTest, PrefixedTimeOrderedAndRandom) {
   EXPECT_EQ(a.find_first_not_of("con_0123456789abcdefghjkmnpqrstvwxyz"), std::string::npos);
 }
 
+// Fills with 1, 2, 3...: the id's layout can be checked digit by digit.
+class CountingRandom final : public Random {
+ public:
+  explicit CountingRandom(uint8_t first) : first_(first) {}
+  void Fill(std::span<uint8_t> out) override {
+    for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<uint8_t>(first_ + i);
+  }
+
+ private:
+  uint8_t first_;
+};
+
+TEST(IdsTest, ExactLayout) {
+  // 48 bits of milliseconds, then the 80 random bits, as 26 Crockford base32 digits (the first
+  // carries 3 bits).
+  FakeClock clock(1'700'000'000'000);
+  CountingRandom counting(1);
+  EXPECT_EQ(NewId("aud", clock, counting), "aud_01hf7yat00041061050r3gg28a");
+  FakeClock later(1'800'000'000'123);
+  CountingRandom ones(0xFF);  // 0xFF, then wrapping to 0x00, 0x01...
+  EXPECT_EQ(NewId("", later, ones), "01mcc5rm3vzw0020g30g2gc1r8");
+}
+
 TEST(IdsTest, SameMillisecondStillDiffers) {
   FakeClock clock;
   FakeRandom random;
