@@ -58,6 +58,7 @@ void Router::Add(std::string method, std::string pattern, Handler handler) {
   int code = MethodCode(method);
   routes_.push_back({std::move(method), code, std::move(pattern), std::move(prefix),
                      std::move(segments), std::move(handler)});
+  Index(routes_.size() - 1);
 }
 
 void Router::AddAsync(std::string method, std::string pattern, AsyncHandler handler) {
@@ -66,6 +67,34 @@ void Router::AddAsync(std::string method, std::string pattern, AsyncHandler hand
   int code = MethodCode(method);
   routes_.push_back({std::move(method), code, std::move(pattern), std::move(prefix),
                      std::move(segments), std::move(handler)});
+  Index(routes_.size() - 1);
+}
+
+std::string_view Router::Key(std::string_view path) {
+  size_t end = 0;
+  for (int segment = 0; segment < 3; ++segment) {
+    if (end >= path.size() || path[end] != '/') return {};
+    end = path.find('/', end + 1);
+    if (end == std::string_view::npos) return segment == 2 ? path : std::string_view();
+  }
+  return path.substr(0, end);
+}
+
+void Router::Index(size_t route) {
+  const Route& r = routes_[route];
+  auto index = static_cast<uint32_t>(route);
+  bool keyed = r.segments.size() >= 3;
+  for (size_t i = 0; keyed && i < 3; ++i) keyed = r.segments[i].kind == Segment::kLiteral;
+  if (!keyed) {
+    // May match any path: every bucket tries it, in its place.
+    unkeyed_.push_back(index);
+    for (auto& [key, list] : by_key_) list.push_back(index);
+    return;
+  }
+  std::string key = "/" + r.segments[0].text + "/" + r.segments[1].text + "/" + r.segments[2].text;
+  auto [it, fresh] = by_key_.try_emplace(std::move(key));
+  if (fresh) it->second = unkeyed_;  // the generic routes registered before this one
+  it->second.push_back(index);
 }
 
 // Every request tries the routes in order and most fail, so matching compares views and
@@ -117,7 +146,12 @@ bool Router::Match(const Route& route, std::string_view path, Request* request) 
 Task<Response> Router::Dispatch(Request& request) const {
   static const int kGet = MethodCode("GET"), kHead = MethodCode("HEAD");
   int code = MethodCode(request.method);
-  for (const Route& route : routes_) {
+  const std::vector<uint32_t>* candidates = &unkeyed_;
+  if (auto key = Key(request.path); !key.empty()) {
+    if (auto it = by_key_.find(key); it != by_key_.end()) candidates = &it->second;
+  }
+  for (uint32_t index : *candidates) {
+    const Route& route = routes_[index];
     bool method_ok = code != 0 ? route.method_code == code || (code == kHead && route.method_code == kGet)
                                : route.method == request.method;
     if (!method_ok || !request.path.starts_with(route.prefix) ||

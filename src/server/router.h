@@ -7,9 +7,11 @@
 // writes are fine); anything that waits on the network is an AsyncHandler.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -52,7 +54,21 @@ class Router {
   // With a request, fills its params on a match.
   static bool Match(const Route& route, std::string_view path, Request* request);
 
+  void Index(size_t route);
+  // The path up to the end of its third segment ("/api/v1/proxy" of "/api/v1/proxy/up/x"),
+  // empty when it has fewer.
+  static std::string_view Key(std::string_view path);
+
   std::vector<Route> routes_;
+  // Which routes a path may match, by Key: those whose first three segments are that literal
+  // key, and every route that does not start with three literal segments, in registration
+  // order. A request tries a handful of routes instead of all ~150.
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, std::vector<uint32_t>, KeyHash, std::equal_to<>> by_key_;
+  std::vector<uint32_t> unkeyed_;
   Handler fallback_;
 };
 

@@ -55,6 +55,23 @@ TEST(RouterTest, RestParameterKeepsTheRawRemainder) {
             "/api/v1/proxy/{link}/{path...} link=books path=");
 }
 
+// Routes are looked up by their first three literal segments, but the first registered match
+// still wins, whether it is generic or literal.
+TEST(RouterTest, FirstRegisteredMatchWinsAcrossLiteralAndGenericRoutes) {
+  Router r;
+  r.Add("GET", "/api/v1/early/x", Echo);
+  r.Add("GET", "/api/{version}/early/{id}", Echo);  // generic: may match any /api/... path
+  r.Add("GET", "/api/v1/early/{id}", Echo);         // never reached: the generic one is first
+  r.Add("GET", "/api/v1/late/{id}", Echo);
+  r.Add("GET", "/{rest...}", Echo);
+  EXPECT_EQ(Call(r, "GET", "/api/v1/early/x").body, "/api/v1/early/x");
+  EXPECT_EQ(Call(r, "GET", "/api/v1/early/y").body, "/api/{version}/early/{id} id=y version=v1");
+  EXPECT_EQ(Call(r, "GET", "/api/v1/late/z").body, "/api/v1/late/{id} id=z");
+  EXPECT_EQ(Call(r, "GET", "/api/v1/late").body, "/{rest...} rest=api/v1/late");
+  EXPECT_EQ(Call(r, "GET", "/api/v2").body, "/{rest...} rest=api/v2");
+  EXPECT_EQ(Call(r, "GET", "/").body, "/{rest...} rest=");
+}
+
 TEST(RouterTest, WrongMethodIs405WithAllow) {
   Router r = Make();
   Response res = Call(r, "PUT", "/api/v1/connections/x");
