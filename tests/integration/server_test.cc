@@ -220,6 +220,16 @@ TEST_F(InProcessServer, OversizedBodyIs413AndClosesTheConnection) {
   EXPECT_TRUE(c.ClosedByPeer());
 }
 
+TEST_F(InProcessServer, OversizedHeadersAre431) {
+  TestConnection c(server_->port());
+  c.Send("GET /five HTTP/1.1\r\nHost: t\r\nX-Big: " + std::string(20'000, 'a') + "\r\n\r\n");
+  auto r = c.Read();
+  EXPECT_EQ(r.status, 431);
+  EXPECT_EQ(r.body,
+            R"({"code":"resource_exhausted","message":"request headers are larger than the limit of 16384 bytes"})");
+  EXPECT_TRUE(c.ClosedByPeer());
+}
+
 TEST_F(InProcessServer, RequestIdIsEchoedWhenSane) {
   TestConnection c(server_->port());
   EXPECT_EQ(c.Request("GET", "/healthz", "", "X-Request-Id: abc-123\r\n").Header("X-Request-Id"),
