@@ -180,19 +180,19 @@ Response Page(int status, const std::string& title, const std::string& message) 
 
 // Request headers that must not reach the upstream through the proxy.
 bool DropRequestHeader(std::string_view name) {
-  static const char* kDrop[] = {"host", "connection", "content-length", "authorization", "cookie",
-                                "transfer-encoding", "keep-alive", "upgrade", "proxy-authorization",
-                                "te", "trailer", "accept-encoding", "expect"};
-  for (const char* d : kDrop) {
+  static constexpr std::string_view kDrop[] = {
+      "host", "connection", "content-length", "authorization", "cookie", "transfer-encoding",
+      "keep-alive", "upgrade", "proxy-authorization", "te", "trailer", "accept-encoding", "expect"};
+  for (std::string_view d : kDrop) {
     if (SameHeaderName(name, d)) return true;
   }
   return name.size() > 9 && strncasecmp(name.data(), "x-relish-", 9) == 0;
 }
 
 bool DropResponseHeader(std::string_view name) {
-  static const char* kDrop[] = {"connection", "content-length", "transfer-encoding", "keep-alive",
-                                "content-encoding", "set-cookie"};
-  for (const char* d : kDrop) {
+  static constexpr std::string_view kDrop[] = {"connection", "content-length", "transfer-encoding",
+                                               "keep-alive", "content-encoding", "set-cookie"};
+  for (std::string_view d : kDrop) {
     if (SameHeaderName(name, d)) return true;
   }
   return false;
