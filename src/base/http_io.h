@@ -68,15 +68,15 @@ Task<void> WriteAll(TcpSocket& socket, const ConstBuffers& buffers, boost::syste
   if (ec == asio::error::would_block || ec == asio::error::try_again) ec = {};
   if (ec || written == total) co_return;
   std::vector<asio::const_buffer> left;
-  size_t skip = written;
+  size_t offset = written;  // into the sequence: what the first write took
   for (auto it = asio::buffer_sequence_begin(buffers); it != asio::buffer_sequence_end(buffers); ++it) {
     asio::const_buffer b = *it;
-    if (skip >= b.size()) {
-      skip -= b.size();
+    if (offset >= b.size()) {
+      offset -= b.size();
       continue;
     }
-    left.push_back(b + skip);
-    skip = 0;
+    left.push_back(b + offset);
+    offset = 0;
   }
   co_await asio::async_write(socket, left, asio::redirect_error(use_task, ec));
 }

@@ -33,6 +33,11 @@ class AsyncClientTest : public ::testing::Test {
     router_.Add("GET", "/big", [](server::Request&) {
       return server::Response::Text(200, std::string(100'000, 'x'));
     });
+    router_.Add("GET", "/huge", [](server::Request&) {  // more than a socket takes in one write
+      std::string body(4 << 20, 'x');
+      for (size_t i = 0; i < body.size(); i += 4096) body[i] = static_cast<char>('a' + (i / 4096) % 26);
+      return server::Response::Text(200, body);
+    });
     router_.AddAsync("GET", "/slow", [](server::Request&) -> Task<server::Response> {
       boost::asio::steady_timer t(co_await boost::asio::this_coro::executor, std::chrono::milliseconds(600));
       co_await t.async_wait(use_task);
@@ -137,6 +142,16 @@ TEST_F(AsyncClientTest, HeadAnswersHaveALengthButNoBody) {
   auto get = Send({.url = Url("/big")});
   ASSERT_TRUE(get.ok()) << get.error().ToString();
   EXPECT_EQ(get->body.size(), 100'000u);
+}
+
+TEST_F(AsyncClientTest, LargeAnswersArriveWhole) {
+  auto r = Send({.url = Url("/huge")});
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  ASSERT_EQ(r->body.size(), size_t{4} << 20);
+  for (size_t i = 0; i < r->body.size(); i += 4096) {
+    ASSERT_EQ(r->body[i], static_cast<char>('a' + (i / 4096) % 26)) << "at " << i;
+    ASSERT_EQ(r->body[i + 1], 'x') << "at " << i + 1;
+  }
 }
 
 TEST_F(AsyncClientTest, RedirectsAreReturnedAsTheyCame) {
