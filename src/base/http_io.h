@@ -7,11 +7,61 @@
 #pragma once
 
 #include <algorithm>
+#include <cstdint>
+#include <string>
 #include <vector>
 
 #include "base/asio.h"
 
 namespace relish {
+
+// A parser whose body goes into a string, held to `limit` (http::error::body_limit past it, or
+// as soon as a Content-Length says so), and which parses eagerly, as ReadHttpMessage needs.
+// A derived parser takes the start line and the fields.
+template <bool isRequest>
+class StringBodyParser : public boost::beast::http::basic_parser<isRequest> {
+ public:
+  StringBodyParser(std::string& body, size_t limit) : body_(body), limit_(limit) {
+    this->eager(true);
+    this->body_limit(limit);
+  }
+
+ protected:
+  using error_code = boost::system::error_code;
+  using string_view = boost::beast::string_view;
+  // The start line of the other direction: never called for this one.
+  void on_request_impl(boost::beast::http::verb, string_view, string_view, int, error_code& ec) override {
+    ec = boost::beast::http::error::bad_method;
+  }
+  void on_response_impl(int, string_view, int, error_code& ec) override {
+    ec = boost::beast::http::error::bad_status;
+  }
+  void on_header_impl(error_code&) override {}
+  void on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code& ec) override {
+    if (length && *length > limit_) {
+      ec = boost::beast::http::error::body_limit;
+    } else if (length) {
+      body_.reserve(*length);
+    }
+  }
+  size_t on_body_impl(string_view body, error_code& ec) override {
+    if (body_.size() + body.size() > limit_) {
+      ec = boost::beast::http::error::body_limit;
+      return 0;
+    }
+    body_.append(body.data(), body.size());
+    return body.size();
+  }
+  void on_chunk_header_impl(std::uint64_t, string_view, error_code&) override {}
+  size_t on_chunk_body_impl(std::uint64_t, string_view body, error_code& ec) override {
+    return on_body_impl(body, ec);
+  }
+  void on_finish_impl(error_code&) override {}
+
+ private:
+  std::string& body_;
+  size_t limit_;
+};
 
 // Feeds what `buffer` holds to `parser`. True when the message is complete or `ec` says why it
 // never will be; false when the parser needs more bytes.

@@ -169,7 +169,7 @@ Result<outbound::Response> Connections::Call(const CallContext& ctx, std::string
     auto rp = TRY(d.ResolveForCall(ctx, link_name));
     const Resolved& r = *rp;
     audit.link_name = r.connection.link_name;
-    if (request.url.starts_with('/')) request.url = TRY(d.BaseUrl(r, ctx.environment)) + request.url;
+    request.url = TRY(d.AbsoluteUrl(r, ctx.environment, request.url));
     secret_params = SecretParams(*r.service);
     auto url = TRY(outbound::ParseUrl(request.url));
     audit.url = outbound::RedactQuery(url, secret_params);
@@ -232,7 +232,7 @@ Result<std::unique_ptr<Connections::Prepared>> Connections::Prepare(const CallCo
   auto rp = TRY(d.ResolveForCall(ctx, link_name));
   const Resolved& r = *rp;
   p.audit.link_name = r.connection.link_name;
-  if (request.url.starts_with('/')) request.url = TRY(d.BaseUrl(r, ctx.environment)) + request.url;
+  request.url = TRY(d.AbsoluteUrl(r, ctx.environment, request.url));
   p.url = TRY(outbound::ParseUrl(request.url));
   p.audit.url = outbound::RedactQuery(p.url, SecretParams(*r.service));  // Record scrubs it
   p.request = std::move(request);  // handed back as it came when not ready

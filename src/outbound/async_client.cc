@@ -74,50 +74,20 @@ struct Watch {
   std::map<std::string, std::vector<std::unique_ptr<Conn>>, std::less<>> idle;
 };
 
-// Parses a response straight into a Response (see base/http_io.h): names lowercased, the body
-// held to `limit` (http::error::body_limit past it, or as soon as a Content-Length says so).
-class ResponseParser final : public http::basic_parser<false> {
+// Parses a response straight into a Response (see base/http_io.h), names lowercased.
+class ResponseParser final : public StringBodyParser<false> {
  public:
-  ResponseParser(Response& out, size_t limit) : out_(out), limit_(limit) {
-    eager(true);
-    body_limit(limit);
-  }
+  ResponseParser(Response& out, size_t limit) : StringBodyParser(out.body, limit), out_(out) {}
 
  private:
-  using error_code = boost::system::error_code;
-  void on_request_impl(http::verb, beast::string_view, beast::string_view, int, error_code& ec) override {
-    ec = http::error::bad_status;  // a response parser never sees a request line
-  }
-  void on_response_impl(int code, beast::string_view, int, error_code&) override { out_.status = code; }
-  void on_field_impl(http::field, beast::string_view name, beast::string_view value, error_code&) override {
+  void on_response_impl(int code, string_view, int, error_code&) override { out_.status = code; }
+  void on_field_impl(http::field, string_view name, string_view value, error_code&) override {
     std::string lower(name.data(), name.size());
     AsciiLowerInPlace(lower);
     out_.headers.emplace_back(std::move(lower), std::string(value.data(), value.size()));
   }
-  void on_header_impl(error_code&) override {}
-  void on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code& ec) override {
-    if (length && *length > limit_) {
-      ec = http::error::body_limit;
-    } else if (length) {
-      out_.body.reserve(*length);
-    }
-  }
-  size_t on_body_impl(beast::string_view body, error_code& ec) override {
-    if (out_.body.size() + body.size() > limit_) {
-      ec = http::error::body_limit;
-      return 0;
-    }
-    out_.body.append(body.data(), body.size());
-    return body.size();
-  }
-  void on_chunk_header_impl(std::uint64_t, beast::string_view, error_code&) override {}
-  size_t on_chunk_body_impl(std::uint64_t, beast::string_view body, error_code& ec) override {
-    return on_body_impl(body, ec);
-  }
-  void on_finish_impl(error_code&) override {}
 
   Response& out_;
-  size_t limit_;
 };
 
 // Fields the client writes itself. Host is always the URL's: a caller's Host would send the

@@ -36,39 +36,21 @@ bool SaneRequestId(std::string_view id) {
 }
 
 // Parses a request straight into a Request (see base/http_io.h).
-class RequestParser final : public http::basic_parser<true> {
+class RequestParser final : public StringBodyParser<true> {
  public:
-  explicit RequestParser(Request& out) : out_(out) {}
+  RequestParser(Request& out, size_t body_limit) : StringBodyParser(out.body, body_limit), out_(out) {}
   unsigned version() const { return version_; }
 
  private:
-  using error_code = boost::system::error_code;
-  void on_request_impl(http::verb, beast::string_view method, beast::string_view target, int version,
+  void on_request_impl(http::verb, string_view method, string_view target, int version,
                        error_code&) override {
     out_.method.assign(method.data(), method.size());
     out_.target.assign(target.data(), target.size());
     version_ = static_cast<unsigned>(version);
   }
-  void on_response_impl(int, beast::string_view, int, error_code& ec) override {
-    ec = http::error::bad_method;  // a request parser never sees a status line
-  }
-  void on_field_impl(http::field, beast::string_view name, beast::string_view value, error_code&) override {
+  void on_field_impl(http::field, string_view name, string_view value, error_code&) override {
     out_.headers.emplace_back(std::string(name.data(), name.size()), std::string(value.data(), value.size()));
   }
-  void on_header_impl(error_code&) override {}
-  void on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code&) override {
-    if (length) out_.body.reserve(*length);  // the parser checked it against the body limit
-  }
-  size_t on_body_impl(beast::string_view body, error_code&) override {
-    out_.body.append(body.data(), body.size());
-    return body.size();
-  }
-  void on_chunk_header_impl(std::uint64_t, beast::string_view, error_code&) override {}
-  size_t on_chunk_body_impl(std::uint64_t, beast::string_view body, error_code&) override {
-    out_.body.append(body.data(), body.size());
-    return body.size();
-  }
-  void on_finish_impl(error_code&) override {}
 
   Request& out_;
   unsigned version_ = 11;
@@ -308,9 +290,7 @@ class HttpServer::Impl {
       s->deadline.Arm(options_.header_timeout);
       Request request;
       request.headers.reserve(8);
-      RequestParser parser(request);
-      parser.eager(true);
-      parser.body_limit(options_.max_body_bytes);
+      RequestParser parser(request, options_.max_body_bytes);
       parser.header_limit(static_cast<uint32_t>(options_.max_header_bytes));
       auto started = std::chrono::steady_clock::now();
       boost::system::error_code rec;
