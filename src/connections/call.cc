@@ -1,19 +1,14 @@
 // The credentialed call: link name -> connection -> egress check -> credentials -> injection ->
-// outbound request (retried once after a 401 with a refreshed token) -> audit.
+// outbound request (retried once after a 401 with a refreshed token) -> audit (audit.cc).
 #include <algorithm>
 
 #include "base/encoding.h"
-#include "base/fast_random.h"
 #include "base/http_wire.h"
-#include "base/ids.h"
 #include "base/log.h"
 #include "connections/connections_impl.h"
 #include "outbound/url.h"
 
 namespace relish::connections {
-
-using store::Transaction;
-using store::TxMode;
 
 namespace {
 
@@ -269,158 +264,6 @@ bool Connections::Finish(Prepared& p, const Result<outbound::Response>& response
   }
   impl_->Record(std::move(p.audit));
   return false;
-}
-
-void Connections::Impl::Record(AuditEntry&& entry) {
-  entry.id = NewId("aud", clock_, FastRandom());  // not a secret: see base/fast_random.h
-  entry.url = GlobalRedactor().Scrub(entry.url);
-  std::shared_ptr<const Observers> observers;
-  {
-    std::lock_guard lock(audit_mu_);
-    observers = observers_;
-  }
-  for (const auto& o : *observers) o(entry);
-  bool full = false;
-  {
-    std::lock_guard lock(audit_mu_);
-    audit_queue_.push_back(std::move(entry));
-    ++audit_enqueued_;
-    full = audit_queue_.size() == kAuditBatch;
-  }
-  if (full) audit_cv_.notify_one();
-}
-
-void Connections::Impl::AuditLoop() {
-  std::vector<AuditEntry> batch;
-  std::unique_lock lock(audit_mu_);
-  while (true) {
-    audit_cv_.wait_for(lock, kAuditTick, [&] {
-      return audit_stop_ || audit_flush_ || audit_queue_.size() >= kAuditBatch;
-    });
-    audit_flush_ = false;
-    if (audit_queue_.empty()) {
-      if (audit_stop_) return;
-      continue;
-    }
-    // The written batch's vector, emptied, becomes the next queue: no entry is moved twice and
-    // the queue keeps its capacity.
-    batch.swap(audit_queue_);
-    lock.unlock();
-    size_t n = batch.size();
-    WriteAudit(batch);
-    batch.clear();
-    lock.lock();
-    audit_written_ += static_cast<int64_t>(n);
-    audit_done_cv_.notify_all();
-  }
-}
-
-namespace {
-
-// Rows per INSERT: a statement per row spent about as much on the statement (reset, bindings,
-// the VM's set-up) as on the row.
-constexpr size_t kAuditRowsPerInsert = 16;
-constexpr size_t kAuditColumns = 17;
-
-std::string AuditInsert(size_t rows) {
-  std::string sql =
-      "INSERT INTO connection_audit (id, at, org_id, environment, link_name, topping, user_id,"
-      " run_id, origin, method, url, status, latency_us, bytes_out, bytes_in, error, note) VALUES ";
-  for (size_t r = 0; r < rows; ++r) {
-    sql += r == 0 ? "(" : ", (";
-    for (size_t c = 0; c < kAuditColumns; ++c) sql += c == 0 ? "?" : ", ?";
-    sql += ")";
-  }
-  return sql;
-}
-
-}  // namespace
-
-void Connections::Impl::WriteAudit(const std::vector<AuditEntry>& batch) {
-  static const std::string kFullInsert = AuditInsert(kAuditRowsPerInsert);
-  std::vector<store::ValueRef> params;
-  params.reserve(kAuditRowsPerInsert * kAuditColumns);
-  auto r = store::Transact(store_, TxMode::kWrite, [&](Transaction& tx) -> Result<void> {
-    for (size_t i = 0; i < batch.size(); i += kAuditRowsPerInsert) {
-      size_t rows = std::min(kAuditRowsPerInsert, batch.size() - i);
-      params.clear();
-      for (size_t k = i; k < i + rows; ++k) {
-        const AuditEntry& e = batch[k];
-        params.emplace_back(std::string_view(e.id));
-        params.emplace_back(e.at);
-        for (const auto* text : {&e.org_id, &e.environment, &e.link_name, &e.topping, &e.user_id,
-                                 &e.run_id, &e.origin, &e.method, &e.url}) {
-          params.emplace_back(std::string_view(*text));
-        }
-        params.emplace_back(int64_t{e.status});
-        params.emplace_back(e.latency_us);
-        params.emplace_back(e.bytes_out);
-        params.emplace_back(e.bytes_in);
-        params.emplace_back(std::string_view(e.error));
-        params.emplace_back(std::string_view(e.note));
-      }
-      TRY(tx.ExecRefs(rows == kAuditRowsPerInsert ? kFullInsert : AuditInsert(rows), params));
-    }
-    return Ok();
-  });
-  if (!r.ok()) spdlog::error("writing {} audit entries failed: {}", batch.size(), r.error().message());
-}
-
-void Connections::FlushAudit() {
-  Impl& d = *impl_;
-  std::unique_lock lock(d.audit_mu_);
-  int64_t target = d.audit_enqueued_;
-  if (d.audit_written_ >= target) return;
-  d.audit_flush_ = true;  // wake the writer now rather than at its next tick
-  d.audit_cv_.notify_one();
-  d.audit_done_cv_.wait(lock, [&] { return d.audit_written_ >= target; });
-}
-
-void Connections::OnAudit(std::function<void(const AuditEntry&)> observer) {
-  std::lock_guard lock(impl_->audit_mu_);
-  auto next = std::make_shared<Impl::Observers>(*impl_->observers_);
-  next->push_back(std::move(observer));
-  impl_->observers_ = std::move(next);
-}
-
-Result<std::vector<AuditEntry>> Connections::Audit(std::string_view org_id,
-                                                   std::string_view run_id, int limit) {
-  FlushAudit();
-  auto rows = TRY(store::Transact(impl_->store_, TxMode::kRead, [&](Transaction& tx) {
-    std::string sql =
-        "SELECT id, at, org_id, environment, link_name, topping, user_id, run_id, origin, method,"
-        " url, status, latency_us, bytes_out, bytes_in, error, note FROM connection_audit"
-        " WHERE org_id = ?";
-    if (!run_id.empty()) {
-      // The run index is partial (run_id != ''): the query must say so for SQLite to use it.
-      return tx.Query(sql + " AND run_id = ? AND run_id != '' ORDER BY id DESC LIMIT ?", org_id,
-                      run_id, limit);
-    }
-    return tx.Query(sql + " ORDER BY id DESC LIMIT ?", org_id, limit);
-  }));
-  std::vector<AuditEntry> out;
-  for (const auto& r : rows) {
-    AuditEntry e;
-    e.id = r.Text(0);
-    e.at = r.Int(1);
-    e.org_id = r.Text(2);
-    e.environment = r.Text(3);
-    e.link_name = r.Text(4);
-    e.topping = r.Text(5);
-    e.user_id = r.Text(6);
-    e.run_id = r.Text(7);
-    e.origin = r.Text(8);
-    e.method = r.Text(9);
-    e.url = r.Text(10);
-    e.status = static_cast<int>(r.Int(11));
-    e.latency_us = r.Int(12);
-    e.bytes_out = r.Int(13);
-    e.bytes_in = r.Int(14);
-    e.error = r.Text(15);
-    e.note = r.Text(16);
-    out.push_back(std::move(e));
-  }
-  return out;
 }
 
 }  // namespace relish::connections

@@ -118,6 +118,52 @@ INSERT INTO connection_audit_v2 SELECT id, at, org_id, environment, link_name, t
 DROP TABLE connection_audit;
 ALTER TABLE connection_audit_v2 RENAME TO connection_audit;
 CREATE INDEX connection_audit_run ON connection_audit (run_id, id) WHERE run_id != '';
+)sql"},
+          // Half the cost of writing a row (see audit.cc): the caller's context is stored once
+          // and numbered, and rows are keyed by a per-organization sequence instead of a random
+          // text id. Rows from before keep their ids (legacy_id) and get seqs in id order, which
+          // is time order.
+          {"connections", 3, "audit contexts stored once; audit rows keyed by organization and sequence", R"sql(
+CREATE TABLE connection_audit_contexts (
+  id BIGINT NOT NULL PRIMARY KEY,
+  org_id TEXT NOT NULL,
+  environment TEXT NOT NULL,
+  link_name TEXT NOT NULL,
+  topping TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  origin TEXT NOT NULL,
+  UNIQUE (org_id, environment, link_name, topping, user_id, origin)
+);
+INSERT INTO connection_audit_contexts (id, org_id, environment, link_name, topping, user_id, origin)
+  SELECT ROW_NUMBER() OVER (ORDER BY org_id, environment, link_name, topping, user_id, origin),
+         org_id, environment, link_name, topping, user_id, origin
+  FROM (SELECT DISTINCT org_id, environment, link_name, topping, user_id, origin FROM connection_audit);
+CREATE TABLE connection_audit_v3 (
+  org_id TEXT NOT NULL,
+  seq BIGINT NOT NULL,
+  at BIGINT NOT NULL,
+  context BIGINT NOT NULL,
+  run_id TEXT NOT NULL,
+  method TEXT NOT NULL,
+  url TEXT NOT NULL,
+  status BIGINT NOT NULL,
+  latency_us BIGINT NOT NULL,
+  bytes_out BIGINT NOT NULL,
+  bytes_in BIGINT NOT NULL,
+  error TEXT NOT NULL,
+  note TEXT NOT NULL,
+  legacy_id TEXT,
+  PRIMARY KEY (org_id, seq)
+) WITHOUT ROWID;
+INSERT INTO connection_audit_v3 (org_id, seq, at, context, run_id, method, url, status, latency_us,
+                                 bytes_out, bytes_in, error, note, legacy_id)
+  SELECT a.org_id, ROW_NUMBER() OVER (PARTITION BY a.org_id ORDER BY a.id), a.at, c.id, a.run_id,
+         a.method, a.url, a.status, a.latency_us, a.bytes_out, a.bytes_in, a.error, a.note, a.id
+  FROM connection_audit a
+  JOIN connection_audit_contexts c USING (org_id, environment, link_name, topping, user_id, origin);
+DROP TABLE connection_audit;
+ALTER TABLE connection_audit_v3 RENAME TO connection_audit;
+CREATE INDEX connection_audit_run ON connection_audit (run_id, seq) WHERE run_id != '';
 )sql"}};
 }
 

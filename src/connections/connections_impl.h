@@ -1,9 +1,11 @@
 // Private to the connections module: the state and helpers behind Connections. Split by concern
 // into repository.cc (rows), token_client.cc (token endpoints), oauth1.cc (signatures),
-// authorize.cc (flows), credentials.cc (refresh), call.cc (injection, egress, audit) and
+// authorize.cc (flows), credentials.cc (refresh), call.cc (injection, egress), audit.cc and
 // connections.cc (the rest).
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -106,9 +108,24 @@ class Connections::Impl {
   // call.cc
   Result<void> Inject(const Resolved& r, const Credentials& c, outbound::Request& request,
                       std::string* note);
+
+  // audit.cc
   void Record(AuditEntry&& entry);
   void AuditLoop();
   void WriteAudit(const std::vector<AuditEntry>& batch);
+  // A caller's context (organization, environment, link name, topping, user, origin) -> its
+  // number in connection_audit_contexts.
+  struct AuditContextLess {
+    using is_transparent = void;
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      return std::lexicographical_compare(
+          a.begin(), a.end(), b.begin(), b.end(),
+          [](std::string_view x, std::string_view y) { return x < y; });
+    }
+  };
+  using AuditContexts = std::map<std::array<std::string, 6>, int64_t, AuditContextLess>;
+  Result<int64_t> AuditContextId(store::Transaction& tx, const AuditEntry& e, AuditContexts& fresh);
 
   outbound::HttpClient& Http(std::string_view environment) {
     return environment == "production" ? production_ : sandbox_;
@@ -158,6 +175,7 @@ class Connections::Impl {
   // Replaced, never changed in place, so that Record can call them outside the lock.
   using Observers = std::vector<std::function<void(const AuditEntry&)>>;
   std::shared_ptr<const Observers> observers_ = std::make_shared<Observers>();  // guarded by audit_mu_
+  AuditContexts audit_contexts_;  // the writer's, committed numbers only
   std::thread audit_thread_;
 };
 

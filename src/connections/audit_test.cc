@@ -1,0 +1,140 @@
+#include "connections/connections.h"
+
+#include "test_fixture.h"
+
+namespace relish::connections {
+namespace {
+
+// The fields a test compares, on one line.
+std::string Line(const AuditEntry& e) {
+  return e.id + " " + e.org_id + " " + e.environment + " " + e.link_name + " topping=" + e.topping +
+         " user=" + e.user_id + " run=" + e.run_id + " " + e.origin + " " + e.method + " " + e.url +
+         " " + std::to_string(e.status) + " error=" + e.error;
+}
+
+std::vector<std::string> Lines(const Result<std::vector<AuditEntry>>& entries) {
+  EXPECT_TRUE(entries.ok()) << entries.error().message();
+  std::vector<std::string> out;
+  if (entries.ok()) {
+    for (const auto& e : *entries) out.push_back(Line(e));
+  }
+  return out;
+}
+
+int64_t Count(store::Store& store, const std::string& table) {
+  return store::Transact(store, store::TxMode::kRead, [&](store::Transaction& tx) {
+           return tx.QueryOne("count", "SELECT COUNT(*) FROM " + table);
+         })->Int(0);
+}
+
+TEST_F(ConnectionsTest, AuditIdsCountPerOrganizationAndContextsComeBack) {
+  std::string link = Authorized();
+  ASSERT_TRUE(Get(link).ok());
+  CallContext other{.org_id = "org2", .environment = "production", .topping = "shop",
+                    .user_id = "usr_2", .run_id = "run_7", .origin = "function"};
+  EXPECT_FALSE(connections_->Call(other, "nope", {.url = "/v1/x"}).ok());
+  ASSERT_TRUE(Get(link, "https://api.acme.test/v1/me?page=2").ok());
+  EXPECT_EQ(Lines(connections_->Audit("org1", "", 10)),
+            (std::vector<std::string>{
+                "aud_2 org1 sandbox acme_sync topping= user= run= test GET "
+                "https://api.acme.test/v1/me?page=2 200 error=",
+                "aud_1 org1 sandbox acme_sync topping= user= run= test GET "
+                "https://api.acme.test/v1/me 200 error="}));
+  EXPECT_EQ(Lines(connections_->Audit("org2", "", 10)),
+            (std::vector<std::string>{
+                "aud_1 org2 production nope topping=shop user=usr_2 run=run_7 function GET /v1/x 0 "
+                "error=no connection 'nope' in the production environment"}));
+  EXPECT_EQ(Lines(connections_->Audit("org2", "run_7", 10)).size(), 1u);
+  EXPECT_TRUE(Lines(connections_->Audit("org1", "run_7", 10)).empty());
+  EXPECT_EQ(Lines(connections_->Audit("org1", "", 1)).size(), 1u);
+
+  // A later batch goes on from the table's last seq, and a second writer (as another process
+  // on the same database would be) finds the contexts already stored instead of adding them.
+  ASSERT_TRUE(Get(link).ok());
+  connections_->FlushAudit();
+  Connections second(*store_, *vault_, *catalog_, http_, http_, clock_, random_,
+                     ConnectionsOptions{.public_url = "http://relish.test:8080"});
+  ASSERT_TRUE(second.Call(Ctx(), link, {.url = "https://api.acme.test/v1/me"}).ok());
+  auto ids = [](const Result<std::vector<AuditEntry>>& entries) {
+    std::vector<std::string> out;
+    for (const auto& e : *entries) out.push_back(e.id + " " + e.environment + " " + e.link_name);
+    return out;
+  };
+  EXPECT_EQ(ids(second.Audit("org1", "", 2)),
+            (std::vector<std::string>{"aud_4 sandbox acme_sync", "aud_3 sandbox acme_sync"}));
+  EXPECT_EQ(Count(*store_, "connection_audit_contexts"), 2);
+  EXPECT_EQ(Count(*store_, "connection_audit"), 5);
+}
+
+TEST_F(ConnectionsTest, AuditObserversSeeEachEntryAsItIsMade) {
+  std::vector<std::string> seen;
+  connections_->OnAudit([&](const AuditEntry& e) { seen.push_back(e.link_name + " " + e.url); });
+  std::string link = Authorized();
+  ASSERT_TRUE(Get(link, "https://api.acme.test/v1/me?q=1").ok());
+  EXPECT_EQ(seen, std::vector<std::string>{"acme_sync https://api.acme.test/v1/me?q=1"});
+}
+
+// A database written before connections migration 3: its audit rows survive the migration with
+// their ids, their order and their callers' contexts.
+TEST(AuditMigrationTest, RowsFromBeforeKeepTheirIdsOrderAndContexts) {
+  auto store = std::move(*store::OpenSqlite({.path = ":memory:"}));
+  std::vector<store::Migration> all = vault::Vault::Migrations();
+  for (auto& m : Catalog::Migrations()) all.push_back(m);
+  for (auto& m : Connections::Migrations()) all.push_back(m);
+  std::vector<store::Migration> before;
+  for (const auto& m : all) {
+    if (m.module != "connections" || m.version <= 2) before.push_back(m);
+  }
+  ASSERT_TRUE(store->Migrate(before).ok());
+  auto put = store::Transact(*store, store::TxMode::kWrite, [](store::Transaction& tx) -> Result<void> {
+    const char* insert =
+        "INSERT INTO connection_audit (id, at, org_id, environment, link_name, topping, user_id,"
+        " run_id, origin, method, url, status, latency_us, bytes_out, bytes_in, error, note)"
+        " VALUES (?, ?, ?, ?, ?, '', ?, ?, ?, 'GET', ?, ?, 10, 0, 2, ?, '')";
+    TRY(tx.Exec(insert, "aud_01hf7yat0000000000000002", 2, "org1", "sandbox", "books", "usr_1",
+                "", "proxy", "https://b.test/2", 200, ""));
+    TRY(tx.Exec(insert, "aud_01hf7yat0000000000000001", 1, "org1", "sandbox", "books", "usr_1",
+                "", "proxy", "https://b.test/1", 200, ""));
+    TRY(tx.Exec(insert, "aud_01hf7yat0000000000000003", 3, "org1", "production", "books", "usr_1",
+                "run_9", "function", "https://b.test/3", 0, "timed out"));
+    TRY(tx.Exec(insert, "aud_01hf7yat0000000000000004", 4, "org2", "sandbox", "crm", "usr_2", "",
+                "task", "https://c.test/4", 201, ""));
+    return Ok();
+  });
+  ASSERT_TRUE(put.ok()) << put.error().message();
+  auto migrated = store->Migrate(all);
+  ASSERT_TRUE(migrated.ok()) << migrated.error().message();
+
+  FakeClock clock;
+  FakeRandom random{5};
+  auto vault = std::move(*vault::Vault::Open(*store, {vault::MakeMasterKey(random)}, clock, random));
+  Catalog catalog(*store, clock);
+  outbound::FakeHttpClient http;
+  Connections connections(*store, *vault, catalog, http, http, clock, random, {});
+  EXPECT_EQ(Lines(connections.Audit("org1", "", 10)),
+            (std::vector<std::string>{
+                "aud_01hf7yat0000000000000003 org1 production books topping= user=usr_1 run=run_9 "
+                "function GET https://b.test/3 0 error=timed out",
+                "aud_01hf7yat0000000000000002 org1 sandbox books topping= user=usr_1 run= proxy GET "
+                "https://b.test/2 200 error=",
+                "aud_01hf7yat0000000000000001 org1 sandbox books topping= user=usr_1 run= proxy GET "
+                "https://b.test/1 200 error="}));
+  EXPECT_EQ(Lines(connections.Audit("org1", "run_9", 10)).size(), 1u);
+  EXPECT_EQ(Lines(connections.Audit("org2", "", 10)),
+            (std::vector<std::string>{"aud_01hf7yat0000000000000004 org2 sandbox crm topping= "
+                                      "user=usr_2 run= task GET https://c.test/4 201 error="}));
+  EXPECT_EQ(Count(*store, "connection_audit_contexts"), 3);
+
+  // New entries follow the old ones, numbered after them.
+  EXPECT_FALSE(connections.Call({.org_id = "org1", .environment = "sandbox", .user_id = "usr_1",
+                                 .origin = "proxy"},
+                                "books", {.url = "/x"})
+                   .ok());
+  auto newest = connections.Audit("org1", "", 1);
+  ASSERT_EQ(newest->size(), 1u);
+  EXPECT_EQ((*newest)[0].id, "aud_4");
+  EXPECT_EQ(Count(*store, "connection_audit_contexts"), 3);  // the context was there already
+}
+
+}  // namespace
+}  // namespace relish::connections
