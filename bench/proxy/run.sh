@@ -13,8 +13,8 @@
 #   bench/proxy/run.sh [DURATION_SECONDS] [CONNECTIONS]
 #
 # ROUNDS=n (default 3) alternating rounds; PERF_OUT=file profiles relish during the first.
-# Each round also prints the CPU time per request of both proxies (from /proc, against wrk's
-# count). RELISH_LOG_LEVEL=info turns relish's access log on (nginx runs with access_log off, so
+# Each round also prints the CPU time and context switches (waits + preemptions) per request of
+# both proxies (from /proc, against wrk's count). RELISH_LOG_LEVEL=info turns relish's access log on (nginx runs with access_log off, so
 # the default here is warn, which turns it off too).
 #
 # upstream: nginx answering {"ok":true} on loopback.
@@ -96,25 +96,30 @@ wrk -t2 -c"$conns" -d2s -H "Authorization: Bearer $token" "$url/api/v1/proxy/up/
 # CPU time per request, steadier than req/s when other jobs share the machine: utime + stime
 # (or utime alone) of the given processes, in microseconds, divided by wrk's request count.
 ticks() { local field=$1; shift; for p in "$@"; do awk -v f="$field" '{print f == "user" ? $14 : $14 + $15}' "/proc/$p/stat"; done | awk '{t += $1} END {print t}'; }
+# Context switches of the given processes' threads, "voluntary involuntary" (waits; preemptions).
+switches() { cat $(for p in "$@"; do echo /proc/"$p"/task/*/status; done) 2>/dev/null |
+  awk '/^voluntary_ctxt_switches/ {v += $2} /^nonvoluntary_ctxt_switches/ {n += $2} END {print v, n}'; }
+per_request_switches() { awk -v a="$1" -v b="$2" -v n="$(awk '/requests in/ {print $1}' "$work/last.txt")" \
+  'BEGIN {split(a, x, " "); split(b, y, " "); printf "%.2f + %.2f", (y[1] - x[1]) / n, (y[2] - x[2]) / n}'; }
 per_request() { awk -v t="$1" -v hz="$(getconf CLK_TCK)" -v n="$(awk '/requests in/ {print $1}' "$work/last.txt")" 'BEGIN {printf "%.0f", t * 1e6 / hz / n}'; }
 proxy_workers=$(pgrep -P "$proxy_pid" | tr '\n' ' ')
 rounds=${ROUNDS:-3}
 : > "$work/rounds.txt"
 for round in $(seq 1 "$rounds"); do
-  n0=$(ticks all $proxy_workers); nu0=$(ticks user $proxy_workers)
+  n0=$(ticks all $proxy_workers); nu0=$(ticks user $proxy_workers); ns0=$(switches $proxy_workers)
   nginx_line=$(run "http://127.0.0.1:$px/items")
-  n1=$(ticks all $proxy_workers); nu1=$(ticks user $proxy_workers)
-  nginx_cpu="$(per_request $((n1 - n0))) us ($(per_request $((nu1 - nu0))) us user)"
+  n1=$(ticks all $proxy_workers); nu1=$(ticks user $proxy_workers); ns1=$(switches $proxy_workers)
+  nginx_cpu="$(per_request $((n1 - n0))) us ($(per_request $((nu1 - nu0))) us user), switches $(per_request_switches "$ns0" "$ns1")"
   # PERF_OUT=file records a CPU profile of relish during its first round (perf record, software clock).
   if [ -n "${PERF_OUT:-}" ] && [ "$round" = 1 ]; then
     perf record -e cpu-clock -F 499 ${PERF_CALLGRAPH:--g} -p "$relish_pid" -o "$PERF_OUT" -- sleep "$duration" 2>/dev/null &
     perf_pid=$!
   fi
-  r0=$(ticks all "$relish_pid"); u0=$(ticks user "$relish_pid")
+  r0=$(ticks all "$relish_pid"); u0=$(ticks user "$relish_pid"); rs0=$(switches "$relish_pid")
   relish_line=$(run -H "Authorization: Bearer $token" "$url/api/v1/proxy/up/items")
-  r1=$(ticks all "$relish_pid"); u1=$(ticks user "$relish_pid")
+  r1=$(ticks all "$relish_pid"); u1=$(ticks user "$relish_pid"); rs1=$(switches "$relish_pid")
   [ -n "${perf_pid:-}" ] && { wait "$perf_pid" 2>/dev/null || true; perf_pid=; }
-  relish_cpu="$(per_request $((r1 - r0))) us ($(per_request $((u1 - u0))) us user)"
+  relish_cpu="$(per_request $((r1 - r0))) us ($(per_request $((u1 - u0))) us user), switches $(per_request_switches "$rs0" "$rs1")"
   shared_nginx_line=$(run "http://127.0.0.1:$shared_px/items")
   shared_relish_line=$(run -H "Authorization: Bearer $token" "$url/api/v1/proxy/shared/items")
   echo "$round $nginx_line $relish_line $shared_nginx_line $shared_relish_line" | tee -a "$work/rounds.txt" |

@@ -441,12 +441,13 @@ void AddConnectionsRoutes(server::Router& router, ConnectionsApiDeps d) {
       }();
       if (!prepared.ok()) co_return ErrorResponse(prepared.error());
       connections::Connections::Prepared& call = **prepared;
-      Result<outbound::Response> upstream = Unavailable("not sent");
+      // Empty until sent (a placeholder error would cost a message string per request).
+      std::optional<Result<outbound::Response>> upstream;
       bool slow = !call.ready;
       if (call.ready) {
         auto& client = ctx.environment == "production" ? deps->production_async : deps->sandbox_async;
         upstream = co_await client.Send(call.request, call.url);
-        slow = deps->connections.Finish(call, upstream);
+        slow = deps->connections.Finish(call, *upstream);
       }
       if (slow) {
         // Credentials must be fetched or refreshed first (network, store writes): on the pool.
@@ -454,14 +455,15 @@ void AddConnectionsRoutes(server::Router& router, ConnectionsApiDeps d) {
         auto work = [&deps, &ctx, &req, &out]() { return deps->connections.Call(ctx, req.params["link"], std::move(out)); };
         upstream = co_await server::Offload(deps->pool, work);
       }
-      if (!upstream.ok()) co_return ErrorResponse(upstream.error());
+      if (!upstream->ok()) co_return ErrorResponse(upstream->error());
       Response r;
-      r.status = upstream->status;
-      r.headers.reserve(upstream->headers.size() + 1);  // and X-Request-Id
-      for (auto& [k, v] : upstream->headers) {
+      outbound::Response& answer = **upstream;
+      r.status = answer.status;
+      r.headers.reserve(answer.headers.size() + 1);  // and X-Request-Id
+      for (auto& [k, v] : answer.headers) {
         if (!DropResponseHeader(k)) r.headers.emplace_back(std::move(k), std::move(v));
       }
-      r.body = std::move(upstream->body);
+      r.body = std::move(answer.body);
       co_return r;
     });
   }

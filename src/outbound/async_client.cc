@@ -7,6 +7,7 @@
 #include <array>
 #include <map>
 #include <mutex>
+#include <tuple>
 #include <variant>
 
 #include "base/clock.h"
@@ -66,12 +67,29 @@ struct Conn {
 // Request timeouts are swept per io_context (base/deadline_sweep.h) every kTick.
 constexpr std::chrono::milliseconds kTick{20};
 
-// Per io_context, used on its one thread only: idle connections by target, and the deadlines of
-// the requests in flight.
+// How long an egress decision is reused for requests to the same scheme, host and port.
+constexpr std::chrono::seconds kRouteTtl{1};
+
+// An egress decision (EgressPolicy::Check) and what follows from it for requests to one scheme,
+// host and port: the pool of connections to use and the Host header to send.
+struct Route {
+  Target target;
+  std::string pool_key;   // scheme|host|port|address, after remap
+  std::string host_line;  // "Host: ...\r\n"
+  std::chrono::steady_clock::time_point checked;
+};
+using RouteKey = std::tuple<std::string, std::string, uint16_t>;
+using RouteView = std::tuple<std::string_view, std::string_view, uint16_t>;
+
+// Per io_context, used on its one thread only: idle connections by target, the deadlines of
+// the requests in flight, and the egress decisions of the last second. Checking the policy
+// (resolve, classify each address, copy the URL twice) cost a proxied request more than
+// parsing its answer did.
 struct Watch {
   explicit Watch(asio::io_context& ioc) : sweep(std::make_shared<DeadlineSweep>(ioc, kTick)) {}
   std::shared_ptr<DeadlineSweep> sweep;
   std::map<std::string, std::vector<std::unique_ptr<Conn>>, std::less<>> idle;
+  std::map<RouteKey, std::shared_ptr<const Route>, std::less<>> routes;
 };
 
 // Parses a response straight into a Response (see base/http_io.h), names lowercased.
@@ -100,7 +118,17 @@ bool OwnHeader(std::string_view name) {
 // The request line and headers (see base/http_wire.h). A caller's User-Agent replaces
 // Relish's; the body's length is sent when there is a body, and for POST, PUT and OPTIONS
 // always, as Beast did.
-Result<std::string> RequestHead(const Request& request, const Url& url) {
+std::string HostLine(const Url& url) {
+  std::string out = "Host: ";
+  out += url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
+  bool default_port = (url.scheme == "https" && url.port == 443) || (url.scheme == "http" && url.port == 80);
+  if (!default_port) out += ":" + std::to_string(url.port);
+  out += "\r\n";
+  return out;
+}
+
+// `host_line` is HostLine of the URL the request goes to (after remap).
+Result<std::string> RequestHead(const Request& request, const Url& url, std::string_view host_line) {
   for (char c : request.method) {
     if (!IsTokenChar(c)) return InvalidArgument("invalid HTTP method '" + request.method + "'");
   }
@@ -108,11 +136,7 @@ Result<std::string> RequestHead(const Request& request, const Url& url) {
   out.reserve(512);
   out.append(request.method).append(" ").append(url.path);
   if (!url.query.empty()) out.append("?").append(url.query);
-  out += " HTTP/1.1\r\nHost: ";
-  out += url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
-  bool default_port = (url.scheme == "https" && url.port == 443) || (url.scheme == "http" && url.port == 80);
-  if (!default_port) out += ":" + std::to_string(url.port);
-  out += "\r\n";
+  out.append(" HTTP/1.1\r\n").append(host_line);
   bool agent = false;
   for (const auto& [k, v] : request.headers) {
     if (OwnHeader(k)) continue;
@@ -155,35 +179,36 @@ class AsyncHttpClient::Impl {
       parsed = &*own;
     }
     const Url& url = *parsed;
-    if (!injected_) {
-      // getaddrinfo blocks; on an I/O thread it would stall every connection the thread serves.
-      // Asio's resolver runs it on a thread of its own.
-      // Checked here first: a coroutine call costs a frame even when it has nothing to do.
-      std::string host = policy_.HostToResolve(url);
-      if (!host.empty() && !names_.Knows(host)) {
-        auto resolved = co_await ResolveName(host);
-        if (!resolved.ok()) co_return resolved.error();
-      }
-    }
-    auto target = policy_.Check(url);
-    if (!target.ok()) co_return target.error();
-    const Url& actual = target->actual;
     // Idle connections are kept per io_context: one taken up on another context's thread
     // would have every completion cross threads.
     auto executor = co_await asio::this_coro::executor;
     Watch& watch = WatchOf(asio::query(executor, asio::execution::context));
+    // Held, not borrowed: another request on this thread may replace the map's entry meanwhile.
+    std::shared_ptr<const Route> route = FreshRoute(watch, url, started);
+    if (!route) {
+      if (!injected_) {
+        // getaddrinfo blocks; on an I/O thread it would stall every connection the thread
+        // serves. Asio's resolver runs it on a thread of its own.
+        // Checked here first: a coroutine call costs a frame even when it has nothing to do.
+        std::string host = policy_.HostToResolve(url);
+        if (!host.empty() && !names_.Knows(host)) {
+          auto resolved = co_await ResolveName(host);
+          if (!resolved.ok()) co_return resolved.error();
+        }
+      }
+      auto target = policy_.Check(url);
+      if (!target.ok()) co_return target.error();
+      route = PutRoute(watch, url, std::move(*target), started);
+    }
+    const Target& target = route->target;
     DeadlineSweep::Deadline flight{.at = started + request.timeout};
     DeadlineSweep::Registration watched(watch.sweep, flight);
-    std::string key;
-    key.reserve(64);
-    key.append(actual.scheme).append("|").append(actual.host).append("|");
-    key.append(std::to_string(actual.port)).append("|").append(target->address);
 
-    auto head = RequestHead(request, actual);
+    auto head = RequestHead(request, url, route->host_line);
     if (!head.ok()) co_return head.error();
     std::array<asio::const_buffer, 2> message{asio::buffer(*head), asio::buffer(request.body)};
 
-    std::unique_ptr<Conn> conn = TakeIdle(watch, key);
+    std::unique_ptr<Conn> conn = TakeIdle(watch, route->pool_key);
     bool reused = conn != nullptr;
     for (int attempt = 0;; ++attempt) {
       auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -194,7 +219,7 @@ class AsyncHttpClient::Impl {
       }
       boost::system::error_code ec;
       if (!conn) {
-        conn = co_await Connect(*target, flight, ec);
+        conn = co_await Connect(target, flight, ec);
         if (ec) co_return Failure(url, request, flight, ec, false);
       }
       flight.socket = &conn->tcp();
@@ -227,7 +252,7 @@ class AsyncHttpClient::Impl {
       out.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
           std::chrono::steady_clock::now() - started);
       flight.socket = nullptr;
-      if (parser.keep_alive()) PutIdle(watch, std::move(key), std::move(conn));
+      if (parser.keep_alive()) PutIdle(watch, route->pool_key, std::move(conn));
       co_return out;
     }
   }
@@ -298,6 +323,30 @@ class AsyncHttpClient::Impl {
     return *w;
   }
 
+  // The decision made for `url`'s scheme, host and port within kRouteTtl, or null.
+  static std::shared_ptr<const Route> FreshRoute(Watch& w, const Url& url,
+                                                 std::chrono::steady_clock::time_point now) {
+    auto it = w.routes.find(RouteView(url.scheme, url.host, url.port));
+    if (it == w.routes.end() || now - it->second->checked >= kRouteTtl) return nullptr;
+    return it->second;
+  }
+
+  static std::shared_ptr<const Route> PutRoute(Watch& w, const Url& url, Target target,
+                                               std::chrono::steady_clock::time_point now) {
+    auto route = std::make_shared<Route>();
+    const Url& actual = target.actual;
+    route->pool_key.append(actual.scheme).append("|").append(actual.host).append("|");
+    route->pool_key.append(std::to_string(actual.port)).append("|").append(target.address);
+    route->host_line = HostLine(actual);
+    route->target = std::move(target);
+    route->checked = now;
+    // Expired entries are dropped whenever one is added: the map holds about the targets of
+    // the last second.
+    std::erase_if(w.routes, [&](const auto& e) { return now - e.second->checked >= kRouteTtl; });
+    w.routes[RouteKey(url.scheme, url.host, url.port)] = route;
+    return route;
+  }
+
   static std::unique_ptr<Conn> TakeIdle(Watch& w, const std::string& key) {
     auto it = w.idle.find(key);
     if (it == w.idle.end() || it->second.empty()) return nullptr;
@@ -306,8 +355,10 @@ class AsyncHttpClient::Impl {
     return conn;
   }
 
-  static void PutIdle(Watch& w, std::string key, std::unique_ptr<Conn> conn) {
-    auto& list = w.idle[std::move(key)];
+  static void PutIdle(Watch& w, const std::string& key, std::unique_ptr<Conn> conn) {
+    auto it = w.idle.find(key);
+    if (it == w.idle.end()) it = w.idle.emplace(key, std::vector<std::unique_ptr<Conn>>{}).first;
+    auto& list = it->second;
     if (list.size() < kMaxIdlePerTarget) list.push_back(std::move(conn));
   }
 

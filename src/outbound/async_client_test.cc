@@ -114,6 +114,27 @@ TEST_F(AsyncClientTest, SendsAndReusesConnections) {
   EXPECT_EQ(again->status, 200);
 }
 
+// Egress decisions are kept per scheme, host and port for a second: each target keeps its own,
+// and a refused one is refused every time.
+TEST_F(AsyncClientTest, EachTargetKeepsItsOwnEgressDecision) {
+  std::string port = std::to_string(server_->port());
+  for (int i = 0; i < 2; ++i) {
+    auto by_address = Send({.url = Url("/headers")});
+    ASSERT_TRUE(by_address.ok()) << by_address.error().ToString();
+    EXPECT_EQ(by_address->body, R"({"host":"127.0.0.1:)" + port + R"(","agent":"Relish/0.1","length":"-"})");
+    auto by_name = Send({.url = "http://localhost:" + port + "/headers"});
+    ASSERT_TRUE(by_name.ok()) << by_name.error().ToString();
+    EXPECT_EQ(by_name->body, R"({"host":"localhost:)" + port + R"(","agent":"Relish/0.1","length":"-"})");
+    auto other_port = Send({.url = "http://127.0.0.1:1/headers"});
+    ASSERT_FALSE(other_port.ok());
+    EXPECT_EQ(other_port.error().code(), ErrorCode::kUnavailable);
+    auto meta = Send({.url = "http://169.254.169.254/latest"});
+    ASSERT_FALSE(meta.ok());
+    EXPECT_EQ(meta.error().message(),
+              "calls to link-local and cloud metadata addresses are not allowed: 169.254.169.254");
+  }
+}
+
 TEST_F(AsyncClientTest, WritesItsOwnFramingAndRefusesBrokenHeaders) {
   std::string host = "127.0.0.1:" + std::to_string(server_->port());
   // Host is always the URL's; a caller's User-Agent replaces Relish's; no length for an empty GET.

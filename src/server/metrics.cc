@@ -24,8 +24,13 @@ std::string Label(const std::string& v) {
 void Metrics::Observe(const std::string& route, const std::string& method, int status,
                       double seconds) {
   std::lock_guard lock(mu_);
-  ++requests_[{route, method, status}];
-  Histogram& h = latency_[route];
+  std::tuple<std::string_view, std::string_view, int> key{route, method, status};
+  auto counter = requests_.find(key);
+  if (counter == requests_.end()) counter = requests_.emplace(std::tuple(route, method, status), 0).first;
+  ++counter->second;
+  auto histogram = latency_.find(std::string_view(route));
+  if (histogram == latency_.end()) histogram = latency_.emplace(route, Histogram{}).first;
+  Histogram& h = histogram->second;
   for (size_t i = 0; i < kBuckets.size(); ++i) {
     if (seconds <= kBuckets[i]) ++h.buckets[i];
   }

@@ -7,6 +7,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <tuple>
 
 namespace relish::server {
@@ -27,8 +28,10 @@ class Metrics {
     double sum = 0;
   };
   mutable std::mutex mu_;
-  std::map<std::tuple<std::string, std::string, int>, uint64_t> requests_;  // guarded by mu_
-  std::map<std::string, Histogram> latency_;                                // guarded by mu_
+  // Transparent comparators: a request's route and method are looked up as they are, and copied
+  // only the first time they are seen.
+  std::map<std::tuple<std::string, std::string, int>, uint64_t, std::less<>> requests_;  // guarded by mu_
+  std::map<std::string, Histogram, std::less<>> latency_;                                // guarded by mu_
 };
 
 }  // namespace relish::server
