@@ -47,7 +47,9 @@ const std::string* FindHeader(const outbound::Headers& headers, std::string_view
   return nullptr;
 }
 
-// Query parameter names that carry this service's credentials, for redaction.
+
+}  // namespace
+
 std::vector<std::string> SecretParams(const Service& s) {
   std::vector<std::string> out;
   if (!s.inject.query.empty()) out.push_back(s.inject.query);
@@ -57,7 +59,22 @@ std::vector<std::string> SecretParams(const Service& s) {
   return out;
 }
 
-}  // namespace
+Result<CallTarget> Connections::Impl::Target(const Resolved& r, std::string_view environment,
+                                             const std::string& url) {
+  CallTarget t;
+  if (r.base) {
+    if (auto joined = outbound::AppendPlainPath(*r.base, r.base_url, url)) {
+      t.text = r.base_url + url;
+      t.url = std::move(*joined);
+      t.allowed = r.base_host_allowed;
+      return t;
+    }
+  }
+  t.text = TRY(AbsoluteUrl(r, environment, url));
+  t.url = TRY(outbound::ParseUrl(t.text));
+  t.allowed = TRY(HostAllowed(*r.service, r.values, t.url.host));
+  return t;
+}
 
 Result<void> Connections::Impl::Inject(const Resolved& r, const Credentials& c,
                                        outbound::Request& request, std::string* note) {
@@ -158,17 +175,16 @@ Result<outbound::Response> Connections::Call(const CallContext& ctx, std::string
   audit.method = request.method;
   audit.bytes_out = static_cast<int64_t>(request.body.size());
   auto started = std::chrono::steady_clock::now();
-  std::vector<std::string> secret_params;
 
   auto attempt = [&]() -> Result<outbound::Response> {
     auto rp = TRY(d.ResolveForCall(ctx, link_name));
     const Resolved& r = *rp;
     audit.link_name = r.connection.link_name;
-    request.url = TRY(d.AbsoluteUrl(r, ctx.environment, request.url));
-    secret_params = SecretParams(*r.service);
-    auto url = TRY(outbound::ParseUrl(request.url));
-    audit.url = outbound::RedactQuery(url, secret_params);
-    if (!TRY(HostAllowed(*r.service, r.values, url.host))) {
+    auto target = TRY(d.Target(r, ctx.environment, request.url));
+    request.url = std::move(target.text);
+    const outbound::Url& url = target.url;
+    audit.url = outbound::RedactQuery(url, r.secret_params);
+    if (!target.allowed) {
       std::string hosts;
       for (const auto& h : r.service->allowed_hosts) {
         hosts += (hosts.empty() ? "" : ", ") + Expand(h, r.values).value_or(h);
@@ -227,16 +243,18 @@ Result<std::unique_ptr<Connections::Prepared>> Connections::Prepare(const CallCo
   auto rp = TRY(d.ResolveForCall(ctx, link_name));
   const Resolved& r = *rp;
   p.audit.link_name = r.connection.link_name;
-  request.url = TRY(d.AbsoluteUrl(r, ctx.environment, request.url));
-  p.url = TRY(outbound::ParseUrl(request.url));
-  p.audit.url = outbound::RedactQuery(p.url, SecretParams(*r.service));  // Record scrubs it
+  auto target = TRY(d.Target(r, ctx.environment, request.url));
+  request.url = std::move(target.text);
+  p.url = std::move(target.url);
+  p.audit.url = outbound::RedactQuery(p.url, r.secret_params);  // Record scrubs it
   p.request = std::move(request);  // handed back as it came when not ready
-  if (!TRY(HostAllowed(*r.service, r.values, p.url.host))) return prepared;  // Call says why
+  if (!target.allowed) return prepared;  // Call says why
   const Service& s = *r.service;
   bool tokens = s.auth == AuthScheme::kOAuth2 || s.auth == AuthScheme::kOAuth2ClientCredentials;
   std::string user = d.UserKey(r.connection, ctx.user_id);
-  auto cached = d.credentials_.Get(r.connection.id + ":" + user);
-  if (!cached || cached->status != Status::kConnected) return prepared;
+  auto entry = d.credentials_.Get(r.connection.id + ":" + user);
+  if (!entry || (*entry)->status != Status::kConnected) return prepared;
+  const Credentials* cached = entry->get();
   int64_t now = d.clock_.NowMillis();
   if (tokens && (cached->access_token.empty() ||
                  (cached->expires_at && *cached->expires_at - d.options_.refresh_margin.count() <= now))) {

@@ -10,12 +10,14 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "base/ttl_cache.h"
 #include "connections/connections.h"
+#include "outbound/url.h"
 
 namespace relish::connections {
 
@@ -62,7 +64,21 @@ struct Resolved {
   Values values;  // parameters plus built-ins
   // The API base URL for the environment, expanded; empty when expansion failed (BaseUrl says why).
   std::string base_url;
+  // For calls relative to the base URL (the proxy's), worked out once: the base parsed, when it
+  // is of the plain shape (outbound::AppendPlainPath), and whether credentials may go to its host.
+  std::optional<outbound::Url> base;
+  bool base_host_allowed = false;
+  std::vector<std::string> secret_params;  // query parameters that carry credentials
 };
+struct CallTarget {
+  std::string text;  // absolute
+  outbound::Url url;
+  bool allowed = false;  // a host of the service's allowed_hosts
+};
+
+// Query parameter names that carry this service's credentials, for redaction.
+std::vector<std::string> SecretParams(const Service& s);
+
 // Shared and immutable: the resolved-connection cache hands the same one to every caller.
 using ResolvedPtr = std::shared_ptr<const Resolved>;
 
@@ -90,6 +106,8 @@ class Connections::Impl {
   Result<std::string> BaseUrl(const Resolved& r, std::string_view environment);
   // `url` as it is, or under the base URL when it starts with '/' (Call and Prepare take both).
   Result<std::string> AbsoluteUrl(const Resolved& r, std::string_view environment, const std::string& url);
+  // call.cc: AbsoluteUrl, parsed, and whether the credentials may go to its host.
+  Result<CallTarget> Target(const Resolved& r, std::string_view environment, const std::string& url);
   std::string Owner(const std::string& connection_id, const std::string& user_id,
                     std::string_view field) const;
 
@@ -148,7 +166,8 @@ class Connections::Impl {
   // The hot path of a call reads the connection and its credentials from here, not the store.
   // Writes in this process update or clear them; other processes' writes show within the TTL.
   TtlCache<std::string, ResolvedPtr> resolved_{clock_, std::chrono::seconds(1)};
-  TtlCache<std::string, Credentials> credentials_{clock_, std::chrono::seconds(1)};
+  // Shared, not copied out: a Credentials is a dozen strings, and the proxy reads one per request.
+  TtlCache<std::string, std::shared_ptr<const Credentials>> credentials_{clock_, std::chrono::seconds(1)};
   void ForgetCaches() {
     resolved_.Clear();
     credentials_.Clear();

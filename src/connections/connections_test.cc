@@ -158,6 +158,30 @@ TEST_F(ConnectionsTest, ConnectionCredentialReplacesTheCallersHeader) {
   EXPECT_EQ(audit[0].link_name, "acme_sync");
 }
 
+// A URL starting with '/' goes under the connection's base URL (https://api.acme.test/v1), by
+// Call and by Prepare alike; one of an unusual shape is parsed in full, with the same result.
+TEST_F(ConnectionsTest, RelativeUrlsGoUnderTheBaseUrl) {
+  std::string link = Authorized();
+  ASSERT_TRUE(connections_->Call(Ctx(), link, {.url = "/me?x=1"}).ok());
+  EXPECT_EQ(http_.requests().back().url, "https://api.acme.test/v1/me?x=1");
+  ASSERT_TRUE(connections_->Call(Ctx(), link, {.url = "/a/../me"}).ok());
+  EXPECT_EQ(http_.requests().back().url, "https://api.acme.test/v1/a/../me");
+  auto prepared = connections_->Prepare(Ctx(), link, {.url = "/me?page=2"});
+  ASSERT_TRUE(prepared.ok()) << prepared.error().message();
+  EXPECT_TRUE((*prepared)->ready);
+  EXPECT_EQ((*prepared)->request.url, "https://api.acme.test/v1/me?page=2");
+  EXPECT_EQ((*prepared)->url.ToString(), "https://api.acme.test/v1/me?page=2");
+  EXPECT_EQ((*prepared)->url.host, "api.acme.test");
+  EXPECT_EQ((*prepared)->request.headers.back(), (std::pair<std::string, std::string>{"Authorization", "Zoho-oauthtoken access-1"}));
+  connections_->Finish(**prepared, outbound::Response{.status = 204});
+  auto audit = connections_->Audit("org1", "", 3);
+  std::vector<std::string> urls;
+  for (const auto& e : *audit) urls.push_back(e.url);
+  EXPECT_EQ(urls, (std::vector<std::string>{"https://api.acme.test/v1/me?page=2",
+                                            "https://api.acme.test/v1/me",  // as libcurl reads it
+                                            "https://api.acme.test/v1/me?x=1"}));
+}
+
 TEST_F(ConnectionsTest, ToppingNamespacesResolveLinkNames) {
   ASSERT_TRUE(connections_->Create({.org_id = "org1", .display_name = "x",
                                     .link_name = "shop__acme", .service_id = "acme"}).ok());

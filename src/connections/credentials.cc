@@ -41,10 +41,10 @@ Result<Credentials> Connections::Impl::Usable(const Resolved& r, const std::stri
   std::string cache_key = r.connection.id + ":" + user;
   Credentials c;
   if (auto cached = credentials_.Get(cache_key)) {
-    c = std::move(*cached);
+    c = **cached;
   } else {
     c = TRY(LoadCredentials(r.connection.id, user));
-    credentials_.Put(cache_key, c);
+    credentials_.Put(cache_key, std::make_shared<const Credentials>(c));
   }
   int64_t now = clock_.NowMillis();
   bool needs_token = TokenScheme(s.auth);

@@ -183,7 +183,7 @@ Result<void> Connections::Impl::SaveCredentials(Credentials& c, int64_t touch_co
   c.exists = true;
   // Authorizations are listed in Resolved.connection: drop it; the credentials are current.
   resolved_.Clear();
-  credentials_.Put(c.connection_id + ":" + c.user_id, c);
+  credentials_.Put(c.connection_id + ":" + c.user_id, std::make_shared<const Credentials>(c));
   return Ok();
 }
 
@@ -224,6 +224,13 @@ Result<ResolvedPtr> Connections::Impl::Resolve(std::string_view org_id,
                                 ? r->service->sandbox_base_url
                                 : r->service->base_url;
   r->base_url = Expand(base, r->values).value_or("");
+  r->secret_params = SecretParams(*r->service);
+  if (auto parsed = outbound::ParsePlainUrl(r->base_url)) {
+    if (auto allowed = HostAllowed(*r->service, r->values, parsed->host); allowed.ok()) {
+      r->base = std::move(*parsed);
+      r->base_host_allowed = *allowed;
+    }
+  }
   ResolvedPtr shared = std::move(r);
   resolved_.Put(key, shared);
   return shared;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <memory>
 #include <optional>
 
@@ -198,18 +199,60 @@ Result<Url> ParseUrlWithCurl(std::string_view text) {
   return FromHandle(u.get(), text);
 }
 
-std::string Url::Origin() const {
-  std::string out = scheme + "://";
-  out += host.find(':') != std::string::npos ? "[" + host + "]" : host;
+// Appended in place: these run for every audited call, and building the parts as strings of
+// their own cost more than the rest of the formatting.
+void Url::AppendOrigin(std::string& out) const {
+  out.append(scheme).append("://");
+  bool ipv6 = host.find(':') != std::string::npos;
+  if (ipv6) out += '[';
+  out += host;
+  if (ipv6) out += ']';
   bool default_port = (scheme == "https" && port == 443) || (scheme == "http" && port == 80);
-  if (!default_port) out += ":" + std::to_string(port);
+  if (!default_port) {
+    char digits[8];
+    auto end = std::to_chars(digits, digits + sizeof digits, port).ptr;
+    out.append(":").append(digits, end);
+  }
+}
+
+std::string Url::Origin() const {
+  std::string out;
+  out.reserve(scheme.size() + host.size() + 11);
+  AppendOrigin(out);
   return out;
 }
 
 std::string Url::ToString() const {
-  std::string out = Origin() + path;
-  if (!query.empty()) out += "?" + query;
+  std::string out;
+  out.reserve(scheme.size() + host.size() + path.size() + query.size() + 12);
+  AppendOrigin(out);
+  out += path;
+  if (!query.empty()) out.append("?").append(query);
   return out;
+}
+
+std::optional<Url> AppendPlainPath(const Url& base, std::string_view base_text,
+                                   std::string_view relative) {
+  if (!base.query.empty() || relative.empty() || relative.front() != '/') return std::nullopt;
+  // base_text's path as written ("" for "https://host"), which the relative part extends.
+  size_t authority = base_text.find("://");
+  if (authority == std::string_view::npos) return std::nullopt;
+  size_t slash = base_text.find('/', authority + 3);
+  std::string_view base_path = slash == std::string_view::npos ? "" : base_text.substr(slash);
+  if (base_path.find_first_of("?#") != std::string_view::npos) return std::nullopt;
+  size_t q = relative.find('?');
+  std::string_view query = q == std::string_view::npos ? std::string_view() : relative.substr(q + 1);
+  Url url;
+  url.scheme = base.scheme;
+  url.host = base.host;
+  url.port = base.port;
+  std::string_view path = relative.substr(0, q);
+  url.path.reserve(base_path.size() + path.size());
+  url.path.append(base_path).append(path);
+  // The same checks ParsePlainUrl makes of a path and query.
+  if (!PlainPart(url.path, false) || !PlainPart(query, true)) return std::nullopt;
+  url.query.assign(query);
+  return url;
 }
 
 Result<Url> ParseUrl(std::string_view text) {

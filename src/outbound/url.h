@@ -21,6 +21,7 @@ struct Url {
   // scheme://host[:port]/path[?query], with the port only when not the default.
   std::string ToString() const;
   std::string Origin() const;  // scheme://host[:port]
+  void AppendOrigin(std::string& out) const;
   bool SameHost(const Url& other) const { return host == other.host; }
 };
 
@@ -39,6 +40,13 @@ bool IsCanonicalIPv4(std::string_view host);
 // keeps as they are, with no dot segments and no fragment; anything else is nullopt.
 std::optional<Url> ParsePlainUrl(std::string_view text);
 Result<Url> ParseUrlWithCurl(std::string_view text);
+
+// ParseUrl(base_text + relative), where `base` is ParsePlainUrl(base_text) and `relative` is a
+// path ("/...", with a query or not), without parsing the base again: for calls made relative to
+// a connection's base URL. nullopt when the result would not be of the plain shape (ParseUrl of
+// the joined text decides then) or when the base has a query.
+std::optional<Url> AppendPlainPath(const Url& base, std::string_view base_text,
+                                   std::string_view relative);
 
 // Resolves `reference` (a Location header) against `base`.
 Result<Url> ResolveUrl(const Url& base, std::string_view reference);

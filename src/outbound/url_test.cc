@@ -126,5 +126,44 @@ TEST(UrlTest, PlainParserAgreesWithCurl) {
   EXPECT_GT(plain, 2000);  // the comparison must have been made often enough to mean something
 }
 
+// AppendPlainPath(base, base text, relative) must be ParseUrl(base text + relative) whenever it
+// answers, and answer the common shapes: hand-picked cases, then random relative parts.
+TEST(UrlTest, AppendPlainPathIsParseUrlOfTheJoinedText) {
+  struct Case { const char* base; const char* relative; const char* want; };
+  for (const Case& c : std::initializer_list<Case>{
+           {"http://127.0.0.1:41001", "/items", "http://127.0.0.1:41001/items"},
+           {"https://api.example.com/v1", "/me?fields=a,b", "https://api.example.com/v1/me?fields=a,b"},
+           {"https://API.example.com/v1/", "/me", "https://api.example.com/v1//me"},
+           {"https://h", "/", "https://h/"},
+           {"https://h:8443/base", "/x?", "https://h:8443/base/x"}}) {
+    auto joined = AppendPlainPath(*ParsePlainUrl(c.base), c.base, c.relative);
+    ASSERT_TRUE(joined.has_value()) << c.base << " + " << c.relative;
+    EXPECT_EQ(joined->ToString(), c.want);
+  }
+  for (auto [base, relative] : std::initializer_list<std::pair<const char*, const char*>>{
+           {"https://h/v1", "/../admin"}, {"https://h/v1", "/%2e%2e/x"}, {"https://h/v1", "/a b"},
+           {"https://h/v1", "items"}, {"https://h/v1", ""}, {"https://h/v1?k=1", "/x"},
+           {"https://h/v1", "/x#frag"}}) {
+    EXPECT_FALSE(AppendPlainPath(*ParseUrl(base), base, relative).has_value()) << base << " + " << relative;
+  }
+  const std::string alphabet = "aZ09.-_~%2eE/:?@#&=+!$'()*,; ";
+  const char* bases[] = {"http://127.0.0.1:9100", "https://api.example.com/v1", "https://h/a/b/"};
+  std::mt19937 rng(20261130);
+  int answered = 0;
+  for (int i = 0; i < 20000; ++i) {
+    const char* base = bases[rng() % std::size(bases)];
+    std::string relative = "/";
+    for (size_t k = rng() % 12; k > 0; --k) relative += alphabet[rng() % alphabet.size()];
+    auto joined = AppendPlainPath(*ParsePlainUrl(base), base, relative);
+    if (!joined) continue;
+    ++answered;
+    auto parsed = ParseUrl(base + relative);
+    ASSERT_TRUE(parsed.ok()) << base << relative << ": " << parsed.error().message();
+    EXPECT_EQ(joined->ToString(), parsed->ToString()) << base << relative;
+    if (HasFailure()) break;
+  }
+  EXPECT_GT(answered, 2000);
+}
+
 }  // namespace
 }  // namespace relish::outbound
