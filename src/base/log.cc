@@ -140,6 +140,10 @@ std::string Redactor::Scrub(std::string_view text) const {
   return out;
 }
 
+void Redactor::ScrubInPlace(std::string& text) const {
+  if (Contains(text)) text = Scrub(text);  // scans twice, but only when there is a secret
+}
+
 size_t Redactor::size() const {
   std::shared_lock lock(mu_);
   return order_.size();

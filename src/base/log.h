@@ -34,6 +34,8 @@ class Redactor {
   void Add(std::string_view secret);
   void Remove(std::string_view secret);
   std::string Scrub(std::string_view text) const;
+  // The same, changing `text` only when it holds a secret (no copy of a clean text).
+  void ScrubInPlace(std::string& text) const;
   bool Contains(std::string_view text) const;  // true if text holds any known secret
   size_t size() const;
 

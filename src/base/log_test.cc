@@ -17,6 +17,12 @@ TEST(RedactorTest, ScrubsEveryOccurrence) {
             "a [REDACTED] and [REDACTED] abc");
   EXPECT_TRUE(r.Contains("xx s3cr3t-token"));
   EXPECT_FALSE(r.Contains("nothing here"));
+  std::string text = "https://x.test/s3cr3t-token?q=s3cr3t-token";
+  r.ScrubInPlace(text);
+  EXPECT_EQ(text, "https://x.test/[REDACTED]?q=[REDACTED]");
+  text = "https://x.test/clean";
+  r.ScrubInPlace(text);
+  EXPECT_EQ(text, "https://x.test/clean");
   r.Remove("s3cr3t-token");
   EXPECT_EQ(r.Scrub("s3cr3t-token"), "s3cr3t-token");
 }

@@ -20,7 +20,7 @@ using store::Transaction;
 using store::TxMode;
 
 void Connections::Impl::Record(AuditEntry&& entry) {
-  entry.url = GlobalRedactor().Scrub(entry.url);
+  GlobalRedactor().ScrubInPlace(entry.url);
   std::shared_ptr<const Observers> observers;
   {
     std::lock_guard lock(audit_mu_);

@@ -346,10 +346,11 @@ Result<void> Identity::RevokeToken(std::string_view user_id, std::string_view to
 }
 
 Result<Principal> Identity::AuthenticateToken(std::string_view token) {
-  const Error kBad = Unauthenticated("invalid or expired API token");
-  if (!token.starts_with(kTokenPrefix)) return kBad;
+  // Made when needed: an error's message is a string to build, and most calls succeed.
+  auto bad = [] { return Unauthenticated("invalid or expired API token"); };
+  if (!token.starts_with(kTokenPrefix)) return bad();
   std::string key = CacheKey(token);
-  if (auto cached = tokens_.Get(key)) return *cached;
+  if (auto cached = tokens_.Get(key)) return std::move(*cached);
   std::string digest = DigestSecret(token);
   int64_t now = clock_.NowMillis();
   auto row = store::Transact(store_, TxMode::kRead, [&](Transaction& tx) -> Result<Row> {
@@ -359,8 +360,8 @@ Result<Principal> Identity::AuthenticateToken(std::string_view token) {
                        " WHERE t.token_digest = ?",
                        digest);
   });
-  if (!row.ok()) return row.error().code() == ErrorCode::kNotFound ? kBad : row.error();
-  if (auto expires = row->OptInt(6); expires && *expires <= now) return kBad;
+  if (!row.ok()) return row.error().code() == ErrorCode::kNotFound ? bad() : row.error();
+  if (auto expires = row->OptInt(6); expires && *expires <= now) return bad();
   Principal p;
   p.user = UserFrom(*row);
   p.via = Principal::Via::kToken;
@@ -394,16 +395,16 @@ Result<NewSession> Identity::CreateSession(std::string_view user_id) {
 }
 
 Result<Principal> Identity::AuthenticateSession(std::string_view cookie) {
-  const Error kBad = Unauthenticated("not signed in, or the session has expired");
-  if (cookie.empty()) return kBad;
+  auto bad = [] { return Unauthenticated("not signed in, or the session has expired"); };
+  if (cookie.empty()) return bad();
   auto row = store::Transact(store_, TxMode::kRead, [&](Transaction& tx) -> Result<Row> {
     return tx.QueryOne("session",
                        "SELECT u.id, u.email, u.name, u.role, u.created_at, s.csrf, s.expires_at"
                        " FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.digest = ?",
                        DigestSecret(cookie));
   });
-  if (!row.ok()) return row.error().code() == ErrorCode::kNotFound ? kBad : row.error();
-  if (row->Int(6) <= clock_.NowMillis()) return kBad;
+  if (!row.ok()) return row.error().code() == ErrorCode::kNotFound ? bad() : row.error();
+  if (row->Int(6) <= clock_.NowMillis()) return bad();
   Principal p;
   p.user = UserFrom(*row);
   p.via = Principal::Via::kSession;

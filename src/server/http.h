@@ -24,7 +24,9 @@ struct Request {
   std::string body;
   std::string remote;      // peer address
   std::string request_id;  // from X-Request-Id when sane, else generated
-  std::string route;       // the matched route pattern, e.g. "/api/v1/connections/{id}"
+  // The matched route pattern, e.g. "/api/v1/connections/{id}": the Router's own text (it
+  // outlives every request), or a literal such as "(unmatched)".
+  std::string_view route;
   std::map<std::string, std::string> params;  // path parameters, percent-decoded
 
   std::optional<std::string_view> Header(std::string_view name) const {

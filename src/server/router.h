@@ -3,6 +3,9 @@
 // path, not decoded, so a proxy can forward it unchanged). The first registered match wins, so
 // register specific routes before generic ones.
 //
+// Routes are added before the server starts and not after: a request's route refers to the
+// pattern's text.
+//
 // Handlers run on the server's I/O threads. A plain Handler must finish quickly (store reads and
 // writes are fine); anything that waits on the network is an AsyncHandler.
 #pragma once

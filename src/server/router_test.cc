@@ -21,7 +21,7 @@ Response Call(const Router& router, std::string method, std::string path) {
 }
 
 Response Echo(Request& r) {
-  std::string text = r.route;
+  std::string text(r.route);
   for (const auto& [k, v] : r.params) text += " " + k + "=" + v;
   return Response::Text(200, text);
 }
