@@ -64,14 +64,14 @@ Identity::Identity(store::Store& store, const Clock& clock, Random& random, Iden
 
 static_assert(crypto_shorthash_siphashx24_KEYBYTES == 16);
 
-std::string Identity::CacheKey(std::string_view token) const {
+Identity::TokenKey Identity::CacheKey(std::string_view token) const {
   // A keyed 128-bit SipHash: without the process's random key nobody can make two tokens
   // share an entry, and it costs a tenth of the SHA-256 the store's digest needs (which runs
   // only on a miss).
-  std::string out(crypto_shorthash_siphashx24_BYTES, '\0');
-  crypto_shorthash_siphashx24(reinterpret_cast<unsigned char*>(out.data()),
-                              reinterpret_cast<const unsigned char*>(token.data()), token.size(),
-                              cache_key_.data());
+  static_assert(std::tuple_size_v<TokenKey> == crypto_shorthash_siphashx24_BYTES);
+  TokenKey out;
+  crypto_shorthash_siphashx24(out.data(), reinterpret_cast<const unsigned char*>(token.data()),
+                              token.size(), cache_key_.data());
   return out;
 }
 
@@ -349,7 +349,7 @@ Result<Principal> Identity::AuthenticateToken(std::string_view token) {
   // Made when needed: an error's message is a string to build, and most calls succeed.
   auto bad = [] { return Unauthenticated("invalid or expired API token"); };
   if (!token.starts_with(kTokenPrefix)) return bad();
-  std::string key = CacheKey(token);
+  TokenKey key = CacheKey(token);
   if (auto cached = tokens_.Get(key)) return std::move(*cached);
   std::string digest = DigestSecret(token);
   int64_t now = clock_.NowMillis();

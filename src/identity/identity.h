@@ -130,9 +130,11 @@ class Identity {
   IdentityOptions options_;
   // API tokens and memberships are read on every API call; a revoked token or removed
   // membership is seen by other processes within these TTLs (at once in this one).
-  // Verified API tokens by CacheKey(token).
-  TtlCache<std::string, Principal> tokens_{clock_, std::chrono::seconds(5)};
-  std::string CacheKey(std::string_view token) const;
+  // Verified API tokens by CacheKey(token): 16 bytes, kept out of the heap (a std::string of
+  // 16 would not be).
+  using TokenKey = std::array<unsigned char, 16>;
+  TtlCache<TokenKey, Principal> tokens_{clock_, std::chrono::seconds(5)};
+  TokenKey CacheKey(std::string_view token) const;
   std::array<uint8_t, 16> cache_key_{};  // crypto_shorthash_siphashx24_KEYBYTES
   // Shared, so that a request asking for its default organization copies nothing.
   using OrgList = std::shared_ptr<const std::vector<Org>>;
