@@ -73,7 +73,7 @@ constexpr std::chrono::seconds kRouteTtl{1};
 // An egress decision (EgressPolicy::Check) and what follows from it for requests to one scheme,
 // host and port: the pool of connections to use and the Host header to send.
 struct Route {
-  Target target;
+  Target target;  // of the request that made the decision: only scheme, host, port and address apply to the others
   std::string pool_key;   // scheme|host|port|address, after remap
   std::string host_line;  // "Host: ...\r\n"
   std::chrono::steady_clock::time_point checked;
