@@ -459,7 +459,7 @@ void AddConnectionsRoutes(server::Router& router, ConnectionsApiDeps d) {
       Response r;
       outbound::Response& answer = **upstream;
       r.status = answer.status;
-      r.headers.reserve(answer.headers.size() + 1);  // and X-Request-Id
+      r.headers.reserve(answer.headers.size());
       for (auto& [k, v] : answer.headers) {
         if (!DropResponseHeader(k)) r.headers.emplace_back(std::move(k), std::move(v));
       }

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <map>
 #include <mutex>
 #include <tuple>
@@ -317,9 +318,20 @@ class AsyncHttpClient::Impl {
   }
 
   Watch& WatchOf(asio::io_context& context) {
+    // The last answer on this thread, by client and context: a thread serves one context and
+    // mostly one client, so the lock and the map are skipped nearly always. Clients are told
+    // apart by a number never reused, not by address (a new client may get a freed one's).
+    struct Last {
+      uint64_t client = 0;
+      asio::io_context* context = nullptr;
+      Watch* watch = nullptr;
+    };
+    static thread_local Last last;
+    if (last.client == id_ && last.context == &context) return *last.watch;
     std::lock_guard lock(mu_);
     auto& w = watches_[&context];
     if (!w) w = std::make_unique<Watch>(context);
+    last = {id_, &context, w.get()};
     return *w;
   }
 
@@ -362,6 +374,8 @@ class AsyncHttpClient::Impl {
     if (list.size() < kMaxIdlePerTarget) list.push_back(std::move(conn));
   }
 
+  static inline std::atomic<uint64_t> next_id_{1};
+  const uint64_t id_ = next_id_++;
   bool injected_;        // a resolver was given (tests): the policy asks it directly
   ResolvedNames names_;  // before policy_, which may refer to it
   EgressPolicy policy_;

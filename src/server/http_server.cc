@@ -72,9 +72,11 @@ bool FramingHeader(std::string_view name) {
          SameHeaderName(name, "connection");
 }
 
-// The status line and headers of `r` (see base/http_wire.h). 1xx, 204 and 304 answers carry no
-// body and no Content-Length; a HEAD answer gets the length its GET would have.
-std::string ResponseHead(const Response& r, unsigned version, bool keep_alive, bool bodiless) {
+// The status line and headers of `r` (see base/http_wire.h), with X-Request-Id: `request_id`
+// in place of any the handler set. 1xx, 204 and 304 answers carry no body and no
+// Content-Length; a HEAD answer gets the length its GET would have.
+std::string ResponseHead(const Response& r, std::string_view request_id, unsigned version,
+                         bool keep_alive, bool bodiless) {
   std::string out;
   out.reserve(256);
   out += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
@@ -84,9 +86,10 @@ std::string ResponseHead(const Response& r, unsigned version, bool keep_alive, b
   out.append(reason.data(), reason.size());
   out += "\r\n";
   for (const auto& [k, v] : r.headers) {
-    if (FramingHeader(k)) continue;
+    if (FramingHeader(k) || SameHeaderName(k, "x-request-id")) continue;
     if (!AppendHeaderLine(out, k, v)) spdlog::warn("dropped a response header with an invalid name or value");
   }
+  AppendHeaderLine(out, "X-Request-Id", request_id);  // generated, or checked by SaneRequestId
   if (!bodiless) out += "Content-Length: " + std::to_string(r.body.size()) + "\r\n";
   if (version == 10 && keep_alive) out += "Connection: keep-alive\r\n";
   if (version != 10 && !keep_alive) out += "Connection: close\r\n";
@@ -348,10 +351,9 @@ class HttpServer::Impl {
   Task<bool> Write(const std::shared_ptr<Session>& s, const Request& request,
                               Response&& response, unsigned version, bool keep_alive,
                               std::chrono::steady_clock::time_point started) {
-    response.SetHeader("X-Request-Id", request.request_id);
     int status = response.status;
     bool bodiless = (status >= 100 && status < 200) || status == 204 || status == 304;
-    std::string head = ResponseHead(response, version, keep_alive, bodiless);
+    std::string head = ResponseHead(response, request.request_id, version, keep_alive, bodiless);
     size_t bytes = bodiless || request.method == "HEAD" ? 0 : response.body.size();
     std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(response.body.data(), bytes)};
     s->deadline.Arm(options_.header_timeout);

@@ -41,6 +41,7 @@ class InProcessServer : public ::testing::Test {
       r.SetHeader("X-Evil", "a\r\nSet-Cookie: planted=1");
       r.SetHeader("Content-Length", "999");  // the server's own framing wins
       r.SetHeader("X-Fine", "yes");
+      r.SetHeader("x-request-id", "from-the-handler");  // the server's own id wins
       return r;
     });
     router_.AddAsync("GET", "/slow",
@@ -128,6 +129,8 @@ TEST_F(InProcessServer, WritesMessageHeadsByTheRules) {
   EXPECT_EQ(evil.Header("Set-Cookie"), "");
   EXPECT_EQ(evil.Header("Content-Length"), "2");
   EXPECT_EQ(evil.Header("X-Fine"), "yes");
+  EXPECT_EQ(evil.message.count("X-Request-Id"), 1u);
+  EXPECT_EQ(evil.Header("X-Request-Id").rfind("req_", 0), 0u) << evil.Header("X-Request-Id");
   // HTTP/1.0 keep-alive is said out loud.
   c.Send("GET /five HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
   head = ReadHead(c);
