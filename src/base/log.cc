@@ -81,9 +81,26 @@ size_t Redactor::WindowHash(const char* p) {
 }
 
 void Redactor::Count(std::string_view secret, int delta) {
-  uint16_t& slot = filter_[WindowHash(secret.data())];
+  size_t index = WindowHash(secret.data());
+  uint16_t& slot = filter_[index];
   // Saturates rather than wraps: a stuck slot only costs a map probe.
   if (slot != UINT16_MAX) slot = static_cast<uint16_t>(slot + delta);
+  uint64_t bit = uint64_t{1} << (index % 64);
+  if (slot != 0) {
+    bits_[index / 64].fetch_or(bit, std::memory_order_relaxed);
+  } else {
+    bits_[index / 64].fetch_and(~bit, std::memory_order_relaxed);
+  }
+}
+
+// Relaxed loads suffice: a secret whose Add happened before the text was made (the only case
+// scrubbing can promise) has its bit visible here by coherence.
+bool Redactor::MayContain(std::string_view text) const {
+  for (size_t i = 0; i + kMinLength <= text.size(); ++i) {
+    size_t index = WindowHash(text.data() + i);
+    if (bits_[index / 64].load(std::memory_order_relaxed) & (uint64_t{1} << (index % 64))) return true;
+  }
+  return false;
 }
 
 void Redactor::Remove(std::string_view secret) {
@@ -110,6 +127,7 @@ size_t Redactor::MatchAt(std::string_view text, size_t pos) const {
 }
 
 bool Redactor::Contains(std::string_view text) const {
+  if (!MayContain(text)) return false;
   std::shared_lock lock(mu_);
   if (by_prefix_.empty()) return false;
   // The filter inline, MatchAt only where it lets a window through: this runs on every audited
@@ -122,6 +140,7 @@ bool Redactor::Contains(std::string_view text) const {
 }
 
 std::string Redactor::Scrub(std::string_view text) const {
+  if (!MayContain(text)) return std::string(text);
   std::shared_lock lock(mu_);
   // Most texts hold no secret: find the first match before building anything.
   size_t first = 0;

@@ -7,6 +7,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -49,8 +51,14 @@ class Redactor {
   // How many known secrets' first bytes hash to each slot: most windows of a text hit an empty
   // slot, which rules them out without building a key and probing the map (audit URLs and log
   // lines are scrubbed on every request).
-  static constexpr size_t kFilterSlots = 1 << 12;  // 8 KiB: stays in the L1 cache
+  static constexpr size_t kFilterSlots = 1 << 12;
   std::vector<uint16_t> filter_ = std::vector<uint16_t>(kFilterSlots);  // guarded by mu_
+  // The same slots as bits (set when the count is not 0), written under mu_ and read without
+  // it: a text none of whose windows has its bit set holds no secret, and Contains says so
+  // without the lock, whose shared count every I/O thread would otherwise write on every
+  // request, and from 512 bytes instead of 8 KiB.
+  std::array<std::atomic<uint64_t>, kFilterSlots / 64> bits_{};
+  bool MayContain(std::string_view text) const;
 
   mutable std::shared_mutex mu_;
   std::deque<std::string> order_;  // guarded by mu_; oldest first
