@@ -47,7 +47,6 @@ const std::string* FindHeader(const outbound::Headers& headers, std::string_view
   return nullptr;
 }
 
-
 }  // namespace
 
 std::vector<std::string> SecretParams(const Service& s) {
