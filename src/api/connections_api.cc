@@ -429,8 +429,8 @@ void AddConnectionsRoutes(server::Router& router, ConnectionsApiDeps d) {
         out.method = req.method;
         // Relative: Prepare puts it under the connection's base URL (one resolve per request).
         out.url.reserve(req.params["path"].size() + req.query.size() + 2);
-        out.url.append("/").append(req.params["path"]);
-        if (!req.query.empty()) out.url.append("?").append(req.query);
+        out.url.append("/"sv).append(req.params["path"]);
+        if (!req.query.empty()) out.url.append("?"sv).append(req.query);
         out.headers.reserve(req.headers.size() + 2);  // room for the credential
         for (auto& [k, v] : req.headers) {
           if (!DropRequestHeader(k)) out.headers.emplace_back(std::move(k), std::move(v));

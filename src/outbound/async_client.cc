@@ -135,9 +135,9 @@ Result<std::string> RequestHead(const Request& request, const Url& url, std::str
   }
   std::string out;
   out.reserve(512);
-  out.append(request.method).append(" ").append(url.path);
-  if (!url.query.empty()) out.append("?").append(url.query);
-  out.append(" HTTP/1.1\r\n").append(host_line);
+  out.append(request.method).append(" "sv).append(url.path);
+  if (!url.query.empty()) out.append("?"sv).append(url.query);
+  out.append(" HTTP/1.1\r\n"sv).append(host_line);
   bool agent = false;
   for (const auto& [k, v] : request.headers) {
     if (OwnHeader(k)) continue;
@@ -146,10 +146,14 @@ Result<std::string> RequestHead(const Request& request, const Url& url, std::str
     }
     agent = agent || SameHeaderName(k, "user-agent");
   }
-  if (!agent) out += "User-Agent: Relish/0.1\r\n";
+  if (!agent) out.append("User-Agent: Relish/0.1\r\n"sv);
   bool always = request.method == "POST" || request.method == "PUT" || request.method == "OPTIONS";
-  if (!request.body.empty() || always) out += "Content-Length: " + std::to_string(request.body.size()) + "\r\n";
-  out += "\r\n";
+  if (!request.body.empty() || always) {
+    out.append("Content-Length: "sv);
+    AppendDecimal(out, request.body.size());
+    out.append("\r\n"sv);
+  }
+  out.append("\r\n"sv);
   return out;
 }
 

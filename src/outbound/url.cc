@@ -202,7 +202,7 @@ Result<Url> ParseUrlWithCurl(std::string_view text) {
 // Appended in place: these run for every audited call, and building the parts as strings of
 // their own cost more than the rest of the formatting.
 void Url::AppendOrigin(std::string& out) const {
-  out.append(scheme).append("://");
+  out.append(scheme).append("://"sv);
   bool ipv6 = host.find(':') != std::string::npos;
   if (ipv6) out += '[';
   out += host;
@@ -211,7 +211,7 @@ void Url::AppendOrigin(std::string& out) const {
   if (!default_port) {
     char digits[8];
     auto end = std::to_chars(digits, digits + sizeof digits, port).ptr;
-    out.append(":").append(digits, end);
+    out.append(":"sv).append(digits, end);
   }
 }
 
@@ -227,7 +227,7 @@ std::string Url::ToString() const {
   out.reserve(scheme.size() + host.size() + path.size() + query.size() + 12);
   AppendOrigin(out);
   out += path;
-  if (!query.empty()) out.append("?").append(query);
+  if (!query.empty()) out.append("?"sv).append(query);
   return out;
 }
 

@@ -79,21 +79,25 @@ std::string ResponseHead(const Response& r, std::string_view request_id, unsigne
                          bool keep_alive, bool bodiless) {
   std::string out;
   out.reserve(256);
-  out += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
-  out += std::to_string(r.status);
+  out.append(version == 10 ? "HTTP/1.0 "sv : "HTTP/1.1 "sv);
+  AppendDecimal(out, static_cast<uint64_t>(r.status));
   out += ' ';
   auto reason = http::obsolete_reason(static_cast<http::status>(r.status));
   out.append(reason.data(), reason.size());
-  out += "\r\n";
+  out.append("\r\n"sv);
   for (const auto& [k, v] : r.headers) {
     if (FramingHeader(k) || SameHeaderName(k, "x-request-id")) continue;
     if (!AppendHeaderLine(out, k, v)) spdlog::warn("dropped a response header with an invalid name or value");
   }
   AppendHeaderLine(out, "X-Request-Id", request_id);  // generated, or checked by SaneRequestId
-  if (!bodiless) out += "Content-Length: " + std::to_string(r.body.size()) + "\r\n";
-  if (version == 10 && keep_alive) out += "Connection: keep-alive\r\n";
-  if (version != 10 && !keep_alive) out += "Connection: close\r\n";
-  out += "\r\n";
+  if (!bodiless) {
+    out.append("Content-Length: "sv);
+    AppendDecimal(out, r.body.size());
+    out.append("\r\n"sv);
+  }
+  if (version == 10 && keep_alive) out.append("Connection: keep-alive\r\n"sv);
+  if (version != 10 && !keep_alive) out.append("Connection: close\r\n"sv);
+  out.append("\r\n"sv);
   return out;
 }
 
