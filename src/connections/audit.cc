@@ -81,15 +81,12 @@ std::string AuditInsert(size_t rows) {
   return sql;
 }
 
+// The caller's context of an entry, in the column order of connection_audit_contexts.
 using AuditContextKey = std::array<std::string_view, 6>;
 
 AuditContextKey ContextOf(const AuditEntry& e) {
   return {e.org_id, e.environment, e.link_name, e.topping, e.user_id, e.origin};
 }
-
-constexpr std::string_view kContextWhere =
-    " WHERE org_id = ? AND environment = ? AND link_name = ? AND topping = ? AND user_id = ?"
-    " AND origin = ?";
 
 }  // namespace
 
@@ -101,10 +98,11 @@ Result<int64_t> Connections::Impl::AuditContextId(Transaction& tx, const AuditEn
   AuditContextKey key = ContextOf(e);
   if (auto it = audit_contexts_.find(key); it != audit_contexts_.end()) return it->second;
   if (auto it = fresh.find(key); it != fresh.end()) return it->second;
-  std::vector<store::ValueRef> params(key.begin(), key.end());
+  std::vector<store::Value> params(key.begin(), key.end());
   auto rows = TRY(tx.QueryParams(
-      "SELECT id FROM connection_audit_contexts" + std::string(kContextWhere),
-      {e.org_id, e.environment, e.link_name, e.topping, e.user_id, e.origin}));
+      "SELECT id FROM connection_audit_contexts WHERE org_id = ? AND environment = ?"
+      " AND link_name = ? AND topping = ? AND user_id = ? AND origin = ?",
+      params));
   int64_t id = 0;
   if (!rows.empty()) {
     id = rows[0].Int(0);
@@ -112,13 +110,13 @@ Result<int64_t> Connections::Impl::AuditContextId(Transaction& tx, const AuditEn
     id = TRY(tx.QueryOne("audit context", "SELECT COALESCE(MAX(id), 0) + 1 FROM connection_audit_contexts"))
              .Int(0);
     params.insert(params.begin(), id);
-    TRY(tx.ExecRefs("INSERT INTO connection_audit_contexts (id, org_id, environment, link_name,"
-                    " topping, user_id, origin) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    params));
+    TRY(tx.ExecParams("INSERT INTO connection_audit_contexts (id, org_id, environment, link_name,"
+                      " topping, user_id, origin) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                      std::move(params)));
   }
-  fresh.emplace(std::array<std::string, 6>{e.org_id, e.environment, e.link_name, e.topping,
-                                           e.user_id, e.origin},
-                id);
+  std::array<std::string, 6> owned;
+  std::copy(key.begin(), key.end(), owned.begin());
+  fresh.emplace(std::move(owned), id);
   return id;
 }
 
