@@ -69,7 +69,7 @@ Result<CallTarget> Connections::Impl::Target(const Resolved& r, std::string_view
       return t;
     }
   }
-  t.text = TRY(AbsoluteUrl(r, environment, url));
+  t.text = url.starts_with('/') ? TRY(BaseUrl(r, environment)) + url : url;
   t.url = TRY(outbound::ParseUrl(t.text));
   t.allowed = TRY(HostAllowed(*r.service, r.values, t.url.host));
   return t;

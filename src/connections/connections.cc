@@ -436,10 +436,4 @@ Result<std::string> Connections::Impl::BaseUrl(const Resolved& r, std::string_vi
   return Expand(base, r.values);  // says why it failed
 }
 
-Result<std::string> Connections::Impl::AbsoluteUrl(const Resolved& r, std::string_view environment,
-                                                    const std::string& url) {
-  if (!url.starts_with('/')) return url;
-  return TRY(BaseUrl(r, environment)) + url;
-}
-
 }  // namespace relish::connections

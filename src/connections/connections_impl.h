@@ -104,9 +104,8 @@ class Connections::Impl {
   Result<ResolvedPtr> ResolveForCall(const CallContext& ctx, std::string_view link_name);
   // The API base URL of a resolved connection (its cached expansion, or why it fails).
   Result<std::string> BaseUrl(const Resolved& r, std::string_view environment);
-  // `url` as it is, or under the base URL when it starts with '/' (Call and Prepare take both).
-  Result<std::string> AbsoluteUrl(const Resolved& r, std::string_view environment, const std::string& url);
-  // call.cc: AbsoluteUrl, parsed, and whether the credentials may go to its host.
+  // call.cc: `url` as it is, or under the base URL when it starts with '/' (Call and Prepare
+  // take both), parsed, and whether the credentials may go to its host.
   Result<CallTarget> Target(const Resolved& r, std::string_view environment, const std::string& url);
   std::string Owner(const std::string& connection_id, const std::string& user_id,
                     std::string_view field) const;

@@ -116,19 +116,16 @@ bool OwnHeader(std::string_view name) {
          SameHeaderName(name, "transfer-encoding") || SameHeaderName(name, "connection");
 }
 
-// The request line and headers (see base/http_wire.h). A caller's User-Agent replaces
-// Relish's; the body's length is sent when there is a body, and for POST, PUT and OPTIONS
-// always, as Beast did.
 std::string HostLine(const Url& url) {
   std::string out = "Host: ";
-  out += url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
-  bool default_port = (url.scheme == "https" && url.port == 443) || (url.scheme == "http" && url.port == 80);
-  if (!default_port) out += ":" + std::to_string(url.port);
-  out += "\r\n";
+  url.AppendAuthority(out);
+  out.append("\r\n"sv);
   return out;
 }
 
-// `host_line` is HostLine of the URL the request goes to (after remap).
+// The request line and headers (see base/http_wire.h); `host_line` is HostLine of the URL the
+// request goes to (after remap). A caller's User-Agent replaces Relish's; the body's length is
+// sent when there is a body, and for POST, PUT and OPTIONS always, as Beast did.
 Result<std::string> RequestHead(const Request& request, const Url& url, std::string_view host_line) {
   for (char c : request.method) {
     if (!IsTokenChar(c)) return InvalidArgument("invalid HTTP method '" + request.method + "'");

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <memory>
 #include <optional>
 
@@ -201,18 +200,21 @@ Result<Url> ParseUrlWithCurl(std::string_view text) {
 
 // Appended in place: these run for every audited call, and building the parts as strings of
 // their own cost more than the rest of the formatting.
-void Url::AppendOrigin(std::string& out) const {
-  out.append(scheme).append("://"sv);
+void Url::AppendAuthority(std::string& out) const {
   bool ipv6 = host.find(':') != std::string::npos;
   if (ipv6) out += '[';
   out += host;
   if (ipv6) out += ']';
   bool default_port = (scheme == "https" && port == 443) || (scheme == "http" && port == 80);
   if (!default_port) {
-    char digits[8];
-    auto end = std::to_chars(digits, digits + sizeof digits, port).ptr;
-    out.append(":"sv).append(digits, end);
+    out += ':';
+    AppendDecimal(out, port);
   }
+}
+
+void Url::AppendOrigin(std::string& out) const {
+  out.append(scheme).append("://"sv);
+  AppendAuthority(out);
 }
 
 std::string Url::Origin() const {

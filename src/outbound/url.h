@@ -22,6 +22,7 @@ struct Url {
   std::string ToString() const;
   std::string Origin() const;  // scheme://host[:port]
   void AppendOrigin(std::string& out) const;
+  void AppendAuthority(std::string& out) const;  // host[:port], an IPv6 host in brackets
   bool SameHost(const Url& other) const { return host == other.host; }
 };
 

@@ -26,10 +26,14 @@ void Metrics::Observe(std::string_view route, std::string_view method, int statu
   std::lock_guard lock(mu_);
   std::tuple<std::string_view, std::string_view, int> key{route, method, status};
   auto counter = requests_.find(key);
-  if (counter == requests_.end()) counter = requests_.emplace(std::tuple(std::string(route), std::string(method), status), 0).first;
+  if (counter == requests_.end()) {
+    counter = requests_.emplace(std::tuple(std::string(route), std::string(method), status), 0).first;
+  }
   ++counter->second;
   auto histogram = latency_.find(route);
-  if (histogram == latency_.end()) histogram = latency_.emplace(std::string(route), Histogram{}).first;
+  if (histogram == latency_.end()) {
+    histogram = latency_.emplace(std::string(route), Histogram{}).first;
+  }
   Histogram& h = histogram->second;
   for (size_t i = 0; i < kBuckets.size(); ++i) {
     if (seconds <= kBuckets[i]) ++h.buckets[i];
