@@ -1,6 +1,7 @@
 // libFuzzer target over the whole Deluge pipeline: lexer, parser, checker and interpreter,
 // against a FakeHost with canned answers and small limits (so one input runs in milliseconds).
 // Built only with -DRELISH_FUZZ=ON and clang; see `make fuzz`.
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -34,6 +35,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   options.limits.max_call_depth = 20;
   options.limits.max_text_bytes = 64 * 1024;
   options.limits.max_collection_size = 2000;
+  options.limits.max_memory_bytes = 16 * 1024 * 1024;
+  // The fake clock moves 10 ms at each read, so the time limit bounds work inside built-ins too
+  // (an exponential comparison, a backtracking regex) after about ten reads of the clock.
+  options.limits.max_wall_time = std::chrono::milliseconds(100);
+  host.SetClockStep(std::chrono::milliseconds(10));
   (void)Run(*compiled.program, host, options);
   return 0;
 }

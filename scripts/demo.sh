@@ -107,14 +107,17 @@ The CLI could not sign in. Sign in and push the example topping yourself:
 EOF
 else
   cat <<EOF
-Pushed $topping into the sandbox. Next:
+Pushed $topping into the sandbox. Next, in the Developer Console:
 
-1. Open the console at $url (sign in as $email; the first password is in
+1. Open $url and sign in as $email (the first password is in
    $data/initial-admin-password unless you changed it).
-2. Authorize the topping's two connections: open each URL these print in a browser, sign in to
-   Relish and allow (the CRM), or go straight back (the Books stand-in):
-     $relish connections authorize biginandbooksconnectionnew__biginconnection
-     $relish connections authorize biginandbooksconnectionnew__booksconnection
+2. Authorize the topping's two connections: open each, choose Authorize, and in the window that
+   opens sign in to Relish and allow (the CRM), or go straight back (the Books stand-in):
+     $url/connections/biginandbooksconnectionnew__biginconnection
+     $url/connections/biginandbooksconnectionnew__booksconnection
+   (from a terminal: $relish connections authorize LINK_NAME prints the URL to open)
+   The topping's function, in the editor, runnable in the sandbox:
+     $url/functions/biginandbooksconnectionnew.sync_contact_to_books
 3. Create a contact with an email in the sandbox's CRM:
      TOKEN=\$(sed -n 's/.*"token": "\\(.*\\)".*/\\1/p' "\${XDG_CONFIG_HOME:-\$HOME/.config}/relish/cli.json")
      curl -s -X POST '$url/api/v1/crm/modules/Contacts/records?environment=sandbox' \\

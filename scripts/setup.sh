@@ -15,6 +15,10 @@ packages=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev libclang-rt-14-dev lua5.4 wrk nginx-light curl
   ca-certificates
+  # tests/cli/not_relish.py: a JSON server that is not Relish (standard library only)
+  python3
+  # tests/js/console: the Developer Console's browser tests drive Debian's Chromium
+  chromium
 )
 
 missing=()
@@ -40,12 +44,15 @@ if [ ${#missing[@]} -gt 0 ]; then
   if command -v systemctl >/dev/null 2>&1; then $sudo systemctl disable --now nginx >/dev/null 2>&1 || true; fi
 fi
 
-# npm packages for the integration and browser tests, pinned by tests/js/package-lock.json.
-if [ -f tests/js/package.json ]; then
-  stamp=tests/js/node_modules/.relish-installed
-  if [ ! -f "$stamp" ] || [ tests/js/package-lock.json -nt "$stamp" ]; then
-    echo "setup: installing npm packages for tests"
-    (cd tests/js && npm ci --no-audit --no-fund --loglevel=error)
-    touch "$stamp"
+# npm packages, each directory pinned by its package-lock.json: web/ builds the Developer
+# Console (the build needs them), tests/js the integration and browser tests.
+for dir in web tests/js; do
+  if [ -f "$dir/package.json" ]; then
+    stamp=$dir/node_modules/.relish-installed
+    if [ ! -f "$stamp" ] || [ "$dir/package-lock.json" -nt "$stamp" ]; then
+      echo "setup: installing npm packages for $dir"
+      (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+      touch "$stamp"
+    fi
   fi
-fi
+done

@@ -73,7 +73,7 @@ for link in "up:$up" "shared:$shared_up"; do
 name: Upstream ${link%%:*}
 auth: bearer
 base_url: http://127.0.0.1:${link#*:}
-allowed_hosts: [127.0.0.1]
+allowed_hosts: ['http://127.0.0.1:${link#*:}']
 " application/yaml > /dev/null
   api POST /api/v1/connections "{\"name\":\"${link%%:*}\",\"service\":\"upstream_${link%%:*}\"}" > /dev/null
   api PUT "/api/v1/connections/${link%%:*}/credentials" '{"fields":{"token":"bench-upstream-token-0123456789"}}' > /dev/null

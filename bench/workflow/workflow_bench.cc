@@ -123,10 +123,10 @@ int Main(int argc, char** argv) {
 
   // The upstream: Relish's own HTTP server answering two small JSON endpoints.
   server::Router router;
-  router.Add("GET", "/lookup", [](server::Request&) {
+  router.Add("GET", "/lookup", server::Access::kPublic, [](server::Request&) {
     return server::JsonResponse(200, {{"ok", true}, {"id", "42"}});
   });
-  router.Add("POST", "/record", [](server::Request& req) {
+  router.Add("POST", "/record", server::Access::kPublic, [](server::Request& req) {
     return server::JsonResponse(201, {{"stored", req.body.size()}});
   });
   server::Metrics metrics;

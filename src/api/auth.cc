@@ -1,6 +1,7 @@
 #include "api/auth.h"
 
-#include <sodium.h>
+
+#include "base/encoding.h"
 
 #include "server/json.h"
 
@@ -33,10 +34,6 @@ std::string SessionCookie(std::string_view value, int64_t max_age_seconds, bool 
 
 namespace {
 
-bool ConstantTimeEqual(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
-}
-
 std::optional<std::string> FormCsrf(const server::Request& request) {
   auto type = request.Header("Content-Type");
   if (!type || type->find("application/x-www-form-urlencoded") == std::string_view::npos) {
@@ -64,36 +61,54 @@ Result<identity::Principal> Auth::Authenticate(const server::Request& request) c
   }
   auto principal = TRY(identity_.AuthenticateSession(*cookie));
   if (request.method != "GET" && request.method != "HEAD") {
+    TRY(SameOrigin(request));
     std::optional<std::string> sent;
     if (auto h = request.Header("X-CSRF-Token")) {
       sent = std::string(*h);
     } else {
       sent = FormCsrf(request);
     }
-    if (!sent || !ConstantTimeEqual(*sent, principal.csrf)) {
+    if (!sent || !SameSecret(*sent, principal.csrf)) {
       return PermissionDenied("missing or wrong CSRF token");
     }
   }
   return principal;
 }
 
-server::Handler RequireUser(const Auth& auth, UserHandler handler) {
-  return [&auth, handler = std::move(handler)](server::Request& request) {
-    auto principal = auth.Authenticate(request);
-    if (!principal.ok()) return server::ErrorResponse(principal.error());
-    return handler(request, *principal);
-  };
+namespace {
+
+// "scheme://host[:port]" of a URL; the authority is what follows "://" up to the path.
+std::string_view OriginOf(std::string_view url) {
+  auto scheme = url.find("://");
+  if (scheme == std::string_view::npos) return url;
+  return url.substr(0, url.find('/', scheme + 3));
 }
 
-server::Handler RequireAdmin(const Auth& auth, UserHandler handler) {
-  return [&auth, handler = std::move(handler)](server::Request& request) {
-    auto principal = auth.Authenticate(request);
-    if (!principal.ok()) return server::ErrorResponse(principal.error());
-    if (!principal->is_admin()) {
-      return server::ErrorResponse(PermissionDenied("only administrators may do this"));
-    }
-    return handler(request, *principal);
-  };
+std::string_view AuthorityOf(std::string_view origin) {
+  auto scheme = origin.find("://");
+  return scheme == std::string_view::npos ? origin : origin.substr(scheme + 3);
+}
+
+}  // namespace
+
+Result<void> Auth::SameOrigin(const server::Request& request) const {
+  const Error kCrossSite = PermissionDenied(
+      "this request came from another site; use Relish's own pages, or an API token");
+  if (auto site = request.Header("Sec-Fetch-Site"); site && *site != "same-origin") {
+    return kCrossSite;
+  }
+  if (auto origin = request.Header("Origin")) {
+    // Relish's own pages (sign-in, consent) are served with `Referrer-Policy: no-referrer`, so a
+    // browser posts their forms with `Origin: null`; its Sec-Fetch-Site, checked above, then
+    // says the form is this site's own. Without that header a null origin proves nothing.
+    if (*origin == "null" && request.Header("Sec-Fetch-Site")) return Ok();
+    std::string ours = public_url_.Get();
+    auto host = request.Header("Host");
+    bool same = *origin == OriginOf(ours) || (host && AuthorityOf(*origin) == *host &&
+                                              origin->find("://") != std::string_view::npos);
+    if (!same) return kCrossSite;
+  }
+  return Ok();
 }
 
 Result<std::string> ParseEnvironment(std::string_view text) {

@@ -102,10 +102,13 @@ Response UsersResponse(const std::vector<identity::User>& users) {
 }  // namespace
 
 void AddBiginRoutes(server::Router& router, BiginApiDeps deps) {
+  // Every route here authenticates through WithCaller: a token of Relish's OAuth server decides
+  // the organization and environment.
+  constexpr server::Access kCrmToken = server::Access::kCrmToken;
   crm::Crm& crm = deps.crm;
   identity::Identity& id = deps.identity;
 
-  router.Add("GET", "/bigin/v2/settings/modules",
+  router.Add("GET", "/bigin/v2/settings/modules", kCrmToken,
              WithCaller(deps, [&crm](Request&, const Caller& c) {
                if (!Allows(c, identity::ScopeArea::kSettings, "modules"))
                  return bigin::ErrorResponse(bigin::ScopeMismatch());
@@ -115,7 +118,7 @@ void AddBiginRoutes(server::Router& router, BiginApiDeps deps) {
                for (const auto& m : *modules) list.push_back(bigin::ModuleJson(m));
                return server::JsonResponse(200, {{"modules", list}});
              }));
-  router.Add("GET", "/bigin/v2/settings/modules/{module}",
+  router.Add("GET", "/bigin/v2/settings/modules/{module}", kCrmToken,
              WithCaller(deps, [&crm](Request& req, const Caller& c) {
                if (!Allows(c, identity::ScopeArea::kSettings, "modules")) {
                  return bigin::ErrorResponse(bigin::ScopeMismatch());
@@ -133,7 +136,7 @@ void AddBiginRoutes(server::Router& router, BiginApiDeps deps) {
                module["fields"] = fields;
                return server::JsonResponse(200, {{"modules", Json::array({module})}});
              }));
-  router.Add("GET", "/bigin/v2/settings/fields",
+  router.Add("GET", "/bigin/v2/settings/fields", kCrmToken,
              WithCaller(deps, [&crm](Request& req, const Caller& c) {
                if (!Allows(c, identity::ScopeArea::kSettings, "fields"))
                  return bigin::ErrorResponse(bigin::ScopeMismatch());
@@ -157,7 +160,7 @@ void AddBiginRoutes(server::Router& router, BiginApiDeps deps) {
                return server::JsonResponse(200, {{"fields", fields}});
              }));
 
-  router.Add("GET", "/bigin/v2/users", WithCaller(deps, [&id](Request& req, const Caller& c) {
+  router.Add("GET", "/bigin/v2/users", kCrmToken, WithCaller(deps, [&id](Request& req, const Caller& c) {
                if (!Allows(c, identity::ScopeArea::kUsers, ""))
                  return bigin::ErrorResponse(bigin::ScopeMismatch());
                std::string type = req.QueryParam("type").value_or("AllUsers");
@@ -184,7 +187,7 @@ void AddBiginRoutes(server::Router& router, BiginApiDeps deps) {
                }
                return UsersResponse(users);
              }));
-  router.Add("GET", "/bigin/v2/users/{id}", WithCaller(deps, [&id](Request& req, const Caller& c) {
+  router.Add("GET", "/bigin/v2/users/{id}", kCrmToken, WithCaller(deps, [&id](Request& req, const Caller& c) {
                if (!Allows(c, identity::ScopeArea::kUsers, ""))
                  return bigin::ErrorResponse(bigin::ScopeMismatch());
                auto user = id.GetUser(req.params["id"]);
@@ -192,7 +195,7 @@ void AddBiginRoutes(server::Router& router, BiginApiDeps deps) {
                if (!user.ok() || !member.ok() || !*member) return UsersResponse({});
                return UsersResponse({*user});
              }));
-  router.Add("GET", "/bigin/v2/org", WithCaller(deps, [&id](Request&, const Caller& c) {
+  router.Add("GET", "/bigin/v2/org", kCrmToken, WithCaller(deps, [&id](Request&, const Caller& c) {
                if (!Allows(c, identity::ScopeArea::kOrg, ""))
                  return bigin::ErrorResponse(bigin::ScopeMismatch());
                auto org = id.GetOrg(c.space.org_id);
@@ -206,7 +209,7 @@ void AddBiginRoutes(server::Router& router, BiginApiDeps deps) {
 
   // Records. Specific paths first: the router takes the first match.
   auto records = [&](const char* method, const char* pattern, CallerHandler h) {
-    router.Add(method, pattern, WithCaller(deps, std::move(h)));
+    router.Add(method, pattern, kCrmToken, WithCaller(deps, std::move(h)));
   };
   records("GET", "/bigin/v2/{module}/search", [&crm](Request& req, const Caller& c) {
     return bigin::SearchRecords(crm, req, c, req.params["module"]);
@@ -235,10 +238,11 @@ void AddBiginRoutes(server::Router& router, BiginApiDeps deps) {
   records("DELETE", "/bigin/v2/{module}", [&crm](Request& req, const Caller& c) {
     return bigin::DeleteRecords(crm, req, c, req.params["module"], std::nullopt);
   });
-  // Anything else under /bigin answers in Zoho's shape.
+  // Anything else under /bigin answers in Zoho's shape, to a caller with a valid token.
   for (const char* method : {"GET", "POST", "PUT", "PATCH", "DELETE"}) {
-    router.Add(method, "/bigin/{rest...}",
-               [](Request&) { return bigin::ErrorResponse(bigin::InvalidUrl()); });
+    router.Add(method, "/bigin/{rest...}", kCrmToken, WithCaller(deps, [](Request&, const Caller&) {
+                 return bigin::ErrorResponse(bigin::InvalidUrl());
+               }));
   }
 }
 

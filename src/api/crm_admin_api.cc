@@ -1,17 +1,22 @@
 #include "api/crm_admin_api.h"
 
 #include "api/bigin_records.h"
+#include "api/body.h"
+#include "api/params.h"
 #include "server/json.h"
 
 namespace relish::api {
 namespace {
 
-using identity::Principal;
 using server::Json;
 using server::Request;
 using server::Response;
 
-using server::Handle;
+using server::Access;
+
+// The change history's pages: GET /api/v1/crm/events?limit=.
+constexpr int kDefaultEvents = 100;
+constexpr int kMaxEvents = 1000;
 
 Json ModuleWithFields(const crm::Module& m) {
   Json j = bigin::ModuleJson(m);
@@ -21,42 +26,20 @@ Json ModuleWithFields(const crm::Module& m) {
   return j;
 }
 
-Result<crm::Space> SpaceOf(const Auth& auth, const Request& req, const Principal& p) {
-  auto scope = TRY(ResolveScope(auth, req, p));
-  return crm::Space{scope.org_id, scope.environment};
-}
-
-std::string StringField(const Json& body, const char* name) {
-  auto it = body.find(name);
-  return it != body.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-Result<bool> BoolField(const Json& body, const char* name) {
-  auto it = body.find(name);
-  if (it == body.end() || it->is_null()) return false;
-  if (!it->is_boolean())
-    return InvalidArgument(std::string("'") + name + "' must be true or false");
-  return it->get<bool>();
-}
+crm::Space SpaceOf(const Caller& c) { return crm::Space{c.scope.org_id, c.scope.environment}; }
 
 Result<crm::NewField> NewFieldFrom(const Json& body) {
   crm::NewField f;
-  f.label = StringField(body, "label");
-  f.api_name = StringField(body, "api_name");
-  std::string type = StringField(body, "type");
-  if (type.empty()) type = StringField(body, "data_type");
+  f.label = TRY(OptionalText(body, "label"));
+  f.api_name = TRY(OptionalText(body, "api_name"));
+  std::string type = TRY(OptionalText(body, "type"));
+  if (type.empty()) type = TRY(OptionalText(body, "data_type"));
   if (type.empty()) return InvalidArgument("a field needs a 'type'");
   f.type = TRY(crm::ParseFieldType(type));
-  f.required = TRY(BoolField(body, "required"));
-  f.unique = TRY(BoolField(body, "unique"));
-  if (auto it = body.find("options"); it != body.end()) {
-    if (!it->is_array()) return InvalidArgument("'options' must be a list of strings");
-    for (const auto& o : *it) {
-      if (!o.is_string()) return InvalidArgument("'options' must be a list of strings");
-      f.options.push_back(o.get<std::string>());
-    }
-  }
-  f.lookup_module = StringField(body, "lookup_module");
+  f.required = TRY(OptionalBool(body, "required"));
+  f.unique = TRY(OptionalBool(body, "unique"));
+  f.options = TRY(TextList(body, "options"));
+  f.lookup_module = TRY(OptionalText(body, "lookup_module"));
   if (auto it = body.find("max_length"); it != body.end()) {
     if (!it->is_number_integer()) return InvalidArgument("'max_length' must be a whole number");
     f.max_length = it->get<int>();
@@ -80,74 +63,60 @@ Json EventJson(const crm::ChangeEvent& e) {
 
 }  // namespace
 
-void AddCrmAdminRoutes(server::Router& router, const Auth& auth, crm::Crm& crm) {
-  router.Add("GET", "/api/v1/crm/modules", RequireUser(auth, [&](Request& req, const Principal& p) {
-               return Handle([&]() -> Result<Response> {
-                 auto modules = TRY(crm.ListModules(TRY(SpaceOf(auth, req, p))));
-                 Json list = Json::array();
-                 for (const auto& m : modules) list.push_back(ModuleWithFields(m));
-                 return server::JsonResponse(200, {{"modules", list}});
-               });
-             }));
-  router.Add("POST", "/api/v1/crm/modules",
-             RequireUser(auth, [&](Request& req, const Principal& p) {
-               return Handle([&]() -> Result<Response> {
-                 Json body = TRY(server::ParseJsonBody(req));
-                 crm::NewModule spec{.api_name = StringField(body, "api_name"),
-                                     .singular_label = StringField(body, "singular_label"),
-                                     .plural_label = StringField(body, "plural_label")};
-                 auto m = TRY(crm.CreateModule(TRY(SpaceOf(auth, req, p)), spec));
-                 return server::JsonResponse(201, ModuleWithFields(m));
-               });
-             }));
-  router.Add("GET", "/api/v1/crm/modules/{module}",
-             RequireUser(auth, [&](Request& req, const Principal& p) {
-               return Handle([&]() -> Result<Response> {
-                 auto m = TRY(crm.GetModule(TRY(SpaceOf(auth, req, p)), req.params["module"]));
-                 return server::JsonResponse(200, ModuleWithFields(m));
-               });
-             }));
-  router.Add("POST", "/api/v1/crm/modules/{module}/fields",
-             RequireUser(auth, [&](Request& req, const Principal& p) {
-               return Handle([&]() -> Result<Response> {
-                 Json body = TRY(server::ParseJsonBody(req));
-                 auto spec = TRY(NewFieldFrom(body));
-                 auto f = TRY(crm.AddField(TRY(SpaceOf(auth, req, p)), req.params["module"], spec));
-                 return server::JsonResponse(201, bigin::FieldJson(f));
-               });
-             }));
-  router.Add("DELETE", "/api/v1/crm/modules/{module}/fields/{field}",
-             RequireUser(auth, [&](Request& req, const Principal& p) {
-               return Handle([&]() -> Result<Response> {
-                 TRY(crm.DeleteField(TRY(SpaceOf(auth, req, p)), req.params["module"],
-                                     req.params["field"]));
-                 return server::JsonResponse(200, {{"deleted", req.params["field"]}});
-               });
-             }));
-  router.Add("GET", "/api/v1/crm/events", RequireUser(auth, [&](Request& req, const Principal& p) {
-               return Handle([&]() -> Result<Response> {
-                 int limit = 100;
-                 if (auto l = req.QueryParam("limit")) limit = std::atoi(l->c_str());
-                 auto events = TRY(crm.ListEvents(TRY(SpaceOf(auth, req, p)),
-                                                  req.QueryParam("module").value_or(""),
-                                                  req.QueryParam("record_id").value_or(""), limit));
-                 Json list = Json::array();
-                 for (const auto& e : events) list.push_back(EventJson(e));
-                 return server::JsonResponse(200, {{"events", list}});
-               });
-             }));
+void AddCrmAdminRoutes(Routes& routes, crm::Crm& crm) {
+  routes.Add("GET", "/api/v1/crm/modules", Access::kMember,
+             [&](Request&, const Caller& c) -> Result<Response> {
+               auto modules = TRY(crm.ListModules(SpaceOf(c)));
+               Json list = Json::array();
+               for (const auto& m : modules) list.push_back(ModuleWithFields(m));
+               return server::JsonResponse(200, {{"modules", list}});
+             });
+  routes.Add("POST", "/api/v1/crm/modules", Access::kMember,
+             [&](Request& req, const Caller& c) -> Result<Response> {
+               Json body = TRY(server::ParseJsonBody(req));
+               crm::NewModule spec{.api_name = TRY(OptionalText(body, "api_name")),
+                                   .singular_label = TRY(OptionalText(body, "singular_label")),
+                                   .plural_label = TRY(OptionalText(body, "plural_label"))};
+               auto m = TRY(crm.CreateModule(SpaceOf(c), spec));
+               return server::JsonResponse(201, ModuleWithFields(m));
+             });
+  routes.Add("GET", "/api/v1/crm/modules/{module}", Access::kMember,
+             [&](Request& req, const Caller& c) -> Result<Response> {
+               auto m = TRY(crm.GetModule(SpaceOf(c), req.params["module"]));
+               return server::JsonResponse(200, ModuleWithFields(m));
+             });
+  routes.Add("POST", "/api/v1/crm/modules/{module}/fields", Access::kMember,
+             [&](Request& req, const Caller& c) -> Result<Response> {
+               Json body = TRY(server::ParseJsonBody(req));
+               auto spec = TRY(NewFieldFrom(body));
+               auto f = TRY(crm.AddField(SpaceOf(c), req.params["module"], spec));
+               return server::JsonResponse(201, bigin::FieldJson(f));
+             });
+  routes.Add("DELETE", "/api/v1/crm/modules/{module}/fields/{field}", Access::kMember,
+             [&](Request& req, const Caller& c) -> Result<Response> {
+               TRY(crm.DeleteField(SpaceOf(c), req.params["module"], req.params["field"]));
+               return server::JsonResponse(200, {{"deleted", req.params["field"]}});
+             });
+  routes.Add("GET", "/api/v1/crm/events", Access::kMember,
+             [&](Request& req, const Caller& c) -> Result<Response> {
+               int limit = TRY(LimitParam(req, kDefaultEvents, kMaxEvents));
+               auto events = TRY(crm.ListEvents(SpaceOf(c), req.QueryParam("module").value_or(""),
+                                                req.QueryParam("record_id").value_or(""), limit));
+               Json list = Json::array();
+               for (const auto& e : events) list.push_back(EventJson(e));
+               return server::JsonResponse(200, {{"events", list}});
+             });
 
   // Records in Bigin's shapes, for the console: the session's user acts, with every scope.
   auto records = [&](const char* method, const char* pattern,
                      std::function<Response(Request&, const bigin::Caller&)> h) {
-    router.Add(method, pattern, RequireUser(auth, [&auth, h](Request& req, const Principal& p) {
-                 return Handle([&]() -> Result<Response> {
-                   bigin::Caller caller{.space = TRY(SpaceOf(auth, req, p)),
-                                        .actor = {p.user.id, p.user.name, p.user.email},
-                                        .scopes = std::nullopt};
-                   return h(req, caller);
-                 });
-               }));
+    routes.Add(method, pattern, Access::kMember,
+               [h](Request& req, const Caller& c) -> Result<Response> {
+                 const identity::User& u = c.user();
+                 bigin::Caller caller{
+                     .space = SpaceOf(c), .actor = {u.id, u.name, u.email}, .scopes = std::nullopt};
+                 return h(req, caller);
+               });
   };
   const char* kRecords = "/api/v1/crm/modules/{module}/records";
   const char* kRecord = "/api/v1/crm/modules/{module}/records/{id}";

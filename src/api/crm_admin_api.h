@@ -1,5 +1,5 @@
 // The console's CRM endpoints under /api/v1/crm, authenticated like the rest of /api/v1 (API
-// token or session cookie + CSRF) and scoped by ?org=&environment= (api::ResolveScope):
+// token or session cookie + CSRF) and scoped by ?org=&environment= (members only):
 //
 //   GET    /api/v1/crm/modules                          modules with their fields
 //   POST   /api/v1/crm/modules                          a custom module
@@ -10,12 +10,11 @@
 //   GET|POST|PUT|DELETE /api/v1/crm/modules/{module}/records[/{id}]   records, in Bigin's shapes
 #pragma once
 
-#include "api/auth.h"
+#include "api/routes.h"
 #include "crm/crm.h"
-#include "server/router.h"
 
 namespace relish::api {
 
-void AddCrmAdminRoutes(server::Router& router, const Auth& auth, crm::Crm& crm);
+void AddCrmAdminRoutes(Routes& routes, crm::Crm& crm);
 
 }  // namespace relish::api

@@ -2,38 +2,67 @@
 
 #include <memory>
 
+#include "api/body.h"
+#include "api/params.h"
+#include "api/source_positions.h"
 #include "base/ids.h"
-#include "server/offload.h"
+#include "base/log.h"
+#include "deluge/deluge.h"
+#include "deluge/vocabulary.h"
+#include "functions/crm_tasks.h"
 
 namespace relish::api {
 namespace {
 
-using identity::Principal;
 using server::Json;
 using server::Request;
 using server::Response;
 
-// The run request from the body: {"source": "...", "args": {"name": <JSON>}, "environment":
-// "sandbox", "topping": "ns"}; the organization comes from ?org= (default: the caller's first).
-Result<functions::RunRequest> ReadRunRequest(const Auth& auth, const Request& req,
-                                             const Principal& p) {
-  Json body = TRY(server::ParseJsonBody(req));
-  Scope scope = TRY(ResolveScope(auth, req, p));
-  functions::RunRequest run;
-  run.org_id = scope.org_id;
-  run.environment = scope.environment;
-  if (auto env = body.find("environment"); env != body.end() && !env->is_null()) {
-    if (!env->is_string()) return InvalidArgument("'environment' must be a string");
-    run.environment = TRY(ParseEnvironment(env->get<std::string>()));
-  }
+// The most diagnostics one check answers with: past this many a script is mostly noise (one
+// stray quote can make every later line an error), and the answer stays small.
+constexpr size_t kMaxDiagnostics = 100;
+
+// The script of a run or a check: present, text, and no larger than a stored function may be.
+Result<std::string> SourceText(const Json& body) {
   auto source = body.find("source");
   if (source == body.end() || !source->is_string()) {
     return InvalidArgument("'source' (the function's Deluge text) is required");
   }
-  run.source = source->get<std::string>();
-  if (auto topping = body.find("topping"); topping != body.end() && !topping->is_null()) {
-    if (!topping->is_string()) return InvalidArgument("'topping' must be a string");
-    run.topping = topping->get<std::string>();
+  std::string text = source->get<std::string>();
+  if (text.size() > functions::kMaxSourceBytes) {
+    return InvalidArgument("'source' is larger than " + std::to_string(functions::kMaxSourceBytes) +
+                           " bytes, the most a function may hold");
+  }
+  return text;
+}
+
+// Pages of a function's runs: GET /api/v1/functions/runs?limit=.
+constexpr int kDefaultRuns = 50;
+
+// The run request from the body: {"function": "name"} (a stored function of the run's
+// environment and topping) and/or {"source": "..."} (the text to run: a draft of that function,
+// or a script of its own), "args": {"name": <JSON>}, "environment": "sandbox", "topping": "ns";
+// the organization comes from ?org= (default: the caller's first). `function` receives the
+// stored function's name.
+Result<functions::RunRequest> ReadRunRequest(const Request& req, const Caller& c,
+                                             workflow::Repository& stored, std::string& function) {
+  Json body = TRY(server::ParseJsonBody(req));
+  const Scope& scope = c.scope;
+  functions::RunRequest run;
+  run.org_id = scope.org_id;
+  run.environment = scope.environment;
+  if (std::string env = TRY(OptionalText(body, "environment")); !env.empty()) {
+    run.environment = TRY(ParseEnvironment(env));
+  }
+  run.topping = TRY(OptionalText(body, "topping"));
+  function = TRY(OptionalText(body, "function"));
+  if (!function.empty()) {
+    auto f = TRY(stored.GetFunction({run.org_id, run.environment}, run.topping, function));
+    run.source = body.contains("source") ? TRY(SourceText(body)) : f.source;
+    run.file_name = "functions/" + function + ".dg";
+  } else {
+    run.source = TRY(SourceText(body));
+    run.file_name = "adhoc.dg";
   }
   if (auto args = body.find("args"); args != body.end() && !args->is_null()) {
     if (!args->is_object()) {
@@ -43,14 +72,98 @@ Result<functions::RunRequest> ReadRunRequest(const Auth& auth, const Request& re
       run.args.push_back({name, value.dump(-1, ' ', false, Json::error_handler_t::replace)});
     }
   }
-  run.user_id = p.user.id;
-  run.file_name = "adhoc.dg";
+  run.user_id = c.user().id;
   return run;
 }
 
-}  // namespace
+Json HeaderJson(const std::optional<deluge::Header>& header) {
+  if (!header) return Json();
+  Json params = Json::array();
+  for (const auto& p : header->params) params.push_back({{"name", p.name}, {"type", p.type}});
+  return {{"name", header->name}, {"return_type", header->return_type}, {"params", params}};
+}
 
-Json RunResultJson(const functions::RunResult& r) {
+// POST /api/v1/functions/check: Relish's parser and checker (what `relish check` runs) over the
+// source; nothing runs.
+Result<Response> Check(Request& req) {
+  Json body = TRY(server::ParseJsonBody(req));
+  std::string source = TRY(SourceText(body));
+  deluge::Compiled compiled = deluge::Compile(source, {.arg_names = TRY(TextList(body, "params"))});
+  SourcePositions positions(source);
+  Json diagnostics = Json::array();
+  for (const auto& d : compiled.diagnostics) {
+    if (diagnostics.size() == kMaxDiagnostics) break;
+    diagnostics.push_back({{"line", d.line},
+                           {"column", positions.Utf16Column(d.line, d.column)},
+                           {"end_line", d.end_line},
+                           {"end_column", positions.Utf16Column(d.end_line, d.end_column)},
+                           {"severity", "error"},
+                           {"message", d.message}});
+  }
+  return server::JsonResponse(200, {{"diagnostics", diagnostics},
+                                    {"truncated", compiled.diagnostics.size() > kMaxDiagnostics},
+                                    {"header", HeaderJson(compiled.header)}});
+}
+
+Json EntryJson(const deluge::VocabularyEntry& e) {
+  Json j = {{"name", e.name}, {"signature", e.signature}};
+  if (e.min_args >= 0) {
+    j["min_args"] = e.min_args;
+    j["max_args"] = e.max_args;
+  }
+  if (!e.receivers.empty()) j["receivers"] = e.receivers;
+  if (!e.snippet.empty()) j["snippet"] = e.snippet;
+  j["description"] = e.description;
+  return j;
+}
+
+// The language's part of the completions: the same for every caller, made once.
+const Json& LanguageCompletions() {
+  static const Json* language = [] {
+    const deluge::Vocabulary& v = deluge::LanguageVocabulary();
+    auto list = [](const std::vector<deluge::VocabularyEntry>& entries) {
+      Json out = Json::array();
+      for (const auto& e : entries) out.push_back(EntryJson(e));
+      return out;
+    };
+    Json tasks = Json::array();
+    for (const auto& t : v.tasks) {
+      Json j = EntryJson(t);
+      j["available"] = functions::TaskAvailable(t.name);
+      tasks.push_back(std::move(j));
+    }
+    return new Json{
+        {"functions", list(v.functions)},
+        {"methods", list(v.methods)},
+        {"tasks", tasks},
+        {"keywords", list(v.keywords)},
+        {"variables", list(v.variables)},
+        {"types", v.types},
+    };
+  }();
+  return *language;
+}
+
+// GET /api/v1/functions/completions: the language's vocabulary and the link names a script of
+// this organization and environment may name.
+Result<Response> Completions(const FunctionsApiDeps& deps, const Caller& c) {
+  Json links = Json::array();
+  for (const auto& conn : TRY(deps.connections.List(c.scope.org_id, c.scope.environment))) {
+    const connections::Authorization* used = connections::AuthorizationFor(conn, c.user().id);
+    links.push_back(
+        {{"link_name", conn.link_name},
+         {"name", conn.display_name},
+         {"service", conn.service_id},
+         {"status", connections::StatusName(used ? used->status : connections::Status::kPending)}});
+  }
+  Json body = LanguageCompletions();
+  body["environment"] = c.scope.environment;
+  body["connections"] = std::move(links);
+  return server::JsonResponse(200, body);
+}
+
+// A run's result, its error's column already as the console counts it.
+Json ResultJson(const functions::RunResult& r, int error_column) {
   Json calls = Json::array();
   for (const auto& c : r.calls) {
     calls.push_back({{"method", c.method},
@@ -63,8 +176,12 @@ Json RunResultJson(const functions::RunResult& r) {
   }
   Json returned = Json::parse(r.return_json, nullptr, false);
   if (returned.is_discarded()) returned = Json();
+  Json error;
+  if (!r.ok) {
+    error = {{"line", r.error_line}, {"column", error_column}, {"message", r.error_message}};
+  }
   return {{"ok", r.ok},
-          {"error", r.ok ? Json() : Json{{"line", r.error_line}, {"message", r.error_message}}},
+          {"error", error},
           {"info", r.info},
           {"calls", calls},
           {"mails", r.mails},
@@ -74,25 +191,94 @@ Json RunResultJson(const functions::RunResult& r) {
           {"ended_at", r.ended_at}};
 }
 
-void AddFunctionsRoutes(server::Router& router, FunctionsApiDeps d) {
+// A recorded run: who ran what, where, when and how it ended; with `details`, what it answered.
+Json RecordedRunJson(const functions::RecordedRun& run, bool details) {
+  Json all = ResultJson(run.result, run.result.error_column);
+  Json j = {
+      {"id", run.id},
+      {"environment", run.environment},
+      {"topping", run.topping},
+      {"function", run.function.empty() ? Json() : Json(run.function)},
+      {"user_id", run.user_id},
+      {"user_email", run.user_email},
+  };
+  for (const char* key : {"ok", "error", "statements", "started_at", "ended_at"}) j[key] = all[key];
+  if (details) {
+    Json args = Json::object();
+    for (const auto& a : run.args) args[a.name] = Json::parse(a.json, nullptr, false);
+    j["args"] = args;
+    for (const char* key : {"info", "calls", "mails", "return"}) j[key] = all[key];
+    j["truncated"] = run.truncated;
+  }
+  return j;
+}
+
+// POST /api/v1/functions/run: runs, answers with the result, and records the run.
+Result<Response> RunAndRecord(const FunctionsApiDeps& deps, Request& req, const Caller& c) {
+  std::string function;
+  auto run = TRY(ReadRunRequest(req, c, deps.stored, function));
+  run.run_id = NewId("run");
+  auto result = TRY(deps.runner.Run(run));
+  result.error_column =
+      SourcePositions(run.source).Utf16Column(result.error_line, result.error_column);
+  functions::RecordedRun record{.id = run.run_id,
+                                .org_id = run.org_id,
+                                .environment = run.environment,
+                                .topping = run.topping,
+                                .function = function,
+                                .user_id = c.user().id,
+                                .user_email = c.user().email,
+                                .args = run.args,
+                                .result = result};
+  // The run has happened (its calls and writes are made): a history that cannot be written
+  // must not lose its answer.
+  if (auto recorded = deps.history.Record(record); !recorded.ok()) {
+    spdlog::error("recording function run {} failed: {}", run.run_id, recorded.error().message());
+  }
+  Json body = {{"run_id", run.run_id}};
+  body.update(ResultJson(result, result.error_column));
+  return server::JsonResponse(200, body);
+}
+
+// GET /api/v1/functions/runs: the organization's recorded runs, newest first.
+Result<Response> ListRuns(const FunctionsApiDeps& deps, const Request& req, const Caller& c) {
+  functions::RunHistoryFilter f{
+      .function = req.QueryParam("function"),
+      .topping = req.QueryParam("topping"),
+      .before = req.QueryParam("before").value_or(""),
+      .limit = TRY(LimitParam(req, kDefaultRuns, functions::kRunsKeptPerOrganization))};
+  if (req.QueryParam("environment")) f.environment = c.scope.environment;
+  auto runs = TRY(deps.history.List(c.scope.org_id, f));
+  Json list = Json::array();
+  for (const auto& r : runs) list.push_back(RecordedRunJson(r, false));
+  Json next = static_cast<int>(runs.size()) == f.limit ? Json(runs.back().id) : Json();
+  return server::JsonResponse(200, {{"runs", list}, {"next", next}});
+}
+
+}  // namespace
+
+Json RunResultJson(const functions::RunResult& r, std::string_view source) {
+  return ResultJson(r, SourcePositions(source).Utf16Column(r.error_line, r.error_column));
+}
+
+void AddFunctionsRoutes(Routes& routes, FunctionsApiDeps d) {
   auto deps = std::make_shared<FunctionsApiDeps>(d);
-  router.AddAsync("POST", "/api/v1/functions/run",
-                  [deps](Request& req) -> Task<Response> {
-                    auto principal = deps->auth.Authenticate(req);
-                    if (!principal.ok()) co_return server::ErrorResponse(principal.error());
-                    Principal p = *principal;
-                    auto work = [&deps, &req, &p]() -> Response {
-                      auto run = ReadRunRequest(deps->auth, req, p);
-                      if (!run.ok()) return server::ErrorResponse(run.error());
-                      run->run_id = NewId("run");
-                      auto result = deps->runner.Run(*run);
-                      if (!result.ok()) return server::ErrorResponse(result.error());
-                      Json body = {{"run_id", run->run_id}};
-                      body.update(RunResultJson(*result));
-                      return server::JsonResponse(200, body);
-                    };
-                    co_return co_await server::Offload(deps->pool, work);
-                  });
+  routes.AddBlocking("POST", "/api/v1/functions/run", server::Access::kMember,
+                     [deps](Request& req, const Caller& c) { return RunAndRecord(*deps, req, c); });
+  routes.Add("GET", "/api/v1/functions/runs", server::Access::kMember,
+             [deps](Request& req, const Caller& c) { return ListRuns(*deps, req, c); });
+  // A run of another organization is not found: the run's organization is the request's (?org=).
+  routes.Add("GET", "/api/v1/functions/runs/{id}", server::Access::kMember,
+             [deps](Request& req, const Caller& c) -> Result<Response> {
+               auto run = TRY(deps->history.Get(c.scope.org_id, req.params["id"]));
+               return server::JsonResponse(200, RecordedRunJson(run, true));
+             });
+  // On the I/O thread: a check is bounded by the source's size (a stored function's most) and
+  // the parser's nesting limit, and takes about a millisecond for the largest.
+  routes.Add("POST", "/api/v1/functions/check", server::Access::kMember,
+             [](Request& req, const Caller&) { return Check(req); });
+  routes.Add("GET", "/api/v1/functions/completions", server::Access::kMember,
+             [deps](Request&, const Caller& c) { return Completions(*deps, c); });
 }
 
 }  // namespace relish::api

@@ -1,5 +1,7 @@
 #include "api/identity_api.h"
 
+#include "api/body.h"
+
 #include "server/json.h"
 
 namespace relish::api {
@@ -13,8 +15,11 @@ using server::Request;
 using server::Response;
 
 Json UserJson(const identity::User& u) {
-  return {{"id", u.id}, {"email", u.email}, {"name", u.name},
-          {"role", identity::RoleName(u.role)}, {"created_at", u.created_at}};
+  return {{"id", u.id},
+          {"email", u.email},
+          {"name", u.name},
+          {"role", identity::RoleName(u.role)},
+          {"created_at", u.created_at}};
 }
 
 Json OrgJson(const identity::Org& o) {
@@ -28,147 +33,170 @@ Json TokenJson(const identity::ApiToken& t) {
   return j;
 }
 
-// A required string field of a JSON body.
-Result<std::string> Field(const Json& body, const char* name) {
-  auto it = body.find(name);
-  if (it == body.end() || !it->is_string() || it->get<std::string>().empty()) {
-    return InvalidArgument(std::string("'") + name + "' is required and must be a string");
-  }
-  return it->get<std::string>();
-}
+using server::Access;
 
-std::string OptionalField(const Json& body, const char* name) {
-  auto it = body.find(name);
-  return it != body.end() && it->is_string() ? it->get<std::string>() : std::string();
+// The email and password of a sign-in's JSON body.
+struct Credentials {
+  std::string email;
+  std::string password;
+};
+Result<Credentials> ReadCredentials(const Json& body) {
+  return Credentials{TRY(RequiredText(body, "email")), TRY(RequiredText(body, "password"))};
 }
-
-using server::Handle;
 
 }  // namespace
 
-void AddIdentityRoutes(server::Router& router, const Auth& auth, IdentityApiOptions options) {
+void AddIdentityRoutes(Routes& routes, SignIn& signin, IdentityApiOptions options) {
+  const Auth& auth = routes.auth();
   identity::Identity& id = auth.identity();
 
   // Console sign-in: sets the session cookie and returns the CSRF token.
-  router.Add("POST", "/api/v1/session", [&id, options](Request& req) {
-    return Handle([&]() -> Result<Response> {
-      Json body = TRY(server::ParseJsonBody(req));
-      auto user = TRY(id.CheckPassword(TRY(Field(body, "email")), TRY(Field(body, "password"))));
-      auto session = TRY(id.CreateSession(user.id));
-      Response r = JsonResponse(200, {{"user", UserJson(user)}, {"csrf", session.csrf}});
-      r.SetHeader("Set-Cookie", SessionCookie(session.cookie, 12 * 3600, options.secure_cookies));
-      return r;
-    });
-  });
-  router.Add("DELETE", "/api/v1/session", [&auth, &id, options](Request& req) {
-    return Handle([&]() -> Result<Response> {
-      TRY(auth.Authenticate(req));
-      if (auto cookie = CookieValue(req, kSessionCookie)) TRY(id.EndSession(*cookie));
-      Response r = JsonResponse(200, {{"signed_out", true}});
-      r.SetHeader("Set-Cookie", SessionCookie("", 0, options.secure_cookies));
-      return r;
-    });
-  });
+  routes.PublicAsync(
+      "POST", "/api/v1/session", [&auth, &id, &signin, options](Request& req) -> Task<Response> {
+        // A forged sign-in would sign the victim in as the attacker.
+        if (auto same = auth.SameOrigin(req); !same.ok()) co_return ErrorResponse(same.error());
+        auto body = server::ParseJsonBody(req);
+        if (!body.ok()) co_return ErrorResponse(body.error());
+        auto credentials = ReadCredentials(*body);
+        if (!credentials.ok()) co_return ErrorResponse(credentials.error());
+        const Credentials& c = *credentials;
+        SignInOutcome outcome = co_await signin.Check(req.remote, c.email, c.password);
+        if (!outcome.user.ok()) co_return SignInError(outcome);
+        auto session = id.CreateSession(outcome.user->id);
+        if (!session.ok()) co_return ErrorResponse(session.error());
+        Response r =
+            JsonResponse(200, {{"user", UserJson(*outcome.user)}, {"csrf", session->csrf}});
+        r.SetHeader("Set-Cookie",
+                    SessionCookie(session->cookie, 12 * 3600, options.secure_cookies));
+        co_return r;
+      });
+  routes.Add("DELETE", "/api/v1/session", Access::kUser,
+             [&id, options](Request& req, const Caller&) -> Result<Response> {
+               if (auto cookie = CookieValue(req, kSessionCookie)) TRY(id.EndSession(*cookie));
+               Response r = JsonResponse(200, {{"signed_out", true}});
+               r.SetHeader("Set-Cookie", SessionCookie("", 0, options.secure_cookies));
+               return r;
+             });
 
   // CLI sign-in: email and password for a new API token.
-  router.Add("POST", "/api/v1/auth/token", [&id](Request& req) {
-    return Handle([&]() -> Result<Response> {
-      Json body = TRY(server::ParseJsonBody(req));
-      auto user = TRY(id.CheckPassword(TRY(Field(body, "email")), TRY(Field(body, "password"))));
-      std::string name = OptionalField(body, "name");
-      auto [token, secret] = TRY(id.CreateToken(user.id, name.empty() ? "cli" : name, std::nullopt));
-      Json j = TokenJson(token);
-      j["token"] = secret;
-      return JsonResponse(201, j);
-    });
+  routes.PublicAsync("POST", "/api/v1/auth/token", [&id, &signin](Request& req) -> Task<Response> {
+    auto body = server::ParseJsonBody(req);
+    if (!body.ok()) co_return ErrorResponse(body.error());
+    auto credentials = ReadCredentials(*body);
+    if (!credentials.ok()) co_return ErrorResponse(credentials.error());
+    auto token_name = OptionalText(*body, "name");
+    if (!token_name.ok()) co_return ErrorResponse(token_name.error());
+    const Credentials& c = *credentials;
+    SignInOutcome outcome = co_await signin.Check(req.remote, c.email, c.password);
+    if (!outcome.user.ok()) co_return SignInError(outcome);
+    const std::string& name = *token_name;
+    auto created = id.CreateToken(outcome.user->id, name.empty() ? "cli" : name, std::nullopt);
+    if (!created.ok()) co_return ErrorResponse(created.error());
+    Json j = TokenJson(created->first);
+    j["token"] = created->second;
+    co_return JsonResponse(201, j);
   });
 
-  router.Add("GET", "/api/v1/me", RequireUser(auth, [&id](Request&, const Principal& p) {
-    return Handle([&]() -> Result<Response> {
-      Json orgs = Json::array();
-      for (const auto& o : TRY(id.OrgsOf(p.user.id))) orgs.push_back(OrgJson(o));
-      Json j = {{"user", UserJson(p.user)}, {"orgs", orgs}};
-      if (p.via == Principal::Via::kSession) j["csrf"] = p.csrf;
-      return JsonResponse(200, j);
-    });
-  }));
+  routes.Add("GET", "/api/v1/me", Access::kUser,
+             [&id](Request&, const Caller& c) -> Result<Response> {
+               Json orgs = Json::array();
+               for (const auto& o : TRY(id.OrgsOf(c.user().id))) orgs.push_back(OrgJson(o));
+               Json j = {{"user", UserJson(c.user())}, {"orgs", orgs}};
+               if (c.principal.via == Principal::Via::kSession) j["csrf"] = c.principal.csrf;
+               return JsonResponse(200, j);
+             });
 
-  router.Add("GET", "/api/v1/tokens", RequireUser(auth, [&id](Request&, const Principal& p) {
-    return Handle([&]() -> Result<Response> {
-      Json list = Json::array();
-      for (const auto& t : TRY(id.ListTokens(p.user.id))) list.push_back(TokenJson(t));
-      return JsonResponse(200, {{"tokens", list}});
-    });
-  }));
-  router.Add("POST", "/api/v1/tokens", RequireUser(auth, [&id](Request& req, const Principal& p) {
-    return Handle([&]() -> Result<Response> {
-      Json body = TRY(server::ParseJsonBody(req));
-      std::optional<int64_t> ttl;
-      if (auto it = body.find("expires_in_days"); it != body.end()) {
-        if (!it->is_number_integer() || it->get<int64_t>() <= 0 || it->get<int64_t>() > 3650) {
-          return InvalidArgument("'expires_in_days' must be a whole number from 1 to 3650");
+  routes.Add("GET", "/api/v1/tokens", Access::kUser,
+             [&id](Request&, const Caller& c) -> Result<Response> {
+               Json list = Json::array();
+               for (const auto& t : TRY(id.ListTokens(c.user().id))) list.push_back(TokenJson(t));
+               return JsonResponse(200, {{"tokens", list}});
+             });
+  routes.Add(
+      "POST", "/api/v1/tokens", Access::kUser,
+      [&id](Request& req, const Caller& c) -> Result<Response> {
+        Json body = TRY(server::ParseJsonBody(req));
+        std::optional<int64_t> ttl;
+        if (auto it = body.find("expires_in_days"); it != body.end()) {
+          if (!it->is_number_integer() || it->get<int64_t>() <= 0 || it->get<int64_t>() > 3650) {
+            return InvalidArgument("'expires_in_days' must be a whole number from 1 to 3650");
+          }
+          ttl = it->get<int64_t>() * 86'400'000;
         }
-        ttl = it->get<int64_t>() * 86'400'000;
-      }
-      auto [token, secret] = TRY(id.CreateToken(p.user.id, TRY(Field(body, "name")), ttl));
-      Json j = TokenJson(token);
-      j["token"] = secret;
-      return JsonResponse(201, j);
-    });
-  }));
-  router.Add("DELETE", "/api/v1/tokens/{id}",
-             RequireUser(auth, [&id](Request& req, const Principal& p) {
-               return Handle([&]() -> Result<Response> {
-                 TRY(id.RevokeToken(p.user.id, req.params["id"]));
-                 return JsonResponse(200, {{"revoked", req.params["id"]}});
-               });
-             }));
+        auto [token, secret] = TRY(id.CreateToken(c.user().id, TRY(RequiredText(body, "name")), ttl));
+        Json j = TokenJson(token);
+        j["token"] = secret;
+        return JsonResponse(201, j);
+      });
+  routes.Add("DELETE", "/api/v1/tokens/{id}", Access::kUser,
+             [&id](Request& req, const Caller& c) -> Result<Response> {
+               TRY(id.RevokeToken(c.user().id, req.params["id"]));
+               return JsonResponse(200, {{"revoked", req.params["id"]}});
+             });
 
-  router.Add("GET", "/api/v1/users", RequireAdmin(auth, [&id](Request&, const Principal&) {
-    return Handle([&]() -> Result<Response> {
-      Json list = Json::array();
-      for (const auto& u : TRY(id.ListUsers())) list.push_back(UserJson(u));
-      return JsonResponse(200, {{"users", list}});
-    });
-  }));
-  router.Add("POST", "/api/v1/users", RequireAdmin(auth, [&id](Request& req, const Principal& p) {
-    return Handle([&]() -> Result<Response> {
-      Json body = TRY(server::ParseJsonBody(req));
-      std::string role_name = OptionalField(body, "role");
-      auto role = TRY(identity::ParseRole(role_name.empty() ? "developer" : role_name));
-      auto user = TRY(id.CreateUser(TRY(Field(body, "email")), OptionalField(body, "name"),
-                                    TRY(Field(body, "password")), role));
-      // New users join the creating admin's organizations.
-      for (const auto& o : TRY(id.OrgsOf(p.user.id))) TRY(id.AddMember(o.id, user.id));
-      return JsonResponse(201, UserJson(user));
-    });
-  }));
+  routes.Add("GET", "/api/v1/users", Access::kAdmin,
+             [&id](Request&, const Caller&) -> Result<Response> {
+               Json list = Json::array();
+               for (const auto& u : TRY(id.ListUsers())) list.push_back(UserJson(u));
+               return JsonResponse(200, {{"users", list}});
+             });
+  // Administrators create users; the new password is hashed on the password pool. Registered
+  // on the router directly (routes.h has no registrar for that pool), with the same check
+  // Routes::Add makes.
+  routes.router().AddAsync(
+      "POST", "/api/v1/users", Access::kAdmin,
+      [&auth, &id, &signin](Request& req) -> Task<Response> {
+        auto caller = Authorize(auth, req, Access::kAdmin);
+        if (!caller.ok()) co_return ErrorResponse(caller.error());
+        auto work = [&]() -> Result<Response> {
+          Json body = TRY(server::ParseJsonBody(req));
+          std::string role_name = TRY(OptionalText(body, "role"));
+          auto role = TRY(identity::ParseRole(role_name.empty() ? "developer" : role_name));
+          // New users join the organizations listed in "orgs" (each checked before the user is
+          // made), else the creating admin's: a tenant's member need not see every tenant.
+          std::vector<std::string> orgs;
+          if (auto it = body.find("orgs"); it != body.end()) {
+            if (!it->is_array())
+              return InvalidArgument("'orgs' must be a list of organization ids");
+            for (const auto& o : *it) {
+              if (!o.is_string())
+                return InvalidArgument("'orgs' must be a list of organization ids");
+              orgs.push_back(TRY(id.GetOrg(o.get<std::string>())).id);
+            }
+          } else {
+            for (const auto& o : TRY(id.OrgsOf(caller->user().id))) orgs.push_back(o.id);
+          }
+          auto user = TRY(id.CreateUser(TRY(RequiredText(body, "email")), TRY(OptionalText(body, "name")),
+                                        TRY(RequiredText(body, "password")), role));
+          for (const auto& o : orgs) TRY(id.AddMember(o, user.id));
+          return JsonResponse(201, UserJson(user));
+        };
+        auto done = co_await signin.pool().Run(work);
+        if (!done) co_return SignInError(SignIn::Busy());
+        co_return done->ok() ? std::move(**done) : ErrorResponse(done->error());
+      });
 
-  router.Add("GET", "/api/v1/orgs", RequireUser(auth, [&id](Request&, const Principal& p) {
-    return Handle([&]() -> Result<Response> {
-      Json list = Json::array();
-      for (const auto& o : TRY(id.OrgsOf(p.user.id))) list.push_back(OrgJson(o));
-      return JsonResponse(200, {{"orgs", list}});
-    });
-  }));
-  router.Add("POST", "/api/v1/orgs", RequireAdmin(auth, [&id](Request& req, const Principal& p) {
-    return Handle([&]() -> Result<Response> {
-      Json body = TRY(server::ParseJsonBody(req));
-      auto org = TRY(id.CreateOrg(TRY(Field(body, "name"))));
-      TRY(id.AddMember(org.id, p.user.id));
-      return JsonResponse(201, OrgJson(org));
-    });
-  }));
-  router.Add("POST", "/api/v1/orgs/{org}/members",
-             RequireAdmin(auth, [&id](Request& req, const Principal&) {
-               return Handle([&]() -> Result<Response> {
-                 Json body = TRY(server::ParseJsonBody(req));
-                 auto user = TRY(id.FindUserByEmail(TRY(Field(body, "email"))));
-                 TRY(id.GetOrg(req.params["org"]));
-                 TRY(id.AddMember(req.params["org"], user.id));
-                 return JsonResponse(200, {{"org", req.params["org"]}, {"user", UserJson(user)}});
-               });
-             }));
+  routes.Add("GET", "/api/v1/orgs", Access::kUser,
+             [&id](Request&, const Caller& c) -> Result<Response> {
+               Json list = Json::array();
+               for (const auto& o : TRY(id.OrgsOf(c.user().id))) list.push_back(OrgJson(o));
+               return JsonResponse(200, {{"orgs", list}});
+             });
+  routes.Add("POST", "/api/v1/orgs", Access::kAdmin,
+             [&id](Request& req, const Caller& c) -> Result<Response> {
+               Json body = TRY(server::ParseJsonBody(req));
+               auto org = TRY(id.CreateOrg(TRY(RequiredText(body, "name"))));
+               TRY(id.AddMember(org.id, c.user().id));
+               return JsonResponse(201, OrgJson(org));
+             });
+  routes.Add("POST", "/api/v1/orgs/{org}/members", Access::kAdmin,
+             [&id](Request& req, const Caller&) -> Result<Response> {
+               Json body = TRY(server::ParseJsonBody(req));
+               auto user = TRY(id.FindUserByEmail(TRY(RequiredText(body, "email"))));
+               TRY(id.GetOrg(req.params["org"]));
+               TRY(id.AddMember(req.params["org"], user.id));
+               return JsonResponse(200, {{"org", req.params["org"]}, {"user", UserJson(user)}});
+             });
 }
 
 }  // namespace relish::api

@@ -1,8 +1,8 @@
 // REST endpoints for sign-in, API tokens, users and organizations (/api/v1/...).
 #pragma once
 
-#include "api/auth.h"
-#include "server/router.h"
+#include "api/routes.h"
+#include "api/signin.h"
 
 namespace relish::api {
 
@@ -10,6 +10,8 @@ struct IdentityApiOptions {
   bool secure_cookies = false;  // set when the public URL is https
 };
 
-void AddIdentityRoutes(server::Router& router, const Auth& auth, IdentityApiOptions options);
+// Sign-ins and user creation check and hash passwords through `signin` (throttled, on its
+// password pool); `signin` must outlive the server.
+void AddIdentityRoutes(Routes& routes, SignIn& signin, IdentityApiOptions options);
 
 }  // namespace relish::api

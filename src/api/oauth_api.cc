@@ -1,6 +1,8 @@
 // The OAuth server's machine endpoints: discovery, token, revocation, client registration.
 #include "api/oauth_api.h"
 
+#include "api/body.h"
+
 #include <spdlog/spdlog.h>
 
 #include <map>
@@ -98,31 +100,17 @@ Json ClientJson(const identity::OAuthClient& c) {
           {"created_at", c.created_at}};
 }
 
-using server::Handle;
+using server::Access;
 
-Result<std::vector<std::string>> StringList(const Json& body, const char* name, bool required) {
-  auto it = body.find(name);
-  if (it == body.end() || it->is_null()) {
-    if (required)
-      return InvalidArgument(std::string("'") + name + "' is required: a list of strings");
-    return std::vector<std::string>();
-  }
-  if (!it->is_array())
-    return InvalidArgument(std::string("'") + name + "' must be a list of strings");
-  std::vector<std::string> out;
-  for (const auto& v : *it) {
-    if (!v.is_string())
-      return InvalidArgument(std::string("'") + name + "' must be a list of strings");
-    out.push_back(v.get<std::string>());
-  }
-  return out;
-}
+constexpr std::string_view kSystemClientRefused =
+    "Relish's own client is used by every organization's bigin connections; its secret cannot "
+    "be replaced and it cannot be deleted over the API (Relish replaces the secret itself when "
+    "its vault has lost it)";
 
 }  // namespace
 
-void AddOAuthRoutes(server::Router& router, const Auth& auth, identity::OAuthServer& oauth,
-                    const PublicUrl& public_url) {
-  router.Add("GET", "/.well-known/oauth-authorization-server", [&public_url](Request&) {
+void AddOAuthRoutes(Routes& routes, identity::OAuthServer& oauth, const PublicUrl& public_url) {
+  routes.Public("GET", "/.well-known/oauth-authorization-server", [&public_url](Request&) {
     std::string issuer = public_url.Get();
     Json methods = {"client_secret_basic", "client_secret_post", "none"};
     return server::JsonResponse(200,
@@ -140,7 +128,7 @@ void AddOAuthRoutes(server::Router& router, const Auth& auth, identity::OAuthSer
                                  {"authorization_response_iss_parameter_supported", true}});
   });
 
-  router.Add("POST", "/oauth/token", [&oauth, &public_url](Request& req) {
+  routes.Public("POST", "/oauth/token", [&oauth, &public_url](Request& req) {
     auto parsed = ParseClientRequest(req);
     if (auto* e = std::get_if<OAuthError>(&parsed))
       return OAuthErrorResponse(*e, req.Header("Authorization").has_value());
@@ -159,7 +147,7 @@ void AddOAuthRoutes(server::Router& router, const Auth& auth, identity::OAuthSer
     return NoStore(server::JsonResponse(200, body));
   });
 
-  router.Add("POST", "/oauth/revoke", [&oauth](Request& req) {
+  routes.Public("POST", "/oauth/revoke", [&oauth](Request& req) {
     auto parsed = ParseClientRequest(req);
     if (auto* e = std::get_if<OAuthError>(&parsed))
       return OAuthErrorResponse(*e, req.Header("Authorization").has_value());
@@ -171,63 +159,48 @@ void AddOAuthRoutes(server::Router& router, const Auth& auth, identity::OAuthSer
     return NoStore(Response::Text(200, "", "application/json"));
   });
 
-  router.Add("GET", "/api/v1/oauth/clients",
-             RequireAdmin(auth, [&oauth](Request&, const identity::Principal&) {
-               return Handle([&]() -> Result<Response> {
-                 Json list = Json::array();
-                 for (const auto& c : TRY(oauth.ListClients())) list.push_back(ClientJson(c));
-                 return server::JsonResponse(200, {{"clients", list}});
-               });
-             }));
-  router.Add("POST", "/api/v1/oauth/clients",
-             RequireAdmin(auth, [&oauth](Request& req, const identity::Principal&) {
-               return Handle([&]() -> Result<Response> {
-                 Json body = TRY(server::ParseJsonBody(req));
-                 identity::NewClient spec;
-                 auto name = body.find("name");
-                 if (name == body.end() || !name->is_string())
-                   return InvalidArgument("'name' is required");
-                 spec.name = name->get<std::string>();
-                 spec.redirect_uris = TRY(StringList(body, "redirect_uris", true));
-                 spec.scopes = TRY(StringList(body, "scopes", false));
-                 if (auto pub = body.find("public"); pub != body.end()) {
-                   if (!pub->is_boolean()) return InvalidArgument("'public' must be true or false");
-                   spec.confidential = !pub->get<bool>();
-                 }
-                 auto [client, secret] = TRY(oauth.CreateClient(spec));
-                 Json j = ClientJson(client);
-                 // The secret is shown here, once.
-                 j["client_secret"] = client.confidential ? Json(secret) : Json();
-                 return server::JsonResponse(201, j);
-               });
-             }));
-  router.Add("GET", "/api/v1/oauth/clients/{id}",
-             RequireAdmin(auth, [&oauth](Request& req, const identity::Principal&) {
-               return Handle([&]() -> Result<Response> {
-                 return server::JsonResponse(200,
-                                             ClientJson(TRY(oauth.GetClient(req.params["id"]))));
-               });
-             }));
-  router.Add("POST", "/api/v1/oauth/clients/{id}/secret",
-             RequireAdmin(auth, [&oauth](Request& req, const identity::Principal&) {
-               return Handle([&]() -> Result<Response> {
-                 auto client = TRY(oauth.GetClient(req.params["id"]));
-                 Json j = ClientJson(client);
-                 j["client_secret"] = TRY(oauth.RotateClientSecret(client.id));
-                 return server::JsonResponse(200, j);
-               });
-             }));
-  router.Add("DELETE", "/api/v1/oauth/clients/{id}",
-             RequireAdmin(auth, [&oauth](Request& req, const identity::Principal&) {
-               return Handle([&]() -> Result<Response> {
-                 auto client = TRY(oauth.GetClient(req.params["id"]));
-                 if (client.system) {
-                   return FailedPrecondition("Relish's own client cannot be deleted");
-                 }
-                 TRY(oauth.DeleteClient(client.id));
-                 return server::JsonResponse(200, {{"deleted", client.id}});
-               });
-             }));
+  routes.Add("GET", "/api/v1/oauth/clients", Access::kAdmin,
+             [&oauth](Request&, const Caller&) -> Result<Response> {
+               Json list = Json::array();
+               for (const auto& c : TRY(oauth.ListClients())) list.push_back(ClientJson(c));
+               return server::JsonResponse(200, {{"clients", list}});
+             });
+  routes.Add("POST", "/api/v1/oauth/clients", Access::kAdmin,
+             [&oauth](Request& req, const Caller&) -> Result<Response> {
+               Json body = TRY(server::ParseJsonBody(req));
+               identity::NewClient spec;
+               spec.name = TRY(RequiredText(body, "name"));
+               spec.redirect_uris = TRY(TextList(body, "redirect_uris", true));
+               spec.scopes = TRY(TextList(body, "scopes"));
+               spec.confidential = !TRY(OptionalBool(body, "public"));
+               auto [client, secret] = TRY(oauth.CreateClient(spec));
+               Json j = ClientJson(client);
+               // The secret is shown here, once.
+               j["client_secret"] = client.confidential ? Json(secret) : Json();
+               return server::JsonResponse(201, j);
+             });
+  routes.Add("GET", "/api/v1/oauth/clients/{id}", Access::kAdmin,
+             [&oauth](Request& req, const Caller&) -> Result<Response> {
+               return server::JsonResponse(200, ClientJson(TRY(oauth.GetClient(req.params["id"]))));
+             });
+  routes.Add("POST", "/api/v1/oauth/clients/{id}/secret", Access::kAdmin,
+             [&oauth](Request& req, const Caller&) -> Result<Response> {
+               auto client = TRY(oauth.GetClient(req.params["id"]));
+               // Every organization's bigin connections authenticate with this client's
+               // secret, which Relish keeps in its vault (app.cc, EnsureOwnCrmClient): a new
+               // one handed to the caller would leave them all failing to refresh.
+               if (client.system) return FailedPrecondition(std::string(kSystemClientRefused));
+               Json j = ClientJson(client);
+               j["client_secret"] = TRY(oauth.RotateClientSecret(client.id));
+               return server::JsonResponse(200, j);
+             });
+  routes.Add("DELETE", "/api/v1/oauth/clients/{id}", Access::kAdmin,
+             [&oauth](Request& req, const Caller&) -> Result<Response> {
+               auto client = TRY(oauth.GetClient(req.params["id"]));
+               if (client.system) return FailedPrecondition(std::string(kSystemClientRefused));
+               TRY(oauth.DeleteClient(client.id));
+               return server::JsonResponse(200, {{"deleted", client.id}});
+             });
 }
 
 }  // namespace relish::api

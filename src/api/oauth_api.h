@@ -8,19 +8,23 @@
 // and the HTML pages a browser goes through (oauth_pages.cc):
 //
 //   GET|POST /login          sign-in form (also the console's), CSRF-protected by a pre-login
-//                            cookie; redirects to ?next= (same-site paths only)
+//                            cookie; redirects to ?next= when it stays on this site
+//                            (outbound::CheckSameOriginPath), else to /
 //   POST     /logout
 //   GET      /oauth/authorize  checks the request, sends an unsigned-in browser to /login, then
 //                              shows the consent page: organization, environment, scopes in words
-//   POST     /oauth/authorize  the consent form (session + CSRF token): redirects to the client
-//                              with code, state, iss, location and accounts-server
+//                              (only the organization and environment a request names with
+//                              relish_org/relish_environment, to its members only)
+//   POST     /oauth/authorize  the consent form (session + CSRF token): checks the choice against
+//                              the request again, then redirects to the client with code, state,
+//                              iss, location and accounts-server
 #pragma once
 
-#include "api/auth.h"
 #include "api/public_url.h"
+#include "api/routes.h"
+#include "api/signin.h"
 #include "base/random.h"
 #include "identity/oauth_server.h"
-#include "server/router.h"
 
 namespace relish::api {
 
@@ -28,11 +32,11 @@ struct OAuthRoutesOptions {
   bool secure_cookies = false;  // the public URL is https
 };
 
-void AddOAuthRoutes(server::Router& router, const Auth& auth, identity::OAuthServer& oauth,
-                    const PublicUrl& public_url);
-// `random` makes the sign-in form's CSRF tokens.
-void AddLoginAndConsentPages(server::Router& router, const Auth& auth, identity::OAuthServer& oauth,
-                             const PublicUrl& public_url, Random& random,
+void AddOAuthRoutes(Routes& routes, identity::OAuthServer& oauth, const PublicUrl& public_url);
+// `random` makes the sign-in form's CSRF tokens; `signin` checks its passwords (throttled, on
+// its password pool: 429 or 503 pages with Retry-After when it refuses).
+void AddLoginAndConsentPages(Routes& routes, identity::OAuthServer& oauth,
+                             const PublicUrl& public_url, Random& random, SignIn& signin,
                              OAuthRoutesOptions options);
 
 }  // namespace relish::api

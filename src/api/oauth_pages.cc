@@ -1,7 +1,8 @@
 // The OAuth server's browser pages: sign-in, consent, sign-out. Plain HTML forms, no script.
-#include <sodium.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cctype>
 #include <map>
 
 #include "api/html.h"
@@ -9,6 +10,8 @@
 #include "base/encoding.h"
 #include "base/random.h"
 #include "identity/scopes.h"
+#include "server/json.h"
+#include "outbound/url.h"
 
 namespace relish::api {
 namespace {
@@ -23,17 +26,22 @@ using server::Response;
 // CSRF token to): its value must come back in the form's csrf_token field.
 constexpr std::string_view kLoginCookie = "relish_login";
 
-bool SameSecret(std::string_view a, std::string_view b) {
-  return !a.empty() && a.size() == b.size() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+// Where a sign-in returns to: `next` when every browser stays on this site following it
+// (outbound::CheckSameOriginPath), else the console's start page. Never an error page: a link
+// with a bad `next` still signs in.
+std::string SafeNext(const PublicUrl& public_url, std::string_view next) {
+  auto origin = outbound::ParseUrl(public_url.Get());
+  if (!origin.ok() || !outbound::CheckSameOriginPath(*origin, next).ok()) return "/";
+  return std::string(next);
 }
 
-// Only same-site paths: "/x", never "//host" or "/\host" (open redirects).
-std::string SafeNext(std::string_view next) {
-  if (!next.starts_with("/") || next.starts_with("//") || next.starts_with("/\\") ||
-      next.find_first_of("\r\n") != std::string_view::npos) {
-    return "/";
+// An error's message as a sentence on a page: "too many ...; try again in 3 seconds" as
+// "Too many ...; try again in 3 seconds."
+std::string Sentence(std::string message) {
+  if (!message.empty()) {
+    message[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(message[0])));
   }
-  return std::string(next);
+  return message + ".";
 }
 
 Response Redirect(int status, const std::string& location) {
@@ -73,6 +81,15 @@ std::optional<std::map<std::string, std::string>> Params(std::string_view encode
     if (!out.emplace(k, v).second) return std::nullopt;
   }
   return out;
+}
+
+// An authorization request for an organization the signed-in user may not grant. The
+// organization is not named: the link may have been sent by someone outside it.
+Response NotYourOrganization() {
+  return html::ErrorPage(403, "Not your organization",
+                         "This authorization request is for an organization you are not a member "
+                         "of, so you cannot allow it. If someone sent you this link, do not use "
+                         "it.");
 }
 
 Response LoginPage(int status, const std::string& next, const std::string& csrf,
@@ -116,6 +133,12 @@ std::string HostOf(const std::string& uri) {
   return uri.substr(start, end == std::string::npos ? std::string::npos : end - start);
 }
 
+std::string_view EnvironmentLabel(std::string_view environment) {
+  return environment == "production" ? "production" : "sandbox";
+}
+
+// `orgs` are the user's organizations; when the request names one, only that one (the caller
+// checked membership).
 Response ConsentPage(const identity::AuthorizationRequest& r, const identity::Principal& p,
                      const std::vector<identity::Org>& orgs) {
   std::string scopes;
@@ -126,9 +149,34 @@ Response ConsentPage(const identity::AuthorizationRequest& r, const identity::Pr
   }
   std::string scope_param;
   for (const auto& s : r.scopes) scope_param += (scope_param.empty() ? "" : ",") + s;
-  std::string options;
-  for (const auto& o : orgs) {
-    options += "<option value=\"" + Escape(o.id) + "\">" + Escape(o.name) + "</option>\n";
+  // Where the grant applies: chosen here, unless the request names it (then shown in words and
+  // sent back as it is; the POST checks it again).
+  std::string where;
+  if (!r.org_id.empty()) {
+    where = "<p>For the organization <strong>" + Escape(orgs.front().name) + "</strong>";
+    if (!r.environment.empty()) {
+      where += ", in its <strong>" + Escape(EnvironmentLabel(r.environment)) + "</strong>";
+    }
+    where += " only.</p>\n";
+  }
+  if (!r.org_id.empty()) {
+    where += Hidden("relish_org", r.org_id) + Hidden("org", r.org_id);
+  } else {
+    where += "<label for=\"org\">Organization</label>\n<select id=\"org\" name=\"org\">\n";
+    for (const auto& o : orgs) {
+      where += "<option value=\"" + Escape(o.id) + "\">" + Escape(o.name) + "</option>\n";
+    }
+    where += "</select>\n";
+  }
+  if (!r.environment.empty()) {
+    where += Hidden("relish_environment", r.environment) + Hidden("environment", r.environment);
+  } else {
+    where +=
+        "<fieldset>\n<legend>Environment</legend>\n"
+        "<label><input type=\"radio\" name=\"environment\" value=\"sandbox\" checked> "
+        "Sandbox</label>\n"
+        "<label><input type=\"radio\" name=\"environment\" value=\"production\"> "
+        "Production</label>\n</fieldset>\n";
   }
   std::string body =
       "<h1>Allow " + Escape(r.client.name) + " to use your CRM?</h1>\n" + "<p>" +
@@ -139,13 +187,7 @@ Response ConsentPage(const identity::AuthorizationRequest& r, const identity::Pr
       Hidden("redirect_uri", r.redirect_uri) + Hidden("scope", scope_param) +
       Hidden("state", r.state) + Hidden("code_challenge", r.code_challenge) +
       Hidden("code_challenge_method", r.code_challenge.empty() ? "" : "S256") +
-      Hidden("access_type", r.offline ? "offline" : "online") +
-      "<label for=\"org\">Organization</label>\n<select id=\"org\" name=\"org\">\n" + options +
-      "</select>\n<fieldset>\n<legend>Environment</legend>\n"
-      "<label><input type=\"radio\" name=\"environment\" value=\"sandbox\" checked> "
-      "Sandbox</label>\n"
-      "<label><input type=\"radio\" name=\"environment\" value=\"production\"> Production</label>\n"
-      "</fieldset>\n"
+      Hidden("access_type", r.offline ? "offline" : "online") + where +
       "<button type=\"submit\" name=\"decision\" value=\"allow\">Allow</button>\n"
       "<button type=\"submit\" name=\"decision\" value=\"deny\" class=\"secondary\">Deny</button>\n"
       "</form>\n<p class=\"muted\">You will be sent back to " +
@@ -158,13 +200,17 @@ Response ConsentPage(const identity::AuthorizationRequest& r, const identity::Pr
 
 }  // namespace
 
-void AddLoginAndConsentPages(server::Router& router, const Auth& auth, identity::OAuthServer& oauth,
-                             const PublicUrl& public_url, Random& random,
+void AddLoginAndConsentPages(Routes& routes, identity::OAuthServer& oauth,
+                             const PublicUrl& public_url, Random& random, SignIn& signin,
                              OAuthRoutesOptions options) {
+  const Auth& auth = routes.auth();
   identity::Identity& id = auth.identity();
+  // The signed-in pages answer a refusal with a page, not JSON, so they check their callers
+  // themselves (auth.Authenticate, as Authorize does) and declare it on the router directly.
+  server::Router& router = routes.router();
 
-  router.Add("GET", "/login", [&auth, &random, options](Request& req) {
-    std::string next = SafeNext(req.QueryParam("next").value_or("/"));
+  routes.Public("GET", "/login", [&auth, &random, &public_url, options](Request& req) {
+    std::string next = SafeNext(public_url, req.QueryParam("next").value_or("/"));
     if (SessionUser(auth, req)) return Redirect(303, next);
     std::string csrf = random.Token(24);
     Response r = LoginPage(200, next, csrf, "", "");
@@ -172,41 +218,61 @@ void AddLoginAndConsentPages(server::Router& router, const Auth& auth, identity:
     return r;
   });
 
-  router.Add("POST", "/login", [&id, &random, options](Request& req) {
-    auto form = Params(req.body).value_or(std::map<std::string, std::string>());
-    std::string next = SafeNext(form["next"]);
-    std::string cookie = CookieValue(req, kLoginCookie).value_or("");
-    if (!SameSecret(form["csrf_token"], cookie)) {
-      std::string csrf = random.Token(24);
-      Response r =
-          LoginPage(403, next, csrf, "The sign-in form expired. Please try again.", form["email"]);
-      r.SetHeader("Set-Cookie", LoginCookie(csrf, options.secure_cookies));
-      return r;
-    }
-    auto user = id.CheckPassword(form["email"], form["password"]);
-    if (!user.ok()) {
-      if (user.error().code() != ErrorCode::kUnauthenticated)
-        spdlog::error("login: {}", user.error().ToString());
-      return LoginPage(401, next, cookie, "Wrong email or password.", form["email"]);
-    }
-    auto session = id.CreateSession(user->id);
-    if (!session.ok())
-      return html::ErrorPage(500, "Sign-in failed", "The session could not be created.");
-    Response r = Redirect(303, next);
-    r.SetHeader("Set-Cookie", SessionCookie(session->cookie, 12 * 3600, options.secure_cookies));
-    return r;
-  });
+  routes.PublicAsync(
+      "POST", "/login",
+      [&auth, &id, &random, &public_url, &signin, options](Request& req) -> Task<Response> {
+        auto form = Params(req.body).value_or(std::map<std::string, std::string>());
+        std::string next = SafeNext(public_url, form["next"]);
+        if (auto same = auth.SameOrigin(req); !same.ok()) {
+          co_return html::ErrorPage(403, "Not signed in", same.error().message());
+        }
+        std::string cookie = CookieValue(req, kLoginCookie).value_or("");
+        if (!SameSecret(form["csrf_token"], cookie)) {
+          std::string csrf = random.Token(24);
+          Response r = LoginPage(403, next, csrf, "The sign-in form expired. Please try again.",
+                                 form["email"]);
+          r.SetHeader("Set-Cookie", LoginCookie(csrf, options.secure_cookies));
+          co_return r;
+        }
+        const std::string email = form["email"];
+        const std::string password = form["password"];
+        SignInOutcome outcome = co_await signin.Check(req.remote, email, password);
+        if (!outcome.user.ok()) {
+          const Error& e = outcome.user.error();
+          if (outcome.retry_after_seconds > 0) {  // throttled (429) or the pool is full (503)
+            Response r = LoginPage(e.code() == ErrorCode::kResourceExhausted ? 429 : 503, next,
+                                   cookie, Sentence(e.message()), email);
+            r.SetHeader("Retry-After", std::to_string(outcome.retry_after_seconds));
+            co_return r;
+          }
+          if (e.code() == ErrorCode::kUnauthenticated) {
+            co_return LoginPage(401, next, cookie, "Wrong email or password.", email);
+          }
+          spdlog::error("login: {}", e.ToString());
+          co_return html::ErrorPage(500, "Sign-in failed", "Please try again later.");
+        }
+        auto session = id.CreateSession(outcome.user->id);
+        if (!session.ok())
+          co_return html::ErrorPage(500, "Sign-in failed", "The session could not be created.");
+        Response r = Redirect(303, next);
+        r.SetHeader("Set-Cookie",
+                    SessionCookie(session->cookie, 12 * 3600, options.secure_cookies));
+        co_return r;
+      });
 
-  router.Add("POST", "/logout", [&auth, &id, options](Request& req) {
+  router.Add("POST", "/logout", server::Access::kUser, [&auth, &id, options](Request& req) {
     auto p = auth.Authenticate(req);
-    if (!p.ok()) return html::ErrorPage(403, "Not signed out", p.error().message());
+    if (!p.ok()) {
+      return html::ErrorPage(server::HttpStatusFor(p.error().code()), "Not signed out",
+                             p.error().message());
+    }
     if (auto cookie = CookieValue(req, kSessionCookie)) (void)id.EndSession(*cookie);
     Response r = Redirect(303, "/login");
     r.SetHeader("Set-Cookie", SessionCookie("", 0, options.secure_cookies));
     return r;
   });
 
-  router.Add("GET", "/oauth/authorize", [&auth, &id, &oauth, &public_url](Request& req) {
+  routes.Public("GET", "/oauth/authorize", [&auth, &id, &oauth, &public_url](Request& req) {
     auto params = Params(req.query);
     if (!params) {
       return html::ErrorPage(400, "This authorization link is not valid",
@@ -226,10 +292,17 @@ void AddLoginAndConsentPages(server::Router& router, const Auth& auth, identity:
     if (!orgs.ok() || orgs->empty()) {
       return html::ErrorPage(403, "No organization", "You do not belong to any organization yet.");
     }
-    return ConsentPage(*check->request, *principal, *orgs);
+    const identity::AuthorizationRequest& request = *check->request;
+    if (!request.org_id.empty()) {
+      auto named = std::find_if(orgs->begin(), orgs->end(),
+                                [&](const identity::Org& o) { return o.id == request.org_id; });
+      if (named == orgs->end()) return NotYourOrganization();
+      return ConsentPage(request, *principal, {*named});
+    }
+    return ConsentPage(request, *principal, *orgs);
   });
 
-  router.Add("POST", "/oauth/authorize", [&auth, &id, &oauth, &public_url](Request& req) {
+  router.Add("POST", "/oauth/authorize", server::Access::kUser, [&auth, &id, &oauth, &public_url](Request& req) {
     auto form = Params(req.body);
     if (!form) return html::ErrorPage(400, "Not authorized", "A parameter is repeated.");
     auto principal = auth.Authenticate(req);
@@ -252,7 +325,19 @@ void AddLoginAndConsentPages(server::Router& router, const Auth& auth, identity:
     if ((*form)["decision"] != "allow") {
       return ErrorRedirect(303, *check, {"access_denied", "The user denied access.", 400}, issuer);
     }
+    const identity::AuthorizationRequest& request = *check->request;
     std::string org = (*form)["org"];
+    // A request that names an organization is allowed for it alone, and only by its members;
+    // the form's choice is checked again here, whatever the page offered.
+    if (!request.org_id.empty()) {
+      auto member = id.IsMember(request.org_id, principal->user.id);
+      if (!member.ok() || !*member) return NotYourOrganization();
+      if (org != request.org_id) {
+        return html::ErrorPage(403, "Not this organization",
+                               "This authorization request is for another of your organizations "
+                               "than the one chosen.");
+      }
+    }
     auto member = id.IsMember(org, principal->user.id);
     if (!member.ok() || !*member) {
       return html::ErrorPage(400, "Choose an organization", "Choose one of your organizations.");
@@ -261,8 +346,17 @@ void AddLoginAndConsentPages(server::Router& router, const Auth& auth, identity:
     if (!environment.ok()) {
       return html::ErrorPage(400, "Choose an environment", "Choose sandbox or production.");
     }
-    auto code = oauth.IssueCode(*check->request, principal->user.id, org, *environment);
-    if (!code.ok()) return html::ErrorPage(500, "Something went wrong", "Please try again later.");
+    if (!request.environment.empty() && *environment != request.environment) {
+      return html::ErrorPage(403, "Not this environment",
+                             "This authorization request is for the " +
+                                 std::string(EnvironmentLabel(request.environment)) +
+                                 " environment only.");
+    }
+    auto code = oauth.IssueCode(request, principal->user.id, org, *environment);
+    if (!code.ok()) {
+      if (code.error().code() == ErrorCode::kPermissionDenied) return NotYourOrganization();
+      return html::ErrorPage(500, "Something went wrong", "Please try again later.");
+    }
     std::vector<std::pair<std::string, std::string>> params = {{"code", *code}};
     if (!check->state.empty()) params.emplace_back("state", check->state);
     // Zoho adds the data centre and its accounts server; clients written for Zoho read them.

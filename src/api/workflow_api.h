@@ -1,5 +1,5 @@
 // REST endpoints for workflow rules, stored functions, the execution log and toppings, scoped by
-// ?org=&environment= (api::ResolveScope; default: your first organization, sandbox):
+// ?org=&environment= (members only; default: your first organization, sandbox):
 //
 //   GET    /api/v1/workflow/rules?module=&topping=       rules
 //   POST   /api/v1/workflow/rules?topping=               a rule (body: its definition)
@@ -18,8 +18,7 @@
 //   POST   /api/v1/toppings/{namespace}/publish           sandbox -> production
 #pragma once
 
-#include "api/auth.h"
-#include "server/router.h"
+#include "api/routes.h"
 #include "toppings/toppings.h"
 #include "workflow/queue.h"
 #include "workflow/repository.h"
@@ -28,13 +27,12 @@
 namespace relish::api {
 
 struct WorkflowApiDeps {
-  const Auth& auth;
   workflow::Repository& repository;
   workflow::RunLog& runs;
   workflow::JobQueue& queue;
   toppings::Toppings& toppings;
 };
 
-void AddWorkflowRoutes(server::Router& router, WorkflowApiDeps deps);
+void AddWorkflowRoutes(Routes& routes, WorkflowApiDeps deps);
 
 }  // namespace relish::api

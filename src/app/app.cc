@@ -10,6 +10,8 @@
 #include "api/identity_api.h"
 #include "api/oauth_api.h"
 #include "api/public_url.h"
+#include "api/routes.h"
+#include "api/signin.h"
 #include "api/workflow_api.h"
 #include "app/runtime.h"
 #include "outbound/async_client.h"
@@ -21,10 +23,21 @@ namespace relish::app {
 
 class App::Impl {
  public:
+  // The async clients' pooled keep-alive sockets belong to the server's io_contexts: they must go
+  // before the server does (members are destroyed in reverse order, which had the server first).
+  ~Impl() {
+    sandbox_async.reset();
+    production_async.reset();
+  }
+
   Config config;
   std::unique_ptr<Runtime> runtime;
   std::unique_ptr<api::Auth> auth;
   std::unique_ptr<boost::asio::thread_pool> pool;  // blocking work of async handlers
+  // Sign-in: passwords are hashed on their own small pool, and failures throttled.
+  std::unique_ptr<api::PasswordPool> password_pool;
+  std::unique_ptr<api::SignInThrottle> signin_throttle;
+  std::unique_ptr<api::SignIn> signin;
   // The proxy's hot path: HTTP on the server's own threads (the Runtime's clients block).
   std::unique_ptr<outbound::AsyncHttpClient> sandbox_async;
   std::unique_ptr<outbound::AsyncHttpClient> production_async;
@@ -41,7 +54,7 @@ namespace {
 // its secret replaced), so it goes straight into the vault as the installation-wide client.
 Result<void> EnsureOwnCrmClient(identity::OAuthServer& oauth, connections::Connections& conns,
                                 connections::Catalog& catalog, const std::string& public_url) {
-  auto service = TRY(catalog.Get("bigin"));
+  auto service = TRY(catalog.Default("bigin"));
   auto ensured = TRY(oauth.EnsureSystemClient("Relish connections", public_url + "/oauth/callback",
                                               service->oauth2->scopes));
   if (ensured.client_secret) {
@@ -86,11 +99,17 @@ Result<std::unique_ptr<App>> App::Open(const Config& config) {
 
   impl->runtime = TRY(Runtime::Open(config, {.public_url = public_url, .first_start = true}));
   Runtime& rt = *impl->runtime;
-  impl->auth = std::make_unique<api::Auth>(rt.identity());
+  impl->auth = std::make_unique<api::Auth>(rt.identity(), impl->public_url);
   TRY(EnsureOwnCrmClient(rt.oauth(), rt.connections(), rt.catalog(), public_url));
   impl->pool = std::make_unique<boost::asio::thread_pool>(32);
+  impl->password_pool = std::make_unique<api::PasswordPool>();
+  impl->signin_throttle = std::make_unique<api::SignInThrottle>(SystemClock());
+  impl->signin =
+      std::make_unique<api::SignIn>(rt.identity(), *impl->signin_throttle, *impl->password_pool);
+  // With outbound_proxy set, the async clients send through the blocking client and the proxy.
   outbound::EgressOptions egress{.allow_loopback = config.egress_allow_loopback,
-                                 .allow_private = config.egress_allow_private};
+                                 .allow_private = config.egress_allow_private,
+                                 .proxy = config.outbound_proxy};
   outbound::EgressOptions sandbox_egress = egress;
   sandbox_egress.remap = TRY(outbound::ParseRemap(config.sandbox_remap));
   impl->sandbox_async =
@@ -99,19 +118,20 @@ Result<std::unique_ptr<App>> App::Open(const Config& config) {
       std::make_unique<outbound::AsyncHttpClient>(impl->http->io_context(), egress);
 
   bool secure = public_url.starts_with("https://");
-  server::AddSystemRoutes(impl->router, impl->metrics);
-  api::AddIdentityRoutes(impl->router, *impl->auth, {.secure_cookies = secure});
-  api::AddOAuthRoutes(impl->router, *impl->auth, rt.oauth(), impl->public_url);
-  api::AddLoginAndConsentPages(impl->router, *impl->auth, rt.oauth(), impl->public_url,
-                               SystemRandom(), {.secure_cookies = secure});
-  api::AddCrmAdminRoutes(impl->router, *impl->auth, rt.crm());
+  server::AddSystemRoutes(impl->router, impl->metrics, config.metrics_token);
+  api::Routes routes(impl->router, *impl->auth, *impl->pool);
+  api::AddIdentityRoutes(routes, *impl->signin, {.secure_cookies = secure});
+  api::AddOAuthRoutes(routes, rt.oauth(), impl->public_url);
+  api::AddLoginAndConsentPages(routes, rt.oauth(), impl->public_url, SystemRandom(), *impl->signin,
+                               {.secure_cookies = secure});
+  api::AddCrmAdminRoutes(routes, rt.crm());
   api::AddBiginRoutes(impl->router, {rt.crm(), rt.identity(), rt.oauth()});
-  api::AddConnectionsRoutes(impl->router, {*impl->auth, rt.catalog(), rt.connections(), rt.vault(),
-                                           rt.master_key(), rt.production_http(), *impl->pool,
-                             *impl->sandbox_async, *impl->production_async});
-  api::AddFunctionsRoutes(impl->router, {*impl->auth, rt.runner(), *impl->pool});
-  api::AddWorkflowRoutes(impl->router,
-                         {*impl->auth, rt.workflow(), rt.runs(), rt.jobs(), rt.toppings()});
+  api::AddConnectionsRoutes(routes, {rt.catalog(), rt.connections(), rt.vault(), rt.master_key(),
+                                     rt.production_http(), *impl->sandbox_async,
+                                     *impl->production_async, secure});
+  api::AddFunctionsRoutes(routes,
+                          {rt.runner(), rt.connections(), rt.workflow(), rt.run_history()});
+  api::AddWorkflowRoutes(routes, {rt.workflow(), rt.runs(), rt.jobs(), rt.toppings()});
   impl->router.SetFallback(server::ServeStatic);
   return std::unique_ptr<App>(new App(std::move(impl)));
 }
@@ -122,11 +142,14 @@ Result<void> App::Serve(bool handle_signals, const std::function<void(uint16_t)>
   impl_->http->Run(handle_signals);
   impl_->runtime->engine().Stop();
   impl_->pool->join();
+  impl_->password_pool->Join();
   impl_->runtime->Flush();
   spdlog::info("server stopped");
   return Ok();
 }
 
 void App::Stop() { impl_->http->Stop(); }
+
+std::vector<server::RouteInfo> App::Routes() const { return impl_->router.Routes(); }
 
 }  // namespace relish::app

@@ -5,9 +5,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include "base/config.h"
 #include "base/result.h"
+#include "server/router.h"
 
 namespace relish::app {
 
@@ -20,6 +22,10 @@ class App {
   // SIGTERM/SIGINT. In-flight requests finish before it returns.
   Result<void> Serve(bool handle_signals, const std::function<void(uint16_t)>& on_listening);
   void Stop();
+
+  // Every route the server answers, with who may call it: for the route isolation test
+  // (tests/integration/route_isolation_test.cc) and the API's documentation.
+  std::vector<server::RouteInfo> Routes() const;
 
   class Impl;
 

@@ -1,14 +1,14 @@
 #include "app/runtime.h"
 
-#include <fcntl.h>
 #include <spdlog/spdlog.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 
+#include "app/data_dir.h"
 #include "outbound/curl_client.h"
 #include "outbound/egress.h"
+#include "outbound/url.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace relish::app {
@@ -29,32 +29,56 @@ class IdentityUsers final : public crm::UserDirectory {
   identity::Identity& identity_;
 };
 
-Result<void> EnsureDataDir(const std::string& dir) {
+// DATA/initial-admin-password holds the first administrator's generated password until it is
+// changed; after that the file opens nothing and only tells a reader what the password was, so it
+// goes. Checked at every start (another process, or an older Relish, may have changed the
+// password) and after every password change in this process.
+void ForgetChangedInitialPassword(identity::Identity& identity, const std::string& data_dir) {
+  std::string path = data_dir + "/" + std::string(kInitialPasswordFile);
+  std::ifstream in(path);
+  if (!in) return;
+  std::string password;
+  std::getline(in, password);
+  in.close();
+  // The file belongs to the first user, whom Bootstrap made with it.
+  auto users = identity.ListUsers();
+  if (!users.ok()) {
+    spdlog::warn("cannot check whether {} is still the password: {}", path,
+                 users.error().message());
+    return;
+  }
+  const identity::User* first = nullptr;
+  for (const auto& u : *users) {
+    if (first == nullptr || u.created_at < first->created_at ||
+        (u.created_at == first->created_at && u.id < first->id)) {
+      first = &u;
+    }
+  }
+  if (first == nullptr) return;
+  auto still = identity.CheckPassword(first->email, password);
+  if (still.ok()) return;
+  if (still.error().code() != ErrorCode::kUnauthenticated) {
+    spdlog::warn("cannot check whether {} is still the password: {}", path,
+                 still.error().message());
+    return;
+  }
   std::error_code ec;
-  if (std::filesystem::is_directory(dir, ec)) return Ok();
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return Unavailable("cannot create data directory " + dir + ": " + ec.message());
-  // The directory will hold the master key and the database: owner only.
-  ::chmod(dir.c_str(), 0700);
-  return Ok();
-}
-
-// Writes `text` to a new file readable by the owner only.
-Result<void> WritePrivateFile(const std::string& path, const std::string& text) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return Unavailable("cannot write " + path);
-  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  ::close(fd);
-  if (!ok) return Unavailable("cannot write " + path);
-  return Ok();
+  std::filesystem::remove(path, ec);
+  if (ec) {
+    spdlog::warn("cannot remove {}, whose password has been changed: {}", path, ec.message());
+  } else {
+    spdlog::info("removed {}: the first administrator's password has been changed", path);
+  }
 }
 
 std::vector<store::Migration> AllMigrations() {
   std::vector<store::Migration> all;
   for (auto list : {vault::Vault::Migrations(), identity::Identity::Migrations(),
                     identity::OAuthServer::Migrations(), crm::Crm::Migrations(),
-                    connections::Catalog::Migrations(), connections::Connections::Migrations(),
-                    workflow::Engine::Migrations(), toppings::Toppings::Migrations()}) {
+                    // The catalog's second migration reads identity's and connections' tables.
+                    connections::Connections::Migrations(), connections::Catalog::Migrations(),
+                    workflow::Engine::Migrations(), toppings::Toppings::Migrations(),
+                    functions::RunHistory::Migrations()}) {
     for (auto& m : list) all.push_back(std::move(m));
   }
   return all;
@@ -66,28 +90,39 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, RuntimeOpti
   std::unique_ptr<Runtime> rt(new Runtime());
   rt->config_ = config;
   rt->public_url_ = options.public_url;
-  if (options.first_start) {
-    TRY(EnsureDataDir(config.data_dir));
-  } else if (!std::filesystem::is_regular_file(config.data_dir + "/relish.db")) {
+  const std::string db_path = config.data_dir + "/" + std::string(kDatabaseFile);
+  if (!options.first_start && !std::filesystem::is_regular_file(db_path)) {
     return NotFound("no Relish data in " + config.data_dir + " (relish serve creates it)");
   }
-  rt->store_ = TRY(store::OpenSqlite({.path = config.data_dir + "/relish.db"}));
+  DataDirFixes fixes = TRY(PrepareDataDir(config.data_dir, options.first_start));
+  if (!fixes.changed.empty()) spdlog::warn("{}", DescribeFixes(fixes));
+  rt->store_ = TRY(store::OpenSqlite({.path = db_path}));
   TRY(rt->store_->Migrate(AllMigrations()));
 
-  rt->identity_ = std::make_unique<identity::Identity>(*rt->store_, SystemClock(), SystemRandom());
+  identity::IdentityOptions identity_options;
+  Runtime* self = rt.get();  // owns the Identity, so outlives the hook
+  identity_options.on_password_changed = [self](std::string_view) {
+    ForgetChangedInitialPassword(*self->identity_, self->config_.data_dir);
+  };
+  rt->identity_ = std::make_unique<identity::Identity>(*rt->store_, SystemClock(), SystemRandom(),
+                                                       std::move(identity_options));
+  bool wrote_initial_password = false;
   if (options.first_start) {
     std::optional<std::string> password;
     if (!config.admin_password.empty()) password = config.admin_password;
     auto first = TRY(rt->identity_->Bootstrap(config.admin_email, password));
     if (first && !password) {
-      std::string path = config.data_dir + "/initial-admin-password";
+      std::string path = config.data_dir + "/" + std::string(kInitialPasswordFile);
       TRY(WritePrivateFile(path, first->second + "\n"));
+      wrote_initial_password = true;
       spdlog::warn("created the first administrator {}; the password is in {}", first->first.email,
                    path);
     } else if (first) {
       spdlog::info("created the first administrator {}", first->first.email);
     }
   }
+
+  if (!wrote_initial_password) ForgetChangedInitialPassword(*rt->identity_, config.data_dir);
 
   rt->oauth_ = std::make_unique<identity::OAuthServer>(
       *rt->store_, SystemClock(), SystemRandom(),
@@ -99,11 +134,13 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, RuntimeOpti
   // The master key comes from the environment (never from a config file that `relish config`
   // would print) or from DATA/master.key.
   const char* env_key = std::getenv("RELISH_MASTER_KEY");
-  rt->master_key_ = {config.data_dir + "/master.key", env_key ? env_key : ""};
+  rt->master_key_ = {config.data_dir + "/" + std::string(kMasterKeyFile), env_key ? env_key : ""};
   rt->vault_ = TRY(vault::OpenVault(*rt->store_, rt->master_key_, SystemClock(), SystemRandom()));
 
+  if (!config.outbound_proxy.empty()) TRY(outbound::CheckProxyUrl(config.outbound_proxy));
   outbound::EgressOptions egress{.allow_loopback = config.egress_allow_loopback,
-                                 .allow_private = config.egress_allow_private};
+                                 .allow_private = config.egress_allow_private,
+                                 .proxy = config.outbound_proxy};
   rt->production_http_ = outbound::NewCurlClient({.egress = egress});
   outbound::EgressOptions sandbox_egress = egress;
   sandbox_egress.remap = TRY(outbound::ParseRemap(config.sandbox_remap));
@@ -126,6 +163,7 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, RuntimeOpti
                                   .clock = &SystemClock()},
       std::move(options.runner));
 
+  rt->run_history_ = std::make_unique<functions::RunHistory>(*rt->store_);
   rt->workflow_ = std::make_unique<workflow::Repository>(*rt->store_, *rt->crm_, SystemClock(),
                                                          SystemRandom());
   rt->jobs_ = std::make_unique<workflow::JobQueue>(

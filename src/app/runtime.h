@@ -1,6 +1,6 @@
 // Runtime: the services every Relish process builds from one data directory — the store (with
 // every module's migrations), vault, identity, OAuth server, CRM, service catalog, connections,
-// the two outbound clients, the function runner, workflow (rules, queue, run log, engine) and
+// the two outbound clients, the function runner and the console's run history, workflow (rules, queue, run log, engine) and
 // toppings. `relish serve` (App) adds the HTTP server
 // and its routes; local commands such as `relish run` use a Runtime as it is, so both see the
 // same connections and the same CRM. Part of the composition root: the only other place that
@@ -16,6 +16,7 @@
 #include "connections/connections.h"
 #include "crm/crm.h"
 #include "functions/platform_runner.h"
+#include "functions/run_history.h"
 #include "identity/identity.h"
 #include "identity/oauth_server.h"
 #include "outbound/http_client.h"
@@ -57,6 +58,7 @@ class Runtime {
   outbound::HttpClient& sandbox_http() { return *sandbox_http_; }
   outbound::HttpClient& production_http() { return *production_http_; }
   functions::PlatformRunner& runner() { return *runner_; }
+  functions::RunHistory& run_history() { return *run_history_; }
   workflow::Repository& workflow() { return *workflow_; }
   workflow::JobQueue& jobs() { return *jobs_; }
   workflow::RunLog& runs() { return *runs_; }
@@ -84,6 +86,7 @@ class Runtime {
   std::unique_ptr<connections::Catalog> catalog_;
   std::unique_ptr<connections::Connections> connections_;
   std::unique_ptr<functions::PlatformRunner> runner_;
+  std::unique_ptr<functions::RunHistory> run_history_;
   std::unique_ptr<workflow::Repository> workflow_;
   std::unique_ptr<workflow::JobQueue> jobs_;
   std::unique_ptr<workflow::RunLog> runs_;

@@ -6,6 +6,12 @@
 
 #include <utility>
 
+// Boost 1.74 enables co_await under clang only with <experimental/coroutine>, which libstdc++
+// lacks; clang 14 (the fuzz build) has C++20 coroutines and libstdc++ has <coroutine>.
+#if defined(__clang__) && !defined(BOOST_ASIO_HAS_CO_AWAIT) && __cpp_impl_coroutine >= 201902L
+#define BOOST_ASIO_HAS_CO_AWAIT 1
+#endif
+
 #include <boost/asio.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>

@@ -60,6 +60,12 @@ KeyEntry DurationKey(std::string_view name, std::string_view env, std::string_vi
           [field](const Config& c) { return FormatDuration(c.*field); }};
 }
 
+// Marks a key secret: its value is never shown (see config.h).
+KeyEntry Secret(KeyEntry entry) {
+  entry.info.secret = true;
+  return entry;
+}
+
 Result<bool> ParseBool(std::string_view name, std::string_view text) {
   if (text == "true" || text == "yes" || text == "1" || text == "on") return true;
   if (text == "false" || text == "no" || text == "0" || text == "off") return false;
@@ -126,12 +132,26 @@ const std::vector<KeyEntry>& Table() {
       StringKey("sandbox_remap", "RELISH_SANDBOX_REMAP",
                 "Outbound host remap for sandbox runs: host=origin,host=origin.",
                 &Config::sandbox_remap),
+      // Secret: the proxy's URL may carry its user and password.
+      Secret(KeyEntry{{"outbound_proxy", "RELISH_OUTBOUND_PROXY",
+        "Send every outbound request through this proxy, http(s)://[user:password@]HOST:PORT; "
+        "empty: direct (HTTP_PROXY and the like are never used).",
+        ""},
+       [](Config& c, std::string_view v) -> Result<void> {
+         // The whole URL is checked where the clients are made (outbound::CheckProxyUrl).
+         if (!v.empty() && !v.starts_with("http://") && !v.starts_with("https://")) {
+           return InvalidArgument("outbound_proxy: must be http://HOST:PORT or https://HOST:PORT");
+         }
+         c.outbound_proxy = std::string(v);
+         return Ok();
+       },
+       [](const Config& c) { return c.outbound_proxy; }}),
       StringKey("admin_email", "RELISH_ADMIN_EMAIL",
                 "First start only: email of the first administrator.", &Config::admin_email),
-      StringKey("admin_password", "RELISH_ADMIN_PASSWORD",
-                "First start only: the first administrator's password; empty: generate one and "
-                "write it to DATA/initial-admin-password.",
-                &Config::admin_password),
+      Secret(StringKey("admin_password", "RELISH_ADMIN_PASSWORD",
+                       "First start only: the first administrator's password; empty: generate "
+                       "one and write it to DATA/initial-admin-password.",
+                       &Config::admin_password)),
       DurationKey("oauth_code_ttl", "RELISH_OAUTH_CODE_TTL",
                   "Lifetime of an authorization code from the CRM's OAuth server.",
                   &Config::oauth_code_ttl),
@@ -154,6 +174,10 @@ const std::vector<KeyEntry>& Table() {
       DurationKey("workflow_run_retention", "RELISH_WORKFLOW_RUN_RETENTION",
                   "How long the execution log keeps a workflow run.",
                   &Config::workflow_run_retention),
+      Secret(StringKey("metrics_token", "RELISH_METRICS_TOKEN",
+                       "When set, GET /metrics answers only requests that send "
+                       "'Authorization: Bearer <this token>'; empty: /metrics is public.",
+                       &Config::metrics_token)),
   };
   return table;
 }
@@ -173,7 +197,14 @@ Result<void> Set(Config& config, std::string_view name, std::string_view value,
                            std::string(name) + "'");
   }
   auto r = entry->set(config, value);
-  if (!r.ok()) return r.error().WithContext(origin);
+  if (!r.ok()) {
+    if (entry->info.secret) {
+      // A parse error quotes the value it refused; not a secret one.
+      return Error(r.error().code(), std::string(origin) + ": " + std::string(name) +
+                                         ": not a valid value (not shown: the key is secret)");
+    }
+    return r.error().WithContext(origin);
+  }
   return Ok();
 }
 
@@ -271,7 +302,21 @@ std::vector<ConfigKeyInfo> ConfigKeys() {
 
 std::vector<std::pair<ConfigKeyInfo, std::string>> DescribeConfig(const Config& config) {
   std::vector<std::pair<ConfigKeyInfo, std::string>> out;
-  for (const auto& e : Table()) out.emplace_back(e.info, e.get(config));
+  for (const auto& e : Table()) {
+    std::string value = e.get(config);
+    if (e.info.secret && !value.empty()) value = std::string(kSecretMask);
+    out.emplace_back(e.info, std::move(value));
+  }
+  return out;
+}
+
+std::vector<std::string> SecretConfigValues(const Config& config) {
+  std::vector<std::string> out;
+  for (const auto& e : Table()) {
+    if (!e.info.secret) continue;
+    std::string value = e.get(config);
+    if (!value.empty()) out.push_back(std::move(value));
+  }
   return out;
 }
 

@@ -1,6 +1,10 @@
 // Configuration: defaults, then a YAML file, then RELISH_* environment variables, then
 // command-line flags; later sources win. Every key is listed in one table (config.cc) with its
 // help text, and docs/configuration.md documents the same table (a test keeps them in step).
+//
+// A key marked secret in the table (a password, a token) is never shown: DescribeConfig, which
+// `relish config` and the start-up log print, gives kSecretMask for its value, an error about
+// its value does not repeat it, and SecretConfigValues hands its value to the log Redactor.
 #pragma once
 
 #include <chrono>
@@ -28,6 +32,8 @@ struct Config {
   bool egress_allow_loopback = false;
   bool egress_allow_private = false;
   std::string sandbox_remap;  // "host=origin,host=origin": outbound host remap for sandbox runs
+  std::string metrics_token;  // when set, GET /metrics needs "Authorization: Bearer <it>"
+  std::string outbound_proxy;  // "http://[user:password@]host:port"; empty: direct, never $HTTP_PROXY
   std::string admin_email = "admin@localhost";  // first start only: the first administrator
   std::string admin_password;  // first start only; empty: generate one
   std::chrono::milliseconds oauth_code_ttl{60'000};  // lifetime of an OAuth authorization code
@@ -47,7 +53,11 @@ struct ConfigKeyInfo {
   std::string_view env;      // environment variable
   std::string_view help;
   std::string default_value;
+  bool secret = false;  // the value is never printed
 };
+
+// What is shown instead of a secret key's value when it has one.
+inline constexpr std::string_view kSecretMask = "[REDACTED]";
 
 // Where configuration comes from. `env` is passed in (not read from the process) so tests
 // control it; FromProcessEnvironment() fills it for the real binary.
@@ -61,8 +71,11 @@ struct ConfigSources {
 
 Result<Config> LoadConfig(const ConfigSources& sources);
 
-// Current value of every key, in table order: for `relish config` and the docs test.
+// Current value of every key, in table order, as it may be shown (kSecretMask for a secret key
+// with a value): for `relish config`, the start-up log and the docs test.
 std::vector<std::pair<ConfigKeyInfo, std::string>> DescribeConfig(const Config& config);
+// The values of the secret keys that have one, for the log Redactor.
+std::vector<std::string> SecretConfigValues(const Config& config);
 std::vector<ConfigKeyInfo> ConfigKeys();
 
 // "250ms", "10s", "2m", "1h"; a bare number means seconds.

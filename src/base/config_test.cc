@@ -48,6 +48,24 @@ TEST_F(ConfigTest, FileThenEnvironmentThenFlags) {
   EXPECT_EQ(c->idle_timeout, std::chrono::seconds(5));
 }
 
+TEST_F(ConfigTest, OutboundProxyIsAnHttpUrlOrNothing) {
+  auto none = LoadConfig({});
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->outbound_proxy, "");
+  // The process's own proxy variables are not Relish settings.
+  auto env = LoadConfig({.env = {{"HTTPS_PROXY", "http://10.0.0.1:3128"}}});
+  ASSERT_TRUE(env.ok());
+  EXPECT_EQ(env->outbound_proxy, "");
+  auto set = LoadConfig({.env = {{"RELISH_OUTBOUND_PROXY", "http://proxy.internal:3128"}}});
+  ASSERT_TRUE(set.ok()) << set.error().ToString();
+  EXPECT_EQ(set->outbound_proxy, "http://proxy.internal:3128");
+  // A secret setting's error does not repeat its value (it may hold the proxy's password).
+  auto bad = LoadConfig({.flags = {{"outbound_proxy", "socks5://user:pw-planted@proxy.internal:1080"}}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message(),
+            "--outbound_proxy: outbound_proxy: not a valid value (not shown: the key is secret)");
+}
+
 TEST_F(ConfigTest, DefaultFileLivesInTheDataDirectory) {
   Write("relish.yaml", "public_url: https://relish.example.com/\n");
   ConfigSources s;
@@ -90,6 +108,35 @@ TEST_F(ConfigTest, ParseDuration) {
   EXPECT_FALSE(ParseDuration("ms").ok());
 }
 
+TEST_F(ConfigTest, SecretKeysAreNeverShown) {
+  const std::string planted = "planted-admin-password-7d1e";
+  ConfigSources s;
+  s.env = {{"RELISH_ADMIN_PASSWORD", planted}};
+  auto c = LoadConfig(s);
+  ASSERT_TRUE(c.ok()) << c.error().ToString();
+  EXPECT_EQ(c->admin_password, planted);
+  std::string shown;
+  for (const auto& [key, value] : DescribeConfig(*c)) {
+    if (key.name == "admin_password") {
+      EXPECT_TRUE(key.secret);
+      EXPECT_EQ(value, "[REDACTED]");
+    }
+    shown += std::string(key.name) + ": " + value + "\n";
+  }
+  EXPECT_EQ(shown.find(planted), std::string::npos) << shown;
+  EXPECT_EQ(SecretConfigValues(*c), std::vector<std::string>{planted});
+
+  // Unset, it shows as unset: nothing to hide.
+  auto d = LoadConfig({});
+  ASSERT_TRUE(d.ok());
+  for (const auto& [key, value] : DescribeConfig(*d)) {
+    if (key.name == "admin_password") {
+      EXPECT_EQ(value, "");
+    }
+  }
+  EXPECT_TRUE(SecretConfigValues(*d).empty());
+}
+
 // docs/configuration.md must document every key, with its environment variable.
 TEST_F(ConfigTest, EveryKeyIsDocumented) {
   std::ifstream in("docs/configuration.md");
@@ -99,6 +146,12 @@ TEST_F(ConfigTest, EveryKeyIsDocumented) {
   for (const auto& key : ConfigKeys()) {
     EXPECT_NE(doc.str().find("`" + std::string(key.name) + "`"), std::string::npos) << key.name;
     EXPECT_NE(doc.str().find("`" + std::string(key.env) + "`"), std::string::npos) << key.env;
+    // A secret key's row says so.
+    std::string row_start = "| `" + std::string(key.name) + "` |";
+    auto row = doc.str().find(row_start);
+    ASSERT_NE(row, std::string::npos) << key.name << " has no row in the table";
+    std::string line = doc.str().substr(row, doc.str().find('\n', row) - row);
+    EXPECT_EQ(line.find("**Secret.**") != std::string::npos, key.secret) << line;
   }
 }
 

@@ -169,4 +169,8 @@ std::string Sha256Hex(std::string_view bytes) {
   return HexEncode(std::string_view(reinterpret_cast<const char*>(out), sizeof out));
 }
 
+bool SameSecret(std::string_view a, std::string_view b) {
+  return !a.empty() && a.size() == b.size() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
 }  // namespace relish

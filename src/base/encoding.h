@@ -30,4 +30,8 @@ std::vector<std::pair<std::string, std::string>> ParseFormEncoded(std::string_vi
 // SHA-256 of `bytes`, lowercase hex: how tokens, session ids and states are stored.
 std::string Sha256Hex(std::string_view bytes);
 
+// True when two secrets (tokens, digests, CSRF values) are equal and not empty, compared in
+// time that does not depend on where they differ (libsodium's sodium_memcmp).
+bool SameSecret(std::string_view a, std::string_view b);
+
 }  // namespace relish

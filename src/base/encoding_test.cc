@@ -38,4 +38,11 @@ TEST(EncodingTest, PercentAndFormEncoding) {
 }
 
 }  // namespace
+TEST(EncodingTest, SameSecretNeedsEqualNonEmptyValues) {
+  EXPECT_TRUE(SameSecret("csrf-value-1", "csrf-value-1"));
+  EXPECT_FALSE(SameSecret("csrf-value-1", "csrf-value-2"));
+  EXPECT_FALSE(SameSecret("csrf-value-1", "csrf-value-12"));
+  EXPECT_FALSE(SameSecret("", ""));  // a missing secret never matches a missing one
+}
+
 }  // namespace relish

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,23 @@ class StringBodyParser : public boost::beast::http::basic_parser<isRequest> {
     this->eager(true);
     this->body_limit(limit);
   }
+
+  // Holds what the parser must have whole before it can go on to `limit` bytes, however they
+  // arrive (ParseBuffered enforces it; http::error::header_limit past it): the head (start line,
+  // fields and the blank line), a chunk's size line, a chunked body's trailer. Beast's own
+  // header_limit holds the start line and the fields to it each when they come in one read and
+  // the whole head when it comes in pieces (so a head of up to twice the limit was served or
+  // refused by how the packets fell), and a chunk line or a trailer to nothing, so a peer that
+  // never ended one grew the buffer for as long as the read timeout let it send. Without a call,
+  // Beast's own limits apply.
+  void limit_head(size_t limit) {
+    head_limit_ = limit;
+    // Above ours, so that Beast's checks never refuse a head ours takes.
+    this->header_limit(static_cast<uint32_t>(std::min<size_t>(limit + 1, UINT32_MAX)));
+  }
+  size_t head_limit() const { return head_limit_; }
+  // Bytes of the head the parser has taken so far (ParseBuffered counts them).
+  size_t head_seen = 0;
 
  protected:
   using error_code = boost::system::error_code;
@@ -61,19 +79,47 @@ class StringBodyParser : public boost::beast::http::basic_parser<isRequest> {
  private:
   std::string& body_;
   size_t limit_;
+  size_t head_limit_ = SIZE_MAX;
 };
 
 // Feeds what `buffer` holds to `parser`. True when the message is complete or `ec` says why it
-// never will be; false when the parser needs more bytes.
+// never will be; false when the parser needs more bytes. Holds the parser to its head_limit().
 template <bool isRequest>
-bool ParseBuffered(boost::beast::flat_buffer& buffer, boost::beast::http::basic_parser<isRequest>& parser,
+bool ParseBuffered(boost::beast::flat_buffer& buffer, StringBodyParser<isRequest>& parser,
                    boost::system::error_code& ec) {
+  namespace http = boost::beast::http;
   while (!parser.is_done() && buffer.size() > 0) {
-    size_t used = parser.put(buffer.data(), ec);
+    auto data = buffer.data();
+    bool head = !parser.is_header_done();
+    // The head is given no more than its room: when it does not end within that, it never will.
+    // A chunked body is given no more than the head limit at a time, so that a chunk line or a
+    // trailer is held to it however the bytes arrive: Beast takes one of any length when it
+    // comes whole, and a chunk's data simply arrives over several calls.
+    size_t room = head              ? parser.head_limit() - parser.head_seen
+                  : parser.chunked() ? parser.head_limit()
+                                     : SIZE_MAX;
+    size_t given = std::min(data.size(), room);
+    size_t used = parser.put(boost::asio::const_buffer(data.data(), given), ec);
     buffer.consume(used);
-    if (ec == boost::beast::http::error::need_more) {
+    if (head) parser.head_seen += used;
+    if (ec == http::error::need_more) {
       ec = {};
-      return false;
+      if (!parser.is_header_done()) {
+        if (given < room) return false;
+        ec = http::error::header_limit;
+        return true;
+      }
+      // Only bytes it has not seen yet may be put again (Beast asserts there are more).
+      if (given < data.size()) {
+        if (used > 0) continue;  // it went on within its window: give it the next
+        // A chunk line or a trailer with no end in the limit's worth of bytes.
+        ec = http::error::header_limit;
+        return true;
+      }
+      // A chunk line or a trailer it waits to see whole: what it left unread.
+      if (buffer.size() < parser.head_limit()) return false;
+      ec = http::error::header_limit;
+      return true;
     }
     if (ec) return true;
     if (used == 0) return false;
@@ -86,8 +132,7 @@ bool ParseBuffered(boost::beast::flat_buffer& buffer, boost::beast::http::basic_
 // http::error::end_of_stream before the first byte. The parser must be eager.
 template <typename Stream, bool isRequest>
 Task<void> ReadHttpMessage(Stream& stream, boost::beast::flat_buffer& buffer,
-                           boost::beast::http::basic_parser<isRequest>& parser,
-                           boost::system::error_code& ec) {
+                           StringBodyParser<isRequest>& parser, boost::system::error_code& ec) {
   namespace asio = boost::asio;
   while (!ParseBuffered(buffer, parser, ec)) {
     size_t room = std::clamp<size_t>(buffer.capacity() - buffer.size(), 4096, 65536);

@@ -1,5 +1,9 @@
 #include "cli/cli.h"
 
+#include <exception>
+#include <iostream>
+
+#include "cli/answer.h"
 #include "cli/command.h"
 
 #ifndef RELISH_VERSION
@@ -8,7 +12,9 @@
 
 namespace relish::cli {
 
-int Main(int argc, char** argv) {
+namespace {
+
+int ParseAndRun(int argc, char** argv) {
   CLI::App root{"Relish: a self-hosted developer platform for CRM extensions", "relish"};
   root.require_subcommand(1);
   root.set_version_flag("--version", RELISH_VERSION);
@@ -32,6 +38,23 @@ int Main(int argc, char** argv) {
     return kExitUsage;
   }
   return commands.RunParsed();
+}
+
+}  // namespace
+
+int RunGuarded(const std::function<int()>& command) {
+  try {
+    return command();
+  } catch (const std::exception& e) {
+    std::cerr << "relish: internal error: " << Printable(e.what()) << " (please report this)\n";
+  } catch (...) {
+    std::cerr << "relish: internal error: an unknown exception (please report this)\n";
+  }
+  return kExitFailure;
+}
+
+int Main(int argc, char** argv) {
+  return RunGuarded([&] { return ParseAndRun(argc, argv); });
 }
 
 }  // namespace relish::cli

@@ -5,17 +5,36 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <sstream>
 
 #include "base/encoding.h"
+#include "base/json_depth.h"
 #include "cli/command.h"
 #include "outbound/curl_client.h"
 
 namespace relish::cli {
+
+namespace {
+
+// Request bodies are made from arguments, files and standard input, which may hold bytes that
+// are not UTF-8; nlohmann's dump throws on those.
+Result<std::string> JsonText(const Json& value, int indent = -1) {
+  try {
+    return value.dump(indent);
+  } catch (const Json::exception&) {
+    return InvalidArgument(
+        "the request holds text that is not UTF-8 (check the arguments, files and standard "
+        "input)");
+  }
+}
+
+}  // namespace
 
 std::string ClientConfigPath() {
   const char* xdg = std::getenv("XDG_CONFIG_HOME");
@@ -29,10 +48,17 @@ Result<ClientSettings> LoadClientSettings(const RemoteFlags& flags) {
   if (in.good()) {
     std::stringstream text;
     text << in.rdbuf();
-    auto j = Json::parse(text.str(), nullptr, false);
-    if (j.is_object()) {
-      s.url = j.value("url", "");
-      s.token = j.value("token", "");
+    // A file that is not what `relish login` writes is ignored: the server then asks for a
+    // sign-in, and `relish login` writes it anew.
+    if (JsonDepthWithin(text.str(), kMaxAnswerDepth)) {
+      Json j = Json::parse(text.str(), nullptr, false);
+      Field saved(j);
+      auto url = saved.OptionalString("url");
+      auto token = saved.OptionalString("token");
+      if (url.ok() && token.ok()) {
+        s.url = *url;
+        s.token = *token;
+      }
     }
   }
   if (const char* url = std::getenv("RELISH_URL"); url && *url) s.url = url;
@@ -48,10 +74,10 @@ Result<void> SaveClientSettings(const ClientSettings& settings) {
   std::string path = ClientConfigPath();
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+  std::string text = TRY(JsonText(Json{{"url", settings.url}, {"token", settings.token}}, 2)) + "\n";
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return Unavailable("cannot write " + path);
   ::fchmod(fd, 0600);
-  std::string text = Json{{"url", settings.url}, {"token", settings.token}}.dump(2) + "\n";
   bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
   ::close(fd);
   if (!ok) return Unavailable("cannot write " + path);
@@ -74,7 +100,7 @@ Result<Json> ApiClient::Call(const std::string& method, const std::string& path,
   r.method = method;
   r.url = path;
   if (body != nullptr) {
-    r.body = body->dump();
+    r.body = TRY(JsonText(*body));
     r.headers.emplace_back("Content-Type", "application/json");
   }
   return Send(std::move(r));
@@ -90,8 +116,14 @@ Result<Json> ApiClient::CallRaw(const std::string& method, const std::string& pa
   return Send(std::move(r));
 }
 
+Error ApiClient::NotRelish(std::string_view what) const {
+  return FailedPrecondition("not a Relish server at " + settings_.url + ": " + last_request_ + ": " +
+                            std::string(what));
+}
+
 Result<Json> ApiClient::Send(outbound::Request r) {
   std::string path = r.url;
+  last_request_ = r.method + " " + path.substr(0, path.find('?'));
   std::string scope;
   if (!org_.empty()) scope += "org=" + FormEncode(org_);
   if (!environment_.empty()) scope += std::string(scope.empty() ? "" : "&") + "environment=" + FormEncode(environment_);
@@ -102,31 +134,79 @@ Result<Json> ApiClient::Send(outbound::Request r) {
   r.timeout = std::chrono::seconds(60);
   auto response = http_->Send(std::move(r));
   if (!response.ok()) {
+    if (response.error().code() == ErrorCode::kResourceExhausted) return response.error();
     return Unavailable("cannot reach the Relish server at " + settings_.url + ": " +
                        response.error().message() + " (is `relish serve` running? see --url)");
   }
-  Json body = response->body.empty() ? Json::object() : Json::parse(response->body, nullptr, false);
-  if (response->status >= 200 && response->status < 300) {
-    if (body.is_discarded()) return Internal("the server answered with something that is not JSON");
+  return Read(*response);
+}
+
+namespace {
+
+// "a body of type text/html", or "a body" when the server named no type.
+std::string BodyOfType(const outbound::Response& response) {
+  const std::string* type = response.Header("Content-Type");
+  std::string shown;
+  if (type != nullptr) {
+    for (char c : *type) {
+      if (c == ';' || shown.size() >= 60) break;
+      if (std::isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '+' || c == '.' ||
+          c == '-') {
+        shown += c;
+      }
+    }
+  }
+  return shown.empty() ? "a body" : "a body of type " + shown;
+}
+
+}  // namespace
+
+Result<Json> ApiClient::Read(const outbound::Response& response) const {
+  const std::string& text = response.body;
+  std::string status = "HTTP " + std::to_string(response.status);
+  bool too_deep = !JsonDepthWithin(text, kMaxAnswerDepth);
+  Json body = text.empty() || too_deep ? Json(Json::value_t::discarded)
+                                       : Json::parse(text, nullptr, false);
+  if (response.status >= 200 && response.status < 300) {
+    if (text.empty()) return NotRelish(status + " with an empty body");
+    if (too_deep) {
+      return NotRelish(status + " with JSON nested deeper than " +
+                       std::to_string(kMaxAnswerDepth) + " levels");
+    }
+    if (body.is_discarded()) return NotRelish(status + " with " + BodyOfType(response) + " that is not JSON");
+    if (auto object = Field(body).ExpectObject(); !object.ok()) return NotRelish(object.error().message());
     return body;
   }
-  std::string message = body.is_object() && body.contains("message") ? body["message"].get<std::string>()
-                                                                     : "HTTP " + std::to_string(response->status);
-  if (response->status == 401 && settings_.token.empty()) {
-    message += " (sign in with `relish login`, or set RELISH_TOKEN)";
+
+  // A Relish error is {"code": "not_found", "message": "..."}; any other server's error that
+  // says something in "message" is passed on too.
+  Field error(body);
+  auto message = error.OptionalString("message");
+  if (message.ok() && !message->empty()) {
+    std::string said = *message;
+    if (response.status == 401 && settings_.token.empty()) {
+      said += " (sign in with `relish login`, or set RELISH_TOKEN)";
+    }
+    static const std::map<std::string, ErrorCode, std::less<>> kCodes = {
+        {"invalid_argument", ErrorCode::kInvalidArgument}, {"not_found", ErrorCode::kNotFound},
+        {"already_exists", ErrorCode::kAlreadyExists}, {"permission_denied", ErrorCode::kPermissionDenied},
+        {"unauthenticated", ErrorCode::kUnauthenticated}, {"failed_precondition", ErrorCode::kFailedPrecondition},
+        {"resource_exhausted", ErrorCode::kResourceExhausted}, {"unavailable", ErrorCode::kUnavailable},
+        {"deadline_exceeded", ErrorCode::kDeadlineExceeded}};
+    ErrorCode code = ErrorCode::kInternal;
+    if (auto name = error.OptionalString("code"); name.ok()) {
+      if (auto it = kCodes.find(*name); it != kCodes.end()) code = it->second;
+    }
+    return Error(code, said);
   }
-  static const std::map<std::string, ErrorCode> kCodes = {
-      {"invalid_argument", ErrorCode::kInvalidArgument}, {"not_found", ErrorCode::kNotFound},
-      {"already_exists", ErrorCode::kAlreadyExists}, {"permission_denied", ErrorCode::kPermissionDenied},
-      {"unauthenticated", ErrorCode::kUnauthenticated}, {"failed_precondition", ErrorCode::kFailedPrecondition},
-      {"resource_exhausted", ErrorCode::kResourceExhausted}, {"unavailable", ErrorCode::kUnavailable},
-      {"deadline_exceeded", ErrorCode::kDeadlineExceeded}};
-  ErrorCode code = ErrorCode::kInternal;
-  if (body.is_object() && body.contains("code")) {
-    auto it = kCodes.find(body["code"].get<std::string>());
-    if (it != kCodes.end()) code = it->second;
+  if (response.status >= 300 && response.status < 400) {
+    if (const std::string* to = response.Header("Location"); to != nullptr && !to->empty()) {
+      return NotRelish(status + ", a redirect to " + *to + " (is --url the server's address?)");
+    }
   }
-  return Error(code, message);
+  if (text.empty()) return NotRelish(status + " with an empty body");
+  if (too_deep || !body.is_discarded()) return NotRelish(status + " with JSON that is not a Relish error");
+  return NotRelish(status + " with " + BodyOfType(response) + " that is not JSON");
 }
 
 Result<std::string> ReadSecret(const std::string& prompt) {
@@ -167,13 +247,20 @@ Result<ApiClient> Connect(const RemoteFlags& flags) {
   return client;
 }
 
-int PrintAnswer(const RemoteFlags& flags, const Result<Json>& result,
-                const std::function<void(const Json&)>& text) {
+int PrintAnswer(const RemoteFlags& flags, const ApiClient& client, const Result<Json>& result,
+                const Printer& text) {
   if (!result.ok()) return Fail(result.error());
+  std::ostringstream out;
+  // Made with --json too: reading the fields is what tells a Relish answer from another.
+  if (text) {
+    if (auto made = text(Field(*result), out); !made.ok()) {
+      return Fail(client.NotRelish(made.error().message()));
+    }
+  }
   if (flags.json || !text) {
-    std::cout << result->dump(2) << "\n";
+    std::cout << DumpJson(*result, 2) << "\n";
   } else {
-    text(*result);
+    std::cout << Printable(out.str());
   }
   return kExitOk;
 }

@@ -6,18 +6,17 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
 
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <string>
 
 #include "base/result.h"
+#include "cli/answer.h"
 #include "outbound/http_client.h"
 
 namespace relish::cli {
-
-using Json = nlohmann::ordered_json;
 
 struct RemoteFlags {
   std::string url;
@@ -39,7 +38,9 @@ Result<void> SaveClientSettings(const ClientSettings& settings);
 class ApiClient {
  public:
   explicit ApiClient(ClientSettings settings);
-  // Calls the API; a non-2xx answer becomes an Error with the server's code and message.
+  // Calls the API. A 2xx answer must be a JSON object (Relish answers nothing else); a non-2xx
+  // answer becomes an Error with the server's message (and code) when it is a Relish error;
+  // anything else is NotRelish, saying what came instead. Never throws.
   // `path` may carry a query; `org` and `environment` from the flags are appended when set.
   Result<Json> Call(const std::string& method, const std::string& path, const Json* body = nullptr);
   // Sends a raw body (YAML service definitions).
@@ -47,11 +48,17 @@ class ApiClient {
                        const std::string& content_type);
   void SetScope(std::string org, std::string environment);
 
+  // "not a Relish server at URL: METHOD PATH: <what>", about the last call's answer.
+  Error NotRelish(std::string_view what) const;
+  const std::string& url() const { return settings_.url; }
+
  private:
   Result<Json> Send(outbound::Request request);
+  Result<Json> Read(const outbound::Response& response) const;
   ClientSettings settings_;
   std::string org_;
   std::string environment_;
+  std::string last_request_;  // "GET /api/v1/connections", for NotRelish
   std::unique_ptr<outbound::HttpClient> http_;
 };
 
@@ -60,10 +67,15 @@ class ApiClient {
 void AddRemoteFlags(CLI::App& cmd, RemoteFlags& flags, bool scoped = true);
 // A client for the flags' server, scoped to their organization and environment.
 Result<ApiClient> Connect(const RemoteFlags& flags);
-// Prints an answer as JSON (with --json, or when there is no `text`) or through `text`, and
-// returns the exit code; an error goes to stderr.
-int PrintAnswer(const RemoteFlags& flags, const Result<Json>& result,
-                const std::function<void(const Json&)>& text);
+// Writes an answer as text, reading its fields through Field; an answer without the fields a
+// Relish answer has is an error (ApiClient::NotRelish says so).
+using Printer = std::function<Result<void>(const Field& answer, std::ostream& out)>;
+// Prints an answer through `text`, or as JSON with --json or when there is no `text` (after
+// `text` has checked its shape all the same), and returns the exit code; an error goes to
+// stderr. Text from the server is printed with its control characters (other than newline and
+// tab) escaped, so an answer cannot drive the terminal.
+int PrintAnswer(const RemoteFlags& flags, const ApiClient& client, const Result<Json>& result,
+                const Printer& text);
 
 // Reads a secret from standard input: prompts without echo on a terminal, else reads one line.
 Result<std::string> ReadSecret(const std::string& prompt);

@@ -2,10 +2,14 @@
 
 #include <iostream>
 
+#include "base/log.h"
+#include "cli/answer.h"
+
 namespace relish::cli {
 
 int Fail(const Error& error) {
-  std::cerr << "relish: " << error.message() << "\n";
+  // A message may quote what a server sent.
+  std::cerr << "relish: " << Printable(error.message()) << "\n";
   return kExitFailure;
 }
 
@@ -27,7 +31,12 @@ Result<Config> ConfigFlags::Load(std::vector<std::pair<std::string, std::string>
     sources.flags.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
   }
   for (auto& e : extra) sources.flags.push_back(std::move(e));
-  return LoadConfig(sources);
+  Config config = TRY(LoadConfig(sources));
+  // Whatever logs a secret setting by mistake shows it redacted.
+  for (const auto& secret : SecretConfigValues(config)) {
+    GlobalRedactor().Add(Redactor::kInstallation, secret);
+  }
+  return config;
 }
 
 int Commands::RunParsed() const {

@@ -18,7 +18,7 @@ constexpr int kExitOk = 0;
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
 
-// Prints "relish: <message>" to stderr and returns kExitFailure.
+// Prints "relish: <message>" to stderr (control characters escaped) and returns kExitFailure.
 int Fail(const Error& error);
 
 // Flags every command that reads configuration shares: --data, --config, --set key=value.

@@ -4,6 +4,7 @@
 #include <memory>
 #include <sstream>
 
+#include "base/encoding.h"
 #include "cli/client.h"
 #include "cli/command.h"
 
@@ -23,30 +24,40 @@ Result<std::string> ReadFile(const std::string& path) {
   return s.str();
 }
 
-std::string Status(const Json& c) {
-  std::string s = c.value("status", "");
-  for (const auto& a : c["authorizations"]) {
-    if (!a.value("reason", "").empty() && a["status"] != "connected") s += " (" + a["reason"].get<std::string>() + ")";
+// "connected", or "needs_reauth (refresh failed)" with each authorization's reason.
+Result<std::string> Status(const Field& c) {
+  std::string s = TRY(c.String("status"));
+  if (!c.Has("authorizations")) return s;
+  for (const Field& a : TRY(c.List("authorizations"))) {
+    std::string reason = TRY(a.OptionalString("reason"));
+    if (!reason.empty() && TRY(a.String("status")) != "connected") s += " (" + reason + ")";
   }
   return s;
 }
 
-void PrintConnection(const Json& c) {
-  std::cout << c["link_name"].get<std::string>() << "  " << c["service"].get<std::string>() << "  "
-            << c["environment"].get<std::string>() << "  " << Status(c) << "\n";
-  std::cout << "  name: " << c["name"].get<std::string>() << "\n";
-  std::string requested;
-  for (const auto& s : c["scopes"]) requested += (requested.empty() ? "" : ", ") + s.get<std::string>();
-  if (!requested.empty()) std::cout << "  requested scopes: " << requested << "\n";
-  for (const auto& a : c["authorizations"]) {
-    std::string granted;
-    for (const auto& s : a["granted_scopes"]) granted += (granted.empty() ? "" : ", ") + s.get<std::string>();
-    std::cout << "  authorization" << (a["user_id"].is_null() ? "" : " of " + a["user_id"].get<std::string>())
-              << ": " << a["status"].get<std::string>();
-    if (!granted.empty()) std::cout << "; granted: " << granted;
-    if (!a["missing_scopes"].empty()) std::cout << "; missing: " << a["missing_scopes"].dump();
-    std::cout << "\n";
+std::string Joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& s : items) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+Result<void> PrintConnection(const Field& c, std::ostream& out) {
+  out << TRY(c.String("link_name")) << "  " << TRY(c.String("service")) << "  "
+      << TRY(c.String("environment")) << "  " << TRY(Status(c)) << "\n";
+  out << "  name: " << TRY(c.String("name")) << "\n";
+  std::string requested = Joined(TRY(c.Strings("scopes")));
+  if (!requested.empty()) out << "  requested scopes: " << requested << "\n";
+  for (const Field& a : TRY(c.List("authorizations"))) {
+    std::string granted = Joined(TRY(a.Strings("granted_scopes")));
+    std::string user = TRY(a.OptionalString("user_id"));
+    out << "  authorization" << (user.empty() ? "" : " of " + user) << ": "
+        << TRY(a.String("status"));
+    if (!granted.empty()) out << "; granted: " << granted;
+    std::vector<std::string> missing = TRY(a.Strings("missing_scopes"));
+    if (!missing.empty()) out << "; missing: " << DumpJson(TRY(a.Get("missing_scopes")).json());
+    out << "\n";
   }
+  return Ok();
 }
 
 }  // namespace
@@ -68,7 +79,9 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
       Json body = {{"email", *email}, {"password", *password}, {"name", "relish cli"}};
       auto r = client.Call("POST", "/api/v1/auth/token", &body);
       if (!r.ok()) return Fail(r.error());
-      auto saved = SaveClientSettings({settings->url, (*r)["token"].get<std::string>()});
+      auto token = Field(*r).String("token");
+      if (!token.ok()) return Fail(client.NotRelish(token.error().message()));
+      auto saved = SaveClientSettings({settings->url, *token});
       if (!saved.ok()) return Fail(saved.error());
       std::cout << "Signed in to " << settings->url << "; the token is saved in " << ClientConfigPath() << "\n";
       return kExitOk;
@@ -85,12 +98,15 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
     commands.Add(cmd, [flags] {
       auto client = Connect(*flags);
       if (!client.ok()) return Fail(client.error());
-      return PrintAnswer(*flags, client->Call("GET", "/api/v1/services"), [](const Json& j) {
-        for (const auto& s : j["services"]) {
-          std::cout << s["id"].get<std::string>() << "  " << s["auth"].get<std::string>() << "  "
-                    << s["name"].get<std::string>() << (s["builtin"].get<bool>() ? "" : "  (custom)") << "\n";
-        }
-      });
+      return PrintAnswer(*flags, *client, client->Call("GET", "/api/v1/services"),
+                         [](const Field& j, std::ostream& out) -> Result<void> {
+                           for (const Field& s : TRY(j.List("services"))) {
+                             out << TRY(s.String("id")) << "  " << TRY(s.String("auth")) << "  "
+                                 << TRY(s.String("name"))
+                                 << (TRY(s.Bool("builtin")) ? "" : "  (custom)") << "\n";
+                           }
+                           return Ok();
+                         });
     });
   }
   {
@@ -102,8 +118,11 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
     commands.Add(cmd, [flags, id] {
       auto client = Connect(*flags);
       if (!client.ok()) return Fail(client.error());
-      return PrintAnswer(*flags, client->Call("GET", "/api/v1/services/" + *id),
-                   [](const Json& j) { std::cout << j["definition"].get<std::string>(); });
+      return PrintAnswer(*flags, *client, client->Call("GET", "/api/v1/services/" + *id),
+                         [](const Field& j, std::ostream& out) -> Result<void> {
+                           out << TRY(j.String("definition"));
+                           return Ok();
+                         });
     });
   }
   for (const char* verb : {"create", "validate"}) {
@@ -121,10 +140,11 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
       if (!yaml.ok()) return Fail(yaml.error());
       auto r = client->CallRaw("POST", create ? "/api/v1/services" : "/api/v1/services/validate", *yaml,
                                "application/yaml");
-      return PrintAnswer(*flags, r, [create](const Json& j) {
-        const Json& s = create ? j : j["service"];
-        std::cout << (create ? "created " : "valid: ") << s["id"].get<std::string>() << " ("
-                  << s["auth"].get<std::string>() << ")\n";
+      return PrintAnswer(*flags, *client, r, [create](const Field& j, std::ostream& out) -> Result<void> {
+        Field s = create ? j : TRY(j.Get("service"));
+        out << (create ? "created " : "valid: ") << TRY(s.String("id")) << " ("
+            << TRY(s.String("auth")) << ")\n";
+        return Ok();
       });
     });
   }
@@ -141,8 +161,11 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
       if (!client.ok()) return Fail(client.error());
       auto yaml = ReadFile(*file);
       if (!yaml.ok()) return Fail(yaml.error());
-      return PrintAnswer(*flags, client->CallRaw("PUT", "/api/v1/services/" + *id, *yaml, "application/yaml"),
-                   [id](const Json&) { std::cout << "updated " << *id << "\n"; });
+      return PrintAnswer(*flags, *client, client->CallRaw("PUT", "/api/v1/services/" + *id, *yaml, "application/yaml"),
+                         [](const Field& j, std::ostream& out) -> Result<void> {
+                           out << "updated " << TRY(j.String("id")) << "\n";
+                           return Ok();
+                         });
     });
   }
   {
@@ -154,8 +177,11 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
     commands.Add(cmd, [flags, id] {
       auto client = Connect(*flags);
       if (!client.ok()) return Fail(client.error());
-      return PrintAnswer(*flags, client->Call("DELETE", "/api/v1/services/" + *id),
-                   [id](const Json&) { std::cout << "deleted " << *id << "\n"; });
+      return PrintAnswer(*flags, *client, client->Call("DELETE", "/api/v1/services/" + *id),
+                         [](const Field& j, std::ostream& out) -> Result<void> {
+                           out << "deleted " << TRY(j.String("deleted")) << "\n";
+                           return Ok();
+                         });
     });
   }
   {
@@ -168,8 +194,11 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
       auto client = Connect(*flags);
       if (!client.ok()) return Fail(client.error());
       Json body = {{"issuer", *issuer}};
-      return PrintAnswer(*flags, client->Call("POST", "/api/v1/services/discover", &body),
-                   [](const Json& j) { std::cout << j["draft"].get<std::string>(); });
+      return PrintAnswer(*flags, *client, client->Call("POST", "/api/v1/services/discover", &body),
+                         [](const Field& j, std::ostream& out) -> Result<void> {
+                           out << TRY(j.String("draft"));
+                           return Ok();
+                         });
     });
   }
   {
@@ -186,8 +215,11 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
       auto secret = ReadSecret("Client secret: ");
       if (!secret.ok()) return Fail(secret.error());
       Json body = {{"client_id", *client_id}, {"client_secret", *secret}};
-      return PrintAnswer(*flags, client->Call("PUT", "/api/v1/services/" + *id + "/client", &body),
-                   [id](const Json&) { std::cout << "client set for " << *id << "\n"; });
+      return PrintAnswer(*flags, *client, client->Call("PUT", "/api/v1/services/" + *id + "/client", &body),
+                         [](const Field& j, std::ostream& out) -> Result<void> {
+                           out << "client set for " << TRY(j.String("service")) << "\n";
+                           return Ok();
+                         });
     });
   }
 
@@ -201,13 +233,16 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
     commands.Add(cmd, [flags] {
       auto client = Connect(*flags);
       if (!client.ok()) return Fail(client.error());
-      return PrintAnswer(*flags, client->Call("GET", "/api/v1/connections"), [](const Json& j) {
-        if (j["connections"].empty()) std::cout << "no connections\n";
-        for (const auto& c : j["connections"]) {
-          std::cout << c["link_name"].get<std::string>() << "  " << c["service"].get<std::string>()
-                    << "  " << Status(c) << "\n";
-        }
-      });
+      return PrintAnswer(*flags, *client, client->Call("GET", "/api/v1/connections"),
+                         [](const Field& j, std::ostream& out) -> Result<void> {
+                           auto list = TRY(j.List("connections"));
+                           if (list.empty()) out << "no connections\n";
+                           for (const Field& c : list) {
+                             out << TRY(c.String("link_name")) << "  " << TRY(c.String("service"))
+                                 << "  " << TRY(Status(c)) << "\n";
+                           }
+                           return Ok();
+                         });
     });
   }
   {
@@ -238,7 +273,7 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
         p[kv.substr(0, eq)] = kv.substr(eq + 1);
       }
       body["params"] = p;
-      return PrintAnswer(*flags, client->Call("POST", "/api/v1/connections", &body), PrintConnection);
+      return PrintAnswer(*flags, *client, client->Call("POST", "/api/v1/connections", &body), PrintConnection);
     });
   }
   struct Simple {
@@ -261,8 +296,13 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
       auto client = Connect(*flags);
       if (!client.ok()) return Fail(client.error());
       auto r = client->Call(method, "/api/v1/connections/" + *link + suffix);
-      if (verb == "delete") return PrintAnswer(*flags, r, [link](const Json&) { std::cout << "deleted " << *link << "\n"; });
-      return PrintAnswer(*flags, r, PrintConnection);
+      if (verb == "delete") {
+        return PrintAnswer(*flags, *client, r, [](const Field& j, std::ostream& out) -> Result<void> {
+          out << "deleted " << TRY(j.String("deleted")) << "\n";
+          return Ok();
+        });
+      }
+      return PrintAnswer(*flags, *client, r, PrintConnection);
     });
   }
   {
@@ -274,10 +314,12 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
     commands.Add(cmd, [flags, link] {
       auto client = Connect(*flags);
       if (!client.ok()) return Fail(client.error());
-      return PrintAnswer(*flags, client->Call("POST", "/api/v1/connections/" + *link + "/authorize"), [](const Json& j) {
-        std::cout << "Open this URL in a browser to authorize (valid for 10 minutes):\n"
-                  << j["authorize_url"].get<std::string>() << "\n";
-      });
+      return PrintAnswer(*flags, *client, client->Call("POST", "/api/v1/connections/" + *link + "/authorize"),
+                         [](const Field& j, std::ostream& out) -> Result<void> {
+                           out << "Open this URL in a browser to authorize (valid for 10 minutes):\n"
+                               << TRY(j.String("authorize_url")) << "\n";
+                           return Ok();
+                         });
     });
   }
   {
@@ -301,7 +343,8 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
         fields[line.substr(0, eq)] = line.substr(eq + 1);
       }
       Json body = {{"fields", fields}};
-      return PrintAnswer(*flags, client->Call("PUT", "/api/v1/connections/" + *link + "/credentials", &body), PrintConnection);
+      return PrintAnswer(*flags, *client, client->Call("PUT", "/api/v1/connections/" + *link + "/credentials", &body),
+                         PrintConnection);
     });
   }
   {
@@ -318,10 +361,13 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
       Json body = Json::object();
       if (!url->empty()) body["url"] = *url;
       auto r = client->Call("POST", "/api/v1/connections/" + *link + "/test", &body);
-      int code = PrintAnswer(*flags, r, [](const Json& j) {
-        std::cout << (j["ok"].get<bool>() ? "ok: " : "failed: ") << j["message"].get<std::string>() << "\n";
+      bool passed = false;
+      int code = PrintAnswer(*flags, *client, r, [&passed](const Field& j, std::ostream& out) -> Result<void> {
+        passed = TRY(j.Bool("ok"));
+        out << (passed ? "ok: " : "failed: ") << TRY(j.String("message")) << "\n";
+        return Ok();
       });
-      return code == kExitOk && !(*r)["ok"].get<bool>() ? kExitFailure : code;
+      return code == kExitOk && !passed ? kExitFailure : code;
     });
   }
   {
@@ -333,16 +379,18 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
     commands.Add(cmd, [flags, run] {
       auto client = Connect(*flags);
       if (!client.ok()) return Fail(client.error());
-      return PrintAnswer(*flags, client->Call("GET", "/api/v1/audit" + (run->empty() ? "" : "?run_id=" + *run)),
-                   [](const Json& j) {
-                     for (const auto& e : j["entries"]) {
-                       std::cout << e["link_name"].get<std::string>() << "  " << e["method"].get<std::string>() << " "
-                                 << e["url"].get<std::string>() << "  " << e["status"].get<int>() << "  "
-                                 << e["latency_us"].get<int64_t>() / 1000 << "ms"
-                                 << (e["error"].get<std::string>().empty() ? "" : "  " + e["error"].get<std::string>())
-                                 << "\n";
-                     }
-                   });
+      return PrintAnswer(*flags, *client,
+                         client->Call("GET", "/api/v1/audit" + (run->empty() ? "" : "?run_id=" + FormEncode(*run))),
+                         [](const Field& j, std::ostream& out) -> Result<void> {
+                           for (const Field& e : TRY(j.List("entries"))) {
+                             std::string error = TRY(e.OptionalString("error"));
+                             out << TRY(e.String("link_name")) << "  " << TRY(e.String("method")) << " "
+                                 << TRY(e.String("url")) << "  " << TRY(e.Int("status")) << "  "
+                                 << TRY(e.Int("latency_us")) / 1000 << "ms"
+                                 << (error.empty() ? "" : "  " + error) << "\n";
+                           }
+                           return Ok();
+                         });
     });
   }
 
@@ -356,12 +404,16 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
     commands.Add(cmd, [flags] {
       auto client = Connect(*flags);
       if (!client.ok()) return Fail(client.error());
-      return PrintAnswer(*flags, client->Call("POST", "/api/v1/keys/rotate"), [](const Json& j) {
-        std::cout << "re-sealed " << j["resealed"].get<int64_t>() << " secrets; master key "
-                  << j["old_master_key"].get<std::string>() << " -> " << j["new_master_key"].get<std::string>()
-                  << (j["master_key_changed"].get<bool>() ? "" : " (unchanged: it comes from RELISH_MASTER_KEY)")
-                  << "\n";
-      });
+      return PrintAnswer(*flags, *client, client->Call("POST", "/api/v1/keys/rotate"),
+                         [](const Field& j, std::ostream& out) -> Result<void> {
+                           out << "re-sealed " << TRY(j.Int("resealed")) << " secrets; master key "
+                               << TRY(j.String("old_master_key")) << " -> " << TRY(j.String("new_master_key"))
+                               << (TRY(j.Bool("master_key_changed"))
+                                       ? ""
+                                       : " (unchanged: it comes from RELISH_MASTER_KEY)")
+                               << "\n";
+                           return Ok();
+                         });
     });
   }
 }

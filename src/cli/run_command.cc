@@ -17,6 +17,7 @@
 #include "deluge/deluge.h"
 #include "functions/platform_runner.h"
 #include "outbound/curl_client.h"
+#include "outbound/url.h"
 
 namespace relish::cli {
 namespace {
@@ -112,8 +113,10 @@ Result<Platform> OpenPlatform(const Config& config, functions::RunnerOptions opt
         {.public_url = config.PublicUrl(), .first_start = false, .runner = std::move(options)}));
     return p;
   }
+  if (!config.outbound_proxy.empty()) TRY(outbound::CheckProxyUrl(config.outbound_proxy));
   outbound::EgressOptions egress{.allow_loopback = config.egress_allow_loopback,
-                                 .allow_private = config.egress_allow_private};
+                                 .allow_private = config.egress_allow_private,
+                                 .proxy = config.outbound_proxy};
   p.production_http = outbound::NewCurlClient({.egress = egress});
   egress.remap = TRY(outbound::ParseRemap(config.sandbox_remap));
   p.sandbox_http = outbound::NewCurlClient({.egress = egress});

@@ -24,6 +24,11 @@ int Serve(const ConfigFlags& flags, const std::string& listen) {
   if (auto r = InitLogging({.level = config->log_level, .file = config->log_file}); !r.ok()) {
     return Fail(r.error());
   }
+  std::string described;
+  for (const auto& [key, value] : DescribeConfig(*config)) {
+    described += (described.empty() ? "" : ", ") + std::string(key.name) + "=" + value;
+  }
+  spdlog::debug("configuration: {}", described);  // secret keys masked by DescribeConfig
   auto app = app::App::Open(*config);
   if (!app.ok()) return Fail(app.error());
   auto served = (*app)->Serve(true, [&](uint16_t port) {

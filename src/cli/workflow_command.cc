@@ -15,12 +15,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string Str(const Json& j, const char* key) {
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return "";
-  return it->is_string() ? it->get<std::string>() : it->dump();
-}
-
 // "2024-01-31 10:20:30" (UTC) from epoch milliseconds.
 std::string Time(int64_t ms) {
   std::time_t t = static_cast<std::time_t>(ms / 1000);
@@ -45,92 +39,113 @@ Result<Json> ReadTopping(const std::string& dir) {
     if (!in.good()) return Unavailable("cannot read " + p.string());
     std::stringstream s;
     s << in.rdbuf();
-    files[fs::relative(p, root).generic_string()] = s.str();
+    files[p.lexically_relative(root).generic_string()] = s.str();
     return Ok();
   };
   TRY(add(root / "topping.yaml"));
   if (fs::is_directory(root / "functions", ec)) {
-    for (const auto& entry : fs::recursive_directory_iterator(root / "functions")) {
-      if (entry.is_regular_file() && entry.path().extension() == ".dg") TRY(add(entry.path()));
+    // The error_code forms: an unreadable folder is an error to report, not an exception.
+    fs::recursive_directory_iterator it(root / "functions", ec), end;
+    for (; !ec && it != end; it.increment(ec)) {
+      std::error_code type_ec;
+      if (it->is_regular_file(type_ec) && it->path().extension() == ".dg") TRY(add(it->path()));
     }
+    if (ec) return Unavailable("cannot read " + (root / "functions").string() + ": " + ec.message());
   }
   return files;
 }
 
-void PrintTopping(const Json& t, const std::string& verb) {
-  std::cout << verb << " " << Str(t, "namespace") << " " << Str(t, "version") << " ("
-            << Str(t, "name") << ") in " << Str(t, "environment") << "\n";
-  for (const auto& f : t["functions"]) std::cout << "  function   " << f.get<std::string>() << "\n";
-  for (const auto& r : t["rules"]) std::cout << "  rule       " << r.get<std::string>() << "\n";
-  for (const auto& f : t["fields_added"]) std::cout << "  new field  " << f.get<std::string>() << "\n";
+Result<void> PrintTopping(const Field& t, const std::string& verb, std::ostream& out) {
+  std::string environment = TRY(t.String("environment"));
+  out << verb << " " << TRY(t.String("namespace")) << " " << t.Show("version") << " ("
+      << t.Show("name") << ") in " << environment << "\n";
+  for (const auto& f : TRY(t.Strings("functions"))) out << "  function   " << f << "\n";
+  for (const auto& r : TRY(t.Strings("rules"))) out << "  rule       " << r << "\n";
+  if (t.Has("fields_added")) {
+    for (const auto& f : TRY(t.Strings("fields_added"))) out << "  new field  " << f << "\n";
+  }
   bool pending = false;
-  for (const auto& c : t["connections"]) {
-    std::string status = Str(c, "status");
-    std::cout << "  connection " << Str(c, "link_name") << " (" << Str(c, "service") << "): " << status
-              << "\n";
+  for (const Field& c : TRY(t.List("connections"))) {
+    std::string status = TRY(c.String("status"));
+    out << "  connection " << TRY(c.String("link_name")) << " (" << c.Show("service")
+        << "): " << status << "\n";
     pending = pending || status != "connected";
   }
   if (pending) {
-    std::cout << "Authorize pending connections with: relish connections authorize LINK_NAME --env "
-              << Str(t, "environment") << "\n";
+    out << "Authorize pending connections with: relish connections authorize LINK_NAME --env "
+        << environment << "\n";
   }
+  return Ok();
 }
 
-void PrintRuns(const Json& j) {
-  for (const auto& r : j["runs"]) {
-    std::cout << Str(r, "id") << "  " << Time(r["started_at"].get<int64_t>()) << "  "
-              << Str(r, "status") << "  " << Str(r, "environment") << "  " << Str(r, "rule") << "  "
-              << Str(r, "module") << "/" << Str(r, "record_id") << "  " << Str(r, "action") << " "
-              << Str(r, "target");
-    if (!Str(r, "error").empty()) std::cout << "  (" << Str(r, "error") << ")";
-    std::cout << "\n";
+Result<void> PrintRuns(const Field& j, std::ostream& out) {
+  for (const Field& r : TRY(j.List("runs"))) {
+    out << TRY(r.String("id")) << "  " << Time(TRY(r.Int("started_at"))) << "  "
+        << TRY(r.String("status")) << "  " << r.Show("environment") << "  " << r.Show("rule")
+        << "  " << r.Show("module") << "/" << r.Show("record_id") << "  " << r.Show("action")
+        << " " << r.Show("target");
+    if (!r.Show("error").empty()) out << "  (" << r.Show("error") << ")";
+    out << "\n";
   }
-  if (!j["next"].is_null()) std::cout << "more: --before " << Str(j, "next") << "\n";
+  if (j.Has("next")) out << "more: --before " << j.Show("next") << "\n";
+  return Ok();
 }
 
-void PrintRun(const Json& r) {
-  std::cout << "run " << Str(r, "id") << " (attempt " << Str(r, "attempt") << "): " << Str(r, "status")
-            << "\n";
-  std::cout << "  rule:        " << Str(r, "rule") << " (" << Str(r, "rule_id") << ")"
-            << (Str(r, "topping").empty() ? "" : " in topping " + Str(r, "topping")) << "\n";
-  std::cout << "  record:      " << Str(r, "module") << " " << Str(r, "record_id") << ", "
-            << Str(r, "trigger") << " in " << Str(r, "environment") << "\n";
-  std::cout << "  action:      " << Str(r, "action") << " " << Str(r, "target") << "\n";
-  int64_t started = r["started_at"].get<int64_t>();
-  std::cout << "  started:     " << Time(started) << " UTC, "
-            << (started - r["event_at"].get<int64_t>()) << " ms after the change; took "
-            << (r["ended_at"].get<int64_t>() - started) << " ms, " << Str(r, "statements")
-            << " statements\n";
-  if (!r["info"].empty()) {
-    std::cout << "  info:\n";
-    for (const auto& line : r["info"]) std::cout << "    " << line.get<std::string>() << "\n";
+Result<void> PrintRun(const Field& r, std::ostream& out) {
+  out << "run " << TRY(r.String("id")) << " (attempt " << r.Show("attempt")
+      << "): " << TRY(r.String("status")) << "\n";
+  out << "  rule:        " << r.Show("rule") << " (" << r.Show("rule_id") << ")"
+      << (r.Show("topping").empty() ? "" : " in topping " + r.Show("topping")) << "\n";
+  out << "  record:      " << r.Show("module") << " " << r.Show("record_id") << ", "
+      << r.Show("trigger") << " in " << r.Show("environment") << "\n";
+  out << "  action:      " << r.Show("action") << " " << r.Show("target") << "\n";
+  int64_t started = TRY(r.Int("started_at"));
+  int64_t event_at = TRY(r.Int("event_at"));
+  int64_t ended = TRY(r.Int("ended_at"));
+  // Differences of numbers the server sent, in 128 bits: no overflow whatever they are.
+  auto minus = [](int64_t a, int64_t b) {
+    return std::to_string(static_cast<__int128>(a) - b > INT64_MAX   ? INT64_MAX
+                          : static_cast<__int128>(a) - b < INT64_MIN ? INT64_MIN
+                                                                     : a - b);
+  };
+  out << "  started:     " << Time(started) << " UTC, " << minus(started, event_at)
+      << " ms after the change; took " << minus(ended, started) << " ms, "
+      << r.Show("statements") << " statements\n";
+  std::vector<std::string> info = TRY(r.Strings("info"));
+  if (!info.empty()) {
+    out << "  info:\n";
+    for (const auto& line : info) out << "    " << line << "\n";
   }
-  if (!r["calls"].empty()) {
-    std::cout << "  calls:\n";
-    for (const auto& c : r["calls"]) {
-      std::cout << "    [" << Str(c, "source") << "] " << Str(c, "method") << " " << Str(c, "url")
-                << " -> " << Str(c, "status") << " in " << (c["latency_us"].get<int64_t>() / 1000.0)
-                << " ms";
-      if (!Str(c, "connection").empty()) std::cout << " via " << Str(c, "connection");
-      if (!Str(c, "task").empty()) std::cout << " (" << Str(c, "task") << ")";
-      if (!Str(c, "error").empty()) std::cout << " error: " << Str(c, "error");
-      std::cout << "\n";
+  std::vector<Field> calls = TRY(r.List("calls"));
+  if (!calls.empty()) {
+    out << "  calls:\n";
+    for (const Field& c : calls) {
+      out << "    [" << c.Show("source") << "] " << c.Show("method") << " " << c.Show("url")
+          << " -> " << c.Show("status") << " in " << (TRY(c.Int("latency_us")) / 1000.0)
+          << " ms";
+      if (!c.Show("connection").empty()) out << " via " << c.Show("connection");
+      if (!c.Show("task").empty()) out << " (" << c.Show("task") << ")";
+      if (!c.Show("error").empty()) out << " error: " << c.Show("error");
+      out << "\n";
     }
   }
-  if (!Str(r, "error").empty()) {
-    std::cout << "  error:       " << (r["error_line"].get<int>() > 0 ? "line " + Str(r, "error_line") + ": " : "")
-              << Str(r, "error") << "\n";
+  if (!r.Show("error").empty()) {
+    int64_t line = r.Has("error_line") ? TRY(r.Int("error_line")) : 0;
+    out << "  error:       " << (line > 0 ? "line " + std::to_string(line) + ": " : "")
+        << r.Show("error") << "\n";
   }
-  if (!Str(r, "result").empty() && Str(r, "result") != "null") {
-    std::cout << "  result:      " << Str(r, "result") << "\n";
+  if (!r.Show("result").empty() && r.Show("result") != "null") {
+    out << "  result:      " << r.Show("result") << "\n";
   }
+  return Ok();
 }
 
-std::string RuleLine(const Json& r) {
-  std::string trigger = Str(r["trigger"], "type");
-  return Str(r, "id") + "  " + (r["active"].get<bool>() ? "active  " : "inactive") + "  " +
-         Str(r, "module") + "  " + trigger + "  " + Str(r, "name") +
-         (Str(r, "topping").empty() ? "" : "  [" + Str(r, "topping") + "]");
+Result<std::string> RuleLine(const Field& r) {
+  std::string trigger = TRY(TRY(r.Get("trigger")).String("type"));
+  std::string topping = TRY(r.OptionalString("topping"));
+  return TRY(r.String("id")) + "  " + (TRY(r.Bool("active")) ? "active  " : "inactive") + "  " +
+         r.Show("module") + "  " + trigger + "  " + r.Show("name") +
+         (topping.empty() ? "" : "  [" + topping + "]");
 }
 
 }  // namespace
@@ -151,8 +166,8 @@ void AddWorkflowCommands(CLI::App& root, Commands& commands) {
       auto files = ReadTopping(*dir);
       if (!files.ok()) return Fail(files.error());
       Json body = {{"files", *files}};
-      return PrintAnswer(*flags, client->Call("POST", "/api/v1/toppings", &body),
-                   [](const Json& t) { PrintTopping(t, "pushed"); });
+      return PrintAnswer(*flags, *client, client->Call("POST", "/api/v1/toppings", &body),
+                         [](const Field& t, std::ostream& out) { return PrintTopping(t, "pushed", out); });
     });
   }
   {
@@ -164,8 +179,8 @@ void AddWorkflowCommands(CLI::App& root, Commands& commands) {
     commands.Add(cmd, [flags, ns] {
       auto client = Connect(*flags);
       if (!client.ok()) return Fail(client.error());
-      return PrintAnswer(*flags, client->Call("POST", "/api/v1/toppings/" + PercentEncode(*ns) + "/publish"),
-                   [](const Json& t) { PrintTopping(t, "published"); });
+      return PrintAnswer(*flags, *client, client->Call("POST", "/api/v1/toppings/" + PercentEncode(*ns) + "/publish"),
+                         [](const Field& t, std::ostream& out) { return PrintTopping(t, "published", out); });
     });
   }
   {
@@ -175,12 +190,15 @@ void AddWorkflowCommands(CLI::App& root, Commands& commands) {
     commands.Add(cmd, [flags] {
       auto client = Connect(*flags);
       if (!client.ok()) return Fail(client.error());
-      return PrintAnswer(*flags, client->Call("GET", "/api/v1/toppings"), [](const Json& j) {
-        for (const auto& t : j["toppings"]) {
-          std::cout << Str(t, "namespace") << "  " << Str(t, "version") << "  " << Str(t, "name")
-                    << "  installed " << Time(t["installed_at"].get<int64_t>()) << " UTC\n";
-        }
-      });
+      return PrintAnswer(*flags, *client, client->Call("GET", "/api/v1/toppings"),
+                         [](const Field& j, std::ostream& out) -> Result<void> {
+                           for (const Field& t : TRY(j.List("toppings"))) {
+                             out << TRY(t.String("namespace")) << "  " << t.Show("version") << "  "
+                                 << t.Show("name") << "  installed "
+                                 << Time(TRY(t.Int("installed_at"))) << " UTC\n";
+                           }
+                           return Ok();
+                         });
     });
   }
   {
@@ -192,8 +210,8 @@ void AddWorkflowCommands(CLI::App& root, Commands& commands) {
     commands.Add(cmd, [flags, ns] {
       auto client = Connect(*flags);
       if (!client.ok()) return Fail(client.error());
-      return PrintAnswer(*flags, client->Call("GET", "/api/v1/toppings/" + PercentEncode(*ns)),
-                   [](const Json& t) { PrintTopping(t, "installed"); });
+      return PrintAnswer(*flags, *client, client->Call("GET", "/api/v1/toppings/" + PercentEncode(*ns)),
+                         [](const Field& t, std::ostream& out) { return PrintTopping(t, "installed", out); });
     });
   }
 
@@ -211,9 +229,11 @@ void AddWorkflowCommands(CLI::App& root, Commands& commands) {
       if (!client.ok()) return Fail(client.error());
       std::string path = "/api/v1/workflow/rules";
       if (!module->empty()) path += "?module=" + PercentEncode(*module);
-      return PrintAnswer(*flags, client->Call("GET", path), [](const Json& j) {
-        for (const auto& r : j["rules"]) std::cout << RuleLine(r) << "\n";
-      });
+      return PrintAnswer(*flags, *client, client->Call("GET", path),
+                         [](const Field& j, std::ostream& out) -> Result<void> {
+                           for (const Field& r : TRY(j.List("rules"))) out << TRY(RuleLine(r)) << "\n";
+                           return Ok();
+                         });
     });
   }
   {
@@ -225,7 +245,13 @@ void AddWorkflowCommands(CLI::App& root, Commands& commands) {
     commands.Add(cmd, [flags, id] {
       auto client = Connect(*flags);
       if (!client.ok()) return Fail(client.error());
-      return PrintAnswer(*flags, client->Call("GET", "/api/v1/workflow/rules/" + PercentEncode(*id)), nullptr);
+      // The definition is shown as JSON, once its line's fields show it is a rule.
+      return PrintAnswer(*flags, *client, client->Call("GET", "/api/v1/workflow/rules/" + PercentEncode(*id)),
+                         [](const Field& r, std::ostream& out) -> Result<void> {
+                           TRY(RuleLine(r));
+                           out << DumpJson(r.json(), 2) << "\n";
+                           return Ok();
+                         });
     });
   }
   for (const char* verb : {"activate", "deactivate"}) {
@@ -238,8 +264,11 @@ void AddWorkflowCommands(CLI::App& root, Commands& commands) {
     commands.Add(cmd, [flags, id, v] {
       auto client = Connect(*flags);
       if (!client.ok()) return Fail(client.error());
-      return PrintAnswer(*flags, client->Call("POST", "/api/v1/workflow/rules/" + PercentEncode(*id) + "/" + v),
-                   [](const Json& r) { std::cout << RuleLine(r) << "\n"; });
+      return PrintAnswer(*flags, *client, client->Call("POST", "/api/v1/workflow/rules/" + PercentEncode(*id) + "/" + v),
+                         [](const Field& r, std::ostream& out) -> Result<void> {
+                           out << TRY(RuleLine(r)) << "\n";
+                           return Ok();
+                         });
     });
   }
 
@@ -284,7 +313,7 @@ void AddWorkflowCommands(CLI::App& root, Commands& commands) {
                           .count();
         add("since", std::to_string(now - f->since_minutes * 60'000));
       }
-      return PrintAnswer(*flags, client->Call("GET", "/api/v1/workflow/runs" + query), PrintRuns);
+      return PrintAnswer(*flags, *client, client->Call("GET", "/api/v1/workflow/runs" + query), PrintRuns);
     });
   }
   {
@@ -296,7 +325,7 @@ void AddWorkflowCommands(CLI::App& root, Commands& commands) {
     commands.Add(cmd, [flags, id] {
       auto client = Connect(*flags);
       if (!client.ok()) return Fail(client.error());
-      return PrintAnswer(*flags, client->Call("GET", "/api/v1/workflow/runs/" + PercentEncode(*id)), PrintRun);
+      return PrintAnswer(*flags, *client, client->Call("GET", "/api/v1/workflow/runs/" + PercentEncode(*id)), PrintRun);
     });
   }
 }

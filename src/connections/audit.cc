@@ -10,7 +10,10 @@
 // transaction, under SQLite's write lock, so two processes sharing a data directory (a server
 // and `relish run`) never give out the same one.
 #include <algorithm>
+#include <map>
+#include <tuple>
 
+#include "base/barrier.h"
 #include "base/log.h"
 #include "connections/connections_impl.h"
 
@@ -20,7 +23,13 @@ using store::Transaction;
 using store::TxMode;
 
 void Connections::Impl::Record(AuditEntry&& entry) {
-  GlobalRedactor().ScrubInPlace(entry.url);
+  // The callers masked the connection's own secrets; any other secret of the organization the
+  // vault has opened goes too. Only the organization's: the entry is shown to its members, and
+  // masking another's would tell them a value is someone's secret.
+  Redactor& redactor = GlobalRedactor();
+  redactor.ScrubInPlaceFor(entry.org_id, entry.url);
+  if (!entry.error.empty()) redactor.ScrubInPlaceFor(entry.org_id, entry.error);
+  if (!entry.note.empty()) redactor.ScrubInPlaceFor(entry.org_id, entry.note);
   std::shared_ptr<const Observers> observers;
   {
     std::lock_guard lock(audit_mu_);
@@ -54,7 +63,9 @@ void Connections::Impl::AuditLoop() {
     batch.swap(audit_queue_);
     lock.unlock();
     size_t n = batch.size();
-    WriteAudit(batch);
+    // The thread barrier (base/barrier.h): a batch that cannot be written is logged and lost,
+    // but the writer, and the process, go on.
+    (void)CatchAll("writing the connections audit", [&] { WriteAudit(batch); });
     batch.clear();
     lock.lock();
     audit_written_ += static_cast<int64_t>(n);
@@ -94,9 +105,12 @@ AuditContextKey ContextOf(const AuditEntry& e) {
 // have added it), else a new row. New numbers go into `fresh`, which joins the cache only once
 // the transaction commits.
 Result<int64_t> Connections::Impl::AuditContextId(Transaction& tx, const AuditEntry& e,
-                                                 AuditContexts& fresh) {
+                                                  const AuditContexts* committed,
+                                                  AuditContexts& fresh) {
   AuditContextKey key = ContextOf(e);
-  if (auto it = audit_contexts_.find(key); it != audit_contexts_.end()) return it->second;
+  if (committed != nullptr) {
+    if (auto it = committed->find(key); it != committed->end()) return it->second;
+  }
   if (auto it = fresh.find(key); it != fresh.end()) return it->second;
   std::vector<store::Value> params(key.begin(), key.end());
   auto rows = TRY(tx.QueryParams(
@@ -120,53 +134,81 @@ Result<int64_t> Connections::Impl::AuditContextId(Transaction& tx, const AuditEn
   return id;
 }
 
-void Connections::Impl::WriteAudit(const std::vector<AuditEntry>& batch) {
+Result<void> Connections::Impl::InsertAudit(Transaction& tx, const std::vector<AuditEntry>& batch,
+                                            const AuditContexts* committed, AuditContexts& fresh) {
   static const std::string kFullInsert = AuditInsert(kAuditRowsPerInsert);
   std::vector<store::ValueRef> params;
   params.reserve(kAuditRowsPerInsert * kAuditColumns);
   std::vector<std::pair<int64_t, int64_t>> numbers(batch.size());  // (seq, context) per entry
+  fresh.clear();
+  // The next seq of each organization in the batch (usually one), read under the write lock.
+  std::map<std::string_view, int64_t> next_seq;
+  const AuditEntry* previous = nullptr;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const AuditEntry& e = batch[i];
+    auto seq = next_seq.find(e.org_id);
+    if (seq == next_seq.end()) {
+      int64_t last =
+          TRY(tx.QueryOne("audit seq",
+                          "SELECT COALESCE(MAX(seq), 0) FROM connection_audit WHERE org_id = ?",
+                          e.org_id))
+              .Int(0);
+      seq = next_seq.emplace(e.org_id, last + 1).first;
+    }
+    numbers[i].first = seq->second++;
+    // Calls come in runs from one caller: the previous entry's context is the likely one.
+    numbers[i].second = previous && ContextOf(*previous) == ContextOf(e)
+                            ? numbers[i - 1].second
+                            : TRY(AuditContextId(tx, e, committed, fresh));
+    previous = &e;
+  }
+  for (size_t i = 0; i < batch.size(); i += kAuditRowsPerInsert) {
+    size_t rows = std::min(kAuditRowsPerInsert, batch.size() - i);
+    params.clear();
+    for (size_t k = i; k < i + rows; ++k) {
+      const AuditEntry& e = batch[k];
+      params.emplace_back(std::string_view(e.org_id));
+      params.emplace_back(numbers[k].first);
+      params.emplace_back(e.at);
+      params.emplace_back(numbers[k].second);
+      params.emplace_back(std::string_view(e.run_id));
+      params.emplace_back(std::string_view(e.method));
+      params.emplace_back(std::string_view(e.url));
+      params.emplace_back(int64_t{e.status});
+      params.emplace_back(e.latency_us);
+      params.emplace_back(e.bytes_out);
+      params.emplace_back(e.bytes_in);
+      params.emplace_back(std::string_view(e.error));
+      params.emplace_back(std::string_view(e.note));
+    }
+    TRY(tx.ExecRefs(rows == kAuditRowsPerInsert ? kFullInsert : AuditInsert(rows), params));
+  }
+  return NoteLastUse(tx, batch);
+}
+
+// Connections' last use, from the batch: one update per connection the batch called, not per
+// call. A policy change's entries (origin "service") are not calls.
+Result<void> Connections::Impl::NoteLastUse(Transaction& tx, const std::vector<AuditEntry>& batch) {
+  std::map<std::tuple<std::string_view, std::string_view, std::string_view>, int64_t> last;
+  for (const AuditEntry& e : batch) {
+    if (e.link_name.empty() || e.origin == "service") continue;
+    int64_t& at = last[{e.org_id, e.environment, e.link_name}];
+    at = std::max(at, e.at);
+  }
+  for (const auto& [key, at] : last) {
+    const auto& [org_id, environment, link_name] = key;
+    constexpr std::string_view kUpdate =
+        "UPDATE connections SET last_used_at = ? WHERE org_id = ? AND environment = ?"
+        " AND link_name = ? AND (last_used_at IS NULL OR last_used_at < ?)";
+    TRY(tx.Exec(kUpdate, at, org_id, environment, link_name, at));
+  }
+  return Ok();
+}
+
+void Connections::Impl::WriteAudit(const std::vector<AuditEntry>& batch) {
   AuditContexts fresh;
   auto r = store::Transact(store_, TxMode::kWrite, [&](Transaction& tx) -> Result<void> {
-    fresh.clear();
-    // The next seq of each organization in the batch (usually one), read under the write lock.
-    std::map<std::string_view, int64_t> next_seq;
-    const AuditEntry* previous = nullptr;
-    for (size_t i = 0; i < batch.size(); ++i) {
-      const AuditEntry& e = batch[i];
-      auto seq = next_seq.find(e.org_id);
-      if (seq == next_seq.end()) {
-        int64_t last = TRY(tx.QueryOne("audit seq", "SELECT COALESCE(MAX(seq), 0) FROM connection_audit WHERE org_id = ?", e.org_id)).Int(0);
-        seq = next_seq.emplace(e.org_id, last + 1).first;
-      }
-      numbers[i].first = seq->second++;
-      // Calls come in runs from one caller: the previous entry's context is the likely one.
-      numbers[i].second = previous && ContextOf(*previous) == ContextOf(e)
-                              ? numbers[i - 1].second
-                              : TRY(AuditContextId(tx, e, fresh));
-      previous = &e;
-    }
-    for (size_t i = 0; i < batch.size(); i += kAuditRowsPerInsert) {
-      size_t rows = std::min(kAuditRowsPerInsert, batch.size() - i);
-      params.clear();
-      for (size_t k = i; k < i + rows; ++k) {
-        const AuditEntry& e = batch[k];
-        params.emplace_back(std::string_view(e.org_id));
-        params.emplace_back(numbers[k].first);
-        params.emplace_back(e.at);
-        params.emplace_back(numbers[k].second);
-        params.emplace_back(std::string_view(e.run_id));
-        params.emplace_back(std::string_view(e.method));
-        params.emplace_back(std::string_view(e.url));
-        params.emplace_back(int64_t{e.status});
-        params.emplace_back(e.latency_us);
-        params.emplace_back(e.bytes_out);
-        params.emplace_back(e.bytes_in);
-        params.emplace_back(std::string_view(e.error));
-        params.emplace_back(std::string_view(e.note));
-      }
-      TRY(tx.ExecRefs(rows == kAuditRowsPerInsert ? kFullInsert : AuditInsert(rows), params));
-    }
-    return Ok();
+    return InsertAudit(tx, batch, &audit_contexts_, fresh);
   });
   if (!r.ok()) {
     spdlog::error("writing {} audit entries failed: {}", batch.size(), r.error().message());
@@ -194,6 +236,11 @@ void Connections::OnAudit(std::function<void(const AuditEntry&)> observer) {
 
 Result<std::vector<AuditEntry>> Connections::Audit(std::string_view org_id,
                                                    std::string_view run_id, int limit) {
+  return Audit(org_id, AuditFilter{.run_id = std::string(run_id), .limit = limit});
+}
+
+Result<std::vector<AuditEntry>> Connections::Audit(std::string_view org_id,
+                                                   const AuditFilter& filter) {
   FlushAudit();
   auto rows = TRY(store::Transact(impl_->store_, TxMode::kRead, [&](Transaction& tx) {
     std::string sql =
@@ -201,12 +248,22 @@ Result<std::vector<AuditEntry>> Connections::Audit(std::string_view org_id,
         " c.user_id, a.run_id, c.origin, a.method, a.url, a.status, a.latency_us, a.bytes_out,"
         " a.bytes_in, a.error, a.note FROM connection_audit a"
         " JOIN connection_audit_contexts c ON c.id = a.context WHERE a.org_id = ?";
-    if (!run_id.empty()) {
+    std::vector<store::Value> params = {store::Value(org_id)};
+    if (!filter.run_id.empty()) {
       // The run index is partial (run_id != ''): the query must say so for SQLite to use it.
-      return tx.Query(sql + " AND a.run_id = ? AND a.run_id != '' ORDER BY a.seq DESC LIMIT ?",
-                      org_id, run_id, limit);
+      sql += " AND a.run_id = ? AND a.run_id != ''";
+      params.emplace_back(filter.run_id);
     }
-    return tx.Query(sql + " ORDER BY a.seq DESC LIMIT ?", org_id, limit);
+    // A connection's entries: the organization's newest first, until `limit` of its contexts.
+    for (auto [column, value] : {std::pair{" AND c.environment = ?", &filter.environment},
+                                 std::pair{" AND c.link_name = ?", &filter.link_name}}) {
+      if (value->empty()) continue;
+      sql += column;
+      params.emplace_back(*value);
+    }
+    sql += " ORDER BY a.seq DESC LIMIT ?";
+    params.emplace_back(int64_t{filter.limit});
+    return tx.QueryParams(sql, params);
   }));
   std::vector<AuditEntry> out;
   for (const auto& r : rows) {

@@ -66,6 +66,32 @@ TEST_F(ConnectionsTest, AuditIdsCountPerOrganizationAndContextsComeBack) {
   EXPECT_EQ(Count(*store_, "connection_audit"), 5);
 }
 
+// A connection's last use is kept by the audit writer: the newest call of a batch, whatever its
+// outcome, and never moved back by an older one written later.
+TEST_F(ConnectionsTest, LastUseIsTheNewestAuditedCall) {
+  std::string link = Authorized();
+  EXPECT_EQ(connections_->Get("org1", "sandbox", link)->last_used_at, std::nullopt);
+  clock_.Set(1'700'000'000'000);
+  ASSERT_TRUE(Get(link).ok());
+  clock_.Advance(Millis(5));
+  EXPECT_FALSE(Get(link, "https://evil.test/x").ok());  // refused, but a use all the same
+  connections_->FlushAudit();
+  EXPECT_EQ(connections_->Get("org1", "sandbox", link)->last_used_at, 1'700'000'000'005);
+  // Another link in the same organization, and the filter that finds each one's entries.
+  std::string other = Authorized("Other");
+  clock_.Advance(Millis(5));
+  ASSERT_TRUE(Get(other).ok());
+  auto mine = connections_->Audit("org1", AuditFilter{.environment = "sandbox", .link_name = link});
+  ASSERT_TRUE(mine.ok());
+  ASSERT_EQ(mine->size(), 2u);
+  EXPECT_EQ((*mine)[0].url, "https://evil.test/x");
+  EXPECT_EQ(connections_->Audit("org1", AuditFilter{.environment = "production", .link_name = link})
+                ->size(),
+            0u);
+  EXPECT_EQ(connections_->Get("org1", "sandbox", link)->last_used_at, 1'700'000'000'005);
+  EXPECT_EQ(connections_->Get("org1", "sandbox", other)->last_used_at, 1'700'000'000'010);
+}
+
 TEST_F(ConnectionsTest, AuditObserversSeeEachEntryAsItIsMade) {
   std::vector<std::string> seen;
   connections_->OnAudit([&](const AuditEntry& e) { seen.push_back(e.link_name + " " + e.url); });
@@ -78,9 +104,7 @@ TEST_F(ConnectionsTest, AuditObserversSeeEachEntryAsItIsMade) {
 // their ids, their order and their callers' contexts.
 TEST(AuditMigrationTest, RowsFromBeforeKeepTheirIdsOrderAndContexts) {
   auto store = std::move(*store::OpenSqlite({.path = ":memory:"}));
-  std::vector<store::Migration> all = vault::Vault::Migrations();
-  for (auto& m : Catalog::Migrations()) all.push_back(m);
-  for (auto& m : Connections::Migrations()) all.push_back(m);
+  std::vector<store::Migration> all = TestMigrations();
   std::vector<store::Migration> before;
   for (const auto& m : all) {
     if (m.module != "connections" || m.version <= 2) before.push_back(m);

@@ -1,5 +1,8 @@
 // Authorization flows: OAuth 2.0 authorization code with PKCE (RFC 6749 4.1, RFC 7636) and
-// OAuth 1.0a three-legged (RFC 5849 2). State is server-side, single use and short-lived.
+// OAuth 1.0a three-legged (RFC 5849 2). State is server-side, single use and short-lived, and
+// bound to the user who started it and the connection's organization and environment: the
+// callback completes silently only in that user's browser; anywhere else it is kept until the
+// person there confirms (or cancels) on a page that says what would be connected.
 #include "base/encoding.h"
 #include "connections/connections_impl.h"
 #include "outbound/url.h"
@@ -11,10 +14,17 @@ using store::TxMode;
 
 namespace {
 
-bool SafeReturnTo(std::string_view path) {
-  // Only paths on this server: no scheme, no "//host", no backslashes.
-  return path.empty() || (path.starts_with('/') && !path.starts_with("//") &&
-                          path.find('\\') == std::string_view::npos);
+// Where the callback sends the browser afterwards: nowhere ("") or a path that keeps every
+// browser on this server (outbound::CheckSameOriginPath, the rule the sign-in's `next` obeys).
+Result<void> CheckReturnTo(const std::string& public_url, std::string_view return_to) {
+  if (return_to.empty()) return Ok();
+  auto origin = outbound::ParseUrl(public_url);
+  Result<void> checked = origin.ok() ? outbound::CheckSameOriginPath(*origin, return_to)
+                                     : Result<void>(origin.error());
+  if (!checked.ok()) {
+    return InvalidArgument("return_to must be a path on this server: " + checked.error().message());
+  }
+  return Ok();
 }
 
 std::string AppendQuery(std::string url, const std::vector<std::pair<std::string, std::string>>& q) {
@@ -23,7 +33,101 @@ std::string AppendQuery(std::string url, const std::vector<std::pair<std::string
   return url;
 }
 
+constexpr std::string_view kUnknownState =
+    "unknown or already used authorization state; start the authorization again";
+
+// The vault owner of a state's sealed values. One suffix for the PKCE verifier and OAuth 1.0a's
+// request-token secret alike (the column holds either), so key rotation can re-seal both.
+std::string StateOwner(const std::string& digest, std::string_view field) {
+  return "state:" + digest + ":" + std::string(field);
+}
+
+// One row of oauth_states with its connection's link name.
+struct StateRow {
+  std::string digest;
+  std::string connection_id;
+  std::string org_id;
+  std::string environment;
+  std::string user_id;     // whose authorization: "" for a shared connection
+  std::string started_by;  // who began it
+  std::string verifier;    // sealed
+  std::string return_to;
+  int64_t expires_at = 0;
+  std::string link_name;
+  std::string callback;    // sealed query of a callback awaiting confirmation, or ""
+};
+
+constexpr std::string_view kStateColumns =
+    "s.state_digest, s.connection_id, s.org_id, s.environment, s.user_id, s.started_by,"
+    " s.verifier, s.return_to, s.expires_at, c.link_name, s.callback"
+    " FROM oauth_states s JOIN connections c ON c.id = s.connection_id"
+    " AND c.org_id = s.org_id AND c.environment = s.environment";
+
+StateRow StateFrom(const store::Row& r) {
+  return {.digest = r.Text(0),
+          .connection_id = r.Text(1),
+          .org_id = r.Text(2),
+          .environment = r.Text(3),
+          .user_id = r.Text(4),
+          .started_by = r.Text(5),
+          .verifier = r.Text(6),
+          .return_to = r.Text(7),
+          .expires_at = r.Int(8),
+          .link_name = r.Text(9),
+          .callback = r.IsNull(10) ? "" : r.Text(10)};
+}
+
+Error Expired(std::chrono::milliseconds ttl) {
+  int64_t ms = ttl.count();
+  std::string limit = ms % 60000 == 0 ? std::to_string(ms / 60000) + " minutes"
+                                      : std::to_string((ms + 999) / 1000) + " seconds";
+  return InvalidArgument("the authorization took longer than " + limit + "; start it again");
+}
+
+using Query = std::vector<std::pair<std::string, std::string>>;
+
+// The state key of a callback: `state` (OAuth 2.0) or `oauth_token` (OAuth 1.0a).
+struct CallbackKey {
+  bool oauth1 = false;
+  std::string key;
+};
+CallbackKey KeyOf(const std::map<std::string, std::string>& q) {
+  bool oauth1 = q.contains("oauth_token") && !q.contains("state");
+  auto it = q.find(oauth1 ? "oauth_token" : "state");
+  return {oauth1, it == q.end() ? "" : it->second};
+}
+
+std::map<std::string, std::string> MapOf(const Query& query) {
+  std::map<std::string, std::string> q;
+  for (const auto& [k, v] : query) q.emplace(k, v);
+  return q;
+}
+
+// Uses (deletes) the state a confirmation was made for, in one write: once, whatever follows.
+Result<StateRow> TakeConfirmed(Connections::Impl& d, std::string_view confirmation) {
+  if (confirmation.empty()) return InvalidArgument(std::string(kUnknownState));
+  return store::Transact(d.store_, TxMode::kWrite, [&](Transaction& tx) -> Result<StateRow> {
+    auto rows = TRY(tx.Query("SELECT " + std::string(kStateColumns) + " WHERE s.confirm_digest = ?",
+                             Sha256Hex(confirmation)));
+    if (rows.empty()) return InvalidArgument(std::string(kUnknownState));
+    StateRow row = StateFrom(rows[0]);
+    TRY(tx.Exec("DELETE FROM oauth_states WHERE state_digest = ?", row.digest));
+    return row;
+  });
+}
+
+Result<CompleteResult> ExchangeForCredentials(Connections& self, Connections::Impl& d,
+                                              const StateRow& row,
+                                              std::map<std::string, std::string> q);
+
 }  // namespace
+
+Values AuthorizationValues(const Resolved& r) {
+  Values v = r.values;
+  v["relish_org"] = r.connection.org_id;
+  v["relish_environment"] = r.connection.environment;
+  return v;
+}
 
 std::string Connections::Impl::Remapped(std::string_view environment,
                                         const std::string& url) const {
@@ -47,7 +151,8 @@ Result<BeginResult> Connections::BeginAuthorization(std::string_view org_id,
                                                     std::string_view user_id,
                                                     std::string_view return_to) {
   Impl& d = *impl_;
-  if (!SafeReturnTo(return_to)) return InvalidArgument("return_to must be a path on this server");
+  TRY(CheckReturnTo(d.options_.public_url, return_to));
+  if (user_id.empty()) return InvalidArgument("an authorization is started by a signed-in user");
   auto rp = TRY(d.Resolve(org_id, environment, link_name));
   const Resolved& r = *rp;
   const Service& s = *r.service;
@@ -67,7 +172,7 @@ Result<BeginResult> Connections::BeginAuthorization(std::string_view org_id,
   if (s.auth == AuthScheme::kOAuth1) {
     // Leg 1: a request token, signed with the consumer key, naming our callback.
     const OAuth1Settings& o = *s.oauth1;
-    std::string url = TRY(Expand(o.request_token_url, r.values));
+    std::string url = TRY(d.TokenEndpoint(r, o.request_token_url, "oauth1.request_token_url")).text;
     outbound::Request req;
     req.method = "POST";
     req.url = url;
@@ -89,14 +194,9 @@ Result<BeginResult> Connections::BeginAuthorization(std::string_view org_id,
                          std::to_string(response->status) + " without a request token");
     }
     std::string digest = Sha256Hex(token);
-    std::string sealed = TRY(d.vault_.Seal("state:" + digest + ":secret", secret));
-    TRY(store::Transact(d.store_, TxMode::kWrite, [&](Transaction& tx) -> Result<void> {
-      TRY(tx.Exec("INSERT INTO oauth_states (state_digest, connection_id, user_id, verifier,"
-                  " return_to, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                  digest, r.connection.id, user, sealed, std::string(return_to), now,
-                  now + d.options_.state_ttl.count()));
-      return Ok();
-    }));
+    std::string sealed =
+        TRY(d.vault_.Seal(StateOwner(digest, "verifier"), secret, r.connection.org_id));
+    TRY(d.SaveState(digest, r.connection, user, user_id, sealed, return_to, now));
     out.state = token;
     out.authorize_url = d.Remapped(environment, AppendQuery(TRY(Expand(o.authorize_url, r.values)),
                                                             {{"oauth_token", token}}));
@@ -107,15 +207,9 @@ Result<BeginResult> Connections::BeginAuthorization(std::string_view org_id,
   std::string state = d.random_.Token(32);
   std::string verifier = d.random_.Token(32);
   std::string digest = Sha256Hex(state);
-  std::string sealed = TRY(d.vault_.Seal("state:" + digest + ":verifier", verifier));
-  TRY(store::Transact(d.store_, TxMode::kWrite, [&](Transaction& tx) -> Result<void> {
-    TRY(tx.Exec("DELETE FROM oauth_states WHERE expires_at < ?", now));
-    TRY(tx.Exec("INSERT INTO oauth_states (state_digest, connection_id, user_id, verifier,"
-                " return_to, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                digest, r.connection.id, user, sealed, std::string(return_to), now,
-                now + d.options_.state_ttl.count()));
-    return Ok();
-  }));
+  std::string sealed =
+      TRY(d.vault_.Seal(StateOwner(digest, "verifier"), verifier, r.connection.org_id));
+  TRY(d.SaveState(digest, r.connection, user, user_id, sealed, return_to, now));
   std::vector<std::pair<std::string, std::string>> q = {{"response_type", "code"},
                                                         {"client_id", client.client_id},
                                                         {"redirect_uri", d.RedirectUri()},
@@ -127,52 +221,142 @@ Result<BeginResult> Connections::BeginAuthorization(std::string_view org_id,
     q.emplace_back("code_challenge", PkceChallenge(verifier));
     q.emplace_back("code_challenge_method", "S256");
   }
-  for (const auto& [k, v] : o.authorize_params) q.emplace_back(k, TRY(Expand(v, r.values)));
+  if (!o.authorize_params.empty()) {
+    Values values = AuthorizationValues(r);
+    for (const auto& [k, v] : o.authorize_params) q.emplace_back(k, TRY(Expand(v, values)));
+  }
   out.state = state;
   out.authorize_url =
       d.Remapped(environment, AppendQuery(TRY(Expand(o.authorize_url, r.values)), q));
   return out;
 }
 
-Result<CompleteResult> Connections::CompleteAuthorization(
-    const std::vector<std::pair<std::string, std::string>>& query) {
+Result<void> Connections::Impl::SaveState(const std::string& digest, const Connection& connection,
+                                         const std::string& user, std::string_view started_by,
+                                         const std::string& sealed_verifier,
+                                         std::string_view return_to, int64_t now) {
+  return store::Transact(store_, TxMode::kWrite, [&](Transaction& tx) -> Result<void> {
+    TRY(tx.Exec("DELETE FROM oauth_states WHERE expires_at < ?", now));
+    TRY(tx.Exec("INSERT INTO oauth_states (state_digest, connection_id, org_id, environment,"
+                " user_id, started_by, verifier, return_to, created_at, expires_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                digest, connection.id, connection.org_id, connection.environment, user,
+                std::string(started_by), sealed_verifier, std::string(return_to), now,
+                now + options_.state_ttl.count()));
+    return Ok();
+  });
+}
+
+Result<CallbackResult> Connections::CompleteAuthorization(const Query& query,
+                                                          std::string_view signed_in_user) {
   Impl& d = *impl_;
-  std::map<std::string, std::string> q;
-  for (const auto& [k, v] : query) q.emplace(k, v);
-  bool oauth1 = q.contains("oauth_token") && !q.contains("state");
-  std::string key = oauth1 ? q["oauth_token"] : q["state"];
+  auto q = MapOf(query);
+  auto [oauth1, key] = KeyOf(q);
   if (key.empty()) return InvalidArgument("the callback has no state parameter");
   std::string digest = Sha256Hex(key);
   int64_t now = d.clock_.NowMillis();
+  // An error from the provider grants nothing: it ends the attempt wherever it arrives.
+  bool grants = oauth1 || !q.contains("error");
+  // Made before the transaction, used only when the callback must wait for a confirmation.
+  std::string confirmation = d.random_.Token(32);
+  // The state's organization, whose share of the log Redactor the sealed callback takes. An
+  // unknown state is refused before anything is sealed: anyone may call the callback, and what
+  // the vault seals it registers.
+  std::string state_org = TRY(store::Transact(
+      d.store_, TxMode::kRead, [&](Transaction& tx) -> Result<std::string> {
+        auto rows = TRY(tx.Query("SELECT org_id FROM oauth_states WHERE state_digest = ?", digest));
+        if (rows.empty()) return InvalidArgument(std::string(kUnknownState));
+        return rows[0].Text(0);
+      }));
+  std::string sealed_callback =
+      TRY(d.vault_.Seal(StateOwner(digest, "callback"), FormBody(query), state_org));
 
-  // Take the state out in one write: a state is used once, whatever happens next.
-  auto row = TRY(store::Transact(d.store_, TxMode::kWrite, [&](Transaction& tx) -> Result<store::Row> {
-    auto rows = TRY(tx.Query("SELECT s.connection_id, s.user_id, s.verifier, s.return_to,"
-                             " s.expires_at, c.org_id, c.environment, c.link_name"
-                             " FROM oauth_states s JOIN connections c ON c.id = s.connection_id"
-                             " WHERE s.state_digest = ?",
+  struct Taken {
+    StateRow row;
+    bool expired = false;
+    bool held = false;
+  };
+  // In one write: the state is used (deleted) here, or kept with the callback for a
+  // confirmation; never both, and never twice.
+  auto taken = TRY(store::Transact(d.store_, TxMode::kWrite, [&](Transaction& tx) -> Result<Taken> {
+    auto rows = TRY(tx.Query("SELECT " + std::string(kStateColumns) + " WHERE s.state_digest = ?",
                              digest));
-    if (rows.empty()) {
-      return InvalidArgument("unknown or already used authorization state; start the "
-                             "authorization again");
+    if (rows.empty()) return InvalidArgument(std::string(kUnknownState));
+    Taken t{.row = StateFrom(rows[0])};
+    t.expired = t.row.expires_at < now;
+    bool starter = !t.row.started_by.empty() && t.row.started_by == signed_in_user;
+    t.held = !t.expired && grants && !starter;
+    if (t.held) {
+      TRY(tx.Exec("UPDATE oauth_states SET callback = ?, confirm_digest = ? WHERE state_digest = ?",
+                  sealed_callback, Sha256Hex(confirmation), digest));
+    } else {
+      TRY(tx.Exec("DELETE FROM oauth_states WHERE state_digest = ?", digest));
     }
-    TRY(tx.Exec("DELETE FROM oauth_states WHERE state_digest = ?", digest));
-    return std::move(rows[0]);
+    return t;
   }));
-  if (row.Int(4) < now) {
-    int64_t ms = d.options_.state_ttl.count();
-    std::string limit = ms % 60000 == 0 ? std::to_string(ms / 60000) + " minutes"
-                                        : std::to_string((ms + 999) / 1000) + " seconds";
-    return InvalidArgument("the authorization took longer than " + limit + "; start it again");
+  if (taken.expired) return Expired(d.options_.state_ttl);
+  CallbackResult out;
+  if (taken.held) {
+    auto r = TRY(d.Resolve(taken.row.org_id, taken.row.environment, taken.row.link_name));
+    out.pending = PendingAuthorization{.org_id = taken.row.org_id,
+                                       .environment = taken.row.environment,
+                                       .link_name = r->connection.link_name,
+                                       .connection_name = r->connection.display_name,
+                                       .service_id = r->service->id,
+                                       .service_name = r->service->name,
+                                       .started_by = taken.row.started_by,
+                                       .confirmation = std::move(confirmation),
+                                       .expires_at = taken.row.expires_at};
+    return out;
   }
-  std::string user = row.Text(1);
-  auto rp = TRY(d.Resolve(row.Text(5), row.Text(6), row.Text(7)));
+  out.completed = TRY(ExchangeForCredentials(*this, d, taken.row, std::move(q)));
+  return out;
+}
+
+Result<CompleteResult> Connections::ConfirmAuthorization(std::string_view confirmation) {
+  Impl& d = *impl_;
+  int64_t now = d.clock_.NowMillis();
+  StateRow row = TRY(TakeConfirmed(d, confirmation));
+  if (row.expires_at < now) return Expired(d.options_.state_ttl);
+  std::string query =
+      TRY(d.vault_.Open(StateOwner(row.digest, "callback"), row.callback, row.org_id));
+  std::map<std::string, std::string> q;
+  for (auto& [k, v] : ParseFormEncoded(query)) q.emplace(std::move(k), std::move(v));
+  return ExchangeForCredentials(*this, d, row, std::move(q));
+}
+
+Result<PendingAuthorization> Connections::CancelAuthorization(std::string_view confirmation) {
+  StateRow row = TRY(TakeConfirmed(*impl_, confirmation));
+  return PendingAuthorization{.org_id = row.org_id,
+                              .environment = row.environment,
+                              .link_name = row.link_name,
+                              .started_by = row.started_by,
+                              .expires_at = row.expires_at};
+}
+
+namespace {
+
+// Completes a used state with its callback's parameters: the code exchange (or OAuth 1.0a's
+// access token request) and the credentials.
+Result<CompleteResult> ExchangeForCredentials(Connections& self, Connections::Impl& d,
+                                              const StateRow& row,
+                                              std::map<std::string, std::string> q) {
+  auto [oauth1, key] = KeyOf(q);
+  const std::string& digest = row.digest;
+  int64_t now = d.clock_.NowMillis();
+  const std::string& user = row.user_id;
+  auto rp = TRY(d.Resolve(row.org_id, row.environment, row.link_name));
   const Resolved& r = *rp;
+  if (r.connection.id != row.connection_id) {
+    return FailedPrecondition("the connection '" + row.link_name +
+                              "' was replaced after the authorization began; start it again");
+  }
   CompleteResult out;
-  out.return_to = row.Text(3);
-  std::string secret = TRY(d.vault_.Open("state:" + digest + (oauth1 ? ":secret" : ":verifier"),
-                                         row.Text(2)));
-  Credentials previous = TRY(d.LoadCredentials(r.connection.id, user));
+  // Checked again: a state saved by an older Relish, under a laxer rule, sends nowhere.
+  if (CheckReturnTo(d.options_.public_url, row.return_to).ok()) out.return_to = row.return_to;
+  std::string secret =
+      TRY(d.vault_.Open(StateOwner(digest, "verifier"), row.verifier, row.org_id));
+  Credentials previous = TRY(d.LoadCredentials(r, user));
 
   auto fail = [&](Error error) -> Result<CompleteResult> {
     // Keep working credentials when a re-authorization fails; otherwise record why.
@@ -182,7 +366,7 @@ Result<CompleteResult> Connections::CompleteAuthorization(
       c.user_id = user;
       c.status = Status::kNeedsReauth;
       c.reason = error.message();
-      (void)d.SaveCredentials(c);
+      (void)d.SaveCredentials(r, c);
     }
     return error;
   };
@@ -193,7 +377,7 @@ Result<CompleteResult> Connections::CompleteAuthorization(
   auto client = TRY(d.LoadClient(r.connection.org_id, r.service->id));
   if (oauth1) {
     const OAuth1Settings& o = *r.service->oauth1;
-    std::string url = TRY(Expand(o.access_token_url, r.values));
+    std::string url = TRY(d.TokenEndpoint(r, o.access_token_url, "oauth1.access_token_url")).text;
     outbound::Request req;
     req.method = "POST";
     req.url = url;
@@ -250,9 +434,12 @@ Result<CompleteResult> Connections::CompleteAuthorization(
   c.refreshed_at.reset();
   c.refresh_failures = 0;
   c.next_attempt_at.reset();
-  TRY(d.SaveCredentials(c, now));
-  out.connection = TRY(Get(r.connection.org_id, r.connection.environment, r.connection.link_name));
+  TRY(d.SaveCredentials(r, c, now));
+  out.connection =
+      TRY(self.Get(r.connection.org_id, r.connection.environment, r.connection.link_name));
   return out;
 }
+
+}  // namespace
 
 }  // namespace relish::connections

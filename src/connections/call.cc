@@ -4,7 +4,6 @@
 
 #include "base/encoding.h"
 #include "base/http_wire.h"
-#include "base/log.h"
 #include "connections/connections_impl.h"
 #include "outbound/url.h"
 
@@ -40,6 +39,20 @@ std::string AddQuery(const std::string& url, const std::string& name, const std:
   return parsed->ToString();
 }
 
+// One of the values an API key, Basic or bearer connection was given. A service whose fields
+// changed since (a custom service renamed its key field) leaves the stored credentials without
+// it: that is the user's to fix, not a crash.
+Result<const std::string*> CredentialField(const Resolved& r, const Credentials& c,
+                                           const std::string& name) {
+  auto it = c.fields.find(name);
+  if (it == c.fields.end()) {
+    return FailedPrecondition("connection '" + r.connection.link_name + "' has no '" + name +
+                              "' credential (its service " + r.service->id +
+                              " changed since they were set); set its credentials again");
+  }
+  return &it->second;
+}
+
 const std::string* FindHeader(const outbound::Headers& headers, std::string_view name) {
   for (const auto& [k, v] : headers) {
     if (SameHeaderName(k, name)) return &v;
@@ -52,7 +65,8 @@ const std::string* FindHeader(const outbound::Headers& headers, std::string_view
 std::vector<std::string> SecretParams(const Service& s) {
   std::vector<std::string> out;
   if (!s.inject.query.empty()) out.push_back(s.inject.query);
-  if (s.api_key && s.api_key->in == KeyPlacement::kQuery) {
+  // A form-placed key goes into the query of a GET, DELETE or HEAD.
+  if (s.api_key && s.api_key->in != KeyPlacement::kHeader) {
     for (const auto& f : s.api_key->fields) out.push_back(f.name);
   }
   return out;
@@ -65,13 +79,13 @@ Result<CallTarget> Connections::Impl::Target(const Resolved& r, std::string_view
     if (auto joined = outbound::AppendPlainPath(*r.base, r.base_url, url)) {
       t.text = r.base_url + url;
       t.url = std::move(*joined);
-      t.allowed = r.base_host_allowed;
+      t.allowed = r.base_origin_allowed;
       return t;
     }
   }
   t.text = url.starts_with('/') ? TRY(BaseUrl(r, environment)) + url : url;
   t.url = TRY(outbound::ParseUrl(t.text));
-  t.allowed = TRY(HostAllowed(*r.service, r.values, t.url.host));
+  t.allowed = AnyOriginMatches(r.allowed, t.url);
   return t;
 }
 
@@ -92,30 +106,35 @@ Result<void> Connections::Impl::Inject(const Resolved& r, const Credentials& c,
     case AuthScheme::kOAuth2:
     case AuthScheme::kOAuth2ClientCredentials:
     case AuthScheme::kBearer: {
-      const std::string& token = s.auth == AuthScheme::kBearer ? c.fields.at("token") : c.access_token;
+      const std::string& token =
+          s.auth == AuthScheme::kBearer ? *TRY(CredentialField(r, c, "token")) : c.access_token;
       if (!s.inject.query.empty()) {
         request.url = AddQuery(request.url, s.inject.query, token);
+        request.credentials.query_params.push_back(s.inject.query);
       } else {
         PutHeader(request.headers, s.inject.header, token_value(token), note);
-        if (s.inject.header != "Authorization") request.credential_headers.push_back(s.inject.header);
+        request.credentials.headers.push_back(s.inject.header);
       }
       return Ok();
     }
     case AuthScheme::kBasic: {
-      std::string pair = c.fields.at("username") + ":" + c.fields.at("password");
+      std::string pair =
+          *TRY(CredentialField(r, c, "username")) + ":" + *TRY(CredentialField(r, c, "password"));
       PutHeader(request.headers, s.inject.header, s.inject.prefix + " " + Base64Encode(pair), note);
+      request.credentials.headers.push_back(s.inject.header);
       return Ok();
     }
     case AuthScheme::kApiKey: {
       for (const auto& f : s.api_key->fields) {
-        const std::string& value = c.fields.at(f.name);
+        const std::string& value = *TRY(CredentialField(r, c, f.name));
         switch (s.api_key->in) {
           case KeyPlacement::kHeader:
             PutHeader(request.headers, f.name, f.prefix.empty() ? value : f.prefix + " " + value, note);
-            request.credential_headers.push_back(f.name);
+            request.credentials.headers.push_back(f.name);
             break;
           case KeyPlacement::kQuery:
             request.url = AddQuery(request.url, f.name, value);
+            request.credentials.query_params.push_back(f.name);
             break;
           case KeyPlacement::kForm: {
             const std::string* type = FindHeader(request.headers, "Content-Type");
@@ -123,6 +142,7 @@ Result<void> Connections::Impl::Inject(const Resolved& r, const Credentials& c,
                         type->find("application/x-www-form-urlencoded") != std::string::npos;
             if (request.method == "GET" || request.method == "DELETE" || request.method == "HEAD") {
               request.url = AddQuery(request.url, f.name, value);
+              request.credentials.query_params.push_back(f.name);
             } else if (form || request.body.empty()) {
               if (type == nullptr) {
                 request.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
@@ -131,6 +151,7 @@ Result<void> Connections::Impl::Inject(const Resolved& r, const Credentials& c,
               std::erase_if(pairs, [&](const auto& p) { return p.first == f.name; });
               pairs.emplace_back(f.name, value);
               request.body = FormBody(pairs);
+              request.credentials.form_fields.push_back(f.name);
             } else {
               return InvalidArgument("service " + s.id + " takes its API key as a form field, "
                                      "but this request's body is not a form");
@@ -148,6 +169,7 @@ Result<void> Connections::Impl::Inject(const Resolved& r, const Credentials& c,
       if (type != nullptr && type->find("application/x-www-form-urlencoded") != std::string::npos) {
         form = ParseFormEncoded(request.body);
       }
+      request.credentials.headers.push_back("Authorization");
       PutHeader(request.headers, "Authorization",
                 OAuth1Header(request.method, request.url, form, client.client_id,
                              client.client_secret, c.access_token, c.token_secret, {},
@@ -174,6 +196,8 @@ Result<outbound::Response> Connections::Call(const CallContext& ctx, std::string
   audit.method = request.method;
   audit.bytes_out = static_cast<int64_t>(request.body.size());
   auto started = std::chrono::steady_clock::now();
+  // The registry of the credentials last used: masked in whatever this call hands back.
+  std::shared_ptr<const SecretValues> secrets;
 
   auto attempt = [&]() -> Result<outbound::Response> {
     auto rp = TRY(d.ResolveForCall(ctx, link_name));
@@ -184,15 +208,13 @@ Result<outbound::Response> Connections::Call(const CallContext& ctx, std::string
     const outbound::Url& url = target.url;
     audit.url = outbound::RedactQuery(url, r.secret_params);
     if (!target.allowed) {
-      std::string hosts;
-      for (const auto& h : r.service->allowed_hosts) {
-        hosts += (hosts.empty() ? "" : ", ") + Expand(h, r.values).value_or(h);
-      }
+      // Origins as allowed_hosts entries are written: a bare host is https on port 443.
       return PermissionDenied("connection '" + r.connection.link_name + "' (service " +
-                              r.service->id + ") may not send credentials to " + url.host +
-                              "; allowed: " + hosts);
+                              r.service->id + ") may not send credentials to " + OriginEntry(url) +
+                              "; allowed: " + DescribeOrigins(r.allowed));
     }
     auto c = TRY(d.Usable(r, ctx.user_id, false, 0));
+    secrets = c.secrets;
     outbound::Request first = request;
     TRY(d.Inject(r, c, first, &audit.note));
     auto response = TRY(d.Http(ctx.environment).Send(std::move(first)));
@@ -204,6 +226,7 @@ Result<outbound::Response> Connections::Call(const CallContext& ctx, std::string
     if (!fresh.ok()) return response;  // hand the 401 back; the connection's status says why
     outbound::Request second = request;
     std::string note2;
+    secrets = fresh->secrets;
     TRY(d.Inject(r, *fresh, second, &note2));
     audit.note += (audit.note.empty() ? "" : "; ") + std::string("retried after 401 with a refreshed token");
     return d.Http(ctx.environment).Send(std::move(second));
@@ -212,12 +235,21 @@ Result<outbound::Response> Connections::Call(const CallContext& ctx, std::string
   audit.latency_us = std::chrono::duration_cast<std::chrono::microseconds>(
                          std::chrono::steady_clock::now() - started)
                          .count();
-  if (audit.url.empty()) audit.url = GlobalRedactor().Scrub(request.url);
+  if (audit.url.empty()) audit.url = request.url;  // Record scrubs it
+  if (secrets) {
+    if (result.ok()) {
+      ScrubAnswer(*secrets, *result);
+    } else {
+      result = ScrubError(*secrets, result.error());
+    }
+    secrets->ScrubInPlace(audit.url);
+    secrets->ScrubInPlace(audit.note);
+  }
   if (result.ok()) {
     audit.status = result->status;
     audit.bytes_in = static_cast<int64_t>(result->body.size());
   } else {
-    audit.error = GlobalRedactor().Scrub(result.error().message());
+    audit.error = result.error().message();
   }
   d.Record(std::move(audit));
   return result;
@@ -254,6 +286,7 @@ Result<std::unique_ptr<Connections::Prepared>> Connections::Prepare(const CallCo
   auto entry = d.credentials_.Get(r.connection.id + ":" + user);
   if (!entry || (*entry)->status != Status::kConnected) return prepared;
   const Credentials* cached = entry->get();
+  if (Impl::Stale(r, *cached)) return prepared;  // Call refuses them
   int64_t now = d.clock_.NowMillis();
   if (tokens && (cached->access_token.empty() ||
                  (cached->expires_at && *cached->expires_at - d.options_.refresh_margin.count() <= now))) {
@@ -264,20 +297,39 @@ Result<std::unique_ptr<Connections::Prepared>> Connections::Prepare(const CallCo
   // A 401 sends the request again through Call, which must see it without these credentials.
   if (p.refreshable) p.original = p.request;
   TRY(d.Inject(r, *cached, p.request, &p.audit.note));
+  // A credential in the query (an API key, a token in inject.query) changed the URL the client
+  // sends, which it takes parsed.
+  if (!p.request.credentials.query_params.empty()) {
+    if (auto parsed = outbound::ParsePlainUrl(p.request.url)) {
+      p.url = std::move(*parsed);
+    } else {
+      p.url = TRY(outbound::ParseUrl(p.request.url));
+    }
+  }
+  p.secrets = cached->secrets;
   p.ready = true;
   return prepared;
 }
 
-bool Connections::Finish(Prepared& p, const Result<outbound::Response>& response) {
+bool Connections::Finish(Prepared& p, Result<outbound::Response>& response) {
   if (response.ok() && response->status == 401 && p.refreshable) return true;
   p.audit.latency_us = std::chrono::duration_cast<std::chrono::microseconds>(
                            std::chrono::steady_clock::now() - p.started)
                            .count();
+  // The proxy's hot path: a few searches over the answer for this connection's few secrets.
+  if (p.secrets) {
+    if (response.ok()) {
+      ScrubAnswer(*p.secrets, *response);
+    } else {
+      response = ScrubError(*p.secrets, response.error());
+    }
+    p.secrets->ScrubInPlace(p.audit.url);
+  }
   if (response.ok()) {
     p.audit.status = response->status;
     p.audit.bytes_in = static_cast<int64_t>(response->body.size());
   } else {
-    p.audit.error = GlobalRedactor().Scrub(response.error().message());
+    p.audit.error = response.error().message();
   }
   impl_->Record(std::move(p.audit));
   return false;

@@ -164,6 +164,33 @@ INSERT INTO connection_audit_v3 (org_id, seq, at, context, run_id, method, url, 
 DROP TABLE connection_audit;
 ALTER TABLE connection_audit_v3 RENAME TO connection_audit;
 CREATE INDEX connection_audit_run ON connection_audit (run_id, seq) WHERE run_id != '';
+)sql"},
+          // A state names who started it and the connection's organization and environment
+          // (the callback completes silently only for that user), and holds a callback that
+          // came back elsewhere until it is confirmed. States in flight at the upgrade (at most
+          // authorization_timeout old) named no one: they are dropped and started again.
+          {"connections", 4, "authorization states bound to their initiator; callbacks awaiting confirmation", R"sql(
+DROP TABLE oauth_states;
+CREATE TABLE oauth_states (
+  state_digest TEXT PRIMARY KEY,
+  connection_id TEXT NOT NULL REFERENCES connections(id) ON DELETE CASCADE,
+  org_id TEXT NOT NULL,
+  environment TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  started_by TEXT NOT NULL,
+  verifier TEXT NOT NULL,
+  return_to TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  callback TEXT,
+  confirm_digest TEXT
+);
+CREATE UNIQUE INDEX oauth_states_confirm ON oauth_states (confirm_digest);
+)sql"},
+          // When a connection was last called through, kept by the audit writer in the batch's
+          // own transaction: the console lists it per connection without reading the audit.
+          {"connections", 5, "last use of each connection", R"sql(
+ALTER TABLE connections ADD COLUMN last_used_at BIGINT;
 )sql"}};
 }
 
@@ -186,14 +213,21 @@ Connections::Impl::Impl(store::Store& store, vault::Vault& vault, Catalog& catal
     vault_.RegisterColumn({"connection_credentials", field, "connection_id || ':' || user_id",
                            "'cred:' || connection_id || ':' || user_id || ':" + std::string(field) + "'"});
   }
+  // A state's PKCE verifier or OAuth 1.0a request-token secret, and a kept callback.
+  vault_.RegisterColumn({"oauth_states", "callback", "state_digest",
+                         "'state:' || state_digest || ':callback'"});
   vault_.RegisterColumn({"service_clients", "client_secret", "org_id || ':' || service_id",
                          "'client:' || org_id || ':' || service_id"});
   vault_.RegisterColumn({"oauth_states", "verifier", "state_digest",
                          "'state:' || state_digest || ':verifier'"});
   audit_thread_ = std::thread([this] { AuditLoop(); });
+  catalog_.SetObserver(std::make_shared<const Catalog::Observer>(Catalog::Observer{
+      .during = [this](Transaction& tx, const PolicyChange& c) { return ServiceChanging(tx, c); },
+      .after = [this] { ForgetCaches(); }}));
 }
 
 Connections::Impl::~Impl() {
+  catalog_.SetObserver(nullptr);
   {
     std::lock_guard lock(audit_mu_);
     audit_stop_ = true;
@@ -232,7 +266,7 @@ std::string LinkNameFrom(std::string_view display_name) {
 Result<void> Connections::SetClient(std::string_view org_id, std::string_view service_id,
                                     std::string_view client_id, std::string_view client_secret) {
   Impl& d = *impl_;
-  auto service = TRY(d.catalog_.Get(service_id));
+  auto service = TRY(d.catalog_.Get(org_id, service_id));
   if (service->auth != AuthScheme::kOAuth2 && service->auth != AuthScheme::kOAuth2ClientCredentials &&
       service->auth != AuthScheme::kOAuth1) {
     return FailedPrecondition("service " + service->id + " uses " +
@@ -242,7 +276,8 @@ Result<void> Connections::SetClient(std::string_view org_id, std::string_view se
   std::optional<std::string> sealed;
   if (!client_secret.empty()) {
     sealed = TRY(d.vault_.Seal("client:" + std::string(org_id) + ":" + std::string(service_id),
-                               client_secret));
+                               client_secret,
+                               org_id == kAnyOrg ? Redactor::kInstallation : org_id));
   }
   return store::Transact(d.store_, TxMode::kWrite, [&](Transaction& tx) -> Result<void> {
     TRY(tx.Exec("DELETE FROM service_clients WHERE org_id = ? AND service_id = ?", org_id, service_id));
@@ -261,6 +296,23 @@ Result<bool> Connections::HasClient(std::string_view org_id, std::string_view se
   return !rows.empty();
 }
 
+Result<std::optional<ClientInfo>> Connections::GetClient(std::string_view org_id,
+                                                         std::string_view service_id) {
+  Impl& d = *impl_;
+  TRY(d.catalog_.Get(org_id, service_id));  // another organization's custom service: not found
+  auto rows = TRY(store::Transact(d.store_, TxMode::kRead, [&](Transaction& tx) {
+    // The same choice LoadClient makes: the organization's own first.
+    return tx.Query("SELECT client_id, CASE WHEN client_secret IS NULL THEN 0 ELSE 1 END,"
+                    " org_id FROM service_clients WHERE (org_id = ? OR org_id = '*') AND"
+                    " service_id = ? ORDER BY org_id = '*'",
+                    org_id, service_id);
+  }));
+  if (rows.empty()) return std::optional<ClientInfo>();
+  return std::optional<ClientInfo>(ClientInfo{.client_id = rows[0].Text(0),
+                                              .client_secret_set = rows[0].Bool(1),
+                                              .installation_wide = rows[0].Text(2) == kAnyOrg});
+}
+
 Result<Connection> Connections::Create(const NewConnection& spec) {
   Impl& d = *impl_;
   if (spec.environment != "sandbox" && spec.environment != "production") {
@@ -269,7 +321,7 @@ Result<Connection> Connections::Create(const NewConnection& spec) {
   if (spec.display_name.empty() || spec.display_name.size() > 100) {
     return InvalidArgument("a connection needs a name of 1 to 100 characters");
   }
-  auto service = TRY(d.catalog_.Get(spec.service_id));
+  auto service = TRY(d.catalog_.Get(spec.org_id, spec.service_id));
   TRY(ResolveParameters(*service, spec.params, d.options_.public_url));
   std::vector<std::string> scopes = spec.scopes;
   if (service->oauth2) {
@@ -335,6 +387,42 @@ Result<Connection> Connections::Create(const NewConnection& spec) {
   return ResourceExhausted("too many connections named like '" + base + "'");
 }
 
+Result<void> Connections::Impl::ServiceChanging(Transaction& tx, const PolicyChange& change) {
+  // Live connections: at least one authorization in use. Pending, revoked and already
+  // re-authorizing ones hold nothing granted for the old policy that could still be sent.
+  auto rows = TRY(tx.Query(
+      "SELECT c.environment, c.link_name FROM connections c WHERE c.org_id = ? AND"
+      " c.service_id = ? AND EXISTS (SELECT 1 FROM connection_credentials k WHERE"
+      " k.connection_id = c.id AND k.status = 'connected') ORDER BY c.environment, c.link_name",
+      change.org_id, change.service_id));
+  if (rows.empty()) return Ok();
+  std::string fields;
+  for (const auto& f : change.changes) fields += (fields.empty() ? "" : ", ") + f;
+  std::string reason = "service " + change.service_id + " changed " + fields +
+                       " since this connection was authorized; authorize it again";
+  // The version moves, so a refresh another process is running sees the row changed.
+  TRY(
+      tx.Exec("UPDATE connection_credentials SET status = 'needs_reauth', reason = ?,"
+              " version = version + 1 WHERE status = 'connected' AND connection_id IN"
+              " (SELECT id FROM connections WHERE org_id = ? AND service_id = ?)",
+              reason, change.org_id, change.service_id));
+  std::vector<AuditEntry> entries;
+  for (const auto& row : rows) {
+    AuditEntry e;
+    e.at = change.at;
+    e.org_id = change.org_id;
+    e.environment = row.Text(0);
+    e.link_name = row.Text(1);
+    e.user_id = change.changed_by;
+    e.origin = "service";
+    e.note = "service " + change.service_id + " changed by " + change.changed_by + ": " +
+             change.description + "; the connection needs to be authorized again";
+    entries.push_back(std::move(e));
+  }
+  AuditContexts fresh;
+  return InsertAudit(tx, entries, nullptr, fresh);
+}
+
 Result<Connection> Connections::Get(std::string_view org_id, std::string_view environment,
                                     std::string_view link_name) {
   return store::Transact(impl_->store_, TxMode::kRead, [&](Transaction& tx) {
@@ -364,7 +452,7 @@ Result<Connection> Connections::Revoke(std::string_view org_id, std::string_view
   auto rp = TRY(d.Resolve(org_id, environment, link_name));
   const Resolved& r = *rp;
   std::string user = d.UserKey(r.connection, user_id);
-  Credentials c = TRY(d.LoadCredentials(r.connection.id, user));
+  Credentials c = TRY(d.LoadCredentials(r, user));
   if (!c.exists) return FailedPrecondition("connection '" + r.connection.link_name + "' is not authorized");
   auto revoked = d.RevokeAtProvider(r, c);
   Credentials cleared;
@@ -375,7 +463,7 @@ Result<Connection> Connections::Revoke(std::string_view org_id, std::string_view
   cleared.reason = revoked.ok() ? "revoked" : "revoked here; the provider's revocation failed: " +
                                                  revoked.error().message();
   cleared.account_id = c.account_id;
-  TRY(d.SaveCredentials(cleared));
+  TRY(d.SaveCredentials(r, cleared));
   return Get(org_id, environment, link_name);
 }
 
@@ -385,7 +473,7 @@ Result<void> Connections::Delete(std::string_view org_id, std::string_view envir
   auto rp = TRY(d.Resolve(org_id, environment, link_name));
   const Resolved& r = *rp;
   for (const auto& a : r.connection.authorizations) {
-    auto c = d.LoadCredentials(r.connection.id, a.user_id);
+    auto c = d.LoadCredentials(r, a.user_id);
     if (c.ok() && c->status == Status::kConnected) (void)d.RevokeAtProvider(r, *c);
   }
   d.ForgetCaches();
@@ -420,6 +508,12 @@ Result<TestResult> Connections::Test(const CallContext& ctx, std::string_view li
   t.status = response->status;
   t.ok = expect ? response->status == *expect : response->status >= 200 && response->status < 300;
   t.message = t.ok ? "the test call succeeded" : "the test call answered HTTP " + std::to_string(response->status);
+  t.headers = std::move(response->headers);
+  t.body = std::move(response->body);
+  if (t.body.size() > kTestBodyShown) {
+    t.body.resize(kTestBodyShown);
+    t.body_truncated = true;
+  }
   return t;
 }
 

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "base/log.h"
 #include "base/random.h"
 #include "base/result.h"
 #include "connections/catalog.h"
@@ -58,8 +59,15 @@ struct Connection {
   std::string created_by;
   int64_t created_at = 0;
   int64_t updated_at = 0;
+  // The last call through it (audited, whatever its outcome), epoch ms; nullopt when never used.
+  // Kept by the audit writer, so it may lag a call by the writer's batch interval.
+  std::optional<int64_t> last_used_at;
   std::vector<Authorization> authorizations;  // shared one first, then per-user ones
 };
+
+// The authorization that decides what `user_id` gets from the connection: the shared one, or
+// for a per-user connection that user's own; nullptr when there is none yet (pending).
+const Authorization* AuthorizationFor(const Connection& connection, std::string_view user_id);
 
 // SetClient with this organization id registers an OAuth client for every organization that
 // has none of its own (Relish's own CRM client is such a one).
@@ -107,6 +115,14 @@ struct AuditEntry {
   std::string note;  // e.g. "replaced the caller's Authorization header"
 };
 
+// Which audit entries to read, newest first; each empty field matches everything.
+struct AuditFilter {
+  std::string run_id;
+  std::string environment;  // with link_name: the connection's environment
+  std::string link_name;
+  int limit = 100;
+};
+
 struct ConnectionsOptions {
   std::string public_url;  // for redirect URIs and {public_url}
   // The sandbox host remap (host -> origin); also applied to the authorize URLs handed to the
@@ -129,10 +145,48 @@ struct CompleteResult {
   std::string return_to;  // where the console wanted to go afterwards ("" for none)
 };
 
+// An authorization that came back to the callback in a browser not signed in as the user who
+// began it: what a confirmation page must say before anything is used. The state and the
+// callback's parameters are kept until ConfirmAuthorization or CancelAuthorization, or expiry.
+struct PendingAuthorization {
+  std::string org_id;
+  std::string environment;
+  std::string link_name;
+  std::string connection_name;  // the connection's display name
+  std::string service_id;
+  std::string service_name;
+  std::string started_by;    // the user who began the authorization
+  std::string confirmation;  // for the confirmation form: unguessable, single use; only here
+                             // in clear
+  int64_t expires_at = 0;    // the state's expiry, epoch ms
+};
+
+// What the callback did: completed, or kept for confirmation (exactly one is set).
+struct CallbackResult {
+  std::optional<CompleteResult> completed;
+  std::optional<PendingAuthorization> pending;
+};
+
 struct TestResult {
   bool ok = false;
-  int status = 0;
+  int status = 0;  // 0 when no answer came (the message says why)
   std::string message;
+  // What the upstream answered, for a person to read (the console's test panel): Call masked the
+  // connection's secrets in both already. The body stops at kTestBodyShown bytes.
+  outbound::Headers headers;
+  std::string body;
+  bool body_truncated = false;
+};
+
+// The most of a test call's answer shown back: enough for any API's "who am I" response.
+inline constexpr size_t kTestBodyShown = 64 * 1024;
+
+// An organization's OAuth application for a service, as may be shown: never the secret itself.
+struct ClientInfo {
+  std::string client_id;
+  bool client_secret_set = false;
+  // Registered for every organization without its own (Relish's own CRM client), not by this one.
+  bool installation_wide = false;
 };
 
 class Connections {
@@ -150,6 +204,11 @@ class Connections {
   Result<void> SetClient(std::string_view org_id, std::string_view service_id,
                          std::string_view client_id, std::string_view client_secret);
   Result<bool> HasClient(std::string_view org_id, std::string_view service_id);
+  // The client an organization's connections of the service use (its own, else the
+  // installation-wide one), or nullopt when there is none. kNotFound for a service the
+  // organization cannot see.
+  Result<std::optional<ClientInfo>> GetClient(std::string_view org_id,
+                                              std::string_view service_id);
 
   Result<Connection> Create(const NewConnection& spec);
   Result<Connection> Get(std::string_view org_id, std::string_view environment,
@@ -160,13 +219,24 @@ class Connections {
                       std::string_view link_name);
 
   // OAuth 2.0 (code + PKCE) and OAuth 1.0a: where to send the browser. `user_id` is who
-  // authorizes (for per-user connections, whose authorization it becomes).
+  // authorizes (for per-user connections, whose authorization it becomes); the state records
+  // them, and the connection's organization and environment, as the one who started it.
   Result<BeginResult> BeginAuthorization(std::string_view org_id, std::string_view environment,
                                          std::string_view link_name, std::string_view user_id,
                                          std::string_view return_to);
-  // The provider's redirect to <public_url>/oauth/callback, with its query parameters.
-  Result<CompleteResult> CompleteAuthorization(
-      const std::vector<std::pair<std::string, std::string>>& query);
+  // The provider's redirect to <public_url>/oauth/callback, with its query parameters, arriving
+  // in a browser signed in to Relish as `signed_in_user` ("" for none). Completes when that is
+  // the user who began the authorization, or when the provider reports an error (which grants
+  // nothing). Otherwise nothing is used: the callback is kept, sealed, with the state, and the
+  // result says what to confirm. Each call makes a new confirmation; only the latest counts.
+  Result<CallbackResult> CompleteAuthorization(
+      const std::vector<std::pair<std::string, std::string>>& query,
+      std::string_view signed_in_user);
+  // The confirmation page's "Connect": completes the kept callback (once, before the state
+  // expires). An unknown, replaced or used confirmation is refused like a used state.
+  Result<CompleteResult> ConfirmAuthorization(std::string_view confirmation);
+  // Its "Cancel": forgets the state and the kept callback; the connection is left as it was.
+  Result<PendingAuthorization> CancelAuthorization(std::string_view confirmation);
   // API key, basic and bearer credentials: the values for the service's fields
   // (api_key: field names; basic: "username", "password"; bearer: "token").
   Result<Connection> SetCredentials(std::string_view org_id, std::string_view environment,
@@ -185,7 +255,9 @@ class Connections {
   // Sends `request` with the connection's credentials. The link name resolves as
   // "<topping>__<link>" first, then "<link>". The URL's host must be one of the service's
   // allowed hosts; a URL that starts with '/' is relative to the connection's base URL (see
-  // BaseUrl). Refreshes tokens ahead of expiry and once after a 401.
+  // BaseUrl). Refreshes tokens ahead of expiry and once after a 401. What comes back (the
+  // response's headers, body and final URL, or the error) has every secret of the connection
+  // masked ("[REDACTED]"), even when the upstream echoed one: the caller never sees them.
   Result<outbound::Response> Call(const CallContext& ctx, std::string_view link_name,
                                   outbound::Request request);
 
@@ -194,20 +266,23 @@ class Connections {
   // without a network call, injects them and says `ready`. Otherwise the caller hands
   // `request` (as it came, its URL made absolute) to Call, which fetches or refreshes a token
   // first or says why the call is refused. On the heap, so that the audit entry's strings are
-  // not moved at each step. Finish audits the outcome; it returns true when the caller should
-  // repeat the request through Call with `original` (a 401 that a refresh may cure).
+  // not moved at each step. Finish audits the outcome and masks the connection's secrets in
+  // `response` as Call does; it returns true (and changes nothing) when the caller should repeat
+  // the request through Call with `original` (a 401 that a refresh may cure).
   struct Prepared {
     bool ready = false;
     outbound::Request request;
-    outbound::Url url;           // request.url, parsed
+    outbound::Url url;           // request.url, parsed (with the credentials when ready)
     outbound::Request original;  // before injection, when a 401 may be retried
     AuditEntry audit;
     bool refreshable = false;
     std::chrono::steady_clock::time_point started;
+    // The connection's secrets (its registry), when ready: what Finish masks.
+    std::shared_ptr<const SecretValues> secrets;
   };
   Result<std::unique_ptr<Prepared>> Prepare(const CallContext& ctx, std::string_view link_name,
                                             outbound::Request request);
-  bool Finish(Prepared& prepared, const Result<outbound::Response>& response);
+  bool Finish(Prepared& prepared, Result<outbound::Response>& response);
 
   // The service's API base URL for a connection (sandbox_base_url in the sandbox when set).
   Result<std::string> BaseUrl(const CallContext& ctx, std::string_view link_name);
@@ -215,6 +290,7 @@ class Connections {
   // Audit entries, newest first; `run_id` filters when not empty.
   Result<std::vector<AuditEntry>> Audit(std::string_view org_id, std::string_view run_id,
                                         int limit);
+  Result<std::vector<AuditEntry>> Audit(std::string_view org_id, const AuditFilter& filter);
   // Writes queued audit entries now (they are written in batches in the background).
   void FlushAudit();
 

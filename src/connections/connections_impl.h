@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/log.h"
 #include "base/ttl_cache.h"
 #include "connections/connections.h"
 #include "outbound/url.h"
@@ -22,6 +23,9 @@
 namespace relish::connections {
 
 using Json = nlohmann::json;
+
+// An empty registry, shared (a Credentials starts with it; no allocation).
+const std::shared_ptr<const SecretValues>& NoSecrets();
 
 // Secrets of one authorization, opened from the vault. Lives only for the length of a call.
 struct Credentials {
@@ -42,6 +46,10 @@ struct Credentials {
   std::optional<int64_t> next_attempt_at;
   int64_t version = 0;
   bool exists = false;  // a row was found
+  // Every secret these credentials and the organization's OAuth client hold, in the forms they
+  // take on the wire (secrets.cc): what is masked in whatever comes back from the upstream and
+  // in the audit. Set by LoadCredentials and SaveCredentials.
+  std::shared_ptr<const SecretValues> secrets = NoSecrets();
 };
 
 struct ClientApp {
@@ -64,20 +72,42 @@ struct Resolved {
   Values values;  // parameters plus built-ins
   // The API base URL for the environment, expanded; empty when expansion failed (BaseUrl says why).
   std::string base_url;
+  // The origins credentials may go to (allowed_hosts) and token endpoints may be at
+  // (token_hosts, else allowed_hosts), with this connection's values.
+  std::vector<OriginRule> allowed;
+  std::vector<OriginRule> token_origins;
   // For calls relative to the base URL (the proxy's), worked out once: the base parsed, when it
-  // is of the plain shape (outbound::AppendPlainPath), and whether credentials may go to its host.
+  // is of the plain shape (outbound::AppendPlainPath), and whether credentials may go to its
+  // origin.
   std::optional<outbound::Url> base;
-  bool base_host_allowed = false;
+  bool base_origin_allowed = false;
   std::vector<std::string> secret_params;  // query parameters that carry credentials
 };
 struct CallTarget {
   std::string text;  // absolute
   outbound::Url url;
-  bool allowed = false;  // a host of the service's allowed_hosts
+  bool allowed = false;  // an origin of the service's allowed_hosts
 };
 
 // Query parameter names that carry this service's credentials, for redaction.
 std::vector<std::string> SecretParams(const Service& s);
+
+// secrets.cc: the registry of a connection's secrets. Every value `c` holds (tokens, OAuth 1.0a
+// token secret, API keys, Basic's password and header value) and `client`'s secret, each in
+// the forms it takes on the wire (AddWireForms). The one list every scrubber is fed from.
+std::vector<std::string> SecretValuesOf(const Service& s, const Credentials& c,
+                                        const ClientApp* client);
+// `value` as sent and as encoded in a URL or form (FormEncode, PercentEncode) or inside a JSON
+// string, appended to `out`.
+void AddWireForms(std::string_view value, std::vector<std::string>& out);
+// What comes back from an upstream, before anyone sees it: header values, body, final URL.
+void ScrubAnswer(const SecretValues& secrets, outbound::Response& response);
+Error ScrubError(const SecretValues& secrets, const Error& error);
+
+// r.values plus what only an authorization's own requests (authorize_params, token_params) may
+// name: {relish_org} and {relish_environment}, the connection's organization and environment.
+// They come last, so no parameter can stand in for them.
+Values AuthorizationValues(const Resolved& r);
 
 // Shared and immutable: the resolved-connection cache hands the same one to every caller.
 using ResolvedPtr = std::shared_ptr<const Resolved>;
@@ -94,9 +124,12 @@ class Connections::Impl {
                                     std::string_view environment, std::string_view link_name);
   Result<std::vector<Authorization>> LoadAuthorizations(store::Transaction& tx,
                                                         const std::string& connection_id);
-  Result<Credentials> LoadCredentials(const std::string& connection_id, const std::string& user_id);
-  // Seals and writes an authorization's row (its own transaction; never call it inside one).
-  Result<void> SaveCredentials(Credentials& c, int64_t touch_connection_at = 0);
+  // One authorization's credentials (`user_id` "" for the shared one), opened, with their
+  // registry of secrets.
+  Result<Credentials> LoadCredentials(const Resolved& r, const std::string& user_id);
+  // Seals and writes an authorization's row (its own transaction; never call it inside one),
+  // and makes `c.secrets` its registry of secrets.
+  Result<void> SaveCredentials(const Resolved& r, Credentials& c, int64_t touch_connection_at = 0);
   Result<ClientApp> LoadClient(std::string_view org_id, std::string_view service_id);
   Result<ResolvedPtr> Resolve(std::string_view org_id, std::string_view environment,
                               std::string_view link_name);
@@ -109,8 +142,15 @@ class Connections::Impl {
   Result<CallTarget> Target(const Resolved& r, std::string_view environment, const std::string& url);
   std::string Owner(const std::string& connection_id, const std::string& user_id,
                     std::string_view field) const;
+  // secrets.cc: `c`'s registry of secrets, with the organization's OAuth client's secret (loaded
+  // here), each value registered with the log Redactor under the connection's organization.
+  std::shared_ptr<const SecretValues> Secrets(const Resolved& r, const Credentials& c);
 
   // token_client.cc
+  // `url` (a template of the service) expanded and parsed, when its origin is one of the token
+  // hosts: where the client secret, codes and refresh tokens may go. `field` names it in errors.
+  Result<CallTarget> TokenEndpoint(const Resolved& r, const std::string& url,
+                                   std::string_view field);
   Result<TokenResponse> TokenRequest(const Resolved& r, const ClientApp& client,
                                      const std::string& url,
                                      std::vector<std::pair<std::string, std::string>> form);
@@ -121,6 +161,16 @@ class Connections::Impl {
   Result<Credentials> Usable(const Resolved& r, const std::string& user_id, bool force,
                              int64_t seen_version);
   Result<Credentials> RefreshLocked(const Resolved& r, Credentials c);
+  // True when `c` was authorized before the service's policy last changed (the change marks
+  // them needs_reauth in the store; this covers copies cached before that).
+  static bool Stale(const Resolved& r, const Credentials& c) {
+    return r.service->policy_changed_at > 0 && c.status == Status::kConnected &&
+           c.authorized_at.value_or(0) < r.service->policy_changed_at;
+  }
+
+  // catalog.cc's observer: inside the transaction that changes a custom service's policy, marks
+  // the organization's connected authorizations of it needs_reauth and audits each connection.
+  Result<void> ServiceChanging(store::Transaction& tx, const PolicyChange& change);
 
   // call.cc
   Result<void> Inject(const Resolved& r, const Credentials& c, outbound::Request& request,
@@ -142,13 +192,25 @@ class Connections::Impl {
     }
   };
   using AuditContexts = std::map<std::array<std::string, 6>, int64_t, AuditContextLess>;
-  Result<int64_t> AuditContextId(store::Transaction& tx, const AuditEntry& e, AuditContexts& fresh);
+  Result<int64_t> AuditContextId(store::Transaction& tx, const AuditEntry& e,
+                                 const AuditContexts* committed, AuditContexts& fresh);
+  // Writes entries in the caller's transaction, numbering contexts from `committed` (the
+  // background writer's cache, only on its thread; nullptr elsewhere) and the store.
+  Result<void> InsertAudit(store::Transaction& tx, const std::vector<AuditEntry>& batch,
+                           const AuditContexts* committed, AuditContexts& fresh);
+  Result<void> NoteLastUse(store::Transaction& tx, const std::vector<AuditEntry>& batch);
 
   outbound::HttpClient& Http(std::string_view environment) {
     return environment == "production" ? production_ : sandbox_;
   }
   std::string RedirectUri() const { return options_.public_url + "/oauth/callback"; }
   std::string Remapped(std::string_view environment, const std::string& url) const;
+  // authorize.cc: records a new authorization state (and drops expired ones). `user` is whose
+  // authorization it becomes ("" when shared); `started_by` who began it.
+  Result<void> SaveState(const std::string& digest, const Connection& connection,
+                         const std::string& user, std::string_view started_by,
+                         const std::string& sealed_verifier, std::string_view return_to,
+                         int64_t now);
   std::string UserKey(const Connection& c, std::string_view user_id) const {
     return c.per_user ? std::string(user_id) : std::string();
   }

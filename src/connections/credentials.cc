@@ -43,8 +43,20 @@ Result<Credentials> Connections::Impl::Usable(const Resolved& r, const std::stri
   if (auto cached = credentials_.Get(cache_key)) {
     c = **cached;
   } else {
-    c = TRY(LoadCredentials(r.connection.id, user));
+    c = TRY(LoadCredentials(r, user));
     credentials_.Put(cache_key, std::make_shared<const Credentials>(c));
+  }
+  if (Stale(r, c)) {
+    // Granted before the service's policy changed. The change marked them in the store, but
+    // this copy may predate it, or a refresh that was running may have written them back.
+    c = TRY(LoadCredentials(r, user));
+    if (Stale(r, c)) {
+      c.status = Status::kNeedsReauth;
+      c.reason = "service " + s.id +
+                 " changed where its credentials go since this connection "
+                 "was authorized; authorize it again";
+      TRY(SaveCredentials(r, c));
+    }
   }
   int64_t now = clock_.NowMillis();
   bool needs_token = TokenScheme(s.auth);
@@ -77,7 +89,7 @@ Result<Credentials> Connections::Impl::Usable(const Resolved& r, const std::stri
   // Single flight: whoever holds the mutex refreshes; the others then find a fresh token.
   auto flight = Flight(r.connection.id + ":" + user);
   std::lock_guard lock(*flight);
-  c = TRY(LoadCredentials(r.connection.id, user));
+  c = TRY(LoadCredentials(r, user));
   now = clock_.NowMillis();
   if (force && seen_version >= 0 && c.version != seen_version) return c;  // refreshed meanwhile
   expiring = c.expires_at && *c.expires_at - options_.refresh_margin.count() <= now;
@@ -109,7 +121,7 @@ Result<Credentials> Connections::Impl::RefreshLocked(const Resolved& r, Credenti
   if (leased == 0) {
     // Another process is refreshing (or just did): wait for its result.
     for (int i = 0; i < 300; ++i) {
-      Credentials again = TRY(LoadCredentials(c.connection_id, c.user_id));
+      Credentials again = TRY(LoadCredentials(r, c.user_id));
       if (again.version != seen) return again;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
@@ -162,7 +174,7 @@ Result<Credentials> Connections::Impl::RefreshLocked(const Resolved& r, Credenti
       c.next_attempt_at = now + std::min<int64_t>(backoff, options_.max_refresh_backoff.count());
     }
   }
-  TRY(SaveCredentials(c));  // rewrites the row: the lease goes with it
+  TRY(SaveCredentials(r, c));  // rewrites the row: the lease goes with it
   if (!token.ok()) {
     if (c.status == Status::kNeedsReauth) {
       return FailedPrecondition("connection '" + r.connection.link_name +
@@ -215,9 +227,9 @@ Result<Connection> Connections::SetCredentials(std::string_view org_id,
   c.fields = fields;
   c.status = Status::kConnected;
   c.authorized_at = d.clock_.NowMillis();
-  Credentials previous = TRY(d.LoadCredentials(c.connection_id, c.user_id));
+  Credentials previous = TRY(d.LoadCredentials(r, c.user_id));
   c.version = previous.version;
-  TRY(d.SaveCredentials(c));
+  TRY(d.SaveCredentials(r, c));
   return Get(org_id, environment, link_name);
 }
 
@@ -228,6 +240,17 @@ Result<Connection> Connections::Connect(std::string_view org_id, std::string_vie
   const Resolved& r = *rp;
   if (r.service->auth != AuthScheme::kOAuth2ClientCredentials) {
     return FailedPrecondition("only client-credentials connections connect without a browser");
+  }
+  // Connecting is authorizing again: one that needs it (after failed fetches, a revocation or a
+  // change of its service's policy) starts over instead of being refused.
+  Credentials c = TRY(d.LoadCredentials(r, d.UserKey(r.connection, user_id)));
+  if (c.exists && (c.status != Status::kConnected || Impl::Stale(r, c))) {
+    Credentials fresh;
+    fresh.connection_id = c.connection_id;
+    fresh.user_id = c.user_id;
+    fresh.version = c.version;
+    fresh.account_id = c.account_id;
+    TRY(d.SaveCredentials(r, fresh));
   }
   TRY(d.Usable(r, std::string(user_id), true, -1));
   return Get(org_id, environment, link_name);

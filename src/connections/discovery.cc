@@ -2,6 +2,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
+#include "base/json_fields.h"
+#include "connections/origin.h"
 #include "outbound/url.h"
 
 namespace relish::connections {
@@ -35,24 +39,28 @@ Result<Discovered> Discover(outbound::HttpClient& http, std::string_view issuer_
       continue;
     }
     Discovered d;
-    d.issuer = doc.value("issuer", "");
-    if (d.issuer != issuer) {
+    auto named = TextField(doc, "issuer");
+    if (named != issuer) {
       // RFC 8414 section 3.3: a mismatched issuer means the metadata must not be used.
-      return InvalidArgument("the metadata at " + candidate + " names issuer '" + d.issuer +
-                             "', not '" + issuer + "'; refusing it");
+      return InvalidArgument("the metadata at " + candidate + " names " +
+                             (named ? "issuer '" + *named + "'" : "no issuer as text") + ", not '" +
+                             issuer + "'; refusing it");
     }
-    d.authorization_endpoint = doc.value("authorization_endpoint", "");
-    d.token_endpoint = doc.value("token_endpoint", "");
-    d.revocation_endpoint = doc.value("revocation_endpoint", "");
+    d.issuer = *named;
+    d.authorization_endpoint = TextFieldOr(doc, "authorization_endpoint");
+    d.token_endpoint = TextFieldOr(doc, "token_endpoint");
+    d.revocation_endpoint = TextFieldOr(doc, "revocation_endpoint");
     if (doc.contains("scopes_supported") && doc["scopes_supported"].is_array()) {
       for (const auto& s : doc["scopes_supported"]) {
         if (s.is_string()) d.scopes_supported.push_back(s.get<std::string>());
       }
     }
-    if (doc.contains("code_challenge_methods_supported")) {
+    if (doc.contains("code_challenge_methods_supported") &&
+        doc["code_challenge_methods_supported"].is_array()) {
       for (const auto& m : doc["code_challenge_methods_supported"]) d.pkce_s256 |= m == "S256";
     }
-    if (doc.contains("token_endpoint_auth_methods_supported")) {
+    if (doc.contains("token_endpoint_auth_methods_supported") &&
+        doc["token_endpoint_auth_methods_supported"].is_array()) {
       const auto& methods = doc["token_endpoint_auth_methods_supported"];
       bool basic = false, post = false;
       for (const auto& m : methods) {
@@ -67,8 +75,23 @@ Result<Discovered> Discover(outbound::HttpClient& http, std::string_view issuer_
                        "docs: " + issuer + "\n"
                        "auth: " + std::string(d.authorization_endpoint.empty() ? "oauth2_client_credentials" : "oauth2") + "\n"
                        "base_url: https://api.example.com   # the API's base URL\n"
-                       "allowed_hosts: [api.example.com]    # hosts the token may be sent to\n"
-                       "oauth2:\n";
+                       "allowed_hosts: [api.example.com]    # hosts the token may be sent to\n";
+    // The endpoints that receive the client secret and refresh tokens, as found.
+    std::vector<std::string> token_hosts;
+    for (const auto* endpoint : {&d.token_endpoint, &d.revocation_endpoint}) {
+      auto parsed = outbound::ParseUrl(*endpoint);
+      if (!parsed.ok()) continue;
+      std::string entry = "'" + OriginEntry(*parsed) + "'";
+      if (std::find(token_hosts.begin(), token_hosts.end(), entry) == token_hosts.end()) {
+        token_hosts.push_back(entry);
+      }
+    }
+    if (!token_hosts.empty()) {
+      yaml += "token_hosts: [";
+      for (size_t i = 0; i < token_hosts.size(); ++i) yaml += (i ? ", " : "") + token_hosts[i];
+      yaml += "]\n";
+    }
+    yaml += "oauth2:\n";
     if (!d.authorization_endpoint.empty()) yaml += "  authorize_url: " + d.authorization_endpoint + "\n";
     yaml += "  token_url: " + d.token_endpoint + "\n";
     if (!d.revocation_endpoint.empty()) yaml += "  revoke_url: " + d.revocation_endpoint + "\n";

@@ -13,7 +13,8 @@ TEST_F(ConnectionsTest, RefreshesAheadOfExpiryKeepingTheRefreshToken) {
   provider_.next_refresh = "";  // this provider does not rotate refresh tokens
   auto r = Get(link);
   ASSERT_TRUE(r.ok()) << r.error().message();
-  EXPECT_EQ(r->body, R"({"ok":true,"auth":"Zoho-oauthtoken access-2"})");
+  EXPECT_EQ(r->body, R"({"ok":true,"auth":"Zoho-oauthtoken [REDACTED]"})");  // the echo, masked
+  EXPECT_EQ(SentAuthorization(), "Zoho-oauthtoken access-2");
   ASSERT_EQ(provider_.token_forms.size(), 2u);
   EXPECT_EQ(provider_.token_forms[1]["grant_type"], "refresh_token");
   EXPECT_EQ(provider_.token_forms[1]["refresh_token"], "refresh-1");
@@ -33,7 +34,8 @@ TEST_F(ConnectionsTest, RefreshesOnceAfterA401AndRetries) {
   auto r = Get(link);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->status, 200);
-  EXPECT_EQ(r->body, R"({"ok":true,"auth":"Zoho-oauthtoken access-new"})");
+  EXPECT_EQ(r->body, R"({"ok":true,"auth":"Zoho-oauthtoken [REDACTED]"})");  // the echo, masked
+  EXPECT_EQ(SentAuthorization(), "Zoho-oauthtoken access-new");
   EXPECT_EQ(provider_.token_calls, 2);  // the code exchange, then one refresh
   auto audit = *connections_->Audit("org1", "", 1);
   EXPECT_EQ(audit[0].note, "retried after 401 with a refreshed token");
@@ -49,11 +51,16 @@ TEST_F(ConnectionsTest, AThousandConcurrentCallersCauseOneRefresh) {
   for (int i = 0; i < 1000; ++i) {
     threads.emplace_back([&] {
       auto r = Get(link);
-      if (r.ok() && r->body == R"({"ok":true,"auth":"Zoho-oauthtoken access-fresh"})") ++ok;
+      if (r.ok() && r->body == R"({"ok":true,"auth":"Zoho-oauthtoken [REDACTED]"})") ++ok;
     });
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(ok, 1000);
+  size_t fresh = 0;
+  for (const auto& req : http_.requests()) {
+    for (const auto& [k, v] : req.headers) fresh += k == "Authorization" && v == "Zoho-oauthtoken access-fresh";
+  }
+  EXPECT_EQ(fresh, 1000u);
   EXPECT_EQ(provider_.token_calls, 2);  // the code exchange and exactly one refresh
 }
 
@@ -124,6 +131,27 @@ TEST_F(ConnectionsTest, GarbageFromTheTokenEndpointIsAClearError) {
             "with something that is not a token response: not json at all");
 }
 
+// A token endpoint's error of unexpected types: a clear error, not nlohmann's type_error (which
+// used to end the process from the refresh path).
+TEST_F(ConnectionsTest, TokenErrorsOfUnexpectedTypesAreClearErrors) {
+  std::string link = Authorized();
+  clock_.Advance(Millis(2 * 3600 * 1000));
+  provider_.token_status = 400;
+  provider_.token_body_override = R"({"error":"invalid_grant","error_description":42})";
+  EXPECT_EQ(Get(link).error().message(),
+            "connection 'acme_sync' needs to be authorized again: the provider refused: "
+            "invalid_grant");
+  provider_.token_status = 200;
+  provider_.token_body_override.clear();
+  std::string other = Authorized("Acme Two");
+  clock_.Advance(Millis(2 * 3600 * 1000));
+  provider_.token_body_override = R"({"access_token":["x"],"expires_in":"soon"})";
+  EXPECT_EQ(Get(other).error().message(),
+            "refreshing the token of connection 'acme_two': token endpoint login.acme.test "
+            "answered with something that is not a token response: {\"access_token\":[\"x\"],"
+            "\"expires_in\":\"soon\"}");
+}
+
 TEST_F(ConnectionsTest, ClientCredentialsFetchTokensOnDemand) {
   ASSERT_TRUE(connections_->SetClient("org1", "machine", "m-client", "m-secret").ok());
   ASSERT_TRUE(connections_->Create({.org_id = "org1", .display_name = "m", .service_id = "machine",
@@ -132,7 +160,8 @@ TEST_F(ConnectionsTest, ClientCredentialsFetchTokensOnDemand) {
   provider_.next_refresh = "";
   auto r = Get("m", "https://api.machine.test/jobs");
   ASSERT_TRUE(r.ok()) << r.error().message();
-  EXPECT_EQ(r->body, R"({"ok":true,"auth":"Bearer cc-token"})");
+  EXPECT_EQ(r->body, R"({"ok":true,"auth":"Bearer [REDACTED]"})");  // the echo, masked
+  EXPECT_EQ(SentAuthorization(), "Bearer cc-token");
   ASSERT_EQ(provider_.token_forms.size(), 1u);
   EXPECT_EQ(provider_.token_forms[0]["grant_type"], "client_credentials");
   EXPECT_EQ(provider_.token_forms[0]["scope"], "jobs");

@@ -14,7 +14,7 @@ namespace {
 
 constexpr std::string_view kConnectionColumns =
     "id, org_id, environment, link_name, display_name, service_id, scopes, params, per_user,"
-    " created_by, created_at, updated_at";
+    " created_by, created_at, updated_at, last_used_at";
 
 Connection ConnectionFrom(const Row& r) {
   Connection c;
@@ -36,6 +36,7 @@ Connection ConnectionFrom(const Row& r) {
   c.created_by = r.Text(9);
   c.created_at = r.Int(10);
   c.updated_at = r.Int(11);
+  c.last_used_at = r.OptInt(12);
   return c;
 }
 
@@ -61,6 +62,14 @@ std::string_view StatusName(Status s) {
     case Status::kRevoked: return "revoked";
   }
   return "pending";
+}
+
+const Authorization* AuthorizationFor(const Connection& connection, std::string_view user_id) {
+  std::string_view key = connection.per_user ? user_id : std::string_view();
+  for (const auto& a : connection.authorizations) {
+    if (a.user_id == key) return &a;
+  }
+  return nullptr;
 }
 
 std::string Connections::Impl::Owner(const std::string& connection_id, const std::string& user_id,
@@ -108,8 +117,10 @@ Result<std::vector<Authorization>> Connections::Impl::LoadAuthorizations(
   return out;
 }
 
-Result<Credentials> Connections::Impl::LoadCredentials(const std::string& connection_id,
+Result<Credentials> Connections::Impl::LoadCredentials(const Resolved& resolved,
                                                        const std::string& user_id) {
+  const std::string& connection_id = resolved.connection.id;
+  const std::string& org_id = resolved.connection.org_id;
   auto rows = TRY(store::Transact(store_, TxMode::kRead, [&](Transaction& tx) {
     return tx.Query("SELECT " + std::string(kCredentialColumns) +
                         " FROM connection_credentials WHERE connection_id = ? AND user_id = ?",
@@ -125,7 +136,7 @@ Result<Credentials> Connections::Impl::LoadCredentials(const std::string& connec
   c.reason = r.Text(3);
   auto open = [&](size_t col, std::string_view field) -> Result<std::string> {
     if (r.IsNull(col)) return std::string();
-    return vault_.Open(Owner(connection_id, user_id, field), r.Text(col));
+    return vault_.Open(Owner(connection_id, user_id, field), r.Text(col), org_id);
   };
   c.access_token = TRY(open(4, "access_token"));
   c.refresh_token = TRY(open(5, "refresh_token"));
@@ -145,14 +156,17 @@ Result<Credentials> Connections::Impl::LoadCredentials(const std::string& connec
   c.refresh_failures = r.Int(13);
   c.next_attempt_at = r.OptInt(14);
   c.version = r.Int(15);
+  c.secrets = Secrets(resolved, c);
   return c;
 }
 
-Result<void> Connections::Impl::SaveCredentials(Credentials& c, int64_t touch_connection_at) {
+Result<void> Connections::Impl::SaveCredentials(const Resolved& r, Credentials& c,
+                                                int64_t touch_connection_at) {
   // Seal first, outside the write transaction: the vault reads the store itself.
   auto seal = [&](const std::string& value, std::string_view field) -> Result<std::optional<std::string>> {
     if (value.empty()) return std::optional<std::string>();
-    return std::optional<std::string>(TRY(vault_.Seal(Owner(c.connection_id, c.user_id, field), value)));
+    return std::optional<std::string>(
+        TRY(vault_.Seal(Owner(c.connection_id, c.user_id, field), value, r.connection.org_id)));
   };
   std::optional<std::string> fields;
   if (!c.fields.empty()) {
@@ -181,6 +195,7 @@ Result<void> Connections::Impl::SaveCredentials(Credentials& c, int64_t touch_co
   }));
   c.version = version;
   c.exists = true;
+  c.secrets = Secrets(r, c);
   // Authorizations are listed in Resolved.connection: drop it; the credentials are current.
   resolved_.Clear();
   credentials_.Put(c.connection_id + ":" + c.user_id, std::make_shared<const Credentials>(c));
@@ -203,8 +218,12 @@ Result<ClientApp> Connections::Impl::LoadClient(std::string_view org_id,
   ClientApp app;
   app.client_id = rows[0].Text(0);
   if (!rows[0].IsNull(1)) {
-    app.client_secret = TRY(vault_.Open(
-        "client:" + rows[0].Text(2) + ":" + std::string(service_id), rows[0].Text(1)));
+    // The installation-wide client's secret is the installation's own in the Redactor; the
+    // registry of each connection that uses it adds it to that connection's organization too.
+    std::string owner = rows[0].Text(2);
+    app.client_secret =
+        TRY(vault_.Open("client:" + owner + ":" + std::string(service_id), rows[0].Text(1),
+                        owner == kAnyOrg ? Redactor::kInstallation : std::string_view(owner)));
   }
   return app;
 }
@@ -218,18 +237,19 @@ Result<ResolvedPtr> Connections::Impl::Resolve(std::string_view org_id,
   r->connection = TRY(store::Transact(store_, TxMode::kRead, [&](Transaction& tx) {
     return LoadConnection(tx, org_id, environment, link_name);
   }));
-  r->service = TRY(catalog_.Get(r->connection.service_id));
+  // The connection's own organization's service: never another organization's of the same id.
+  r->service = TRY(catalog_.Get(r->connection.org_id, r->connection.service_id));
   r->values = TRY(ResolveParameters(*r->service, r->connection.params, options_.public_url));
+  r->allowed = TRY(ExpandOrigins(r->service->allowed_hosts, r->values));
+  r->token_origins = TRY(ExpandOrigins(r->service->TokenHosts(), r->values));
   const std::string& base = environment == "sandbox" && !r->service->sandbox_base_url.empty()
                                 ? r->service->sandbox_base_url
                                 : r->service->base_url;
   r->base_url = Expand(base, r->values).value_or("");
   r->secret_params = SecretParams(*r->service);
   if (auto parsed = outbound::ParsePlainUrl(r->base_url)) {
-    if (auto allowed = HostAllowed(*r->service, r->values, parsed->host); allowed.ok()) {
-      r->base = std::move(*parsed);
-      r->base_host_allowed = *allowed;
-    }
+    r->base_origin_allowed = AnyOriginMatches(r->allowed, *parsed);
+    r->base = std::move(*parsed);
   }
   ResolvedPtr shared = std::move(r);
   resolved_.Put(key, shared);

@@ -2,6 +2,7 @@
 // ship in services/*.yaml (embedded into the binary); custom services are created at runtime.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "connections/origin.h"
 
 namespace relish::connections {
 
@@ -77,16 +79,29 @@ struct TestCall {
   std::optional<int> expect_status;  // nullopt: any 2xx
 };
 
+// The categories a catalog is browsed by (`category:` in a definition). A fixed set, so the
+// console can offer them as filters and a typo is refused rather than making a category of one.
+inline constexpr std::string_view kServiceCategories[] = {
+    "CRM",      "Accounting", "Communication", "Developer tools", "Productivity",
+    "Marketing", "Payments",  "E-commerce",    "Storage",         "Support",
+    "HR",       "AI",         "Social",        "Other"};
+inline constexpr std::string_view kDefaultServiceCategory = "Other";
+
 struct Service {
   std::string id;
   std::string name;
   std::string description;
   std::string docs;
+  std::string category;  // one of kServiceCategories; empty when the definition omits it
   AuthScheme auth = AuthScheme::kNone;
   std::vector<Parameter> parameters;
   std::string base_url;
   std::string sandbox_base_url;
-  std::vector<std::string> allowed_hosts;  // may hold {param} templates and "*." wildcards
+  // Origins the API credentials may go to (connections/origin.h); may hold {param} templates.
+  std::vector<std::string> allowed_hosts;
+  // Origins the token, refresh and revoke endpoints (and OAuth 1.0a's request and access token
+  // endpoints) may be at: where client secrets, codes and refresh tokens go. Empty: allowed_hosts.
+  std::vector<std::string> token_hosts;
   std::vector<std::pair<std::string, std::string>> headers;  // fixed extra headers
   Inject inject;
   std::optional<OAuth2Settings> oauth2;
@@ -96,14 +111,28 @@ struct Service {
   std::optional<TestCall> test;
   bool builtin = false;  // a default service from services/
   std::string source;    // the YAML text it was read from
+
+  // Custom services only: the organization that owns it, who created it, and when its policy
+  // (PolicyChanges) last changed; credentials authorized before then are not used.
+  std::string org_id;
+  std::string created_by;
+  int64_t policy_changed_at = 0;
+
+  std::string_view Category() const {
+    return category.empty() ? kDefaultServiceCategory : std::string_view(category);
+  }
+  const std::vector<std::string>& TokenHosts() const {
+    return token_hosts.empty() ? allowed_hosts : token_hosts;
+  }
 };
 
 // Parses and validates a service definition. `origin` names it in errors
 // ("services/zoho_books.yaml"); every error carries origin:line.
 Result<Service> ParseService(std::string_view yaml, std::string_view origin);
 
-// Values for {name} placeholders: the service's parameters plus the built-ins public_url and
-// public_host.
+// Values for {name} placeholders: the service's parameters plus the built-ins public_url
+// ("http://127.0.0.1:8080"), public_host ("127.0.0.1:8080": host and port, no scheme) and
+// public_origin ("http://127.0.0.1:8080": scheme, host and port, for allowed_hosts).
 using Values = std::map<std::string, std::string>;
 
 // Checks connection parameter values against the service: unknown names are refused, missing
@@ -114,8 +143,21 @@ Result<Values> ResolveParameters(const Service& service, const Values& given,
 // Replaces {name} placeholders; an unknown name is an error.
 Result<std::string> Expand(std::string_view text, const Values& values);
 
-// True when `host` (lowercase) matches one of the service's allowed hosts after expansion.
-Result<bool> HostAllowed(const Service& service, const Values& values, std::string_view host);
+// The origins of `entries` (a service's allowed_hosts or token_hosts) with `values` expanded.
+Result<std::vector<OriginRule>> ExpandOrigins(const std::vector<std::string>& entries,
+                                              const Values& values);
+// True when the URL's origin is one of `entries` after expansion.
+Result<bool> OriginAllowed(const std::vector<std::string>& entries, const Values& values,
+                           const outbound::Url& url);
+
+// The settings that decide where a service's credentials go (the auth scheme, base URLs,
+// allowed and token hosts, parameters, fixed headers, injection, API key placement, OAuth URLs
+// and client authentication) that differ between `before` and `after`, named as in the YAML
+// ("allowed_hosts", "oauth2.token_url", ...), in schema order. Empty: the same policy.
+std::vector<std::string> PolicyChanges(const Service& before, const Service& after);
+
+// The built-in parameters, which a service may not declare.
+bool BuiltinParameter(std::string_view name);
 
 // Validation helpers shared with connections.
 bool ValidLinkName(std::string_view name);  // [a-z][a-z0-9_]{0,49}

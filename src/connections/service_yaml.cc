@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <set>
+#include <tuple>
 
 #include "connections/pattern.h"
 #include "connections/service.h"
@@ -13,10 +14,30 @@ namespace relish::connections {
 namespace {
 
 // Reads one YAML map, remembering which keys were consumed so unknown ones are reported.
+// yaml-cpp throws when a scalar is indexed or a key that is a list or a map is read as text: a
+// reader is made only over a map (Child), and keys are read with Key.
 class MapReader {
  public:
   MapReader(const YAML::Node& node, std::string origin, std::string path)
       : node_(node), origin_(std::move(origin)), path_(std::move(path)) {}
+
+  // The map at `key`, with a reader of its own.
+  Result<MapReader> Child(const std::string& key) {
+    YAML::Node n = Node(key);
+    if (!n.IsMap()) return Fail(n, "'" + Path(key) + "' must be a map");
+    return MapReader(n, origin_, Path(key));
+  }
+
+  // A key of the map at `key` (or of this map) as text.
+  Result<std::string> Key(const YAML::Node& k, const std::string& key = "") const {
+    if (!k.IsScalar()) {
+      std::string where = !key.empty() ? "'" + Path(key) + "'"
+                          : path_.empty() ? std::string("the service")
+                                          : "'" + path_ + "'";
+      return Fail(k, where + " has a key that is not text");
+    }
+    return k.as<std::string>();
+  }
 
   Error Fail(const YAML::Node& at, const std::string& message) const {
     return InvalidArgument(origin_ + ":" + std::to_string(at.Mark().line + 1) + ": " + message);
@@ -74,11 +95,11 @@ class MapReader {
     if (!n.IsDefined() || n.IsNull()) return out;
     if (!n.IsMap()) return Fail(n, "'" + Path(key) + "' must be a map of names to values");
     for (const auto& kv : n) {
+      std::string name = TRY(Key(kv.first, key));
       if (!kv.second.IsScalar()) {
-        return Fail(kv.second, "'" + Path(key) + "." + kv.first.as<std::string>() +
-                                   "' must be a text value");
+        return Fail(kv.second, "'" + Path(key) + "." + name + "' must be a text value");
       }
-      out.emplace_back(kv.first.as<std::string>(), kv.second.as<std::string>());
+      out.emplace_back(std::move(name), kv.second.as<std::string>());
     }
     return out;
   }
@@ -86,7 +107,7 @@ class MapReader {
   // Reports the first key that was never read.
   Result<void> NoOthers() const {
     for (const auto& kv : node_) {
-      auto key = kv.first.as<std::string>();
+      auto key = TRY(Key(kv.first));
       if (!seen_.contains(key)) return Fail(kv.first, "unknown key '" + Path(key) + "'");
     }
     return Ok();
@@ -102,7 +123,11 @@ class MapReader {
 // Sample values for {placeholders}, to check templated URLs: a parameter's default or example,
 // and plausible built-ins.
 Values SampleValues(const Service& s) {
-  Values v = {{"public_url", "https://relish.example.com"}, {"public_host", "relish.example.com"}};
+  Values v = {{"public_url", "https://relish.example.com"},
+              {"public_host", "relish.example.com"},
+              {"public_origin", "https://relish.example.com"},
+              {"relish_org", "org_sample"},
+              {"relish_environment", "sandbox"}};
   for (const auto& p : s.parameters) {
     v[p.name] = p.default_value ? *p.default_value : p.example ? *p.example : "sample";
   }
@@ -116,8 +141,11 @@ const std::vector<std::string>& HostileValues() {
   return kValues;
 }
 
+// Which origins a URL must be among: the API's (allowed_hosts) or the token endpoints'.
+enum class HostList { kNone, kApi, kToken };
+
 Result<void> CheckUrl(MapReader& r, const YAML::Node& at, const Service& s,
-                      const std::string& field, const std::string& url, bool check_host) {
+                      const std::string& field, const std::string& url, HostList hosts) {
   auto expanded = Expand(url, SampleValues(s));
   if (!expanded.ok()) return r.Fail(at, "'" + field + "': " + expanded.error().message());
   auto parsed = outbound::ParseUrl(*expanded);
@@ -126,15 +154,21 @@ Result<void> CheckUrl(MapReader& r, const YAML::Node& at, const Service& s,
   if (parsed->scheme != "https" && !local && !url.starts_with("{public_url}")) {
     return r.Fail(at, "'" + field + "' must be an https URL");
   }
-  if (check_host) {
-    auto allowed = HostAllowed(s, SampleValues(s), parsed->host);
-    if (!allowed.ok()) return r.Fail(at, "'" + field + "': " + allowed.error().message());
-    if (!*allowed) {
-      return r.Fail(at, "'" + field + "' host " + parsed->host + " is not in allowed_hosts");
-    }
-  }
-  return Ok();
+  if (hosts == HostList::kNone) return Ok();
+  bool token = hosts == HostList::kToken;
+  const auto& entries = token ? s.TokenHosts() : s.allowed_hosts;
+  auto allowed = OriginAllowed(entries, SampleValues(s), *parsed);
+  if (!allowed.ok()) return r.Fail(at, "'" + field + "': " + allowed.error().message());
+  if (*allowed) return Ok();
+  std::string where = "'" + field + "' origin " + parsed->Origin() + " is not in ";
+  if (!token) return r.Fail(at, where + "allowed_hosts");
+  if (!s.token_hosts.empty()) return r.Fail(at, where + "token_hosts");
+  return r.Fail(at, where + "allowed_hosts; list the token endpoints' hosts in token_hosts");
 }
+
+// allowed_hosts or token_hosts: each entry an origin (with sample values for its templates), no
+// wildcard as broad as a top-level domain, and no parameter that could move a host elsewhere.
+Result<std::vector<std::string>> ReadHosts(MapReader& r, const Service& s, const std::string& key);
 
 Result<void> ReadParameters(MapReader& r, Service& s, const std::string& origin) {
   YAML::Node params = r.Node("parameters");
@@ -142,8 +176,8 @@ Result<void> ReadParameters(MapReader& r, Service& s, const std::string& origin)
   if (!params.IsMap()) return r.Fail(params, "'parameters' must be a map");
   for (const auto& kv : params) {
     Parameter p;
-    p.name = kv.first.as<std::string>();
-    if (!ValidLinkName(p.name) || p.name == "public_url" || p.name == "public_host") {
+    p.name = TRY(r.Key(kv.first, "parameters"));
+    if (!ValidLinkName(p.name) || BuiltinParameter(p.name)) {
       return r.Fail(kv.first, "parameter name '" + p.name +
                                   "' must be lowercase letters, digits and _ (and not a built-in)");
     }
@@ -188,6 +222,23 @@ Result<void> CheckHostParameters(MapReader& r, const YAML::Node& at, const Servi
   return Ok();
 }
 
+Result<std::vector<std::string>> ReadHosts(MapReader& r, const Service& s, const std::string& key) {
+  auto hosts = TRY(r.StringList(key));
+  YAML::Node at = r.Node(key);
+  for (auto& h : hosts) {
+    std::transform(h.begin(), h.end(), h.begin(), [](unsigned char c) { return std::tolower(c); });
+    TRY(CheckHostParameters(r, at, s, h));
+    auto expanded = Expand(h, SampleValues(s));
+    if (!expanded.ok()) return r.Fail(at, "'" + key + "': " + expanded.error().message());
+    auto rule = ParseOriginRule(*expanded);
+    if (!rule.ok()) return r.Fail(at, "'" + key + "': " + rule.error().message());
+    if (rule->wildcard && rule->host.find('.') == std::string::npos) {
+      return r.Fail(at, "wildcard host '" + h + "' is too broad");
+    }
+  }
+  return hosts;
+}
+
 Result<void> ReadOAuth2(MapReader& r, Service& s, const std::string& origin) {
   YAML::Node n = r.Node("oauth2");
   if (!n.IsDefined() || !n.IsMap()) return r.Fail("'oauth2' is required for auth " +
@@ -226,27 +277,22 @@ Result<void> ReadOAuth2(MapReader& r, Service& s, const std::string& origin) {
   st.token_params = TRY(o.StringMap("token_params"));
   st.account_id = TRY(o.String("account_id", false));
   TRY(o.NoOthers());
-  for (const auto& [key, url] : {std::pair<std::string, std::string>{"authorize_url", st.authorize_url},
-                                 {"token_url", st.token_url},
-                                 {"refresh_url", st.refresh_url},
-                                 {"revoke_url", st.revoke_url}}) {
+  // The browser goes to authorize_url (with no secret); the others receive the client secret,
+  // codes, refresh tokens and tokens to revoke, so they must be among the token hosts.
+  for (const auto& [key, url, hosts] : {std::tuple<std::string, std::string, HostList>{
+                                            "authorize_url", st.authorize_url, HostList::kNone},
+                                        {"token_url", st.token_url, HostList::kToken},
+                                        {"refresh_url", st.refresh_url, HostList::kToken},
+                                        {"revoke_url", st.revoke_url, HostList::kToken}}) {
     YAML::Node at = n[key].IsDefined() ? n[key] : n["token_url"];
-    if (!url.empty()) TRY(CheckUrl(o, at, s, "oauth2." + key, url, false));
+    if (!url.empty()) TRY(CheckUrl(o, at, s, "oauth2." + key, url, hosts));
   }
   s.oauth2 = std::move(st);
   return Ok();
 }
 
-}  // namespace
-
-Result<Service> ParseService(std::string_view yaml, std::string_view origin_view) {
-  std::string origin(origin_view);
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(yaml));
-  } catch (const YAML::Exception& e) {
-    return InvalidArgument(origin + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
-  }
+Result<Service> ReadService(const YAML::Node& root, std::string_view yaml,
+                            const std::string& origin) {
   if (!root.IsMap()) return InvalidArgument(origin + ":1: a service is a YAML map");
   MapReader r(root, origin, "");
   Service s;
@@ -260,6 +306,16 @@ Result<Service> ParseService(std::string_view yaml, std::string_view origin_view
   if (s.name.size() > 50) return r.Fail(r.Node("name"), "'name' has more than 50 characters");
   s.description = TRY(r.String("description", false));
   s.docs = TRY(r.String("docs", false));
+  s.category = TRY(r.String("category", false));
+  if (!s.category.empty() && std::find(std::begin(kServiceCategories), std::end(kServiceCategories),
+                                       s.category) == std::end(kServiceCategories)) {
+    std::string allowed;
+    for (std::string_view c : kServiceCategories) {
+      allowed += (allowed.empty() ? "" : ", ") + std::string(c);
+    }
+    return r.Fail(r.Node("category"),
+                  "'category' must be one of " + allowed + "; got '" + s.category + "'");
+  }
   std::string auth = TRY(r.String("auth", true));
   static const std::map<std::string, AuthScheme> kSchemes = {
       {"oauth2", AuthScheme::kOAuth2}, {"oauth2_client_credentials", AuthScheme::kOAuth2ClientCredentials},
@@ -275,18 +331,17 @@ Result<Service> ParseService(std::string_view yaml, std::string_view origin_view
   TRY(ReadParameters(r, s, origin));
   s.base_url = TRY(r.String("base_url", s.auth != AuthScheme::kNone));
   s.sandbox_base_url = TRY(r.String("sandbox_base_url", false));
-  s.allowed_hosts = TRY(r.StringList("allowed_hosts"));
-  for (auto& h : s.allowed_hosts) {
-    std::transform(h.begin(), h.end(), h.begin(), [](unsigned char c) { return std::tolower(c); });
-  }
+  s.allowed_hosts = TRY(ReadHosts(r, s, "allowed_hosts"));
   if (s.allowed_hosts.empty() && s.auth != AuthScheme::kNone) {
     return r.Fail("'allowed_hosts' is required: the hosts credentials may be sent to");
   }
-  for (const auto& h : s.allowed_hosts) {
-    TRY(CheckHostParameters(r, r.Node("allowed_hosts"), s, h));
-    if (h.starts_with("*.") && h.find('.', 2) == std::string::npos) {
-      return r.Fail(r.Node("allowed_hosts"), "wildcard host '" + h + "' is too broad");
-    }
+  s.token_hosts = TRY(ReadHosts(r, s, "token_hosts"));
+  bool token_endpoints = s.auth == AuthScheme::kOAuth2 ||
+                         s.auth == AuthScheme::kOAuth2ClientCredentials ||
+                         s.auth == AuthScheme::kOAuth1;
+  if (!s.token_hosts.empty() && !token_endpoints) {
+    return r.Fail(r.Node("token_hosts"),
+                  "'token_hosts' is only for auth oauth2, oauth2_client_credentials or oauth1");
   }
   s.headers = TRY(r.StringMap("headers"));
 
@@ -304,7 +359,7 @@ Result<Service> ParseService(std::string_view yaml, std::string_view origin_view
       break;
   }
   if (r.Has("inject")) {
-    MapReader in(r.Node("inject"), origin, "inject");
+    MapReader in = TRY(r.Child("inject"));
     std::string header = TRY(in.String("header", false));
     std::string prefix = TRY(in.String("prefix", false));
     std::string query = TRY(in.String("query", false));
@@ -325,14 +380,18 @@ Result<Service> ParseService(std::string_view yaml, std::string_view origin_view
   }
   if (s.auth == AuthScheme::kOAuth1) {
     if (!r.Has("oauth1")) return r.Fail("'oauth1' is required for auth oauth1");
-    MapReader o(r.Node("oauth1"), origin, "oauth1");
+    MapReader o = TRY(r.Child("oauth1"));
     OAuth1Settings st;
     st.request_token_url = TRY(o.String("request_token_url", true));
     st.authorize_url = TRY(o.String("authorize_url", true));
     st.access_token_url = TRY(o.String("access_token_url", true));
     TRY(o.NoOthers());
-    for (const auto& url : {st.request_token_url, st.authorize_url, st.access_token_url}) {
-      TRY(CheckUrl(o, r.Node("oauth1"), s, "oauth1", url, false));
+    for (const auto& [key, url, hosts] :
+         {std::tuple<std::string, std::string, HostList>{"request_token_url", st.request_token_url,
+                                                         HostList::kToken},
+          {"authorize_url", st.authorize_url, HostList::kNone},
+          {"access_token_url", st.access_token_url, HostList::kToken}}) {
+      TRY(CheckUrl(o, o.Node(key), s, "oauth1." + key, url, hosts));
     }
     s.oauth1 = st;
   } else if (r.Has("oauth1")) {
@@ -340,7 +399,7 @@ Result<Service> ParseService(std::string_view yaml, std::string_view origin_view
   }
   if (s.auth == AuthScheme::kApiKey) {
     if (!r.Has("api_key")) return r.Fail("'api_key' is required for auth api_key");
-    MapReader a(r.Node("api_key"), origin, "api_key");
+    MapReader a = TRY(r.Child("api_key"));
     ApiKeySettings st;
     std::string in = TRY(a.String("in", true));
     if (in == "header") {
@@ -357,6 +416,7 @@ Result<Service> ParseService(std::string_view yaml, std::string_view origin_view
       return a.Fail("'api_key.fields' must list at least one field");
     }
     for (const auto& f : fields) {
+      if (!f.IsMap()) return a.Fail(f, "'api_key.fields' items must be maps");
       MapReader fr(f, origin, "api_key.fields[]");
       ApiKeyField field;
       field.name = TRY(fr.String("name", true));
@@ -373,7 +433,7 @@ Result<Service> ParseService(std::string_view yaml, std::string_view origin_view
   }
   if (r.Has("basic")) {
     if (s.auth != AuthScheme::kBasic) return r.Fail(r.Node("basic"), "'basic' is only for auth basic");
-    MapReader b(r.Node("basic"), origin, "basic");
+    MapReader b = TRY(r.Child("basic"));
     auto user = TRY(b.String("username_label", false));
     auto pass = TRY(b.String("password_label", false));
     TRY(b.NoOthers());
@@ -381,7 +441,7 @@ Result<Service> ParseService(std::string_view yaml, std::string_view origin_view
     if (!pass.empty()) s.basic.password_label = pass;
   }
   if (r.Has("test")) {
-    MapReader t(r.Node("test"), origin, "test");
+    MapReader t = TRY(r.Child("test"));
     TestCall call;
     std::string method = TRY(t.String("method", false));
     if (!method.empty()) call.method = method;
@@ -398,15 +458,31 @@ Result<Service> ParseService(std::string_view yaml, std::string_view origin_view
       if (v < 100 || v > 599) return t.Fail(t.Node("expect_status"), "'test.expect_status' must be an HTTP status");
       call.expect_status = v;
     }
-    TRY(CheckUrl(t, r.Node("test"), s, "test.url", call.url, true));
+    TRY(CheckUrl(t, r.Node("test"), s, "test.url", call.url, HostList::kApi));
     s.test = call;
   }
   TRY(r.NoOthers());
-  if (!s.base_url.empty()) TRY(CheckUrl(r, r.Node("base_url"), s, "base_url", s.base_url, true));
+  if (!s.base_url.empty()) {
+    TRY(CheckUrl(r, r.Node("base_url"), s, "base_url", s.base_url, HostList::kApi));
+  }
   if (!s.sandbox_base_url.empty()) {
-    TRY(CheckUrl(r, r.Node("sandbox_base_url"), s, "sandbox_base_url", s.sandbox_base_url, true));
+    TRY(CheckUrl(r, r.Node("sandbox_base_url"), s, "sandbox_base_url", s.sandbox_base_url,
+                 HostList::kApi));
   }
   return s;
+}
+
+}  // namespace
+
+Result<Service> ParseService(std::string_view yaml, std::string_view origin_view) {
+  std::string origin(origin_view);
+  // MapReader checks the shapes yaml-cpp would throw on; whatever else it throws is still the
+  // YAML's fault, and an error here, not an exception out of the module.
+  try {
+    return ReadService(YAML::Load(std::string(yaml)), yaml, origin);
+  } catch (const YAML::Exception& e) {
+    return InvalidArgument(origin + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
 }
 
 }  // namespace relish::connections

@@ -54,7 +54,9 @@ Result<std::string> Expand(std::string_view text, const Values& values) {
 Result<Values> ResolveParameters(const Service& service, const Values& given,
                                  const std::string& public_url) {
   Values out;
-  for (const auto& [name, value] : given) {
+  for (const auto& entry : given) {
+    // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+    const std::string& name = entry.first;
     bool known = std::any_of(service.parameters.begin(), service.parameters.end(),
                              [&](const Parameter& p) { return p.name == name; });
     if (!known) {
@@ -83,34 +85,33 @@ Result<Values> ResolveParameters(const Service& service, const Values& given,
   out["public_url"] = url;
   auto parsed = outbound::ParseUrl(url.empty() ? "http://localhost" : url);
   std::string host = parsed.ok() ? parsed->host : "localhost";
+  std::string origin = "http://" + host;
   if (parsed.ok()) {
-    bool default_port = (parsed->scheme == "https" && parsed->port == 443) ||
-                        (parsed->scheme == "http" && parsed->port == 80);
-    if (!default_port) host += ":" + std::to_string(parsed->port);
+    host.clear();
+    parsed->AppendAuthority(host);  // the port only when not the scheme's default
+    origin = parsed->Origin();
   }
   out["public_host"] = host;
+  out["public_origin"] = origin;
   return out;
 }
 
-Result<bool> HostAllowed(const Service& service, const Values& values, std::string_view host) {
-  std::string h(host);
-  std::transform(h.begin(), h.end(), h.begin(), [](unsigned char c) { return std::tolower(c); });
-  for (const auto& pattern : service.allowed_hosts) {
-    std::string allowed = TRY(Expand(pattern, values));
-    std::transform(allowed.begin(), allowed.end(), allowed.begin(),
-                   [](unsigned char c) { return std::tolower(c); });
-    // public_host may carry a port; hosts are compared without one.
-    if (auto colon = allowed.rfind(':'); colon != std::string::npos && allowed.find(']') == std::string::npos) {
-      allowed = allowed.substr(0, colon);
-    }
-    if (allowed.starts_with("*.")) {
-      std::string suffix = allowed.substr(1);  // ".example.com"
-      if (h.size() > suffix.size() && h.ends_with(suffix)) return true;
-    } else if (h == allowed) {
-      return true;
-    }
-  }
-  return false;
+bool BuiltinParameter(std::string_view name) {
+  return name == "public_url" || name == "public_host" || name == "public_origin" ||
+         name == "relish_org" || name == "relish_environment";
+}
+
+Result<std::vector<OriginRule>> ExpandOrigins(const std::vector<std::string>& entries,
+                                              const Values& values) {
+  std::vector<OriginRule> out;
+  out.reserve(entries.size());
+  for (const auto& entry : entries) out.push_back(TRY(ParseOriginRule(TRY(Expand(entry, values)))));
+  return out;
+}
+
+Result<bool> OriginAllowed(const std::vector<std::string>& entries, const Values& values,
+                           const outbound::Url& url) {
+  return AnyOriginMatches(TRY(ExpandOrigins(entries, values)), url);
 }
 
 }  // namespace relish::connections

@@ -11,20 +11,33 @@
 #include "base/encoding.h"
 #include "connections/catalog.h"
 #include "connections/connections.h"
+#include "identity/identity.h"
 #include "outbound/fake_http_client.h"
 #include "store/sqlite/sqlite_store.h"
 #include "vault/vault.h"
 
 namespace relish::connections {
 
+// The migrations the catalog and connections need, in the runtime's order (the catalog's
+// second migration reads identity's org_members and connections' connections).
+inline std::vector<store::Migration> TestMigrations() {
+  std::vector<store::Migration> m = vault::Vault::Migrations();
+  for (auto& x : identity::Identity::Migrations()) m.push_back(x);
+  for (auto& x : Connections::Migrations()) m.push_back(x);
+  for (auto& x : Catalog::Migrations()) m.push_back(x);
+  return m;
+}
+
 inline const std::vector<EmbeddedFile>& TestServices() {
   static const std::string acme = R"(id: acme
 name: Acme
 docs: https://acme.test/docs
+category: Other
 auth: oauth2
 base_url: https://api.acme.test/v1
 allowed_hosts: [api.acme.test]
 inject: {header: Authorization, prefix: Zoho-oauthtoken}
+token_hosts: [login.acme.test]
 oauth2:
   authorize_url: https://login.acme.test/authorize
   token_url: https://login.acme.test/token
@@ -40,6 +53,7 @@ test: {url: 'https://api.acme.test/v1/me'}
   static const std::string keyed = R"(id: keyed
 name: Keyed
 docs: https://keyed.test/docs
+category: Other
 auth: api_key
 base_url: https://api.keyed.test
 allowed_hosts: [api.keyed.test]
@@ -48,6 +62,7 @@ api_key: {in: query, fields: [{name: api_key, label: Key}]}
   static const std::string formkey = R"(id: formkey
 name: Form key
 docs: https://formkey.test/docs
+category: Other
 auth: api_key
 base_url: https://api.formkey.test
 allowed_hosts: [api.formkey.test]
@@ -56,6 +71,7 @@ api_key: {in: form, fields: [{name: token, label: Token}]}
   static const std::string basic = R"(id: basicsvc
 name: Basic
 docs: https://basic.test/docs
+category: Other
 auth: basic
 base_url: https://api.basic.test
 allowed_hosts: [api.basic.test]
@@ -63,14 +79,17 @@ allowed_hosts: [api.basic.test]
   static const std::string machine = R"(id: machine
 name: Machine
 docs: https://machine.test/docs
+category: Other
 auth: oauth2_client_credentials
 base_url: https://api.machine.test
 allowed_hosts: [api.machine.test]
+token_hosts: [login.machine.test]
 oauth2: {token_url: 'https://login.machine.test/token', scopes: [jobs]}
 )";
   static const std::string legacy = R"(id: legacy
 name: Legacy
 docs: https://legacy.test/docs
+category: Other
 auth: oauth1
 base_url: https://api.legacy.test
 allowed_hosts: [api.legacy.test]
@@ -152,10 +171,7 @@ class ConnectionsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     store_ = std::move(*store::OpenSqlite({.path = ":memory:"}));
-    std::vector<store::Migration> m = vault::Vault::Migrations();
-    for (auto& x : Catalog::Migrations()) m.push_back(x);
-    for (auto& x : Connections::Migrations()) m.push_back(x);
-    ASSERT_TRUE(store_->Migrate(m).ok());
+    ASSERT_TRUE(store_->Migrate(TestMigrations()).ok());
     vault_ = std::move(*vault::Vault::Open(*store_, {vault::MakeMasterKey(random_)}, clock_, random_));
     catalog_ = std::make_unique<Catalog>(*store_, clock_);
     ASSERT_TRUE(catalog_->LoadDefaults(TestServices()).ok());
@@ -174,11 +190,20 @@ class ConnectionsTest : public ::testing::Test {
     EXPECT_TRUE(c.ok()) << c.error().message();
     auto begin = connections_->BeginAuthorization("org1", "sandbox", c->link_name, "usr_1", "");
     EXPECT_TRUE(begin.ok()) << begin.error().message();
-    auto done = connections_->CompleteAuthorization({{"state", begin->state}, {"code", "code-1"}});
+    auto done = connections_->CompleteAuthorization({{"state", begin->state}, {"code", "code-1"}}, "usr_1");
     EXPECT_TRUE(done.ok()) << done.error().message();
     return c->link_name;
   }
   CallContext Ctx() { return {.org_id = "org1", .environment = "sandbox", .origin = "test"}; }
+  // The Authorization header of the last request the provider saw: which token went out (the
+  // answer's echo of it comes back masked).
+  std::string SentAuthorization() const {
+    auto sent = http_.requests();
+    for (const auto& [k, v] : sent.back().headers) {
+      if (k == "Authorization") return v;
+    }
+    return "";
+  }
   Result<outbound::Response> Get(const std::string& link, const std::string& url = "https://api.acme.test/v1/me") {
     return connections_->Call(Ctx(), link, {.url = url});
   }

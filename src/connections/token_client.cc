@@ -2,6 +2,7 @@
 #include <sodium.h>
 
 #include "base/encoding.h"
+#include "base/json_fields.h"
 #include "connections/connections_impl.h"
 #include "outbound/url.h"
 
@@ -49,47 +50,17 @@ std::string Snippet(const std::string& body) {
   return body.size() > 120 ? s + "..." : s;
 }
 
-}  // namespace
-
-std::string PkceChallenge(std::string_view verifier) {
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(verifier.data()),
-                     verifier.size());
-  return Base64UrlEncode(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
-}
-
-Result<TokenResponse> Connections::Impl::TokenRequest(
-    const Resolved& r, const ClientApp& client, const std::string& url,
-    std::vector<std::pair<std::string, std::string>> form) {
-  const OAuth2Settings& o = *r.service->oauth2;
-  outbound::Request req;
-  req.method = "POST";
-  req.url = TRY(Expand(url, r.values));
-  req.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
-                 {"Accept", "application/json"}};
-  if (o.client_auth == ClientAuth::kBasic) {
-    // RFC 6749 2.3.1: the id and secret are form-encoded before base64.
-    req.headers.emplace_back(
-        "Authorization",
-        "Basic " + Base64Encode(FormEncode(client.client_id) + ":" + FormEncode(client.client_secret)));
-  } else {
-    form.emplace_back("client_id", client.client_id);
-    if (!client.client_secret.empty()) form.emplace_back("client_secret", client.client_secret);
-  }
-  for (const auto& p : o.token_params) form.emplace_back(p.first, TRY(Expand(p.second, r.values)));
-  req.body = FormBody(form);
-  req.max_redirects = 0;  // a token endpoint that redirects is misconfigured; never re-post secrets
-  req.timeout = std::chrono::seconds(30);
-  auto response = Http(r.connection.environment).Send(std::move(req));
-  std::string host = outbound::ParseUrl(TRY(Expand(url, r.values))).value_or(outbound::Url{}).host;
+// A token endpoint's answer (RFC 6749 5.1 and 5.2, and the providers that stray from it).
+Result<TokenResponse> ReadTokenResponse(const OAuth2Settings& o, const std::string& host,
+                                        const Result<outbound::Response>& response) {
   if (!response.ok()) {
     return Unavailable("token endpoint " + host + " is unreachable: " + response.error().message());
   }
   Json body = ParseTokenBody(response->body);
   if (response->status < 200 || response->status >= 300) {
-    if (body.is_object() && body.contains("error") && body["error"].is_string()) {
-      std::string error = body["error"].get<std::string>();
-      std::string description = body.value("error_description", "");
+    if (auto error_text = TextField(body, "error")) {
+      std::string error = *error_text;
+      std::string description = TextFieldOr(body, "error_description");
       std::string message = "the provider refused: " + error + (description.empty() ? "" : " (" + description + ")");
       // invalid_grant / invalid_client / unauthorized_client will not get better by retrying;
       // nor will Zoho's invalid_code (its invalid_grant: an unknown or revoked code or token).
@@ -107,24 +78,90 @@ Result<TokenResponse> Connections::Impl::TokenRequest(
     std::string error = body["error"].is_string() ? body["error"].get<std::string>() : body["error"].dump();
     return PermissionDenied("the provider refused: " + error);
   }
-  if (!body.is_object() || !body.contains("access_token") || !body["access_token"].is_string() ||
-      body["access_token"].get<std::string>().empty()) {
+  if (TextFieldOr(body, "access_token").empty()) {
     return Unavailable("token endpoint " + host +
                        " answered with something that is not a token response: " +
                        Snippet(response->body));
   }
   TokenResponse t;
-  t.access_token = body["access_token"].get<std::string>();
-  if (body.contains("refresh_token") && body["refresh_token"].is_string()) {
-    t.refresh_token = body["refresh_token"].get<std::string>();
-  }
+  t.access_token = *TextField(body, "access_token");
+  t.refresh_token = TextFieldOr(body, "refresh_token");
   if (body.contains("expires_in")) t.expires_in = NumberOrString(body["expires_in"]);
-  if (body.contains("scope") && body["scope"].is_string()) t.scope = body["scope"].get<std::string>();
+  t.scope = TextField(body, "scope");
   if (!o.account_id.empty() && body.contains(o.account_id)) {
     const Json& a = body[o.account_id];
     t.account_id = a.is_string() ? a.get<std::string>() : a.dump();
   }
   return t;
+}
+
+}  // namespace
+
+std::string PkceChallenge(std::string_view verifier) {
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(verifier.data()),
+                     verifier.size());
+  return Base64UrlEncode(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
+}
+
+Result<CallTarget> Connections::Impl::TokenEndpoint(const Resolved& r, const std::string& url,
+                                                    std::string_view field) {
+  // Checked after expansion, at each request: validation saw sample values only, and a
+  // parameter's value (or a changed pattern) may move a templated host.
+  CallTarget t;
+  t.text = TRY(Expand(url, r.values));
+  t.url = TRY(outbound::ParseUrl(t.text));
+  t.allowed = AnyOriginMatches(r.token_origins, t.url);
+  if (!t.allowed) {
+    return PermissionDenied("service " + r.service->id + "'s " + std::string(field) + " is at " +
+                            OriginEntry(t.url) + ", not one of its token hosts (" +
+                            DescribeOrigins(r.token_origins) + "); nothing was sent");
+  }
+  return t;
+}
+
+Result<TokenResponse> Connections::Impl::TokenRequest(
+    const Resolved& r, const ClientApp& client, const std::string& url,
+    std::vector<std::pair<std::string, std::string>> form) {
+  const OAuth2Settings& o = *r.service->oauth2;
+  std::string_view field = url == o.token_url     ? "oauth2.token_url"
+                           : url == o.refresh_url ? "oauth2.refresh_url"
+                                                  : "oauth2 endpoint";
+  auto endpoint = TRY(TokenEndpoint(r, url, field));
+  outbound::Request req;
+  req.method = "POST";
+  req.url = std::move(endpoint.text);
+  req.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
+                 {"Accept", "application/json"}};
+  if (o.client_auth == ClientAuth::kBasic) {
+    // RFC 6749 2.3.1: the id and secret are form-encoded before base64.
+    req.headers.emplace_back(
+        "Authorization",
+        "Basic " + Base64Encode(FormEncode(client.client_id) + ":" + FormEncode(client.client_secret)));
+  } else {
+    form.emplace_back("client_id", client.client_id);
+    if (!client.client_secret.empty()) form.emplace_back("client_secret", client.client_secret);
+  }
+  if (!o.token_params.empty()) {
+    Values values = AuthorizationValues(r);
+    for (const auto& p : o.token_params) form.emplace_back(p.first, TRY(Expand(p.second, values)));
+  }
+  // The secrets this request carries (the client's, a refresh token, a code and its verifier):
+  // an answer that quotes one (an error description, a body that is not a token response) has
+  // it masked in the error, and so in the reason a connection records.
+  std::vector<std::string> sent = SecretValuesOf(*r.service, Credentials{}, &client);
+  for (const auto& [name, value] : form) {
+    if (name == "refresh_token" || name == "code" || name == "code_verifier") {
+      AddWireForms(value, sent);
+    }
+  }
+  req.body = FormBody(form);
+  req.max_redirects = 0;  // a token endpoint that redirects is misconfigured; never re-post secrets
+  req.timeout = std::chrono::seconds(30);
+  auto token =
+      ReadTokenResponse(o, endpoint.url.host, Http(r.connection.environment).Send(std::move(req)));
+  if (!token.ok()) return ScrubError(SecretValues(std::move(sent)), token.error());
+  return token;
 }
 
 Result<void> Connections::Impl::RevokeAtProvider(const Resolved& r, const Credentials& c) {
@@ -133,9 +170,10 @@ Result<void> Connections::Impl::RevokeAtProvider(const Resolved& r, const Creden
   if (token.empty()) return Ok();
   auto client = TRY(LoadClient(r.connection.org_id, r.service->id));
   const OAuth2Settings& o = *r.service->oauth2;
+  auto endpoint = TRY(TokenEndpoint(r, o.revoke_url, "oauth2.revoke_url"));
   outbound::Request req;
   req.method = "POST";
-  req.url = TRY(Expand(o.revoke_url, r.values));
+  req.url = std::move(endpoint.text);
   req.headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
   std::vector<std::pair<std::string, std::string>> form = {
       {"token", token},

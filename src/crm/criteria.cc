@@ -78,7 +78,13 @@ class Parser {
   Result<Criteria> ParseGroup() {
     SkipSpace();
     if (AtEnd() || Peek() != '(') return Fail("expected '('");
+    // Each group recurses: refuse deep nesting before it can exhaust the stack.
+    if (depth_ >= kMaxCriteriaDepth) {
+      return Fail("parentheses nest more than " + std::to_string(kMaxCriteriaDepth) +
+                  " levels deep");
+    }
     ++pos_;
+    ++depth_;
     SkipSpace();
     Criteria c;
     if (!AtEnd() && Peek() == '(') {
@@ -90,6 +96,7 @@ class Parser {
     SkipSpace();
     if (AtEnd() || Peek() != ')') return Fail("expected ')'");
     ++pos_;
+    --depth_;
     return c;
   }
 
@@ -155,6 +162,7 @@ class Parser {
   std::string_view text_;
   size_t pos_ = 0;
   int conditions_ = 0;
+  int depth_ = 0;  // groups open at pos_
 };
 
 // ---- Field kinds and operators -------------------------------------------------------------

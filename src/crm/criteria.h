@@ -28,6 +28,9 @@
 namespace relish::crm {
 
 inline constexpr int kMaxConditions = 10;
+// Parentheses may nest this deep (ten conditions never need more); deeper criteria are refused
+// before the parser recurses, so no search or rule pattern can exhaust a thread's stack.
+inline constexpr int kMaxCriteriaDepth = 32;
 
 struct Condition {
   std::string field;

@@ -49,6 +49,22 @@ TEST(CriteriaParse, ErrorsSayWhere) {
   EXPECT_EQ(Parse(eleven), "criteria: at most 10 conditions are allowed, got 11");
 }
 
+// Thousands of parentheses once overflowed the stack of the recursive parser (a crash of the
+// server from one search request); nesting is bounded before it recurses.
+TEST(CriteriaParse, NestingIsBounded) {
+  auto nested = [](int depth) {
+    return std::string(static_cast<size_t>(depth), '(') + "Email:equals:a@b.c" +
+           std::string(static_cast<size_t>(depth), ')');
+  };
+  EXPECT_EQ(Parse(nested(kMaxCriteriaDepth)), "[Email equals a@b.c]");
+  EXPECT_EQ(Parse(nested(kMaxCriteriaDepth + 1)),
+            "criteria: parentheses nest more than 32 levels deep at column 33");
+  EXPECT_EQ(Parse(nested(100'000)),
+            "criteria: parentheses nest more than 32 levels deep at column 33");
+  EXPECT_EQ(Parse(std::string(100'000, '(')),
+            "criteria: parentheses nest more than 32 levels deep at column 33");
+}
+
 class CriteriaEval : public ::testing::Test {
  protected:
   CriteriaEval() {

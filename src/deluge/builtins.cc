@@ -2,6 +2,7 @@
 // share: argument conversion, equality and ordering.
 #include "deluge/builtins.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <unordered_map>
@@ -225,53 +226,82 @@ bool ArgMap(Interp& in, const Value& v, std::string_view fn, MapObj*& out) {
 
 namespace {
 
-// `budget` bounds the work: containers that share sub-lists many times over would otherwise take
-// exponential time. Out of budget counts as "not equal".
-bool Equal(const Value& a, const Value& b, int depth, int64_t& budget) {
-  if (depth > kMaxNesting || --budget < 0) return false;
-  if (a.is_number() && b.is_number()) {
-    if (a.is_int() && b.is_int()) return a.AsInt() == b.AsInt();
-    return a.AsDouble() == b.AsDouble();
-  }
-  if (a.is_date() && b.is_date()) return a.AsMillis() == b.AsMillis();
-  if (a.is_collection()) return Equal(a.collection()->inner, b, depth + 1, budget);
-  if (b.is_collection()) return Equal(a, b.collection()->inner, depth + 1, budget);
-  if (a.type() != b.type()) return false;
-  switch (a.type()) {
-    case Type::kNull:
-      return true;
-    case Type::kBool:
-      return a.AsBool() == b.AsBool();
-    case Type::kText:
-      return a.obj() == b.obj() || a.text() == b.text();
-    case Type::kFile:
-      return a.obj() == b.obj();
-    case Type::kList: {
-      if (a.obj() == b.obj()) return true;
-      const auto& x = a.list()->items;
-      const auto& y = b.list()->items;
-      if (x.size() != y.size()) return false;
-      for (size_t i = 0; i < x.size(); ++i) {
-        if (!Equal(x[i], y[i], depth + 1, budget)) return false;
-      }
-      return true;
-    }
-    case Type::kMap: {
-      if (a.obj() == b.obj()) return true;
-      OrderedMap& x = a.map()->map;
-      OrderedMap& y = b.map()->map;
-      if (x.size() != y.size()) return false;
-      for (const auto& e : x.entries()) {
-        if (e.key.is_null()) continue;
-        Value* other = y.Find(e.key.text(), e.hash);
-        if (other == nullptr || !Equal(e.value, *other, depth + 1, budget)) return false;
-      }
-      return true;
-    }
-    default:
+// One comparison: the depth is bounded (kMaxNesting) and the work counts towards the run's clock
+// (containers that share sub-lists many times over take exponential time: the run's time limit
+// ends them, where a fixed budget once answered a silent "not equal").
+class Comparison {
+ public:
+  explicit Comparison(Interp& in) : in_(in) {}
+
+  // False after in.Fail; `equal` holds the answer otherwise.
+  bool Run(const Value& a, const Value& b, bool& equal) {
+    equal = Equal(a, b, 0);
+    if (out_of_time_) return false;  // Work() failed the run
+    if (too_deep_) {
+      in_.Fail(Msg::kNestedTooDeep, {FormatInt(kMaxNesting)});
       return false;
+    }
+    return true;
   }
-}
+
+ private:
+  bool Equal(const Value& a, const Value& b, int depth) {
+    if (depth > kMaxNesting) {
+      too_deep_ = true;
+      return false;
+    }
+    if (!in_.Work(1)) {
+      out_of_time_ = true;
+      return false;
+    }
+    if (a.is_number() && b.is_number()) {
+      if (a.is_int() && b.is_int()) return a.AsInt() == b.AsInt();
+      return a.AsDouble() == b.AsDouble();
+    }
+    if (a.is_date() && b.is_date()) return a.AsMillis() == b.AsMillis();
+    if (a.is_collection()) return Equal(a.collection()->inner, b, depth + 1);
+    if (b.is_collection()) return Equal(a, b.collection()->inner, depth + 1);
+    if (a.type() != b.type()) return false;
+    switch (a.type()) {
+      case Type::kNull:
+        return true;
+      case Type::kBool:
+        return a.AsBool() == b.AsBool();
+      case Type::kText:
+        return a.obj() == b.obj() || a.text() == b.text();
+      case Type::kFile:
+        return a.obj() == b.obj();
+      case Type::kList: {
+        if (a.obj() == b.obj()) return true;
+        const auto& x = a.list()->items;
+        const auto& y = b.list()->items;
+        if (x.size() != y.size()) return false;
+        for (size_t i = 0; i < x.size(); ++i) {
+          if (!Equal(x[i], y[i], depth + 1)) return false;
+        }
+        return true;
+      }
+      case Type::kMap: {
+        if (a.obj() == b.obj()) return true;
+        OrderedMap& x = a.map()->map;
+        OrderedMap& y = b.map()->map;
+        if (x.size() != y.size()) return false;
+        for (const auto& e : x.entries()) {
+          if (e.key.is_null()) continue;
+          Value* other = y.Find(e.key.text(), e.hash);
+          if (other == nullptr || !Equal(e.value, *other, depth + 1)) return false;
+        }
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+
+  Interp& in_;
+  bool too_deep_ = false;
+  bool out_of_time_ = false;
+};
 
 int Rank(const Value& v) {
   switch (v.type()) {
@@ -294,17 +324,32 @@ int Rank(const Value& v) {
 
 }  // namespace
 
-constexpr int64_t kEqualityBudget = 1'000'000;
-
-bool ValuesEqual(const Value& a, const Value& b) {
-  int64_t budget = kEqualityBudget;
-  return Equal(a, b, 0, budget);
+bool ValuesEqual(Interp& in, const Value& a, const Value& b, bool& equal) {
+  return Comparison(in).Run(a, b, equal);
 }
 
-bool ValuesIdentical(const Value& a, const Value& b) {
-  if (a.type() != b.type() && !(a.is_date() && b.is_date())) return false;
-  int64_t budget = kEqualityBudget;
-  return Equal(a, b, 0, budget);
+bool ValuesIdentical(Interp& in, const Value& a, const Value& b, bool& equal) {
+  if (a.type() != b.type() && !(a.is_date() && b.is_date())) {
+    equal = false;
+    return true;
+  }
+  return Comparison(in).Run(a, b, equal);
+}
+
+bool SortValues(Interp& in, ValueVector& values, bool ascending) {
+  // Once the time is up every comparison answers "not less": still a consistent order (it only
+  // ever turns answers from true to false), so the sort finishes at once.
+  bool stopped = false;
+  std::stable_sort(values.begin(), values.end(), [&](const Value& a, const Value& b) {
+    if (stopped) return false;
+    if (!in.Work(1)) {
+      stopped = true;
+      return false;
+    }
+    int c = CompareForSort(a, b);
+    return ascending ? c < 0 : c > 0;
+  });
+  return !stopped;
 }
 
 int CompareForSort(const Value& a, const Value& b) {

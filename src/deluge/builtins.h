@@ -84,11 +84,16 @@ bool ParseNumberText(std::string_view text, Value& out);
 // A number from text or number; whole numbers stay whole.
 bool ToNumberValue(const Value& v, Value& out);
 
-// Deluge's == (numbers by value, text case-sensitively, dates by instant, containers deeply).
-bool ValuesEqual(const Value& a, const Value& b);
+// Deluge's == (numbers by value, text case-sensitively, dates by instant, containers deeply),
+// into `equal`. False after in.Fail when containers nest deeper than kMaxNesting (or the
+// comparison runs out of the run's time): a deep comparison is an error, never a silent "not equal".
+bool ValuesEqual(Interp& in, const Value& a, const Value& b, bool& equal);
 // Strict equality for equals(), distinct() and indexOf(): types must match too.
-bool ValuesIdentical(const Value& a, const Value& b);
+bool ValuesIdentical(Interp& in, const Value& a, const Value& b, bool& equal);
 // Ordering for sort() and comparisons: numbers < text < dates < others; -1, 0 or 1.
 int CompareForSort(const Value& a, const Value& b);
+// A stable sort by CompareForSort whose comparisons count as the run's work: false (after
+// in.Fail) when the run's time ran out while sorting (the order is then unspecified).
+bool SortValues(Interp& in, ValueVector& values, bool ascending);
 
 }  // namespace relish::deluge

@@ -10,16 +10,22 @@
 namespace relish::deluge {
 namespace {
 
-struct SysVarName {
-  std::string_view path;
-  SysVar var;
+constexpr SystemVariable kSysVars[] = {
+    {"zoho.currenttime", SysVar::kCurrentTime, "the current date-time, in the run's time zone"},
+    {"zoho.currentdate", SysVar::kCurrentDate, "today's date, in the run's time zone"},
+    {"zoho.loginuser", SysVar::kLoginUser, "the email of the user the run acts as"},
+    {"zoho.loginuserid", SysVar::kLoginUserId, "the email of the user the run acts as"},
+    {"zoho.adminuser", SysVar::kAdminUser, "the email of the organization's first administrator"},
+    {"zoho.adminuserid", SysVar::kAdminUserId,
+     "the email of the organization's first administrator"},
+    {"zoho.timezone", SysVar::kTimeZone, "the run's time zone (an IANA name)"},
 };
-constexpr SysVarName kSysVars[] = {
-    {"zoho.currenttime", SysVar::kCurrentTime}, {"zoho.currentdate", SysVar::kCurrentDate},
-    {"zoho.loginuser", SysVar::kLoginUser},     {"zoho.loginuserid", SysVar::kLoginUserId},
-    {"zoho.adminuser", SysVar::kAdminUser},     {"zoho.adminuserid", SysVar::kAdminUserId},
-    {"zoho.timezone", SysVar::kTimeZone},
-};
+
+}  // namespace
+
+std::span<const SystemVariable> SystemVariables() { return kSysVars; }
+
+namespace {
 
 class Checker {
  public:
@@ -31,7 +37,7 @@ class Checker {
       const Function& fn = program_.functions[i];
       if (fn.name.empty()) continue;
       auto [it, inserted] = functions_.emplace(fn.name, static_cast<int>(i));
-      if (!inserted) Error(fn.line, 1, Format(Msg::kDuplicateFunction, {fn.qualified_name}));
+      if (!inserted) Error(fn.line, 1, "", Format(Msg::kDuplicateFunction, {fn.qualified_name}));
     }
     for (size_t i = 0; i < program_.functions.size(); ++i) {
       CheckFunction(program_.functions[i], i == 0 && !program_.functions[i].has_header
@@ -41,8 +47,11 @@ class Checker {
   }
 
  private:
-  void Error(int line, int col, std::string message) {
-    diags_.push_back(Diagnostic{line, col, std::move(message)});
+  // `name` is the text the problem is about, from (line, col): a variable's or a function's
+  // name as written; empty for none.
+  void Error(int line, int col, const std::string& name, std::string message) {
+    diags_.push_back(Diagnostic{line, col, std::move(message), line,
+                                col + static_cast<int>(name.size())});
   }
 
   int Define(const std::string& name) {
@@ -114,7 +123,7 @@ class Checker {
         CheckExpr(s->e);
         s->slot = Lookup(s->name);
         if (s->slot < 0) {
-          Error(s->line, s->col, Format(Msg::kUndefinedVariable, {s->name}));
+          Error(s->line, s->col, s->name, Format(Msg::kUndefinedVariable, {s->name}));
           s->slot = Define(s->name);
         }
         break;
@@ -174,7 +183,7 @@ class Checker {
       case ExprKind::kName: {
         int slot = Lookup(e->name);
         if (slot < 0) {
-          Error(e->line, e->col, Format(Msg::kUndefinedVariable, {e->name}));
+          Error(e->line, e->col, e->name, Format(Msg::kUndefinedVariable, {e->name}));
           MakeConstNull(e);
           return;
         }
@@ -213,11 +222,11 @@ class Checker {
         }
       }
       if (lower.rfind("zoho.", 0) == 0) {
-        Error(e->line, e->col, Format(Msg::kUnknownSystemVariable, {path}));
+        Error(e->line, e->col, e->name, Format(Msg::kUnknownSystemVariable, {path}));
       } else {
         const Expr* root = e;
         while (root->kind == ExprKind::kProperty) root = root->a;
-        Error(root->line, root->col, Format(Msg::kUndefinedVariable, {root->name}));
+        Error(root->line, root->col, root->name, Format(Msg::kUndefinedVariable, {root->name}));
       }
       MakeConstNull(e);
       return;
@@ -246,7 +255,7 @@ class Checker {
       std::string lower = ToLower(qualified);
       if (const TaskSpec* task = FindTask(lower)) {
         if (argc < task->min_args || argc > task->max_args) {
-          Error(e->line, e->col, Format(Msg::kArgCount, {task->name}));
+          Error(e->line, e->col, e->name, Format(Msg::kArgCount, {task->name}));
         }
         e->kind = ExprKind::kTask;
         e->name = std::string(task->name);
@@ -255,7 +264,7 @@ class Checker {
       }
       if (const Builtin* b = builtins_.Qualified(lower)) {
         if (argc < b->min_args || argc > b->max_args) {
-          Error(e->line, e->col, Format(Msg::kArgCount, {qualified}));
+          Error(e->line, e->col, e->name, Format(Msg::kArgCount, {qualified}));
         }
         e->kind = ExprKind::kBuiltin;
         e->builtin = b;
@@ -264,7 +273,7 @@ class Checker {
         return;
       }
       if (lower.rfind("zoho.crm.", 0) == 0 || lower.rfind("zoho.bigin.", 0) == 0) {
-        Error(e->line, e->col, Format(Msg::kUnknownTask, {qualified}));
+        Error(e->line, e->col, e->name, Format(Msg::kUnknownTask, {qualified}));
         MakeConstNull(e);
         return;
       }
@@ -281,11 +290,11 @@ class Checker {
       std::string root = ToLower(path.substr(0, path.find('.')));
       for (auto ns : kNamespaces) is_namespace = is_namespace || ns == root;
       if (is_namespace) {
-        Error(e->line, e->col, Format(Msg::kUnknownFunction, {qualified}));
+        Error(e->line, e->col, e->name, Format(Msg::kUnknownFunction, {qualified}));
       } else {
         const Expr* r = e->a;
         while (r->kind == ExprKind::kProperty) r = r->a;
-        Error(r->line, r->col, Format(Msg::kUndefinedVariable, {r->name}));
+        Error(r->line, r->col, r->name, Format(Msg::kUndefinedVariable, {r->name}));
       }
       MakeConstNull(e);
       return;
@@ -293,12 +302,12 @@ class Checker {
     CheckExpr(e->a);
     int id = builtins_.MethodId(ToLower(e->name));
     if (id < 0) {
-      Error(e->line, e->col, Format(Msg::kUnknownMethod, {e->name}));
+      Error(e->line, e->col, e->name, Format(Msg::kUnknownMethod, {e->name}));
       MakeConstNull(e);
       return;
     }
     if (!builtins_.MethodAccepts(id, argc)) {
-      Error(e->line, e->col, Format(Msg::kArgCount, {e->name}));
+      Error(e->line, e->col, e->name, Format(Msg::kArgCount, {e->name}));
     }
     e->kind = ExprKind::kMethodCall;
     e->slot = id;
@@ -307,7 +316,7 @@ class Checker {
   void MakeUserCall(Expr* e, int index, const std::string& shown) {
     const Function& fn = program_.functions[static_cast<size_t>(index)];
     if (e->args.size() != fn.params.size()) {
-      Error(e->line, e->col, Format(Msg::kArgCount, {shown}));
+      Error(e->line, e->col, e->name, Format(Msg::kArgCount, {shown}));
     }
     e->kind = ExprKind::kUserCall;
     e->slot = index;
@@ -322,7 +331,7 @@ class Checker {
     if (user != functions_.end()) return MakeUserCall(e, user->second, e->name);
     if (const Builtin* b = builtins_.Function(lower)) {
       if (argc < b->min_args || argc > b->max_args) {
-        Error(e->line, e->col, Format(Msg::kArgCount, {e->name}));
+        Error(e->line, e->col, e->name, Format(Msg::kArgCount, {e->name}));
       }
       e->kind = ExprKind::kBuiltin;
       e->builtin = b;
@@ -332,7 +341,7 @@ class Checker {
     int id = builtins_.MethodId(lower);
     if (id >= 0 && argc >= 1) {
       if (!builtins_.MethodAccepts(id, argc - 1)) {
-        Error(e->line, e->col, Format(Msg::kArgCount, {e->name}));
+        Error(e->line, e->col, e->name, Format(Msg::kArgCount, {e->name}));
       }
       e->kind = ExprKind::kMethodCall;
       e->slot = id;
@@ -341,9 +350,9 @@ class Checker {
       return;
     }
     if (id >= 0) {
-      Error(e->line, e->col, Format(Msg::kArgCount, {e->name}));
+      Error(e->line, e->col, e->name, Format(Msg::kArgCount, {e->name}));
     } else {
-      Error(e->line, e->col, Format(Msg::kUnknownFunction, {e->name}));
+      Error(e->line, e->col, e->name, Format(Msg::kUnknownFunction, {e->name}));
     }
     MakeConstNull(e);
   }

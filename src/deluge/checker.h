@@ -8,7 +8,9 @@
 // gives null. Internal to src/deluge.
 #pragma once
 
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "deluge/ast.h"
@@ -18,5 +20,13 @@ namespace relish::deluge {
 
 void Check(Program& program, const std::vector<std::string>& arg_names,
            std::vector<Diagnostic>& diagnostics);
+
+// The zoho.* system variables the checker resolves (lowercase paths; names are case-insensitive).
+struct SystemVariable {
+  std::string_view path;
+  SysVar var;
+  std::string_view summary;
+};
+std::span<const SystemVariable> SystemVariables();
 
 }  // namespace relish::deluge

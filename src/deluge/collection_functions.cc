@@ -24,6 +24,7 @@ FN(Insert) {
   if (inner.is_null()) inner = pairs ? in.heap().NewMap() : in.heap().NewList();
   if (inner.is_map()) {
     if (!pairs) return in.Fail(Msg::kCollectionMixed);
+    if (!in.CheckSize(inner.map()->map.size() + args[0].map()->map.size())) return Value::Abort();
     for (const auto& e : args[0].map()->map.entries()) {
       if (!e.key.is_null()) inner.map()->map.Put(e.key, e.value);
     }
@@ -56,16 +57,20 @@ FN(Get) {
 // getKey(value): the key holding the value (map) or its index (list); null when absent.
 FN(GetKey) {
   Value& inner = Inner(self);
+  bool equal = false;
   if (inner.is_map()) {
     for (const auto& e : inner.map()->map.entries()) {
-      if (!e.key.is_null() && ValuesEqual(e.value, args[0])) return e.key;
+      if (e.key.is_null()) continue;
+      if (!ValuesEqual(in, e.value, args[0], equal)) return Value::Abort();
+      if (equal) return e.key;
     }
     return Value();
   }
   if (inner.is_list()) {
     auto& items = inner.list()->items;
     for (size_t i = 0; i < items.size(); ++i) {
-      if (ValuesEqual(items[i], args[0])) return Value::Int(static_cast<int64_t>(i));
+      if (!ValuesEqual(in, items[i], args[0], equal)) return Value::Abort();
+      if (equal) return Value::Int(static_cast<int64_t>(i));
     }
   }
   return Value();
@@ -92,19 +97,25 @@ bool DeleteOne(Interp& in, Value& inner, const Value& key) {
   return true;
 }
 
-FN(DeleteKey) { return DeleteOne(in, Inner(self), args[0]) ? Value() : Value::Abort(); }
+FN(DeleteKey) {
+  size_t moved = Inner(self).is_list() ? Inner(self).list()->items.size() : 1;
+  if (!in.Work(moved)) return Value::Abort();
+  return DeleteOne(in, Inner(self), args[0]) ? Value() : Value::Abort();
+}
 
 FN(DeleteKeys) {
   ListObj* keys = nullptr;
   if (!ArgList(in, args[0], "deleteKeys", keys)) return Value::Abort();
-  std::vector<Value> copy = keys->items;
+  if (!in.CheckMemory(keys->items.size() * sizeof(Value))) return Value::Abort();
+  ValueVector copy = keys->items;
   if (Inner(self).is_list()) {
     // Delete from the highest index down so earlier deletions do not shift later ones.
-    std::stable_sort(copy.begin(), copy.end(),
-                     [](const Value& a, const Value& b) { return CompareForSort(a, b) > 0; });
+    if (!SortValues(in, copy, /*ascending=*/false)) return Value::Abort();
   }
   for (const Value& k : copy) {
-    if (!DeleteOne(in, Inner(self), k)) return Value::Abort();
+    // Each deletion from a list moves what follows.
+    size_t moved = Inner(self).is_list() ? Inner(self).list()->items.size() : 1;
+    if (!in.Work(moved) || !DeleteOne(in, Inner(self), k)) return Value::Abort();
   }
   return Value();
 }
@@ -112,6 +123,10 @@ FN(DeleteKeys) {
 // duplicate(start, end): a new list collection with the elements from start to end (exclusive).
 FN(Duplicate) {
   Value& inner = Inner(self);
+  size_t n = inner.is_list()  ? inner.list()->items.size()
+             : inner.is_map() ? inner.map()->map.size() * 3
+                              : 0;
+  if (!in.CheckMemory(n * sizeof(OrderedMap::Entry)) || !in.Work(n)) return Value::Abort();
   Value out = in.heap().NewCollection();
   Value list = in.heap().NewList();
   if (inner.is_list()) {
@@ -140,12 +155,15 @@ FN(GetAsString) {
   if (v.is_abort()) return v;
   std::string s;
   if (!in.Display(v, s)) return Value::Abort();
-  return Value::Text(s);
+  return in.MakeText(s);
 }
 
 FN(Keys) {
-  Value out = in.heap().NewList();
   Value& inner = Inner(self);
+  size_t n = inner.is_list() ? inner.list()->items.size()
+                             : inner.is_map() ? inner.map()->map.size() : 0;
+  if (!in.CheckMemory(n * sizeof(Value)) || !in.Work(n)) return Value::Abort();
+  Value out = in.heap().NewList();
   if (inner.is_map()) {
     for (const auto& e : inner.map()->map.entries()) {
       if (!e.key.is_null()) out.list()->items.push_back(e.key);
@@ -159,8 +177,11 @@ FN(Keys) {
 }
 
 FN(Values) {
-  Value out = in.heap().NewList();
   Value& inner = Inner(self);
+  size_t n = inner.is_list() ? inner.list()->items.size()
+                             : inner.is_map() ? inner.map()->map.size() : 0;
+  if (!in.CheckMemory(n * sizeof(Value)) || !in.Work(n)) return Value::Abort();
+  Value out = in.heap().NewList();
   if (inner.is_map()) {
     for (const auto& e : inner.map()->map.entries()) {
       if (!e.key.is_null()) out.list()->items.push_back(e.value);

@@ -43,7 +43,11 @@ FN(ToStringFn) {
   return in.MakeText(s);
 }
 
-FN(Equals) { return Value::Bool(ValuesIdentical(self, args[0])); }
+FN(Equals) {
+  bool equal = false;
+  if (!ValuesIdentical(in, self, args[0], equal)) return Value::Abort();
+  return Value::Bool(equal);
+}
 
 FN(IsNumber) {
   Value n;
@@ -63,7 +67,7 @@ FN(IsList) { return Value::Bool(self.is_list()); }
 FN(IsMap) { return Value::Bool(self.is_map()); }
 
 // ---- files ----
-FN(FileName) { return Value::Text(self.file()->name); }
+FN(FileName) { return in.MakeText(self.file()->name); }
 FN(FileSize) { return Value::Int(static_cast<int64_t>(self.file()->bytes.size())); }
 FN(FileContent) { return in.MakeText(self.file()->bytes); }
 FN(FileType) { return Value::Text(self.file()->content_type); }

@@ -72,7 +72,7 @@ bool Weekends(Interp& in, const Value* args, int argc, int index, bool out[8]) {
       continue;
     }
     if (v.is_text()) {
-      std::string lower = ToLower(v.text()).substr(0, 3);
+      std::string lower = ToLower(v.text().substr(0, 12)).substr(0, 3);
       for (int d = 0; d < 7; ++d) {
         if (lower == kNames[d]) out[d + 1] = true;
       }
@@ -81,23 +81,27 @@ bool Weekends(Interp& in, const Value* args, int argc, int index, bool out[8]) {
   return true;
 }
 
+// Sorted, so each day is a binary search: a long holiday list once made addBusinessDay scan it
+// for every day stepped.
 bool Holidays(Interp& in, const Value* args, int argc, int index, std::vector<int64_t>& out) {
   if (argc <= index || args[index].is_null()) return true;
   ListObj* list = nullptr;
   if (!ArgList(in, args[index], "holidays", list)) return false;
+  if (!in.Work(list->items.size() * 24)) return false;
   for (const Value& v : list->items) {
     if (v.is_date()) {
       out.push_back(DayStart(v.AsMillis()));
-    } else if (v.is_text()) {
+    } else if (v.is_text() && v.text().size() <= 100) {  // no date is longer
       if (auto d = ParseDateText(v.text(), in.zone())) out.push_back(DayStart(d->local_ms));
     }
   }
+  std::sort(out.begin(), out.end());
   return true;
 }
 
 bool IsBusinessDay(int64_t ms, const bool weekends[8], const std::vector<int64_t>& holidays) {
   if (weekends[Weekday(ms)]) return false;
-  return std::find(holidays.begin(), holidays.end(), DayStart(ms)) == holidays.end();
+  return !std::binary_search(holidays.begin(), holidays.end(), DayStart(ms));
 }
 
 // addBusinessDay(n[, weekends[, holidays]]): n business days later (earlier when negative).

@@ -14,6 +14,12 @@ Compiled Compile(std::string_view source, const CompileOptions& options) {
   auto program = std::make_shared<Program>();
   Compiled out;
   Parse(source, *program, out.diagnostics);
+  if (!program->functions.empty() && program->functions.front().has_header) {
+    const Function& entry = program->functions.front();
+    Header header{.name = entry.qualified_name, .return_type = entry.return_type, .params = {}};
+    for (const auto& p : entry.params) header.params.push_back({p.name, p.type});
+    out.header = std::move(header);
+  }
   // The checker needs a complete tree: it runs once the syntax is right.
   if (out.diagnostics.empty()) Check(*program, options.arg_names, out.diagnostics);
   std::stable_sort(out.diagnostics.begin(), out.diagnostics.end(),

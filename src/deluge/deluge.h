@@ -9,6 +9,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,9 +29,24 @@ struct CompileOptions {
   std::vector<std::string> arg_names;
 };
 
+// The entry function's header (`map standalone.fn(Int id, String name)`), as written.
+struct Header {
+  std::string name;         // "standalone.fn"
+  std::string return_type;  // lowercase: "map", "void", ...
+  struct Param {
+    std::string name;
+    std::string type;  // lowercase: "int", "string", "map", "list", "date", ...
+  };
+  std::vector<Param> params;
+};
+
 struct Compiled {
   std::shared_ptr<const Program> program;  // null when there are diagnostics
-  std::vector<Diagnostic> diagnostics;     // syntax and check errors, in source order
+  // Syntax errors (as many as the parser finds, one per statement at most: it resumes at the
+  // next one), or when the syntax is right, check errors; in source order.
+  std::vector<Diagnostic> diagnostics;
+  // The header, when the script starts with one that parsed (also when later lines have errors).
+  std::optional<Header> header;
   bool ok() const { return program != nullptr; }
 };
 
@@ -49,6 +65,7 @@ struct RunOptions {
 struct RunOutcome {
   bool ok = true;
   int error_line = 0;         // when !ok
+  int error_column = 0;       // when !ok: of the statement that failed (bytes, from 1)
   std::string error_message;  // when !ok
   std::string return_text;    // the returned value's display form ("" for none)
   std::string return_json;    // the returned value as JSON ("null" for none)

@@ -62,6 +62,56 @@ TEST(DelugeTest, DiagnosticsComeInSourceOrder) {
   EXPECT_EQ(compiled.diagnostics[1].line, 2);
 }
 
+// An editor underlines the text a problem is about: the token the parser stopped at, the name
+// the checker could not resolve, or what the lexer could not read, up to where it stopped.
+std::string Ranges(std::string_view source) {
+  std::string out;
+  for (const auto& d : Compile(source).diagnostics) {
+    out += std::to_string(d.line) + ":" + std::to_string(d.column) + "-" +
+           std::to_string(d.end_line) + ":" + std::to_string(d.end_column) + " " + d.message + "\n";
+  }
+  return out;
+}
+
+TEST(DelugeTest, DiagnosticsSpanWhatTheyAreAbout) {
+  // A missing ';' is a point: where it belongs, after the statement's last token.
+  EXPECT_EQ(Ranges("a = ;\nb = 1\nc = 2;\n"),
+            "1:5-1:6 Expected a value but found ';'\n"
+            "2:6-2:6 Expected ';' at the end of the statement but found 'c'\n");
+  EXPECT_EQ(Ranges("x = 1;\ninfo y.toUpperCase();\ninfo x.frobnicate(1);\n"),
+            "2:6-2:7 Variable 'y' is not defined\n"
+            "3:8-3:18 'frobnicate' is not a function of any Deluge type\n");
+  EXPECT_EQ(Ranges("x = \"two\nlines\" 3;"),
+            "2:7-2:7 Expected ';' at the end of the statement but found '3'\n");
+  EXPECT_EQ(Ranges("x = 1 +;"), "1:8-1:9 Expected a value but found ';'\n");
+  EXPECT_EQ(Ranges("x = \"never closed;\n"), "1:5-2:1 Text is not closed: add a closing \"\n");
+  EXPECT_EQ(Ranges("x = 1"),
+            "1:6-1:6 Expected ';' at the end of the statement but found end of script\n");
+}
+
+TEST(DelugeTest, TheHeaderComesBackEvenWithErrors) {
+  Compiled compiled = Compile("map standalone.sync(Int id, list tags) {\n  x = ;\n}\n");
+  ASSERT_FALSE(compiled.ok());
+  ASSERT_TRUE(compiled.header);
+  EXPECT_EQ(compiled.header->name, "standalone.sync");
+  EXPECT_EQ(compiled.header->return_type, "map");
+  ASSERT_EQ(compiled.header->params.size(), 2u);
+  EXPECT_EQ(compiled.header->params[1].name, "tags");
+  EXPECT_EQ(compiled.header->params[1].type, "list");
+  EXPECT_FALSE(Compile("info 1;").header);
+}
+
+TEST(DelugeTest, ARuntimeErrorNamesTheStatementsLineAndColumn) {
+  Compiled compiled = Compile("l = {1};\nif (true) {\n    info l.get(3);\n}\n");
+  ASSERT_TRUE(compiled.ok());
+  FakeHost host;
+  auto outcome = deluge::Run(*compiled.program, host);
+  ASSERT_TRUE(outcome.ok());
+  EXPECT_FALSE(outcome->ok);
+  EXPECT_EQ(outcome->error_line, 3);
+  EXPECT_EQ(outcome->error_column, 5);
+}
+
 TEST(DelugeTest, ReturnValueAsTextAndJson) {
   Compiled compiled = Compile(R"(return {"a": [1, "x"], "d": '01-Jan-2020'};)");
   ASSERT_TRUE(compiled.ok());

@@ -17,21 +17,22 @@ namespace {
   Value name([[maybe_unused]] Interp& in, [[maybe_unused]] const Value& self, \
              [[maybe_unused]] const Value* args, [[maybe_unused]] int argc)
 
-std::string UrlEncode(std::string_view text) {
-  std::string out;
-  JavaUrlEncodeTo(out, text);
-  return out;
-}
+size_t Base64Size(size_t bytes) { return (bytes + 2) / 3 * 4; }
 
 Value Base64EncodeText(Interp& in, const Value& v, std::string_view fn) {
-  if (v.is_file()) return Value::Text(Base64Encode(v.file()->bytes));
+  // The size is known before encoding: check it first.
+  if (v.is_file()) {
+    if (!in.CheckText(Base64Size(v.file()->bytes.size()))) return Value::Abort();
+    return in.MakeText(Base64Encode(v.file()->bytes));
+  }
   std::string s;
   if (!ArgText(in, v, fn, s)) return Value::Abort();
+  if (!in.CheckText(Base64Size(s.size()))) return Value::Abort();
   return in.MakeText(Base64Encode(s));
 }
 Value Base64DecodeText(Interp& in, const Value& v, std::string_view fn) {
   std::string s;
-  if (!ArgText(in, v, fn, s)) return Value::Abort();
+  if (!ArgText(in, v, fn, s) || !in.Scan(s.size())) return Value::Abort();
   std::string trimmed;
   for (char c : s) {
     if (c != '\n' && c != '\r' && c != ' ') trimmed += c;
@@ -43,7 +44,16 @@ Value Base64DecodeText(Interp& in, const Value& v, std::string_view fn) {
 Value UrlEncodeText(Interp& in, const Value& v, std::string_view fn) {
   std::string s;
   if (!ArgText(in, v, fn, s)) return Value::Abort();
-  return in.MakeText(UrlEncode(s));
+  // Up to three bytes for each: count them before encoding.
+  size_t size = 0;
+  for (char c : s) {
+    size += (IsAsciiAlnum(c) || c == '.' || c == '-' || c == '*' || c == '_' || c == ' ') ? 1 : 3;
+  }
+  if (!in.CheckText(size)) return Value::Abort();
+  std::string out;
+  out.reserve(size);
+  JavaUrlEncodeTo(out, s);
+  return in.MakeText(out);
 }
 Value UrlDecodeText(Interp& in, const Value& v, std::string_view fn) {
   std::string s;
@@ -64,7 +74,7 @@ FN(QUrlDecode) { return UrlDecodeText(in, args[0], "urlDecode"); }
 
 Value Digest(Interp& in, const Value& v, const EVP_MD* md, std::string_view fn) {
   std::string s;
-  if (!ArgText(in, v, fn, s)) return Value::Abort();
+  if (!ArgText(in, v, fn, s) || !in.Scan(s.size())) return Value::Abort();
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_Digest(s.data(), s.size(), out, &len, md, nullptr);
@@ -82,6 +92,7 @@ Value Hmac(Interp& in, const Value* args, int argc, const EVP_MD* md, std::strin
   std::string format = "base64";
   if (!ArgText(in, args[0], fn, key) || !ArgText(in, args[1], fn, msg)) return Value::Abort();
   if (argc > 2 && !ArgText(in, args[2], fn, format)) return Value::Abort();
+  if (!in.Scan(key.size() + msg.size())) return Value::Abort();
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   HMAC(md, key.data(), static_cast<int>(key.size()),
@@ -111,6 +122,7 @@ FN(AesEncode) {
     return Value::Abort();
   }
   unsigned char iv[16];
+  if (!in.CheckText(Base64Size(sizeof iv + plain.size() + 16))) return Value::Abort();
   in.host().random().Fill(std::span<uint8_t>(iv, sizeof iv));
   std::vector<unsigned char> out(sizeof iv + plain.size() + 32);
   std::copy(iv, iv + sizeof iv, out.begin());
@@ -125,7 +137,7 @@ FN(AesEncode) {
   EVP_CIPHER_CTX_free(ctx);
   if (!ok) return in.Fail(Msg::kBadArgument, {"aesEncode", "encryption failed"});
   out.resize(sizeof iv + static_cast<size_t>(n1 + n2));
-  return Value::Text(
+  return in.MakeText(
       Base64Encode(std::string_view(reinterpret_cast<char*>(out.data()), out.size())));
 }
 

@@ -78,8 +78,11 @@ enum class Msg : uint16_t {
   kLimitCallDepth,
   kLimitInvokeTimeout,
   kLimitResponseSize,
+  kLimitMemory,
+  kLimitRegex,  // the regular expression {0} needs more than {1} steps ...
   // ---- runtime: tasks ----
   kFetchFailed,
+  kRequestRefused,
   kBadUrl,
   kBadHttpMethod,
   kTaskFailed,

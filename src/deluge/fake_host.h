@@ -1,6 +1,11 @@
 // FakeHost: a Host for tests. It answers invokeurl with recorded responses (in order), answers
 // integration tasks with recorded JSON, records every request, task call, mail and info line
 // exactly, and runs on a FakeClock and FakeRandom. Single-threaded, like a run.
+//
+// The fake clock moves only when told, so by default a script can never run out of time. With
+// SetClockStep, every read of the monotonic clock moves it on by the step: the execution-time
+// limit then trips after a known number of reads, which tests that long work inside a built-in
+// reads the clock at all, deterministically and without timing anything.
 #pragma once
 
 #include <deque>
@@ -20,6 +25,8 @@ class FakeHost final : public Host {
   static constexpr int64_t kDefaultNow = 1'607'514'924'000;
 
   FakeHost() : clock_(kDefaultNow) {}
+  FakeHost(const FakeHost&) = delete;  // its clock refers to itself
+  FakeHost& operator=(const FakeHost&) = delete;
 
   // ---- what the host answers ----
   void AddResponse(HttpResponse response) { responses_.emplace_back(std::move(response)); }
@@ -29,6 +36,7 @@ class FakeHost final : public Host {
   void AddTaskResult(const std::string& name, std::string json);
   void AddTaskError(const std::string& name, Error error);
   void SetFetchLatency(Millis latency) { latency_ = latency; }
+  void SetClockStep(Millis step) { stepping_.step = step; }
   void SetTimeZone(std::string zone) { zone_ = std::move(zone); }
   void SetUser(UserInfo user) { user_ = std::move(user); }
   void SetMailError(Error error) { mail_error_ = std::move(error); }
@@ -49,7 +57,7 @@ class FakeHost final : public Host {
   Result<Value> CallTask(std::string_view name, std::vector<Value> args, Heap& heap) override;
   void Info(std::string_view line) override;
   Result<void> SendMail(const MailMessage& message) override;
-  const Clock& clock() const override { return clock_; }
+  const Clock& clock() const override { return stepping_; }
   std::string TimeZone() const override { return zone_; }
   UserInfo User() const override { return user_; }
   Random& random() const override { return random_; }
@@ -66,7 +74,24 @@ class FakeHost final : public Host {
     std::optional<Error> error;
   };
 
+  // clock_, moved on by `step` after each monotonic read.
+  class SteppingClock final : public Clock {
+   public:
+    explicit SteppingClock(FakeClock& clock) : clock_(clock) {}
+    SystemTime Now() const override { return clock_.Now(); }
+    std::chrono::steady_clock::time_point Monotonic() const override {
+      auto now = clock_.Monotonic();
+      clock_.Advance(step);
+      return now;
+    }
+    Millis step{0};
+
+   private:
+    FakeClock& clock_;
+  };
+
   FakeClock clock_;
+  SteppingClock stepping_{clock_};
   mutable FakeRandom random_{42};
   std::string zone_ = "UTC";
   UserInfo user_;

@@ -8,13 +8,11 @@
 #include <string>
 #include <string_view>
 
+#include "deluge/limits.h"
 #include "deluge/value.h"
 
 namespace relish::deluge {
 
-// Containers nested deeper than this cannot be printed or parsed (a map that contains itself
-// would otherwise print forever).
-inline constexpr int kMaxNesting = 200;
 
 std::string FormatInt(int64_t value);
 // Shortest text that reads back as the same double, in plain notation between 1e-7 and 1e21,

@@ -1,6 +1,8 @@
 // The interpreter's statements, calls, limits and run set-up.
 #include "deluge/interpreter.h"
 
+#include <algorithm>
+
 #include "deluge/format.h"
 #include "deluge/json.h"
 #include "deluge/text_util.h"
@@ -15,16 +17,25 @@ std::string Seconds(std::chrono::milliseconds d) {
   return std::to_string(d.count()) + " ms";
 }
 
+std::string Bytes(size_t bytes) {
+  if (bytes % (1024 * 1024) == 0) return std::to_string(bytes / (1024 * 1024)) + " MB";
+  return std::to_string(bytes) + " bytes";
+}
+
 }  // namespace
 
 Interp::Interp(const Program& program, Host& host, const Limits& limits)
-    : program_(program),
+    : memory_(limits.max_memory_bytes),
+      memory_scope_(&memory_),
+      program_(program),
       host_(host),
       limits_(limits),
       builtins_(Builtins::Get()),
       zone_(Zone::Find(host.TimeZone()).value_or(Zone::Utc())),
       user_(host.User()),
-      max_statements_(limits.max_statements) {}
+      max_statements_(limits.max_statements) {
+  memory_.set_tripwire(&max_statements_);
+}
 
 Interp::~Interp() {
   // Every value that may point into the heap goes before the heap does.
@@ -33,9 +44,23 @@ Interp::~Interp() {
 }
 
 Value Interp::Fail(Msg msg, std::initializer_list<std::string_view> args) {
+  if (memory_.exceeded() && msg != Msg::kLimitMemory) {
+    // Whatever failed once the budget was gone failed for want of memory (a host's value that
+    // could not be built, a JSON parse that stopped): say so, and let nothing catch it.
+    FailMemory();
+    return Value::Abort();
+  }
   error_line_ = line_;
+  error_col_ = col_;
   error_message_ = Format(msg, args);
   return Value::Abort();
+}
+
+void Interp::FailMemory() {
+  fatal_ = true;
+  error_line_ = line_;
+  error_col_ = col_;
+  error_message_ = Format(Msg::kLimitMemory, {Bytes(limits_.max_memory_bytes)});
 }
 
 Value Interp::FailFatal(Msg msg, std::initializer_list<std::string_view> args) {
@@ -51,32 +76,53 @@ bool Interp::CheckWallTime() {
 
 bool Interp::Display(const Value& v, std::string& out) {
   if (v.is_text()) {
+    if (!CheckText(out.size() + v.text().size())) return false;
     out += v.text();
-    return true;
+    return Scan(v.text().size());
   }
-  if (AppendDisplay(out, v, limits_.max_text_bytes)) return true;
+  size_t before = out.size();
+  if (AppendDisplay(out, v, TextRoom())) return Scan(out.size() - before);
   return PrintFailed(out);
 }
 
 bool Interp::Json(const Value& v, std::string& out) {
-  if (AppendJson(out, v, limits_.max_text_bytes)) return true;
+  size_t before = out.size();
+  if (AppendJson(out, v, TextRoom())) return Scan(out.size() - before);
   return PrintFailed(out);
 }
 
 bool Interp::PrintFailed(const std::string& out) {
-  if (out.size() > limits_.max_text_bytes) {
-    FailFatal(Msg::kTextTooLong, {FormatInt(static_cast<int64_t>(limits_.max_text_bytes))});
-  } else {
-    Fail(Msg::kNestedTooDeep, {FormatInt(kMaxNesting)});
-  }
+  if (out.size() > TextRoom()) return CheckText(out.size());
+  Fail(Msg::kNestedTooDeep, {FormatInt(kMaxNesting)});
   return false;
 }
 
 Value Interp::MakeText(std::string_view text) {
-  if (text.size() > limits_.max_text_bytes) {
-    return FailFatal(Msg::kTextTooLong, {FormatInt(static_cast<int64_t>(limits_.max_text_bytes))});
-  }
+  // Whatever built the text did work in proportion to it: count it towards the clock check.
+  if (!CheckText(text.size()) || !Scan(text.size())) return Value::Abort();
   return Value::Text(text);
+}
+
+size_t Interp::TextRoom() const {
+  size_t room = memory_.room();
+  room = room > sizeof(Str) ? room - sizeof(Str) : 0;
+  return std::min(limits_.max_text_bytes, room);
+}
+
+bool Interp::CheckText(size_t bytes) {
+  if (bytes <= TextRoom()) return true;
+  if (bytes > limits_.max_text_bytes) {
+    FailFatal(Msg::kTextTooLong, {FormatInt(static_cast<int64_t>(limits_.max_text_bytes))});
+  } else {
+    FailMemory();
+  }
+  return false;
+}
+
+bool Interp::CheckMemory(size_t bytes) {
+  if (memory_.Fits(bytes)) return true;
+  FailMemory();
+  return false;
 }
 
 bool Interp::CheckSize(size_t n) {
@@ -98,6 +144,7 @@ Value Interp::ParseJsonValue(std::string_view text) {
   Value out;
   std::string error;
   if (!ParseJson(text, heap_, out, error)) return Fail(Msg::kBadJson, {error});
+  if (!Scan(text.size())) return Value::Abort();
   return out;
 }
 
@@ -121,8 +168,12 @@ Flow Interp::Exec(const std::vector<Stmt*>& body) {
 }
 
 bool Interp::CheckLimits() {
-  if (statements_ > max_statements_) {
-    FailFatal(Msg::kLimitStatements, {FormatInt(max_statements_)});
+  if (memory_.exceeded()) {
+    FailMemory();
+    return false;
+  }
+  if (statements_ > limits_.max_statements) {
+    FailFatal(Msg::kLimitStatements, {FormatInt(limits_.max_statements)});
     return false;
   }
   return CheckWallTime();
@@ -180,6 +231,7 @@ Flow Interp::ExecStmtBody(const Stmt* s) {
         }
         c = c->else_body[0];
         line_ = c->line;
+        col_ = c->col;
         if (++statements_ > max_statements_ && !CheckLimits()) return Flow::kError;
       }
     }
@@ -275,11 +327,10 @@ Flow Interp::ExecAssignAppend(const Stmt* s, Value& slot, const Expr* rhs) {
       if (!Display(v, scratch)) return false;
       piece = scratch;
     }
-    if (target.text().size() + piece.size() > limits_.max_text_bytes) {
-      FailFatal(Msg::kTextTooLong, {FormatInt(static_cast<int64_t>(limits_.max_text_bytes))});
-      return false;
-    }
-    AppendText(target, piece);
+    size_t need = target.text().size() + piece.size();
+    if (!CheckText(need)) return false;
+    // Spare capacity for the next appends, within what the text limit and the memory allow.
+    AppendText(target, piece, TextRoom());
     return true;
   };
   for (int i = 0; i < n; ++i) {
@@ -302,6 +353,9 @@ Flow Interp::ExecForEach(const Stmt* s) {
     items = coll;
   } else if (coll.is_map()) {
     // A map iterates over its keys (docs/language/decisions.md).
+    if (!CheckMemory(coll.map()->map.size() * sizeof(Value)) || !Work(coll.map()->map.size())) {
+      return Flow::kError;
+    }
     items = heap_.NewList();
     for (const auto& en : coll.map()->map.entries()) {
       if (!en.key.is_null()) items.list()->items.push_back(en.key);
@@ -311,6 +365,12 @@ Flow Interp::ExecForEach(const Stmt* s) {
     items = heap_.NewList();
     std::string_view t = coll.text();
     if (!t.empty()) {
+      size_t parts = 1 + static_cast<size_t>(std::count(t.begin(), t.end(), ','));
+      if (!CheckElements(parts) || !CheckMemory(parts * sizeof(Str) + t.size())) {
+        return Flow::kError;
+      }
+      if (!Work(parts)) return Flow::kError;
+      items.list()->items.reserve(parts);
       size_t start = 0;
       for (;;) {
         size_t comma = t.find(',', start);
@@ -392,15 +452,22 @@ Flow Interp::ExecSendMail(const Stmt* s) {
     } else if (f.key == "bcc") {
       ok = addresses(v, mail.bcc);
     } else if (f.key == "attachments") {
+      // Each attachment is a copy: a list holding one large file many times must not be copied
+      // past the run's memory.
+      size_t copied = 0;
       auto attach = [&](const Value& a) {
-        if (a.is_file()) {
-          mail.attachments.push_back({a.file()->name, a.file()->content_type, a.file()->bytes});
-        }
+        if (!a.is_file()) return true;
+        copied += a.file()->bytes.size();
+        if (!CheckMemory(copied)) return false;
+        mail.attachments.push_back({a.file()->name, a.file()->content_type, a.file()->bytes});
+        return true;
       };
       if (v.is_list()) {
-        for (const Value& a : v.list()->items) attach(a);
-      } else {
-        attach(v);
+        for (const Value& a : v.list()->items) {
+          if (!attach(a)) return Flow::kError;
+        }
+      } else if (!attach(v)) {
+        return Flow::kError;
       }
     } else {
       if (!v.is_null()) ok = Display(v, text);
@@ -413,6 +480,7 @@ Flow Interp::ExecSendMail(const Stmt* s) {
     if (!ok) return Flow::kError;
   }
   line_ = s->line;
+  col_ = s->col;
   if (mail.to.empty()) {
     Fail(Msg::kMailMissingField, {"to"});
     return Flow::kError;
@@ -446,6 +514,7 @@ Value Interp::CallUser(const Expr* e) {
   for (size_t i = 0; i < args.size() && i < frame.size(); ++i) frame[i] = std::move(args[i]);
   Value* saved = frame_;
   int saved_line = line_;
+  int saved_col = col_;
   frame_ = frame.data();
   ++depth_;
   Flow f = Exec(fn.body);
@@ -456,6 +525,7 @@ Value Interp::CallUser(const Expr* e) {
   frames_[d].clear();
   if (f == Flow::kError) return Value::Abort();
   line_ = saved_line;
+  col_ = saved_col;
   return result;
 }
 
@@ -521,7 +591,9 @@ Result<Value> Interp::ConvertArgument(const Param& param, const std::string& jso
   }
   if (v.is_null() || param.type.empty()) return v;
   const std::string& t = param.type;
-  auto fail = [&] { return InvalidArgument(Format(Msg::kArgumentType, {param.name, t})); };
+  auto fail = [&] {
+    return InvalidArgument(Format(Msg::kArgumentType, {param.name, t, TypeName(v.type())}));
+  };
   std::string text;
   if (v.is_text()) text = std::string(v.text());
   if (t == "string" || t == "text") {
@@ -607,21 +679,32 @@ Result<RunOutcome> Interp::Run(const std::vector<Argument>& args) {
   frame_ = frames_[0].data();
   deadline_ = host_.clock().Monotonic() + limits_.max_wall_time;
   line_ = fn.line;
+  col_ = 1;
 
   Flow f = Exec(fn.body);
+  if (f != Flow::kError && memory_.exceeded()) {
+    // Over budget after the last statement (and its end was not checked): still the run's error.
+    FailMemory();
+    f = Flow::kError;
+  }
   RunOutcome out;
-  out.statements = statements_ > max_statements_ ? max_statements_ : statements_;
+  out.statements = std::min(statements_, limits_.max_statements);
+  if (f == Flow::kReturn && !ret_.is_null()) {
+    // The caller gets the value as text: one that nests too deeply or prints too long is the
+    // return statement's error, not a silent null.
+    if (!Display(ret_, out.return_text) || !Json(ret_, out.return_json)) {
+      out.return_text.clear();
+      out.return_json.clear();
+      f = Flow::kError;
+    }
+  }
   if (f == Flow::kError) {
     out.ok = false;
     out.error_line = error_line_;
+    out.error_column = error_col_;
     out.error_message = error_message_;
-  } else {
+  } else if (out.return_json.empty()) {
     out.return_json = "null";
-    if (f == Flow::kReturn && !ret_.is_null()) {
-      std::string text;
-      if (AppendDisplay(text, ret_)) out.return_text = std::move(text);
-      out.return_json = ToJsonText(ret_);
-    }
   }
   frames_.clear();
   ret_ = Value();

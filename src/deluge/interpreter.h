@@ -47,14 +47,25 @@ class Interp {
   const Zone& zone() const { return zone_; }
   int line() const { return line_; }
 
-  // Text of a value in display form; false (after Fail) when it nests too deeply.
+  // Text of a value in display form; false (after Fail) when it nests too deeply or `out` would
+  // grow past TextRoom().
   bool Display(const Value& v, std::string& out);
   bool Json(const Value& v, std::string& out);
-  bool PrintFailed(const std::string& out);
-  // A text value, or Abort when longer than the text limit.
+  // A text value, or Abort (after FailFatal) when it does not fit the text limit or the memory.
   Value MakeText(std::string_view text);
+
+  // ---- projected sizes: built-ins check before they allocate ----
+  // The most bytes a new text may have: the text limit, or less when the run's memory is nearer.
+  size_t TextRoom() const;
+  // True when a text of `bytes` fits; else false after FailFatal naming the limit it breaks.
+  bool CheckText(size_t bytes);
+  // True when `bytes` more fit the run's memory; else false after FailFatal.
+  bool CheckMemory(size_t bytes);
   // Fails when a collection would grow past the limit.
   bool CheckSize(size_t n);
+  // CheckSize(n), and room for n more list elements.
+  bool CheckElements(size_t n) { return CheckSize(n) && CheckMemory(n * sizeof(Value)); }
+  MemoryMeter& memory() { return memory_; }
   const Regex* GetRegex(std::string_view pattern, bool ignore_case);
   int64_t NowLocalMillis();
   // Parses JSON into a value on this run's heap (Abort with kBadJson on error).
@@ -68,6 +79,17 @@ class Interp {
               std::string_view decoding);
   // Checks the wall clock (after host calls and every few hundred statements).
   bool CheckWallTime();
+  // Work done inside a built-in, in units of about one element visited or 16 bytes scanned: the
+  // clock is read once kWorkPerClockCheck units have accumulated. False (after FailFatal) when
+  // the run is out of time. An add and a compare otherwise.
+  bool Work(size_t units) {
+    work_ += units;
+    if (work_ < kWorkPerClockCheck) [[likely]]
+      return true;
+    work_ = 0;
+    return CheckWallTime();
+  }
+  bool Scan(size_t bytes) { return Work(bytes / 16); }
 
   // Deluge's + - * / % and comparisons on two values (also used by compound assignment).
   Value BinaryOp(Op op, const Value& a, const Value& b);
@@ -78,6 +100,9 @@ class Interp {
   // Counts the statement, takes the whole-number assignment fast path, else ExecStmtBody.
   Flow ExecStmt(const Stmt* s) {
     line_ = s->line;
+    col_ = s->col;
+    // max_statements_ doubles as the memory meter's tripwire (it drops to -1), so the memory
+    // budget costs this path nothing.
     if (++statements_ > max_statements_ || (statements_ & 1023) == 0) [[unlikely]] {
       if (!CheckLimits()) return Flow::kError;
     }
@@ -95,6 +120,8 @@ class Interp {
     return ExecStmtBody(s);
   }
   bool CheckLimits();
+  void FailMemory();
+  bool PrintFailed(const std::string& out);
   Flow ExecStmtBody(const Stmt* s);
   Flow ExecForEach(const Stmt* s);
   Flow ExecTry(const Stmt* s);
@@ -126,7 +153,10 @@ class Interp {
   // invoke_url.cc
   Value EvalInvokeUrl(const Expr* e);
 
-  Heap heap_;  // first: destroyed last
+  // First: the run's memory is counted from before the heap exists until after it is gone.
+  MemoryMeter memory_;
+  MemoryMeter::Scope memory_scope_;
+  Heap heap_;  // destroyed after every value member
   const Program& program_;
   Host& host_;
   Limits limits_;
@@ -141,12 +171,15 @@ class Interp {
   Value ret_;
 
   int64_t statements_ = 0;
-  int64_t max_statements_;
+  int64_t max_statements_;  // limits_.max_statements, or -1 once the memory budget is exceeded
+  size_t work_ = 0;         // built-in work since the clock was last read (Work())
   std::chrono::steady_clock::time_point deadline_;
   int line_ = 0;
+  int col_ = 0;  // of the statement (or invokeurl) that runs: where a runtime error is shown
 
   bool fatal_ = false;
   int error_line_ = 0;
+  int error_col_ = 0;
   std::string error_message_;
 };
 

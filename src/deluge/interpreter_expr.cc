@@ -162,9 +162,11 @@ Value Interp::BinaryOp(Op op, const Value& a, const Value& b) {
   };
   switch (op) {
     case Op::kEq:
-      return Value::Bool(ValuesEqual(a, b));
-    case Op::kNe:
-      return Value::Bool(!ValuesEqual(a, b));
+    case Op::kNe: {
+      bool equal = false;
+      if (!ValuesEqual(*this, a, b, equal)) return Value::Abort();
+      return Value::Bool(equal == (op == Op::kEq));
+    }
     case Op::kLt:
     case Op::kLe:
     case Op::kGt:
@@ -264,6 +266,7 @@ Value Interp::Compare(Op op, const Value& a, const Value& b) {
 Value Interp::Concat(const Value& a, const Value& b) {
   std::string out;
   if (a.is_text() && b.is_text()) {
+    if (!CheckText(a.text().size() + b.text().size())) return Value::Abort();
     out.reserve(a.text().size() + b.text().size());
   }
   if (!Display(a, out) || !Display(b, out)) return Value::Abort();
@@ -367,7 +370,7 @@ bool Interp::ListAdd(ListObj* list, Value v) {
 
 Value Interp::EvalConstruct(const Expr* e) {
   auto kind = static_cast<Type>(e->slot);
-  std::vector<Value> args;
+  ValueVector args;
   args.reserve(e->args.size());
   for (const Expr* a : e->args) {
     Value v = Eval(a);
@@ -380,6 +383,10 @@ Value Interp::EvalConstruct(const Expr* e) {
     if (args.size() > 1) return Fail(Msg::kArgCount, {"Map"});
     const Value& src = args[0].is_collection() ? args[0].collection()->inner : args[0];
     if (src.is_map()) {
+      if (!CheckMemory(3 * src.map()->map.size() * sizeof(OrderedMap::Entry)) ||
+          !Work(src.map()->map.size())) {
+        return Value::Abort();
+      }
       for (const auto& en : src.map()->map.entries()) {
         if (!en.key.is_null()) map.map()->map.Put(en.key, en.value);
       }
@@ -398,6 +405,9 @@ Value Interp::EvalConstruct(const Expr* e) {
     if (args.size() == 1 && (args[0].is_list() || args[0].is_collection())) {
       Value src = args[0].is_collection() ? args[0].collection()->inner : args[0];
       if (src.is_list()) {
+        if (!CheckElements(src.list()->items.size()) || !Work(src.list()->items.size())) {
+          return Value::Abort();
+        }
         for (const Value& v : src.list()->items) {
           if (!ListAdd(l, v)) return Value::Abort();
         }

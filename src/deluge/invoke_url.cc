@@ -1,5 +1,6 @@
 // invokeurl, getUrl and postUrl: Deluge's request encoding and response shaping
 // (docs/language/invokeurl-and-tasks.md). The host only moves bytes.
+#include "base/http_wire.h"
 #include "deluge/format.h"
 #include "deluge/interpreter.h"
 #include "deluge/json.h"
@@ -10,8 +11,35 @@ namespace {
 
 constexpr std::string_view kBoundary = "----RelishFormBoundary7MA4YWxkTrZu0gW";
 
-// application/x-www-form-urlencoded as Java's URLEncoder writes it.
-void FormEncodeTo(std::string& out, std::string_view text) { JavaUrlEncodeTo(out, text); }
+// application/x-www-form-urlencoded as Java's URLEncoder writes it: `key=value` appended to `out`
+// (with '&' after the first), unless `out` would pass `room` bytes (then false, `out` unchanged:
+// a map holding one large text many times must not grow a request body without bound).
+bool FormPairTo(std::string& out, std::string_view key, std::string_view value, size_t room,
+                size_t& need) {
+  std::string pair;
+  if (!out.empty()) pair += '&';
+  JavaUrlEncodeTo(pair, key);
+  pair += '=';
+  JavaUrlEncodeTo(pair, value);
+  need = out.size() + pair.size();
+  if (need > room) return false;
+  out += pair;
+  return true;
+}
+
+// Header values from a map, each in display form; their total is bounded like a text.
+bool HeadersFrom(Interp& in, const Value& map, HttpHeaders& out) {
+  size_t total = 0;
+  for (const auto& en : map.map()->map.entries()) {
+    if (en.key.is_null()) continue;
+    std::string value;
+    if (!in.Display(en.value, value)) return false;
+    total += en.key.text().size() + value.size();
+    if (!in.CheckText(total)) return false;
+    out.emplace_back(std::string(en.key.text()), std::move(value));
+  }
+  return true;
+}
 
 bool HasHeader(const HttpHeaders& headers, std::string_view name) {
   for (const auto& [k, v] : headers) {
@@ -102,6 +130,7 @@ Value Interp::EvalInvokeUrl(const Expr* e) {
     }
   }
   line_ = e->line;
+  col_ = e->col;
   if (method != "GET" && method != "POST" && method != "PUT" && method != "PATCH" &&
       method != "DELETE" && method != "HEAD") {
     return Fail(Msg::kBadHttpMethod, {method});
@@ -111,12 +140,7 @@ Value Interp::EvalInvokeUrl(const Expr* e) {
 
   if (headers.is_collection()) headers = headers.collection()->inner;
   if (headers.is_map()) {
-    for (const auto& en : headers.map()->map.entries()) {
-      if (en.key.is_null()) continue;
-      std::string value;
-      if (!Display(en.value, value)) return Value::Abort();
-      req.headers.emplace_back(std::string(en.key.text()), std::move(value));
-    }
+    if (!HeadersFrom(*this, headers, req.headers)) return Value::Abort();
   } else if (!headers.is_null()) {
     return Fail(Msg::kCastError, {TypeName(headers.type()), "KEY-VALUE", "headers"});
   }
@@ -129,18 +153,14 @@ Value Interp::EvalInvokeUrl(const Expr* e) {
   const std::string* ct_header = FindHeader(req.headers, "content-type");
   bool json_body = ct_header != nullptr && ToLower(*ct_header).find("json") != std::string::npos;
 
-  // Form-encodes a map's entries.
+  // Form-encodes a map's entries into an empty `out`.
   auto form = [&](const Value& map, std::string& out) -> bool {
-    bool first = true;
     for (const auto& en : map.map()->map.entries()) {
       if (en.key.is_null()) continue;
-      if (!first) out += '&';
-      first = false;
-      FormEncodeTo(out, en.key.text());
-      out += '=';
       std::string value;
       if (!en.value.is_null() && !Display(en.value, value)) return false;
-      FormEncodeTo(out, value);
+      size_t need = 0;
+      if (!FormPairTo(out, en.key.text(), value, TextRoom(), need)) return CheckText(need);
     }
     return true;
   };
@@ -175,10 +195,14 @@ Value Interp::EvalInvokeUrl(const Expr* e) {
   }
 
   if (!files.is_null()) {
-    // multipart/form-data: each file, then each parameter as a text part.
+    // multipart/form-data: each file, then each parameter as a text part. Each part is checked
+    // before it is appended: a list holding one large file many times is small in memory, not
+    // as a body.
     std::string mp;
     auto part = [&](std::string_view name, std::string_view filename, std::string_view type,
                     std::string_view bytes) {
+      size_t head = kBoundary.size() + name.size() + filename.size() + type.size() + 96;
+      if (!CheckText(mp.size() + head + bytes.size())) return false;
       mp += "--";
       mp += kBoundary;
       mp += "\r\nContent-Disposition: form-data; name=\"";
@@ -198,13 +222,14 @@ Value Interp::EvalInvokeUrl(const Expr* e) {
       mp += "\r\n";
       mp += bytes;
       mp += "\r\n";
+      return true;
     };
     auto add = [&](const Value& f) -> bool {
       if (f.is_file()) {
-        part("file", f.file()->name,
-             f.file()->content_type.empty() ? "application/octet-stream" : f.file()->content_type,
-             f.file()->bytes);
-        return true;
+        return part(
+            "file", f.file()->name,
+            f.file()->content_type.empty() ? "application/octet-stream" : f.file()->content_type,
+            f.file()->bytes);
       }
       if (f.is_map()) {
         auto get = [&](std::string_view k) -> Value {
@@ -218,13 +243,12 @@ Value Interp::EvalInvokeUrl(const Expr* e) {
         }
         Value content = get("content");
         if (content.is_file()) {
-          part(name, content.file()->name, content.file()->content_type, content.file()->bytes);
-        } else {
-          std::string text;
-          if (!content.is_null() && !Display(content, text)) return false;
-          part(name, "", "", text);
+          return part(name, content.file()->name, content.file()->content_type,
+                      content.file()->bytes);
         }
-        return true;
+        std::string text;
+        if (!content.is_null() && !Display(content, text)) return false;
+        return part(name, "", "", text);
       }
       return Fail(Msg::kCastError, {TypeName(f.type()), "FILE", "files"}), false;
     };
@@ -240,7 +264,7 @@ Value Interp::EvalInvokeUrl(const Expr* e) {
         if (en.key.is_null()) continue;
         std::string value;
         if (!en.value.is_null() && !Display(en.value, value)) return Value::Abort();
-        part(en.key.text(), "", "", value);
+        if (!part(en.key.text(), "", "", value)) return Value::Abort();
       }
     }
     mp += "--";
@@ -277,6 +301,16 @@ Value Interp::Fetch(HttpRequest request, bool detailed, std::string_view respons
   request.timeout = limits_.invokeurl_timeout;
   request.max_response_bytes = limits_.max_response_bytes;
   std::string shown = WithoutQuery(request.url);
+  // The rules of every outbound request head (base/http_wire.h), checked here so the script gets
+  // its line and the host is not asked at all: a CR or LF would start another header or request.
+  if (std::string problem = UrlTextError(request.url); !problem.empty()) {
+    return Fail(Msg::kRequestRefused, {QuoteForMessage(shown), problem});
+  }
+  for (const auto& [name, value] : request.headers) {
+    if (std::string problem = HeaderFieldError(name, value); !problem.empty()) {
+      return Fail(Msg::kRequestRefused, {shown, problem});
+    }
+  }
   auto result = host_.Fetch(request);
   if (!result.ok()) {
     const Error& err = result.error();
@@ -315,6 +349,7 @@ Value Interp::Fetch(HttpRequest request, bool detailed, std::string_view respons
       Value parsed;
       std::string error;
       if (ParseJson(r.body, heap_, parsed, error)) shaped = std::move(parsed);
+      if (!Scan(r.body.size())) return Value::Abort();
     }
     if (shaped.is_null()) {
       shaped = MakeText(r.body);
@@ -345,12 +380,7 @@ Value UrlCall(Interp& in, bool post, const Value* args, int argc) {
   int next = post ? 2 : 1;
   bool simple = true;
   if (argc > next && args[next].is_map()) {
-    for (const auto& en : args[next].map()->map.entries()) {
-      if (en.key.is_null()) continue;
-      std::string value;
-      if (!in.Display(en.value, value)) return Value::Abort();
-      req.headers.emplace_back(std::string(en.key.text()), std::move(value));
-    }
+    if (!HeadersFrom(in, args[next], req.headers)) return Value::Abort();
     ++next;
   }
   if (argc > next) {
@@ -363,16 +393,15 @@ Value UrlCall(Interp& in, bool post, const Value* args, int argc) {
   if (post) {
     const Value& body = args[1];
     if (body.is_map()) {
-      bool first = true;
       for (const auto& en : body.map()->map.entries()) {
         if (en.key.is_null()) continue;
-        if (!first) req.body += '&';
-        first = false;
-        FormEncodeTo(req.body, en.key.text());
-        req.body += '=';
         std::string value;
         if (!en.value.is_null() && !in.Display(en.value, value)) return Value::Abort();
-        FormEncodeTo(req.body, value);
+        size_t need = 0;
+        if (!FormPairTo(req.body, en.key.text(), value, in.TextRoom(), need)) {
+          in.CheckText(need);  // fails: names the limit
+          return Value::Abort();
+        }
       }
       if (!HasHeader(req.headers, "content-type")) {
         req.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");

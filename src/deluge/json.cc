@@ -57,6 +57,12 @@ class Builder final : public nlohmann::json_sax<nlohmann::json> {
   };
 
   bool Add(Value v) {
+    // A small text can make many values (`[[],[],...]` is 3 bytes a list): stop as soon as the
+    // run's memory is gone rather than after the whole text.
+    if (meter_ != nullptr && meter_->exceeded()) {
+      error_ = "the run is out of memory";
+      return false;
+    }
     if (stack_.empty()) {
       result_ = std::move(v);
       return true;
@@ -85,6 +91,7 @@ class Builder final : public nlohmann::json_sax<nlohmann::json> {
   }
 
   Heap& heap_;
+  MemoryMeter* meter_ = MemoryMeter::Current();
   std::vector<Frame> stack_;
   Value key_;
   Value result_;

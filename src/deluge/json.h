@@ -9,7 +9,8 @@
 
 namespace relish::deluge {
 
-// On failure returns false and sets `error` (nesting deeper than kMaxNesting is an error too).
+// On failure returns false and sets `error` (nesting deeper than kMaxNesting is an error too, and
+// so is the run's memory running out: MemoryMeter::Current()->exceeded() then says so).
 bool ParseJson(std::string_view text, Heap& heap, Value& out, std::string& error);
 
 // The compact JSON form of a value; for hosts that exchange JSON (an empty string when the value

@@ -47,8 +47,9 @@ class Lexer {
     }
     ++pos_;
   }
+  // Each error is reported where the scan stopped: the problem spans from its start to here.
   void Error(int line, int col, std::string message) {
-    diags_.push_back(Diagnostic{line, col, std::move(message)});
+    diags_.push_back(Diagnostic{line, col, std::move(message), line_, Col()});
   }
 
   void SkipSpaceAndComments() {

@@ -14,9 +14,21 @@ inline constexpr std::chrono::milliseconds kDefaultMaxWallTime{60'000};
 inline constexpr int kDefaultMaxCallDepth = 75;
 inline constexpr std::chrono::milliseconds kDefaultInvokeUrlTimeout{40'000};
 inline constexpr size_t kDefaultMaxResponseBytes = 10 * 1024 * 1024;
-// Not Zoho limits but guards for the process: one text value, one list or map.
+// Not Zoho limits but guards for the process: one text value, one list or map, and all the values
+// a run holds at once (texts, files, lists, maps and their arrays, counted per allocation).
 inline constexpr size_t kDefaultMaxTextBytes = 64 * 1024 * 1024;
 inline constexpr size_t kDefaultMaxCollectionSize = 5'000'000;
+inline constexpr size_t kDefaultMaxMemoryBytes = 256 * 1024 * 1024;
+// Built-ins report their work (about one unit per element visited or per 16 bytes scanned) and
+// the run's clock is read each time this much has accumulated: a few milliseconds of work, so
+// the execution-time limit holds inside one long built-in call, not only between statements.
+inline constexpr size_t kWorkPerClockCheck = 1 << 20;
+
+// Containers nested deeper than this cannot be printed, compared, converted or parsed: every walk
+// over a value recurses at most this deep (a map that contains itself would otherwise print
+// forever, and a list a loop nested 200,000 deep would overflow the stack). Not per run: it
+// bounds the stack of the thread that runs the script, whoever the caller is.
+inline constexpr int kMaxNesting = 200;
 
 struct Limits {
   int64_t max_statements = kDefaultMaxStatements;
@@ -26,6 +38,7 @@ struct Limits {
   size_t max_response_bytes = kDefaultMaxResponseBytes;
   size_t max_text_bytes = kDefaultMaxTextBytes;
   size_t max_collection_size = kDefaultMaxCollectionSize;
+  size_t max_memory_bytes = kDefaultMaxMemoryBytes;
 };
 
 }  // namespace relish::deluge

@@ -18,7 +18,7 @@ namespace {
   Value name([[maybe_unused]] Interp& in, [[maybe_unused]] const Value& self, \
              [[maybe_unused]] const Value* args, [[maybe_unused]] int argc)
 
-std::vector<Value>& Items(const Value& self) { return self.list()->items; }
+ValueVector& Items(const Value& self) { return self.list()->items; }
 
 // Hashable identity of a scalar, matching ValuesIdentical (type-aware; a date equals a date-time
 // at the same instant). Containers, files and NaN have none and are compared one by one.
@@ -62,25 +62,39 @@ std::optional<ScalarKey> KeyFor(const Value& v) {
   }
 }
 
-// A set of values with type-aware equality: hashed for scalars, a list for the rest.
+// A set of values with type-aware equality: hashed for scalars, a list for the rest. Each
+// returns false after in.Fail (a comparison nested too deeply) and answers in `out`.
 class ValueSet {
  public:
-  bool Contains(const Value& v) const {
-    if (auto k = KeyFor(v)) return scalars_.count(*k) > 0;
-    for (const Value* o : others_) {
-      if (ValuesIdentical(*o, v)) return true;
+  explicit ValueSet(Interp& in) : in_(in) {}
+
+  bool Contains(const Value& v, bool& out) const {
+    out = false;
+    if (auto k = KeyFor(v)) {
+      out = scalars_.count(*k) > 0;
+      return true;
     }
-    return false;
+    for (const Value* o : others_) {
+      if (!ValuesIdentical(in_, *o, v, out)) return false;
+      if (out) return true;
+    }
+    return true;
   }
-  // True when newly added. `v` must outlive the set.
-  bool Insert(const Value& v) {
-    if (auto k = KeyFor(v)) return scalars_.insert(*k).second;
-    if (Contains(v)) return false;
-    others_.push_back(&v);
+  // `added` is true when newly added. `v` must outlive the set.
+  bool Insert(const Value& v, bool& added) {
+    if (auto k = KeyFor(v)) {
+      added = scalars_.insert(*k).second;
+      return true;
+    }
+    bool present = false;
+    if (!Contains(v, present)) return false;
+    added = !present;
+    if (added) others_.push_back(&v);
     return true;
   }
 
  private:
+  Interp& in_;
   std::unordered_set<ScalarKey, ScalarKeyHash> scalars_;
   std::vector<const Value*> others_;
 };
@@ -108,8 +122,13 @@ FN(Add) {
 FN(AddAll) {
   ListObj* other = nullptr;
   if (!ArgList(in, args[0], "addAll", other)) return Value::Abort();
-  std::vector<Value> copy = other->items;  // addAll(self) must not read what it appends
-  if (!in.CheckSize(Items(self).size() + copy.size())) return Value::Abort();
+  if (!in.Work(other->items.size())) return Value::Abort();
+  // The copy and the growth, checked before either is made.
+  if (!in.CheckElements(Items(self).size() + other->items.size()) ||
+      !in.CheckMemory(2 * other->items.size() * sizeof(Value))) {
+    return Value::Abort();
+  }
+  ValueVector copy = other->items;  // addAll(self) must not read what it appends
   for (Value& v : copy) {
     if (!in.ListAdd(self.list(), std::move(v))) return Value::Abort();
   }
@@ -117,29 +136,54 @@ FN(AddAll) {
 }
 
 FN(Clear) {
-  std::vector<Value> old;
+  if (!in.Work(Items(self).size())) return Value::Abort();
+  ValueVector old;
   old.swap(Items(self));
   return Value();
 }
 
-int64_t Find(const Value& self, const Value& v, bool last) {
+// The index of `v` in the list (-1 when absent); false after in.Fail.
+bool Find(Interp& in, const Value& self, const Value& v, bool last, int64_t& at) {
   const auto& items = Items(self);
+  at = -1;
+  if (!in.Work(items.size())) return false;
+  bool equal = false;
   if (last) {
     for (size_t i = items.size(); i > 0; --i) {
-      if (ValuesIdentical(items[i - 1], v)) return static_cast<int64_t>(i - 1);
+      if (!ValuesIdentical(in, items[i - 1], v, equal)) return false;
+      if (equal) {
+        at = static_cast<int64_t>(i - 1);
+        return true;
+      }
     }
-    return -1;
+    return true;
   }
   for (size_t i = 0; i < items.size(); ++i) {
-    if (ValuesIdentical(items[i], v)) return static_cast<int64_t>(i);
+    if (!ValuesIdentical(in, items[i], v, equal)) return false;
+    if (equal) {
+      at = static_cast<int64_t>(i);
+      return true;
+    }
   }
-  return -1;
+  return true;
 }
 
-FN(Contains) { return Value::Bool(Find(self, args[0], false) >= 0); }
-FN(NotContains) { return Value::Bool(Find(self, args[0], false) < 0); }
-FN(IndexOf) { return Value::Int(Find(self, args[0], false)); }
-FN(LastIndexOf) { return Value::Int(Find(self, args[0], true)); }
+FN(Contains) {
+  int64_t at = 0;
+  return Find(in, self, args[0], false, at) ? Value::Bool(at >= 0) : Value::Abort();
+}
+FN(NotContains) {
+  int64_t at = 0;
+  return Find(in, self, args[0], false, at) ? Value::Bool(at < 0) : Value::Abort();
+}
+FN(IndexOf) {
+  int64_t at = 0;
+  return Find(in, self, args[0], false, at) ? Value::Int(at) : Value::Abort();
+}
+FN(LastIndexOf) {
+  int64_t at = 0;
+  return Find(in, self, args[0], true, at) ? Value::Int(at) : Value::Abort();
+}
 
 FN(Get) {
   size_t i = 0;
@@ -150,11 +194,16 @@ FN(Get) {
 FN(Size) { return Value::Int(static_cast<int64_t>(Items(self).size())); }
 
 FN(Distinct) {
+  if (!in.CheckMemory(Items(self).size() * sizeof(Value)) || !in.Work(Items(self).size())) {
+    return Value::Abort();
+  }
   Value out = in.heap().NewList(self.list()->elem_type);
   auto& dst = Items(out);
-  ValueSet seen;
+  ValueSet seen(in);
   for (const Value& v : Items(self)) {
-    if (seen.Insert(v)) dst.push_back(v);
+    bool added = false;
+    if (!seen.Insert(v, added)) return Value::Abort();
+    if (added) dst.push_back(v);
   }
   return out;
 }
@@ -162,12 +211,20 @@ FN(Distinct) {
 FN(Intersect) {
   ListObj* other = nullptr;
   if (!ArgList(in, args[0], "intersect", other)) return Value::Abort();
-  ValueSet in_other;
-  for (const Value& o : other->items) in_other.Insert(o);
+  if (!in.Work(other->items.size() + Items(self).size())) return Value::Abort();
+  ValueSet in_other(in);
+  bool yes = false;
+  for (const Value& o : other->items) {
+    if (!in_other.Insert(o, yes)) return Value::Abort();
+  }
+  if (!in.CheckMemory(Items(self).size() * sizeof(Value))) return Value::Abort();
   Value out = in.heap().NewList();
-  ValueSet seen;
+  ValueSet seen(in);
   for (const Value& v : Items(self)) {
-    if (in_other.Contains(v) && seen.Insert(v)) Items(out).push_back(v);
+    if (!in_other.Contains(v, yes)) return Value::Abort();
+    if (!yes) continue;
+    if (!seen.Insert(v, yes)) return Value::Abort();
+    if (yes) Items(out).push_back(v);
   }
   return out;
 }
@@ -176,6 +233,7 @@ FN(Intersect) {
 FN(Remove) {
   size_t i = 0;
   if (!Index(in, self, args[0], "remove", i)) return Value::Abort();
+  if (!in.Work(Items(self).size() - i)) return Value::Abort();  // the elements that move
   Value removed = std::move(Items(self)[i]);
   Items(self).erase(Items(self).begin() + static_cast<std::ptrdiff_t>(i));
   return removed;
@@ -183,8 +241,10 @@ FN(Remove) {
 
 // removeElement(value): removes the first equal element; true when one was removed.
 FN(RemoveElement) {
-  int64_t i = Find(self, args[0], false);
+  int64_t i = 0;
+  if (!Find(in, self, args[0], false, i)) return Value::Abort();
   if (i < 0) return Value::Bool(false);
+  if (!in.Work(Items(self).size() - static_cast<size_t>(i))) return Value::Abort();
   Value removed = std::move(Items(self)[static_cast<size_t>(i)]);
   Items(self).erase(Items(self).begin() + i);
   return Value::Bool(true);
@@ -193,30 +253,41 @@ FN(RemoveElement) {
 FN(RemoveAll) {
   ListObj* other = nullptr;
   if (!ArgList(in, args[0], "removeAll", other)) return Value::Abort();
-  std::vector<Value> others = other->items;  // removeAll(self) is safe
-  ValueSet drop;
-  for (const Value& o : others) drop.Insert(o);
-  std::vector<Value> keep;
-  std::vector<Value> gone;
-  for (Value& v : Items(self)) (drop.Contains(v) ? gone : keep).push_back(std::move(v));
+  if (!in.CheckMemory((other->items.size() + Items(self).size()) * sizeof(Value))) {
+    return Value::Abort();
+  }
+  if (!in.Work(other->items.size() + Items(self).size())) return Value::Abort();
+  ValueVector others = other->items;  // removeAll(self) is safe
+  ValueSet drop(in);
+  bool yes = false;
+  for (const Value& o : others) {
+    if (!drop.Insert(o, yes)) return Value::Abort();
+  }
+  // Decide first, then change the list: an error leaves it as it was.
+  std::vector<bool> dropped(Items(self).size());
+  bool any = false;
+  for (size_t i = 0; i < Items(self).size(); ++i) {
+    if (!drop.Contains(Items(self)[i], yes)) return Value::Abort();
+    dropped[i] = yes;
+    any = any || yes;
+  }
+  ValueVector keep;
+  ValueVector gone;
+  for (size_t i = 0; i < Items(self).size(); ++i) {
+    (dropped[i] ? gone : keep).push_back(std::move(Items(self)[i]));
+  }
   Items(self).swap(keep);
-  return Value::Bool(!gone.empty());
+  return Value::Bool(any);
 }
 
 // sort([ascending]): a new sorted list; the list itself is unchanged.
 FN(Sort) {
   bool ascending = true;
   if (argc > 0 && !ArgBool(in, args[0], "sort", ascending)) return Value::Abort();
+  if (!in.CheckMemory(2 * Items(self).size() * sizeof(Value))) return Value::Abort();
   Value out = in.heap().NewList(self.list()->elem_type);
   Items(out) = Items(self);
-  auto& v = Items(out);
-  if (ascending) {
-    std::stable_sort(v.begin(), v.end(),
-                     [](const Value& a, const Value& b) { return CompareForSort(a, b) < 0; });
-  } else {
-    std::stable_sort(v.begin(), v.end(),
-                     [](const Value& a, const Value& b) { return CompareForSort(a, b) > 0; });
-  }
+  if (!SortValues(in, Items(out), ascending)) return Value::Abort();
   return out;
 }
 
@@ -230,12 +301,19 @@ FN(SubList) {
   if (end > size) return in.Fail(Msg::kIndexOutOfRange, {FormatInt(end)});
   if (start > end)
     return in.Fail(Msg::kSubTextRange, {FormatInt(start), FormatInt(end), FormatInt(size)});
+  if (!in.CheckMemory(static_cast<size_t>(end - start) * sizeof(Value)) ||
+      !in.Work(static_cast<size_t>(end - start))) {
+    return Value::Abort();
+  }
   Value out = in.heap().NewList(self.list()->elem_type);
   Items(out).assign(Items(self).begin() + start, Items(self).begin() + end);
   return out;
 }
 
 FN(Reverse) {
+  if (!in.CheckMemory(Items(self).size() * sizeof(Value)) || !in.Work(Items(self).size())) {
+    return Value::Abort();
+  }
   Value out = in.heap().NewList(self.list()->elem_type);
   Items(out).assign(Items(self).rbegin(), Items(self).rend());
   return out;
@@ -248,6 +326,7 @@ FN(Itself) { return self; }
 bool Numbers(Interp& in, const Value& self, std::string_view fn, std::vector<double>& out,
              bool& all_int) {
   all_int = true;
+  if (!in.Work(Items(self).size())) return false;
   for (const Value& v : Items(self)) {
     Value n;
     if (!ToNumberValue(v, n)) {
@@ -260,7 +339,8 @@ bool Numbers(Interp& in, const Value& self, std::string_view fn, std::vector<dou
   return true;
 }
 
-Value Pick(const Value& self, bool largest) {
+Value Pick(Interp& in, const Value& self, bool largest) {
+  if (!in.Work(Items(self).size())) return Value::Abort();
   const Value* best = nullptr;
   for (const Value& v : Items(self)) {
     if (v.is_null()) continue;
@@ -271,8 +351,8 @@ Value Pick(const Value& self, bool largest) {
   }
   return best ? *best : Value();
 }
-FN(Largest) { return Pick(self, true); }
-FN(Smallest) { return Pick(self, false); }
+FN(Largest) { return Pick(in, self, true); }
+FN(Smallest) { return Pick(in, self, false); }
 
 FN(Sum) {
   std::vector<double> nums;
@@ -307,6 +387,7 @@ FN(Median) {
   bool all_int = true;
   if (!Numbers(in, self, "median", nums, all_int)) return Value::Abort();
   if (nums.empty()) return Value();
+  if (!in.Work(nums.size() * 24)) return Value::Abort();  // about n log n for the sort
   std::sort(nums.begin(), nums.end());
   size_t n = nums.size();
   double m = n % 2 ? nums[n / 2] : (nums[n / 2 - 1] + nums[n / 2]) / 2;
@@ -319,16 +400,17 @@ Value Nth(Interp& in, const Value& self, const Value& arg, bool largest) {
   std::string_view fn = largest ? "nthLargest" : "nthSmallest";
   int64_t n = 0;
   if (!ArgInt(in, arg, fn, n)) return Value::Abort();
-  std::vector<Value> v;
+  ValueVector v;
   for (const Value& x : Items(self)) {
     if (x.is_null()) continue;
     bool dup = false;
-    for (const Value& d : v) dup = dup || ValuesEqual(d, x);
+    for (const Value& d : v) {
+      if (!ValuesEqual(in, d, x, dup)) return Value::Abort();
+      if (dup) break;
+    }
     if (!dup) v.push_back(x);
   }
-  std::stable_sort(v.begin(), v.end(), [&](const Value& a, const Value& b) {
-    return largest ? CompareForSort(a, b) > 0 : CompareForSort(a, b) < 0;
-  });
+  if (!SortValues(in, v, !largest)) return Value::Abort();
   if (n < 1 || static_cast<size_t>(n) > v.size()) return Value();
   return v[static_cast<size_t>(n - 1)];
 }
@@ -344,6 +426,7 @@ FN(Percentile) {
   if (!ArgNumber(in, args[0], "percentile", p)) return Value::Abort();
   if (p > 1) p /= 100;
   if (nums.empty() || p < 0 || p > 1) return Value();
+  if (!in.Work(nums.size() * 24)) return Value::Abort();  // about n log n for the sort
   std::sort(nums.begin(), nums.end());
   double pos = p * static_cast<double>(nums.size() - 1);
   size_t lo = static_cast<size_t>(std::floor(pos));
@@ -356,12 +439,13 @@ FN(Percentile) {
 FN(Rank) {
   bool ascending = false;
   if (argc > 1 && !ArgBool(in, args[1], "rank", ascending)) return Value::Abort();
-  std::vector<Value> v = Items(self);
-  std::stable_sort(v.begin(), v.end(), [&](const Value& a, const Value& b) {
-    return ascending ? CompareForSort(a, b) < 0 : CompareForSort(a, b) > 0;
-  });
+  if (!in.CheckMemory(2 * Items(self).size() * sizeof(Value))) return Value::Abort();
+  ValueVector v = Items(self);
+  if (!SortValues(in, v, ascending)) return Value::Abort();
   for (size_t i = 0; i < v.size(); ++i) {
-    if (ValuesEqual(v[i], args[0])) return Value::Int(static_cast<int64_t>(i + 1));
+    bool equal = false;
+    if (!ValuesEqual(in, v[i], args[0], equal)) return Value::Abort();
+    if (equal) return Value::Int(static_cast<int64_t>(i + 1));
   }
   return Value::Int(0);
 }

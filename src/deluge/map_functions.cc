@@ -23,7 +23,13 @@ FN(Put) {
 FN(PutAll) {
   MapObj* other = nullptr;
   if (!ArgMap(in, args[0], "putAll", other)) return Value::Abort();
-  std::vector<OrderedMap::Entry> copy = other->map.entries();  // putAll(self) is safe
+  // The copy and the growth, checked before either is made.
+  if (!in.CheckSize(M(self).size() + other->map.size()) ||
+      !in.CheckMemory(3 * other->map.size() * sizeof(OrderedMap::Entry))) {
+    return Value::Abort();
+  }
+  if (!in.Work(other->map.size())) return Value::Abort();
+  OrderedMap::Entries copy = other->map.entries();  // putAll(self) is safe
   for (auto& e : copy) {
     if (!e.key.is_null()) M(self).Put(e.key, std::move(e.value));
   }
@@ -39,6 +45,9 @@ FN(Get) {
 }
 
 FN(Keys) {
+  if (!in.CheckMemory(M(self).size() * sizeof(Value)) || !in.Work(M(self).size())) {
+    return Value::Abort();
+  }
   Value out = in.heap().NewList();
   auto& items = out.list()->items;
   items.reserve(M(self).size());
@@ -49,6 +58,9 @@ FN(Keys) {
 }
 
 FN(Values) {
+  if (!in.CheckMemory(M(self).size() * sizeof(Value)) || !in.Work(M(self).size())) {
+    return Value::Abort();
+  }
   Value out = in.heap().NewList();
   auto& items = out.list()->items;
   items.reserve(M(self).size());
@@ -67,7 +79,10 @@ FN(ContainKey) {
 
 FN(ContainValue) {
   for (const auto& e : M(self).entries()) {
-    if (!e.key.is_null() && ValuesEqual(e.value, args[0])) return Value::Bool(true);
+    if (e.key.is_null()) continue;
+    bool equal = false;
+    if (!ValuesEqual(in, e.value, args[0], equal)) return Value::Abort();
+    if (equal) return Value::Bool(true);
   }
   return Value::Bool(false);
 }
@@ -85,6 +100,7 @@ FN(Remove) {
 }
 
 FN(Clear) {
+  if (!in.Work(M(self).size())) return Value::Abort();
   M(self).Clear();
   return Value();
 }

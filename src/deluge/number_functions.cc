@@ -255,9 +255,15 @@ FN(Power) {
     // Exact while it fits; otherwise a decimal.
     double approx = std::pow(static_cast<double>(self.AsInt()), static_cast<double>(e.AsInt()));
     if (std::fabs(approx) < 9.0e18) {
-      int64_t r = 1;
-      for (int64_t i = 0; i < e.AsInt(); ++i) r *= self.AsInt();
-      return Value::Int(r);
+      // By squaring: 1.power(9223372036854775807) fits, and multiplying once per unit of the
+      // exponent would take centuries.
+      uint64_t base = static_cast<uint64_t>(self.AsInt());
+      uint64_t r = 1;
+      for (uint64_t n = static_cast<uint64_t>(e.AsInt()); n > 0; n >>= 1) {
+        if (n & 1) r *= base;
+        base *= base;
+      }
+      return Value::Int(static_cast<int64_t>(r));
     }
     return Num(approx);
   }

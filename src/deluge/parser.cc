@@ -1,16 +1,19 @@
 // The parser's core: token helpers, error recovery, function headers and statements.
 #include "deluge/parser.h"
 
+#include <utility>
+
 #include "deluge/errors.h"
 
 namespace relish::deluge {
 namespace {
 
+constexpr std::string_view kTypes[] = {
+    "void",   "string",   "text",       "int",  "integer", "long", "number",
+    "bigint", "decimal",  "float",      "bool", "boolean", "map",  "list",
+    "date",   "datetime", "collection", "file", "time"};
+
 bool IsTypeWord(std::string_view w) {
-  static constexpr std::string_view kTypes[] = {
-      "void",   "string",   "text",       "int",  "integer", "long", "number",
-      "bigint", "decimal",  "float",      "bool", "boolean", "map",  "list",
-      "date",   "datetime", "collection", "file", "time"};
   for (auto t : kTypes) {
     if (t == w) return true;
   }
@@ -18,6 +21,8 @@ bool IsTypeWord(std::string_view w) {
 }
 
 }  // namespace
+
+std::span<const std::string_view> TypeWords() { return kTypes; }
 
 void Parse(std::string_view source, Program& program, std::vector<Diagnostic>& diagnostics) {
   std::vector<Token> tokens = Lex(source, diagnostics);
@@ -30,11 +35,32 @@ bool Parser::Expect(Tok kind, std::string_view what) {
   return false;
 }
 
+namespace {
+
+// Where a token's text ends (just past it): its text may span lines (a text literal).
+std::pair<int, int> TokenEnd(const Token& t) {
+  size_t nl = t.raw.rfind('\n');
+  if (nl == std::string_view::npos) return {t.line, t.col + static_cast<int>(t.raw.size())};
+  int line = t.line;
+  for (char c : t.raw) line += c == '\n' ? 1 : 0;
+  return {line, static_cast<int>(t.raw.size() - nl)};
+}
+
+}  // namespace
+
 void Parser::Error(const Token& at, std::string message) {
+  if (at.kind == Tok::kError && !panic_) {  // the lexer reported this token already
+    panic_ = true;
+    return;
+  }
+  auto [end_line, end_col] = TokenEnd(at);
+  Error(at.line, at.col, end_line, end_col, std::move(message));
+}
+
+void Parser::Error(int line, int col, int end_line, int end_col, std::string message) {
   if (panic_) return;
   panic_ = true;
-  if (at.kind == Tok::kError) return;  // the lexer reported this token already
-  diags_.push_back(Diagnostic{at.line, at.col, std::move(message)});
+  diags_.push_back(Diagnostic{line, col, std::move(message), end_line, end_col});
 }
 
 void Parser::Synchronize() {
@@ -358,13 +384,12 @@ void Parser::EndStatement() {
     return;
   }
   // Point at the end of the statement, where the ';' belongs.
-  const Token& prev = tokens_[pos_ > 0 ? pos_ - 1 : 0];
-  Token at = prev;
-  at.col = prev.col + static_cast<int>(prev.raw.size());
-  Error(at, Format(Msg::kExpected, {"';' at the end of the statement", Describe(Peek())}));
+  auto [line, col] = TokenEnd(tokens_[pos_ > 0 ? pos_ - 1 : 0]);
+  Error(line, col, line, col,
+        Format(Msg::kExpected, {"';' at the end of the statement", Describe(Peek())}));
   // When the next statement starts on a new line, carry on from there: its own errors are
   // worth reporting too.
-  if (Peek().line > prev.line) panic_ = false;
+  if (Peek().line > line) panic_ = false;
 }
 
 // ---- Program ----

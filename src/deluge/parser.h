@@ -4,6 +4,7 @@
 // Internal to src/deluge: the public entry point is deluge.h (Compile).
 #pragma once
 
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -15,6 +16,9 @@ namespace relish::deluge {
 
 // Parses a whole script: one or more functions with headers, or a bare body.
 void Parse(std::string_view source, Program& program, std::vector<Diagnostic>& diagnostics);
+
+// The type words of a function header (`Int`, `String`, `map`, ...; lowercase, as compared).
+std::span<const std::string_view> TypeWords();
 
 class Parser {
  public:
@@ -44,7 +48,9 @@ class Parser {
     return true;
   }
   bool Expect(Tok kind, std::string_view what);
+  // Reports once per statement (the parser resumes at the next): at a token, or at a range.
   void Error(const Token& at, std::string message);
+  void Error(int line, int col, int end_line, int end_col, std::string message);
   void Synchronize();
 
   bool AtFunctionHeader() const;

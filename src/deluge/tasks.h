@@ -12,7 +12,9 @@ namespace relish::deluge {
 struct TaskSpec {
   std::string_view name;  // canonical spelling: "zoho.crm.getRecordById"
   int8_t min_args;
-  int8_t max_args;  // including the optional connection
+  int8_t max_args;          // including the optional connection
+  std::string_view params;  // "module, id[, queryMap][, connection]": for editors and docs
+  std::string_view summary;  // what it does, in a few words
 };
 
 std::span<const TaskSpec> AllTasks();

@@ -1,5 +1,6 @@
 // Text functions: reference §3.1, docs/language/builtins.md#text. Positions and lengths count
-// characters (code points), not bytes.
+// characters (code points), not bytes. A function that reads its whole text counts it towards
+// the run's clock (Interp::Scan): a loop of calls on a 60 MB text must not outrun the time limit.
 #include <cmath>
 
 #include "deluge/builtins.h"
@@ -34,16 +35,19 @@ bool Str(Interp& in, const Value* args, int i, std::string_view fn, std::string&
 Value Bool(bool b) { return Value::Bool(b); }
 
 FN(Contains) {
+  if (!in.Scan(self.text().size())) return Value::Abort();
   std::string s;
   if (!Str(in, args, 0, "contains", s)) return Value::Abort();
-  return Bool(self.text().find(s) != std::string_view::npos);
+  return Bool(FindText(self.text(), s) != std::string_view::npos);
 }
 FN(NotContains) {
+  if (!in.Scan(self.text().size())) return Value::Abort();
   std::string s;
   if (!Str(in, args, 0, "notContains", s)) return Value::Abort();
-  return Bool(self.text().find(s) == std::string_view::npos);
+  return Bool(FindText(self.text(), s) == std::string_view::npos);
 }
 FN(ContainsIgnoreCase) {
+  if (!in.Scan(self.text().size())) return Value::Abort();
   std::string s;
   if (!Str(in, args, 0, "containsIgnoreCase", s)) return Value::Abort();
   return Bool(FindIgnoreCase(self.text(), s) != std::string_view::npos);
@@ -61,11 +65,13 @@ FN(EndsWith) {
   return Bool(t.size() >= s.size() && t.substr(t.size() - s.size()) == s);
 }
 FN(StartsWithIgnoreCase) {
+  if (!in.Scan(self.text().size())) return Value::Abort();
   std::string s;
   if (!Str(in, args, 0, "startsWithIgnoreCase", s)) return Value::Abort();
   return Bool(ToLower(self.text()).rfind(ToLower(s), 0) == 0);
 }
 FN(EndsWithIgnoreCase) {
+  if (!in.Scan(self.text().size())) return Value::Abort();
   std::string s;
   if (!Str(in, args, 0, "endsWithIgnoreCase", s)) return Value::Abort();
   std::string t = ToLower(self.text());
@@ -73,11 +79,13 @@ FN(EndsWithIgnoreCase) {
   return Bool(t.size() >= n.size() && t.compare(t.size() - n.size(), n.size(), n) == 0);
 }
 FN(EqualsIgnoreCaseFn) {
+  if (!in.Scan(self.text().size())) return Value::Abort();
   if (!args[0].is_text()) return Bool(false);
   return Bool(EqualsIgnoreCase(self.text(), args[0].text()));
 }
 
 Value Filter(Interp& in, const Value& self, bool (*keep)(char)) {
+  if (!in.Scan(self.text().size())) return Value::Abort();
   std::string out;
   for (char c : self.text()) {
     if (keep(c)) out += c;
@@ -94,12 +102,15 @@ FN(RemoveAllAlphaNumeric) {
 }
 
 FN(OccurenceCount) {
+  if (!in.Scan(self.text().size())) return Value::Abort();
   std::string s;
   if (!Str(in, args, 0, "getOccurenceCount", s)) return Value::Abort();
   if (s.empty()) return Value::Int(0);
   int64_t n = 0;
   std::string_view t = self.text();
-  for (size_t p = t.find(s); p != std::string_view::npos; p = t.find(s, p + s.size())) ++n;
+  for (size_t p = FindText(t, s); p != std::string_view::npos; p = FindText(t, s, p + s.size())) {
+    ++n;
+  }
   return Value::Int(n);
 }
 
@@ -107,12 +118,13 @@ FN(OccurenceCount) {
 // when the search text is absent (docs/language/decisions.md).
 Value Affix(Interp& in, const Value& self, const Value* args, bool suffix, bool ignore_case,
             std::string_view fn) {
+  if (!in.Scan(self.text().size())) return Value::Abort();
   std::string s;
   if (!ArgText(in, args[0], fn, s)) return Value::Abort();
   std::string_view t = self.text();
-  size_t p = ignore_case ? FindIgnoreCase(t, s) : t.find(s);
+  size_t p = ignore_case ? FindIgnoreCase(t, s) : FindText(t, s);
   if (p == std::string_view::npos) return Value::Text("");
-  return suffix ? Value::Text(t.substr(p + s.size())) : Value::Text(t.substr(0, p));
+  return in.MakeText(suffix ? t.substr(p + s.size()) : t.substr(0, p));
 }
 FN(GetPrefix) { return Affix(in, self, args, false, false, "getPrefix"); }
 FN(GetPrefixIC) { return Affix(in, self, args, false, true, "getPrefixIgnoreCase"); }
@@ -126,6 +138,7 @@ FN(Concat) {
 }
 
 FN(IndexOf) {
+  if (!in.Scan(self.text().size())) return Value::Abort();
   std::string s;
   if (!Str(in, args, 0, "indexOf", s)) return Value::Abort();
   Chars c(self);
@@ -135,42 +148,53 @@ FN(IndexOf) {
     if (!ArgInt(in, args[1], "indexOf", start)) return Value::Abort();
     from = start < 0 ? 0 : c.Off(static_cast<size_t>(start));
   }
-  size_t p = c.s.find(s, from);
+  size_t p = FindText(c.s, s, from);
   return Value::Int(p == std::string_view::npos ? -1 : c.CharIndex(p));
 }
 FN(LastIndexOf) {
+  if (!in.Scan(self.text().size())) return Value::Abort();
   std::string s;
   if (!Str(in, args, 0, "lastIndexOf", s)) return Value::Abort();
   Chars c(self);
-  size_t p = c.s.rfind(s);
+  size_t p = RFindText(c.s, s);
   return Value::Int(p == std::string_view::npos ? -1 : c.CharIndex(p));
 }
 
 FN(ToList) {
+  if (!in.Scan(self.text().size())) return Value::Abort();
   std::string sep = ",";
   if (argc > 0 && !Str(in, args, 0, "toList", sep)) return Value::Abort();
   Value list = in.heap().NewList();
   auto& items = list.list()->items;
   std::string_view t = self.text();
   if (t.empty()) return list;
+  // Every part is a new text: check the count and the memory before making any.
   if (sep.empty()) {  // every character
+    size_t chars = Utf8Length(t);
+    if (!in.CheckElements(chars) || !in.CheckMemory(chars * sizeof(struct Str) + t.size())) {
+      return Value::Abort();
+    }
+    items.reserve(chars);
     size_t i = 0;
     while (i < t.size()) {
       size_t start = i;
       DecodeUtf8(t, i);
       items.push_back(Value::Text(t.substr(start, i - start)));
     }
-    return in.CheckSize(items.size()) ? list : Value::Abort();
+    return list;
   }
   size_t parts = 1;
-  for (size_t p = t.find(sep); p != std::string_view::npos; p = t.find(sep, p + sep.size())) {
+  for (size_t p = FindText(t, sep); p != std::string_view::npos;
+       p = FindText(t, sep, p + sep.size())) {
     ++parts;
   }
-  if (!in.CheckSize(parts)) return Value::Abort();
+  if (!in.CheckElements(parts) || !in.CheckMemory(parts * sizeof(struct Str) + t.size())) {
+    return Value::Abort();
+  }
   items.reserve(parts);
   size_t start = 0;
   for (;;) {
-    size_t p = t.find(sep, start);
+    size_t p = FindText(t, sep, start);
     items.push_back(Value::Text(t.substr(start, p == std::string_view::npos ? p : p - start)));
     if (p == std::string_view::npos) break;
     start = p + sep.size();
@@ -208,24 +232,27 @@ FN(ToLowerFn) { return in.MakeText(ToLower(self.text())); }
 FN(ToUpperFn) { return in.MakeText(ToUpper(self.text())); }
 
 FN(Left) {
+  if (!in.Scan(self.text().size())) return Value::Abort();
   int64_t n = 0;
   if (!ArgInt(in, args[0], "left", n)) return Value::Abort();
   Chars c(self);
   if (n <= 0) return Value::Text("");
-  return Value::Text(c.s.substr(0, c.Off(static_cast<size_t>(n))));
+  return in.MakeText(c.s.substr(0, c.Off(static_cast<size_t>(n))));
 }
 FN(Right) {
+  if (!in.Scan(self.text().size())) return Value::Abort();
   int64_t n = 0;
   if (!ArgInt(in, args[0], "right", n)) return Value::Abort();
   Chars c(self);
   size_t len = c.Len();
   if (n <= 0) return Value::Text("");
   if (static_cast<size_t>(n) >= len) return self;
-  return Value::Text(c.s.substr(c.Off(len - static_cast<size_t>(n))));
+  return in.MakeText(c.s.substr(c.Off(len - static_cast<size_t>(n))));
 }
 
 Value Pad(Interp& in, const Value& self, const Value* args, int argc, bool left,
           std::string_view fn) {
+  if (!in.Scan(self.text().size())) return Value::Abort();
   int64_t n = 0;
   if (!ArgInt(in, args[0], fn, n)) return Value::Abort();
   std::string pad = " ";
@@ -235,10 +262,12 @@ Value Pad(Interp& in, const Value& self, const Value* args, int argc, bool left,
   size_t len = c.Len();
   if (n <= 0 || static_cast<size_t>(n) <= len) return self;
   size_t missing = static_cast<size_t>(n) - len;
-  if (missing * pad.size() > in.limits().max_text_bytes) {
-    return in.FailFatal(Msg::kTextTooLong,
-                        {FormatInt(static_cast<int64_t>(in.limits().max_text_bytes))});
+  // Checked before anything is built (and without overflow: n may be any whole number).
+  if (missing > in.limits().max_text_bytes / pad.size()) {
+    in.CheckText(SIZE_MAX);  // fails: names the text limit
+    return Value::Abort();
   }
+  if (!in.CheckText(c.s.size() + missing * pad.size())) return Value::Abort();
   std::string fill;
   fill.reserve(missing * pad.size());
   for (size_t i = 0; i < missing; ++i) fill += pad;
@@ -247,13 +276,20 @@ Value Pad(Interp& in, const Value& self, const Value* args, int argc, bool left,
 FN(LeftPad) { return Pad(in, self, args, argc, true, "leftPad"); }
 FN(RightPad) { return Pad(in, self, args, argc, false, "rightPad"); }
 
-FN(Len) { return Value::Int(static_cast<int64_t>(Chars(self).Len())); }
-FN(IsAscii) { return Bool(self.str()->IsAscii()); }
+FN(Len) {
+  if (!in.Scan(self.text().size())) return Value::Abort();
+  return Value::Int(static_cast<int64_t>(Chars(self).Len()));
+}
+FN(IsAscii) {
+  if (!in.Scan(self.text().size())) return Value::Abort();
+  return Bool(self.str()->IsAscii());
+}
 
 bool IsSpace(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
-Value TrimImpl(const Value& self, bool left, bool right) {
+Value TrimImpl(Interp& in, const Value& self, bool left, bool right) {
+  if (!in.Scan(self.text().size())) return Value::Abort();
   std::string_view t = self.text();
   size_t b = 0;
   size_t e = t.size();
@@ -264,22 +300,28 @@ Value TrimImpl(const Value& self, bool left, bool right) {
     while (e > b && IsSpace(t[e - 1])) --e;
   }
   if (b == 0 && e == t.size()) return self;
-  return Value::Text(t.substr(b, e - b));
+  return in.MakeText(t.substr(b, e - b));
 }
-FN(Trim) { return TrimImpl(self, true, true); }
-FN(LTrim) { return TrimImpl(self, true, false); }
-FN(RTrim) { return TrimImpl(self, false, true); }
+FN(Trim) { return TrimImpl(in, self, true, true); }
+FN(LTrim) { return TrimImpl(in, self, true, false); }
+FN(RTrim) { return TrimImpl(in, self, false, true); }
 
 FN(Matches) {
+  if (!in.Scan(self.text().size())) return Value::Abort();
   std::string pattern;
   if (!Str(in, args, 0, "matches", pattern)) return Value::Abort();
   const Regex* re = in.GetRegex(pattern, false);
   if (re == nullptr) return Value::Abort();
-  return Bool(re->FullMatch(self.text()));
+  bool matched = false;
+  if (re->FullMatch(self.text(), matched) != RegexStatus::kOk) {
+    return in.FailFatal(Msg::kLimitRegex, {QuotePattern(pattern), FormatInt(kMatchLimit)});
+  }
+  return Bool(matched);
 }
 
 // subString(start[, end]), subText, mid: end exclusive; 0 <= start <= end <= length.
 Value Sub(Interp& in, const Value& self, const Value* args, int argc, std::string_view fn) {
+  if (!in.Scan(self.text().size())) return Value::Abort();
   Chars c(self);
   int64_t len = static_cast<int64_t>(c.Len());
   int64_t start = 0;
@@ -291,7 +333,7 @@ Value Sub(Interp& in, const Value& self, const Value* args, int argc, std::strin
   }
   size_t b = c.Off(static_cast<size_t>(start));
   size_t e = c.Off(static_cast<size_t>(end));
-  return Value::Text(c.s.substr(b, e - b));
+  return in.MakeText(c.s.substr(b, e - b));
 }
 FN(SubString) { return Sub(in, self, args, argc, "subString"); }
 FN(SubText) { return Sub(in, self, args, argc, "subText"); }
@@ -314,26 +356,34 @@ FN(Proper) {
 FN(Repeat) {
   int64_t n = 0;
   if (!ArgInt(in, args[0], "repeat", n)) return Value::Abort();
-  if (n <= 0) return Value::Text("");
   std::string_view t = self.text();
-  if (t.size() * static_cast<uint64_t>(n) > in.limits().max_text_bytes) {
-    return in.FailFatal(Msg::kTextTooLong,
-                        {FormatInt(static_cast<int64_t>(in.limits().max_text_bytes))});
+  if (n <= 0 || t.empty()) return Value::Text("");  // "".repeat(2^62) once looped 2^62 times
+  // Checked before anything is built, and without overflow: t.size() * n wrapped around for a
+  // large n and let the loop append until memory ran out.
+  if (static_cast<uint64_t>(n) > in.limits().max_text_bytes / t.size()) {
+    in.CheckText(SIZE_MAX);  // fails: names the text limit
+    return Value::Abort();
   }
+  size_t total = t.size() * static_cast<size_t>(n);
+  if (!in.CheckText(total)) return Value::Abort();
+  // Doubling copies: log(n) appends instead of n.
   std::string out;
-  out.reserve(t.size() * static_cast<size_t>(n));
-  for (int64_t i = 0; i < n; ++i) out += t;
+  out.reserve(total);
+  out.append(t);
+  while (out.size() * 2 <= total) out.append(out.data(), out.size());
+  out.append(out.data(), total - out.size());
   return in.MakeText(out);
 }
 
 FN(Remove) {
+  if (!in.Scan(self.text().size())) return Value::Abort();
   std::string s;
   if (!Str(in, args, 0, "remove", s)) return Value::Abort();
   if (s.empty()) return self;
   std::string out;
   std::string_view t = self.text();
   size_t start = 0;
-  for (size_t p = t.find(s); p != std::string_view::npos; p = t.find(s, start)) {
+  for (size_t p = FindText(t, s); p != std::string_view::npos; p = FindText(t, s, start)) {
     out += t.substr(start, p - start);
     start = p + s.size();
   }
@@ -341,10 +391,11 @@ FN(Remove) {
   return in.MakeText(out);
 }
 Value RemoveOne(Interp& in, const Value& self, const Value* args, bool last, std::string_view fn) {
+  if (!in.Scan(self.text().size())) return Value::Abort();
   std::string s;
   if (!ArgText(in, args[0], fn, s)) return Value::Abort();
   std::string_view t = self.text();
-  size_t p = last ? t.rfind(s) : t.find(s);
+  size_t p = last ? RFindText(t, s) : FindText(t, s);
   if (s.empty() || p == std::string_view::npos) return self;
   std::string out(t.substr(0, p));
   out += t.substr(p + s.size());
@@ -355,6 +406,7 @@ FN(RemoveLast) { return RemoveOne(in, self, args, true, "removeLastOccurence"); 
 
 Value ReplaceImpl(Interp& in, const Value& self, const Value* args, bool all, bool ignore_case,
                   std::string_view fn) {
+  if (!in.Scan(self.text().size())) return Value::Abort();
   std::string pattern;
   std::string repl;
   if (!ArgText(in, args[0], fn, pattern)) return Value::Abort();
@@ -363,26 +415,46 @@ Value ReplaceImpl(Interp& in, const Value& self, const Value* args, bool all, bo
   bool plain_pattern = !ignore_case && !pattern.empty() &&
                        pattern.find_first_of("\\^$.|?*+()[]{}") == std::string::npos;
   bool plain_repl = repl.find_first_of("\\$") == std::string::npos;
+  // Each match may grow the result (a one-byte pattern replaced by 150 bytes): the size it would
+  // reach is checked before each append, so it never outgrows the text limit or the memory.
+  size_t room = in.TextRoom();
   if (plain_pattern && plain_repl) {
     // A pattern without metacharacters matches itself: skip the regex engine.
     std::string_view t = self.text();
     size_t start = 0;
-    for (size_t p = t.find(pattern); p != std::string_view::npos; p = t.find(pattern, start)) {
+    for (size_t p = FindText(t, pattern); p != std::string_view::npos;
+         p = FindText(t, pattern, start)) {
+      if (out.size() + (p - start) + repl.size() > room) {
+        in.CheckText(out.size() + (p - start) + repl.size());
+        return Value::Abort();
+      }
       out.append(t.substr(start, p - start));
       out += repl;
       start = p + pattern.size();
       if (!all) break;
     }
+    if (!in.CheckText(out.size() + (t.size() - start))) return Value::Abort();
     out.append(t.substr(start));
     return in.MakeText(out);
   }
   const Regex* re = in.GetRegex(pattern, ignore_case);
   if (re == nullptr) return Value::Abort();
   std::string error;
-  if (!re->Replace(self.text(), repl, all, out, error)) {
-    return in.Fail(Msg::kBadRegex, {repl, error});
+  switch (re->Replace(self.text(), repl, all, [&in] { return in.CheckWallTime(); }, room, out,
+                      error)) {
+    case RegexStatus::kOk:
+      return in.MakeText(out);
+    case RegexStatus::kTooComplex:
+      return in.FailFatal(Msg::kLimitRegex, {QuotePattern(pattern), FormatInt(kMatchLimit)});
+    case RegexStatus::kStopped:
+      return Value::Abort();  // CheckWallTime failed the run
+    case RegexStatus::kTooLong:
+      in.CheckText(room + 1);  // fails: room was all there was
+      return Value::Abort();
+    case RegexStatus::kBadReplacement:
+      break;
   }
-  return in.MakeText(out);
+  return in.Fail(Msg::kBadRegex, {repl, error});
 }
 FN(ReplaceAll) { return ReplaceImpl(in, self, args, true, false, "replaceAll"); }
 FN(ReplaceAllIC) { return ReplaceImpl(in, self, args, true, true, "replaceAllIgnoreCase"); }
@@ -404,6 +476,7 @@ FN(Reverse) {
 }
 
 FN(ToNumber) {
+  if (!in.Scan(self.text().size())) return Value::Abort();
   Value n;
   if (!ParseNumberText(self.text(), n)) return in.Fail(Msg::kNotANumber, {self.text()});
   if (n.is_int()) return n;
@@ -411,6 +484,7 @@ FN(ToNumber) {
   return Value::Int(static_cast<int64_t>(n.AsDecimal()));
 }
 FN(ToDecimal) {
+  if (!in.Scan(self.text().size())) return Value::Abort();
   Value n;
   if (!ParseNumberText(self.text(), n)) return in.Fail(Msg::kNotANumber, {self.text()});
   return Value::Decimal(n.AsDouble());
@@ -419,6 +493,7 @@ FN(ToDecimal) {
 // toDate([pattern]), toDateTime([pattern]), toTime([pattern[, timeZone]]).
 Value ParseDate(Interp& in, const Value& self, const Value* args, int argc, bool date_only,
                 std::string_view fn) {
+  if (!in.Scan(self.text().size())) return Value::Abort();
   std::optional<ParsedDate> d;
   std::string pattern;
   if (argc > 0 && !ArgText(in, args[0], fn, pattern)) return Value::Abort();
@@ -447,6 +522,7 @@ FN(ToDateTime) { return ParseDate(in, self, args, argc, false, "toDateTime"); }
 // toString([pattern]) on text: the text itself; with a date pattern, date-like text (as CRM date
 // fields arrive) is formatted as a date (docs/language/decisions.md).
 FN(TextToString) {
+  if (!in.Scan(self.text().size())) return Value::Abort();
   if (argc == 0 || args[0].is_null()) return self;
   auto d = ParseDateText(self.text(), in.zone());
   if (!d) return self;
@@ -458,6 +534,7 @@ FN(TextToString) {
 FN(ToFile) {
   std::string name;
   if (!ArgText(in, args[0], "toFile", name)) return Value::Abort();
+  if (!in.CheckMemory(self.text().size() + name.size())) return Value::Abort();
   return NewFile(name, "text/plain", std::string(self.text()));
 }
 
@@ -473,7 +550,9 @@ FN(GetJson) {
 
 FN(TextToHex) {
   static constexpr char kHex[] = "0123456789abcdef";
+  if (!in.CheckText(self.text().size() * 2)) return Value::Abort();
   std::string out;
+  out.reserve(self.text().size() * 2);
   for (unsigned char c : self.text()) {
     out += kHex[c >> 4];
     out += kHex[c & 15];

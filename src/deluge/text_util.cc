@@ -1,5 +1,7 @@
 #include "deluge/text_util.h"
 
+#include <string.h>  // memmem (a GNU extension)
+
 namespace relish::deluge {
 
 size_t Utf8Length(std::string_view text) {
@@ -145,21 +147,49 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return i == a.size() && j == b.size();
 }
 
+size_t FindText(std::string_view hay, std::string_view needle, size_t from) {
+  if (from > hay.size()) return std::string_view::npos;
+  if (needle.empty()) return from;
+  const void* p = memmem(hay.data() + from, hay.size() - from, needle.data(), needle.size());
+  return p == nullptr ? std::string_view::npos : static_cast<const char*>(p) - hay.data();
+}
+
+size_t RFindText(std::string_view hay, std::string_view needle) {
+  // A short needle costs at most its length per byte of the text.
+  if (needle.size() <= 16) return hay.rfind(needle);
+  if (needle.size() > hay.size()) return std::string_view::npos;
+  std::string h(hay.rbegin(), hay.rend());
+  std::string n(needle.rbegin(), needle.rend());
+  size_t p = FindText(h, n);
+  return p == std::string_view::npos ? p : hay.size() - p - needle.size();
+}
+
 size_t FindIgnoreCase(std::string_view hay, std::string_view needle, size_t from) {
-  if (needle.empty()) return from <= hay.size() ? from : std::string_view::npos;
-  std::string h = ToLower(hay);
-  std::string n = ToLower(needle);
-  // Lowercasing keeps byte lengths for the ranges mapped above except a few Latin Extended-A
-  // pairs of equal length, so offsets carry over.
-  if (h.size() != hay.size()) {
-    for (size_t start = from; start < hay.size(); ++start) {
-      for (size_t len = 1; start + len <= hay.size(); ++len) {
-        if (EqualsIgnoreCase(hay.substr(start, len), needle)) return start;
-      }
+  if (from > hay.size()) return std::string_view::npos;
+  if (needle.empty()) return from;
+  std::string h = ToLower(hay.substr(from));
+  size_t p = FindText(h, ToLower(needle));
+  if (p == std::string_view::npos) return p;
+  // Lowering never lengthens a character; it shortens only malformed or overlong sequences
+  // (which decode to ASCII). When none was shortened, offsets carry over; else walk the text
+  // once to find the character whose lowered form starts at p. (This once tried every
+  // substring, cubic in the length.)
+  if (h.size() == hay.size() - from) return from + p;
+  size_t i = from;
+  size_t lowered = 0;
+  while (i < hay.size()) {
+    size_t start = i;
+    char32_t cp = DecodeUtf8(hay, i);
+    std::string one;
+    if (i == start + 1 && cp >= 0x80) {
+      one = hay[start];  // a malformed byte stays as it is
+    } else {
+      EncodeUtf8(ToLowerChar(cp), one);
     }
-    return std::string_view::npos;
+    if (lowered + one.size() > p) return start;
+    lowered += one.size();
   }
-  return h.find(n, from);
+  return std::string_view::npos;
 }
 
 bool IsAsciiAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }

@@ -22,8 +22,13 @@ std::string ToLower(std::string_view text);
 // Case-insensitive comparison and search (per code point, simple case folding).
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 // Byte offset of the first match of `needle` in `hay` at or after byte `from`, ignoring case;
-// npos when absent.
+// npos when absent. Linear in the sizes, as the two below.
 size_t FindIgnoreCase(std::string_view hay, std::string_view needle, size_t from = 0);
+// std::string_view::find and rfind, in linear time: the standard ones compare the needle at
+// every place its first byte occurs, so "a" * 10,000,000 searched for "a" * 5,000,000 + "b" took
+// hours. (glibc's memmem is the two-way algorithm.)
+size_t FindText(std::string_view hay, std::string_view needle, size_t from = 0);
+size_t RFindText(std::string_view hay, std::string_view needle);
 
 bool IsAsciiAlpha(char c);
 bool IsAsciiDigit(char c);

@@ -63,12 +63,19 @@ uint32_t HashText(std::string_view text) {
 
 bool Str::IsAscii() {
   if (!(flags & kAsciiKnown)) {
+    // Eight bytes at a time: length() of a 60 MB text reads all of it.
     bool ascii = true;
-    for (uint32_t i = 0; i < size; ++i) {
-      if (static_cast<unsigned char>(data[i]) >= 0x80) {
+    uint32_t i = 0;
+    for (; i + 8 <= size; i += 8) {
+      uint64_t word;
+      std::memcpy(&word, data + i, 8);
+      if (word & 0x8080808080808080ull) {
         ascii = false;
         break;
       }
+    }
+    for (; ascii && i < size; ++i) {
+      if (static_cast<unsigned char>(data[i]) >= 0x80) ascii = false;
     }
     // Immortal strings are shared across threads: computing the flag there would race.
     if (flags & kImmortal) return ascii;
@@ -84,20 +91,45 @@ uint32_t Str::Hash() {
   return h;
 }
 
-Str* NewStr(std::string_view text, size_t capacity) {
+void MemoryMeter::Alarm() {
+  if (used() > budget_) {
+    if (!exceeded_ && tripwire_ != nullptr) *tripwire_ = -1;
+    exceeded_ = true;
+    alarm_ = SIZE_MAX;  // the run is over: stop asking
+    return;
+  }
+  // Frees since the last alarm moved the real threshold up; an early alarm only recomputes.
+  alarm_ = credited_ + budget_;
+}
+
+namespace {
+
+size_t StrBytes(size_t capacity) { return sizeof(Str) + capacity; }
+
+Str* AllocStr(std::string_view text, size_t capacity, MemoryMeter* meter) {
   if (capacity < text.size()) capacity = text.size();
-  void* mem = std::malloc(sizeof(Str) + capacity);  // data[1] holds the NUL
+  void* mem = std::malloc(StrBytes(capacity));  // data[1] holds the NUL
   if (mem == nullptr) throw std::bad_alloc();
   auto* s = static_cast<Str*>(mem);
   s->refs = 1;
   s->kind = Type::kText;
   s->flags = 0;
+  if (meter != nullptr) {
+    meter->Charge(StrBytes(capacity));
+    s->flags = kMetered;
+  }
   s->size = static_cast<uint32_t>(text.size());
   s->capacity = static_cast<uint32_t>(capacity);
   s->hash = 0;
   if (!text.empty()) std::memcpy(s->data, text.data(), text.size());
   s->data[text.size()] = '\0';
   return s;
+}
+
+}  // namespace
+
+Str* NewStr(std::string_view text, size_t capacity) {
+  return AllocStr(text, capacity, MemoryMeter::Current());
 }
 
 Value Value::Text(std::string_view text) {
@@ -110,7 +142,7 @@ Value Value::Text(std::string_view text) {
 }
 
 Value ImmortalText(std::string_view text) {
-  Str* s = NewStr(text);
+  Str* s = AllocStr(text, 0, nullptr);  // lives past any run: never charged
   s->hash = HashText(text);
   bool ascii = s->IsAscii();
   s->flags = kImmortal | kAsciiKnown | (ascii ? kAscii : 0);
@@ -123,7 +155,7 @@ void FreeImmortal(Value& value) {
   new (&value) Value();
 }
 
-void AppendText(Value& text, std::string_view more) {
+void AppendText(Value& text, std::string_view more, size_t max_capacity) {
   Str* s = text.str();
   size_t need = size_t{s->size} + more.size();
   if (s->refs == 1 && !(s->flags & kImmortal) && need <= s->capacity) {
@@ -134,7 +166,9 @@ void AppendText(Value& text, std::string_view more) {
     s->flags &= static_cast<uint8_t>(~(kAsciiKnown | kAscii));
     return;
   }
-  Str* grown = NewStr(s->view(), need < 32 ? 32 : need * 2);
+  size_t capacity = need < 32 ? 32 : need * 2;
+  if (capacity > max_capacity) capacity = max_capacity > need ? max_capacity : need;
+  Str* grown = NewStr(s->view(), capacity);
   std::memcpy(grown->data + grown->size, more.data(), more.size());
   grown->size = static_cast<uint32_t>(need);
   grown->data[need] = '\0';
@@ -149,17 +183,25 @@ Value NewFile(std::string name, std::string content_type, std::string bytes) {
   f->name = std::move(name);
   f->content_type = std::move(content_type);
   f->bytes = std::move(bytes);
+  if (MemoryMeter* m = MemoryMeter::Current()) {
+    f->charged = sizeof(FileObj) + f->name.size() + f->content_type.size() + f->bytes.size();
+    m->Charge(f->charged);
+  }
   return Value::Adopt(f);
 }
 
 void DestroyObject(Object* obj) {
   switch (obj->kind) {
     case Type::kText:
+      if (obj->flags & kMetered) CreditMemory(StrBytes(static_cast<Str*>(obj)->capacity));
       std::free(obj);
       return;
-    case Type::kFile:
-      delete static_cast<FileObj*>(obj);
+    case Type::kFile: {
+      auto* f = static_cast<FileObj*>(obj);
+      CreditMemory(f->charged);
+      delete f;
       return;
+    }
     case Type::kList:
     case Type::kMap:
     case Type::kCollection: {
@@ -255,7 +297,7 @@ bool OrderedMap::Remove(std::string_view key, uint32_t hash) {
 }
 
 void OrderedMap::Clear() {
-  std::vector<Entry> old;
+  Entries old;
   old.swap(entries_);
   index_.clear();
   live_ = 0;
@@ -330,11 +372,23 @@ void Heap::Link(HeapObj* obj) {
   ++live_;
 }
 
+namespace {
+// Containers are charged their own size; the arrays inside them charge as they grow.
+template <typename T>
+void ChargeObject(T* obj) {
+  obj->flags = 0;
+  if (MemoryMeter* m = MemoryMeter::Current()) {
+    m->Charge(sizeof(T));
+    obj->flags = kMetered;
+  }
+}
+}  // namespace
+
 Value Heap::NewList(Type elem_type) {
   auto* o = new ListObj();
   o->refs = 1;
   o->kind = Type::kList;
-  o->flags = 0;
+  ChargeObject(o);
   o->elem_type = elem_type;
   Link(o);
   return Value::Adopt(o);
@@ -344,7 +398,7 @@ Value Heap::NewMap() {
   auto* o = new MapObj();
   o->refs = 1;
   o->kind = Type::kMap;
-  o->flags = 0;
+  ChargeObject(o);
   Link(o);
   return Value::Adopt(o);
 }
@@ -353,7 +407,7 @@ Value Heap::NewCollection() {
   auto* o = new CollectionObj();
   o->refs = 1;
   o->kind = Type::kCollection;
-  o->flags = 0;
+  ChargeObject(o);
   Link(o);
   return Value::Adopt(o);
 }
@@ -361,7 +415,7 @@ Value Heap::NewCollection() {
 void Heap::ClearContents(HeapObj* obj) {
   switch (obj->kind) {
     case Type::kList: {
-      std::vector<Value> items;
+      ValueVector items;
       items.swap(static_cast<ListObj*>(obj)->items);
       break;
     }
@@ -379,14 +433,18 @@ void Heap::ClearContents(HeapObj* obj) {
 }
 
 void Heap::Delete(HeapObj* obj) {
+  bool metered = obj->flags & kMetered;
   switch (obj->kind) {
     case Type::kList:
+      if (metered) CreditMemory(sizeof(ListObj));
       delete static_cast<ListObj*>(obj);
       break;
     case Type::kMap:
+      if (metered) CreditMemory(sizeof(MapObj));
       delete static_cast<MapObj*>(obj);
       break;
     case Type::kCollection:
+      if (metered) CreditMemory(sizeof(CollectionObj));
       delete static_cast<CollectionObj*>(obj);
       break;
     default:

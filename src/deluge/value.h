@@ -10,16 +10,102 @@
 //
 // Values are single-threaded: one run, one thread. Text created as a program constant is marked
 // immortal so that a compiled Program may be run by several threads at once.
+//
+// Every allocation of a text, file or container (and of the arrays inside lists and maps) is
+// counted against the MemoryMeter of the run on the allocating thread, and given back when freed.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 namespace relish::deluge {
+
+// The bytes of values one run holds, against its budget (Limits::max_memory_bytes). Allocation
+// sites charge the meter installed on their thread by a Scope (the interpreter installs its own
+// for the whole run, heap teardown included); outside a run there is none and nothing is
+// counted. A charge is an add and a compare: going over the budget only raises exceeded() and
+// pulls the tripwire, and the interpreter ends the run at its next statement. Built-ins that are
+// about to allocate much check Fits() first, so the budget is not overrun by one large step.
+class MemoryMeter {
+ public:
+  explicit MemoryMeter(size_t budget) : budget_(budget), alarm_(budget) {}
+  MemoryMeter(const MemoryMeter&) = delete;
+  MemoryMeter& operator=(const MemoryMeter&) = delete;
+
+  void Charge(size_t bytes) {
+    charged_ += bytes;
+    if (charged_ > alarm_) [[unlikely]]
+      Alarm();
+  }
+  void Credit(size_t bytes) { credited_ += bytes; }
+
+  size_t used() const { return charged_ > credited_ ? charged_ - credited_ : 0; }
+  size_t budget() const { return budget_; }
+  size_t room() const { return used() >= budget_ ? 0 : budget_ - used(); }
+  bool Fits(size_t bytes) const { return bytes <= room(); }
+  bool exceeded() const { return exceeded_; }
+  // `*tripwire` is set to -1 when the budget is first exceeded (the interpreter passes its
+  // statement limit, so the check costs its hot path nothing).
+  void set_tripwire(int64_t* tripwire) { tripwire_ = tripwire; }
+
+  // The meter of the run on this thread; null outside a run.
+  static MemoryMeter* Current() { return current_; }
+  class Scope {
+   public:
+    explicit Scope(MemoryMeter* meter) : saved_(current_) { current_ = meter; }
+    ~Scope() { current_ = saved_; }
+    Scope(const Scope&) = delete;
+    Scope& operator=(const Scope&) = delete;
+
+   private:
+    MemoryMeter* saved_;
+  };
+
+ private:
+  void Alarm();
+
+  static inline constinit thread_local MemoryMeter* current_ = nullptr;
+
+  size_t charged_ = 0;
+  size_t credited_ = 0;
+  size_t budget_;
+  size_t alarm_;  // charged_ beyond this may mean over budget: Alarm() decides
+  int64_t* tripwire_ = nullptr;
+  bool exceeded_ = false;
+};
+
+inline void ChargeMemory(size_t bytes) {
+  if (MemoryMeter* m = MemoryMeter::Current()) m->Charge(bytes);
+}
+inline void CreditMemory(size_t bytes) {
+  if (MemoryMeter* m = MemoryMeter::Current()) m->Credit(bytes);
+}
+
+// std::allocator that counts what it hands out against the thread's MemoryMeter: the arrays of
+// lists and maps.
+template <typename T>
+struct MeteredAllocator {
+  using value_type = T;
+  MeteredAllocator() = default;
+  template <typename U>
+  MeteredAllocator(const MeteredAllocator<U>&) {}  // NOLINT: rebinding is implicit
+  T* allocate(size_t n) {
+    T* p = std::allocator<T>().allocate(n);
+    ChargeMemory(n * sizeof(T));
+    return p;
+  }
+  void deallocate(T* p, size_t n) {
+    CreditMemory(n * sizeof(T));
+    std::allocator<T>().deallocate(p, n);
+  }
+  friend bool operator==(const MeteredAllocator&, const MeteredAllocator&) { return true; }
+};
 
 enum class Type : uint8_t {
   kNull,
@@ -52,6 +138,7 @@ struct Object {
 inline constexpr uint8_t kImmortal = 1;  // never counted, never freed (program constants)
 inline constexpr uint8_t kAsciiKnown = 2;
 inline constexpr uint8_t kAscii = 4;
+inline constexpr uint8_t kMetered = 8;  // charged to a MemoryMeter: credit it when freed
 
 // Immutable UTF-8 text. `capacity` may exceed `size` so that `s = s + x` can append in place
 // when the text is not shared.
@@ -70,6 +157,7 @@ struct FileObj : Object {
   std::string name;
   std::string content_type;
   std::string bytes;
+  size_t charged = 0;  // what the MemoryMeter was charged for it
 };
 
 // Containers: linked into their Heap so the Heap can free what reference counting cannot.
@@ -91,6 +179,9 @@ inline void DecRef(Object* obj) {
 struct ListObj;
 struct MapObj;
 struct CollectionObj;
+
+class Value;
+using ValueVector = std::vector<Value, MeteredAllocator<Value>>;
 
 class Value {
  public:
@@ -225,8 +316,9 @@ Str* NewStr(std::string_view text, size_t capacity = 0);
 // Program constants: never counted, never freed by a run; the owner calls FreeImmortal.
 Value ImmortalText(std::string_view text);
 void FreeImmortal(Value& value);
-// Appends to a text value, in place when it is not shared.
-void AppendText(Value& text, std::string_view more);
+// Appends to a text value, in place when it is not shared and has room; a new text gets spare
+// capacity for later appends, up to `max_capacity` bytes (never less than it needs).
+void AppendText(Value& text, std::string_view more, size_t max_capacity = SIZE_MAX);
 
 Value NewFile(std::string name, std::string content_type, std::string bytes);
 
@@ -250,22 +342,24 @@ class OrderedMap {
   void Clear();
   void Reserve(size_t n);
 
+  using Entries = std::vector<Entry, MeteredAllocator<Entry>>;
   // Iteration: skip entries whose key is null.
-  const std::vector<Entry>& entries() const { return entries_; }
-  std::vector<Entry>& mutable_entries() { return entries_; }
+  const Entries& entries() const { return entries_; }
+  Entries& mutable_entries() { return entries_; }
 
  private:
   void Rehash(size_t buckets);
   void Compact();
 
-  std::vector<Entry> entries_;
-  std::vector<uint32_t> index_;  // 0 empty, kTomb removed, else entry index + 1
+  Entries entries_;
+  std::vector<uint32_t, MeteredAllocator<uint32_t>> index_;  // 0 empty, kTomb removed, else
+                                                             // entry index + 1
   size_t live_ = 0;
   size_t used_slots_ = 0;  // non-empty index slots, tombstones included
 };
 
 struct ListObj : HeapObj {
-  std::vector<Value> items;
+  ValueVector items;
   Type elem_type = Type::kNull;  // typed list (List:String()): kNull means untyped
 };
 

@@ -47,6 +47,64 @@ TEST(HeapTest, DropsDeepNestingWithoutRecursion) {
   EXPECT_EQ(heap.live(), 0u);
 }
 
+// What a run allocates is charged to its meter and given back when freed: texts, files, lists,
+// maps and the arrays inside them, cycles freed at the heap's end included.
+TEST(MemoryMeterTest, EveryAllocationIsGivenBack) {
+  MemoryMeter meter(1 << 30);
+  {
+    MemoryMeter::Scope scope(&meter);
+    auto heap = std::make_unique<Heap>();
+    {
+      Value t = Value::Text(std::string(1000, 'x'));
+      EXPECT_GE(meter.used(), 1000u);
+      Value l = heap->NewList();
+      for (int i = 0; i < 1000; ++i) l.list()->items.push_back(t);
+      size_t with_list = meter.used();
+      EXPECT_GE(with_list, 1000u + 1000 * sizeof(Value));
+      Value m = heap->NewMap();
+      for (int i = 0; i < 100; ++i) m.map()->map.Put(Value::Text(std::to_string(i)), l);
+      m.map()->map.Put(Value::Text("self"), m);  // a cycle: freed only with the heap
+      Value f = NewFile("a.txt", "text/plain", std::string(5000, 'y'));
+      EXPECT_GE(meter.used(), with_list + 5000);
+      AppendText(t, std::string(3000, 'z'));
+    }
+    EXPECT_GT(meter.used(), 0u);  // the cycle
+    heap.reset();
+    EXPECT_EQ(meter.used(), 0u);
+  }
+  EXPECT_EQ(MemoryMeter::Current(), nullptr);
+  EXPECT_FALSE(meter.exceeded());
+}
+
+TEST(MemoryMeterTest, GoingOverTheBudgetPullsTheTripwireOnce) {
+  MemoryMeter meter(10'000);
+  int64_t tripwire = 200'000;
+  meter.set_tripwire(&tripwire);
+  MemoryMeter::Scope scope(&meter);
+  Value a = Value::Text(std::string(6000, 'a'));
+  EXPECT_EQ(tripwire, 200'000);
+  EXPECT_TRUE(meter.Fits(3000));
+  EXPECT_FALSE(meter.Fits(5000));
+  {
+    Value b = Value::Text(std::string(6000, 'b'));
+    EXPECT_TRUE(meter.exceeded());
+    EXPECT_EQ(tripwire, -1);
+  }
+  EXPECT_TRUE(meter.exceeded());  // once over, the run is over
+  EXPECT_LT(meter.used(), 10'000u);
+}
+
+TEST(MemoryMeterTest, ProgramConstantsAndValuesOutsideARunAreNotCounted) {
+  MemoryMeter meter(1 << 20);
+  Value outside = Value::Text("made before the run");
+  MemoryMeter::Scope scope(&meter);
+  Value constant = ImmortalText("a program constant");
+  EXPECT_EQ(meter.used(), 0u);
+  outside = Value();  // freed inside: nothing to give back
+  EXPECT_EQ(meter.used(), 0u);
+  FreeImmortal(constant);
+}
+
 TEST(ValueTest, AssignFromAnElementOfTheReleasedContainer) {
   Heap heap;
   Value v = heap.NewList();

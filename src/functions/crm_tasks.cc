@@ -172,6 +172,16 @@ const Json* FirstItem(const Json& body) {
 
 }  // namespace
 
+bool TaskAvailable(std::string_view name) {
+  const deluge::TaskSpec* spec = deluge::FindTask(name);
+  if (spec == nullptr) return false;
+  std::string_view action = spec->name.substr(spec->name.rfind('.') + 1);
+  for (const auto& a : kActions) {
+    if (a.name == action) return true;
+  }
+  return false;
+}
+
 Result<TaskCall> ParseTask(std::string_view name, const std::vector<Value>& values,
                            std::string_view time_zone) {
   const deluge::TaskSpec* spec = deluge::FindTask(name);

@@ -36,6 +36,10 @@ struct TaskCall {
 Result<TaskCall> ParseTask(std::string_view name, const std::vector<deluge::Value>& args,
                            std::string_view time_zone);
 
+// Whether Relish implements the task (the checker knows more tasks than Relish offers yet: those
+// fail at run time, saying so).
+bool TaskAvailable(std::string_view name);
+
 // The task's return value from the API's answer. An error only when the answer makes no sense
 // for the task (an error status without a body).
 Result<Json> ShapeResult(const TaskCall& call, const RecordResponse& response);

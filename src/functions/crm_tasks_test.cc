@@ -199,6 +199,45 @@ TEST_F(TasksTest, AnApiAnswerThatIsNotJsonIsARuntimeError) {
   EXPECT_EQ(r.calls[0].status, 502);
 }
 
+// An upstream answer nested 100,000 deep once overflowed the stack when it was copied and turned
+// into a Deluge value (nlohmann's DOM recurses); it is refused as it is parsed.
+TEST_F(TasksTest, AnApiAnswerNestedTooDeeplyIsARuntimeError) {
+  Connect("bigin", "crm", "bigin-token-1");
+  api_ = [](const outbound::Request&) {
+    return FakeHttpClient::Json(
+        200, R"({"data":[)" + std::string(100'000, '[') + std::string(100'000, ']') + "]}");
+  };
+  RunResult r =
+      Run("info \"a\";\nx = zoho.bigin.getRecordById(\"Contacts\", \"1\", Map(), \"crm\");");
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.error_line, 2);
+  EXPECT_EQ(r.error_message,
+            "zoho.bigin.getRecordById: the API answered 200 with JSON nested more than 200 levels "
+            "deep");
+  // Up to the limit, it is a value like any other.
+  api_ = [](const outbound::Request&) {
+    return FakeHttpClient::Json(
+        200, R"({"data":[)" + std::string(198, '[') + std::string(198, ']') + "]}");
+  };
+  r = Run("x = zoho.bigin.getRecordById(\"Contacts\", \"1\", Map(), \"crm\");\n"
+          "info x.get(\"data\").size();");
+  EXPECT_TRUE(r.ok) << r.error_message;
+  EXPECT_EQ(Join(r.info), "1\n");
+}
+
+// A value that shares one list many times over is small in memory but enormous as JSON: turning
+// it into a request body stops at kMaxApiJsonBytes instead of exhausting memory.
+TEST_F(TasksTest, ARecordTooLargeAsJsonIsARuntimeError) {
+  RunResult r = Run(
+      "l = List();\nl.add(\"0123456789\".repeat(1000));\n"
+      "for each i in \"\".leftPad(22).toList(\"\")\n{\n\tl.addAll(l);\n}\n"
+      "c = zoho.bigin.createRecord(\"Contacts\", {\"Last_Name\": \"x\", \"Tags\": l});");
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.error_line, 7);
+  EXPECT_EQ(r.error_message,
+            "zoho.bigin.createRecord: the value is larger than 10 MB as JSON");
+}
+
 TEST_F(TasksTest, ArgumentsThatDoNotFitAreRuntimeErrors) {
   RunResult r = Run("x = zoho.crm.createRecord(\"Contacts\", \"not a map\");");
   EXPECT_EQ(r.error_message, "zoho.crm.createRecord: the record must be KEY-VALUE, got TEXT");
@@ -265,6 +304,20 @@ TEST_F(TasksTest, InProcessTasksUseTheRunsCrm) {
   EXPECT_EQ(r.info[11], "success record deleted");
   EXPECT_EQ(r.info[12], "INVALID_DATA");
   EXPECT_TRUE(r.calls.empty());  // nothing left the process
+}
+
+// Thousands of parentheses once overflowed the stack of the criteria parser and ended the
+// process; the task now answers INVALID_QUERY, in-process as over HTTP (tests/api/crm/
+// criteria_depth.test sends the same criteria to /bigin/v2).
+TEST_F(TasksTest, DeeplyNestedCriteriaAreAnInvalidQuery) {
+  std::string deep = std::string(6000, '(') + "Email:equals:a@b.c" + std::string(6000, ')');
+  RunResult r = Run("r = zoho.bigin.searchRecords(\"Contacts\", \"" + deep +
+                    "\");\ninfo r;\n");
+  ASSERT_TRUE(r.ok) << r.error_message;
+  ASSERT_EQ(r.info.size(), 1u);
+  EXPECT_EQ(
+      r.info[0],
+      R"({"code":"INVALID_QUERY","details":{"reason":"criteria: parentheses nest more than 32 levels deep at column 33"},"message":"invalid query formed","status":"error"})");
 }
 
 TEST_F(TasksTest, InProcessWritesFireWorkflowsOnlyWhenAsked) {

@@ -4,6 +4,7 @@
 #include "functions/crm_tasks.h"
 #include "functions/records_api.h"
 #include "functions/value_json.h"
+#include "outbound/request_head.h"
 #include "outbound/url.h"
 
 namespace relish::functions {
@@ -22,11 +23,11 @@ const std::vector<std::string>& SecretParams() {
 
 }  // namespace
 
-std::string RedactUrl(const std::string& url) {
+std::string RedactUrl(std::string_view org_id, const std::string& url) {
   auto parsed = outbound::ParseUrl(url);
   // A URL the outbound client cannot parse is never sent; it is shown scrubbed all the same.
-  if (!parsed.ok()) return GlobalRedactor().Scrub(url);
-  return GlobalRedactor().Scrub(outbound::RedactQuery(*parsed, SecretParams()));
+  if (!parsed.ok()) return GlobalRedactor().ScrubFor(org_id, url);
+  return GlobalRedactor().ScrubFor(org_id, outbound::RedactQuery(*parsed, SecretParams()));
 }
 
 Result<outbound::Response> PlatformHost::Send(outbound::Request request,
@@ -34,12 +35,15 @@ Result<outbound::Response> PlatformHost::Send(outbound::Request request,
                                               const std::string& task) {
   OutboundCall call;
   call.method = request.method;
-  call.url = RedactUrl(request.url);
+  call.url = RedactUrl(context_.call.org_id, request.url);
   call.connection = connection;
   call.task = task;
   auto started = clock().Monotonic();
   Result<outbound::Response> response = Unavailable("not sent");
-  if (!connection.empty()) {
+  // Refused before a connection is looked up or its token refreshed (the clients refuse it too).
+  if (auto head = outbound::CheckRequestHead(request); !head.ok()) {
+    response = head.error();
+  } else if (!connection.empty()) {
     if (services_.connections == nullptr) {
       response = FailedPrecondition("connection '" + connection +
                                     "' cannot be used: " + context_.unavailable);
@@ -57,7 +61,8 @@ Result<outbound::Response> PlatformHost::Send(outbound::Request request,
   if (response.ok()) {
     call.status = response->status;
   } else {
-    call.error = GlobalRedactor().Scrub(response.error().message());
+    // Connections::Call masked the connection's own secrets already.
+    call.error = GlobalRedactor().ScrubFor(context_.call.org_id, response.error().message());
   }
   result_.calls.push_back(std::move(call));
   return response;

@@ -50,7 +50,8 @@ class PlatformHost final : public deluge::Host {
 };
 
 // The URL with credentials removed, for RunResult.calls: query parameters that usually carry
-// secrets (access_token, api_key, ...) shown as "***", and any secret the vault knows scrubbed.
-std::string RedactUrl(const std::string& url);
+// secrets (access_token, api_key, ...) shown as "***", and any secret of the run's organization
+// the Redactor knows scrubbed.
+std::string RedactUrl(std::string_view org_id, const std::string& url);
 
 }  // namespace relish::functions

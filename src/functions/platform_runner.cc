@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "base/log.h"
 #include "functions/platform_host.h"
 #include "functions/program_cache.h"
 
@@ -16,7 +17,25 @@ deluge::Limits Lower(deluge::Limits asked, const deluge::Limits& most) {
   asked.max_response_bytes = std::min(asked.max_response_bytes, most.max_response_bytes);
   asked.max_text_bytes = std::min(asked.max_text_bytes, most.max_text_bytes);
   asked.max_collection_size = std::min(asked.max_collection_size, most.max_collection_size);
+  asked.max_memory_bytes = std::min(asked.max_memory_bytes, most.max_memory_bytes);
   return asked;
+}
+
+// What a run returns and records holds none of its organization's secrets. Connections::Call
+// already masked what came back through a connection; this covers whatever else a script got
+// hold of (a record's field, a value passed in) that the Redactor knows as the organization's
+// secret. Only the organization's: masking another's would tell the script's author that a text
+// they printed is someone's secret.
+void ScrubSecrets(std::string_view org_id, RunResult& r) {
+  const Redactor& redactor = GlobalRedactor();
+  for (auto& line : r.info) redactor.ScrubInPlaceFor(org_id, line);
+  for (auto& mail : r.mails) redactor.ScrubInPlaceFor(org_id, mail);
+  redactor.ScrubInPlaceFor(org_id, r.return_json);
+  redactor.ScrubInPlaceFor(org_id, r.error_message);
+  for (auto& call : r.calls) {
+    redactor.ScrubInPlaceFor(org_id, call.url);
+    redactor.ScrubInPlaceFor(org_id, call.error);
+  }
 }
 
 }  // namespace
@@ -87,6 +106,7 @@ Result<RunResult> PlatformRunner::Run(const RunRequest& request) {
   if (!compiled->ok()) {
     const deluge::Diagnostic& first = compiled->diagnostics.front();
     result.error_line = first.line;
+    result.error_column = first.column;
     result.error_message = first.message;
     result.return_json = "null";
     result.ended_at = clock.NowMillis();
@@ -98,10 +118,12 @@ Result<RunResult> PlatformRunner::Run(const RunRequest& request) {
   if (!outcome.ok()) return outcome.error();
   result.ok = outcome->ok;
   result.error_line = outcome->error_line;
+  result.error_column = outcome->error_column;
   result.error_message = outcome->error_message;
   result.return_json = outcome->return_json.empty() ? "null" : outcome->return_json;
   result.statements = outcome->statements;
   result.ended_at = clock.NowMillis();
+  ScrubSecrets(request.org_id, result);
   return result;
 }
 

@@ -293,3 +293,60 @@ TEST_F(RunnerTest, SendMailIsRecordedNotDelivered) {
 
 }  // namespace
 }  // namespace relish::functions
+
+namespace relish::functions {
+namespace {
+
+// Issue 13 item 19: a bearer token the upstream echoes never reaches the script, whichever way
+// it comes back (body, header, a detailed response), and what the run returns and lists holds
+// the mask. Before, the script printed the token and the run's info and return value held it.
+TEST_F(RunnerTest, AScriptNeverSeesTheTokenAnUpstreamEchoes) {
+  auto c = connections_->Create({.org_id = org_id_, .display_name = "cf", .link_name = "cf",
+                                 .service_id = "cloudflare", .created_by = user_id_});
+  ASSERT_TRUE(c.ok()) << c.error().message();
+  ASSERT_TRUE(connections_->SetCredentials(org_id_, "sandbox", "cf", user_id_,
+                                           {{"token", "cf-token-8d2e41"}}).ok());
+  api_ = [](const outbound::Request& r) {
+    std::string auth;
+    for (const auto& [k, v] : r.headers) {
+      if (k == "Authorization") auth = v;
+    }
+    auto answer = FakeHttpClient::Json(200, R"({"seen":")" + auth + R"("})");
+    answer.headers.emplace_back("x-seen", auth);
+    return answer;
+  };
+  RunResult r = Run(
+      "r = invokeurl [ url: \"https://api.cloudflare.com/client/v4/zones\" type: GET "
+      "connection: \"cf\" detailed: true ];\n"
+      "info r.get(\"responseText\");\ninfo r.get(\"responseHeader\").get(\"x-seen\");\n"
+      "return r.get(\"responseText\").get(\"seen\");");
+  EXPECT_TRUE(r.ok) << r.error_message;
+  EXPECT_EQ(HeaderOf(ApiRequests().back(), "Authorization"), "Bearer cf-token-8d2e41");
+  EXPECT_EQ(r.info, (std::vector<std::string>{R"({"seen":"Bearer [REDACTED]"})",
+                                              "Bearer [REDACTED]"}));
+  EXPECT_EQ(r.return_json, R"("Bearer [REDACTED]")");
+}
+
+// What a run returns is scrubbed of its own organization's secrets whatever their way in (here
+// an argument), and only of its own: another organization's secret that a script prints comes
+// out as it went in, as masking it would tell the script's author that it is one.
+TEST_F(RunnerTest, ARunMasksItsOrganizationsSecretsAndNoOneElses) {
+  ASSERT_TRUE(connections_->Create({.org_id = org_id_, .display_name = "cf", .link_name = "cf",
+                                    .service_id = "cloudflare", .created_by = user_id_}).ok());
+  ASSERT_TRUE(connections_->SetCredentials(org_id_, "sandbox", "cf", user_id_,
+                                           {{"token", "own-token-51c9aa"}}).ok());
+  auto other = identity_->CreateOrg("Other Inc");
+  ASSERT_TRUE(other.ok());
+  ASSERT_TRUE(connections_->Create({.org_id = other->id, .display_name = "cf", .link_name = "cf",
+                                    .service_id = "cloudflare", .created_by = user_id_}).ok());
+  ASSERT_TRUE(connections_->SetCredentials(other->id, "sandbox", "cf", user_id_,
+                                           {{"token", "other-token-7e03bd"}}).ok());
+  RunResult r = Run("info found;\ninfo \"other-token-7e03bd\";\nreturn found;",
+                    {{"found", "\"own-token-51c9aa\""}});
+  EXPECT_TRUE(r.ok) << r.error_message;
+  EXPECT_EQ(r.info, (std::vector<std::string>{"[REDACTED]", "other-token-7e03bd"}));
+  EXPECT_EQ(r.return_json, R"("[REDACTED]")");
+}
+
+}  // namespace
+}  // namespace relish::functions

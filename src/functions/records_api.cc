@@ -60,11 +60,13 @@ Result<RecordResponse> HttpRecords::Send(const RecordRequest& request) {
   RecordResponse r;
   r.status = response.status;
   if (response.body.empty()) return r;
-  r.body = Json::parse(response.body, nullptr, false);
-  if (r.body.is_discarded()) {
-    return Unavailable("the API answered " + std::to_string(response.status) +
-                       " with a body that is not JSON");
+  auto body = ParseApiJson(response.body);
+  if (!body.ok()) {
+    return Unavailable("the API answered " + std::to_string(response.status) + " with " +
+                       (body.error().message() == "not JSON" ? "a body that is not JSON"
+                                                             : body.error().message()));
   }
+  r.body = std::move(*body);
   return r;
 }
 

@@ -7,6 +7,7 @@
 //
 // Used by the workflow engine, `relish run` and the REST API. Thread-safe: runs may proceed
 // on many threads at once.
+
 //
 // (Interface fixed first so the workflow engine and the runner can be built side by side.)
 #pragma once
@@ -19,6 +20,8 @@
 #include "deluge/limits.h"
 
 namespace relish::functions {
+
+inline constexpr size_t kMaxSourceBytes = 256 * 1024;
 
 struct RunRequest {
   std::string org_id;
@@ -50,6 +53,8 @@ struct OutboundCall {
 struct RunResult {
   bool ok = false;
   int error_line = 0;          // when !ok and the error came from the script
+  int error_column = 0;        // with error_line: the statement's (runtime) or the problem's
+                               // (compile) column, in bytes of the line from 1
   std::string error_message;   // when !ok
   std::vector<std::string> info;  // each `info` line, in order
   std::vector<OutboundCall> calls;

@@ -46,7 +46,7 @@ class RunnerTest : public ::testing::Test {
     std::vector<store::Migration> m;
     for (auto list :
          {vault::Vault::Migrations(), identity::Identity::Migrations(), crm::Crm::Migrations(),
-          connections::Catalog::Migrations(), connections::Connections::Migrations()}) {
+          connections::Connections::Migrations(), connections::Catalog::Migrations()}) {
       for (auto& x : list) m.push_back(std::move(x));
     }
     ASSERT_TRUE(store_->Migrate(m).ok());
@@ -105,7 +105,7 @@ class RunnerTest : public ::testing::Test {
     auto begin = connections_->BeginAuthorization(org_id_, "sandbox", link, user_id_, "");
     ASSERT_TRUE(begin.ok()) << begin.error().message();
     next_token_ = token;
-    auto done = connections_->CompleteAuthorization({{"state", begin->state}, {"code", "c-1"}});
+    auto done = connections_->CompleteAuthorization({{"state", begin->state}, {"code", "c-1"}}, user_id_);
     ASSERT_TRUE(done.ok()) << done.error().message();
   }
 

@@ -10,7 +10,9 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,6 +21,7 @@
 #include "base/random.h"
 #include "base/result.h"
 #include "base/ttl_cache.h"
+#include "identity/password_hasher.h"
 #include "store/store.h"
 
 namespace relish::identity {
@@ -70,7 +73,13 @@ struct IdentityOptions {
   // Argon2id cost. The defaults are libsodium's "interactive" limits; tests use the minimum.
   uint64_t pwhash_opslimit = 2;
   size_t pwhash_memlimit = 64 * 1024 * 1024;
+  // How passwords are hashed and checked; null means Argon2id at the cost above. Tests put a
+  // RecordingHasher (fake_password_hasher.h) here. Must outlive the Identity.
+  PasswordHasher* hasher = nullptr;
   int64_t session_ttl_ms = 12LL * 3600 * 1000;
+  // Called after SetPassword has stored a user's new password, on the caller's thread: the
+  // composition root forgets the first administrator's generated password then.
+  std::function<void(std::string_view user_id)> on_password_changed;
 };
 
 class Identity {
@@ -87,7 +96,12 @@ class Identity {
   Result<std::vector<User>> ListUsers();
   Result<void> SetPassword(std::string_view user_id, std::string_view password);
   // The user when the password matches; kUnauthenticated (one message for both a wrong email
-  // and a wrong password) otherwise.
+  // and a wrong password) otherwise. An unknown email is verified against a dummy hash (made
+  // once, by the same hasher at the same cost, on the first call) so that it costs what a wrong
+  // password costs and the answer's time does not say which emails have accounts.
+  //
+  // CreateUser, SetPassword and CheckPassword hash: on a server, call them off the I/O threads
+  // (api/password_pool.h).
   Result<User> CheckPassword(std::string_view email, std::string_view password);
   Result<int64_t> CountUsers();
 
@@ -123,11 +137,17 @@ class Identity {
 
  private:
   Result<std::string> HashPassword(std::string_view password);
+  // The hash unknown emails are verified against, made on first use.
+  Result<std::string> DummyHash();
 
   store::Store& store_;
   const Clock& clock_;
   Random& random_;
   IdentityOptions options_;
+  std::unique_ptr<PasswordHasher> own_hasher_;  // when options_.hasher is null
+  PasswordHasher& hasher_;
+  std::mutex dummy_mu_;
+  std::string dummy_hash_;  // guarded by dummy_mu_; "" until made
   // API tokens and memberships are read on every API call; a revoked token or removed
   // membership is seen by other processes within these TTLs (at once in this one).
   // Verified API tokens by CacheKey(token): 16 bytes, kept out of the heap (a std::string of

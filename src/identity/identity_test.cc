@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sodium.h>
 
+#include "identity/fake_password_hasher.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace relish::identity {
@@ -42,6 +43,49 @@ TEST_F(IdentityTest, UsersAndPasswords) {
   ASSERT_TRUE(id_->SetPassword(u->id, "a new password").ok());
   EXPECT_FALSE(id_->CheckPassword("ada@example.com", "correct horse").ok());
   EXPECT_TRUE(id_->CheckPassword("ada@example.com", "a new password").ok());
+}
+
+// Argon2id's parameters in a hash string: "$argon2id$v=19$m=8,t=1,p=1$" (the salt and digest
+// follow).
+std::string Parameters(const std::string& hash) {
+  size_t end = 0;
+  for (int i = 0; i < 3; ++i) end = hash.find('$', end + 1);
+  return hash.substr(0, end + 1);
+}
+
+// An unknown email answered 200 times faster than a known one: it was never hashed. Now it is
+// verified against a dummy hash, made once by the same hasher at the same cost.
+TEST(IdentityDummyHash, UnknownEmailsAreVerifiedAgainstTheDummyHash) {
+  auto store = std::move(*store::OpenSqlite({.path = ":memory:"}));
+  ASSERT_TRUE(store->Migrate(Identity::Migrations()).ok());
+  FakeClock clock;
+  FakeRandom random;
+  Argon2idHasher argon(crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN);
+  RecordingHasher hasher(argon);
+  Identity id(*store, clock, random, IdentityOptions{.hasher = &hasher});
+  ASSERT_TRUE(id.CreateUser("ada@example.com", "Ada", "correct horse", Role::kAdmin).ok());
+  ASSERT_EQ(hasher.made().size(), 1u);
+  const std::string ada = hasher.made()[0];
+
+  // The first check makes the dummy, known email or not; every check verifies exactly once.
+  EXPECT_EQ(id.CheckPassword("ada@example.com", "wrong horse!").error(),
+            Unauthenticated("wrong email or password"));
+  ASSERT_EQ(hasher.made().size(), 2u);
+  const std::string dummy = hasher.made()[1];
+  EXPECT_EQ(hasher.verified(), std::vector<std::string>{ada});
+
+  EXPECT_EQ(id.CheckPassword("nobody@example.com", "wrong horse!").error(),
+            Unauthenticated("wrong email or password"));
+  EXPECT_EQ(id.CheckPassword("not an email at all", "correct horse").error(),
+            Unauthenticated("wrong email or password"));
+  EXPECT_EQ(id.CheckPassword("ada@example.com", "correct horse")->email, "ada@example.com");
+  EXPECT_EQ(hasher.verified(), (std::vector<std::string>{ada, dummy, dummy, ada}));
+  EXPECT_EQ(hasher.made().size(), 2u);  // made once
+
+  // Same algorithm and cost as a real user's hash, another salt.
+  EXPECT_EQ(Parameters(dummy), Parameters(ada));
+  EXPECT_EQ(Parameters(dummy).rfind("$argon2id$v=19$m=", 0), 0u);
+  EXPECT_NE(dummy, ada);
 }
 
 TEST_F(IdentityTest, PasswordsAreStoredAsArgon2idHashes) {

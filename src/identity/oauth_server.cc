@@ -23,6 +23,30 @@ constexpr std::string_view kRefreshPrefix = "rlr_";
 constexpr std::string_view kCodePrefix = "rlc_";
 // Used or expired codes are kept this long after expiry so a replay is still recognised.
 constexpr int64_t kCodeRetentionMs = 3'600'000;
+constexpr std::string_view kSystemClientMustPin =
+    "Relish's own connections must name relish_org and relish_environment.";
+
+// A token request that names relish_org/relish_environment must match the code's or grant's;
+// Relish's own client must name both when exchanging a code. nullopt when it may go on.
+std::optional<OAuthError> CheckPinned(const OAuthClient& client,
+                                      const std::map<std::string, std::string>& p,
+                                      const std::string& org_id, const std::string& environment,
+                                      bool required, std::string_view what) {
+  auto org = p.find("relish_org");
+  auto env = p.find("relish_environment");
+  bool named_org = org != p.end() && !org->second.empty();
+  bool named_env = env != p.end() && !env->second.empty();
+  if (required && client.system && (!named_org || !named_env)) {
+    return OAuthError{"invalid_request", std::string(kSystemClientMustPin), 400};
+  }
+  if ((named_org && org->second != org_id) || (named_env && env->second != environment)) {
+    return OAuthError{"invalid_grant",
+                      "The " + std::string(what) +
+                          " was issued for another organization or environment.",
+                      400};
+  }
+  return std::nullopt;
+}
 
 std::string Join(const std::vector<std::string>& items, std::string_view sep) {
   std::string out;
@@ -41,10 +65,6 @@ std::vector<std::string> SplitLines(const std::string& text) {
     start = end + 1;
   }
   return out;
-}
-
-bool DigestsEqual(const std::string& a, const std::string& b) {
-  return a.size() == b.size() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 OAuthClient ClientFrom(const Row& r) {
@@ -330,18 +350,34 @@ Result<AuthorizeCheck> OAuthServer::CheckAuthorizeRequest(
   if (Param(p, "prompt") == "none") {
     return fail("consent_required", "This server always asks the user to consent.");
   }
+  std::string org_id = Param(p, "relish_org");
+  std::string environment = Param(p, "relish_environment");
+  if (!environment.empty() && environment != "sandbox" && environment != "production") {
+    return fail("invalid_request", "relish_environment must be sandbox or production.");
+  }
+  if (client->system && (org_id.empty() || environment.empty())) {
+    // Without them the consent page would let whoever opens the link choose the organization.
+    return fail("invalid_request", std::string(kSystemClientMustPin));
+  }
   check.request = AuthorizationRequest{.client = *client,
                                        .redirect_uri = redirect_uri,
                                        .state = check.state,
                                        .scopes = *scopes,
                                        .code_challenge = challenge,
-                                       .offline = access_type == "offline"};
+                                       .offline = access_type == "offline",
+                                       .org_id = org_id,
+                                       .environment = environment};
   return check;
 }
 
 Result<std::string> OAuthServer::IssueCode(const AuthorizationRequest& request,
                                            std::string_view user_id, std::string_view org_id,
                                            std::string_view environment) {
+  if ((!request.org_id.empty() && request.org_id != org_id) ||
+      (!request.environment.empty() && request.environment != environment)) {
+    return PermissionDenied(
+        "the authorization request is for another organization or environment");
+  }
   std::string code = std::string(kCodePrefix) + random_.Token(32);
   int64_t now = clock_.NowMillis();
   TRY(store::Transact(store_, TxMode::kWrite, [&](Transaction& tx) -> Result<void> {
@@ -371,7 +407,7 @@ Result<std::variant<OAuthClient, OAuthError>> OAuthServer::AuthenticateClient(
   if (rows.empty()) return Out(Err("invalid_client", "Client authentication failed.", 401));
   OAuthClient client = ClientFrom(rows.front());
   if (client.confidential) {
-    if (!c.client_secret || !DigestsEqual(DigestSecret(*c.client_secret), rows.front().Text(2))) {
+    if (!c.client_secret || !SameSecret(DigestSecret(*c.client_secret), rows.front().Text(2))) {
       return Out(Err("invalid_client", "Client authentication failed.", 401));
     }
   } else if (c.client_secret && !c.client_secret->empty()) {
@@ -430,10 +466,13 @@ Result<TokenOutcome> OAuthServer::ExchangeCode(Transaction& tx, const OAuthClien
   if (!challenge.empty()) {
     if (verifier.empty())
       return TokenOutcome(Err("invalid_grant", "The request has no code_verifier."));
-    if (!IsPkceText(verifier) || !DigestsEqual(PkceChallenge(verifier), challenge)) {
+    if (!IsPkceText(verifier) || !SameSecret(PkceChallenge(verifier), challenge)) {
       return TokenOutcome(
           Err("invalid_grant", "The code_verifier does not match the code_challenge."));
     }
+  }
+  if (auto e = CheckPinned(client, p, r.Text(4), r.Text(5), /*required=*/true, "code")) {
+    return TokenOutcome(*e);
   }
   std::string grant_id = NewId("grt", clock_, random_);
   TRY(
@@ -451,7 +490,8 @@ Result<TokenOutcome> OAuthServer::Refresh(Transaction& tx, const OAuthClient& cl
   if (token.empty())
     return TokenOutcome(Err("invalid_request", "The request has no refresh_token."));
   auto rows =
-      TRY(tx.Query("SELECT t.grant_id, t.used_at, t.revoked_at, g.client_id, g.revoked_at, g.scopes"
+      TRY(tx.Query("SELECT t.grant_id, t.used_at, t.revoked_at, g.client_id, g.revoked_at,"
+                   " g.scopes, g.org_id, g.environment"
                    " FROM oauth_tokens t JOIN oauth_grants g ON g.id = t.grant_id"
                    " WHERE t.digest = ? AND t.kind = 'refresh'",
                    DigestSecret(token)));
@@ -464,6 +504,10 @@ Result<TokenOutcome> OAuthServer::Refresh(Transaction& tx, const OAuthClient& cl
     TRY(RevokeGrant(tx, r.Text(0)));
     return TokenOutcome(
         Err("invalid_grant", "The refresh token was already used; the grant is revoked."));
+  }
+  // Grants from before relish_org existed are refreshed without it: not required here.
+  if (auto e = CheckPinned(client, p, r.Text(6), r.Text(7), /*required=*/false, "refresh token")) {
+    return TokenOutcome(*e);
   }
   std::vector<std::string> granted = SplitLines(r.Text(5));
   std::vector<std::string> scopes = granted;

@@ -66,6 +66,12 @@ struct AuthorizationRequest {
   std::vector<std::string> scopes;
   std::string code_challenge;  // S256; empty when the (confidential) client sent none
   bool offline = false;        // access_type=offline: issue a refresh token
+  // Relish's extension (relish_org, relish_environment): the organization and environment the
+  // request is for. When set, the consent page offers only them and a code is issued only for
+  // them. Relish's own client must send both, so a connection's authorization link cannot be
+  // allowed for another organization than the connection's.
+  std::string org_id;
+  std::string environment;
 };
 
 // What checking an authorization request gives: the request, or an error to show as a page
@@ -134,14 +140,17 @@ class OAuthServer {
                                            const std::vector<std::string>& scopes);
 
   // The authorization endpoint's checks on response_type, client_id, redirect_uri, scope,
-  // state, code_challenge(_method) and access_type.
+  // state, code_challenge(_method), access_type and relish_org/relish_environment.
   Result<AuthorizeCheck> CheckAuthorizeRequest(const std::map<std::string, std::string>& params);
   // After login and consent: a code for the redirect (the code itself is only here in clear).
+  // kPermissionDenied when the request names another organization or environment.
   Result<std::string> IssueCode(const AuthorizationRequest& request, std::string_view user_id,
                                 std::string_view org_id, std::string_view environment);
 
   // The token endpoint: grant_type authorization_code (code, redirect_uri, code_verifier) or
-  // refresh_token (refresh_token, scope). Store failures are the Result's error.
+  // refresh_token (refresh_token, scope). A request that names relish_org/relish_environment
+  // (Relish's own client always does, for codes) is refused unless the code or grant is for
+  // exactly those. Store failures are the Result's error.
   Result<std::variant<TokenResponse, OAuthError>> Token(
       const ClientCredentials& client, const std::map<std::string, std::string>& params);
 

@@ -296,5 +296,86 @@ TEST_F(OAuthServerTest, SystemClientSecretIsReturnedOnlyAtCreation) {
             "unsupported_grant_type: grant_type must be authorization_code or refresh_token.");
 }
 
+// Issue 13 item 3: a request that names relish_org/relish_environment is granted for exactly
+// those, and Relish's own client must name them, at the authorization and token endpoints.
+TEST_F(OAuthServerTest, RequestsNamingAnOrganizationAreGrantedForItAlone) {
+  Params p = AuthorizeParams();
+  p["relish_org"] = "org1";
+  p["relish_environment"] = "sandbox";
+  auto check = *oauth_->CheckAuthorizeRequest(p);
+  ASSERT_TRUE(check.request);
+  EXPECT_EQ(check.request->org_id, "org1");
+  EXPECT_EQ(check.request->environment, "sandbox");
+  EXPECT_EQ(oauth_->IssueCode(*check.request, user_, "org2", "sandbox").error(),
+            PermissionDenied("the authorization request is for another organization or environment"));
+  EXPECT_EQ(oauth_->IssueCode(*check.request, user_, "org1", "production").error(),
+            PermissionDenied("the authorization request is for another organization or environment"));
+  std::string code = *oauth_->IssueCode(*check.request, user_, "org1", "sandbox");
+  // The token request may name them too; then they must be the code's.
+  Params exchange = Exchange(code);
+  exchange["relish_org"] = "org2";
+  EXPECT_EQ(ErrorOf(Token(exchange)),
+            "invalid_grant: The code was issued for another organization or environment.");
+  exchange = Exchange(Code());  // issued for org1, sandbox
+  exchange["relish_environment"] = "production";
+  EXPECT_EQ(ErrorOf(Token(exchange)),
+            "invalid_grant: The code was issued for another organization or environment.");
+  exchange = Exchange(Code());
+  exchange["relish_org"] = "org1";
+  exchange["relish_environment"] = "sandbox";
+  auto tokens = Token(exchange);
+  ASSERT_EQ(ErrorOf(tokens), "ok");
+  // And on refresh, against the grant's.
+  std::string refresh = std::get<TokenResponse>(tokens).refresh_token;
+  EXPECT_EQ(ErrorOf(Token({{"grant_type", "refresh_token"}, {"refresh_token", refresh},
+                           {"relish_org", "org2"}})),
+            "invalid_grant: The refresh token was issued for another organization or environment.");
+  EXPECT_EQ(ErrorOf(Token({{"grant_type", "refresh_token"}, {"refresh_token", refresh},
+                           {"relish_org", "org1"}, {"relish_environment", "sandbox"}})),
+            "ok");  // the refused attempt above did not spend it
+
+  p["relish_environment"] = "staging";
+  EXPECT_EQ(oauth_->CheckAuthorizeRequest(p)->redirect_error->description,
+            "relish_environment must be sandbox or production.");
+}
+
+TEST_F(OAuthServerTest, RelishsOwnClientMustNameTheOrganizationAndEnvironment) {
+  auto own = *oauth_->EnsureSystemClient("Relish connections", std::string(kRedirect),
+                                         {"ZohoBigin.modules.ALL"});
+  Params p = AuthorizeParams();
+  p["client_id"] = own.client_id;
+  p["scope"] = "ZohoBigin.modules.ALL";
+  for (const char* dropped : {"", "relish_org", "relish_environment"}) {
+    Params q = p;
+    q["relish_org"] = "org1";
+    q["relish_environment"] = "sandbox";
+    if (*dropped) {
+      q.erase(dropped);
+    } else {
+      q.erase("relish_org");
+      q.erase("relish_environment");
+    }
+    auto check = *oauth_->CheckAuthorizeRequest(q);
+    ASSERT_TRUE(check.redirect_error) << dropped;
+    EXPECT_EQ(check.redirect_error->error + ": " + check.redirect_error->description,
+              "invalid_request: Relish's own connections must name relish_org and "
+              "relish_environment.");
+  }
+  p["relish_org"] = "org1";
+  p["relish_environment"] = "sandbox";
+  auto check = *oauth_->CheckAuthorizeRequest(p);
+  ASSERT_TRUE(check.request);
+  std::string code = *oauth_->IssueCode(*check.request, user_, "org1", "sandbox");
+  // Its token requests must name them too (the bigin service's token_params do).
+  auto r = *oauth_->Token({own.client_id, *own.client_secret}, Exchange(code));
+  EXPECT_EQ(ErrorOf(r),
+            "invalid_request: Relish's own connections must name relish_org and relish_environment.");
+  code = *oauth_->IssueCode(*check.request, user_, "org1", "sandbox");
+  Params exchange = Exchange(code);
+  exchange["relish_org"] = "org1";
+  exchange["relish_environment"] = "sandbox";
+  EXPECT_EQ(ErrorOf(*oauth_->Token({own.client_id, *own.client_secret}, exchange)), "ok");
+}
+
 }  // namespace
 }  // namespace relish::identity

@@ -16,6 +16,8 @@
 #include "base/http_io.h"
 #include "base/http_wire.h"
 #include "base/ttl_cache.h"
+#include "outbound/curl_client.h"
+#include "outbound/request_head.h"
 
 namespace relish::outbound {
 
@@ -68,6 +70,10 @@ struct Conn {
 // Request timeouts are swept per io_context (base/deadline_sweep.h) every kTick.
 constexpr std::chrono::milliseconds kTick{20};
 
+// Threads that carry requests to the blocking client when a proxy is configured: as many
+// proxied requests wait for their answers at once, per client; more queue.
+constexpr size_t kProxiedThreads = 16;
+
 // How long an egress decision is reused for requests to the same scheme, host and port.
 constexpr std::chrono::seconds kRouteTtl{1};
 
@@ -109,13 +115,6 @@ class ResponseParser final : public StringBodyParser<false> {
   Response& out_;
 };
 
-// Fields the client writes itself. Host is always the URL's: a caller's Host would send the
-// request to another virtual host at the address the egress policy checked.
-bool OwnHeader(std::string_view name) {
-  return SameHeaderName(name, "host") || SameHeaderName(name, "content-length") ||
-         SameHeaderName(name, "transfer-encoding") || SameHeaderName(name, "connection");
-}
-
 std::string HostLine(const Url& url) {
   std::string out = "Host: ";
   url.AppendAuthority(out);
@@ -123,13 +122,11 @@ std::string HostLine(const Url& url) {
   return out;
 }
 
-// The request line and headers (see base/http_wire.h); `host_line` is HostLine of the URL the
-// request goes to (after remap). A caller's User-Agent replaces Relish's; the body's length is
-// sent when there is a body, and for POST, PUT and OPTIONS always, as Beast did.
-Result<std::string> RequestHead(const Request& request, const Url& url, std::string_view host_line) {
-  for (char c : request.method) {
-    if (!IsTokenChar(c)) return InvalidArgument("invalid HTTP method '" + request.method + "'");
-  }
+// The request line and headers (see base/http_wire.h) of a request CheckRequestHead passed;
+// `host_line` is HostLine of the URL the request goes to (after remap). A caller's User-Agent
+// replaces Relish's; the body's length is sent when there is a body, and for POST, PUT and
+// OPTIONS always, as Beast did.
+std::string RequestHead(const Request& request, const Url& url, std::string_view host_line) {
   std::string out;
   out.reserve(512);
   out.append(request.method).append(" "sv).append(url.path);
@@ -137,10 +134,8 @@ Result<std::string> RequestHead(const Request& request, const Url& url, std::str
   out.append(" HTTP/1.1\r\n"sv).append(host_line);
   bool agent = false;
   for (const auto& [k, v] : request.headers) {
-    if (OwnHeader(k)) continue;
-    if (!AppendHeaderLine(out, k, v)) {
-      return InvalidArgument("header '" + k + "' has an invalid name or value (control characters)");
-    }
+    if (IsClientHeader(k)) continue;
+    out.append(k).append(": "sv).append(v).append("\r\n"sv);
     agent = agent || SameHeaderName(k, "user-agent");
   }
   if (!agent) out.append("User-Agent: Relish/0.1\r\n"sv);
@@ -169,10 +164,16 @@ class AsyncHttpClient::Impl {
         tls_(asio::ssl::context::tls_client) {
     tls_.set_default_verify_paths();
     tls_.set_verify_mode(asio::ssl::verify_peer);
+    if (!policy_.options().proxy.empty()) {
+      blocking_ = NewCurlClient({.egress = policy_.options(), .resolver = resolver});
+      pool_ = std::make_unique<asio::thread_pool>(kProxiedThreads);
+    }
   }
 
   Task<Result<Response>> Send(const Request& request, const Url* parsed) {
     auto started = std::chrono::steady_clock::now();
+    if (auto head = CheckRequestHead(request); !head.ok()) co_return head.error();
+    if (blocking_) co_return co_await ThroughProxy(request);
     std::optional<Url> own;
     if (parsed == nullptr) {
       auto u = ParseUrl(request.url);
@@ -206,9 +207,8 @@ class AsyncHttpClient::Impl {
     DeadlineSweep::Deadline flight{.at = started + request.timeout};
     DeadlineSweep::Registration watched(watch.sweep, flight);
 
-    auto head = RequestHead(request, url, route->host_line);
-    if (!head.ok()) co_return head.error();
-    std::array<asio::const_buffer, 2> message{asio::buffer(*head), asio::buffer(request.body)};
+    std::string head = RequestHead(request, url, route->host_line);
+    std::array<asio::const_buffer, 2> message{asio::buffer(head), asio::buffer(request.body)};
 
     std::unique_ptr<Conn> conn = TakeIdle(watch, route->pool_key);
     bool reused = conn != nullptr;
@@ -260,6 +260,32 @@ class AsyncHttpClient::Impl {
   }
 
  private:
+  // This client speaks to no proxy: with one configured, requests go through the blocking
+  // client, which tunnels through it, on this client's own threads, and come back to the
+  // caller's thread. (The result travels in the completion, as in server/offload.h.)
+  Task<Result<Response>> ThroughProxy(const Request& request) {
+    using Outcome = std::optional<Result<Response>>;
+    Outcome outcome = co_await asio::async_initiate<const asio::use_awaitable_t<IoExecutor>&,
+                                                    void(Outcome)>(
+        [this, &request](auto handler) {
+          asio::post(*pool_, [this, &request, handler = std::move(handler)]() mutable {
+            Outcome value;
+            try {
+              value.emplace(blocking_->Send(request));
+            } catch (const std::exception& e) {  // nothing may leave a pool thread
+              value.emplace(Internal(std::string("outbound request failed: ") + e.what()));
+            }
+            auto executor = asio::get_associated_executor(handler);
+            asio::dispatch(executor, [handler = std::move(handler),
+                                      value = std::move(value)]() mutable {
+              std::move(handler)(std::move(value));
+            });
+          });
+        },
+        use_task);
+    co_return std::move(*outcome);
+  }
+
   Task<Result<void>> ResolveName(const std::string& host) {
     asio::ip::basic_resolver<tcp, IoExecutor> resolver(co_await asio::this_coro::executor);
     boost::system::error_code ec;
@@ -381,6 +407,8 @@ class AsyncHttpClient::Impl {
   ResolvedNames names_;  // before policy_, which may refer to it
   EgressPolicy policy_;
   asio::ssl::context tls_;
+  std::unique_ptr<HttpClient> blocking_;        // with a proxy only; used by pool_'s threads
+  std::unique_ptr<asio::thread_pool> pool_;     // destroyed (joined) before blocking_
   std::mutex mu_;
   std::map<asio::io_context*, std::unique_ptr<Watch>> watches_;  // guarded by mu_
 };

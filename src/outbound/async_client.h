@@ -2,9 +2,15 @@
 // where a thread hop and a blocking curl call per request would cost more than the request.
 // Connections are kept alive and reused per target (scheme, host, port, pinned address).
 //
-// Same egress policy as the curl client (checked before every request; the resolved address is
-// pinned), same caps (timeout, response size). It does not follow redirects: a proxy answers a
-// redirect to its caller as it came. HTTPS verifies the peer and the host name.
+// Same request-head policy and egress policy as the curl client (checked before every request;
+// the resolved address is pinned), same caps (timeout, response size). It does not follow
+// redirects: a proxy answers a redirect to its caller as it came. HTTPS verifies the peer and
+// the host name.
+//
+// It speaks to no proxy, and reads no proxy environment variable. When EgressOptions::proxy is
+// set, every request goes instead through a blocking curl client (which tunnels through the
+// proxy) on a pool of this client's own threads, so no request bypasses the proxy; the I/O
+// threads never block.
 //
 // Send may be called concurrently from coroutines on several io_contexts, each run by one
 // thread (as the server's are): idle connections and timeouts are kept per io_context and

@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "base/http_wire.h"
+#include "outbound/request_head.h"
 
 namespace relish::outbound {
 namespace {
@@ -89,6 +90,7 @@ class CurlClient final : public HttpClient {
   Result<Response> Send(Request request) override {
     auto started = std::chrono::steady_clock::now();
     auto deadline = started + request.timeout;
+    TRY(CheckRequestHead(request));
     Url url = TRY(ParseUrl(request.url));
     const Url original = url;
     for (int hop = 0;; ++hop) {
@@ -115,7 +117,6 @@ class CurlClient final : public HttpClient {
                            original.Origin());
       }
       Url next = TRY(ResolveUrl(url, *location));
-      if (!next.SameHost(url)) StripCredentials(request);
       // 303 always becomes GET; 301/302 turn POST into GET as browsers do; 307/308 keep all.
       if (response.status == 303 ||
           ((response.status == 301 || response.status == 302) && request.method == "POST")) {
@@ -125,20 +126,31 @@ class CurlClient final : public HttpClient {
           return SameHeaderName(h.first, "content-type") || SameHeaderName(h.first, "content-length");
         });
       }
+      if (!next.SameOrigin(url)) StripCredentials(request, next);
       url = std::move(next);
     }
   }
 
  private:
-  static void StripCredentials(Request& request) {
+  // Takes off every credential before a hop to another origin: from the headers, from the next
+  // URL's query (a Location may copy the query it came from) and from a form body that 307 or
+  // 308 sends again. Once off they stay off, so the lists are cleared: a later origin's own
+  // parameters of the same names are not ours to remove.
+  static void StripCredentials(Request& request, Url& next) {
+    CredentialPlaces& places = request.credentials;
     std::erase_if(request.headers, [&](const auto& h) {
       if (SameHeaderName(h.first, "authorization") || SameHeaderName(h.first, "proxy-authorization") ||
           SameHeaderName(h.first, "cookie")) {
         return true;
       }
-      return std::any_of(request.credential_headers.begin(), request.credential_headers.end(),
+      return std::any_of(places.headers.begin(), places.headers.end(),
                          [&](const std::string& n) { return SameHeaderName(h.first, n); });
     });
+    if (!places.query_params.empty()) next.query = WithoutFormFields(next.query, places.query_params);
+    if (!places.form_fields.empty() && !request.body.empty()) {
+      request.body = WithoutFormFields(request.body, places.form_fields);
+    }
+    places = {};
   }
 
   Result<Response> Perform(const Request& request, const Target& target,
@@ -148,15 +160,22 @@ class CurlClient final : public HttpClient {
     Exchange ex;
     ex.limit = request.max_response_bytes;
     std::string url = target.actual.ToString();
-    std::string host = target.actual.host;
-    // Pin the checked address so a second DNS answer cannot send us elsewhere.
-    std::string pin = host + ":" + std::to_string(target.actual.port) + ":" +
-                      (target.address.find(':') != std::string::npos ? "[" + target.address + "]"
-                                                                     : target.address);
-    List resolve(curl_slist_append(nullptr, pin.c_str()));
+    // The checked address is pinned, so a second DNS answer cannot send the request elsewhere:
+    // "::ADDRESS:PORT", an entry whose empty host and port match whatever the URL says (no
+    // spelling of the host, IPv6 brackets or IDN, can miss it), and which names the CONNECT
+    // target when a proxy tunnels. (A CURLOPT_RESOLVE entry cannot hold an IPv6 literal host.)
+    std::string pin = "::";
+    if (target.address.find(':') != std::string::npos) {
+      pin.append("[").append(target.address).append("]");
+    } else {
+      pin.append(target.address);
+    }
+    pin.append(":").append(std::to_string(target.actual.port));
+    List connect_to(curl_slist_append(nullptr, pin.c_str()));
     List headers;
     bool has_expect = false;
     for (const auto& [name, value] : request.headers) {
+      if (IsClientHeader(name)) continue;
       if (SameHeaderName(name, "expect")) has_expect = true;
       std::string line = value.empty() ? name + ";" : name + ": " + value;
       headers.reset(curl_slist_append(headers.release(), line.c_str()));
@@ -165,7 +184,20 @@ class CurlClient final : public HttpClient {
     if (!has_expect) headers.reset(curl_slist_append(headers.release(), "Expect:"));
 
     curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(curl, CURLOPT_RESOLVE, resolve.get());
+    curl_easy_setopt(curl, CURLOPT_CONNECT_TO, connect_to.get());
+    const std::string& proxy = options_.egress.proxy;
+    if (proxy.empty()) {
+      // "" turns libcurl's proxy off, environment variables included: a proxy Relish was not
+      // told about would bypass the egress policy and the pinned address.
+      curl_easy_setopt(curl, CURLOPT_PROXY, "");
+    } else {
+      curl_easy_setopt(curl, CURLOPT_PROXY, proxy.c_str());
+      curl_easy_setopt(curl, CURLOPT_NOPROXY, "");  // NO_PROXY may not route around it
+      // A tunnel for http:// too, to the pinned address: a forwarding proxy would resolve the
+      // name itself. The request's headers go to the target only, never to the proxy.
+      curl_easy_setopt(curl, CURLOPT_HTTPPROXYTUNNEL, 1L);
+      curl_easy_setopt(curl, CURLOPT_HEADEROPT, static_cast<long>(CURLHEADER_SEPARATE));
+    }
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
@@ -208,7 +240,9 @@ class CurlClient final : public HttpClient {
         return DeadlineExceeded("request to " + shown + " timed out after " +
                                 FormatSeconds(request.timeout));
       }
-      return Unavailable("cannot reach " + shown + ": " + curl_easy_strerror(rc));
+      return Unavailable("cannot reach " + shown +
+                         (options_.egress.proxy.empty() ? ": " : " through the outbound proxy: ") +
+                         curl_easy_strerror(rc));
     }
     long status = 0;
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);

@@ -1,5 +1,9 @@
 // The real HttpClient, on libcurl. Each thread reuses its own curl handle (and so its
 // connections); the client itself is stateless apart from its policy and is thread-safe.
+//
+// libcurl is told the checked address (CURLOPT_CONNECT_TO) and is never left to find a proxy in
+// the environment: without EgressOptions::proxy it connects directly, and with it every request
+// is a CONNECT tunnel through that proxy to the checked address.
 #pragma once
 
 #include <memory>

@@ -26,27 +26,27 @@ class TestResolver final : public Resolver {
 class CurlClientTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    router_.Add("GET", "/echo", Echo);
-    router_.Add("POST", "/echo", Echo);
-    router_.Add("PUT", "/echo", Echo);
-    router_.Add("GET", "/big", [](server::Request&) {
+    router_.Add("GET", "/echo", server::Access::kPublic, Echo);
+    router_.Add("POST", "/echo", server::Access::kPublic, Echo);
+    router_.Add("PUT", "/echo", server::Access::kPublic, Echo);
+    router_.Add("GET", "/big", server::Access::kPublic, [](server::Request&) {
       return server::Response::Text(200, std::string(2 * 1024 * 1024, 'x'));
     });
-    router_.AddAsync("GET", "/slow", [](server::Request&) -> Task<server::Response> {
+    router_.AddAsync("GET", "/slow", server::Access::kPublic, [](server::Request&) -> Task<server::Response> {
       boost::asio::steady_timer t(co_await boost::asio::this_coro::executor,
                                   std::chrono::milliseconds(700));
       co_await t.async_wait(use_task);
       co_return server::Response::Text(200, "late");
     });
-    router_.Add("POST", "/redirect/{code}", [this](server::Request& r) { return Redirect(r); });
-    router_.Add("GET", "/redirect/{code}", [this](server::Request& r) { return Redirect(r); });
-    router_.Add("GET", "/loop", [](server::Request&) {
+    router_.Add("POST", "/redirect/{code}", server::Access::kPublic, [this](server::Request& r) { return Redirect(r); });
+    router_.Add("GET", "/redirect/{code}", server::Access::kPublic, [this](server::Request& r) { return Redirect(r); });
+    router_.Add("GET", "/loop", server::Access::kPublic, [](server::Request&) {
       server::Response res;
       res.status = 302;
       res.SetHeader("Location", "/loop");
       return res;
     });
-    router_.Add("GET", "/to-metadata", [](server::Request&) {
+    router_.Add("GET", "/to-metadata", server::Access::kPublic, [](server::Request&) {
       server::Response res;
       res.status = 302;
       res.SetHeader("Location", "http://meta.test/latest");
@@ -146,10 +146,10 @@ TEST_F(CurlClientTest, FollowsRedirectsKeepingCredentialsOnTheSameHost) {
   EXPECT_EQ(r->url, Url("/echo?hop=1"));
 }
 
-TEST_F(CurlClientTest, DropsCredentialsOnRedirectToAnotherHost) {
+TEST_F(CurlClientTest, DropsCredentialHeadersOnRedirectToAnotherHost) {
   Request req{.url = Url("/redirect/307?host=other.test"),
               .headers = {{"Authorization", "Bearer secret"}, {"X-Api-Key", "k3y-secret"}},
-              .credential_headers = {"X-Api-Key"}};
+              .credentials = {.headers = {"X-Api-Key"}}};
   req.method = "POST";
   req.body = "payload";
   auto r = client_->Send(req);

@@ -11,19 +11,105 @@
 namespace relish::outbound {
 namespace {
 
+// The IPv4 rows of the table in egress.h, in its order.
 AddressClass ClassifyV4(uint32_t a) {  // host byte order
   auto in = [a](uint32_t net, int bits) {
     uint32_t mask = bits == 0 ? 0 : ~uint32_t{0} << (32 - bits);
     return (a & mask) == (net & mask);
   };
-  if (in(0x00000000, 8)) return AddressClass::kUnspecified;  // 0.0.0.0/8
-  if (in(0x7F000000, 8)) return AddressClass::kLoopback;     // 127/8
-  if (in(0xA9FE0000, 16)) return AddressClass::kLinkLocal;   // 169.254/16
-  if (in(0x0A000000, 8) || in(0xAC100000, 12) || in(0xC0A80000, 16) || in(0x64400000, 10)) {
-    return AddressClass::kPrivate;  // 10/8, 172.16/12, 192.168/16, 100.64/10 (CGNAT)
+  if (in(0x00000000, 8)) return AddressClass::kUnspecified;  // 0.0.0.0/8 "this network"
+  if (in(0x7F000000, 8)) return AddressClass::kLoopback;     // 127.0.0.0/8
+  if (in(0xA9FE0000, 16)) return AddressClass::kLinkLocal;   // 169.254.0.0/16
+  if (in(0x0A000000, 8) || in(0xAC100000, 12) || in(0xC0A80000, 16) ||  // RFC 1918
+      in(0x64400000, 10) ||                                              // 100.64/10 CGNAT
+      in(0xC0000000, 24) ||  // 192.0.0.0/24 IETF protocol assignments (DS-Lite, NAT64 discovery)
+      in(0xC6120000, 15)) {  // 198.18.0.0/15 benchmarking, used for lab and internal networks
+    return AddressClass::kPrivate;
   }
-  if (in(0xE0000000, 4) || a == 0xFFFFFFFF) return AddressClass::kMulticast;  // and broadcast
-  if (in(0xF0000000, 4)) return AddressClass::kInvalid;  // 240/4 reserved
+  if (in(0xC0000200, 24) || in(0xC6336400, 24) || in(0xCB007100, 24) ||  // documentation
+      in(0xC0586300, 24) ||  // 192.88.99.0/24, the deprecated 6to4 relay anycast
+      in(0xF0000000, 4)) {   // 240.0.0.0/4 reserved, 255.255.255.255 broadcast included
+    return AddressClass::kReserved;
+  }
+  if (in(0xE0000000, 4)) return AddressClass::kMulticast;  // 224.0.0.0/4
+  return AddressClass::kPublic;
+}
+
+// How strictly a class is refused: an address that embeds another is refused at least as its
+// embedded address would be.
+int Strictness(AddressClass c) {
+  switch (c) {
+    case AddressClass::kPublic: return 0;
+    case AddressClass::kPrivate: return 1;
+    case AddressClass::kLoopback: return 2;
+    case AddressClass::kLinkLocal: return 3;
+    case AddressClass::kUnspecified:
+    case AddressClass::kMulticast:
+    case AddressClass::kReserved:
+    case AddressClass::kInvalid: return 4;
+  }
+  return 4;
+}
+
+AddressClass Stricter(AddressClass a, AddressClass b) {
+  return Strictness(b) > Strictness(a) ? b : a;
+}
+
+uint32_t V4At(const uint8_t* b) {
+  return (uint32_t{b[0]} << 24) | (uint32_t{b[1]} << 16) | (uint32_t{b[2]} << 8) | b[3];
+}
+
+// The IPv6 rows of the table in egress.h, in its order.
+AddressClass ClassifyV6(const uint8_t* b) {
+  auto zeros = [b](int from, int to) {
+    return std::all_of(b + from, b + to, [](uint8_t x) { return x == 0; });
+  };
+  auto prefix = [b](std::initializer_list<uint8_t> bytes) {
+    return std::equal(bytes.begin(), bytes.end(), b);
+  };
+  if (zeros(0, 15) && b[15] == 0) return AddressClass::kUnspecified;  // ::
+  if (zeros(0, 15) && b[15] == 1) return AddressClass::kLoopback;     // ::1
+  if (zeros(0, 10) && b[10] == 0xFF && b[11] == 0xFF) {               // ::ffff:a.b.c.d mapped
+    return ClassifyV4(V4At(b + 12));
+  }
+  // ::a.b.c.d (IPv4-compatible, deprecated) and ::ffff:0:a.b.c.d (IPv4-translated, RFC 2765):
+  // no public service is reached by them, and a host may still tunnel them to the IPv4 address.
+  if (zeros(0, 12) || (zeros(0, 8) && b[8] == 0xFF && b[9] == 0xFF && zeros(10, 12))) {
+    return Stricter(AddressClass::kPrivate, ClassifyV4(V4At(b + 12)));
+  }
+  // 64:ff9b::/96, the well-known NAT64 prefix: what DNS64 answers for every IPv4-only name on an
+  // IPv6-only network, so its class is its IPv4 address's.
+  if (prefix({0x00, 0x64, 0xFF, 0x9B}) && zeros(4, 12)) return ClassifyV4(V4At(b + 12));
+  // 64:ff9b:1::/48, NAT64 for local use (RFC 8215): an operator's own translator, private. With
+  // a /96 prefix in it (bits 48-95 zero) its IPv4 address is the last 32 bits, and may make it
+  // stricter; the prefix lengths that split the address around the "u" octet stay private.
+  if (prefix({0x00, 0x64, 0xFF, 0x9B, 0x00, 0x01})) {
+    if (!zeros(6, 12)) return AddressClass::kPrivate;
+    return Stricter(AddressClass::kPrivate, ClassifyV4(V4At(b + 12)));
+  }
+  if (prefix({0x01, 0x00}) && zeros(2, 8)) return AddressClass::kReserved;  // 100::/64 discard
+  if (prefix({0x20, 0x01, 0x00, 0x00})) {  // 2001::/32 Teredo: server, then client (inverted)
+    const uint8_t client[4] = {static_cast<uint8_t>(~b[12]), static_cast<uint8_t>(~b[13]),
+                               static_cast<uint8_t>(~b[14]), static_cast<uint8_t>(~b[15])};
+    return Stricter(Stricter(AddressClass::kPrivate, ClassifyV4(V4At(b + 4))),
+                    ClassifyV4(V4At(client)));
+  }
+  if (prefix({0x20, 0x01, 0x00, 0x02, 0x00, 0x00})) return AddressClass::kPrivate;  // 2001:2::/48
+  if (prefix({0x20, 0x01, 0x00}) && (b[3] & 0xF0) == 0x20) {  // 2001:20::/28 ORCHIDv2
+    return AddressClass::kReserved;
+  }
+  if (prefix({0x20, 0x01, 0x00}) && (b[3] & 0xF0) == 0x10) {  // 2001:10::/28 ORCHID
+    return AddressClass::kReserved;
+  }
+  if (prefix({0x20, 0x01, 0x0D, 0xB8})) return AddressClass::kReserved;  // 2001:db8::/32 docs
+  if (prefix({0x20, 0x02})) return ClassifyV4(V4At(b + 2));  // 2002::/16 6to4: its IPv4's class
+  if (prefix({0x3F, 0xFF}) && (b[2] & 0xF0) == 0x00) return AddressClass::kReserved;  // 3fff::/20
+  if ((b[0] & 0xFE) == 0xFC) return AddressClass::kPrivate;  // fc00::/7 (includes fd00:ec2::254)
+  if (b[0] == 0xFE && (b[1] & 0xC0) == 0x80) return AddressClass::kLinkLocal;  // fe80::/10
+  if (b[0] == 0xFE && (b[1] & 0xC0) == 0xC0) return AddressClass::kPrivate;    // fec0::/10
+  if (b[0] == 0xFF) return AddressClass::kMulticast;                           // ff00::/8
+  // Outside 2000::/3 nothing is allocated for global unicast.
+  if ((b[0] & 0xE0) != 0x20) return AddressClass::kReserved;
   return AddressClass::kPublic;
 }
 
@@ -39,19 +125,7 @@ AddressClass ClassifyAddress(const std::string& ip) {
   if (inet_pton(AF_INET, ip.c_str(), &v4) == 1) return ClassifyV4(ntohl(v4.s_addr));
   in6_addr v6{};
   if (inet_pton(AF_INET6, ip.c_str(), &v6) != 1) return AddressClass::kInvalid;
-  const uint8_t* b = v6.s6_addr;
-  static constexpr std::array<uint8_t, 12> kMapped = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
-  if (std::memcmp(b, kMapped.data(), 12) == 0) {
-    uint32_t a = (uint32_t{b[12]} << 24) | (uint32_t{b[13]} << 16) | (uint32_t{b[14]} << 8) | b[15];
-    return ClassifyV4(a);
-  }
-  bool zero_prefix = std::all_of(b, b + 15, [](uint8_t x) { return x == 0; });
-  if (zero_prefix && b[15] == 0) return AddressClass::kUnspecified;  // ::
-  if (zero_prefix && b[15] == 1) return AddressClass::kLoopback;     // ::1
-  if (b[0] == 0xFE && (b[1] & 0xC0) == 0x80) return AddressClass::kLinkLocal;  // fe80::/10
-  if ((b[0] & 0xFE) == 0xFC) return AddressClass::kPrivate;  // fc00::/7 (includes fd00:ec2::254)
-  if (b[0] == 0xFF) return AddressClass::kMulticast;
-  return AddressClass::kPublic;
+  return ClassifyV6(v6.s6_addr);
 }
 
 Result<std::map<std::string, std::string>> ParseRemap(std::string_view text) {
@@ -187,6 +261,10 @@ Result<Target> EgressPolicy::Check(const Url& url) const {
       case AddressClass::kLinkLocal:
         return PermissionDenied("calls to link-local and cloud metadata addresses are not allowed: " +
                                 where());
+      case AddressClass::kReserved:
+        return PermissionDenied(
+            "calls to reserved addresses (documentation, benchmarking, unallocated) are not "
+            "allowed: " + where());
       case AddressClass::kUnspecified:
       case AddressClass::kMulticast:
       case AddressClass::kInvalid:

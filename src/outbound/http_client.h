@@ -1,9 +1,11 @@
 // Outbound HTTP: the one way Relish calls other servers. Blocking and thread-safe.
 //
-// Every request passes the egress policy (scheme, host remap, forbidden addresses) before a
-// connection is made, and again on each redirect hop, which the client follows itself (curl never
-// follows on its own). On a redirect to another host, credential headers (Authorization,
-// Proxy-Authorization, Cookie, and any listed in Request::credential_headers) are dropped.
+// Every request passes the request-head policy (request_head.h) and the egress policy (scheme,
+// host remap, forbidden addresses) before a connection is made, and the egress policy again on
+// each redirect hop, which the client follows itself (curl never follows on its own). On a
+// redirect to another origin (scheme, host or port), every credential goes: the Authorization,
+// Proxy-Authorization and Cookie headers, and whatever Request::credentials lists (the headers,
+// query parameters and form fields a connection added).
 #pragma once
 
 #include <chrono>
@@ -25,6 +27,15 @@ inline constexpr std::chrono::milliseconds kDefaultTimeout{40'000};
 inline constexpr size_t kDefaultMaxResponseBytes = 10 * 1024 * 1024;
 inline constexpr int kDefaultMaxRedirects = 5;
 
+// Where credentials were put on a request, by name, so that a redirect to another origin can
+// take every one of them off: a header, a query parameter (also one the redirect's Location
+// copied), a field of a form body (which 307 and 308 send again).
+struct CredentialPlaces {
+  std::vector<std::string> headers;       // besides Authorization, Proxy-Authorization, Cookie
+  std::vector<std::string> query_params;  // decoded names
+  std::vector<std::string> form_fields;   // decoded names, in an x-www-form-urlencoded body
+};
+
 struct Request {
   std::string method = "GET";
   std::string url;
@@ -33,8 +44,7 @@ struct Request {
   std::chrono::milliseconds timeout = kDefaultTimeout;  // whole exchange, redirects included
   size_t max_response_bytes = kDefaultMaxResponseBytes;
   int max_redirects = kDefaultMaxRedirects;  // 0: return 3xx responses as they are
-  // Extra header names that carry credentials and must not follow a cross-host redirect.
-  std::vector<std::string> credential_headers;
+  CredentialPlaces credentials;  // set by whoever added credentials (connections' Inject)
 };
 
 struct Response {

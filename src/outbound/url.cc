@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <memory>
 #include <optional>
 
@@ -23,12 +24,33 @@ std::string Lower(std::string s) {
   return s;
 }
 
+// libcurl reads a URL as a C string: at a NUL it would stop, and answer for the text before it.
+bool HasNul(std::string_view text) { return text.find('\0') != std::string_view::npos; }
+
 std::string Part(CURLU* u, CURLUPart part) {
   char* value = nullptr;
   if (curl_url_get(u, part, &value, 0) != CURLUE_OK || value == nullptr) return "";
   std::string out(value);
   curl_free(value);
   return out;
+}
+
+std::string Host(CURLU* u) {
+  std::string host = Lower(Part(u, CURLUPART_HOST));
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  return host;
+}
+
+// libcurl writes a numeric IPv4 host in its one form ("127.1" is 127.0.0.1) only when the host is
+// written literally, not when escapes spell it ("%31%32%37.1" stays "127.1"): a host must be what
+// parsing it again gives, or one address would have two hosts.
+bool SameHostWhenParsedAgain(const Url& url) {
+  CurlUrl u(curl_url());
+  std::string origin = url.Origin();
+  if (curl_url_set(u.get(), CURLUPART_URL, origin.c_str(), CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK) {
+    return false;
+  }
+  return Host(u.get()) == url.host;
 }
 
 Result<Url> FromHandle(CURLU* u, std::string_view original) {
@@ -40,14 +62,24 @@ Result<Url> FromHandle(CURLU* u, std::string_view original) {
   if (!Part(u, CURLUPART_USER).empty() || !Part(u, CURLUPART_PASSWORD).empty()) {
     return InvalidArgument("URLs with a user name or password are refused; use a connection");
   }
-  url.host = Lower(Part(u, CURLUPART_HOST));
-  if (url.host.size() >= 2 && url.host.front() == '[' && url.host.back() == ']') {
-    url.host = url.host.substr(1, url.host.size() - 2);
-  }
+  url.host = Host(u);
   if (url.host.empty()) return InvalidArgument("URL has no host: '" + std::string(original) + "'");
+  // libcurl decodes a host's percent escapes and keeps some bytes no host name has ("%25" is
+  // '%', "%7f" DEL): such a host could not be written back into a URL (ToString) that parses.
+  for (char c : url.host) {
+    auto u = static_cast<unsigned char>(c);
+    if (c == '%' || u < 0x20 || u == 0x7f) {
+      return InvalidArgument("URL has an invalid host: '" + QuoteForMessage(original) + "'");
+    }
+  }
   std::string port = Part(u, CURLUPART_PORT);
   url.port = port.empty() ? (url.scheme == "https" ? 443 : 80)
                           : static_cast<uint16_t>(std::stoi(port));
+  // libcurl takes port 0, which no server listens on; origins refuse it too (1 to 65535).
+  if (url.port == 0) return InvalidArgument("URL has port 0: '" + std::string(original) + "'");
+  if (!SameHostWhenParsedAgain(url)) {
+    return InvalidArgument("URL has an invalid host: '" + QuoteForMessage(original) + "'");
+  }
   url.path = Part(u, CURLUPART_PATH);
   if (url.path.empty()) url.path = "/";
   url.query = Part(u, CURLUPART_QUERY);
@@ -189,6 +221,9 @@ std::optional<Url> ParsePlainUrl(std::string_view text) {
 }
 
 Result<Url> ParseUrlWithCurl(std::string_view text) {
+  if (HasNul(text)) {
+    return InvalidArgument("invalid URL '" + QuoteForMessage(text) + "': it has a NUL character");
+  }
   CurlUrl u(curl_url());
   std::string s(text);
   CURLUcode rc = curl_url_set(u.get(), CURLUPART_URL, s.c_str(), CURLU_NON_SUPPORT_SCHEME);
@@ -257,6 +292,25 @@ std::optional<Url> AppendPlainPath(const Url& base, std::string_view base_text,
   return url;
 }
 
+Result<void> CheckProxyUrl(std::string_view text) {
+  const char* shape = "outbound_proxy must be http://HOST:PORT or https://HOST:PORT (user info "
+                      "allowed, nothing after the port)";
+  CurlUrl u(curl_url());
+  std::string s(text);
+  if (HasNul(text) ||
+      curl_url_set(u.get(), CURLUPART_URL, s.c_str(), CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK) {
+    return InvalidArgument(shape);
+  }
+  std::string scheme = Lower(Part(u.get(), CURLUPART_SCHEME));
+  std::string path = Part(u.get(), CURLUPART_PATH);
+  if ((scheme != "http" && scheme != "https") || Part(u.get(), CURLUPART_HOST).empty() ||
+      Part(u.get(), CURLUPART_PORT).empty() || (!path.empty() && path != "/") ||
+      !Part(u.get(), CURLUPART_QUERY).empty() || !Part(u.get(), CURLUPART_FRAGMENT).empty()) {
+    return InvalidArgument(shape);
+  }
+  return Ok();
+}
+
 Result<Url> ParseUrl(std::string_view text) {
   if (auto plain = ParsePlainUrl(text)) return std::move(*plain);
   return ParseUrlWithCurl(text);
@@ -268,12 +322,59 @@ Result<Url> ResolveUrl(const Url& base, std::string_view reference) {
   if (curl_url_set(u.get(), CURLUPART_URL, b.c_str(), 0) != CURLUE_OK) {
     return InvalidArgument("invalid base URL '" + b + "'");
   }
+  if (HasNul(reference)) {
+    return InvalidArgument("invalid redirect location '" + QuoteForMessage(reference) +
+                           "': it has a NUL character");
+  }
   std::string ref(reference);
   CURLUcode rc = curl_url_set(u.get(), CURLUPART_URL, ref.c_str(), CURLU_NON_SUPPORT_SCHEME);
   if (rc != CURLUE_OK) {
     return InvalidArgument("invalid redirect location '" + ref + "': " + curl_url_strerror(rc));
   }
   return FromHandle(u.get(), reference);
+}
+
+Result<void> CheckSameOriginPath(const Url& origin, std::string_view target) {
+  if (target.size() > kMaxRedirectTargetBytes) {
+    return InvalidArgument("it is longer than " + std::to_string(kMaxRedirectTargetBytes) +
+                           " bytes");
+  }
+  for (char ch : target) {
+    auto c = static_cast<unsigned char>(ch);
+    if (c <= 0x20 || c >= 0x7f) {
+      return InvalidArgument("it contains a space, a control character or a non-ASCII character");
+    }
+    if (c == '\\') return InvalidArgument("it contains a backslash");
+  }
+  if (!target.starts_with('/')) return InvalidArgument("it is not a path starting with '/'");
+  if (target.starts_with("//")) return InvalidArgument("it starts with '//', which names a host");
+  std::string_view path = target.substr(0, target.find_first_of("?#"));
+  for (size_t i = 0; i + 2 < path.size(); ++i) {
+    if (path[i] != '%') continue;
+    char a = path[i + 1];
+    char b = static_cast<char>(std::toupper(static_cast<unsigned char>(path[i + 2])));
+    if ((a == '2' && b == 'F') || (a == '5' && b == 'C')) {
+      return InvalidArgument("its path contains an encoded '/' or '\\'");
+    }
+  }
+  auto resolved = ResolveUrl(origin, target);
+  if (!resolved.ok()) return InvalidArgument("it is not a valid URL path");
+  if (!resolved->SameOrigin(origin)) return InvalidArgument("it leads to another site");
+  return Ok();
+}
+
+std::string WithoutFormFields(std::string_view encoded, const std::vector<std::string>& names) {
+  std::string out;
+  while (!encoded.empty()) {
+    size_t amp = encoded.find('&');
+    std::string_view part = encoded.substr(0, amp);
+    encoded = amp == std::string_view::npos ? std::string_view() : encoded.substr(amp + 1);
+    std::string name = PercentDecode(part.substr(0, part.find('=')), true);
+    if (std::find(names.begin(), names.end(), name) != names.end()) continue;
+    if (!out.empty()) out += '&';
+    out += part;
+  }
+  return out;
 }
 
 std::string RedactQuery(const Url& url, const std::vector<std::string>& secret_params) {

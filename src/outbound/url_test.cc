@@ -31,6 +31,52 @@ TEST(UrlTest, RefusesOtherSchemesAndUserInfo) {
   EXPECT_FALSE(ParseUrl("not a url").ok());
 }
 
+// libcurl reads a URL as a C string: "https://api.example.com\0.evil/x" was parsed as
+// https://api.example.com/, so a service's base URL or a script's URL meant one host and was
+// checked as another. Found by the url fuzz target.
+TEST(UrlTest, RefusesANulCharacter) {
+  using namespace std::string_literals;
+  std::string text = "https://api.example.com\0.evil.example/x"s;
+  EXPECT_EQ(ParseUrl(text).error().message(),
+            "invalid URL 'https://api.example.com\\0.evil.example/x': it has a NUL character");
+  EXPECT_FALSE(ParseUrlWithCurl(text).ok());
+  Url base = *ParseUrl("https://a.example.com/v1");
+  EXPECT_EQ(ResolveUrl(base, "/x\0y"s).error().message(),
+            "invalid redirect location '/x\\0y': it has a NUL character");
+  EXPECT_FALSE(CheckProxyUrl("http://proxy:3128\0x"s).ok());
+}
+
+// libcurl decodes a host's percent escapes and keeps bytes no host name has: "h.%2510" was the
+// host "h.%10", whose URL (ToString) libcurl then refused ("Bad hostname"), so a redirect from it
+// could not be resolved. Found by the url fuzz target.
+TEST(UrlTest, RefusesAHostThatCannotBeWrittenBack) {
+  EXPECT_EQ(ParseUrl("http://h0.0.%2510/").error().message(),
+            "URL has an invalid host: 'http://h0.0.%2510/'");
+  EXPECT_EQ(ParseUrl("http://a%7fb.com/").error().message(),
+            "URL has an invalid host: 'http://a%7fb.com/'");
+  EXPECT_EQ(ParseUrl("http://a%b.com/").error().message(), "URL has an invalid host: 'http://a%b.com/'");
+  // libcurl writes a numeric IPv4 host in its one form only when the host is written literally:
+  // spelled with escapes, "127.1" stayed "127.1", and was another host than 127.0.0.1.
+  EXPECT_EQ(ParseUrl("http://%31%32%37.1/").error().message(),
+            "URL has an invalid host: 'http://%31%32%37.1/'");
+  EXPECT_EQ(ParseUrl("http://12%2e0.100/").error().message(),
+            "URL has an invalid host: 'http://12%2e0.100/'");
+  EXPECT_EQ(ParseUrl("http://127.1/")->host, "127.0.0.1");
+  // Escapes of what a host may hold are decoded, as libcurl connects to them.
+  EXPECT_EQ(ParseUrl("http://Evil%2ecom/")->ToString(), "http://evil.com/");
+  EXPECT_EQ(ParseUrl("http://[::1%25eth0]/")->ToString(), "http://[::1]/");
+}
+
+// libcurl takes port 0 (no server has it; an origin's port is 1 to 65535). Found by the url
+// fuzz target.
+TEST(UrlTest, RefusesPortZero) {
+  EXPECT_EQ(ParseUrl("http://host:0/").error().message(), "URL has port 0: 'http://host:0/'");
+  EXPECT_EQ(ParseUrl("https://host:00/x").error().message(), "URL has port 0: 'https://host:00/x'");
+  Url base = *ParseUrl("https://a.example.com/v1");
+  EXPECT_EQ(ResolveUrl(base, "http://b.example.com:0/").error().message(),
+            "URL has port 0: 'http://b.example.com:0/'");
+}
+
 TEST(UrlTest, ResolvesRedirectLocations) {
   Url base = *ParseUrl("https://a.example.com/v1/items?x=1");
   EXPECT_EQ(ResolveUrl(base, "/v2/other")->ToString(), "https://a.example.com/v2/other");
@@ -163,6 +209,63 @@ TEST(UrlTest, AppendPlainPathIsParseUrlOfTheJoinedText) {
     if (HasFailure()) break;
   }
   EXPECT_GT(answered, 2000);
+}
+
+}  // namespace
+}  // namespace relish::outbound
+
+namespace relish::outbound {
+namespace {
+
+// Each target as a browser would receive it (query parameters already decoded), and the rule
+// that refuses it ("" for a target that stays on the origin).
+TEST(UrlTest, SameOriginPathRefusesEveryWayOffTheSite) {
+  const Url origin = *ParseUrl("http://relish.test:8080");
+  struct Case {
+    std::string target;
+    std::string refusal;
+  };
+  const std::string kControl = "it contains a space, a control character or a non-ASCII character";
+  const Case cases[] = {
+      {"/", ""},
+      {"/ok/path?x=1", ""},
+      {"/connections#top", ""},
+      // The sign-in's own `next` for an authorization request: encoded slashes in the query.
+      {"/oauth/authorize?client_id=1&redirect_uri=https%3A%2F%2Fapp.example%2Fcb", ""},
+      // Still a path once the dots are resolved ("//evil.example/x" on this host).
+      {"/..//evil.example/x", ""},
+      // Not decoded by anyone: a segment named "%09".
+      {"/%09/evil.example/x", ""},
+      {"/\t/evil.example/x", kControl},  // "/%09/evil.example/x" after decoding
+      {"/\r/evil.example/x", kControl},
+      {"/\n/evil.example/x", kControl},
+      {std::string("/\0/evil.example/x", 17), kControl},
+      {" /evil.example", kControl},
+      {"/ /evil.example", kControl},
+      {"/\x7f/evil.example", kControl},
+      {"/caf\xc3\xa9", kControl},
+      {"/\\evil.example", "it contains a backslash"},
+      {"\\\\evil.example", "it contains a backslash"},
+      {"//evil.example", "it starts with '//', which names a host"},
+      {"//evil.example/x?y=1", "it starts with '//', which names a host"},
+      {"/%2F%2Fevil.example", "its path contains an encoded '/' or '\\'"},
+      {"/%2f/evil.example", "its path contains an encoded '/' or '\\'"},
+      {"/%5Cevil.example", "its path contains an encoded '/' or '\\'"},
+      {"https://evil.example/", "it is not a path starting with '/'"},
+      {"http://relish.test:8080/", "it is not a path starting with '/'"},
+      {"javascript:alert(1)", "it is not a path starting with '/'"},
+      {"evil.example", "it is not a path starting with '/'"},
+      {"", "it is not a path starting with '/'"},
+      {"/" + std::string(kMaxRedirectTargetBytes - 1, 'a'), ""},
+      {"/" + std::string(kMaxRedirectTargetBytes, 'a'), "it is longer than 4096 bytes"},
+  };
+  for (const auto& c : cases) {
+    auto r = CheckSameOriginPath(origin, c.target);
+    EXPECT_EQ(r.ok() ? "" : r.error().message(), c.refusal) << "target: " << c.target;
+    if (!r.ok()) {
+      EXPECT_EQ(r.error().code(), ErrorCode::kInvalidArgument);
+    }
+  }
 }
 
 }  // namespace

@@ -8,13 +8,16 @@
 #include <mutex>
 #include <thread>
 
+#include "base/barrier.h"
 #include "base/deadline_sweep.h"
 #include "base/fast_random.h"
 #include "base/http_io.h"
 #include "base/http_wire.h"
 #include "base/ids.h"
+#include "base/json_depth.h"
 #include "base/log.h"
 #include "server/json.h"
+#include "server/request_parser.h"
 
 namespace relish::server {
 
@@ -24,47 +27,6 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
 namespace {
-
-bool SaneRequestId(std::string_view id) {
-  if (id.empty() || id.size() > 64) return false;
-  for (char c : id) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '_' || c == '.';
-    if (!ok) return false;
-  }
-  return true;
-}
-
-// Parses a request straight into a Request (see base/http_io.h).
-class RequestParser final : public StringBodyParser<true> {
- public:
-  RequestParser(Request& out, size_t body_limit) : StringBodyParser(out.body, body_limit), out_(out) {}
-  unsigned version() const { return version_; }
-
- private:
-  void on_request_impl(http::verb, string_view method, string_view target, int version,
-                       error_code&) override {
-    out_.method.assign(method.data(), method.size());
-    out_.target.assign(target.data(), target.size());
-    version_ = static_cast<unsigned>(version);
-  }
-  void on_field_impl(http::field, string_view name, string_view value, error_code&) override {
-    out_.headers.emplace_back(std::string(name.data(), name.size()), std::string(value.data(), value.size()));
-  }
-
-  Request& out_;
-  unsigned version_ = 11;
-};
-
-// What the parser does not fill in: the target split at '?', the peer, the request's id.
-void CompleteRequest(Request& req, const std::string& remote) {
-  auto q = req.target.find('?');
-  req.path = req.target.substr(0, q);
-  if (q != std::string::npos) req.query = req.target.substr(q + 1);
-  req.remote = remote;
-  auto id = req.Header("X-Request-Id");
-  req.request_id = id && SaneRequestId(*id) ? std::string(*id) : NewId("req", SystemClock(), FastRandom());
-}
 
 // Fields the server writes itself: a handler's copy would contradict the framing.
 bool FramingHeader(std::string_view name) {
@@ -297,8 +259,7 @@ class HttpServer::Impl {
       s->deadline.Arm(options_.header_timeout);
       Request request;
       request.headers.reserve(8);
-      RequestParser parser(request, options_.max_body_bytes);
-      parser.header_limit(static_cast<uint32_t>(options_.max_header_bytes));
+      RequestParser parser(request, options_.max_body_bytes, options_.max_header_bytes);
       auto started = std::chrono::steady_clock::now();
       boost::system::error_code rec;
       if (!ParseBuffered(buffer, parser, rec)) co_await ReadHttpMessage(s->socket, buffer, parser, rec);
@@ -336,12 +297,19 @@ class HttpServer::Impl {
       bool keep_alive = parser.keep_alive();
       CompleteRequest(request, remote);
       Response response;
-      try {
-        response = co_await router_.Dispatch(request);
-      } catch (const std::exception& e) {
-        spdlog::error("request {} {} {} failed: {}", request.request_id, request.method,
-                      request.path, e.what());
-        response = ErrorResponse(Internal("the server failed while handling this request"));
+      if (!request.body.empty() && LooksLikeJson(request.body) && !JsonDepthWithin(request.body)) {
+        // Once, here, for every route: handlers and what they call may then recurse over the
+        // JSON they parse (base/json_depth.h).
+        request.route = "(rejected)";
+        response = ErrorResponse(InvalidArgument("the request body's JSON nests deeper than " +
+                                                 std::to_string(kMaxJsonDepth) + " levels"));
+      } else {
+        try {
+          response = co_await router_.Dispatch(request);
+        } catch (...) {
+          // The thread barrier (base/barrier.h) for handlers that run on this I/O thread.
+          response = ErrorResponse(CaughtException("request " + request.request_id));
+        }
       }
       keep_alive = keep_alive && !stopping_;
       bool ok = co_await Write(s, request, std::move(response), version, keep_alive, started);

@@ -24,7 +24,10 @@ Response Handle(Fn&& fn) {
   return r.ok() ? std::move(*r) : ErrorResponse(r.error());
 }
 
-// Parses a JSON object body; a clear kInvalidArgument otherwise.
+// Parses a JSON object body sent as application/json (or a "+json" type); a clear
+// kInvalidArgument otherwise.
 Result<Json> ParseJsonBody(const Request& request);
+// True for "application/json" and "application/...+json", with or without parameters.
+bool JsonContentType(std::string_view content_type);
 
 }  // namespace relish::server

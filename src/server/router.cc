@@ -52,22 +52,41 @@ std::string Router::LiteralPrefix(std::string_view pattern) {
   return std::string(pattern.substr(0, pattern.find('{')));
 }
 
-void Router::Add(std::string method, std::string pattern, Handler handler) {
+std::string_view AccessName(Access access) {
+  switch (access) {
+    case Access::kPublic: return "public";
+    case Access::kUser: return "user";
+    case Access::kMember: return "member";
+    case Access::kAdmin: return "admin";
+    case Access::kCrmToken: return "crm_token";
+  }
+  return "public";
+}
+
+void Router::AddRoute(std::string method, std::string pattern, Access access,
+                      std::variant<Handler, AsyncHandler> handler) {
   auto segments = Compile(pattern);
   auto prefix = LiteralPrefix(pattern);
   int code = MethodCode(method);
-  routes_.push_back({std::move(method), code, std::move(pattern), std::move(prefix),
+  routes_.push_back({std::move(method), code, std::move(pattern), access, std::move(prefix),
                      std::move(segments), std::move(handler)});
   Index(routes_.size() - 1);
 }
 
-void Router::AddAsync(std::string method, std::string pattern, AsyncHandler handler) {
-  auto segments = Compile(pattern);
-  auto prefix = LiteralPrefix(pattern);
-  int code = MethodCode(method);
-  routes_.push_back({std::move(method), code, std::move(pattern), std::move(prefix),
-                     std::move(segments), std::move(handler)});
-  Index(routes_.size() - 1);
+void Router::Add(std::string method, std::string pattern, Access access, Handler handler) {
+  AddRoute(std::move(method), std::move(pattern), access, std::move(handler));
+}
+
+void Router::AddAsync(std::string method, std::string pattern, Access access,
+                      AsyncHandler handler) {
+  AddRoute(std::move(method), std::move(pattern), access, std::move(handler));
+}
+
+std::vector<RouteInfo> Router::Routes() const {
+  std::vector<RouteInfo> out;
+  out.reserve(routes_.size());
+  for (const Route& r : routes_) out.push_back({r.method, r.pattern, r.access});
+  return out;
 }
 
 std::string_view Router::Key(std::string_view path) {

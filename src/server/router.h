@@ -6,6 +6,11 @@
 // Routes are added before the server starts and not after: a request's route refers to the
 // pattern's text.
 //
+// Every route declares who may call it (Access) where it is registered. The router does not
+// check it (it knows nothing of users): the API layer's registrar (src/api/routes.h) turns the
+// declaration into the check, and the route isolation test walks Routes() to prove that every
+// route refuses whom its declaration excludes.
+//
 // Handlers run on the server's I/O threads. A plain Handler must finish quickly (store reads and
 // writes are fine); anything that waits on the network is an AsyncHandler.
 #pragma once
@@ -26,10 +31,28 @@ namespace relish::server {
 using Handler = std::function<Response(Request&)>;
 using AsyncHandler = std::function<Task<Response>(Request&)>;
 
+// Who may call a route (docs/security.md).
+enum class Access : uint8_t {
+  kPublic,    // anyone: health, sign-in, OAuth endpoints that authenticate clients themselves
+  kUser,      // any signed-in user (API token, or session cookie with CSRF), for their own things
+  kMember,    // a signed-in member of the organization the request acts in
+  kAdmin,     // a signed-in administrator
+  kCrmToken,  // an access token of Relish's OAuth server, bound to one organization/environment
+};
+std::string_view AccessName(Access access);  // "public", "user", "member", "admin", "crm_token"
+
+struct RouteInfo {
+  std::string_view method;
+  std::string_view pattern;
+  Access access;
+};
+
 class Router {
  public:
-  void Add(std::string method, std::string pattern, Handler handler);
-  void AddAsync(std::string method, std::string pattern, AsyncHandler handler);
+  void Add(std::string method, std::string pattern, Access access, Handler handler);
+  void AddAsync(std::string method, std::string pattern, Access access, AsyncHandler handler);
+  // Every route, in registration order.
+  std::vector<RouteInfo> Routes() const;
   // Called for GET/HEAD requests no route matched (static files); may return 404.
   void SetFallback(Handler handler) { fallback_ = std::move(handler); }
 
@@ -45,6 +68,7 @@ class Router {
     std::string method;
     int method_code;     // MethodCode(method): compared before any string
     std::string pattern;
+    Access access;
     std::string prefix;  // the pattern up to its first parameter: a cheap first test
     std::vector<Segment> segments;
     std::variant<Handler, AsyncHandler> handler;
@@ -54,6 +78,8 @@ class Router {
   static std::string LiteralPrefix(std::string_view pattern);
   // A small number per common method (0 for others, which then compare as strings).
   static int MethodCode(std::string_view method);
+  void AddRoute(std::string method, std::string pattern, Access access,
+                std::variant<Handler, AsyncHandler> handler);
   // With a request, fills its params on a match.
   static bool Match(const Route& route, std::string_view path, Request* request);
 

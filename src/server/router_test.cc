@@ -28,12 +28,12 @@ Response Echo(Request& r) {
 
 Router Make() {
   Router router;
-  router.Add("GET", "/api/v1/connections", Echo);
-  router.Add("POST", "/api/v1/connections", Echo);
-  router.Add("GET", "/api/v1/connections/{link}", Echo);
-  router.Add("DELETE", "/api/v1/connections/{link}", Echo);
-  router.Add("GET", "/api/v1/connections/{link}/status", Echo);
-  router.AddAsync("GET", "/api/v1/proxy/{link}/{path...}",
+  router.Add("GET", "/api/v1/connections", Access::kPublic, Echo);
+  router.Add("POST", "/api/v1/connections", Access::kPublic, Echo);
+  router.Add("GET", "/api/v1/connections/{link}", Access::kPublic, Echo);
+  router.Add("DELETE", "/api/v1/connections/{link}", Access::kPublic, Echo);
+  router.Add("GET", "/api/v1/connections/{link}/status", Access::kPublic, Echo);
+  router.AddAsync("GET", "/api/v1/proxy/{link}/{path...}", Access::kPublic,
                   [](Request& r) -> Task<Response> { co_return Echo(r); });
   return router;
 }
@@ -59,11 +59,11 @@ TEST(RouterTest, RestParameterKeepsTheRawRemainder) {
 // still wins, whether it is generic or literal.
 TEST(RouterTest, FirstRegisteredMatchWinsAcrossLiteralAndGenericRoutes) {
   Router r;
-  r.Add("GET", "/api/v1/early/x", Echo);
-  r.Add("GET", "/api/{version}/early/{id}", Echo);  // generic: may match any /api/... path
-  r.Add("GET", "/api/v1/early/{id}", Echo);         // never reached: the generic one is first
-  r.Add("GET", "/api/v1/late/{id}", Echo);
-  r.Add("GET", "/{rest...}", Echo);
+  r.Add("GET", "/api/v1/early/x", Access::kPublic, Echo);
+  r.Add("GET", "/api/{version}/early/{id}", Access::kPublic, Echo);  // generic: may match any /api/... path
+  r.Add("GET", "/api/v1/early/{id}", Access::kPublic, Echo);         // never reached: the generic one is first
+  r.Add("GET", "/api/v1/late/{id}", Access::kPublic, Echo);
+  r.Add("GET", "/{rest...}", Access::kPublic, Echo);
   EXPECT_EQ(Call(r, "GET", "/api/v1/early/x").body, "/api/v1/early/x");
   EXPECT_EQ(Call(r, "GET", "/api/v1/early/y").body, "/api/{version}/early/{id} id=y version=v1");
   EXPECT_EQ(Call(r, "GET", "/api/v1/late/z").body, "/api/v1/late/{id} id=z");
@@ -98,6 +98,25 @@ TEST(RouterTest, HeadUsesGetRoutesAndFallbackServesStatic) {
   EXPECT_EQ(Call(r, "HEAD", "/api/v1/connections").status, 200);
   EXPECT_EQ(Call(r, "GET", "/app.js").body, "js");
   EXPECT_EQ(Call(r, "POST", "/app.js").status, 404);
+}
+
+// Every route says who may call it, and the router lists them as registered (the route
+// isolation test and the API's documentation read this list).
+TEST(RouterTest, RoutesListsEveryRouteWithItsAccess) {
+  Router r;
+  r.Add("GET", "/healthz", Access::kPublic, Echo);
+  r.Add("GET", "/api/v1/connections", Access::kMember, Echo);
+  r.AddAsync("POST", "/api/v1/keys/rotate", Access::kAdmin,
+             [](Request& req) -> Task<Response> { co_return Echo(req); });
+  auto routes = r.Routes();
+  ASSERT_EQ(routes.size(), 3u);
+  EXPECT_EQ(routes[0].pattern, "/healthz");
+  EXPECT_EQ(routes[0].access, Access::kPublic);
+  EXPECT_EQ(routes[1].method, "GET");
+  EXPECT_EQ(AccessName(routes[1].access), "member");
+  EXPECT_EQ(routes[2].method, "POST");
+  EXPECT_EQ(routes[2].pattern, "/api/v1/keys/rotate");
+  EXPECT_EQ(AccessName(routes[2].access), "admin");
 }
 
 }  // namespace

@@ -142,7 +142,7 @@ Result<Topping> Toppings::Install(const crm::Space& space, const Files& files,
     if (!compiled.ok()) return m.Locate(compiled.error(), prefix);
   }
   for (const auto& c : m.connections) {
-    auto service = catalog_.Get(c.service);
+    auto service = catalog_.Get(space.org_id, c.service);
     if (!service.ok()) {
       return InvalidArgument(Line(m.LineOf(c.path + ".service")) + "no service '" + c.service + "'");
     }

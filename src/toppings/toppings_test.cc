@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "identity/identity.h"
 #include "outbound/fake_http_client.h"
 #include "store/sqlite/sqlite_store.h"
 #include "vault/vault.h"
@@ -40,9 +41,10 @@ class ToppingsTest : public ::testing::Test {
   void SetUp() override {
     store_ = std::move(*store::OpenSqlite({.path = ":memory:"}));
     std::vector<store::Migration> m = vault::Vault::Migrations();
-    for (auto list : {crm::Crm::Migrations(), connections::Catalog::Migrations(),
-                      connections::Connections::Migrations(), workflow::Repository::Migrations(),
-                      Toppings::Migrations()}) {
+    // The catalog's second migration reads identity's and connections' tables.
+    for (auto list : {identity::Identity::Migrations(), crm::Crm::Migrations(),
+                      connections::Connections::Migrations(), connections::Catalog::Migrations(),
+                      workflow::Repository::Migrations(), Toppings::Migrations()}) {
       for (auto& x : list) m.push_back(x);
     }
     ASSERT_TRUE(store_->Migrate(m).ok());
@@ -152,6 +154,32 @@ TEST_F(ToppingsTest, ABadToppingIsRefusedWithItsLineAndChangesNothing) {
   EXPECT_TRUE(repo_->ListRules(sandbox_, {})->empty());
   EXPECT_TRUE(connections_->List("org1", "sandbox")->empty());
   EXPECT_TRUE(toppings_->List("org1", "sandbox")->empty());
+}
+
+// A topping's connections use the pushing organization's custom services, never another's.
+TEST_F(ToppingsTest, AnotherOrganizationsCustomServiceIsUnknown) {
+  const std::string my_books = R"(id: my_books
+name: My Books
+auth: oauth2
+base_url: https://books.example.test/api/v3
+allowed_hosts: [books.example.test]
+token_hosts: [accounts.example.test]
+oauth2:
+  authorize_url: https://accounts.example.test/oauth/v2/auth
+  token_url: https://accounts.example.test/oauth/v2/token
+  scopes: [ZohoBooks.fullaccess.ALL]
+)";
+  ASSERT_TRUE(catalog_->CreateCustom("org2", my_books, "usr_bob").ok());
+  Files files = ExampleFiles();
+  files["topping.yaml"].replace(files["topping.yaml"].find("service: zoho_books"), 19,
+                                "service: my_books");
+  EXPECT_EQ(PushError(files), "topping.yaml:17: no service 'my_books'");
+  EXPECT_TRUE(connections_->List("org1", "sandbox")->empty());
+  ASSERT_TRUE(catalog_->CreateCustom("org1", my_books, "usr_ada").ok());
+  EXPECT_EQ(PushError(files), "ok");
+  auto books = connections_->Get("org1", "sandbox", "biginandbooksconnectionnew__booksconnection");
+  ASSERT_TRUE(books.ok());
+  EXPECT_EQ(books->service_id, "my_books");
 }
 
 TEST_F(ToppingsTest, CustomFieldsAreAddedAndRulesMayUseThem) {

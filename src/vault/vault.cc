@@ -267,15 +267,17 @@ Result<std::string> Vault::ActiveKeyId() {
   return row.Text(0);
 }
 
-Result<std::string> Vault::Seal(std::string_view owner, std::string_view plaintext) {
+Result<std::string> Vault::Seal(std::string_view owner, std::string_view plaintext,
+                                std::string_view tenant) {
   std::string id = TRY(ActiveKeyId());
   auto key = TRY(DataKey(id));
   std::string body = TRY(SealWith(*key, owner, plaintext, random_));
-  GlobalRedactor().Add(plaintext);
+  GlobalRedactor().Add(tenant, plaintext);
   return std::string(kFormat) + "." + id + "." + body;
 }
 
-Result<std::string> Vault::Open(std::string_view owner, std::string_view sealed) {
+Result<std::string> Vault::Open(std::string_view owner, std::string_view sealed,
+                                std::string_view tenant) {
   auto first = sealed.find('.');
   auto second = first == std::string_view::npos ? first : sealed.find('.', first + 1);
   if (second == std::string_view::npos || sealed.substr(0, first) != kFormat) {
@@ -287,7 +289,7 @@ Result<std::string> Vault::Open(std::string_view owner, std::string_view sealed)
   if (!plain.ok()) {
     return plain.error().WithContext("secret for " + std::string(owner));
   }
-  GlobalRedactor().Add(*plain);
+  GlobalRedactor().Add(tenant, *plain);
   return plain;
 }
 

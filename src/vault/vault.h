@@ -8,8 +8,9 @@
 // first start, or from an environment variable. Rotation makes a new master key and a new data
 // key, re-seals every secret under the new data key and drops the old keys, online.
 //
-// Every secret the vault opens is registered with the log Redactor, so it can never appear in a
-// log line even by mistake.
+// Every secret the vault seals or opens is registered with the log Redactor under its tenant
+// (the organization it belongs to, "" for the installation's own), so it can never appear in a
+// log line even by mistake, and one tenant's secrets never push another's out of the Redactor.
 //
 // Thread-safe.
 #pragma once
@@ -80,10 +81,14 @@ class Vault {
                                             const Clock& clock, Random& random);
 
   // Seals `plaintext` for the record named by `owner` (e.g. "connection:con_x:access_token").
-  // The result is text: "v1.<key id>.<base64 nonce+ciphertext>".
-  Result<std::string> Seal(std::string_view owner, std::string_view plaintext);
+  // The result is text: "v1.<key id>.<base64 nonce+ciphertext>". `tenant` is the organization
+  // whose secret it is (Redactor::kInstallation for the installation's own): the Redactor keeps
+  // it in that organization's share.
+  Result<std::string> Seal(std::string_view owner, std::string_view plaintext,
+                           std::string_view tenant);
   // Opens a sealed value; kFailedPrecondition when it was not sealed for `owner` or was changed.
-  Result<std::string> Open(std::string_view owner, std::string_view sealed);
+  Result<std::string> Open(std::string_view owner, std::string_view sealed,
+                           std::string_view tenant);
 
   // Registers a table column of sealed values so rotation can re-seal them. `owner_sql` is an
   // SQL expression over the row giving the owner string used at sealing time, e.g.

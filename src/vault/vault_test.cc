@@ -46,7 +46,7 @@ class VaultTest : public ::testing::Test {
   }
   std::string KeyFile() { return (dir_ / "master.key").string(); }
   void Put(const std::string& id, const std::string& plaintext) {
-    auto sealed = vault_->Seal("secret:" + id, plaintext);
+    auto sealed = vault_->Seal("secret:" + id, plaintext, "org_a");
     ASSERT_TRUE(sealed.ok()) << sealed.error().ToString();
     ASSERT_TRUE(store::Transact(*store_, store::TxMode::kWrite, [&](store::Transaction& tx) -> Result<void> {
                   TRY(tx.Exec("INSERT INTO secrets VALUES (?, ?)", id, *sealed));
@@ -57,7 +57,7 @@ class VaultTest : public ::testing::Test {
     auto row = TRY(store::Transact(*store_, store::TxMode::kRead, [&](store::Transaction& tx) {
       return tx.QueryOne("secret", "SELECT value FROM secrets WHERE id = ?", id);
     }));
-    return vault_->Open("secret:" + id, row.Text(0));
+    return vault_->Open("secret:" + id, row.Text(0), "org_a");
   }
   std::string ReadAllDatabaseBytes() {
     std::string all;
@@ -80,19 +80,19 @@ class VaultTest : public ::testing::Test {
 
 TEST_F(VaultTest, SealsAndOpensBoundToTheOwner) {
   vault_ = std::move(*OpenVault());
-  auto sealed = vault_->Seal("connection:a:access_token", "ya29.super-secret-token");
+  auto sealed = vault_->Seal("connection:a:access_token", "ya29.super-secret-token", "org_a");
   ASSERT_TRUE(sealed.ok());
   EXPECT_EQ(sealed->rfind("v1.dk_", 0), 0u);
-  EXPECT_EQ(*vault_->Open("connection:a:access_token", *sealed), "ya29.super-secret-token");
-  auto other = vault_->Open("connection:b:access_token", *sealed);
+  EXPECT_EQ(*vault_->Open("connection:a:access_token", *sealed, "org_a"), "ya29.super-secret-token");
+  auto other = vault_->Open("connection:b:access_token", *sealed, "org_a");
   ASSERT_FALSE(other.ok());
   EXPECT_EQ(other.error().message(),
             "secret for connection:b:access_token: sealed value does not open: wrong key, wrong "
             "owner or tampered");
   std::string tampered = *sealed;
   tampered[tampered.size() - 3] = tampered[tampered.size() - 3] == 'A' ? 'B' : 'A';
-  EXPECT_FALSE(vault_->Open("connection:a:access_token", tampered).ok());
-  EXPECT_FALSE(vault_->Open("x", "plaintext").ok());
+  EXPECT_FALSE(vault_->Open("connection:a:access_token", tampered, "org_a").ok());
+  EXPECT_FALSE(vault_->Open("x", "plaintext", "org_a").ok());
 }
 
 TEST_F(VaultTest, KeyFileIsCreatedOwnerOnlyAndReused) {
@@ -189,6 +189,15 @@ TEST_F(VaultTest, OpenedSecretsAreRedactedFromLogs) {
   vault_ = std::move(*OpenVault());
   Put("a", "redact-me-please-123");
   EXPECT_EQ(GlobalRedactor().Scrub("token=redact-me-please-123"), "token=[REDACTED]");
+  // Under the tenant the caller named: that organization's share of the Redactor.
+  EXPECT_EQ(GlobalRedactor().ScrubFor("org_a", "redact-me-please-123"), "[REDACTED]");
+  EXPECT_EQ(GlobalRedactor().ScrubFor("org_b", "redact-me-please-123"), "redact-me-please-123");
+  auto sealed = vault_->Seal("secret:z", "installation-wide-secret-9", Redactor::kInstallation);
+  ASSERT_TRUE(sealed.ok());
+  GlobalRedactor().Remove("installation-wide-secret-9");
+  EXPECT_EQ(*vault_->Open("secret:z", *sealed, Redactor::kInstallation), "installation-wide-secret-9");
+  EXPECT_EQ(GlobalRedactor().ScrubFor(Redactor::kInstallation, "installation-wide-secret-9"),
+            "[REDACTED]");
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "base/barrier.h"
 #include "base/ids.h"
 #include "base/log.h"
 #include "crm/values.h"
@@ -274,9 +275,7 @@ Result<int> Engine::ProcessBatch(const std::string& owner) {
         for (size_t k = i; k < jobs.size(); ++k) jobs[k].lease_until = *until;
       }
     }
-    ChainDepth() = jobs[i].payload.value("depth", 1);
     Outcome o = executor.Execute(jobs[i]);
-    ChainDepth() = 0;
     done.emplace_back(std::move(jobs[i]), std::move(o));
   }
   TRY(store::Transact(d_.store, TxMode::kWrite,
@@ -339,9 +338,7 @@ void Engine::ExecutorLoop() {
     Job job = std::move(ready_.front());
     ready_.pop_front();
     lock.unlock();
-    ChainDepth() = job.payload.value("depth", 1);
     Outcome outcome = executor.Execute(job);
-    ChainDepth() = 0;
     lock.lock();
     done_.emplace_back(std::move(job), std::move(outcome));
     dispatch_cv_.notify_one();
@@ -388,11 +385,13 @@ void Engine::DispatchLoop() {
 
     std::vector<Job> leased;
     int64_t extended_until = 0;
-    auto written = store::Transact(d_.store, TxMode::kWrite, [&](Transaction& tx) -> Result<void> {
-      TRY(WriteOutcomes(tx, owner, done));
-      leased = TRY(d_.queue.Lease(tx, owner, static_cast<int>(want)));
-      if (!extend.empty()) extended_until = TRY(d_.queue.Extend(tx, owner, extend));
-      return Ok();
+    auto written = CatchAll("recording workflow outcomes", [&] {
+      return store::Transact(d_.store, TxMode::kWrite, [&](Transaction& tx) -> Result<void> {
+        TRY(WriteOutcomes(tx, owner, done));
+        leased = TRY(d_.queue.Lease(tx, owner, static_cast<int>(want)));
+        if (!extend.empty()) extended_until = TRY(d_.queue.Extend(tx, owner, extend));
+        return Ok();
+      });
     });
 
     lock.lock();
@@ -430,7 +429,7 @@ void Engine::DispatchLoop() {
     if (now - last_purge >= options_.purge_every_ms) {
       last_purge = now;
       lock.unlock();
-      auto purged = d_.runs.Purge(now - options_.retention_ms);
+      auto purged = CatchAll("purging old runs", [&] { return d_.runs.Purge(now - options_.retention_ms); });
       if (!purged.ok()) spdlog::warn("workflow: purging old runs failed: {}", purged.error().message());
       lock.lock();
     }

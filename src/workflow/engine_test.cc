@@ -172,6 +172,33 @@ TEST_F(EngineTest, ACreatedContactWithAnEmailRunsTheFunctionWithTheRecord) {
   EXPECT_EQ(engine_->Stats().runs, 1);
 }
 
+// A job whose work throws (a runner bug, a library's exception on data of an unexpected shape)
+// fails on its own: before the executor's barrier the exception left the worker thread and
+// ended the process. The next job runs.
+TEST_F(EngineTest, AJobWhoseWorkThrowsFailsAloneAndTheNextRuns) {
+  PutFunction("sync");
+  AddRule(kSeedRule);
+  int calls = 0;
+  runner_.answer = [&](const functions::RunRequest&) -> Result<functions::RunResult> {
+    if (++calls == 1) throw std::out_of_range("map::at");
+    return runner_.next;
+  };
+  Insert("Contacts", {{"Last_Name", "One"}, {"Email", "one@b.example"}});
+  Insert("Contacts", {{"Last_Name", "Two"}, {"Email", "two@b.example"}});
+  EXPECT_EQ(RunDue(), 2);
+  auto runs = Runs();
+  ASSERT_EQ(runs.size(), 2u);
+  std::multiset<std::string> errors;
+  for (const auto& r : runs) errors.insert(std::string(RunStatusName(r.status)) + ": " + r.error);
+  std::string failed = "failed: workflow job " + runs[0].job_id +
+                       " failed unexpectedly; the server's log says why";
+  if (runs[0].status != RunStatus::kFailed) {
+    failed = "failed: workflow job " + runs[1].job_id +
+             " failed unexpectedly; the server's log says why";
+  }
+  EXPECT_EQ(errors, (std::multiset<std::string>{failed, "success: "}));
+}
+
 TEST_F(EngineTest, AContactWithoutAnEmailRunsNothing) {
   PutFunction("sync");
   AddRule(kSeedRule);

@@ -4,10 +4,12 @@
 
 #include <strings.h>
 
+#include "base/barrier.h"
 #include "base/encoding.h"
 #include "base/ids.h"
 #include "base/log.h"
 #include "crm/values.h"
+#include "outbound/request_head.h"
 
 namespace relish::workflow {
 
@@ -94,13 +96,41 @@ std::string RenderTemplate(std::string_view text, const std::string& module,
 }
 
 Engine::Outcome Engine::Executor::Execute(const Job& job) {
-  const Json& p = job.payload;
+  // The thread barrier (base/barrier.h): a job whose work throws fails on its own, and its
+  // worker goes on with the next.
+  auto outcome = CatchAll("workflow job " + job.id, [&]() -> Result<Outcome> {
+    ChainDepth() = job.payload.value("depth", 1);
+    Outcome o = ExecuteUnguarded(job);
+    ChainDepth() = 0;
+    return o;
+  });
+  ChainDepth() = 0;
+  if (outcome.ok()) return std::move(*outcome);
+  Run run = NewRun(job);
+  run.action = job.kind;
+  run.status = RunStatus::kFailed;
+  run.error = outcome.error().message();
+  run.ended_at = run.started_at;
+  Outcome out;
+  out.run = std::move(run);
+  return out;
+}
+
+// A run of `job`, started now: what every outcome records, whatever the job's payload says.
+Run Engine::Executor::NewRun(const Job& job) {
   Run run;
   run.id = SequentialId("run", e_.d_.clock, e_.d_.random);
   run.job_id = job.id;
   run.attempt = job.attempts;
   run.org_id = job.org_id;
   run.environment = job.environment;
+  run.started_at = e_.d_.clock.NowMillis();
+  return run;
+}
+
+Engine::Outcome Engine::Executor::ExecuteUnguarded(const Job& job) {
+  const Json& p = job.payload;
+  Run run = NewRun(job);
   run.topping = p.value("topping", "");
   run.rule_id = p.value("rule_id", "");
   run.rule_name = p.value("rule_name", "");
@@ -108,7 +138,6 @@ Engine::Outcome Engine::Executor::Execute(const Job& job) {
   run.record_id = p.value("record_id", "");
   run.trigger = p.value("trigger", job.kind == "date" ? "date" : "");
   run.event_at = p.value("event_at", int64_t{0});
-  run.started_at = e_.d_.clock.NowMillis();
   Outcome out;
   if (job.exhausted) {
     const Json& a = p.value("action", Json::object());
@@ -309,7 +338,11 @@ Engine::Outcome Engine::Executor::RunWebhook(const Job& job, const Action& actio
   Result<outbound::Response> response = Unavailable("not sent");
   e_.BeginCollecting(run.id);
   run.started_at = e_.d_.clock.NowMillis();
-  if (!action.connection.empty()) {
+  // Rules are checked when saved; a rule saved before those checks fails here, before a
+  // connection is looked up or a token refreshed, and is not retried.
+  if (auto head = outbound::CheckRequestHead(req); !head.ok()) {
+    response = head.error();
+  } else if (!action.connection.empty()) {
     if (!e_.d_.connections) {
       response = FailedPrecondition("connections are not available here");
     } else {

@@ -12,9 +12,12 @@ namespace relish::workflow {
 class Engine::Executor {
  public:
   explicit Executor(Engine& engine) : e_(engine) {}
+  // Never throws: a job whose work throws becomes a failed run.
   Outcome Execute(const Job& job);
 
  private:
+  Outcome ExecuteUnguarded(const Job& job);
+  Run NewRun(const Job& job);
   Outcome RunAction(const Job& job, Run run);
   Outcome RunFunction(const Job& job, const Action& action, const crm::Json& record, Run run);
   Outcome RunWebhook(const Job& job, const Action& action, const crm::Json& record, Run run);

@@ -17,12 +17,13 @@
 #include "base/random.h"
 #include "base/result.h"
 #include "crm/crm.h"
+#include "functions/runner.h"
 #include "store/store.h"
 #include "workflow/rule.h"
 
 namespace relish::workflow {
 
-inline constexpr size_t kMaxFunctionBytes = 256 * 1024;
+inline constexpr size_t kMaxFunctionBytes = functions::kMaxSourceBytes;
 
 struct Function {
   std::string id;

@@ -6,6 +6,8 @@
 #include <cctype>
 #include <charconv>
 
+#include "base/http_wire.h"
+
 namespace relish::workflow {
 namespace {
 
@@ -195,6 +197,9 @@ class Reader {
       if (!a.url.starts_with("http://") && !a.url.starts_with("https://")) {
         return Fail(Join(wpath, "url"), "must start with http:// or https://");
       }
+      // The request head's rules (outbound/request_head.h), checked when the rule is saved rather
+      // than at every record change.
+      if (auto e = UrlTextError(a.url); !e.empty()) return Fail(Join(wpath, "url"), e);
       a.method = TRY(String(w, "method", wpath, false, "POST"));
       std::transform(a.method.begin(), a.method.end(), a.method.begin(),
                      [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
@@ -208,7 +213,12 @@ class Reader {
       if (auto it = w.find("headers"); it != w.end() && !it->is_null()) {
         if (!it->is_object()) return Fail(Join(wpath, "headers"), "must map header names to text");
         for (const auto& [k, v] : it->items()) {
+          // The name first: the path of the next error quotes it as it is.
+          if (auto e = HeaderFieldError(k, ""); !e.empty()) return Fail(Join(wpath, "headers"), e);
           if (!v.is_string()) return Fail(Join(Join(wpath, "headers"), k), "must be text");
+          if (auto e = HeaderFieldError(k, v.get_ref<const std::string&>()); !e.empty()) {
+            return Fail(Join(wpath, "headers"), e);
+          }
           a.headers.emplace_back(k, v.get<std::string>());
         }
       }

@@ -213,11 +213,19 @@ class PatternParser {
     Skip();
     if (pos_ >= text_.size()) return Fail("expected a row number or '('");
     if (text_[pos_] == '(') {
+      // Each group recurses: refuse deep nesting (as crm/criteria.h) before it can exhaust the
+      // stack.
+      if (depth_ >= crm::kMaxCriteriaDepth) {
+        return Fail("parentheses nest more than " + std::to_string(crm::kMaxCriteriaDepth) +
+                    " levels deep");
+      }
       ++pos_;
+      ++depth_;
       crm::Criteria c = TRY(ParseOr());
       Skip();
       if (pos_ >= text_.size() || text_[pos_] != ')') return Fail("expected ')'");
       ++pos_;
+      --depth_;
       return c;
     }
     size_t start = pos_;
@@ -242,6 +250,7 @@ class PatternParser {
   std::vector<crm::Condition> rows_;
   std::vector<bool> used_;
   size_t pos_ = 0;
+  int depth_ = 0;  // groups open at pos_
 };
 
 Result<crm::Condition> RowToCondition(const CriteriaRow& row, const crm::Module& module,

@@ -111,6 +111,20 @@ TEST(RuleTest, DefinitionErrorsNameTheKey) {
   def = SeedRule();
   def["conditions"][0]["actions"][0] = {{"webhook", {{"url", "ftp://x"}}}};
   EXPECT_EQ(ErrorOf(def), "conditions[0].actions[0].webhook.url: must start with http:// or https://");
+  // The request head's rules (outbound/request_head.h) hold when the rule is saved.
+  def = SeedRule();
+  def["conditions"][0]["actions"][0] = {
+      {"webhook", {{"url", "https://h.example/"}, {"headers", {{"X-Evil", "1\r\nX-Injected: 1"}}}}}};
+  EXPECT_EQ(ErrorOf(def), "conditions[0].actions[0].webhook.headers: header 'X-Evil' has a CR, LF "
+                          "or NUL character in its value");
+  def["conditions"][0]["actions"][0] = {
+      {"webhook", {{"url", "https://h.example/"}, {"headers", {{"X-Evil\r\nHost", 1}}}}}};
+  EXPECT_EQ(ErrorOf(def), "conditions[0].actions[0].webhook.headers: header name "
+                          "'X-Evil\\r\\nHost' is not valid (allowed: letters, digits and "
+                          "!#$%&'*+-.^_`|~)");
+  def["conditions"][0]["actions"][0] = {{"webhook", {{"url", "https://h.example/a\r\nHost: x"}}}};
+  EXPECT_EQ(ErrorOf(def), "conditions[0].actions[0].webhook.url: the URL has a space or a control "
+                          "character (at byte 20)");
   def = SeedRule();
   def.erase("module");
   EXPECT_EQ(ErrorOf(def), "module: is required");
@@ -196,6 +210,26 @@ TEST(RuleTest, PatternsCombineRows) {
   EXPECT_EQ(CompileError(def, Pipelines()), "conditions[0].pattern: expected ')' at column 14");
   def["conditions"][0]["pattern"] = "1 xor 2";
   EXPECT_EQ(CompileError(def, Pipelines()), "conditions[0].pattern: unexpected 'x' at column 3");
+}
+
+// A pattern of thousands of parentheses once overflowed the stack of the recursive parser.
+TEST(RuleTest, PatternNestingIsBounded) {
+  Json def = Json::parse(R"({"name": "r", "module": "Pipelines", "trigger": "create",
+    "conditions": [{"criteria": ["Amount > 100"], "actions": [{"function": "f"}]}]})");
+  auto nested = [](int depth) {
+    return std::string(static_cast<size_t>(depth), '(') + "1" +
+           std::string(static_cast<size_t>(depth), ')');
+  };
+  def["conditions"][0]["pattern"] = nested(crm::kMaxCriteriaDepth);
+  auto rule = RuleFromJson(def);
+  ASSERT_TRUE(rule.ok());
+  EXPECT_TRUE(Compile(*rule, Pipelines()).ok());
+  def["conditions"][0]["pattern"] = nested(crm::kMaxCriteriaDepth + 1);
+  EXPECT_EQ(CompileError(def, Pipelines()),
+            "conditions[0].pattern: parentheses nest more than 32 levels deep at column 33");
+  def["conditions"][0]["pattern"] = nested(100'000);
+  EXPECT_EQ(CompileError(def, Pipelines()),
+            "conditions[0].pattern: parentheses nest more than 32 levels deep at column 33");
 }
 
 TEST(RuleTest, TheFirstMatchingConditionWins) {

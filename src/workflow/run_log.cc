@@ -128,24 +128,29 @@ std::vector<store::Migration> RunLog::Migrations() {
 }
 
 Result<void> RunLog::Insert(Transaction& tx, Run run) {
-  // Scripts never see secrets, but a response they print could echo one back; the redactor
-  // knows every secret the vault has opened.
+  // Scripts never see secrets (Connections::Call masks what an upstream echoes), and the runner
+  // masks its result; this is the last check before the store. The Redactor knows every secret
+  // the vault and the connections' registries have opened; only the organization's own are
+  // masked, as the log is shown to its members.
   Redactor& redactor = GlobalRedactor();
+  const std::string org = run.org_id;
+  auto scrub = [&](const std::string& text) { return redactor.ScrubFor(org, text); };
   Json info = Json::array();
-  for (auto& line : run.info) info.push_back(redactor.Scrub(line));
+  for (auto& line : run.info) info.push_back(scrub(line));
   Json calls = Json::array();
   for (auto& c : run.calls) {
-    c.url = redactor.Scrub(c.url);
-    c.error = redactor.Scrub(c.error);
+    c.url = scrub(c.url);
+    c.error = scrub(c.error);
+    c.note = scrub(c.note);
     calls.push_back(CallToJson(c));
   }
   TRY(tx.Exec(std::string("INSERT INTO wf_runs (") + std::string(kColumns) +
                   ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
               run.id, run.job_id, run.attempt, run.org_id, run.environment, run.topping,
               run.rule_id, run.rule_name, run.module, run.record_id, run.trigger, run.action,
-              redactor.Scrub(run.target), RunStatusName(run.status), run.event_at, run.started_at,
-              run.ended_at, run.statements, info.dump(), calls.dump(), redactor.Scrub(run.error),
-              run.error_line, redactor.Scrub(run.result)));
+              scrub(run.target), RunStatusName(run.status), run.event_at, run.started_at,
+              run.ended_at, run.statements, info.dump(), calls.dump(), scrub(run.error),
+              run.error_line, scrub(run.result)));
   return Ok();
 }
 

@@ -13,6 +13,7 @@
 #include "app/app.h"
 #include "base/log.h"
 #include "server/json.h"
+#include "testing/serve_in_background.h"
 #include "testing/test_http.h"
 
 namespace relish {
@@ -185,12 +186,7 @@ class Scenario : public ::testing::TestWithParam<fs::path> {
     auto app = app::App::Open(*config);
     ASSERT_TRUE(app.ok()) << app.error().ToString();
     app_ = std::move(*app);
-    std::promise<uint16_t> port;
-    runner_ = std::thread([&] {
-      auto r = app_->Serve(false, [&](uint16_t p) { port.set_value(p); });
-      if (!r.ok()) ADD_FAILURE() << r.error().ToString();
-    });
-    port_ = port.get_future().get();
+    port_ = testing::ServeInBackground(*app_, runner_, [](const std::string& e) { ADD_FAILURE() << e; });
     vars_["base_url"] = "http://127.0.0.1:" + std::to_string(port_);
     vars_["admin_email"] = std::string(kAdminEmail);
     vars_["admin_password"] = std::string(kAdminPassword);
@@ -230,6 +226,9 @@ class Scenario : public ::testing::TestWithParam<fs::path> {
     ASSERT_NE(space, std::string::npos) << "bad request line: " << request_line;
     std::string method = request_line.substr(0, space);
     std::string target = request_line.substr(space + 1);
+    // An absolute URL on this server (a link Relish handed out) is requested by its path.
+    const std::string& base = vars_["base_url"];
+    if (target.starts_with(base + "/")) target = target.substr(base.size());
     if (method == "SLEEP") {  // "SLEEP 300": wait 300 ms (for expiry tests)
       std::this_thread::sleep_for(std::chrono::milliseconds(std::stoi(target)));
       return;
@@ -288,10 +287,13 @@ class Scenario : public ::testing::TestWithParam<fs::path> {
       ASSERT_FALSE(actual.is_discarded()) << "response body is not JSON: " << response.body;
       std::string m = Match(expected, actual, vars_, "$");
       EXPECT_EQ(m, "") << method << " " << target << "\n" << response.body;
-    } else if (expected_body.starts_with("~")) {
+    } else if (expected_body.starts_with("~") || expected_body.starts_with("!")) {
       std::istringstream lines(expected_body);
       while (std::getline(lines, line)) {
-        if (line.starts_with("~") && HasPlaceholder(line.substr(1))) {
+        if (line.starts_with("!")) {
+          EXPECT_EQ(response.body.find(line.substr(1)), std::string::npos)
+              << "must not appear: " << line.substr(1) << "\nin: " << response.body;
+        } else if (line.starts_with("~") && HasPlaceholder(line.substr(1))) {
           EXPECT_TRUE(MatchPattern(line.substr(1), response.body, true, vars_))
               << "no match for: " << line.substr(1) << "\nin: " << response.body;
         } else if (line.starts_with("~")) {

@@ -184,8 +184,11 @@ class DataCase : public testing::Test {
         if (what == "response-bytes") options.limits.max_response_bytes = static_cast<size_t>(v);
         if (what == "text-bytes") options.limits.max_text_bytes = static_cast<size_t>(v);
         if (what == "collection-size") options.limits.max_collection_size = static_cast<size_t>(v);
+        if (what == "memory-bytes") options.limits.max_memory_bytes = static_cast<size_t>(v);
       } else if (key == "latency-ms") {
         host.SetFetchLatency(Millis(std::stoll(rest)));
+      } else if (key == "clock-step-ms") {
+        host.SetClockStep(Millis(std::stoll(rest)));
       } else if (key == "timezone") {
         host.SetTimeZone(rest);
       } else if (key == "now") {

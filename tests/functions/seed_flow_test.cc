@@ -258,5 +258,35 @@ TEST_F(SeedFlowTest, AContactThatDoesNotExistStopsTheScriptWithTheLine) {
   EXPECT_EQ(StandIn("/_standin/requests")["requests"], Json::array());
 }
 
+// Every organization's bigin connections authenticate with Relish's own OAuth client, whose
+// secret Relish keeps in its vault. Replacing it over the API handed the new secret to the
+// caller and left the vault's stale: the connections' next code exchange or refresh failed.
+// It is refused, as is deleting the client, and the connections keep working.
+TEST_F(SeedFlowTest, TheSystemClientsSecretIsNotReplacedOverTheApi) {
+  auto clients = relish_->Api("GET", "/api/v1/oauth/clients");
+  ASSERT_EQ(clients.status, 200) << clients.body;
+  std::string own;
+  for (const auto& c : clients.json["clients"]) {
+    if (c["system"] == true) own = c["client_id"].get<std::string>();
+  }
+  ASSERT_FALSE(own.empty()) << clients.body;
+  const std::string refused =
+      "{\"code\":\"failed_precondition\",\"message\":\"Relish's own client is used by every "
+      "organization's bigin connections; its secret cannot be replaced and it cannot be deleted "
+      "over the API (Relish replaces the secret itself when its vault has lost it)\"}";
+  auto rotate = relish_->Api("POST", "/api/v1/oauth/clients/" + own + "/secret");
+  EXPECT_EQ(rotate.status, 409);
+  EXPECT_EQ(rotate.body, refused);
+  auto remove = relish_->Api("DELETE", "/api/v1/oauth/clients/" + own);
+  EXPECT_EQ(remove.status, 409);
+  EXPECT_EQ(remove.body, refused);
+  // The code exchange authenticates with the client's secret: it still works.
+  ASSERT_EQ(relish_->Authorize(kBigin, kAdminEmail, kAdminPassword), "");
+  auto test = relish_->Api("POST", std::string("/api/v1/connections/") + kBigin + "/test",
+                           {{"url", relish_->base_url() + "/bigin/v2/Contacts"}});
+  ASSERT_EQ(test.status, 200) << test.body;
+  EXPECT_EQ(test.json["ok"], true) << test.body;
+}
+
 }  // namespace
 }  // namespace relish

@@ -15,6 +15,7 @@
 
 #include "server/http_server.h"
 #include "server/json.h"
+#include "server/offload.h"
 #include "server/system_routes.h"
 #include "testing/test_http.h"
 
@@ -27,16 +28,16 @@ class InProcessServer : public ::testing::Test {
  protected:
   void SetUp() override {
     server::AddSystemRoutes(router_, metrics_);
-    router_.Add("POST", "/echo", [](server::Request& r) {
+    router_.Add("POST", "/echo", server::Access::kPublic, [](server::Request& r) {
       return server::Response::Text(200, r.body);
     });
-    router_.Add("GET", "/five", [](server::Request&) { return server::Response::Text(200, "12345"); });
-    router_.Add("GET", "/none", [](server::Request&) {
+    router_.Add("GET", "/five", server::Access::kPublic, [](server::Request&) { return server::Response::Text(200, "12345"); });
+    router_.Add("GET", "/none", server::Access::kPublic, [](server::Request&) {
       server::Response r;
       r.status = 204;
       return r;
     });
-    router_.Add("GET", "/evil", [](server::Request&) {
+    router_.Add("GET", "/evil", server::Access::kPublic, [](server::Request&) {
       auto r = server::Response::Text(200, "ok");
       r.SetHeader("X-Evil", "a\r\nSet-Cookie: planted=1");
       r.SetHeader("Content-Length", "999");  // the server's own framing wins
@@ -44,7 +45,7 @@ class InProcessServer : public ::testing::Test {
       r.SetHeader("x-request-id", "from-the-handler");  // the server's own id wins
       return r;
     });
-    router_.AddAsync("GET", "/slow",
+    router_.AddAsync("GET", "/slow", server::Access::kPublic,
                      [this](server::Request&) -> Task<server::Response> {
                        slow_started_.set_value();
                        boost::asio::steady_timer t(co_await boost::asio::this_coro::executor,
@@ -52,6 +53,24 @@ class InProcessServer : public ::testing::Test {
                        co_await t.async_wait(use_task);
                        co_return server::Response::Text(200, "finished");
                      });
+    // A handler whose blocking work throws, as nlohmann does on an upstream answer of an
+    // unexpected shape: before the barrier in Offload, this ended the process.
+    router_.AddAsync("GET", "/throws-on-pool", server::Access::kPublic,
+                     [this](server::Request&) -> Task<server::Response> {
+                       auto work = []() -> server::Response {
+                         nlohmann::json answer = {{"issuer", 42}};
+                         return server::Response::Text(200, answer["issuer"].get<std::string>());
+                       };
+                       co_return co_await server::Offload(pool_, work);
+                     });
+    router_.Add("GET", "/throws", server::Access::kPublic, [](server::Request&) -> server::Response {
+      throw std::length_error("vector::reserve");
+    });
+    router_.Add("POST", "/json-echo", server::Access::kPublic, [](server::Request& r) {
+      auto body = server::ParseJsonBody(r);
+      if (!body.ok()) return server::ErrorResponse(body.error());
+      return server::JsonResponse(200, *body);  // dump() recurses once per level
+    });
     server::ServerOptions options;
     options.port = 0;
     options.max_body_bytes = 1024;
@@ -70,7 +89,76 @@ class InProcessServer : public ::testing::Test {
   std::unique_ptr<server::HttpServer> server_;
   std::thread runner_;
   std::promise<void> slow_started_;
+  boost::asio::thread_pool pool_{2};
 };
+
+TEST_F(InProcessServer, AHandlerThatThrowsIsA500NamingTheRequest) {
+  TestConnection c(server_->port());
+  auto thrown = c.Request("GET", "/throws", "", "X-Request-Id: req-thrown-1\r\n");
+  EXPECT_EQ(thrown.status, 500);
+  EXPECT_EQ(thrown.body, R"({"code":"internal","message":"request req-thrown-1 failed )"
+                         R"(unexpectedly; the server's log says why"})");
+  EXPECT_EQ(c.Request("GET", "/healthz").status, 200);
+}
+
+// JSON nested past kMaxJsonDepth is refused before any handler parses it, whatever the body's
+// Content-Type; up to the limit it is served.
+TEST_F(InProcessServer, JsonNestedPastTheLimitIsRefusedForEveryRoute) {
+  TestConnection c(server_->port());
+  std::string ok = "{\"a\":" + std::string(63, '[') + std::string(63, ']') + "}";  // 64 levels
+  EXPECT_EQ(c.Request("POST", "/json-echo", ok, "Content-Type: application/json\r\n").status, 200);
+  std::string deep = std::string(65, '[') + std::string(65, ']');
+  for (const char* path : {"/json-echo", "/echo", "/nowhere"}) {
+    auto r = c.Request("POST", path, deep, "Content-Type: text/plain\r\n");
+    EXPECT_EQ(r.status, 400) << path;
+    EXPECT_EQ(r.body, R"({"code":"invalid_argument","message":"the request body's JSON nests )"
+                      R"(deeper than 64 levels"})") << path;
+  }
+  EXPECT_EQ(c.Request("POST", "/echo", "a=" + deep).status, 200);  // not JSON: not counted
+  // nlohmann skips a UTF-8 byte order mark: behind one, the body is JSON all the same.
+  auto bom = c.Request("POST", "/json-echo", "\xEF\xBB\xBF{\"a\":" + deep + "}",
+                       "Content-Type: application/json\r\n");
+  EXPECT_EQ(bom.status, 400);
+}
+
+// With metrics_token set, /metrics (which names every route and its traffic) needs it.
+TEST(MetricsToken, MetricsNeedTheTokenWhenOneIsSet) {
+  server::Router router;
+  server::Metrics metrics;
+  server::AddSystemRoutes(router, metrics, "metrics-token-planted-42");
+  server::ServerOptions options;
+  options.port = 0;
+  options.threads = 1;
+  server::HttpServer http(options, router, metrics);
+  ASSERT_TRUE(http.Listen().ok());
+  std::thread runner([&] { http.Run(false); });
+  {
+    TestConnection c(http.port());
+    auto none = c.Request("GET", "/metrics");
+    EXPECT_EQ(none.status, 401);
+    EXPECT_EQ(none.body, R"x({"code":"unauthenticated","message":"/metrics needs 'Authorization: )x"
+                         R"x(Bearer <metrics_token>' (the metrics_token setting)"})x");
+    EXPECT_EQ(c.Request("GET", "/metrics", "", "Authorization: Bearer wrong-token\r\n").status, 401);
+    auto ok = c.Request("GET", "/metrics", "", "Authorization: Bearer metrics-token-planted-42\r\n");
+    EXPECT_EQ(ok.status, 200);
+    EXPECT_NE(ok.body.find("relish_http_requests_total"), std::string::npos);
+    EXPECT_EQ(ok.body.find("metrics-token-planted-42"), std::string::npos);
+    EXPECT_EQ(c.Request("GET", "/healthz").status, 200);  // health stays public
+  }
+  http.Stop();
+  runner.join();
+}
+
+TEST_F(InProcessServer, WorkThatThrowsOnTheBlockingPoolIsA500AndTheServerServesOn) {
+  TestConnection c(server_->port());
+  auto thrown = c.Request("GET", "/throws-on-pool");
+  EXPECT_EQ(thrown.status, 500);
+  EXPECT_EQ(thrown.body,
+            R"({"code":"internal","message":"a request's work on the blocking pool failed )"
+            R"(unexpectedly; the server's log says why"})");
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(c.Request("GET", "/throws-on-pool").status, 500);
+  EXPECT_EQ(c.Request("GET", "/healthz").status, 200);
+}
 
 TEST_F(InProcessServer, HealthAndJson404) {
   TestConnection c(server_->port());
@@ -210,8 +298,8 @@ TEST_F(InProcessServer, PipelinedRequestsCutAnywhereAreAnsweredInOrder) {
 TEST(ServerTimeouts, CloseStalledAndIdleConnectionsButWaitForHandlers) {
   server::Router router;
   server::Metrics metrics;
-  router.Add("GET", "/fast", [](server::Request&) { return server::Response::Text(200, "fast"); });
-  router.AddAsync("GET", "/slow", [](server::Request&) -> Task<server::Response> {
+  router.Add("GET", "/fast", server::Access::kPublic, [](server::Request&) { return server::Response::Text(200, "fast"); });
+  router.AddAsync("GET", "/slow", server::Access::kPublic, [](server::Request&) -> Task<server::Response> {
     SteadyTimer t(co_await boost::asio::this_coro::executor, std::chrono::milliseconds(500));
     co_await t.async_wait(use_task);
     co_return server::Response::Text(200, "finished");

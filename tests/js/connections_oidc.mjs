@@ -2,7 +2,8 @@
 // registry), all on loopback, driven through Relish's REST API as a user would:
 //   code + PKCE, refresh (ahead of expiry), client credentials, revocation, the credentialed
 //   proxy, and the refusals: wrong / expired / replayed state, replayed code, wrong verifier,
-//   wrong redirect, revoked refresh token, provider down, provider answering garbage.
+//   wrong redirect, revoked refresh token, provider down, provider answering garbage. The
+//   callback is met as a browser not signed in to Relish: through its confirmation page.
 // Then the leak check: every secret planted or issued must be absent from every API response,
 // the log file, the audit and the database files.
 //
@@ -157,7 +158,28 @@ async function authorize(link) {
   const { authorize_url } = await api('POST', `/api/v1/connections/${link}/authorize`);
   return authorize_url;
 }
-const callback = (url) => api('GET', url.slice(relishUrl.length), undefined, { raw: true });
+// Relish's callback as a browser not signed in to Relish meets it: the confirmation page (which
+// names the connection's starter and holds no code), then its "Connect" with the page's hidden
+// fields and CSRF cookie. Anything else (a refusal) is returned as it came.
+async function callback(url) {
+  const r = await fetch(url, { redirect: 'manual' });
+  const text = await r.text();
+  responses.push(text);
+  if (r.status !== 200 || !text.includes('action="/oauth/callback"')) return { status: r.status, text, headers: r.headers };
+  assert.match(text, /It was started by <strong>Administrator \(admin@localhost\)<\/strong>/);
+  assert.match(text, /You are not signed in to Relish/);
+  const cookie = r.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const fields = new URLSearchParams();
+  for (const m of text.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)) fields.append(m[1], m[2]);
+  fields.append('decision', 'connect');
+  const done = await fetch(`${relishUrl}/oauth/callback`, {
+    method: 'POST', body: fields, redirect: 'manual',
+    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+  });
+  const doneText = await done.text();
+  responses.push(doneText);
+  return { status: done.status, text: doneText, headers: done.headers };
+}
 const proxy = (link, path) => api('GET', `/api/v1/proxy/${link}/${path}`, undefined, { raw: true });
 const connection = (link) => api('GET', `/api/v1/connections/${link}`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -179,7 +201,8 @@ try {
 name: Test IdP
 auth: oauth2
 base_url: http://127.0.0.1:${apiPort}/v1
-allowed_hosts: [127.0.0.1]
+allowed_hosts: ['http://127.0.0.1:${apiPort}']
+token_hosts: ['${issuer}']
 oauth2:
   authorize_url: ${found.authorization_endpoint}
   token_url: ${found.token_endpoint}
@@ -304,7 +327,8 @@ oauth2:
 name: Test IdP machine
 auth: oauth2_client_credentials
 base_url: http://127.0.0.1:${apiPort}/v1
-allowed_hosts: [127.0.0.1]
+allowed_hosts: ['http://127.0.0.1:${apiPort}']
+token_hosts: ['${issuer}']
 oauth2:
   token_url: ${issuer}/token
   scopes: ['api:read']
@@ -363,7 +387,7 @@ oauth2:
 name: Keyed API
 auth: api_key
 base_url: http://127.0.0.1:${apiPort}/v1
-allowed_hosts: [127.0.0.1]
+allowed_hosts: ['http://127.0.0.1:${apiPort}']
 api_key: {in: header, fields: [{name: X-Api-Key, label: Key}]}
 `, { contentType: 'application/yaml' });
   await api('POST', '/api/v1/connections', { name: 'Keyed', service: 'keyed_api' });

@@ -1,9 +1,11 @@
 // A test's user agent for a Relish running on loopback: JSON calls with an API token, and a
 // browser (a cookie jar and form posts) that authorizes a connection the way a person does —
 // through Relish's sign-in and consent pages for the built-in CRM, or through whatever provider
-// (a stand-in) the authorize URL leads to — back to /oauth/callback.
+// (a stand-in) the authorize URL leads to — back to /oauth/callback, confirming there when the
+// browser is not signed in to Relish.
 #pragma once
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -102,11 +104,13 @@ class RelishClient {
   // Authorizes connection `link` (in `environment` of the token's first organization) as a
   // browser would: begins the authorization, then follows redirects, signing in and allowing
   // on Relish's pages when they come, until /oauth/callback says the connection is authorized.
-  // Returns "" on success, else what went wrong.
+  // Returns "" on success, else what went wrong. `org` chooses another of the user's
+  // organizations.
   std::string Authorize(const std::string& link, const std::string& email,
-                        const std::string& password, const std::string& environment = "sandbox") {
-    Reply begin =
-        Api("POST", "/api/v1/connections/" + link + "/authorize?environment=" + environment);
+                        const std::string& password, const std::string& environment = "sandbox",
+                        const std::string& org = "") {
+    Reply begin = Api("POST", "/api/v1/connections/" + link + "/authorize?environment=" +
+                                  environment + (org.empty() ? "" : "&org=" + org));
     if (begin.status != 200) return "authorize: " + std::to_string(begin.status) + " " + begin.body;
     std::string next = begin.json["authorize_url"].get<std::string>();
     for (int hop = 0; hop < 12; ++hop) {
@@ -128,17 +132,38 @@ class RelishClient {
       }
       if (r.body.find("action=\"/oauth/authorize\"") != std::string::npos) {
         auto fields = HiddenInputs(FormOf(r.body, "/oauth/authorize"));
-        static const std::regex kOrg(R"re(<option value="([^"]*)")re");
-        std::smatch m;
-        if (!std::regex_search(r.body, m, kOrg)) return "the consent page offers no organization";
-        fields.emplace_back("org", Unescape(m[1]));
-        fields.emplace_back("environment", environment);
+        auto has = [&](const char* name) {
+          return std::any_of(fields.begin(), fields.end(),
+                             [&](const auto& f) { return f.first == name; });
+        };
+        // Relish's own connections name their organization and environment: the page sends
+        // them back as they are. Other clients get a chooser.
+        if (!has("org")) {
+          static const std::regex kOrg(R"re(<option value="([^"]*)")re");
+          std::smatch m;
+          if (!std::regex_search(r.body, m, kOrg)) return "the consent page offers no organization";
+          fields.emplace_back("org", Unescape(m[1]));
+        }
+        if (!has("environment")) fields.emplace_back("environment", environment);
         fields.emplace_back("decision", "allow");
         Reply allowed = PostForm("/oauth/authorize", fields);
         if (allowed.status != 303)
           return "consent: " + std::to_string(allowed.status) + allowed.body;
         next = Location(allowed);
         continue;
+      }
+      // Back at the callback in a browser not signed in to Relish (a provider's own sign-in):
+      // the confirmation page, which this user, who started the authorization, confirms.
+      if (r.body.find("action=\"/oauth/callback\"") != std::string::npos) {
+        auto fields = HiddenInputs(FormOf(r.body, "/oauth/callback"));
+        fields.emplace_back("decision", "connect");
+        Reply confirmed = PostForm("/oauth/callback", fields);
+        if (confirmed.status != 200) {
+          return "confirmation: " + std::to_string(confirmed.status) + " " + confirmed.body;
+        }
+        return confirmed.body.find("is authorized") != std::string::npos
+                   ? ""
+                   : "confirmation: " + confirmed.body.substr(0, 300);
       }
       if (r.body.find("is authorized") != std::string::npos) return "";
       return "unexpected page at " + next + ": " + r.body.substr(0, 300);

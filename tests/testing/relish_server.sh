@@ -5,6 +5,11 @@
 start_relish() {
   local binary=$1 dir=$2
   shift 2
+  # Emptied here, not by the redirection below: that happens in the child, after this shell may
+  # already have read the previous run's address from the file and returned before the new
+  # server opened anything.
+  : >"$dir/relish.out"
+  : >"$dir/relish.err"
   "$binary" serve --data "$dir/data" --listen 127.0.0.1:0 "$@" >"$dir/relish.out" 2>"$dir/relish.err" &
   RELISH_PID=$!
   RELISH_SERVER_URL=""

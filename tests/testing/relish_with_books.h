@@ -22,6 +22,7 @@
 #include "base/log.h"
 #include "testing/books_standin.h"
 #include "testing/relish_client.h"
+#include "testing/serve_in_background.h"
 
 namespace relish::testing {
 
@@ -64,13 +65,8 @@ class RelishWithBooks {
     auto app = app::App::Open(*config);
     if (!app.ok()) return app.error().ToString();
     app_ = std::move(*app);
-    auto port = std::make_shared<std::promise<uint16_t>>();
-    auto listening = port->get_future();
-    server_ = std::thread([this, port] {
-      auto r = app_->Serve(false, [&](uint16_t p) { port->set_value(p); });
-      if (!r.ok()) serve_error_ = r.error().ToString();
-    });
-    relish_ = std::make_unique<RelishClient>("http://127.0.0.1:" + std::to_string(listening.get()));
+    uint16_t port = ServeInBackground(*app_, server_, [this](const std::string& e) { serve_error_ = e; });
+    relish_ = std::make_unique<RelishClient>("http://127.0.0.1:" + std::to_string(port));
     if (auto e = relish_->SignInForToken(kAdminEmail, kAdminPassword); !e.empty()) return e;
     auto client =
         relish_->Api("PUT", "/api/v1/services/zoho_books/client",

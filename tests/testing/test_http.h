@@ -21,7 +21,12 @@ struct RawResponse {
 
 class TestConnection {
  public:
-  explicit TestConnection(uint16_t port) : socket_(ioc_) {
+  // `from`: the local address to connect from ("127.0.0.2": another client on loopback).
+  explicit TestConnection(uint16_t port, const std::string& from = "") : socket_(ioc_) {
+    if (!from.empty()) {
+      socket_.open(boost::asio::ip::tcp::v4());
+      socket_.bind({boost::asio::ip::make_address(from), 0});
+    }
     socket_.connect({boost::asio::ip::make_address("127.0.0.1"), port});
   }
   void Send(const std::string& raw) { boost::asio::write(socket_, boost::asio::buffer(raw)); }

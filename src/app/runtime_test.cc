@@ -1,0 +1,101 @@
+// Runtime's part in the first administrator's password: DATA/initial-admin-password goes once
+// that password has been changed, by this process or another.
+#include "app/runtime.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "store/sqlite/sqlite_store.h"
+
+namespace relish::app {
+namespace {
+
+namespace fs = std::filesystem;
+
+class RuntimeTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("relish-runtime-test-" + std::to_string(::getpid()) + "-" +
+            testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    config_.data_dir = (dir_ / "data").string();
+    config_.admin_password.clear();  // generated, and written to the file
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::unique_ptr<Runtime> Open() {
+    auto rt = Runtime::Open(config_, {.public_url = "http://127.0.0.1:1"});
+    EXPECT_TRUE(rt.ok()) << rt.error().ToString();
+    return rt.ok() ? std::move(*rt) : nullptr;
+  }
+  fs::path PasswordFile() const { return dir_ / "data" / "initial-admin-password"; }
+  std::string FilePassword() const {
+    std::ifstream in(PasswordFile());
+    std::string line;
+    std::getline(in, line);
+    return line;
+  }
+
+  fs::path dir_;
+  Config config_;
+};
+
+TEST_F(RuntimeTest, InitialPasswordFileGoesWhenThePasswordIsChanged) {
+  auto rt = Open();
+  ASSERT_TRUE(rt);
+  ASSERT_TRUE(fs::exists(PasswordFile()));
+  std::string generated = FilePassword();
+  auto admin = rt->identity().CheckPassword("admin@localhost", generated);
+  ASSERT_TRUE(admin.ok()) << admin.error().ToString();
+
+  // Another user's new password leaves the file alone.
+  auto other = rt->identity().CreateUser("dev@example.com", "Dev", "first password 1",
+                                         identity::Role::kDeveloper);
+  ASSERT_TRUE(other.ok());
+  ASSERT_TRUE(rt->identity().SetPassword(other->id, "second password 2").ok());
+  EXPECT_TRUE(fs::exists(PasswordFile()));
+
+  ASSERT_TRUE(rt->identity().SetPassword(admin->id, "the admin's own password").ok());
+  EXPECT_FALSE(fs::exists(PasswordFile()));
+  EXPECT_TRUE(rt->identity().CheckPassword("admin@localhost", "the admin's own password").ok());
+}
+
+TEST_F(RuntimeTest, APasswordChangedElsewhereIsNoticedAtStart) {
+  std::string generated;
+  {
+    auto rt = Open();
+    ASSERT_TRUE(rt);
+    generated = FilePassword();
+  }
+  // A restart with the password unchanged keeps the file.
+  ASSERT_TRUE(Open());
+  ASSERT_TRUE(fs::exists(PasswordFile()));
+  EXPECT_EQ(FilePassword(), generated);
+
+  {
+    // Another process, which knows nothing of the file, changes the password.
+    auto store = store::OpenSqlite({.path = config_.data_dir + "/relish.db"});
+    ASSERT_TRUE(store.ok());
+    identity::Identity other(**store, SystemClock(), SystemRandom());
+    auto admin = other.FindUserByEmail("admin@localhost");
+    ASSERT_TRUE(admin.ok());
+    ASSERT_TRUE(other.SetPassword(admin->id, "changed by another process").ok());
+  }
+  ASSERT_TRUE(fs::exists(PasswordFile()));
+  ASSERT_TRUE(Open());
+  EXPECT_FALSE(fs::exists(PasswordFile()));
+}
+
+TEST_F(RuntimeTest, AGivenPasswordWritesNoFile) {
+  config_.admin_password = "given-admin-password";
+  auto rt = Open();
+  ASSERT_TRUE(rt);
+  EXPECT_FALSE(fs::exists(PasswordFile()));
+  EXPECT_TRUE(rt->identity().CheckPassword("admin@localhost", "given-admin-password").ok());
+}
+
+}  // namespace
+}  // namespace relish::app

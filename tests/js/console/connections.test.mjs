@@ -1,0 +1,718 @@
+// The Connections and Services pages in Chromium against a real server, with real providers on
+// loopback: Relish's own CRM OAuth server (the default service `bigin`), an OpenID provider
+// from npm (oidc-provider, as tests/js/connections_oidc.mjs uses it) found by discovery for a
+// custom service, and an API that echoes what it was sent (the default service `anthropic`,
+// remapped to it in the sandbox). Every planted or issued secret joins the harness's scan.
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { after, test } from 'node:test';
+import Provider from 'oidc-provider';
+import { shownTime, startConsole, viewports } from './harness.mjs';
+
+const kApiKey = 'PLANTED-anthropic-key-3f9a61c2e8';
+const kClientSecret = 'PLANTED-oidc-client-secret-b7d4e0';
+const kBearerToken = 'PLANTED-stripe-token-5c2e9a0d71';
+
+function listen(server) {
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address().port)));
+}
+
+// An API that answers with the request it got: what Relish lets back is what the page shows.
+// Started before the server, whose sandbox remap names its port.
+const echo = http.createServer((req, res) => {
+  res.writeHead(200, { 'content-type': 'application/json', 'x-echo': 'yes' });
+  res.end(JSON.stringify({ path: req.url, 'x-api-key': req.headers['x-api-key'] ?? null }));
+});
+const echoPort = await listen(echo);
+
+
+// The OpenID provider, its client registered with Relish's callback (known once Relish runs).
+const oidc = { issuer: '', apiPort: 0, server: null, api: null };
+class MemoryAdapter {
+  static store = new Map();
+  constructor(name) { this.name = name; }
+  async upsert(id, payload, expiresIn) {
+    // Opaque token values are their ids: each is a secret the browser must never see.
+    if (['AccessToken', 'RefreshToken', 'AuthorizationCode'].includes(this.name)) h().secrets[`an issued ${this.name}`] = id;
+    MemoryAdapter.store.set(`${this.name}:${id}`, { payload, expires: expiresIn ? Date.now() + expiresIn * 1000 : null });
+  }
+  async find(id) {
+    const e = MemoryAdapter.store.get(`${this.name}:${id}`);
+    return e && !(e.expires && e.expires < Date.now()) ? e.payload : undefined;
+  }
+  async findByUid(uid) {
+    for (const [k, e] of MemoryAdapter.store) if (k.startsWith(`${this.name}:`) && e.payload.uid === uid) return e.payload;
+    return undefined;
+  }
+  async findByUserCode() { return undefined; }
+  async consume(id) { const e = MemoryAdapter.store.get(`${this.name}:${id}`); if (e) e.payload.consumed = Math.floor(Date.now() / 1000); }
+  async destroy(id) { MemoryAdapter.store.delete(`${this.name}:${id}`); }
+  async revokeByGrantId(grantId) {
+    for (const [k, e] of MemoryAdapter.store) if (e.payload.grantId === grantId) MemoryAdapter.store.delete(k);
+  }
+}
+async function startProvider(h) {
+  oidc.server = http.createServer();
+  const port = await listen(oidc.server);
+  oidc.issuer = `http://127.0.0.1:${port}`;
+  const provider = new Provider(oidc.issuer, {
+    adapter: MemoryAdapter,
+    clients: [{
+      client_id: 'relish-console',
+      client_secret: kClientSecret,
+      redirect_uris: [`${h.url}/oauth/callback`],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      scope: 'openid offline_access api:read',
+    }],
+    scopes: ['openid', 'offline_access', 'api:read'],
+    features: { devInteractions: { enabled: true }, revocation: { enabled: true } },
+    findAccount: (ctx, sub) => ({ accountId: sub, claims: () => ({ sub }) }),
+    pkce: { required: () => true },
+  });
+  oidc.server.on('request', provider.callback());
+  // Its API: the token's subject, 401 without a valid token.
+  oidc.api = http.createServer(async (req, res) => {
+    const auth = req.headers.authorization ?? '';
+    const at = auth.startsWith('Bearer ') ? await provider.AccessToken.find(auth.slice(7)) : undefined;
+    res.writeHead(at ? 200 : 401, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(at ? { sub: at.accountId, path: req.url } : { error: 'invalid_token' }));
+  });
+  oidc.apiPort = await listen(oidc.api);
+  h.secrets['the OpenID client secret'] = kClientSecret;
+  h.secrets['a planted API key'] = kApiKey;
+  h.secrets['a planted bearer token'] = kBearerToken;
+}
+after(() => {
+  echo.close();
+  oidc.server?.close();
+  oidc.api?.close();
+});
+
+const h = startConsole({
+  env: () => ({
+    RELISH_EGRESS_ALLOW_LOOPBACK: 'true',  // Relish's own CRM, the provider and the API are on loopback
+    RELISH_SANDBOX_REMAP: `api.anthropic.com=http://127.0.0.1:${echoPort}`,
+  }),
+  started: startProvider,
+});
+
+// ---------------------------------------------------------------- helpers
+
+function where(page) {
+  const url = new URL(page.url());
+  return url.pathname + url.search;
+}
+
+// A page signed in as `user`, at `path` of the user's first organization.
+async function signedIn(user, path = '/connections', options = {}) {
+  const page = await h().newPage(options);
+  await page.goto(path);
+  await h().signIn(page, user);
+  return page;
+}
+
+// A REST call from the page, as its signed-in user (the console's session and CSRF token are
+// the page's own: the call goes through its fetch).
+async function asUser(page, method, path, body) {
+  return page.evaluate(async ([m, p, b]) => {
+    const me = await (await fetch('/api/v1/me')).json();
+    const r = await fetch(p, {
+      method: m,
+      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf ?? '' },
+      body: b === undefined ? undefined : JSON.stringify(b),
+    });
+    return { status: r.status, body: await r.json() };
+  }, [method, path, body]);
+}
+
+// The rows of the connections table as text, cell by cell (the visible columns), once it is
+// there.
+async function tableRows(page, name = 'Connections') {
+  const table = page.getByRole('region', { name });
+  await table.waitFor();
+  return table.locator('tbody tr').evaluateAll((rows) => rows.map((row) =>
+    [...row.querySelectorAll('td')].filter((td) => td.offsetParent !== null).map((td) => td.innerText.trim())));
+}
+
+// What the ui-banner with this title says, line by line.
+async function bannerLines(page, title) {
+  const banner = page.locator('.ui-banner', { hasText: title });
+  return (await banner.innerText()).split(/\n+/).map((l) => l.trim()).filter(Boolean);
+}
+
+// Opens a new connection's form for `serviceName`, from the list's "New connection".
+async function openNewConnection(page, search, serviceName) {
+  await page.getByRole('link', { name: 'New connection' }).first().click();
+  await page.getByRole('heading', { name: 'New connection', level: 1 }).waitFor();
+  await page.getByLabel('Search services').fill(search);
+  await page.getByRole('link', { name: `Choose: ${serviceName}` }).click();
+  await page.getByRole('heading', { name: `New ${serviceName} connection`, level: 1 }).waitFor();
+}
+
+// Clicks `button` and answers the window it opens.
+async function popupFrom(page, button) {
+  const [popup] = await Promise.all([page.waitForEvent('popup'), button.click()]);
+  return popup;
+}
+
+// Resolves once the popup is gone (it may be already).
+async function closed(popup) {
+  if (!popup.isClosed()) await popup.waitForEvent('close');
+}
+
+// ---------------------------------------------------------------- tests
+
+test('an organization without connections: the empty state, then the catalog by search and category', async () => {
+  const [, globex] = h().developers;
+  const page = await signedIn(globex);
+  await page.getByRole('heading', { name: 'Connections', level: 1 }).waitFor();
+  const empty = page.getByRole('region', { name: 'No connections yet' });
+  await empty.waitFor();
+  await h().checkAccessibility(page, 'Connections, empty');
+  await h().screenshot(page, 'connections-empty');
+
+  await empty.getByRole('link', { name: 'New connection' }).click();
+  await page.getByRole('heading', { name: 'New connection', level: 1 }).waitFor();
+  assert.equal(where(page), `/connections/new-connection?org=${globex.org.id}&environment=sandbox`);
+  const count = page.locator('.filters__count');
+  const catalog = await h().api('GET', `/api/v1/services?org=${globex.org.id}`);
+  const total = catalog.services.length;
+  assert.equal(await count.innerText(), `${total} services`);
+  await h().checkAccessibility(page, 'the catalog');
+  await page.getByLabel('Search services').fill('zoho');
+  await h().screenshot(page, 'connections-catalog');
+
+  await page.getByLabel('Search services').fill('zoho books');
+  assert.deepEqual(await page.locator('.service-card__name').allInnerTexts(), ['Zoho Books']);
+  assert.equal(await count.innerText(), `1 of ${total} services`);
+  const card = page.locator('.service-card', { hasText: 'Zoho Books' });
+  assert.equal(await card.locator('.service-card__meta').innerText(), 'zoho_books · OAuth 2.0');
+  assert.equal(await card.getByRole('link', { name: 'API docs of Zoho Books (opens in a new tab)' }).getAttribute('href'),
+               'https://www.zoho.com/books/api/v3/oauth/');
+
+  await page.getByLabel('Search services').fill('no such service anywhere');
+  await page.getByRole('region', { name: 'No service matches' }).waitFor();
+  await page.getByRole('button', { name: 'Clear the filters' }).click();
+  assert.equal(await count.innerText(), `${total} services`);
+
+  // Categories: the API's, in its order, those that have a service; each is a group heading
+  // and a filter that narrows the list to its own services.
+  const categories = catalog.categories.filter((c) => catalog.services.some((s) => s.category === c));
+  assert.deepEqual(await page.getByLabel('Category').locator('option').allInnerTexts(), ['All categories', ...categories]);
+  assert.deepEqual(await page.locator('.catalog__group > h2').allInnerTexts(), categories);
+  await page.getByLabel('Category').selectOption('Payments');
+  assert.deepEqual(await page.locator('.catalog__group > h2').allInnerTexts(), ['Payments']);
+  assert.deepEqual(await page.locator('.service-card__name').allInnerTexts(),
+                   catalog.services.filter((s) => s.category === 'Payments').map((s) => s.name)
+                     .sort((a, b) => a.localeCompare(b)));
+  await h().checkAccessibility(page, 'the catalog, one category');
+});
+
+test('a default OAuth service (Relish\'s CRM): Create and Connect in a popup, denied, then allowed', async () => {
+  const [acme] = h().developers;
+  const page = await signedIn(acme);
+  await openNewConnection(page, 'bigin', 'Bigin (Relish CRM)');
+  assert.equal(await page.locator('.service-line').innerText(),
+               'OAuth 2.0 · bigin · API docs (opens in a new tab)');
+
+  // The link name as the server will make it, while the name is typed.
+  const preview = page.locator('.link-preview__name');
+  assert.equal(await preview.innerText(), 'bigin_relish_crm');
+  await page.getByLabel('Name', { exact: true }).fill('CRM (sandbox) — Zoë’s');
+  assert.equal(await preview.innerText(), 'crm_sandbox_zo_s');
+  await page.getByLabel('Name', { exact: true }).fill('Sales CRM');
+  assert.equal(await preview.innerText(), 'sales_crm');
+  const scopes = page.getByRole('group', { name: 'Scopes' });
+  assert.deepEqual(await scopes.getByRole('checkbox', { checked: true }).evaluateAll((boxes) => boxes.map((b) => b.parentElement.innerText.trim())),
+                   ['ZohoBigin.modules.ALL (default)', 'ZohoBigin.users.ALL (default)', 'ZohoBigin.org.READ (default)']);
+  await scopes.getByRole('checkbox', { name: 'ZohoBigin.users.ALL (default)' }).uncheck();
+  await h().checkAccessibility(page, 'the new connection form');
+  await h().screenshot(page, 'connection-new-oauth');
+
+  // Denied at the provider: the popup closes, the reason is shown in words.
+  let popup = await popupFrom(page, page.getByRole('button', { name: 'Create and Connect' }));
+  await popup.getByRole('heading', { name: 'Allow Relish connections to use your CRM?' }).waitFor();
+  await popup.getByRole('button', { name: 'Deny' }).click();
+  await closed(popup);
+  const failed = 'The authorization did not complete';
+  await page.locator('.ui-banner', { hasText: failed }).waitFor();
+  assert.deepEqual(await bannerLines(page, failed), [
+    failed,
+    'the provider did not authorize: access_denied (The user denied access.)',
+    'The connection\'s status: Needs re-authorization',
+    'Try again',
+  ]);
+  const created = await asUser(page, 'GET', `/api/v1/connections/sales_crm?org=${acme.org.id}`);
+  assert.equal(created.status, 200);
+  assert.equal(created.body.link_name, 'sales_crm');
+  assert.deepEqual(created.body.scopes, ['ZohoBigin.modules.ALL', 'ZohoBigin.org.READ']);
+  assert.equal(created.body.status, 'needs_reauth');
+  await h().checkAccessibility(page, 'the form after a denied authorization');
+  await h().screenshot(page, 'connection-new-denied');
+
+  // Allowed: the popup closes itself and the page moves to the connected connection.
+  popup = await popupFrom(page, page.getByRole('button', { name: 'Try again' }));
+  await popup.getByRole('button', { name: 'Allow' }).click();
+  await closed(popup);
+  await page.getByRole('heading', { name: 'sales_crm', level: 1 }).waitFor();
+  assert.equal(where(page), `/connections/sales_crm?org=${acme.org.id}&environment=sandbox`);
+  const status = page.getByRole('region', { name: 'Status' });
+  await status.getByText('Connected', { exact: true }).waitFor();
+  assert.equal(await status.locator('.conn-status').innerText(), 'Connected');
+  await h().checkAccessibility(page, 'a connected connection');
+  await h().screenshot(page, 'connection-detail');
+
+  await page.getByRole('link', { name: 'Connections', exact: true }).first().click();
+  await page.getByRole('heading', { name: 'Connections', level: 1 }).waitFor();
+  assert.deepEqual(await tableRows(page), [
+    ['sales_crm\nSales CRM', 'Bigin (Relish CRM)', 'Connected', '2 scopes requested, all granted', 'Shared', 'Never'],
+  ]);
+  await h().checkAccessibility(page, 'the list');
+  await h().screenshot(page, 'connections-list');
+
+  // A name already taken, and one with non-ASCII letters: the preview is what the server makes.
+  await openNewConnection(page, 'bigin', 'Bigin (Relish CRM)');
+  for (const [name, expected] of [['Sales CRM', 'sales_crm_2'], ['CRM (sandbox) — Zoë’s', 'crm_sandbox_zo_s']]) {
+    await page.getByLabel('Name', { exact: true }).fill(name);
+    assert.equal(await preview.innerText(), expected);
+    const made = await asUser(page, 'POST', `/api/v1/connections?org=${acme.org.id}`, { name, service: 'bigin' });
+    assert.equal(made.body.link_name, expected);
+    await asUser(page, 'DELETE', `/api/v1/connections/${expected}?org=${acme.org.id}`);
+  }
+});
+
+test('a blocked popup: the provider\'s page opened by hand, and polling sees the connection connected', async () => {
+  const [acme] = h().developers;
+  const page = await signedIn(acme);
+  await page.addInitScript(() => { window.open = () => null; });  // what a popup blocker does
+  await page.reload();
+  await openNewConnection(page, 'bigin', 'Bigin (Relish CRM)');
+  await page.getByLabel('Name', { exact: true }).fill('Blocked');
+  await page.getByRole('button', { name: 'Create and Connect' }).click();
+  const blocked = 'The browser blocked the authorization window';
+  await page.locator('.ui-banner', { hasText: blocked }).waitFor();
+  assert.deepEqual(await bannerLines(page, blocked), [
+    blocked, 'Open Bigin (Relish CRM)\'s sign-in page in a new tab; this page updates when the authorization is done.',
+  ]);
+  await h().checkAccessibility(page, 'a blocked authorization window');
+
+  // A tab opened from the link has no opener: the return page says what happened, and the
+  // console's page learns it by polling.
+  const [tab] = await Promise.all([page.context().waitForEvent('page'),
+                                   page.getByRole('link', { name: 'Open Bigin (Relish CRM)\'s sign-in page' }).click()]);
+  await tab.getByRole('button', { name: 'Allow' }).click();
+  await tab.getByRole('heading', { name: 'Authorization finished', level: 1 }).waitFor();
+  assert.deepEqual(await bannerLines(tab, 'is authorized'), [
+    'The connection blocked is authorized.', 'You can close this window. Open the connection',
+  ]);
+  await h().checkAccessibility(tab, 'the return page without an opener');
+  await page.getByRole('heading', { name: 'blocked', level: 1 }).waitFor();
+  assert.equal(await page.getByRole('region', { name: 'Status' }).locator('.conn-status').innerText(), 'Connected');
+  await asUser(page, 'DELETE', `/api/v1/connections/blocked?org=${acme.org.id}`);
+});
+
+// A latency as the page writes it (format.ts).
+function shownMicros(us) {
+  if (us < 1000) return `${us} µs`;
+  return us < 1_000_000 ? `${Math.round(us / 1000)} ms` : `${(us / 1_000_000).toFixed(1)} s`;
+}
+
+// Where the focus is, in words: an element's accessible text.
+function focused(page) {
+  return page.evaluate(() => {
+    const el = document.activeElement;
+    return el.getAttribute('aria-label') ?? el.labels?.[0]?.innerText ?? el.textContent.trim();
+  });
+}
+
+test('a connection\'s page: authorize, test call, audit, re-authorize, revoke and delete, each confirmed', async () => {
+  const [acme] = h().developers;
+  const page = await signedIn(acme);
+  const made = await asUser(page, 'POST', `/api/v1/connections?org=${acme.org.id}`, { name: 'Pipeline', service: 'bigin' });
+  assert.equal(made.status, 201);
+  await page.goto(`/connections/pipeline?org=${acme.org.id}&environment=sandbox`);
+  await page.getByRole('heading', { name: 'pipeline', level: 1 }).waitFor();
+  const status = page.getByRole('region', { name: 'Status' });
+  assert.equal(await status.locator('.conn-status').innerText(), 'Pending');
+  await h().checkAccessibility(page, 'a pending connection');
+
+  let popup = await popupFrom(page, status.getByRole('button', { name: 'Authorize' }));
+  await page.getByText('Waiting for Bigin (Relish CRM)').waitFor();
+  await h().checkAccessibility(page, 'a connection waiting for its popup');
+  await popup.getByRole('button', { name: 'Allow' }).click();
+  await closed(popup);
+  await page.getByText('Authorized: the connection is connected.').waitFor();
+  assert.equal(await status.locator('.conn-status').innerText(), 'Connected');
+
+  // The service's own test call: status, headers and the body indented.
+  const test = page.getByRole('region', { name: 'Test call' });
+  await test.getByRole('button', { name: 'Run test call' }).click();
+  const result = test.getByRole('status', { name: 'Test call result' });
+  await result.waitFor();
+  assert.equal(await result.locator('.test-result__summary').innerText(), 'Passed the test call succeeded');
+  assert.equal(await result.locator('.test-result__status').innerText(), 'HTTP 200');
+  const headers = await result.locator('.test-result__headers > div').allInnerTexts();
+  assert.deepEqual(headers.map((line) => line.split(/\n/)[0]), ['content-type', 'x-request-id', 'content-length']);
+  assert.equal(headers[0], 'content-type\napplication/json');
+  const body = await result.getByLabel('Response body').innerText();
+  const parsed = JSON.parse(body);
+  assert.equal(body, JSON.stringify(parsed, null, 2));
+  assert.equal(parsed.users[0].email, 'dev@acme.test');
+  await h().checkAccessibility(page, 'a test call\'s result');
+  await h().screenshot(page, 'connection-test-call');
+
+  // The audit: the test call, as the API recorded it.
+  const audit = page.getByRole('region', { name: 'Audit' });
+  await audit.getByRole('region', { name: 'Audit entries' }).waitFor();
+  const entries = (await asUser(page, 'GET', `/api/v1/audit?org=${acme.org.id}&link=pipeline`)).body.entries;
+  assert.equal(entries.length, 1);
+  assert.deepEqual(await tableRows(page, 'Audit entries'), [[
+    await shownTime(page, entries[0].at), 'test', `GET ${h().url}/bigin/v2/users?type=CurrentUser`, '200',
+    shownMicros(entries[0].latency_us), '—',
+  ]]);
+
+  // Re-authorizing keeps it connected.
+  popup = await popupFrom(page, status.getByRole('button', { name: 'Re-authorize' }));
+  await popup.getByRole('button', { name: 'Allow' }).click();
+  await closed(popup);
+  await page.getByText('Authorized: the connection is connected.').waitFor();
+
+  // Revoke: the dialog keeps the focus inside, Escape closes it and the focus comes back.
+  const revoke = status.getByRole('button', { name: 'Revoke' });
+  await revoke.click();
+  const dialog = page.getByRole('dialog', { name: 'Revoke pipeline?' });
+  await dialog.waitFor();
+  assert.equal(await focused(page), 'Cancel');
+  await page.keyboard.press('Tab');
+  assert.equal(await focused(page), 'Revoke');
+  await page.keyboard.press('Tab');
+  assert.equal(await focused(page), 'Cancel');
+  await page.keyboard.press('Shift+Tab');
+  assert.equal(await focused(page), 'Revoke');
+  await h().checkAccessibility(page, 'the revoke dialog');
+  await h().screenshot(page, 'connection-revoke-dialog');
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'detached' });
+  assert.equal(await revoke.evaluate((el) => el === document.activeElement), true);
+  assert.equal(await status.locator('.conn-status').innerText(), 'Connected');
+
+  await revoke.click();
+  await dialog.getByRole('button', { name: 'Revoke' }).click();
+  await dialog.waitFor({ state: 'detached' });
+  await page.getByText('The connection was revoked').waitFor();
+  assert.equal(await status.locator('.conn-status').innerText(), 'Revoked');
+  assert.equal(await status.getByRole('button', { name: 'Revoke' }).count(), 0);
+  assert.equal((await asUser(page, 'GET', `/api/v1/connections/pipeline?org=${acme.org.id}`)).body.status, 'revoked');
+
+  // The list's last use is the test call's time.
+  await page.getByRole('link', { name: 'Connections', exact: true }).first().click();
+  await page.getByLabel('Search').fill('pipe');
+  assert.deepEqual(await tableRows(page), [
+    ['pipeline\nPipeline', 'Bigin (Relish CRM)', 'Revoked', '3 scopes requested', 'Shared', await shownTime(page, entries[0].at)],
+  ]);
+  await page.getByRole('link', { name: 'pipeline' }).click();
+  await page.getByRole('heading', { name: 'pipeline', level: 1 }).waitFor();
+
+  // Delete, confirmed: back to the list, which says so.
+  await status.getByRole('button', { name: 'Delete' }).click();
+  const remove = page.getByRole('dialog', { name: 'Delete pipeline?' });
+  await remove.getByRole('button', { name: 'Delete' }).click();
+  await page.getByRole('heading', { name: 'Connections', level: 1 }).waitFor();
+  assert.equal(where(page), `/connections?deleted=pipeline&org=${acme.org.id}&environment=sandbox`);
+  assert.deepEqual(await bannerLines(page, 'was deleted'), ['The connection pipeline was deleted.', '×']);
+  assert.equal((await asUser(page, 'GET', `/api/v1/connections/pipeline?org=${acme.org.id}`)).status, 404);
+});
+
+test('API key credentials: write-only fields, used by the test call, never shown back', async () => {
+  const [acme] = h().developers;
+  const page = await signedIn(acme);
+  await openNewConnection(page, 'anthropic', 'Anthropic');
+  await page.getByLabel('Name', { exact: true }).fill('Claude');
+  const key = page.getByLabel('API key');
+  assert.equal(await key.getAttribute('type'), 'password');
+  await key.fill(kApiKey);
+  await h().checkAccessibility(page, 'a form with an API key');
+  await h().screenshot(page, 'connection-new-api-key');
+  await page.getByRole('button', { name: 'Create and Connect' }).click();
+  await page.getByRole('heading', { name: 'claude', level: 1 }).waitFor();
+  const status = page.getByRole('region', { name: 'Status' });
+  assert.equal(await status.locator('.conn-status').innerText(), 'Connected');
+
+  // The API echoes the key it got; Relish masks it before the browser sees the answer.
+  const test = page.getByRole('region', { name: 'Test call' });
+  await test.getByRole('button', { name: 'Run test call' }).click();
+  const result = test.getByRole('status', { name: 'Test call result' });
+  await result.waitFor();
+  assert.equal(await result.locator('.test-result__summary').innerText(), 'Passed the test call succeeded');
+  assert.equal(await result.getByLabel('Response body').innerText(),
+               JSON.stringify({ path: '/v1/models', 'x-api-key': '[REDACTED]' }, null, 2));
+  assert.ok((await result.locator('.test-result__headers').innerText()).includes('x-echo\nyes'));
+
+  // Replacing the key: the field empties once saved.
+  const credentials = page.getByRole('form', { name: 'Credentials' });
+  const field = credentials.getByLabel('API key');
+  await field.fill(`${kApiKey}-2`);
+  h().secrets['the replaced API key'] = `${kApiKey}-2`;
+  await credentials.getByRole('button', { name: 'Save credentials' }).click();
+  await credentials.getByText('The credentials were saved.').waitFor();
+  assert.equal(await field.inputValue(), '');
+  await h().checkAccessibility(page, 'credentials saved');
+  await page.reload();
+  await page.getByRole('heading', { name: 'claude', level: 1 }).waitFor();
+  assert.equal(await page.getByRole('form', { name: 'Credentials' }).getByLabel('API key').inputValue(), '');
+});
+
+test('a custom service by discovery: validated at its lines, created, its OAuth app set, connected in a popup', async () => {
+  const [acme] = h().developers;
+  const page = await signedIn(acme, '/services');
+  await page.getByRole('heading', { name: 'Services', level: 1 }).waitFor();
+  await h().checkAccessibility(page, 'the services');
+  await page.getByLabel('Search services').fill('google');
+  await h().screenshot(page, 'services-catalog');
+  await page.getByRole('link', { name: 'New custom service' }).click();
+  await page.getByRole('heading', { name: 'New custom service', level: 1 }).waitFor();
+  // The definition in the code editor (CodeMirror, YAML), checked as it changes.
+  const editor = page.getByRole('textbox', { name: 'Definition (YAML)' });
+  // Its text, line by line (CodeMirror draws each line as a .cm-line; an empty one holds a <br>).
+  const editorLines = () => editor.locator('.cm-line').evaluateAll((lines) => lines.map((l) => l.textContent));
+  const problems = page.getByRole('region', { name: 'Problems' });
+  const checked = problems.getByRole('status');
+  await problems.getByText('Valid: My API (my_api).').waitFor();
+  assert.deepEqual(await page.locator('.code-editor .tok-property').allInnerTexts(),
+                   ['id', 'name', 'description', 'docs', 'auth', 'base_url', 'allowed_hosts']);
+
+  await page.getByLabel('Issuer URL').fill(oidc.issuer);
+  await page.getByRole('button', { name: 'Discover' }).click();
+  await page.getByText(`Draft from ${oidc.issuer}`).waitFor();
+  const { draft } = await asUser(page, 'POST', `/api/v1/services/discover?org=${acme.org.id}`, { issuer: oidc.issuer })
+    .then((r) => r.body);
+  assert.deepEqual(await editorLines(), draft.split('\n'));
+  assert.equal(draft.split('\n')[0], 'id: my_service             # choose: lowercase, a-z 0-9 _');
+  assert.ok(draft.includes(`  token_url: ${oidc.issuer}/token\n`));
+  await checked.getByText('Valid: ').waitFor();
+
+  // The API at 127.0.0.1 without its origin among the allowed hosts: the message at its line.
+  const api = `http://127.0.0.1:${oidc.apiPort}`;
+  const lines = draft.split('\n').map((line) => {
+    if (line.startsWith('id:')) return 'id: testidp';
+    if (line.startsWith('name:')) return 'name: Test IdP';
+    if (line.startsWith('base_url:')) return `base_url: ${api}/v1`;
+    return line;
+  });
+  await editor.fill(lines.join('\n'));
+  const messages = problems.getByRole('listitem');
+  await messages.first().waitFor();
+  const baseLine = lines.findIndex((l) => l.startsWith('base_url:')) + 1;
+  assert.deepEqual(await messages.allInnerTexts(), [
+    `Line ${baseLine}, column 1\n'base_url' origin ${api} is not in allowed_hosts`,
+  ]);
+  assert.equal(await checked.innerText(), '1 problem:');
+  // At its line in the editor: underlined, and marked in the gutter.
+  assert.deepEqual(await page.locator('.code-editor .cm-lintRange-error').allInnerTexts(), [`base_url: ${api}/v1`]);
+  assert.equal(await page.locator('.code-editor .cm-lint-marker-error').count(), 1);
+  await problems.getByRole('button', { name: `Line ${baseLine}, column 1` }).click();
+  assert.equal(await page.locator('.code-editor .cm-lineNumbers .cm-activeLineGutter').innerText(), String(baseLine));
+  assert.equal(await editor.evaluate((el) => el.getRootNode().activeElement === el), true);
+  await h().checkAccessibility(page, 'the YAML editor with a message');
+  await h().screenshot(page, 'service-new-invalid');
+
+  const fixed = lines.map((l) => (l.startsWith('allowed_hosts:') ? `allowed_hosts: ['${api}']` : l));
+  await editor.fill(fixed.join('\n'));
+  await checked.getByText('Valid: Test IdP (testidp).').waitFor();
+  assert.equal(await messages.count(), 0);
+  assert.equal(await page.locator('.code-editor .cm-lintRange-error').count(), 0);
+  await page.getByRole('button', { name: 'Create service' }).click();
+
+  // The service's page: custom, editable by its creator; its OAuth app to set.
+  await page.getByRole('heading', { name: 'Test IdP', level: 1 }).waitFor();
+  assert.equal(where(page), `/services/testidp?org=${acme.org.id}&environment=sandbox`);
+  assert.equal(await page.locator('.service-line').innerText(), 'testidp · Other · OAuth 2.0 · Custom');
+  assert.equal(await page.getByRole('link', { name: 'Edit' }).count(), 1);
+  const app = page.getByRole('region', { name: 'OAuth app' });
+  await app.getByText('No OAuth app yet').waitFor();
+  await app.getByLabel('Client ID').fill('relish-console');
+  await app.getByLabel('Client secret').fill(kClientSecret);
+  await app.getByRole('button', { name: 'Save OAuth app' }).click();
+  await app.getByText('The OAuth app was saved.').waitFor();
+  assert.equal(await app.locator('.oauth-app__status').innerText(), 'Client ID relish-console; a client secret is set.');
+  assert.equal(await app.getByLabel('Client secret').inputValue(), '');
+  await h().checkAccessibility(page, 'a custom service');
+  await h().screenshot(page, 'service-detail');
+
+  // A connection of it, through the provider's sign-in and consent in the popup.
+  await page.getByRole('link', { name: 'New connection' }).click();
+  await page.getByRole('heading', { name: 'New Test IdP connection', level: 1 }).waitFor();
+  assert.equal(await page.locator('.link-preview__name').innerText(), 'test_idp');
+  for (const scope of ['openid', 'offline_access', 'api:read']) await page.getByRole('checkbox', { name: scope }).check();
+  const popup = await popupFrom(page, page.getByRole('button', { name: 'Create and Connect' }));
+  await popup.locator('input[name="login"]').fill('user-1');
+  await popup.locator('input[name="password"]').fill('any');
+  await popup.getByRole('button', { name: 'Sign-in' }).click();
+  await popup.getByRole('button', { name: 'Continue' }).click();
+  await closed(popup);
+  await page.getByRole('heading', { name: 'test_idp', level: 1 }).waitFor();
+  const status = page.getByRole('region', { name: 'Status' });
+  assert.equal(await status.locator('.conn-status').innerText(), 'Connected');
+  const details = await page.getByRole('region', { name: 'Details' }).locator('.facts').innerText();
+  // The provider grants offline_access only with prompt=consent, which this service does not ask.
+  assert.ok(details.includes('Requested scopes\nopenid\noffline_access\napi:read\n' +
+                             'Granted scopes\nopenid\napi:read\nNot granted\noffline_access\n'), details);
+
+  const test = page.getByRole('region', { name: 'Test call' });
+  await test.getByLabel('URL').fill(`${api}/v1/me`);
+  await test.getByRole('button', { name: 'Run test call' }).click();
+  await test.getByRole('status', { name: 'Test call result' }).waitFor();
+  assert.equal(await test.getByLabel('Response body').innerText(), JSON.stringify({ sub: 'user-1', path: '/v1/me' }, null, 2));
+
+  // A service in use cannot go; the API says why.
+  await page.getByRole('link', { name: 'Test IdP' }).click();
+  await page.getByRole('heading', { name: 'Test IdP', level: 1 }).waitFor();
+  await page.getByRole('button', { name: 'Delete' }).click();
+  await page.getByRole('dialog', { name: 'Delete Test IdP?' }).getByRole('button', { name: 'Delete service' }).click();
+  assert.deepEqual(await bannerLines(page, 'Could not delete the service'), [
+    'Could not delete the service', 'service \'testidp\' is used by 1 connection(s); delete them first', '×',
+  ]);
+
+  // Edited in the same editor: the name changes, nothing else.
+  await page.getByRole('link', { name: 'Edit' }).click();
+  await page.getByRole('heading', { name: 'Edit Test IdP', level: 1 }).waitFor();
+  await editor.waitFor();
+  assert.deepEqual(await editorLines(), fixed);
+  await editor.fill(fixed.join('\n').replace('name: Test IdP', 'name: Test Identity'));
+  await checked.getByText('Valid: Test Identity (testidp).').waitFor();
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await page.getByRole('heading', { name: 'Test Identity', level: 1 }).waitFor();
+
+  // Another developer of the organization uses it, but may not change or delete it.
+  const colleague = { email: 'dev2@acme.test', password: 'Acme-colleague-password-9w' };
+  await h().api('POST', '/api/v1/users', { ...colleague, role: 'developer', orgs: [acme.org.id] });
+  h().secrets['the colleague\'s password'] = colleague.password;
+  const other = await signedIn(colleague, `/services/testidp?org=${acme.org.id}&environment=sandbox`);
+  await other.getByRole('heading', { name: 'Test Identity', level: 1 }).waitFor();
+  assert.equal(await other.getByRole('link', { name: 'New connection' }).count(), 1);
+  assert.equal(await other.getByRole('link', { name: 'Edit' }).count(), 0);
+  assert.equal(await other.getByRole('button', { name: 'Delete' }).count(), 0);
+
+  // Unused, its creator deletes it.
+  assert.equal((await asUser(page, 'DELETE', `/api/v1/connections/test_idp?org=${acme.org.id}`)).status, 200);
+  await page.getByRole('button', { name: 'Delete' }).click();
+  await page.getByRole('dialog', { name: 'Delete Test Identity?' }).getByRole('button', { name: 'Delete service' }).click();
+  await page.getByRole('heading', { name: 'Services', level: 1 }).waitFor();
+  assert.equal(where(page), `/services?deleted=testidp&org=${acme.org.id}&environment=sandbox`);
+  assert.deepEqual(await bannerLines(page, 'was deleted'), ['The service testidp was deleted.', '×']);
+  assert.equal((await asUser(page, 'GET', `/api/v1/services/testidp?org=${acme.org.id}`)).status, 404);
+});
+
+test('organizations see only their own connections: exact lists, switching organization', async () => {
+  const { admin, developers: [acme, globex] } = h();
+  for (const [org, name, service] of [[acme.org, 'Stripe Live', 'stripe'], [acme.org, 'Books', 'zoho_books'],
+                                      [globex.org, 'Globex CRM', 'bigin']]) {
+    await h().api('POST', `/api/v1/connections?org=${org.id}&environment=production`, { name, service });
+  }
+  const page = await signedIn(globex, `/connections?org=${globex.org.id}&environment=production`);
+  await page.getByRole('heading', { name: 'Connections', level: 1 }).waitFor();
+  assert.deepEqual(await tableRows(page), [
+    ['globex_crm\nGlobex CRM', 'Bigin (Relish CRM)', 'Pending', '3 scopes requested', 'Shared', 'Never'],
+  ]);
+  await page.goto(`/connections/stripe_live?org=${acme.org.id}&environment=production`);
+  await page.getByRole('heading', { name: 'Connection stripe_live', level: 1 }).waitFor();
+  assert.equal(where(page), `/connections/stripe_live?org=${globex.org.id}&environment=production`);
+  assert.deepEqual(await bannerLines(page, 'Could not load the connection'), [
+    'Could not load the connection', 'no connection \'stripe_live\' in the production environment',
+  ]);
+  assert.equal((await asUser(page, 'GET', `/api/v1/connections?org=${acme.org.id}&environment=production`)).status, 404);
+
+  // Someone in both: the list follows the organization chosen.
+  const both = await signedIn(admin, `/connections?org=${acme.org.id}&environment=production`);
+  await both.getByRole('heading', { name: 'Connections', level: 1 }).waitFor();
+  const links = async () => (await tableRows(both)).map((row) => row[0].split('\n')[0]);
+  assert.deepEqual(await links(), ['books', 'stripe_live']);
+  await both.getByLabel('Organization').selectOption({ label: 'Globex Corp' });
+  await both.getByRole('link', { name: 'globex_crm' }).waitFor();
+  assert.deepEqual(await links(), ['globex_crm']);
+  await both.getByLabel('Organization').selectOption({ label: 'Acme Inc' });
+  await both.getByRole('link', { name: 'stripe_live' }).waitFor();
+  assert.deepEqual(await links(), ['books', 'stripe_live']);
+  await h().checkAccessibility(both, 'the list in production');
+  await h().screenshot(both, 'connections-list-production');
+});
+
+test('keyboard only: a bearer token connection created, its delete dialog cancelled with Escape, then confirmed', async () => {
+  const [, globex] = h().developers;
+  const page = await signedIn(globex, '/connections');
+  await page.getByRole('heading', { name: 'Connections', level: 1 }).waitFor();
+  // Tab until `name` has the focus (never more than the page has controls).
+  const tabTo = async (name, back = false) => {
+    for (let i = 0; i < 80; i++) {
+      if ((await focused(page)) === name) return;
+      await page.keyboard.press(back ? 'Shift+Tab' : 'Tab');
+    }
+    assert.fail(`the keyboard never reached ${name}`);
+  };
+  await tabTo('New connection');
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'New connection', level: 1 }).waitFor();
+  await tabTo('Search services');
+  await page.keyboard.type('stripe');
+  await tabTo('Choose: Stripe');
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'New Stripe connection', level: 1 }).waitFor();
+  await tabTo('Name');
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type('Payments');
+  await tabTo('Token');
+  await page.keyboard.type(kBearerToken);
+  await page.keyboard.press('Enter');  // submits the form: Create and Connect
+  await page.getByRole('heading', { name: 'payments', level: 1 }).waitFor();
+  assert.equal(await page.getByRole('region', { name: 'Status' }).locator('.conn-status').innerText(), 'Connected');
+
+  await tabTo('Delete');
+  await page.keyboard.press('Enter');
+  const dialog = page.getByRole('dialog', { name: 'Delete payments?' });
+  await dialog.waitFor();
+  assert.equal(await focused(page), 'Cancel');
+  await page.keyboard.press('Tab');
+  assert.equal(await focused(page), 'Delete');
+  await page.keyboard.press('Tab');
+  assert.equal(await focused(page), 'Cancel');
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'detached' });
+  assert.equal(await focused(page), 'Delete');
+  await page.keyboard.press('Enter');
+  await dialog.waitFor();
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');
+  await page.getByText('The connection payments was deleted.').waitFor();
+  await page.getByRole('region', { name: 'No connections yet' }).waitFor();
+});
+
+test('a phone (390x844) and the dark theme: every page fits, nothing scrolls sideways', async () => {
+  const [acme] = h().developers;
+  const page = await signedIn(acme, '/connections', { viewport: viewports.phone, colorScheme: 'dark' });
+  const fits = async (what) => {
+    assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), 390, what);
+    await h().checkAccessibility(page, `${what} on a phone, dark`);
+  };
+  await page.getByRole('heading', { name: 'Connections', level: 1 }).waitFor();
+  await page.getByRole('region', { name: 'Connections' }).waitFor();
+  await fits('the list');
+  await h().screenshot(page, 'connections-phone-dark');
+  await page.getByRole('link', { name: 'sales_crm' }).click();
+  await page.getByRole('heading', { name: 'sales_crm', level: 1 }).waitFor();
+  await page.getByRole('region', { name: 'Audit' }).getByText('No calls yet').waitFor();
+  await fits('a connection');
+  await h().screenshot(page, 'connection-detail-phone-dark');
+  await page.goto(`/connections/new-connection/zoho_books?org=${acme.org.id}&environment=sandbox`);
+  await page.getByRole('heading', { name: 'New Zoho Books connection', level: 1 }).waitFor();
+  await page.getByText('This organization has no OAuth app for this service yet').waitFor();
+  await fits('a new connection');
+  await h().screenshot(page, 'connection-new-phone-dark');
+  await page.goto(`/services/new-service?org=${acme.org.id}&environment=sandbox`);
+  await page.getByText('Valid: My API (my_api).').waitFor();
+  await fits('a new custom service');
+  await page.goto(`/services?org=${acme.org.id}&environment=sandbox`);
+  await page.locator('.service-card').first().waitFor();
+  await fits('the services');
+});

@@ -1,0 +1,36 @@
+// A connection's status in words. The badge says the state; a connection that needs
+// re-authorization also says why, as the server recorded it (a revoked one's reason is only
+// "revoked").
+import { Badge, type Tone } from '../../ui';
+import type { AuthorizationStatus, Connection } from './types';
+
+export const kStatusWords: Record<AuthorizationStatus, string> = {
+  pending: 'Pending',
+  connected: 'Connected',
+  needs_reauth: 'Needs re-authorization',
+  revoked: 'Revoked',
+};
+
+const kStatusTones: Record<AuthorizationStatus, Tone> = {
+  pending: 'neutral',
+  connected: 'success',
+  needs_reauth: 'warning',
+  revoked: 'danger',
+};
+
+export function StatusBadge({ status }: { status: AuthorizationStatus }) {
+  return <Badge tone={kStatusTones[status]}>{kStatusWords[status]}</Badge>;
+}
+
+// The badge of the authorization the user's calls use and, when it needs re-authorization, why.
+export function ConnectionStatus({ connection }: { connection: Connection }) {
+  return (
+    <div class="conn-status">
+      <StatusBadge status={connection.status} />
+      {connection.per_user && <span class="conn-status__whose">your authorization</span>}
+      {connection.reason && connection.status === 'needs_reauth' && (
+        <p class="conn-status__reason">{connection.reason}</p>
+      )}
+    </div>
+  );
+}
