@@ -28,6 +28,7 @@ Json RuleJson(const workflow::Rule& rule) {
   j["created_by"] = rule.created_by;
   j["created_at"] = rule.created_at;
   j["updated_at"] = rule.updated_at;
+  if (!rule.problem.empty()) j["problem"] = rule.problem;
   return j;
 }
 

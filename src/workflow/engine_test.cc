@@ -419,6 +419,55 @@ TEST_F(EngineTest, WebhooksRenderTheRecordAndRetryServerErrors) {
   EXPECT_EQ(runs[0].calls[0].status, 200);
 }
 
+// Rules are checked when saved, and the checks get tighter over time. A rule stored before a
+// check (here written straight into the table) comes back with its problem and never fires; the
+// organization's record writes and its other rules go on, and it can be deactivated but not
+// activated until saved again.
+TEST_F(EngineTest, ARuleStoredBeforeAStricterCheckNeverFiresAndBlocksNothing) {
+  PutFunction("sync");
+  AddRule(kSeedRule);
+  std::string hook = AddRule(R"({"name": "Hook", "module": "Contacts", "trigger": "create",
+    "conditions": [{"actions": [{"webhook": {"url": "https://hooks.example/c",
+      "headers": {"X-Source": "relish"}}}]}]})");
+  {
+    auto tx = *store_->Begin(store::TxMode::kWrite);
+    auto def = tx->Query("SELECT definition FROM wf_rules WHERE id = ?", hook);
+    ASSERT_TRUE(def.ok() && def->size() == 1u);
+    std::string text = (*def)[0].Text(0);
+    auto at = text.find("\"relish\"");
+    ASSERT_NE(at, std::string::npos) << text;
+    text.replace(at, 8, "\"relish\\r\\nX-Injected: 1\"");
+    ASSERT_TRUE(tx->Exec("UPDATE wf_rules SET definition = ? WHERE id = ?", text, hook).ok());
+    ASSERT_TRUE(tx->Exec("UPDATE wf_versions SET version = version + 1").ok());
+    ASSERT_TRUE(tx->Commit().ok());
+  }
+  std::string id = Insert("Contacts", {{"Last_Name", "Lee"}, {"Email", "a@b.example"}});
+  ASSERT_FALSE(id.empty());
+  EXPECT_EQ(RunDue(), 1);
+  EXPECT_TRUE(http_.requests().empty());
+  auto runs = Runs();
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].target, "sync");
+
+  auto stored = repo_->GetRule(space_, hook);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->name, "Hook");
+  EXPECT_EQ(stored->module, "Contacts");
+  EXPECT_FALSE(stored->active);
+  EXPECT_EQ(stored->problem,
+            "conditions[0].actions[0].webhook.headers: header 'X-Source' has a CR, LF or NUL "
+            "character in its value");
+  auto listed = repo_->ListRules(space_, {});
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(listed->size(), 2u);
+  auto on = repo_->SetActive(space_, hook, true);
+  ASSERT_FALSE(on.ok());
+  EXPECT_EQ(on.error().message(),
+            "rule 'Hook' cannot be activated: " + stored->problem + "; save it again with that fixed");
+  EXPECT_TRUE(repo_->SetActive(space_, hook, false).ok());
+  EXPECT_EQ(repo_->GetRule(space_, hook)->problem, stored->problem);  // the definition is kept
+}
+
 TEST_F(EngineTest, ScheduledActionsWaitAndSkipDeletedRecords) {
   PutFunction("later");
   AddRule(R"({"name": "Later", "module": "Contacts", "trigger": "create",

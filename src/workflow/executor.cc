@@ -338,8 +338,9 @@ Engine::Outcome Engine::Executor::RunWebhook(const Job& job, const Action& actio
   Result<outbound::Response> response = Unavailable("not sent");
   e_.BeginCollecting(run.id);
   run.started_at = e_.d_.clock.NowMillis();
-  // Rules are checked when saved; a rule saved before those checks fails here, before a
-  // connection is looked up or a token refreshed, and is not retried.
+  // Rules are checked when saved, and a stored rule that fails today's checks never fires
+  // (RuleFromRow); this last check before anything is sent is the clients' own rule, kept here
+  // too so that nothing can reach a connection lookup or a token refresh with a broken head.
   if (auto head = outbound::CheckRequestHead(req); !head.ok()) {
     response = head.error();
   } else if (!action.connection.empty()) {

@@ -1,10 +1,13 @@
 #include "workflow/repository.h"
 
+#include "base/log.h"
+
 #include <algorithm>
 #include <map>
 #include <set>
 
 #include "base/ids.h"
+#include "base/log.h"
 #include "deluge/deluge.h"
 
 namespace relish::workflow {
@@ -40,18 +43,32 @@ Function FunctionFromRow(const store::Row& r) {
   return f;
 }
 
-// Stored definitions were checked when saved; a parse failure here means a broken row.
-Result<Rule> RuleFromRow(const store::Row& r) {
+// Stored definitions were checked when saved, but the checks may have been tightened since
+// (header values, criteria depth): such a rule comes back with its problem, inactive, so that
+// one old row neither stops the organization's record writes nor hides the others from a list.
+Rule RuleFromRow(const store::Row& r) {
   Json def = Json::parse(r.Text(4), nullptr, false);
-  auto rule = RuleFromJson(def);
-  if (!rule.ok()) return Internal("stored rule " + r.Text(0) + " is unreadable: " + rule.error().message());
-  rule->id = r.Text(0);
-  rule->org_id = r.Text(1);
-  rule->environment = r.Text(2);
-  rule->topping = r.Text(3);
-  rule->created_by = r.Text(5);
-  rule->created_at = r.Int(6);
-  rule->updated_at = r.Int(7);
+  auto parsed = RuleFromJson(def);
+  Rule rule;
+  if (parsed.ok()) {
+    rule = std::move(*parsed);
+  } else {
+    auto text = [&](const char* key) {
+      return def.is_object() && def.contains(key) && def[key].is_string() ? def[key].get<std::string>()
+                                                                         : std::string();
+    };
+    rule.name = text("name");
+    rule.module = text("module");
+    rule.active = false;
+    rule.problem = parsed.error().message();
+  }
+  rule.id = r.Text(0);
+  rule.org_id = r.Text(1);
+  rule.environment = r.Text(2);
+  rule.topping = r.Text(3);
+  rule.created_by = r.Text(5);
+  rule.created_at = r.Int(6);
+  rule.updated_at = r.Int(7);
   return rule;
 }
 
@@ -254,7 +271,7 @@ Result<void> Repository::DeleteFunction(const crm::Space& space, std::string_vie
                                  " FROM wf_rules WHERE org_id = ? AND environment = ? AND topping = ?",
                              space.org_id, space.environment, topping));
     for (const auto& r : rows) {
-      Rule rule = TRY(RuleFromRow(r));
+      Rule rule = RuleFromRow(r);
       if (RunsFunction(rule, name)) {
         return FailedPrecondition("function '" + std::string(name) + "' is run by rule '" +
                                   rule.name + "'; change or delete the rule first");
@@ -314,7 +331,7 @@ Result<Rule> Repository::UpdateRule(const crm::Space& space, std::string_view id
                                "SELECT " + std::string(kRuleColumns) +
                                    " FROM wf_rules WHERE org_id = ? AND environment = ? AND id = ?",
                                space.org_id, space.environment, id));
-    Rule old = TRY(RuleFromRow(row));
+    Rule old = RuleFromRow(row);
     Rule rule = TRY(CheckedRule(tx, space, old.topping, definition));
     // The trigger is fixed once a rule exists, as in Zoho: what fired before must stay true.
     if (rule.trigger.kind != old.trigger.kind || rule.module != old.module) {
@@ -345,7 +362,17 @@ Result<Rule> Repository::SetActive(const crm::Space& space, std::string_view id,
                                "SELECT " + std::string(kRuleColumns) +
                                    " FROM wf_rules WHERE org_id = ? AND environment = ? AND id = ?",
                                space.org_id, space.environment, id));
-    Rule rule = TRY(RuleFromRow(row));
+    Rule rule = RuleFromRow(row);
+    if (!rule.problem.empty()) {
+      // Its stored definition is kept as it is, for the user to fix and save again.
+      if (active) {
+        return FailedPrecondition("rule '" + rule.name + "' cannot be activated: " + rule.problem +
+                                  "; save it again with that fixed");
+      }
+      TRY(tx.Exec("UPDATE wf_rules SET active = 0 WHERE id = ?", rule.id));
+      TRY(BumpVersion(tx, space));
+      return rule;
+    }
     rule.active = active;
     rule.updated_at = clock_.NowMillis();
     TRY(tx.Exec("UPDATE wf_rules SET active = ?, definition = ?, updated_at = ? WHERE id = ?",
@@ -391,7 +418,7 @@ Result<std::vector<Rule>> Repository::ListRules(const crm::Space& space, const R
     return tx.QueryParams(sql + " ORDER BY created_at, id", std::move(params));
   }));
   std::vector<Rule> out;
-  for (const auto& r : rows) out.push_back(TRY(RuleFromRow(r)));
+  for (const auto& r : rows) out.push_back(RuleFromRow(r));
   return out;
 }
 
@@ -495,7 +522,14 @@ Result<std::vector<Rule>> Repository::LoadActiveRules(Transaction& tx, const crm
                                " ORDER BY created_at, id",
                            space.org_id, space.environment));
   std::vector<Rule> out;
-  for (const auto& r : rows) out.push_back(TRY(RuleFromRow(r)));
+  for (const auto& r : rows) {
+    Rule rule = RuleFromRow(r);
+    if (!rule.problem.empty()) {
+      spdlog::warn("workflow rule {} ({}) is not run: {}", rule.id, rule.name, rule.problem);
+      continue;
+    }
+    out.push_back(std::move(rule));
+  }
   return out;
 }
 

@@ -118,6 +118,9 @@ struct Rule {
   std::string created_by;
   int64_t created_at = 0;
   int64_t updated_at = 0;
+  // Set when a stored definition no longer passes today's checks (they were tightened since it
+  // was saved): the rule is listed with this reason and never fires until it is saved again.
+  std::string problem;
 };
 
 // Reads a rule definition (name, module, description, active, trigger, conditions). Errors are
