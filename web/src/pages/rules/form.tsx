@@ -229,12 +229,10 @@ function ActionEditor({ index, action, data, fields, recordArg, error, onChange,
     <li class="rule-action">
       <fieldset class="plain">
         <legend class="legend-title">Action {n}</legend>
-        {error && <p class="ui-field__error" role="alert">{error}</p>}
         <div class="rule-form__grid">
-          <Select label={`Action ${n} kind`} value={action.kind} onValue={switchKind} options={kinds} />
+          <Select label={`Action ${n} kind`} value={action.kind} onValue={switchKind} options={kinds} error={error} />
           {action.kind === 'function' && (
             <Select label={`Action ${n} function`} value={action.fn}
-                    aria-invalid={error ? 'true' : undefined}
                     onValue={(fn) => onChange({ ...action, fn, args: {} })}
                     options={[kNone, ...data.functions.map((f) => ({ value: f.name, label: f.name }))]} />
           )}
@@ -254,7 +252,6 @@ function ActionEditor({ index, action, data, fields, recordArg, error, onChange,
                                 ...data.connections.map((c) => ({ value: c.link_name, label: `${c.link_name} (${c.service_name})` }))]} />
             </div>
             <Field label={`Action ${n} URL`} type="url" value={action.url} onValue={(url) => onChange({ ...action, url })}
-                   aria-invalid={error ? 'true' : undefined}
                    hint={'${Contacts.Email}, ${Contacts.ID}: the record\'s values, escaped for the URL.'} />
             <TextArea label={`Action ${n} body`} value={action.body} onValue={(body) => onChange({ ...action, body })} rows={3} />
           </>

@@ -16,7 +16,8 @@ export function criteriaText(rule: Rule): string {
   const c = rule.conditions[0];
   if (!c || !c.criteria || c.criteria === 'all') return 'Every record';
   const rows = c.criteria.map(rowText);
-  const text = c.pattern ? `${c.pattern}: ${rows.map((r, i) => `${i + 1}. ${r}`).join('; ')}` : rows.join(' and ');
+  const plain = !c.pattern || c.pattern.replace(/\s+/g, ' ').trim() === rows.map((_, i) => i + 1).join(' and ');
+  const text = !plain ? `${c.pattern}: ${rows.map((r, i) => `${i + 1}. ${r}`).join('; ')}` : rows.join(' and ');
   return rule.conditions.length > 1 ? `${text} (+${rule.conditions.length - 1} more conditions)` : text;
 }
 

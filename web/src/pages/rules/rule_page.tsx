@@ -1,7 +1,7 @@
 // /rules/new and /rules/ID: the rule form, with what the form needs (the CRM's modules and
 // fields, the functions a rule may run, the environment's connections); on an existing rule
 // also activate / deactivate, delete and its latest runs.
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { Client } from '../../api';
 import { Link, navigate } from '../../router';
 import { useApi } from '../../session';
@@ -57,6 +57,10 @@ export function RulePage({ id }: { id: string }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const current = rule ?? (loaded.status === 'ready' ? loaded.data.rule : null);
+  // "?saved=created" says it once: a reload or a shared link does not repeat it.
+  useEffect(() => {
+    if (notice === 'The rule was created.') navigate(`/rules/${encodeURIComponent(id)}`, { replace: true });
+  }, []);
 
   const setActive = async (active: boolean) => {
     if (!current) return;

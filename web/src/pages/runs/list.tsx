@@ -88,6 +88,8 @@ export function RunList() {
     };
   }, [api, filterKey]);
 
+  // A link or the back button changes the URL's record: the box follows it.
+  useEffect(() => setRecord(filters.record), [filters.record]);
   useEffect(() => {
     if (record === filters.record) return;
     const t = window.setTimeout(() => setFilter('record', record), 400);
@@ -159,7 +161,7 @@ export function RunList() {
         <Table<WorkflowRun>
           caption="Runs" captionHidden rows={all} rowKey={(r) => r.id}
           columns={[
-            { header: 'Started', render: (r) => <Link href={`/runs/${encodeURIComponent(r.id)}`}>{formatTime(r.started_at)}</Link> },
+            { header: 'Started', render: (r) => <Link class="runs__time" href={`/runs/${encodeURIComponent(r.id)}`}>{formatTime(r.started_at)}</Link> },
             { header: 'Status', render: (r) => <Badge tone={kStatusTone[r.status]}>{kStatusWords[r.status]}</Badge> },
             { header: 'Rule', render: (r) => r.rule },
             { header: 'Action', render: (r) => `${kActionWords[r.action]} ${r.target}` },

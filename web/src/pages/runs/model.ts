@@ -78,6 +78,10 @@ export const runsApi = {
     }
     return api.get<{ runs: WorkflowRun[]; next: string | null }>('/api/v1/workflow/runs', query, signal);
   },
+  // "Run again": the run's action once more, for its record as it is now; the new run appears
+  // in the log when a worker has run it.
+  rerun: (api: Client, id: string) =>
+    api.post<{ job_id: string; run_id: string }>(`/api/v1/workflow/runs/${encodeURIComponent(id)}/rerun`),
   get: (api: Client, id: string, signal?: AbortSignal) =>
     api.get<WorkflowRunDetails>(`/api/v1/workflow/runs/${encodeURIComponent(id)}`, {}, signal),
 };

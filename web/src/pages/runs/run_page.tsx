@@ -2,10 +2,11 @@
 // lines, the return value, every outbound call (the function's own account and the connections
 // audit's), the error with a link to its line in the function's editor, and the other attempts
 // for the same rule and record.
+import { useEffect, useState } from 'preact/hooks';
 import { formatDuration, formatTime, plural } from '../../format';
 import { Link } from '../../router';
 import { useApi, useSession } from '../../session';
-import { Badge, Banner, ErrorBanner, Spinner, Table, Time } from '../../ui';
+import { Badge, Banner, Button, ErrorBanner, Spinner, Table, Time } from '../../ui';
 import { useResource } from '../../use_resource';
 import { functionPath } from '../functions/keys';
 import { Scope } from '../scope';
@@ -30,6 +31,17 @@ function RunDetails({ run }: { run: WorkflowRunDetails }) {
   const fn = run.action === 'function' ? functionPath({ topping: run.topping, name: run.target }) : null;
   const audit = run.calls.filter((c) => c.source === 'audit');
   const own = run.calls.filter((c) => c.source !== 'audit');
+  const api = useApi();
+  const [again, setAgain] = useState<{ busy: boolean; done: boolean; error: unknown }>({ busy: false, done: false, error: null });
+  const runAgain = async () => {
+    setAgain({ busy: true, done: false, error: null });
+    try {
+      await runsApi.rerun(api, run.id);
+      setAgain({ busy: false, done: true, error: null });
+    } catch (e) {
+      setAgain({ busy: false, done: false, error: e });
+    }
+  };
   return (
     <>
       <h1>Run of {run.rule}</h1>
@@ -37,7 +49,17 @@ function RunDetails({ run }: { run: WorkflowRunDetails }) {
       <p class="run-result__status">
         <Badge tone={kStatusTone[run.status]}>{kStatusWords[run.status]}</Badge>
         <span>Attempt {run.attempt}{run.action === 'function' ? `, ${plural(run.statements, 'statement')}` : ''} in {formatDuration(run.ended_at - run.started_at)}</span>
+        <Button busy={again.busy} onClick={() => void runAgain()}>Run again</Button>
       </p>
+      {again.done && (
+        <Banner tone="success" onDismiss={() => setAgain({ busy: false, done: false, error: null })}>
+          Queued: the action runs again for the record as it is now. Its run appears below.
+        </Banner>
+      )}
+      {again.error !== null && (
+        <ErrorBanner title="Could not run it again" error={again.error}
+                     onDismiss={() => setAgain({ busy: false, done: false, error: null })} />
+      )}
       {run.error && (
         <Banner tone="error" title={run.error_line > 0 ? `Line ${run.error_line}: ${run.error}` : run.error}>
           {fn && run.error_line > 0 && (
@@ -76,7 +98,7 @@ function RunDetails({ run }: { run: WorkflowRunDetails }) {
         </section>
         <section aria-labelledby="run-return">
           <h2 id="run-return">{run.action === 'function' ? 'Return value' : 'Result'}</h2>
-          {run.result ? <pre class="run-result__return">{run.result}</pre> : <p>None.</p>}
+          {run.result && run.result !== 'null' ? <pre class="run-result__return">{run.result}</pre> : <p>None.</p>}
         </section>
         <section aria-labelledby="run-calls">
           <h2 id="run-calls">Outbound calls</h2>
@@ -114,22 +136,46 @@ function Calls({ caption, calls }: { caption: string; calls: CallRecord[] }) {
   );
 }
 
-// The runs of the same rule for the same record: a retried action's attempts, and the runs of
-// the record's other changes.
+// The runs of the same rule for the same record: a retried action's attempts, the runs of the
+// record's other changes, and those "Run again" starts (asked for again every few seconds).
 function Attempts({ run }: { run: WorkflowRunDetails }) {
   const api = useApi();
   const { scope } = useSession();
-  const others = useResource((signal) => runsApi.list(api, scope, {
-    rule: run.rule_id, record: run.record_id, function: '', status: '', since: '', envs: 'all',
-  }, null, signal), [api, run.id]);
+  const [runs, setRuns] = useState<WorkflowRun[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    let stopped = false;
+    let timer = 0;
+    const abort = new AbortController();
+    const poll = async () => {
+      try {
+        const page = await runsApi.list(api, scope, {
+          rule: run.rule_id, record: run.record_id, function: '', status: '', since: '', envs: 'all',
+        }, null, abort.signal);
+        if (stopped) return;
+        setRuns(page.runs);
+        setError(null);
+      } catch (e) {
+        if (stopped) return;
+        setError(e);
+      }
+      timer = window.setTimeout(() => void poll(), 2000);
+    };
+    void poll();
+    return () => {
+      stopped = true;
+      window.clearTimeout(timer);
+      abort.abort();
+    };
+  }, [api, run.id]);
   return (
     <section class="panel" aria-labelledby="run-attempts">
       <h2 id="run-attempts">This rule's runs for this record</h2>
-      {others.status === 'loading' && <Spinner label="Loading the runs…" />}
-      {others.status === 'error' && <ErrorBanner title="Could not load the runs" error={others.error} />}
-      {others.status === 'ready' && (
+      {runs === null && error === null && <Spinner label="Loading the runs…" />}
+      {error !== null && <ErrorBanner title="Could not load the runs" error={error} />}
+      {runs !== null && (
         <Table<WorkflowRun>
-          caption="This rule's runs for this record" captionHidden rows={others.data.runs} rowKey={(r) => r.id}
+          caption="This rule's runs for this record" captionHidden rows={runs} rowKey={(r) => r.id}
           columns={[
             { header: 'Started', render: (r) => r.id === run.id ? <span>{formatTime(r.started_at)} (this run)</span>
                 : <Link href={`/runs/${encodeURIComponent(r.id)}`}>{formatTime(r.started_at)}</Link> },
