@@ -47,6 +47,11 @@ const notifySource = [
   '\t\tconnection:"hooks"',
   '\t];',
   '\tinfo "hook answered " + resp.get("status");',
+  '\tif(email == "fail@example.com")',
+  '\t{',
+  '\t\tnone = List();',
+  '\t\tinfo none.get(2);',
+  '\t}',
   '}',
 ].join('\n');
 
@@ -293,24 +298,46 @@ test('a contact created through the API fires the rule: the run appears without 
   assert.equal((await rows(log)).length, 3);
 });
 
-test('the execution log\'s filters narrow the list, and live in the URL', async () => {
-  await setUpOrgs();
+test('the execution log\'s filters narrow the list, and live in the URL; a failed run links to its line', async () => {
+  const { acmeToken } = await setUpOrgs();
   assert.ok(janeId, 'the second test made the runs');
+  // A contact the function fails on (at line 14), recorded before the page opens.
+  await createContact(acmeToken, { Last_Name: 'Fail', Email: 'fail@example.com' });
+  const [acme] = h().orgs;
+  await waitForRuns(`org=${acme.id}&environment=sandbox`, 4);
   const page = await h().newPage();
   await openAs(page, h().developers[0], '/runs', 'Executions');
   const log = page.getByRole('region', { name: 'Runs', exact: true });
   await log.waitFor();
   const count = async () => (await rows(log)).length;
-  assert.equal(await count(), 3);
+  assert.equal(await count(), 4);
 
   await page.getByLabel('Record ID').fill(janeId);
   await page.waitForURL((u) => u.searchParams.get('record') === janeId);
   await page.waitForFunction(() => document.querySelectorAll('.ui-table tbody tr').length === 2);
   assert.deepEqual((await rows(log)).map((r) => r[4]), [`Contacts ${janeId}`, `Contacts ${janeId}`]);
   await page.getByLabel('Record ID').fill('');
-  await page.waitForFunction(() => document.querySelectorAll('.ui-table tbody tr').length === 3);
+  await page.waitForFunction(() => document.querySelectorAll('.ui-table tbody tr').length === 4);
 
   await page.getByRole('combobox', { name: 'Status', exact: true }).selectOption('failed');
+  await page.waitForFunction(() => document.querySelectorAll('.ui-table tbody tr').length === 1);
+  assert.equal((await rows(log))[0][1], 'Failed');
+  await log.getByRole('link').first().click();
+  const error = page.getByRole('alert').filter({ hasText: 'Line 14: ' });
+  await error.waitFor();
+  assert.match(await error.innerText(), /Line 14: Given index 2 is greater than the list size/);
+  await h().checkAccessibility(page, 'a failed run');
+  await h().screenshot(page, 'run-failed');
+  await error.getByRole('link', { name: 'Open notify at line 14' }).click();
+  await page.getByRole('textbox', { name: 'Deluge source' }).waitFor();
+  assert.equal(new URL(page.url()).searchParams.get('line'), '14');
+  await page.waitForFunction(() => document.querySelector('.code-editor')?.shadowRoot?.querySelector('.cm-activeLineGutter')?.innerText === '14');
+  await page.goBack();
+  await page.goBack();
+  await log.waitFor();
+  assert.equal(await page.getByRole('combobox', { name: 'Status', exact: true }).inputValue(), 'failed');
+
+  await page.getByRole('combobox', { name: 'Status', exact: true }).selectOption('skipped');
   await page.getByRole('heading', { name: 'No run matches these filters' }).waitFor();
   await h().checkAccessibility(page, 'no matching runs');
   await page.getByRole('combobox', { name: 'Status', exact: true }).selectOption('success');
@@ -396,4 +423,61 @@ test('a rule is deleted after a confirmation, from the keyboard', async () => {
   // Its runs stay in the log.
   await page.getByRole('link', { name: 'Executions' }).click();
   await page.getByRole('region', { name: 'Runs', exact: true }).waitFor();
+});
+
+test('a webhook through a connection and a field update, written as the engine takes them; an action\'s error shown at the action', async () => {
+  await setUpOrgs();
+  const page = await h().newPage();
+  await openAs(page, h().developers[0], '/rules/new', 'New workflow rule');
+  await page.getByLabel('Name', { exact: true }).fill('Hook and stamp');
+  await page.getByRole('combobox', { name: 'Trigger', exact: true }).selectOption('edit');
+  await page.getByLabel('Run every time a record is edited').uncheck();
+  await page.getByRole('radio', { name: 'Every record' }).check();
+  assert.equal(await page.getByLabel('Pattern').count(), 0);
+
+  await page.getByLabel('Action 1 kind').selectOption('webhook');
+  await page.getByLabel('Action 1 method').selectOption('POST');
+  await page.getByLabel('Action 1 connection').selectOption('hooks');
+  await page.getByLabel('Action 1 URL').fill('https://hooks.example.test/contacts/${Contacts.ID}?email=${Contacts.Emial}');
+  await page.getByLabel('Action 1 body').fill('{"email": "${Contacts.Email}"}');
+  await page.getByRole('button', { name: 'Add an action' }).click();
+  await page.getByLabel('Action 2 kind').selectOption('update');
+  await page.getByLabel('Action 2 update 1 field').selectOption('Description');
+  await page.getByLabel('Action 2 update 1 value').fill('synced');
+  await page.getByRole('button', { name: 'Add a field' }).click();
+  await page.getByLabel('Action 2 update 2 field').selectOption('Mobile');
+  await page.getByLabel('Action 2 update 2 from').selectOption('field');
+  await page.getByLabel('Action 2 update 2 source field').selectOption('Phone');
+
+  // The misspelt field in the URL: the error is the first action's.
+  await page.getByRole('button', { name: 'Create the rule' }).click();
+  const kind = page.getByLabel('Action 1 kind');
+  await page.locator('.ui-field--invalid').waitFor();
+  assert.equal(await kind.getAttribute('aria-invalid'), 'true');
+  const described = await kind.getAttribute('aria-describedby');
+  assert.equal(await page.locator(`[id="${described}"]`).innerText(), 'webhook.url: Contacts has no field \'Emial\'');
+  await h().checkAccessibility(page, 'an action with an error');
+
+  await page.getByLabel('Action 1 URL').fill('https://hooks.example.test/contacts/${Contacts.ID}?email=${Contacts.Email}');
+  await page.getByRole('button', { name: 'Create the rule' }).click();
+  await page.getByRole('heading', { name: 'Hook and stamp', level: 1 }).waitFor();
+  const id = new URL(page.url()).pathname.split('/').pop();
+  const [acme] = h().orgs;
+  const scope = `org=${acme.id}&environment=sandbox`;
+  const stored = await h().api('GET', `/api/v1/workflow/rules/${id}?${scope}`);
+  assert.deepEqual({ trigger: stored.trigger, conditions: stored.conditions }, {
+    trigger: { type: 'edit', repeat: false },
+    conditions: [{
+      criteria: 'all',
+      actions: [
+        { webhook: { url: 'https://hooks.example.test/contacts/${Contacts.ID}?email=${Contacts.Email}', method: 'POST',
+                     body: '{"email": "${Contacts.Email}"}', connection: 'hooks' } },
+        { update: { Description: 'synced', Mobile: { field: 'Phone' } }, trigger_workflows: false },
+      ],
+    }],
+  });
+  // The form shows it back as written.
+  assert.equal(await page.getByLabel('Action 1 connection').inputValue(), 'hooks');
+  assert.equal(await page.getByLabel('Action 2 update 2 source field').inputValue(), 'Phone');
+  await h().api('DELETE', `/api/v1/workflow/rules/${id}?${scope}`);
 });

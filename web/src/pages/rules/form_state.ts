@@ -185,7 +185,8 @@ export function placeError(error: unknown): PlacedError {
   const row = /^conditions\[0\]\.criteria\[(\d+)\]/.exec(path);
   if (row) return { at: `criteria.${row[1]}`, message: words };
   if (path === 'conditions[0].pattern') return { at: 'pattern', message: words };
-  const act = /^conditions\[0\]\.actions\[(\d+)\]/.exec(path);
-  if (act) return { at: `actions.${act[1]}`, message: words };
+  // An action's error keeps the key inside the action: "webhook.url: Contacts has no field ...".
+  const act = /^conditions\[0\]\.actions\[(\d+)\]\.?(.*)$/.exec(path);
+  if (act) return { at: `actions.${act[1]}`, message: act[2] ? `${act[2]}: ${rest}` : words };
   return { at: '', message };
 }
