@@ -195,6 +195,13 @@ void AddWorkflowRoutes(Routes& routes, WorkflowApiDeps d) {
                    200,
                    workflow::RunToJson(TRY(deps->runs.Get(scope.org_id, req.params["id"])), true));
              });
+  routes.Add("POST", "/api/v1/workflow/runs/{id}/rerun", Access::kMember,
+             [deps](Request& req, const Caller& c) -> Result<Response> {
+               const auto& user = c.user();
+               auto job = TRY(deps->engine.RunAgain(c.scope.org_id, req.params["id"],
+                                                    crm::Actor{user.id, user.name, user.email}));
+               return JsonResponse(202, {{"job_id", job}, {"run_id", req.params["id"]}});
+             });
   routes.Add("GET", "/api/v1/workflow/queue", Access::kMember,
              [deps](Request&, const Caller& c) -> Result<Response> {
                const Scope& scope = c.scope;

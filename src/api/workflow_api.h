@@ -10,6 +10,7 @@
 //   GET    /api/v1/workflow/runs?rule=&record=&function=&topping=&status=&since=&until=&before=&limit=
 //          (every environment unless ?environment= is given)
 //   GET    /api/v1/workflow/runs/{id}                     one run: info lines, calls, error
+//   POST   /api/v1/workflow/runs/{id}/rerun               its action once more, for the record now
 //   GET    /api/v1/workflow/queue                         jobs due, scheduled and running
 //   GET    /api/v1/toppings                               installed toppings
 //   POST   /api/v1/toppings                               push: {"files": {"topping.yaml": ...}}
@@ -20,6 +21,7 @@
 
 #include "api/routes.h"
 #include "toppings/toppings.h"
+#include "workflow/engine.h"
 #include "workflow/queue.h"
 #include "workflow/repository.h"
 #include "workflow/run_log.h"
@@ -31,6 +33,7 @@ struct WorkflowApiDeps {
   workflow::RunLog& runs;
   workflow::JobQueue& queue;
   toppings::Toppings& toppings;
+  workflow::Engine& engine;  // "run again"
 };
 
 void AddWorkflowRoutes(Routes& routes, WorkflowApiDeps deps);

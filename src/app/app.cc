@@ -131,7 +131,7 @@ Result<std::unique_ptr<App>> App::Open(const Config& config) {
                                      *impl->production_async, secure});
   api::AddFunctionsRoutes(routes,
                           {rt.runner(), rt.connections(), rt.workflow(), rt.run_history()});
-  api::AddWorkflowRoutes(routes, {rt.workflow(), rt.runs(), rt.jobs(), rt.toppings()});
+  api::AddWorkflowRoutes(routes, {rt.workflow(), rt.runs(), rt.jobs(), rt.toppings(), rt.engine()});
   impl->router.SetFallback(server::ServeStatic);
   return std::unique_ptr<App>(new App(std::move(impl)));
 }

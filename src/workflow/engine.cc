@@ -287,6 +287,69 @@ Result<int> Engine::ProcessBatch(const std::string& owner) {
   return static_cast<int>(done.size());
 }
 
+Result<std::string> Engine::RunAgain(std::string_view org_id, std::string_view run_id,
+                                     const crm::Actor& actor) {
+  Run run = TRY(d_.runs.Get(org_id, run_id));
+  crm::Space space{run.org_id, run.environment};
+  auto rule = d_.repository.GetRule(space, run.rule_id);
+  if (!rule.ok()) {
+    if (rule.error().code() != ErrorCode::kNotFound) return rule.error();
+    return FailedPrecondition("the rule '" + run.rule_name + "' was deleted; nothing to run again");
+  }
+  // The action that made the run: the rule's first of that kind and target (instant or
+  // scheduled). An action edited since is not the one that ran.
+  std::optional<std::pair<size_t, Action>> found;
+  for (size_t ci = 0; ci < rule->conditions.size() && !found; ++ci) {
+    const Condition& c = rule->conditions[ci];
+    std::vector<const Action*> all;
+    for (const Action& a : c.actions) all.push_back(&a);
+    for (const Schedule& s : c.scheduled) {
+      for (const Action& a : s.actions) all.push_back(&a);
+    }
+    for (const Action* a : all) {
+      if (ActionKindName(a->kind) == run.action && ActionTarget(*a) == run.target) {
+        found.emplace(ci, *a);
+        break;
+      }
+    }
+  }
+  if (!found) {
+    return FailedPrecondition("the rule '" + rule->name + "' no longer has this action (" +
+                              run.action + " " + run.target + ")");
+  }
+  auto record = d_.crm.GetRecord(space, run.module, run.record_id);
+  if (!record.ok()) {
+    if (record.error().code() != ErrorCode::kNotFound) return record.error();
+    return FailedPrecondition("the record " + run.record_id + " was deleted");
+  }
+  int64_t now = d_.clock.NowMillis();
+  NewJob job{.org_id = run.org_id,
+             .environment = run.environment,
+             .kind = "action",
+             .payload = {{"rule_id", rule->id},
+                         {"rule_name", rule->name},
+                         {"topping", rule->topping},
+                         {"module", run.module},
+                         {"record_id", run.record_id},
+                         {"trigger", run.trigger},
+                         {"event_at", now},
+                         {"condition", found->first},
+                         {"scheduled", false},
+                         {"action", ActionToJson(found->second)},
+                         // The record as it is now (not the change's snapshot), as a due date
+                         // trigger's actions carry theirs.
+                         {"record", *record},
+                         {"actor", ActorJson(actor)},
+                         {"depth", 1}},
+             .run_at = now,
+             .max_attempts = options_.max_attempts};
+  std::string id = TRY(store::Transact(d_.store, store::TxMode::kWrite,
+                                       [&](store::Transaction& tx) { return d_.queue.Enqueue(tx, job); }));
+  enqueued_.fetch_add(1, std::memory_order_relaxed);
+  Wake();
+  return id;
+}
+
 Result<int> Engine::RunDue() {
   int total = 0;
   while (true) {

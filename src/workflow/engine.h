@@ -90,6 +90,13 @@ class Engine final : public crm::ChangeListener {
   // Leases and runs due jobs on this thread until none is due; returns how many ran.
   Result<int> RunDue();
 
+  // "Run again": enqueues the action of the run `run_id` of `org_id` once more, for its record
+  // as it is now, as `actor`, due at once; returns the job's id. The rule must still hold the
+  // action (matched by kind and target) and the record must still exist: kFailedPrecondition
+  // otherwise; kNotFound for another organization's run.
+  Result<std::string> RunAgain(std::string_view org_id, std::string_view run_id,
+                               const crm::Actor& actor);
+
   EngineStats Stats() const;
 
   class Executor;  // executor.cc

@@ -608,5 +608,43 @@ TEST_F(EngineTest, WorkerThreadsRunEveryJobOnce) {
   EXPECT_EQ(RunDue(), 0);  // nothing left in the queue
 }
 
+TEST_F(EngineTest, RunAgainRunsTheSameActionForTheRecordAsItIsNowAsTheCaller) {
+  PutFunction("sync");
+  std::string rule_id = AddRule(kSeedRule);
+  std::string id = Insert("Contacts", {{"Last_Name", "Lee"}, {"Email", "a@b.example"}});
+  EXPECT_EQ(RunDue(), 1);
+  auto first = Runs();
+  ASSERT_EQ(first.size(), 1u);
+
+  crm::Actor bob{"usr_bob", "Bob", "bob@example.com"};
+  auto job = engine_->RunAgain("org1", first[0].id, bob);
+  ASSERT_TRUE(job.ok()) << job.error().ToString();
+  EXPECT_EQ(RunDue(), 1);
+  ASSERT_EQ(runner_.requests.size(), 2u);
+  EXPECT_EQ(runner_.requests[1].user_id, "usr_bob");
+  EXPECT_EQ(runner_.requests[1].file_name, "functions/sync.dg");
+  Json contact = Json::parse(runner_.requests[1].args[0].json);
+  EXPECT_EQ(contact["Contacts.ID"], id);
+  EXPECT_EQ(contact["Email"], "a@b.example");
+  auto runs = Runs();
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(runs[0].job_id, *job);
+  EXPECT_EQ(runs[0].rule_id, rule_id);
+  EXPECT_EQ(runs[0].record_id, id);
+  EXPECT_EQ(runs[0].trigger, "create");
+  EXPECT_EQ(runs[0].action, "function");
+  EXPECT_EQ(runs[0].target, "sync");
+  EXPECT_EQ(runs[0].status, RunStatus::kSuccess);
+
+  // Another organization's run is not found; a run whose rule is gone has nothing to run.
+  EXPECT_EQ(engine_->RunAgain("org2", first[0].id, bob).error().code(), ErrorCode::kNotFound);
+  ASSERT_TRUE(repo_->DeleteRule(space_, rule_id).ok());
+  auto gone = engine_->RunAgain("org1", first[0].id, bob);
+  ASSERT_FALSE(gone.ok());
+  EXPECT_EQ(gone.error().code(), ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(gone.error().message(), "the rule 'Sync contacts to Books' was deleted; nothing to run again");
+  EXPECT_EQ(RunDue(), 0);
+}
+
 }  // namespace
 }  // namespace relish::workflow

@@ -175,14 +175,7 @@ Engine::Outcome Engine::Executor::RunAction(const Job& job, Run run) {
   auto action = ActionFromJson(p.value("action", Json::object()));
   if (!action.ok()) return finish(RunStatus::kFailed, action.error().message());
   run.action = std::string(ActionKindName(action->kind));
-  switch (action->kind) {
-    case ActionKind::kFunction: run.target = action->function; break;
-    case ActionKind::kWebhook: run.target = action->method + " " + action->url; break;
-    case ActionKind::kFieldUpdate: {
-      for (const auto& [k, v] : action->fields.items()) run.target += (run.target.empty() ? "" : ", ") + k;
-      break;
-    }
-  }
+  run.target = ActionTarget(*action);
   crm::Space space{job.org_id, job.environment};
   Json record;
   if (auto it = p.find("record"); it != p.end()) {

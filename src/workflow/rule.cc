@@ -349,6 +349,19 @@ Json ActionToJson(const Action& a) {
 
 Result<Action> ActionFromJson(const Json& j) { return Reader().ReadAction(j, "action"); }
 
+std::string ActionTarget(const Action& a) {
+  switch (a.kind) {
+    case ActionKind::kFunction: return a.function;
+    case ActionKind::kWebhook: return a.method + " " + a.url;
+    case ActionKind::kFieldUpdate: {
+      std::string fields;
+      for (const auto& [k, v] : a.fields.items()) fields += (fields.empty() ? "" : ", ") + k;
+      return fields;
+    }
+  }
+  return "";
+}
+
 std::string_view TriggerKindName(TriggerKind kind) {
   switch (kind) {
     case TriggerKind::kCreate: return "create";

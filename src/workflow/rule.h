@@ -131,6 +131,9 @@ Json RuleToJson(const Rule& rule);
 
 // One action alone, in the definition's shape (jobs carry them).
 Json ActionToJson(const Action& action);
+// What the execution log names as the action's target: the function's name, "POST https://..."
+// for a webhook, the updated fields ("Title, Description").
+std::string ActionTarget(const Action& action);
 Result<Action> ActionFromJson(const Json& j);
 
 // The parameters of the function of that name, or kNotFound.

@@ -20,6 +20,8 @@ export const pages: Page[] = [
   { section: 'connections', title: 'Connections', load: () => import('./pages/connections') },
   { section: 'services', title: 'Services', load: () => import('./pages/services') },
   { section: 'functions', title: 'Functions', load: () => import('./pages/functions') },
+  { section: 'rules', title: 'Workflow rules', load: () => import('./pages/rules') },
+  { section: 'runs', title: 'Executions', load: () => import('./pages/runs') },
 ];
 
 // Where "/" goes.

@@ -81,6 +81,7 @@ export function Select({ label, value, onValue, options, hint, error, ...rest }:
     <FieldFrame label={label} hint={hint} error={error ?? null}>
       {(id, describedBy) => (
         <select {...rest} id={id} class="ui-input" value={value} aria-describedby={describedBy}
+                aria-invalid={error ? 'true' : undefined}
                 onChange={(e) => onValue(e.currentTarget.value)}>
           {options.map((o) => <option key={o.value} value={o.value}>{o.label}</option>)}
         </select>

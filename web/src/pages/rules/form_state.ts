@@ -1,0 +1,192 @@
+// The rule form's state, and the two ways across: from a stored rule into the form, and from
+// the form into the definition the API takes (docs/workflow.md, "A rule"). The form edits the
+// first condition and its instant actions; anything else a rule holds (more conditions,
+// scheduled actions, trigger field lists) is carried through unchanged.
+import { ApiError } from '../../api';
+import type { Action, ArgValue, Condition, CriteriaRow, Rule, RuleDefinition, TriggerType } from './model';
+import { arityOf } from './model';
+
+export interface RowState { field: string; operator: string; value: string }
+
+export interface ArgState { mode: 'field' | 'value' | 'record'; field: string; value: string }
+
+export interface UpdateState { field: string; mode: 'value' | 'field'; value: string }
+
+export type ActionState =
+  | { kind: 'function'; fn: string; args: Record<string, ArgState> }
+  | { kind: 'webhook'; url: string; method: string; body: string; connection: string }
+  | { kind: 'update'; updates: UpdateState[]; triggerWorkflows: boolean };
+
+export interface FormState {
+  name: string;
+  description: string;
+  module: string;
+  trigger: TriggerType;
+  repeat: boolean;
+  dateField: string;
+  offset: string;
+  time: string;
+  everyRecord: boolean;
+  rows: RowState[];
+  pattern: string;
+  actions: ActionState[];
+  // Carried through unchanged: what the form does not edit.
+  rest: { conditions: Condition[]; scheduled?: unknown[]; triggerFields?: string[] };
+}
+
+export function emptyForm(module: string): FormState {
+  return {
+    name: '', description: '', module, trigger: 'create_or_edit', repeat: true,
+    dateField: '', offset: '0m', time: '09:00',
+    everyRecord: false, rows: [{ field: '', operator: '', value: '' }], pattern: '',
+    actions: [{ kind: 'function', fn: '', args: {} }],
+    rest: { conditions: [] },
+  };
+}
+
+function valueText(v: CriteriaRow['value']): string {
+  if (v === undefined) return '';
+  return Array.isArray(v) ? v.join(', ') : String(v);
+}
+
+function argState(v: ArgValue): ArgState {
+  if (typeof v === 'object' && v !== null && 'field' in v) return { mode: 'field', field: v.field, value: '' };
+  if (typeof v === 'object' && v !== null && 'value' in v) return { mode: 'value', field: '', value: JSON.stringify(v.value) };
+  return { mode: 'value', field: '', value: String(v) };
+}
+
+function actionState(a: Action): ActionState {
+  if ('function' in a) {
+    const args: Record<string, ArgState> = {};
+    for (const [k, v] of Object.entries(a.args ?? {})) args[k] = argState(v);
+    return { kind: 'function', fn: a.function, args };
+  }
+  if ('webhook' in a) {
+    return { kind: 'webhook', url: a.webhook.url, method: a.webhook.method, body: a.webhook.body ?? '',
+             connection: a.webhook.connection ?? '' };
+  }
+  return {
+    kind: 'update', triggerWorkflows: a.trigger_workflows ?? false,
+    updates: Object.entries(a.update).map(([field, v]) =>
+      typeof v === 'object' && v !== null && 'field' in v
+        ? { field, mode: 'field', value: String((v as { field: string }).field) }
+        : { field, mode: 'value', value: String(v) }),
+  };
+}
+
+export function formFromRule(rule: Rule): FormState {
+  const first = rule.conditions[0] ?? { actions: [] };
+  const criteria = first.criteria;
+  const everyRecord = !criteria || criteria === 'all';
+  return {
+    name: rule.name, description: rule.description, module: rule.module,
+    trigger: rule.trigger.type, repeat: rule.trigger.repeat ?? false,
+    dateField: rule.trigger.field ?? '', offset: rule.trigger.offset ?? '0m', time: rule.trigger.time ?? '09:00',
+    everyRecord,
+    rows: everyRecord ? [{ field: '', operator: '', value: '' }]
+      : (criteria as (CriteriaRow | string)[]).map((r) => typeof r === 'string'
+        ? { field: r, operator: '', value: '' }
+        : { field: r.field, operator: r.operator, value: valueText(r.value) }),
+    pattern: first.pattern ?? '',
+    actions: first.actions.map(actionState),
+    rest: {
+      conditions: rule.conditions.slice(1),
+      ...(first.scheduled ? { scheduled: first.scheduled } : {}),
+      ...(rule.trigger.fields ? { triggerFields: rule.trigger.fields } : {}),
+    },
+  };
+}
+
+function rowValue(row: RowState): CriteriaRow['value'] {
+  const arity = arityOf(row.operator);
+  if (arity === 0) return undefined;
+  if (arity === 1) return row.value;
+  return row.value.split(',').map((v) => v.trim()).filter(Boolean);
+}
+
+// A constant as the user typed it: JSON when it reads as JSON (7, true, {"a":1}), else text.
+function constant(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function argValue(a: ArgState): ArgValue {
+  if (a.mode === 'field') return { field: a.field };
+  const v = constant(a.value);
+  return typeof v === 'object' && v !== null ? { value: v } : (v as string | number | boolean);
+}
+
+function action(a: ActionState, recordArg: string): Action {
+  switch (a.kind) {
+    case 'function': {
+      const args: Record<string, ArgValue> = {};
+      for (const [name, arg] of Object.entries(a.args)) {
+        if (arg.mode !== 'record' && name !== recordArg) args[name] = argValue(arg);
+      }
+      return Object.keys(args).length ? { function: a.fn, args } : { function: a.fn };
+    }
+    case 'webhook':
+      return { webhook: { url: a.url, method: a.method, ...(a.body ? { body: a.body } : {}),
+                          ...(a.connection ? { connection: a.connection } : {}) } };
+    case 'update': {
+      const update: Record<string, unknown> = {};
+      for (const u of a.updates) update[u.field] = u.mode === 'field' ? { field: u.value } : constant(u.value);
+      return { update, trigger_workflows: a.triggerWorkflows };
+    }
+  }
+}
+
+export function definitionFrom(f: FormState, recordArg: string): RuleDefinition {
+  const trigger: RuleDefinition['trigger'] = { type: f.trigger };
+  if (f.trigger === 'edit' || f.trigger === 'create_or_edit') {
+    trigger.repeat = f.repeat;
+    if (f.rest.triggerFields) trigger.fields = f.rest.triggerFields;
+  }
+  if (f.trigger === 'date') {
+    trigger.field = f.dateField;
+    trigger.offset = f.offset;
+    trigger.time = f.time;
+  }
+  const first: Condition = { actions: f.actions.map((a) => action(a, recordArg)) };
+  if (f.everyRecord) {
+    first.criteria = 'all';
+  } else {
+    first.criteria = f.rows.map((r) => {
+      const value = rowValue(r);
+      return value === undefined ? { field: r.field, operator: r.operator } : { field: r.field, operator: r.operator, value };
+    });
+    if (f.pattern.trim()) first.pattern = f.pattern.trim();
+  }
+  if (f.rest.scheduled) first.scheduled = f.rest.scheduled;
+  return {
+    name: f.name.trim(), module: f.module, description: f.description, trigger,
+    conditions: [first, ...f.rest.conditions],
+  };
+}
+
+// Where an API error belongs on the form. The API starts a definition's error with the key at
+// fault ("conditions[0].criteria[1]: '>' does not apply to Email (text); ..."); the form shows
+// it at that key's control: "name", "module", "trigger", "criteria.N", "pattern", "actions.N",
+// or "" (the form as a whole: a key the form does not edit).
+export interface PlacedError { at: string; message: string }
+
+export function placeError(error: unknown): PlacedError {
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof ApiError && error.code === 'already_exists') return { at: 'name', message };
+  const m = /^([A-Za-z_][\w.[\]-]*): (.*)$/s.exec(message);
+  if (!m) return { at: '', message };
+  const [, path, rest] = m as unknown as [string, string, string];
+  const words = `${rest.charAt(0).toUpperCase()}${rest.slice(1)}`;
+  if (path === 'name' || path === 'module' || path === 'description') return { at: path, message: words };
+  if (path.startsWith('trigger')) return { at: 'trigger', message: words };
+  const row = /^conditions\[0\]\.criteria\[(\d+)\]/.exec(path);
+  if (row) return { at: `criteria.${row[1]}`, message: words };
+  if (path === 'conditions[0].pattern') return { at: 'pattern', message: words };
+  // An action's error keeps the key inside the action: "webhook.url: Contacts has no field ...".
+  const act = /^conditions\[0\]\.actions\[(\d+)\]\.?(.*)$/.exec(path);
+  if (act) return { at: `actions.${act[1]}`, message: act[2] ? `${act[2]}: ${rest}` : words };
+  return { at: '', message };
+}
