@@ -259,6 +259,7 @@ void AddRunCommands(CLI::App& root, Commands& commands) {
       "to stdout");
   AddScriptOptions(*run, *run_flags);
   run_flags->config.AddTo(*run);
+  run_flags->config.server_settings = true;
   run->add_option("--max-statements", run_flags->max_statements,
                   "Statement limit for this run (default 200000)");
   run->add_option("--max-time", run_flags->max_time,
