@@ -230,12 +230,14 @@ Result<std::string> ReadSecret(const std::string& prompt) {
   return line;
 }
 
-void AddRemoteFlags(CLI::App& cmd, RemoteFlags& flags, bool scoped) {
+void AddRemoteFlags(CLI::App& cmd, RemoteFlags& flags, RemoteScope scope) {
   cmd.add_option("--url", flags.url,
                  "Relish server URL (default RELISH_URL, the saved login, or http://127.0.0.1:8080)");
   cmd.add_option("--token", flags.token, "API token (default RELISH_TOKEN or the saved login)");
-  if (scoped) {
+  if (scope != RemoteScope::kNone) {
     cmd.add_option("--org", flags.org, "Organization id (default: your first)");
+  }
+  if (scope == RemoteScope::kOrgAndEnvironment) {
     cmd.add_option("--env", flags.environment, "Environment: sandbox (default) or production");
   }
   cmd.add_flag("--json", flags.json, "Print the server's JSON answer");

@@ -68,7 +68,7 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
     auto flags = std::make_shared<RemoteFlags>();
     auto email = std::make_shared<std::string>();
     auto* cmd = root.add_subcommand("login", "Sign in to a Relish server and save an API token for the CLI");
-    AddRemoteFlags(*cmd, *flags, false);
+    AddRemoteFlags(*cmd, *flags, RemoteScope::kNone);
     cmd->add_option("--email", *email, "Your email")->required();
     commands.Add(cmd, [flags, email] {
       auto settings = LoadClientSettings(*flags);
@@ -94,7 +94,7 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
   {
     auto flags = std::make_shared<RemoteFlags>();
     auto* cmd = services->add_subcommand("list", "List services");
-    AddRemoteFlags(*cmd, *flags, false);
+    AddRemoteFlags(*cmd, *flags, RemoteScope::kNone);
     commands.Add(cmd, [flags] {
       auto client = Connect(*flags);
       if (!client.ok()) return Fail(client.error());
@@ -113,7 +113,7 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
     auto flags = std::make_shared<RemoteFlags>();
     auto id = std::make_shared<std::string>();
     auto* cmd = services->add_subcommand("show", "Show a service and its definition");
-    AddRemoteFlags(*cmd, *flags, false);
+    AddRemoteFlags(*cmd, *flags, RemoteScope::kNone);
     cmd->add_option("id", *id, "Service id")->required();
     commands.Add(cmd, [flags, id] {
       auto client = Connect(*flags);
@@ -131,7 +131,7 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
     bool create = std::string(verb) == "create";
     auto* cmd = services->add_subcommand(verb, create ? "Create a custom service from a YAML file"
                                                       : "Check a service definition without saving it");
-    AddRemoteFlags(*cmd, *flags, false);
+    AddRemoteFlags(*cmd, *flags, RemoteScope::kNone);
     cmd->add_option("file", *file, "YAML file (- for standard input)")->required();
     commands.Add(cmd, [flags, file, create] {
       auto client = Connect(*flags);
@@ -153,7 +153,7 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
     auto id = std::make_shared<std::string>();
     auto file = std::make_shared<std::string>();
     auto* cmd = services->add_subcommand("update", "Replace a custom service's definition (its id stays)");
-    AddRemoteFlags(*cmd, *flags, false);
+    AddRemoteFlags(*cmd, *flags, RemoteScope::kNone);
     cmd->add_option("id", *id, "Service id")->required();
     cmd->add_option("file", *file, "YAML file (- for standard input)")->required();
     commands.Add(cmd, [flags, id, file] {
@@ -172,7 +172,7 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
     auto flags = std::make_shared<RemoteFlags>();
     auto id = std::make_shared<std::string>();
     auto* cmd = services->add_subcommand("delete", "Delete a custom service");
-    AddRemoteFlags(*cmd, *flags, false);
+    AddRemoteFlags(*cmd, *flags, RemoteScope::kNone);
     cmd->add_option("id", *id, "Service id")->required();
     commands.Add(cmd, [flags, id] {
       auto client = Connect(*flags);
@@ -188,7 +188,7 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
     auto flags = std::make_shared<RemoteFlags>();
     auto issuer = std::make_shared<std::string>();
     auto* cmd = services->add_subcommand("discover", "Draft a custom service from an OAuth server's metadata (RFC 8414 / OpenID)");
-    AddRemoteFlags(*cmd, *flags, false);
+    AddRemoteFlags(*cmd, *flags, RemoteScope::kNone);
     cmd->add_option("issuer", *issuer, "The authorization server's issuer URL")->required();
     commands.Add(cmd, [flags, issuer] {
       auto client = Connect(*flags);
@@ -400,7 +400,7 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
   {
     auto flags = std::make_shared<RemoteFlags>();
     auto* cmd = keys->add_subcommand("rotate", "Make new keys and re-seal every secret, while the server runs");
-    AddRemoteFlags(*cmd, *flags, false);
+    AddRemoteFlags(*cmd, *flags, RemoteScope::kNone);
     commands.Add(cmd, [flags] {
       auto client = Connect(*flags);
       if (!client.ok()) return Fail(client.error());

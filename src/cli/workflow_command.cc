@@ -25,36 +25,6 @@ std::string Time(int64_t ms) {
   return buf;
 }
 
-// topping.yaml and everything under functions/, by path relative to `dir`. Other files (a
-// README, editor backups) stay at home.
-Result<Json> ReadTopping(const std::string& dir) {
-  fs::path root(dir);
-  std::error_code ec;
-  if (!fs::is_regular_file(root / "topping.yaml", ec)) {
-    return NotFound("no topping.yaml in " + dir);
-  }
-  Json files = Json::object();
-  auto add = [&](const fs::path& p) -> Result<void> {
-    std::ifstream in(p, std::ios::binary);
-    if (!in.good()) return Unavailable("cannot read " + p.string());
-    std::stringstream s;
-    s << in.rdbuf();
-    files[p.lexically_relative(root).generic_string()] = s.str();
-    return Ok();
-  };
-  TRY(add(root / "topping.yaml"));
-  if (fs::is_directory(root / "functions", ec)) {
-    // The error_code forms: an unreadable folder is an error to report, not an exception.
-    fs::recursive_directory_iterator it(root / "functions", ec), end;
-    for (; !ec && it != end; it.increment(ec)) {
-      std::error_code type_ec;
-      if (it->is_regular_file(type_ec) && it->path().extension() == ".dg") TRY(add(it->path()));
-    }
-    if (ec) return Unavailable("cannot read " + (root / "functions").string() + ": " + ec.message());
-  }
-  return files;
-}
-
 Result<void> PrintTopping(const Field& t, const std::string& verb, std::ostream& out) {
   std::string environment = TRY(t.String("environment"));
   out << verb << " " << TRY(t.String("namespace")) << " " << t.Show("version") << " ("
@@ -158,12 +128,12 @@ void AddWorkflowCommands(CLI::App& root, Commands& commands) {
     auto flags = std::make_shared<RemoteFlags>();
     auto dir = std::make_shared<std::string>();
     auto* cmd = topping->add_subcommand("push", "Install or update the topping in DIR in your organization's sandbox");
-    AddRemoteFlags(*cmd, *flags);
+    AddRemoteFlags(*cmd, *flags, RemoteScope::kOrg);  // always the sandbox
     cmd->add_option("dir", *dir, "The topping's folder (topping.yaml and functions/*.dg)")->required();
     commands.Add(cmd, [flags, dir] {
       auto client = Connect(*flags);
       if (!client.ok()) return Fail(client.error());
-      auto files = ReadTopping(*dir);
+      auto files = ReadToppingFolder(*dir);
       if (!files.ok()) return Fail(files.error());
       Json body = {{"files", *files}};
       return PrintAnswer(*flags, *client, client->Call("POST", "/api/v1/toppings", &body),
@@ -174,7 +144,7 @@ void AddWorkflowCommands(CLI::App& root, Commands& commands) {
     auto flags = std::make_shared<RemoteFlags>();
     auto ns = std::make_shared<std::string>();
     auto* cmd = topping->add_subcommand("publish", "Copy the topping from the sandbox to production");
-    AddRemoteFlags(*cmd, *flags);
+    AddRemoteFlags(*cmd, *flags, RemoteScope::kOrg);
     cmd->add_option("namespace", *ns, "The topping's namespace")->required();
     commands.Add(cmd, [flags, ns] {
       auto client = Connect(*flags);
