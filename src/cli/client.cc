@@ -66,6 +66,8 @@ Result<ClientSettings> LoadClientSettings(const RemoteFlags& flags) {
   if (!flags.url.empty()) s.url = flags.url;
   if (!flags.token.empty()) s.token = flags.token;
   if (s.url.empty()) s.url = "http://127.0.0.1:8080";
+  // "127.0.0.1:8080" or "relish.local": an address as curl takes it, over http.
+  if (s.url.find("://") == std::string::npos) s.url = "http://" + s.url;
   while (!s.url.empty() && s.url.back() == '/') s.url.pop_back();
   return s;
 }

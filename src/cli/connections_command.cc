@@ -1,4 +1,6 @@
 // relish login | services ... | connections ... | keys rotate: the CLI over the REST API.
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -84,6 +86,75 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
       auto saved = SaveClientSettings({settings->url, *token});
       if (!saved.ok()) return Fail(saved.error());
       std::cout << "Signed in to " << settings->url << "; the token is saved in " << ClientConfigPath() << "\n";
+      return kExitOk;
+    });
+  }
+
+  // --- whoami: who the CLI is signed in as, where
+  {
+    auto flags = std::make_shared<RemoteFlags>();
+    auto* cmd = root.add_subcommand("whoami", "Show the user, server and organizations the CLI uses");
+    AddRemoteFlags(*cmd, *flags, RemoteScope::kNone);
+    commands.Add(cmd, [flags] {
+      auto client = Connect(*flags);
+      if (!client.ok()) return Fail(client.error());
+      std::string url = client->url();
+      return PrintAnswer(*flags, *client, client->Call("GET", "/api/v1/me"),
+                         [url](const Field& j, std::ostream& out) -> Result<void> {
+                           Field user = TRY(j.Get("user"));
+                           TRY(user.ExpectObject());
+                           out << TRY(user.String("email")) << " (" << user.Show("name") << ", "
+                               << TRY(user.String("role")) << ") at " << url << "\n";
+                           for (const Field& o : TRY(j.List("orgs"))) {
+                             out << "  " << TRY(o.String("id")) << "  " << o.Show("name") << "\n";
+                           }
+                           return Ok();
+                         });
+    });
+  }
+
+  // --- logout: revoke the CLI's token and forget it
+  {
+    auto flags = std::make_shared<RemoteFlags>();
+    auto* cmd = root.add_subcommand("logout", "Revoke the CLI's saved API token and forget it");
+    AddRemoteFlags(*cmd, *flags, RemoteScope::kNone);
+    commands.Add(cmd, [flags] {
+      auto settings = LoadClientSettings(*flags);
+      if (!settings.ok()) return Fail(settings.error());
+      if (settings->token.empty()) {
+        return Fail(FailedPrecondition("not signed in: no API token in --token, RELISH_TOKEN or " +
+                                       ClientConfigPath()));
+      }
+      ApiClient client(*settings);
+      // The token's own id: the one of the caller's tokens whose prefix it starts with.
+      auto revoke = [&]() -> Result<void> {
+        Json list = TRY(client.Call("GET", "/api/v1/tokens"));
+        for (const Field& t : TRY(Field(list).List("tokens"))) {
+          std::string prefix = TRY(t.String("prefix"));
+          if (!prefix.empty() && settings->token.starts_with(prefix)) {
+            TRY(client.Call("DELETE", "/api/v1/tokens/" + PercentEncode(TRY(t.String("id")))));
+            return Ok();
+          }
+        }
+        return NotFound("the server lists no token like the CLI's");
+      };
+      auto revoked = revoke();
+      // Forget the saved login when it is this token, whatever the server said: a token the
+      // server no longer knows is of no use either.
+      auto saved = LoadClientSettings(RemoteFlags{});
+      bool forgotten = false;
+      if (saved.ok() && saved->token == settings->token && !std::getenv("RELISH_TOKEN")) {
+        std::error_code ec;
+        forgotten = std::filesystem::remove(ClientConfigPath(), ec);
+      }
+      if (!revoked.ok()) {
+        std::cerr << "relish: the token was not revoked at " << settings->url << ": "
+                  << Printable(revoked.error().message())
+                  << (forgotten ? " (it is forgotten here)" : "") << "\n";
+        return kExitFailure;
+      }
+      std::cout << "Signed out of " << settings->url << ": the token is revoked"
+                << (forgotten ? " and " + ClientConfigPath() + " removed" : "") << "\n";
       return kExitOk;
     });
   }

@@ -12,9 +12,13 @@
 #include <memory>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "app/runtime.h"
 #include "base/log.h"
+#include "cli/answer.h"
 #include "cli/command.h"
+#include "deluge/datetime.h"
 #include "deluge/deluge.h"
 #include "functions/platform_runner.h"
 #include "outbound/curl_client.h"
@@ -61,7 +65,15 @@ bool ParseArgs(const std::vector<std::string>& raw, std::vector<deluge::Argument
       std::cerr << "relish: --arg expects NAME=JSON, got '" << a << "'\n";
       return false;
     }
-    out.push_back({a.substr(0, eq), a.substr(eq + 1)});
+    std::string name = a.substr(0, eq), json = a.substr(eq + 1);
+    if (!nlohmann::json::accept(json)) {
+      // The usual slip: text without its JSON quotes (--arg name=ann).
+      std::cerr << "relish: --arg " << name << ": '" << Printable(json)
+                << "' is not JSON; text is written in quotes, e.g. --arg '" << name << "=\""
+                << Printable(json) << "\"'\n";
+      return false;
+    }
+    out.push_back({std::move(name), std::move(json)});
   }
   return true;
 }
@@ -259,6 +271,11 @@ int RunScript(const RunFlags& flags) {
   }
   if (flags.environment != "sandbox" && flags.environment != "production") {
     std::cerr << "relish: --env must be sandbox or production\n";
+    return kExitUsage;
+  }
+  if (!flags.time_zone.empty() && !deluge::Zone::Find(flags.time_zone)) {
+    std::cerr << "relish: --timezone: unknown time zone '" << Printable(flags.time_zone)
+              << "'; use a name from the tz database, e.g. Europe/Berlin, Asia/Kolkata or UTC\n";
     return kExitUsage;
   }
   auto config = flags.config.Load();
