@@ -127,33 +127,34 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
       }
       ApiClient client(*settings);
       // The token's own id: the one of the caller's tokens whose prefix it starts with.
-      auto revoke = [&]() -> Result<void> {
-        Json list = TRY(client.Call("GET", "/api/v1/tokens"));
+      auto find = [&](const Json& list) -> Result<std::string> {  // the id, or ""
         for (const Field& t : TRY(Field(list).List("tokens"))) {
           std::string prefix = TRY(t.String("prefix"));
-          if (!prefix.empty() && settings->token.starts_with(prefix)) {
-            TRY(client.Call("DELETE", "/api/v1/tokens/" + PercentEncode(TRY(t.String("id")))));
-            return Ok();
-          }
+          if (!prefix.empty() && settings->token.starts_with(prefix)) return t.String("id");
         }
-        return NotFound("the server lists no token like the CLI's");
+        return std::string();
+      };
+      auto revoke = [&]() -> Result<void> {
+        Json list = TRY(client.Call("GET", "/api/v1/tokens"));
+        auto id = find(list);
+        if (!id.ok()) return client.NotRelish(id.error().message());
+        if (id->empty()) return NotFound("the server lists no token like the CLI's");
+        TRY(client.Call("DELETE", "/api/v1/tokens/" + PercentEncode(*id)));
+        return Ok();
       };
       auto revoked = revoke();
-      // Forget the saved login when it is this token, whatever the server said: a token the
-      // server no longer knows is of no use either.
+      // A token the server refuses is of no use either: forget it all the same. Any other
+      // failure (the server unreachable, not Relish) keeps it, so that logout can be tried again.
+      bool refused = !revoked.ok() && revoked.error().code() == ErrorCode::kUnauthenticated;
+      if (!revoked.ok() && !refused) return Fail(revoked.error());
       auto saved = LoadClientSettings(RemoteFlags{});
       bool forgotten = false;
       if (saved.ok() && saved->token == settings->token && !std::getenv("RELISH_TOKEN")) {
         std::error_code ec;
         forgotten = std::filesystem::remove(ClientConfigPath(), ec);
       }
-      if (!revoked.ok()) {
-        std::cerr << "relish: the token was not revoked at " << settings->url << ": "
-                  << Printable(revoked.error().message())
-                  << (forgotten ? " (it is forgotten here)" : "") << "\n";
-        return kExitFailure;
-      }
-      std::cout << "Signed out of " << settings->url << ": the token is revoked"
+      std::cout << "Signed out of " << settings->url << ": the token is "
+                << (refused ? "no longer accepted there" : "revoked")
                 << (forgotten ? " and " + ClientConfigPath() + " removed" : "") << "\n";
       return kExitOk;
     });
