@@ -454,9 +454,12 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
       return PrintAnswer(*flags, *client,
                          client->Call("GET", "/api/v1/audit" + (run->empty() ? "" : "?run_id=" + FormEncode(*run))),
                          [](const Field& j, std::ostream& out) -> Result<void> {
-                           for (const Field& e : TRY(j.List("entries"))) {
+                           auto entries = TRY(j.List("entries"));
+                           if (entries.empty()) out << "no audit entries\n";
+                           for (const Field& e : entries) {
                              std::string error = TRY(e.OptionalString("error"));
-                             out << TRY(e.String("link_name")) << "  " << TRY(e.String("method")) << " "
+                             out << UtcTime(TRY(e.Int("at"))) << "  " << TRY(e.String("link_name"))
+                                 << "  " << TRY(e.String("method")) << " "
                                  << TRY(e.String("url")) << "  " << TRY(e.Int("status")) << "  "
                                  << TRY(e.Int("latency_us")) / 1000 << "ms"
                                  << (error.empty() ? "" : "  " + error) << "\n";

@@ -15,16 +15,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// "2024-01-31 10:20:30" (UTC) from epoch milliseconds.
-std::string Time(int64_t ms) {
-  std::time_t t = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
-  return buf;
-}
-
 Result<void> PrintTopping(const Field& t, const std::string& verb, std::ostream& out) {
   std::string environment = TRY(t.String("environment"));
   out << verb << " " << TRY(t.String("namespace")) << " " << t.Show("version") << " ("
@@ -50,7 +40,7 @@ Result<void> PrintTopping(const Field& t, const std::string& verb, std::ostream&
 
 Result<void> PrintRuns(const Field& j, std::ostream& out) {
   for (const Field& r : TRY(j.List("runs"))) {
-    out << TRY(r.String("id")) << "  " << Time(TRY(r.Int("started_at"))) << "  "
+    out << TRY(r.String("id")) << "  " << UtcTime(TRY(r.Int("started_at"))) << "  "
         << TRY(r.String("status")) << "  " << r.Show("environment") << "  " << r.Show("rule")
         << "  " << r.Show("module") << "/" << r.Show("record_id") << "  " << r.Show("action")
         << " " << r.Show("target");
@@ -78,7 +68,7 @@ Result<void> PrintRun(const Field& r, std::ostream& out) {
                           : static_cast<__int128>(a) - b < INT64_MIN ? INT64_MIN
                                                                      : a - b);
   };
-  out << "  started:     " << Time(started) << " UTC, " << minus(started, event_at)
+  out << "  started:     " << UtcTime(started) << " UTC, " << minus(started, event_at)
       << " ms after the change; took " << minus(ended, started) << " ms, "
       << r.Show("statements") << " statements\n";
   std::vector<std::string> info = TRY(r.Strings("info"));
@@ -165,7 +155,7 @@ void AddWorkflowCommands(CLI::App& root, Commands& commands) {
                            for (const Field& t : TRY(j.List("toppings"))) {
                              out << TRY(t.String("namespace")) << "  " << t.Show("version") << "  "
                                  << t.Show("name") << "  installed "
-                                 << Time(TRY(t.Int("installed_at"))) << " UTC\n";
+                                 << UtcTime(TRY(t.Int("installed_at"))) << " UTC\n";
                            }
                            return Ok();
                          });
