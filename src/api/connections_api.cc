@@ -385,14 +385,16 @@ void AddConnectionsRoutes(Routes& routes, ConnectionsApiDeps d) {
       });
   routes.Add("GET", "/api/v1/audit", Access::kMember,
              [deps](Request& req, const Caller& c) -> Result<Response> {
+               // The request's environment, like every other list: production's audit is not
+               // the sandbox's.
                connections::AuditFilter filter{
                    .run_id = req.QueryParam("run_id").value_or(""),
+                   .environment = c.scope.environment,
                    .limit = TRY(LimitParam(req, kDefaultAuditEntries, kMaxAuditEntries))};
-               // ?link=: one connection's entries, in the request's environment; a link name
-               // that names no connection there is a 404, not an empty list.
+               // ?link=: one connection's entries; a link name that names no connection there
+               // is a 404, not an empty list.
                if (auto link = req.QueryParam("link"); link && !link->empty()) {
                  TRY(deps->connections.Get(c.scope.org_id, c.scope.environment, *link));
-                 filter.environment = c.scope.environment;
                  filter.link_name = *link;
                }
                Json list = Json::array();

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/config.h"
 #include "base/result.h"
 
 namespace relish::app {
@@ -24,12 +25,13 @@ inline constexpr std::string_view kInitialPasswordFile = "initial-admin-password
 // Every file Relish writes in (or reads secrets from) the data directory, by name: the database
 // and SQLite's companions (write-ahead log, its shared-memory index, a rollback journal), the
 // master key and the one a rotation writes before committing it, the first administrator's
-// password, and the configuration file (which may hold a secret setting). A new file Relish
+// password, the configuration file (which may hold a secret setting), and the settings the
+// last server ran with. A new file Relish
 // writes there is added here.
-inline constexpr std::array<std::string_view, 8> kPrivateFiles = {
+inline constexpr std::array<std::string_view, 9> kPrivateFiles = {
     kDatabaseFile,         "relish.db-wal",       "relish.db-shm",
     "relish.db-journal",   kMasterKeyFile,        "master.key.new",
-    kInitialPasswordFile,  "relish.yaml"};
+    kInitialPasswordFile,  "relish.yaml",         kServerSettingsFile};
 
 // What PrepareDataDir changed: "PATH MODE -> MODE" per path, for the warning.
 struct DataDirFixes {

@@ -1,5 +1,6 @@
 #include "base/config.h"
 
+#include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
 
 #include <charconv>
@@ -96,11 +97,27 @@ const std::vector<KeyEntry>& Table() {
          return Ok();
        },
        [](const Config& c) { return c.listen; }},
-      StringKey("public_url", "RELISH_PUBLIC_URL",
-                "Base URL users and OAuth providers reach this server at; default http://LISTEN.",
-                &Config::public_url),
-      StringKey("log_level", "RELISH_LOG_LEVEL", "trace, debug, info, warn, error or off.",
-                &Config::log_level),
+      {{"public_url", "RELISH_PUBLIC_URL",
+        "Base URL users and OAuth providers reach this server at; default http://LISTEN.", ""},
+       [](Config& c, std::string_view v) -> Result<void> {
+         c.public_url = std::string(v);
+         return Ok();
+       },
+       // Shown as it is used: the default is the listen address's URL, not nothing.
+       [](const Config& c) { return c.PublicUrl(); }},
+      {{"log_level", "RELISH_LOG_LEVEL", "trace, debug, info, warn, error or off.",
+        Config{}.log_level},
+       [](Config& c, std::string_view v) -> Result<void> {
+         for (std::string_view level : {"trace", "debug", "info", "warn", "error", "off"}) {
+           if (v == level) {
+             c.log_level = std::string(v);
+             return Ok();
+           }
+         }
+         return InvalidArgument("log_level: unknown log level '" + std::string(v) +
+                                "' (use trace, debug, info, warn, error or off)");
+       },
+       [](const Config& c) { return c.log_level; }},
       StringKey("log_file", "RELISH_LOG_FILE", "Write logs to this file instead of stderr.",
                 &Config::log_file),
       {{"max_body_bytes", "RELISH_MAX_BODY_BYTES",
@@ -189,14 +206,20 @@ const KeyEntry* Find(std::string_view name) {
   return nullptr;
 }
 
+using Check = std::function<Result<void>(std::string_view key, std::string_view value)>;
+
 Result<void> Set(Config& config, std::string_view name, std::string_view value,
-                 std::string_view origin) {
+                 std::string_view origin, const Check& check) {
   const KeyEntry* entry = Find(name);
   if (entry == nullptr) {
     return InvalidArgument(std::string(origin) + ": unknown configuration key '" +
                            std::string(name) + "'");
   }
   auto r = entry->set(config, value);
+  if (r.ok() && check && !value.empty()) {
+    r = check(name, value);
+    if (!r.ok()) r = r.error().WithContext(name);
+  }
   if (!r.ok()) {
     if (entry->info.secret) {
       // A parse error quotes the value it refused; not a secret one.
@@ -208,7 +231,7 @@ Result<void> Set(Config& config, std::string_view name, std::string_view value,
   return Ok();
 }
 
-Result<void> ApplyFile(Config& config, const std::string& path) {
+Result<void> ApplyFile(Config& config, const std::string& path, const Check& check) {
   YAML::Node root;
   try {
     root = YAML::LoadFile(path);
@@ -228,7 +251,7 @@ Result<void> ApplyFile(Config& config, const std::string& path) {
         if (!joined.empty()) joined += ",";
         joined += entry.first.as<std::string>() + "=" + entry.second.as<std::string>();
       }
-      TRY(Set(config, key, joined, path + ":" + std::to_string(kv.first.Mark().line + 1)));
+      TRY(Set(config, key, joined, path + ":" + std::to_string(kv.first.Mark().line + 1), check));
       continue;
     }
     if (!kv.second.IsScalar()) {
@@ -236,7 +259,7 @@ Result<void> ApplyFile(Config& config, const std::string& path) {
                              key + "' must be a single value");
     }
     TRY(Set(config, key, kv.second.as<std::string>(),
-            path + ":" + std::to_string(kv.first.Mark().line + 1)));
+            path + ":" + std::to_string(kv.first.Mark().line + 1), check));
   }
   return Ok();
 }
@@ -281,17 +304,33 @@ Result<Config> LoadConfig(const ConfigSources& sources) {
     std::error_code ec;
     if (std::filesystem::exists(candidate, ec)) file = candidate;
   }
+  if (sources.server_settings) {
+    std::string remembered = data_dir + "/" + std::string(kServerSettingsFile);
+    std::error_code ec;
+    if (std::filesystem::exists(remembered, ec)) TRY(ApplyFile(config, remembered, sources.check));
+  }
   if (!file.empty()) {
-    TRY(ApplyFile(config, file));
+    TRY(ApplyFile(config, file, sources.check));
     config.config_file = file;
   }
   for (const auto& entry : Table()) {
     if (auto it = sources.env.find(std::string(entry.info.env)); it != sources.env.end()) {
-      TRY(Set(config, entry.info.name, it->second, entry.info.env));
+      TRY(Set(config, entry.info.name, it->second, entry.info.env, sources.check));
     }
   }
-  for (const auto& [k, v] : sources.flags) TRY(Set(config, k, v, "--" + k));
+  for (const auto& [k, v] : sources.flags) TRY(Set(config, k, v, "--" + k, sources.check));
   return config;
+}
+
+std::string ServerSettingsText(const Config& config, std::string_view public_url) {
+  std::string text =
+      "# Written by relish serve when it starts; relish run reads it (docs/configuration.md).\n";
+  for (std::string_view key : kServerSettingKeys) {
+    std::string value = key == "public_url" ? std::string(public_url) : Find(key)->get(config);
+    // A JSON string is a YAML scalar that keeps every character as it is.
+    text += std::string(key) + ": " + nlohmann::json(value).dump() + "\n";
+  }
+  return text;
 }
 
 std::vector<ConfigKeyInfo> ConfigKeys() {

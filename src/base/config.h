@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -65,11 +66,28 @@ struct ConfigSources {
   std::string file;  // explicit file; else RELISH_CONFIG, else <data_dir>/relish.yaml if present
   std::map<std::string, std::string> env;
   std::vector<std::pair<std::string, std::string>> flags;  // key -> value, in order
+  // `relish run`: start from the settings the data directory's server last ran with
+  // (kServerSettingsFile, below the file, the environment and the flags), so that a run reaches
+  // what the server's own runs reach.
+  bool server_settings = false;
+  // Checks a value beyond its type with parsers this module does not have (a remap, a proxy
+  // URL); the composition root supplies app::CheckSetting, so that `relish config` refuses what
+  // `relish serve` would, with the key and the place the value came from.
+  std::function<Result<void>(std::string_view key, std::string_view value)> check;
 
   static std::map<std::string, std::string> FromProcessEnvironment();
 };
 
 Result<Config> LoadConfig(const ConfigSources& sources);
+
+// In the data directory: the settings of the last `relish serve` that shaped where runs reach
+// (kServerSettingKeys), written once it listens, with the URL it was reachable at.
+inline constexpr std::string_view kServerSettingsFile = "server-settings.yaml";
+inline constexpr std::string_view kServerSettingKeys[] = {
+    "public_url", "sandbox_remap", "egress_allow_loopback", "egress_allow_private"};
+// The file's text for `config` serving at `public_url` (the effective one: with the port bound
+// when the configured one was 0).
+std::string ServerSettingsText(const Config& config, std::string_view public_url);
 
 // Current value of every key, in table order, as it may be shown (kSecretMask for a secret key
 // with a value): for `relish config`, the start-up log and the docs test.

@@ -76,6 +76,55 @@ TEST_F(ConfigTest, DefaultFileLivesInTheDataDirectory) {
   EXPECT_EQ(c->PublicUrl(), "https://relish.example.com");
 }
 
+// Issue 19: `relish run` ignored the public URL and sandbox remap its server ran with.
+TEST_F(ConfigTest, ServerSettingsLieUnderTheFileEnvironmentAndFlags) {
+  Config served;
+  served.sandbox_remap = "books.zoho.com=http://127.0.0.1:4321";
+  served.egress_allow_loopback = true;
+  Write(std::string(kServerSettingsFile), ServerSettingsText(served, "http://127.0.0.1:4321"));
+  ConfigSources s;
+  s.env = {{"RELISH_DATA", dir_.string()}};
+  auto plain = LoadConfig(s);  // `relish serve`, `relish config`: not theirs to read
+  ASSERT_TRUE(plain.ok()) << plain.error().ToString();
+  EXPECT_EQ(plain->PublicUrl(), "http://127.0.0.1:8080");
+  s.server_settings = true;
+  auto run = LoadConfig(s);
+  ASSERT_TRUE(run.ok()) << run.error().ToString();
+  EXPECT_EQ(run->PublicUrl(), "http://127.0.0.1:4321");
+  EXPECT_EQ(run->sandbox_remap, "books.zoho.com=http://127.0.0.1:4321");
+  EXPECT_TRUE(run->egress_allow_loopback);
+  EXPECT_FALSE(run->egress_allow_private);
+  s.flags = {{"egress_allow_loopback", "false"}};
+  auto overridden = LoadConfig(s);
+  ASSERT_TRUE(overridden.ok()) << overridden.error().ToString();
+  EXPECT_FALSE(overridden->egress_allow_loopback);
+}
+
+// Issue 19: `relish config` accepted what `relish serve` refused, without naming the setting.
+TEST_F(ConfigTest, TheCheckHookNamesTheKeyAndItsOrigin) {
+  ConfigSources s;
+  s.check = [](std::string_view key, std::string_view value) -> Result<void> {
+    if (key == "sandbox_remap" && value == "nonsense") return InvalidArgument("not a remap");
+    return Ok();
+  };
+  s.flags = {{"sandbox_remap", "nonsense"}};
+  auto bad = LoadConfig(s);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message(), "--sandbox_remap: sandbox_remap: not a remap");
+  s.flags = {{"log_level", "loud"}};
+  auto level = LoadConfig(s);
+  ASSERT_FALSE(level.ok());
+  EXPECT_EQ(level.error().message(),
+            "--log_level: log_level: unknown log level 'loud' (use trace, debug, info, warn, "
+            "error or off)");
+  // public_url is shown as it is used: the listen address's URL by default.
+  auto c = LoadConfig({.flags = {{"listen", "127.0.0.1:9000"}}});
+  ASSERT_TRUE(c.ok());
+  for (const auto& [key, value] : DescribeConfig(*c)) {
+    if (key.name == "public_url") EXPECT_EQ(value, "http://127.0.0.1:9000");
+  }
+}
+
 TEST_F(ConfigTest, ErrorsNameTheirOrigin) {
   ConfigSources s;
   s.file = Write("bad.yaml", "listen: 127.0.0.1:8080\nthreads: many\n");

@@ -48,6 +48,11 @@ void Install(std::shared_ptr<spdlog::sinks::sink> sink, spdlog::level::level_enu
   auto access = std::make_shared<spdlog::logger>("access", redacting);
   main->set_level(level);
   access->set_level(level);
+  // Every line reaches the file as it is written, as it does on standard error: someone tailing
+  // `log_file` (the first administrator's notice, a failing refresh) must not wait for a
+  // buffer to fill or for shutdown.
+  main->flush_on(spdlog::level::trace);
+  access->flush_on(spdlog::level::trace);
   g_access = access;
   spdlog::set_default_logger(main);
 }

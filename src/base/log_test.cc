@@ -1,8 +1,11 @@
 #include "base/log.h"
 
 #include <gtest/gtest.h>
+#include <spdlog/sinks/null_sink.h>
 #include <spdlog/sinks/ostream_sink.h>
 
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 
 namespace relish {
@@ -51,6 +54,26 @@ TEST(LogTest, LinesPassThroughTheRedactor) {
   EXPECT_EQ(out.str(),
             "info relish: calling with token [REDACTED]\n"
             "info access: GET /x?key=[REDACTED] 200\n");
+}
+
+TEST(LogTest, LogFileLinesAreWrittenAtOnce) {
+  std::string path = ::testing::TempDir() + "/log_file_lines_are_written_at_once.log";
+  std::filesystem::remove(path);
+  ASSERT_TRUE(InitLogging({.level = "info", .file = path}).ok());
+  spdlog::warn("the first administrator's password is in the data directory");
+  AccessLog().info("GET /healthz 200");
+  std::ifstream in(path);
+  std::stringstream read;
+  read << in.rdbuf();
+  std::string text = read.str();
+  // Still open: nothing has been closed or flushed by hand.
+  EXPECT_NE(text.find(" warning relish: the first administrator's password is in the data "
+                      "directory\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find(" info access: GET /healthz 200\n"), std::string::npos) << text;
+  InitLoggingForTest(std::make_shared<spdlog::sinks::null_sink_mt>());
+  std::filesystem::remove(path);
 }
 
 TEST(LogTest, RejectsUnknownLevel) {

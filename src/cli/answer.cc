@@ -1,6 +1,7 @@
 #include "cli/answer.h"
 
 #include <cstdio>
+#include <ctime>
 #include <limits>
 
 namespace relish::cli {
@@ -28,6 +29,15 @@ std::string_view KindOf(const Json& value) {
 
 std::string DumpJson(const Json& value, int indent) {
   return value.dump(indent, ' ', false, Json::error_handler_t::replace);
+}
+
+std::string UtcTime(int64_t ms) {
+  std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+  return buf;
 }
 
 std::string Printable(std::string_view text) {

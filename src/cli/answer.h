@@ -35,6 +35,9 @@ std::string DumpJson(const Json& value, int indent = -1);
 // U+0080 to U+009F, as \u00NN): what a server sent is printed so, and cannot drive the terminal.
 std::string Printable(std::string_view text);
 
+// "2024-01-31 10:20:30" (UTC) from epoch milliseconds: how tables show a time.
+std::string UtcTime(int64_t ms);
+
 // A value inside an answer, with its path for error messages. Holds a pointer into the answer,
 // which must outlive it.
 class Field {

@@ -66,6 +66,8 @@ Result<ClientSettings> LoadClientSettings(const RemoteFlags& flags) {
   if (!flags.url.empty()) s.url = flags.url;
   if (!flags.token.empty()) s.token = flags.token;
   if (s.url.empty()) s.url = "http://127.0.0.1:8080";
+  // "127.0.0.1:8080" or "relish.local": an address as curl takes it, over http.
+  if (s.url.find("://") == std::string::npos) s.url = "http://" + s.url;
   while (!s.url.empty() && s.url.back() == '/') s.url.pop_back();
   return s;
 }
@@ -230,12 +232,14 @@ Result<std::string> ReadSecret(const std::string& prompt) {
   return line;
 }
 
-void AddRemoteFlags(CLI::App& cmd, RemoteFlags& flags, bool scoped) {
+void AddRemoteFlags(CLI::App& cmd, RemoteFlags& flags, RemoteScope scope) {
   cmd.add_option("--url", flags.url,
                  "Relish server URL (default RELISH_URL, the saved login, or http://127.0.0.1:8080)");
   cmd.add_option("--token", flags.token, "API token (default RELISH_TOKEN or the saved login)");
-  if (scoped) {
+  if (scope != RemoteScope::kNone) {
     cmd.add_option("--org", flags.org, "Organization id (default: your first)");
+  }
+  if (scope == RemoteScope::kOrgAndEnvironment) {
     cmd.add_option("--env", flags.environment, "Environment: sandbox (default) or production");
   }
   cmd.add_flag("--json", flags.json, "Print the server's JSON answer");

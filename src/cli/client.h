@@ -62,9 +62,15 @@ class ApiClient {
   std::unique_ptr<outbound::HttpClient> http_;
 };
 
-// What every command over the REST API shares: --url, --token, --json, and --org/--env when
-// the command works inside an organization's environment (`scoped`).
-void AddRemoteFlags(CLI::App& cmd, RemoteFlags& flags, bool scoped = true);
+// Which of --org and --env a command takes: none (the server's or the user's own things), --org
+// alone (a command whose environment is fixed: `topping push` is the sandbox's, `publish`
+// production's), or both.
+enum class RemoteScope { kNone, kOrg, kOrgAndEnvironment };
+
+// What every command over the REST API shares: --url, --token, --json, and --org/--env as
+// `scope` says.
+void AddRemoteFlags(CLI::App& cmd, RemoteFlags& flags,
+                    RemoteScope scope = RemoteScope::kOrgAndEnvironment);
 // A client for the flags' server, scoped to their organization and environment.
 Result<ApiClient> Connect(const RemoteFlags& flags);
 // Writes an answer as text, reading its fields through Field; an answer without the fields a

@@ -1,7 +1,11 @@
 #include "cli/command.h"
 
+#include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
+#include "app/settings.h"
 #include "base/log.h"
 #include "cli/answer.h"
 
@@ -24,6 +28,8 @@ Result<Config> ConfigFlags::Load(std::vector<std::pair<std::string, std::string>
   ConfigSources sources;
   sources.file = config_file;
   sources.env = ConfigSources::FromProcessEnvironment();
+  sources.server_settings = server_settings;
+  sources.check = app::CheckSetting;
   if (!data_dir.empty()) sources.flags.emplace_back("data_dir", data_dir);
   for (const auto& kv : set) {
     auto eq = kv.find('=');
@@ -37,6 +43,35 @@ Result<Config> ConfigFlags::Load(std::vector<std::pair<std::string, std::string>
     GlobalRedactor().Add(Redactor::kInstallation, secret);
   }
   return config;
+}
+
+Result<toppings::Files> ReadToppingFolder(const std::string& dir) {
+  namespace fs = std::filesystem;
+  fs::path root(dir);
+  std::error_code ec;
+  if (!fs::is_regular_file(root / "topping.yaml", ec)) {
+    return NotFound("no topping.yaml in " + dir);
+  }
+  toppings::Files files;
+  auto add = [&](const fs::path& p) -> Result<void> {
+    std::ifstream in(p, std::ios::binary);
+    if (!in.good()) return Unavailable("cannot read " + p.string());
+    std::stringstream s;
+    s << in.rdbuf();
+    files[p.lexically_relative(root).generic_string()] = s.str();
+    return Ok();
+  };
+  TRY(add(root / "topping.yaml"));
+  if (fs::is_directory(root / "functions", ec)) {
+    // The error_code forms: an unreadable folder is an error to report, not an exception.
+    fs::recursive_directory_iterator it(root / "functions", ec), end;
+    for (; !ec && it != end; it.increment(ec)) {
+      std::error_code type_ec;
+      if (it->is_regular_file(type_ec) && it->path().extension() == ".dg") TRY(add(it->path()));
+    }
+    if (ec) return Unavailable("cannot read " + (root / "functions").string() + ": " + ec.message());
+  }
+  return files;
 }
 
 int Commands::RunParsed() const {

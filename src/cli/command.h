@@ -11,6 +11,7 @@
 
 #include "base/config.h"
 #include "base/result.h"
+#include "toppings/manifest.h"
 
 namespace relish::cli {
 
@@ -26,11 +27,17 @@ struct ConfigFlags {
   std::string data_dir;
   std::string config_file;
   std::vector<std::string> set;
+  bool server_settings = false;  // start from the data directory's server's (ConfigSources)
 
   void AddTo(CLI::App& cmd);
   // Loads the configuration with these flags (and `extra` key/values) on top.
   Result<Config> Load(std::vector<std::pair<std::string, std::string>> extra = {}) const;
 };
+
+// A topping folder as `topping push` sends it and `check` reads it: topping.yaml and every .dg
+// file under functions/, by path relative to `dir`. Other files (a README, editor backups) stay
+// at home.
+Result<toppings::Files> ReadToppingFolder(const std::string& dir);
 
 class Commands {
  public:

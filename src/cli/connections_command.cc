@@ -1,4 +1,6 @@
 // relish login | services ... | connections ... | keys rotate: the CLI over the REST API.
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -68,7 +70,7 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
     auto flags = std::make_shared<RemoteFlags>();
     auto email = std::make_shared<std::string>();
     auto* cmd = root.add_subcommand("login", "Sign in to a Relish server and save an API token for the CLI");
-    AddRemoteFlags(*cmd, *flags, false);
+    AddRemoteFlags(*cmd, *flags, RemoteScope::kNone);
     cmd->add_option("--email", *email, "Your email")->required();
     commands.Add(cmd, [flags, email] {
       auto settings = LoadClientSettings(*flags);
@@ -88,13 +90,83 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
     });
   }
 
+  // --- whoami: who the CLI is signed in as, where
+  {
+    auto flags = std::make_shared<RemoteFlags>();
+    auto* cmd = root.add_subcommand("whoami", "Show the user, server and organizations the CLI uses");
+    AddRemoteFlags(*cmd, *flags, RemoteScope::kNone);
+    commands.Add(cmd, [flags] {
+      auto client = Connect(*flags);
+      if (!client.ok()) return Fail(client.error());
+      std::string url = client->url();
+      return PrintAnswer(*flags, *client, client->Call("GET", "/api/v1/me"),
+                         [url](const Field& j, std::ostream& out) -> Result<void> {
+                           Field user = TRY(j.Get("user"));
+                           TRY(user.ExpectObject());
+                           out << TRY(user.String("email")) << " (" << user.Show("name") << ", "
+                               << TRY(user.String("role")) << ") at " << url << "\n";
+                           for (const Field& o : TRY(j.List("orgs"))) {
+                             out << "  " << TRY(o.String("id")) << "  " << o.Show("name") << "\n";
+                           }
+                           return Ok();
+                         });
+    });
+  }
+
+  // --- logout: revoke the CLI's token and forget it
+  {
+    auto flags = std::make_shared<RemoteFlags>();
+    auto* cmd = root.add_subcommand("logout", "Revoke the CLI's saved API token and forget it");
+    AddRemoteFlags(*cmd, *flags, RemoteScope::kNone);
+    commands.Add(cmd, [flags] {
+      auto settings = LoadClientSettings(*flags);
+      if (!settings.ok()) return Fail(settings.error());
+      if (settings->token.empty()) {
+        return Fail(FailedPrecondition("not signed in: no API token in --token, RELISH_TOKEN or " +
+                                       ClientConfigPath()));
+      }
+      ApiClient client(*settings);
+      // The token's own id: the one of the caller's tokens whose prefix it starts with.
+      auto find = [&](const Json& list) -> Result<std::string> {  // the id, or ""
+        for (const Field& t : TRY(Field(list).List("tokens"))) {
+          std::string prefix = TRY(t.String("prefix"));
+          if (!prefix.empty() && settings->token.starts_with(prefix)) return t.String("id");
+        }
+        return std::string();
+      };
+      auto revoke = [&]() -> Result<void> {
+        Json list = TRY(client.Call("GET", "/api/v1/tokens"));
+        auto id = find(list);
+        if (!id.ok()) return client.NotRelish(id.error().message());
+        if (id->empty()) return NotFound("the server lists no token like the CLI's");
+        TRY(client.Call("DELETE", "/api/v1/tokens/" + PercentEncode(*id)));
+        return Ok();
+      };
+      auto revoked = revoke();
+      // A token the server refuses is of no use either: forget it all the same. Any other
+      // failure (the server unreachable, not Relish) keeps it, so that logout can be tried again.
+      bool refused = !revoked.ok() && revoked.error().code() == ErrorCode::kUnauthenticated;
+      if (!revoked.ok() && !refused) return Fail(revoked.error());
+      auto saved = LoadClientSettings(RemoteFlags{});
+      bool forgotten = false;
+      if (saved.ok() && saved->token == settings->token && !std::getenv("RELISH_TOKEN")) {
+        std::error_code ec;
+        forgotten = std::filesystem::remove(ClientConfigPath(), ec);
+      }
+      std::cout << "Signed out of " << settings->url << ": the token is "
+                << (refused ? "no longer accepted there" : "revoked")
+                << (forgotten ? " and " + ClientConfigPath() + " removed" : "") << "\n";
+      return kExitOk;
+    });
+  }
+
   // --- services
   auto* services = root.add_subcommand("services", "Default and custom services (how to authenticate to an API)");
   services->require_subcommand(1);
   {
     auto flags = std::make_shared<RemoteFlags>();
     auto* cmd = services->add_subcommand("list", "List services");
-    AddRemoteFlags(*cmd, *flags, false);
+    AddRemoteFlags(*cmd, *flags, RemoteScope::kNone);
     commands.Add(cmd, [flags] {
       auto client = Connect(*flags);
       if (!client.ok()) return Fail(client.error());
@@ -113,7 +185,7 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
     auto flags = std::make_shared<RemoteFlags>();
     auto id = std::make_shared<std::string>();
     auto* cmd = services->add_subcommand("show", "Show a service and its definition");
-    AddRemoteFlags(*cmd, *flags, false);
+    AddRemoteFlags(*cmd, *flags, RemoteScope::kNone);
     cmd->add_option("id", *id, "Service id")->required();
     commands.Add(cmd, [flags, id] {
       auto client = Connect(*flags);
@@ -131,7 +203,7 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
     bool create = std::string(verb) == "create";
     auto* cmd = services->add_subcommand(verb, create ? "Create a custom service from a YAML file"
                                                       : "Check a service definition without saving it");
-    AddRemoteFlags(*cmd, *flags, false);
+    AddRemoteFlags(*cmd, *flags, RemoteScope::kNone);
     cmd->add_option("file", *file, "YAML file (- for standard input)")->required();
     commands.Add(cmd, [flags, file, create] {
       auto client = Connect(*flags);
@@ -153,7 +225,7 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
     auto id = std::make_shared<std::string>();
     auto file = std::make_shared<std::string>();
     auto* cmd = services->add_subcommand("update", "Replace a custom service's definition (its id stays)");
-    AddRemoteFlags(*cmd, *flags, false);
+    AddRemoteFlags(*cmd, *flags, RemoteScope::kNone);
     cmd->add_option("id", *id, "Service id")->required();
     cmd->add_option("file", *file, "YAML file (- for standard input)")->required();
     commands.Add(cmd, [flags, id, file] {
@@ -172,7 +244,7 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
     auto flags = std::make_shared<RemoteFlags>();
     auto id = std::make_shared<std::string>();
     auto* cmd = services->add_subcommand("delete", "Delete a custom service");
-    AddRemoteFlags(*cmd, *flags, false);
+    AddRemoteFlags(*cmd, *flags, RemoteScope::kNone);
     cmd->add_option("id", *id, "Service id")->required();
     commands.Add(cmd, [flags, id] {
       auto client = Connect(*flags);
@@ -188,7 +260,7 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
     auto flags = std::make_shared<RemoteFlags>();
     auto issuer = std::make_shared<std::string>();
     auto* cmd = services->add_subcommand("discover", "Draft a custom service from an OAuth server's metadata (RFC 8414 / OpenID)");
-    AddRemoteFlags(*cmd, *flags, false);
+    AddRemoteFlags(*cmd, *flags, RemoteScope::kNone);
     cmd->add_option("issuer", *issuer, "The authorization server's issuer URL")->required();
     commands.Add(cmd, [flags, issuer] {
       auto client = Connect(*flags);
@@ -382,9 +454,12 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
       return PrintAnswer(*flags, *client,
                          client->Call("GET", "/api/v1/audit" + (run->empty() ? "" : "?run_id=" + FormEncode(*run))),
                          [](const Field& j, std::ostream& out) -> Result<void> {
-                           for (const Field& e : TRY(j.List("entries"))) {
+                           auto entries = TRY(j.List("entries"));
+                           if (entries.empty()) out << "no audit entries\n";
+                           for (const Field& e : entries) {
                              std::string error = TRY(e.OptionalString("error"));
-                             out << TRY(e.String("link_name")) << "  " << TRY(e.String("method")) << " "
+                             out << UtcTime(TRY(e.Int("at"))) << "  " << TRY(e.String("link_name"))
+                                 << "  " << TRY(e.String("method")) << " "
                                  << TRY(e.String("url")) << "  " << TRY(e.Int("status")) << "  "
                                  << TRY(e.Int("latency_us")) / 1000 << "ms"
                                  << (error.empty() ? "" : "  " + error) << "\n";
@@ -400,7 +475,7 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
   {
     auto flags = std::make_shared<RemoteFlags>();
     auto* cmd = keys->add_subcommand("rotate", "Make new keys and re-seal every secret, while the server runs");
-    AddRemoteFlags(*cmd, *flags, false);
+    AddRemoteFlags(*cmd, *flags, RemoteScope::kNone);
     commands.Add(cmd, [flags] {
       auto client = Connect(*flags);
       if (!client.ok()) return Fail(client.error());

@@ -1,23 +1,29 @@
 // relish run FILE.dg [--arg NAME=JSON]... [--org ID] [--env sandbox|production] [--user EMAIL]
-// relish check FILE.dg [--arg NAME=JSON]...
+// relish check PATH... [--arg NAME=JSON]...
 //
 // `relish run` runs a script with the function runner of its data directory: the directory's
 // connections (invokeurl `connection:`, tasks with a connection) and its CRM (tasks without
 // one), acting as a user of an organization there. A script that needs neither runs without a
 // data directory too: nothing is created just to run a pure script.
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "app/runtime.h"
 #include "base/log.h"
+#include "cli/answer.h"
 #include "cli/command.h"
+#include "deluge/datetime.h"
 #include "deluge/deluge.h"
 #include "functions/platform_runner.h"
 #include "outbound/curl_client.h"
 #include "outbound/url.h"
+#include "toppings/manifest.h"
 
 namespace relish::cli {
 namespace {
@@ -25,6 +31,7 @@ namespace {
 struct RunFlags {
   ConfigFlags config;
   std::string file;
+  std::vector<std::string> paths;  // check's
   std::vector<std::string> args;
   int64_t max_statements = deluge::kDefaultMaxStatements;
   std::string max_time;
@@ -37,6 +44,12 @@ struct RunFlags {
 };
 
 Result<std::string> ReadFile(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    // An ifstream opens a folder and reads nothing: that would run an empty script.
+    return InvalidArgument(path + " is a folder; run takes one script (.dg); relish check " +
+                           "takes folders");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) return NotFound("cannot read " + path);
   std::stringstream ss;
@@ -52,7 +65,15 @@ bool ParseArgs(const std::vector<std::string>& raw, std::vector<deluge::Argument
       std::cerr << "relish: --arg expects NAME=JSON, got '" << a << "'\n";
       return false;
     }
-    out.push_back({a.substr(0, eq), a.substr(eq + 1)});
+    std::string name = a.substr(0, eq), json = a.substr(eq + 1);
+    if (!nlohmann::json::accept(json)) {
+      // The usual slip: text without its JSON quotes (--arg name=ann).
+      std::cerr << "relish: --arg " << name << ": '" << Printable(json)
+                << "' is not JSON; text is written in quotes, e.g. --arg '" << name << "=\""
+                << Printable(json) << "\"'\n";
+      return false;
+    }
+    out.push_back({std::move(name), std::move(json)});
   }
   return true;
 }
@@ -64,7 +85,8 @@ std::shared_ptr<const deluge::Program> CompileFile(const RunFlags& flags,
                                                    int& exit_code, std::string* text = nullptr) {
   auto source = ReadFile(flags.file);
   if (!source.ok()) {
-    exit_code = Fail(source.error());
+    Fail(source.error());
+    exit_code = source.error().code() == ErrorCode::kInvalidArgument ? kExitUsage : kExitFailure;
     return nullptr;
   }
   if (text != nullptr) *text = *source;
@@ -84,12 +106,75 @@ std::string DefaultTimeZone() {
   return "UTC";
 }
 
+// A topping folder, as a push would check it without a server: the manifest, the files, and
+// every function with the parameters its rules pass. Problems print as DIR/FILE:LINE: reason.
+bool CheckTopping(const std::string& dir) {
+  std::string prefix = dir.ends_with('/') ? dir : dir + "/";
+  auto files = ReadToppingFolder(dir);
+  if (!files.ok()) {
+    Fail(files.error());
+    return false;
+  }
+  auto bundle = toppings::ReadBundle(*files);
+  if (!bundle.ok()) {
+    const std::string& message = bundle.error().message();
+    std::cerr << (message.starts_with(toppings::kManifestFile) ? prefix : "relish: ") << message
+              << "\n";
+    return false;
+  }
+  auto problems = toppings::ProblemsError(bundle->problems);
+  if (problems.ok()) return true;
+  std::istringstream lines(problems.error().message());
+  for (std::string line; std::getline(lines, line);) std::cerr << prefix << line << "\n";
+  return false;
+}
+
+// `relish check PATH...`: each path a script, a topping folder (it has a topping.yaml) or a
+// folder of scripts (every .dg file in it and below). A folder with nothing to check is an
+// error, not a silent success.
 int Check(const RunFlags& flags) {
   std::vector<deluge::Argument> args;
   if (!ParseArgs(flags.args, args)) return kExitUsage;
-  int exit_code = kExitOk;
-  auto program = CompileFile(flags, args, exit_code);
-  return program ? kExitOk : exit_code;
+  namespace fs = std::filesystem;
+  bool ok = true;
+  auto check_file = [&](const std::string& file) {
+    RunFlags one = flags;
+    one.file = file;
+    int exit_code = kExitOk;
+    if (!CompileFile(one, args, exit_code)) ok = false;
+  };
+  for (const auto& path : flags.paths) {
+    std::error_code ec;
+    if (!fs::is_directory(path, ec)) {
+      check_file(path);
+      continue;
+    }
+    if (fs::exists(fs::path(path) / toppings::kManifestFile, ec)) {
+      if (!CheckTopping(path)) ok = false;
+      continue;
+    }
+    std::vector<std::string> scripts;
+    fs::recursive_directory_iterator it(path, ec), end;
+    for (; !ec && it != end; it.increment(ec)) {
+      std::error_code type_ec;
+      if (it->is_regular_file(type_ec) && it->path().extension() == ".dg") {
+        scripts.push_back(it->path().string());
+      }
+    }
+    if (ec) {
+      Fail(Unavailable("cannot read " + path + ": " + ec.message()));
+      ok = false;
+      continue;
+    }
+    if (scripts.empty()) {
+      Fail(NotFound("nothing to check in " + path + ": no topping.yaml and no .dg files"));
+      ok = false;
+      continue;
+    }
+    std::sort(scripts.begin(), scripts.end());
+    for (const auto& file : scripts) check_file(file);
+  }
+  return ok ? kExitOk : kExitFailure;
 }
 
 // The platform `relish run` runs against: the data directory's Runtime when there is one, else
@@ -188,6 +273,11 @@ int RunScript(const RunFlags& flags) {
     std::cerr << "relish: --env must be sandbox or production\n";
     return kExitUsage;
   }
+  if (!flags.time_zone.empty() && !deluge::Zone::Find(flags.time_zone)) {
+    std::cerr << "relish: --timezone: unknown time zone '" << Printable(flags.time_zone)
+              << "'; use a name from the tz database, e.g. Europe/Berlin, Asia/Kolkata or UTC\n";
+    return kExitUsage;
+  }
   auto config = flags.config.Load();
   if (!config.ok()) return Fail(config.error());
 
@@ -241,9 +331,7 @@ int RunScript(const RunFlags& flags) {
   return kExitOk;
 }
 
-void AddScriptOptions(CLI::App& cmd, RunFlags& flags) {
-  cmd.add_option("file", flags.file, "Deluge script (.dg), with or without a function header")
-      ->required();
+void AddArgOption(CLI::App& cmd, RunFlags& flags) {
   cmd.add_option("--arg", flags.args,
                  "An argument as NAME=JSON, e.g. --arg 'contact={\"Contacts.ID\":\"1\"}' "
                  "(repeatable)");
@@ -257,8 +345,12 @@ void AddRunCommands(CLI::App& root, Commands& commands) {
       "run",
       "Run a Deluge script with the data directory's connections and CRM; info lines go "
       "to stdout");
-  AddScriptOptions(*run, *run_flags);
+  run->add_option("file", run_flags->file,
+                  "Deluge script (.dg), with or without a function header")
+      ->required();
+  AddArgOption(*run, *run_flags);
   run_flags->config.AddTo(*run);
+  run_flags->config.server_settings = true;
   run->add_option("--max-statements", run_flags->max_statements,
                   "Statement limit for this run (default 200000)");
   run->add_option("--max-time", run_flags->max_time,
@@ -277,8 +369,13 @@ void AddRunCommands(CLI::App& root, Commands& commands) {
   commands.Add(run, [run_flags] { return RunScript(*run_flags); });
 
   auto check_flags = std::make_shared<RunFlags>();
-  auto* check = root.add_subcommand("check", "Parse and check a Deluge script without running it");
-  AddScriptOptions(*check, *check_flags);
+  auto* check = root.add_subcommand(
+      "check", "Parse and check Deluge scripts and topping folders without running anything");
+  check
+      ->add_option("paths", check_flags->paths,
+                   "Scripts (.dg), topping folders (with a topping.yaml), or folders of scripts")
+      ->required();
+  AddArgOption(*check, *check_flags);
   commands.Add(check, [check_flags] { return Check(*check_flags); });
 }
 

@@ -98,6 +98,54 @@ TEST_F(RunCommandTest, CheckReportsWithoutRunning) {
   EXPECT_EQ(missing.err, good + ":1: Variable 'contact' is not defined\n");
 }
 
+// Issue 19: `relish check DIR` and `relish run DIR` exited 0 having checked nothing.
+TEST_F(RunCommandTest, CheckTakesFilesAndFoldersOfScripts) {
+  std::filesystem::create_directories(dir_ / "scripts" / "more");
+  std::string a = Write("scripts/a.dg", "info 1;\n");
+  std::string b = Write("scripts/more/b.dg", "x = ;\n");
+  Write("scripts/notes.txt", "not a script");
+  std::string c = Write("c.dg", "info y;\n");
+  Result r = Cli({"check", (dir_ / "scripts").string(), c});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.err, b + ":1: Expected a value but found ';'\n" + c +
+                       ":1: Variable 'y' is not defined\n");
+  EXPECT_EQ(Cli({"check", (dir_ / "scripts").string(), a}).code, 1);
+  std::filesystem::remove(b);
+  EXPECT_EQ(Cli({"check", (dir_ / "scripts").string(), a}).code, 0);
+  std::filesystem::create_directories(dir_ / "empty");
+  Result empty = Cli({"check", (dir_ / "empty").string()});
+  EXPECT_EQ(empty.code, 1);
+  EXPECT_EQ(empty.err, "relish: nothing to check in " + (dir_ / "empty").string() +
+                           ": no topping.yaml and no .dg files\n");
+}
+
+TEST_F(RunCommandTest, CheckReadsAToppingFolderAsAPushWould) {
+  Result good = Cli({"check", "examples/bigin-books-sync"});
+  EXPECT_EQ(good.code, 0) << good.err;
+  EXPECT_EQ(good.err, "");
+  std::filesystem::create_directories(dir_ / "t" / "functions");
+  Write("t/topping.yaml",
+        "namespace: acme\nname: Acme\nversion: 1\nfunctions:\n  - {name: hello, params: "
+        "[contact]}\n  - {name: gone}\n");
+  Write("t/functions/hello.dg", "info contact.get(\"Email\");\ninfo missing;\n");
+  Write("t/functions/stray.dg", "info 1;\n");
+  std::string t = (dir_ / "t").string();
+  Result bad = Cli({"check", t});
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_EQ(bad.err, t + "/topping.yaml:6: function 'gone': there is no file functions/gone.dg\n" +
+                         t + "/functions/hello.dg:2: Variable 'missing' is not defined\n" + t +
+                         "/functions/stray.dg:1: no function in topping.yaml uses this file; add "
+                         "it under 'functions'\n");
+}
+
+TEST_F(RunCommandTest, RunRefusesAFolder) {
+  Result r = Cli({"run", dir_.string()});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err, "relish: " + dir_.string() +
+                       " is a folder; run takes one script (.dg); relish check takes folders\n");
+  EXPECT_EQ(r.out, "");
+}
+
 TEST_F(RunCommandTest, UsageErrorsExit2) {
   std::string file = Write("h.dg", "void automation.f(Int leadId) { info leadId; }\n");
   EXPECT_EQ(Cli({"run", file}).code, 2);                                       // missing argument

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "app/app.h"
+#include "app/data_dir.h"
 #include "base/log.h"
 #include "cli/command.h"
 
@@ -34,7 +35,18 @@ int Serve(const ConfigFlags& flags, const std::string& listen) {
   auto served = (*app)->Serve(true, [&](uint16_t port) {
     auto [host, unused] = *ParseHostPort(config->listen);
     std::string shown = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-    // Printed to stdout (and flushed) so scripts and tests can read the bound port.
+    // For `relish run` on the same data directory: where this server is, and where its runs
+    // may reach, without repeating the flags.
+    std::string url = config->public_url.empty()
+                          ? "http://" + shown + ":" + std::to_string(port)
+                          : config->PublicUrl();
+    if (auto w = app::WritePrivateFile(config->data_dir + "/" + std::string(kServerSettingsFile),
+                                       ServerSettingsText(*config, url));
+        !w.ok()) {
+      spdlog::warn("relish run will not know this server's settings: {}", w.error().message());
+    }
+    // Printed to stdout (and flushed) so scripts and tests can read the bound port; after the
+    // settings file, so that whoever reads it may use `relish run` at once.
     std::printf("Relish is serving the Developer Console at http://%s:%u/\n", shown.c_str(), port);
     std::fflush(stdout);
     spdlog::info("listening on {}:{} (data in {})", shown, port, config->data_dir);

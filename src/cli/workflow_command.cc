@@ -15,46 +15,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// "2024-01-31 10:20:30" (UTC) from epoch milliseconds.
-std::string Time(int64_t ms) {
-  std::time_t t = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
-  return buf;
-}
-
-// topping.yaml and everything under functions/, by path relative to `dir`. Other files (a
-// README, editor backups) stay at home.
-Result<Json> ReadTopping(const std::string& dir) {
-  fs::path root(dir);
-  std::error_code ec;
-  if (!fs::is_regular_file(root / "topping.yaml", ec)) {
-    return NotFound("no topping.yaml in " + dir);
-  }
-  Json files = Json::object();
-  auto add = [&](const fs::path& p) -> Result<void> {
-    std::ifstream in(p, std::ios::binary);
-    if (!in.good()) return Unavailable("cannot read " + p.string());
-    std::stringstream s;
-    s << in.rdbuf();
-    files[p.lexically_relative(root).generic_string()] = s.str();
-    return Ok();
-  };
-  TRY(add(root / "topping.yaml"));
-  if (fs::is_directory(root / "functions", ec)) {
-    // The error_code forms: an unreadable folder is an error to report, not an exception.
-    fs::recursive_directory_iterator it(root / "functions", ec), end;
-    for (; !ec && it != end; it.increment(ec)) {
-      std::error_code type_ec;
-      if (it->is_regular_file(type_ec) && it->path().extension() == ".dg") TRY(add(it->path()));
-    }
-    if (ec) return Unavailable("cannot read " + (root / "functions").string() + ": " + ec.message());
-  }
-  return files;
-}
-
 Result<void> PrintTopping(const Field& t, const std::string& verb, std::ostream& out) {
   std::string environment = TRY(t.String("environment"));
   out << verb << " " << TRY(t.String("namespace")) << " " << t.Show("version") << " ("
@@ -80,7 +40,7 @@ Result<void> PrintTopping(const Field& t, const std::string& verb, std::ostream&
 
 Result<void> PrintRuns(const Field& j, std::ostream& out) {
   for (const Field& r : TRY(j.List("runs"))) {
-    out << TRY(r.String("id")) << "  " << Time(TRY(r.Int("started_at"))) << "  "
+    out << TRY(r.String("id")) << "  " << UtcTime(TRY(r.Int("started_at"))) << "  "
         << TRY(r.String("status")) << "  " << r.Show("environment") << "  " << r.Show("rule")
         << "  " << r.Show("module") << "/" << r.Show("record_id") << "  " << r.Show("action")
         << " " << r.Show("target");
@@ -108,7 +68,7 @@ Result<void> PrintRun(const Field& r, std::ostream& out) {
                           : static_cast<__int128>(a) - b < INT64_MIN ? INT64_MIN
                                                                      : a - b);
   };
-  out << "  started:     " << Time(started) << " UTC, " << minus(started, event_at)
+  out << "  started:     " << UtcTime(started) << " UTC, " << minus(started, event_at)
       << " ms after the change; took " << minus(ended, started) << " ms, "
       << r.Show("statements") << " statements\n";
   std::vector<std::string> info = TRY(r.Strings("info"));
@@ -158,12 +118,12 @@ void AddWorkflowCommands(CLI::App& root, Commands& commands) {
     auto flags = std::make_shared<RemoteFlags>();
     auto dir = std::make_shared<std::string>();
     auto* cmd = topping->add_subcommand("push", "Install or update the topping in DIR in your organization's sandbox");
-    AddRemoteFlags(*cmd, *flags);
+    AddRemoteFlags(*cmd, *flags, RemoteScope::kOrg);  // always the sandbox
     cmd->add_option("dir", *dir, "The topping's folder (topping.yaml and functions/*.dg)")->required();
     commands.Add(cmd, [flags, dir] {
       auto client = Connect(*flags);
       if (!client.ok()) return Fail(client.error());
-      auto files = ReadTopping(*dir);
+      auto files = ReadToppingFolder(*dir);
       if (!files.ok()) return Fail(files.error());
       Json body = {{"files", *files}};
       return PrintAnswer(*flags, *client, client->Call("POST", "/api/v1/toppings", &body),
@@ -174,7 +134,7 @@ void AddWorkflowCommands(CLI::App& root, Commands& commands) {
     auto flags = std::make_shared<RemoteFlags>();
     auto ns = std::make_shared<std::string>();
     auto* cmd = topping->add_subcommand("publish", "Copy the topping from the sandbox to production");
-    AddRemoteFlags(*cmd, *flags);
+    AddRemoteFlags(*cmd, *flags, RemoteScope::kOrg);
     cmd->add_option("namespace", *ns, "The topping's namespace")->required();
     commands.Add(cmd, [flags, ns] {
       auto client = Connect(*flags);
@@ -195,7 +155,7 @@ void AddWorkflowCommands(CLI::App& root, Commands& commands) {
                            for (const Field& t : TRY(j.List("toppings"))) {
                              out << TRY(t.String("namespace")) << "  " << t.Show("version") << "  "
                                  << t.Show("name") << "  installed "
-                                 << Time(TRY(t.Int("installed_at"))) << " UTC\n";
+                                 << UtcTime(TRY(t.Int("installed_at"))) << " UTC\n";
                            }
                            return Ok();
                          });

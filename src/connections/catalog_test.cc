@@ -317,7 +317,7 @@ oauth2: {token_url: 'https://{region}.login.machine.test/token', scopes: [jobs]}
                   .ok());
   auto r = connections_->Connect("org1", "sandbox", "regional", "");
   EXPECT_EQ(r.error().message(),
-            "connection 'regional' needs to be authorized again: service regional's "
+            "connection 'regional' needs to be connected again: service regional's "
             "oauth2.token_url is at evil.test, not one of its token hosts (*.login.machine.test); "
             "nothing was sent");
   EXPECT_TRUE(Carrying("PLANTED-client-secret").empty());

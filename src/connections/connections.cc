@@ -279,13 +279,26 @@ Result<void> Connections::SetClient(std::string_view org_id, std::string_view se
                                client_secret,
                                org_id == kAnyOrg ? Redactor::kInstallation : org_id));
   }
-  return store::Transact(d.store_, TxMode::kWrite, [&](Transaction& tx) -> Result<void> {
+  bool machine = service->auth == AuthScheme::kOAuth2ClientCredentials;
+  TRY(store::Transact(d.store_, TxMode::kWrite, [&](Transaction& tx) -> Result<void> {
     TRY(tx.Exec("DELETE FROM service_clients WHERE org_id = ? AND service_id = ?", org_id, service_id));
     TRY(tx.Exec("INSERT INTO service_clients (org_id, service_id, client_id, client_secret,"
                 " updated_at) VALUES (?, ?, ?, ?, ?)",
                 org_id, service_id, client_id, sealed, d.clock_.NowMillis()));
+    if (machine) {
+      // A client-credentials connection that failed for want of a (working) client fetches its
+      // token again on its next call: nobody has a browser step to take, and a `connect` made
+      // before the client existed must not stay stuck with that error. Revoked ones stay so.
+      TRY(tx.Exec("UPDATE connection_credentials SET status = 'pending', reason = '',"
+                  " refresh_failures = 0, next_attempt_at = NULL, version = version + 1"
+                  " WHERE status = 'needs_reauth' AND connection_id IN (SELECT id FROM connections"
+                  " WHERE service_id = ? AND (org_id = ? OR ? = ?))",
+                  service_id, org_id, org_id, std::string(kAnyOrg)));
+    }
     return Ok();
-  });
+  }));
+  if (machine) d.ForgetCaches();
+  return Ok();
 }
 
 Result<bool> Connections::HasClient(std::string_view org_id, std::string_view service_id) {

@@ -118,7 +118,7 @@ struct AuditEntry {
 // Which audit entries to read, newest first; each empty field matches everything.
 struct AuditFilter {
   std::string run_id;
-  std::string environment;  // with link_name: the connection's environment
+  std::string environment;  // the request's; an entry is its connection's
   std::string link_name;
   int limit = 100;
 };

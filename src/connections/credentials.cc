@@ -27,6 +27,20 @@ std::shared_ptr<std::mutex> Connections::Impl::Flight(const std::string& key) {
   return m;
 }
 
+namespace {
+
+// What brings a connection's credentials back: a client-credentials connection is connected
+// (it has no browser step, and `authorize` says so), any other authorized. A message that asks
+// for it names the command that does it.
+bool ConnectsWithoutBrowser(const Service& s) {
+  return s.auth == AuthScheme::kOAuth2ClientCredentials;
+}
+std::string AgainVerb(const Service& s) {
+  return ConnectsWithoutBrowser(s) ? "connected again" : "authorized again";
+}
+
+}  // namespace
+
 Result<Credentials> Connections::Impl::Usable(const Resolved& r, const std::string& user_id,
                                               bool force, int64_t seen_version) {
   const Service& s = *r.service;
@@ -54,7 +68,8 @@ Result<Credentials> Connections::Impl::Usable(const Resolved& r, const std::stri
       c.status = Status::kNeedsReauth;
       c.reason = "service " + s.id +
                  " changed where its credentials go since this connection "
-                 "was authorized; authorize it again";
+                 "was authorized; " +
+                 (ConnectsWithoutBrowser(s) ? "connect it again" : "authorize it again");
       TRY(SaveCredentials(r, c));
     }
   }
@@ -67,7 +82,7 @@ Result<Credentials> Connections::Impl::Usable(const Resolved& r, const std::stri
     if (c.status == Status::kConnected) return c;
     if (c.status == Status::kNeedsReauth) {
       return FailedPrecondition("connection '" + r.connection.link_name + "' needs to be " +
-                                "authorized again" + who() + ": " + c.reason);
+                                AgainVerb(s) + who() + ": " + c.reason);
     }
     if (c.status == Status::kRevoked) {
       return FailedPrecondition("connection '" + r.connection.link_name + "' was revoked" + who());
@@ -78,7 +93,7 @@ Result<Credentials> Connections::Impl::Usable(const Resolved& r, const std::stri
   if (!needs_token) return c;  // nothing to refresh for keys and passwords
   if (c.status == Status::kNeedsReauth || c.status == Status::kRevoked) {
     return FailedPrecondition("connection '" + r.connection.link_name + "' needs to be " +
-                              "authorized again" + who() + ": " + c.reason);
+                              AgainVerb(s) + who() + ": " + c.reason);
   }
   if (s.auth == AuthScheme::kOAuth2 && c.refresh_token.empty()) {
     if (!expiring || (c.expires_at && *c.expires_at > now)) return c;  // use it while it lasts
@@ -177,8 +192,8 @@ Result<Credentials> Connections::Impl::RefreshLocked(const Resolved& r, Credenti
   TRY(SaveCredentials(r, c));  // rewrites the row: the lease goes with it
   if (!token.ok()) {
     if (c.status == Status::kNeedsReauth) {
-      return FailedPrecondition("connection '" + r.connection.link_name +
-                                "' needs to be authorized again: " + c.reason);
+      return FailedPrecondition("connection '" + r.connection.link_name + "' needs to be " +
+                                AgainVerb(s) + ": " + c.reason);
     }
     return token.error().WithContext("refreshing the token of connection '" +
                                       r.connection.link_name + "'");

@@ -174,3 +174,45 @@ TEST_F(ConnectionsTest, ClientCredentialsFetchTokensOnDemand) {
 
 }  // namespace
 }  // namespace relish::connections
+
+namespace relish::connections {
+namespace {
+
+// Issue 19: a client-credentials connection connected before its service's OAuth client was set
+// stayed stuck with the first error, and once revoked, `connect` said "authorize it again"
+// while `authorize` said "connect it instead".
+TEST_F(ConnectionsTest, AClientCredentialsConnectionRecoversOnceItsClientIsSet) {
+  ASSERT_TRUE(connections_->Create({.org_id = "org1", .display_name = "m", .service_id = "machine",
+                                    .scopes = {"jobs"}}).ok());
+  auto early = connections_->Connect("org1", "sandbox", "m", "usr_1");
+  ASSERT_FALSE(early.ok());
+  EXPECT_EQ(early.error().message(),
+            "connection 'm' needs to be connected again: no OAuth client is registered for "
+            "service 'machine' in this organization; set its client id and secret first");
+  ASSERT_TRUE(connections_->SetClient("org1", "machine", "m-client", "m-secret").ok());
+  provider_.next_access = "cc-token";
+  provider_.next_refresh = "";
+  // Setting the client is enough: the next call fetches a token.
+  auto first_call = Get("m", "https://api.machine.test/jobs");
+  ASSERT_TRUE(first_call.ok()) << first_call.error().message();
+  auto connected = connections_->Connect("org1", "sandbox", "m", "usr_1");
+  ASSERT_TRUE(connected.ok()) << connected.error().message();
+  EXPECT_EQ(connected->authorizations.at(0).status, Status::kConnected);
+  ASSERT_TRUE(Get("m", "https://api.machine.test/jobs").ok());
+
+  ASSERT_TRUE(connections_->Revoke("org1", "sandbox", "m", "usr_1").ok());
+  auto refused = Get("m", "https://api.machine.test/jobs");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().message(), "connection 'm' needs to be connected again: revoked");
+  auto browser = connections_->BeginAuthorization("org1", "sandbox", "m", "usr_1", "");
+  ASSERT_FALSE(browser.ok());
+  EXPECT_EQ(browser.error().message(),
+            "connection 'm' uses oauth2_client_credentials, which has no browser authorization; "
+            "connect it instead");
+  auto again = connections_->Connect("org1", "sandbox", "m", "usr_1");
+  ASSERT_TRUE(again.ok()) << again.error().message();
+  ASSERT_TRUE(Get("m", "https://api.machine.test/jobs").ok());
+}
+
+}  // namespace
+}  // namespace relish::connections

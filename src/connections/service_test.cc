@@ -107,6 +107,11 @@ TEST(ServiceTest, ErrorsNameTheLineAndTheField) {
             "acme.yaml:8: 'base_url' origin https://api.other.test is not in allowed_hosts");
   EXPECT_EQ(Error(Replace(g, "https://login.acme.test/token", "http://login.acme.test/token")),
             "acme.yaml:13: 'oauth2.token_url' must be an https URL");
+  // Issue 19: a fragment validated although this file's docs say it is refused.
+  EXPECT_EQ(Error(Replace(g, "https://{shop}.acme.test/api", "https://{shop}.acme.test/api#v2")),
+            "acme.yaml:8: 'base_url' must not have a fragment ('#...')");
+  EXPECT_EQ(Error(Replace(g, "https://login.acme.test/token", "https://login.acme.test/token#")),
+            "acme.yaml:13: 'oauth2.token_url' must not have a fragment ('#...')");
   EXPECT_EQ(Error(Replace(g, "default_scopes: [read]", "default_scopes: [admin]")),
             "acme.yaml:15: default scope 'admin' is not in 'oauth2.scopes'");
   EXPECT_EQ(Error(Replace(g, "id: acme", "id: Acme")),

@@ -148,6 +148,11 @@ Result<void> CheckUrl(MapReader& r, const YAML::Node& at, const Service& s,
                       const std::string& field, const std::string& url, HostList hosts) {
   auto expanded = Expand(url, SampleValues(s));
   if (!expanded.ok()) return r.Fail(at, "'" + field + "': " + expanded.error().message());
+  // ParseUrl drops a fragment, as a client does; a service that names one meant something
+  // else (a path, a query) and would get silently less than it wrote.
+  if (expanded->find('#') != std::string::npos) {
+    return r.Fail(at, "'" + field + "' must not have a fragment ('#...')");
+  }
   auto parsed = outbound::ParseUrl(*expanded);
   if (!parsed.ok()) return r.Fail(at, "'" + field + "': " + parsed.error().message());
   bool local = parsed->host == "localhost" || parsed->host == "127.0.0.1";

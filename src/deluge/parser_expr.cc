@@ -214,6 +214,8 @@ Expr* Parser::ParsePrimary() {
   switch (t.kind) {
     case Tok::kInt:
       Next();
+      // 9223372036854775808 fits only as the operand of a unary minus (ParseUnary).
+      if (t.int_min) Error(t, Format(Msg::kBadNumber, {t.raw}));
       return Const(t, Value::Int(t.int_value));
     case Tok::kDecimal:
       Next();

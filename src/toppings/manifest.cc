@@ -2,8 +2,10 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <charconv>
 #include <set>
+#include <tuple>
 
 #include "workflow/repository.h"
 
@@ -293,7 +295,27 @@ Result<Manifest> ParseManifest(std::string_view yaml) {
   return m;
 }
 
-Result<Bundle> LoadBundle(const Files& files) {
+Result<void> ProblemsError(const std::vector<std::string>& problems) {
+  if (problems.empty()) return Ok();
+  // In reading order: topping.yaml first, then the other files by name, each by line.
+  auto key = [](const std::string& p) {
+    size_t colon = p.find(':');
+    std::string file = p.substr(0, colon);
+    int line = 0;
+    if (colon != std::string::npos) {
+      std::from_chars(p.data() + colon + 1, p.data() + p.size(), line);
+    }
+    return std::tuple(file != kManifestFile, file, line);
+  };
+  std::vector<std::string> sorted = problems;
+  std::stable_sort(sorted.begin(), sorted.end(),
+                   [&](const std::string& a, const std::string& b) { return key(a) < key(b); });
+  std::string message;
+  for (const auto& p : sorted) message += (message.empty() ? "" : "\n") + p;
+  return InvalidArgument(std::move(message));
+}
+
+Result<Bundle> ReadBundle(const Files& files) {
   size_t total = 0;
   for (const auto& [path, content] : files) total += path.size() + content.size();
   if (total > kMaxBundleBytes) {
@@ -307,13 +329,15 @@ Result<Bundle> LoadBundle(const Files& files) {
   std::set<std::string> used = {std::string(kManifestFile)};
   for (const auto& f : b.manifest.functions) {
     auto it = files.find(f.file);
+    std::string at = std::string(kManifestFile) + ":" + std::to_string(f.line) + ": function '" +
+                     f.name + "': ";
     if (it == files.end()) {
-      return InvalidArgument(std::string(kManifestFile) + ":" + std::to_string(f.line) +
-                             ": function '" + f.name + "': there is no file " + f.file);
+      b.problems.push_back(at + "there is no file " + f.file);
+      continue;
     }
     if (!used.insert(f.file).second) {
-      return InvalidArgument(std::string(kManifestFile) + ":" + std::to_string(f.line) +
-                             ": function '" + f.name + "': " + f.file + " belongs to another function");
+      b.problems.push_back(at + f.file + " belongs to another function");
+      continue;
     }
     auto checked = workflow::CheckFunction({.name = f.name, .source = it->second, .params = f.params});
     if (!checked.ok()) {
@@ -321,20 +345,28 @@ Result<Bundle> LoadBundle(const Files& files) {
       if (msg.starts_with("line ")) {
         // "line 3: message" -> "functions/x.dg:3: message"
         size_t colon = msg.find(':');
-        return InvalidArgument(f.file + ":" + msg.substr(5, colon - 5) + msg.substr(colon));
+        b.problems.push_back(f.file + ":" + msg.substr(5, colon - 5) + msg.substr(colon));
+      } else {
+        b.problems.push_back(at + msg);
       }
-      return InvalidArgument(std::string(kManifestFile) + ":" + std::to_string(f.line) +
-                             ": function '" + f.name + "': " + msg);
+      continue;
     }
     b.sources[f.name] = it->second;
   }
   for (const auto& [path, content] : files) {
     if (used.count(path)) continue;
     if (path.starts_with("functions/") && path.ends_with(".dg")) {
-      return InvalidArgument(path + ":1: no function in topping.yaml uses this file; add it under 'functions'");
+      b.problems.push_back(path + ":1: no function in topping.yaml uses this file; add it under 'functions'");
+    } else {
+      b.problems.push_back(path + ":1: a topping holds only topping.yaml and functions/*.dg");
     }
-    return InvalidArgument(path + ":1: a topping holds only topping.yaml and functions/*.dg");
   }
+  return b;
+}
+
+Result<Bundle> LoadBundle(const Files& files) {
+  Bundle b = TRY(ReadBundle(files));
+  TRY(ProblemsError(b.problems));
   return b;
 }
 

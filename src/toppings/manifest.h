@@ -98,11 +98,23 @@ using Files = std::map<std::string, std::string>;
 struct Bundle {
   Manifest manifest;
   Files files;
-  std::map<std::string, std::string> sources;  // function name -> source
+  std::map<std::string, std::string> sources;  // function name -> source, of those that compile
+  // Every problem ReadBundle found, "FILE:LINE: reason" each, in file order. A bundle with
+  // problems is read far enough for further checks (Toppings::Install reports them all at
+  // once), never installed.
+  std::vector<std::string> problems;
 };
 
 // Parses the manifest, finds each function's file, refuses files it does not know (a .dg file
-// no function names, any other path), and checks each function compiles.
+// no function names, any other path), and checks each function compiles. An error only when
+// the files cannot be read as a topping at all (too large, no topping.yaml, a topping.yaml
+// ParseManifest refuses); anything else is listed in `problems`.
+Result<Bundle> ReadBundle(const Files& files);
+
+// ReadBundle, with its problems as one kInvalidArgument error, a line each.
 Result<Bundle> LoadBundle(const Files& files);
+
+// The problems as one kInvalidArgument error, one per line; Ok when there are none.
+Result<void> ProblemsError(const std::vector<std::string>& problems);
 
 }  // namespace relish::toppings

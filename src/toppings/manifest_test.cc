@@ -111,6 +111,14 @@ TEST(ManifestTest, BundlesNeedTheirFilesAndOnlyThose) {
             "secrets.txt:1: a topping holds only topping.yaml and functions/*.dg");
   EXPECT_EQ(BundleError({{"topping.yaml", kMinimal}, {"functions/hello.dg", "info contact;\nx = ;\n"}}),
             "functions/hello.dg:2: Expected a value but found ';'");
+  // Every problem, in reading order (issue 19).
+  EXPECT_EQ(BundleError({{"topping.yaml", kMinimal},
+                         {"functions/stray.dg", "info 1;"},
+                         {"secrets.txt", "x"}}),
+            "topping.yaml:5: function 'hello': there is no file functions/hello.dg\n"
+            "functions/stray.dg:1: no function in topping.yaml uses this file; add it under "
+            "'functions'\n"
+            "secrets.txt:1: a topping holds only topping.yaml and functions/*.dg");
   // Without the declared parameter, the script's `contact` is unknown.
   std::string undeclared = kMinimal;
   undeclared.replace(undeclared.find("    params: [contact]\n"), 22, "");

@@ -15,6 +15,22 @@ namespace {
 
 std::string Line(int line) { return std::string(kManifestFile) + ":" + std::to_string(line) + ": "; }
 
+// Whether any action of the rule, now or scheduled, runs one of `functions`.
+bool CallsAny(const workflow::Rule& rule, const std::set<std::string>& functions) {
+  auto calls = [&](const std::vector<workflow::Action>& actions) {
+    return std::any_of(actions.begin(), actions.end(), [&](const workflow::Action& a) {
+      return a.kind == workflow::ActionKind::kFunction && functions.contains(a.function);
+    });
+  };
+  for (const auto& c : rule.conditions) {
+    if (calls(c.actions)) return true;
+    for (const auto& s : c.scheduled) {
+      if (calls(s.actions)) return true;
+    }
+  }
+  return false;
+}
+
 Json FilesJson(const Files& files) {
   Json out = Json::object();
   for (const auto& [path, content] : files) out[path] = content;
@@ -75,21 +91,27 @@ Result<Topping> Toppings::Publish(std::string_view org_id, std::string_view ns,
 
 Result<Topping> Toppings::Install(const crm::Space& space, const Files& files,
                                   std::string_view user_id) {
-  Bundle bundle = TRY(LoadBundle(files));
+  Bundle bundle = TRY(ReadBundle(files));
   const Manifest& m = bundle.manifest;
 
-  // --- check everything before changing anything
+  // --- check everything before changing anything, and report every problem at once: a push is
+  // a round trip, and fixing one line at a time is slow.
+  std::vector<std::string>& problems = bundle.problems;
   // The modules as they will be once the topping's fields exist.
   std::map<std::string, crm::Module> modules;
-  auto module_of = [&](const std::string& name, int line) -> Result<crm::Module*> {
+  auto module_of = [&](const std::string& name) -> crm::Module* {
     auto module = crm_.GetModule(space, name);
-    if (!module.ok()) return InvalidArgument(Line(line) + "no module '" + name + "'");
+    if (!module.ok()) return nullptr;
     auto [it, inserted] = modules.emplace(module->api_name, *module);
     return &it->second;
   };
   std::vector<std::pair<std::string, crm::NewField>> new_fields;  // module -> field
   for (const auto& f : m.fields) {
-    crm::Module* module = TRY(module_of(f.module, f.line));
+    crm::Module* module = module_of(f.module);
+    if (module == nullptr) {
+      problems.push_back(Line(f.line) + "no module '" + f.module + "'");
+      continue;
+    }
     crm::NewField spec;
     spec.api_name = f.api_name.empty() ? crm::LabelToApiName(f.label) : f.api_name;
     spec.label = f.label;
@@ -100,13 +122,15 @@ Result<Topping> Toppings::Install(const crm::Space& space, const Files& files,
     spec.lookup_module = f.lookup_module;
     spec.max_length = f.max_length;
     if (auto check = crm::CheckApiName(spec.api_name, "field API name"); !check.ok()) {
-      return InvalidArgument(Line(f.line) + check.error().message());
+      problems.push_back(Line(f.line) + check.error().message());
+      continue;
     }
     if (const crm::Field* existing = module->FindField(spec.api_name)) {
       if (existing->type != spec.type) {
-        return InvalidArgument(Line(m.LineOf(f.path + ".type")) + module->api_name + "." + existing->api_name +
-                               " already exists as " + std::string(crm::DataTypeName(existing->type)) +
-                               ", not " + std::string(crm::DataTypeName(spec.type)));
+        problems.push_back(Line(m.LineOf(f.path + ".type")) + module->api_name + "." +
+                           existing->api_name + " already exists as " +
+                           std::string(crm::DataTypeName(existing->type)) + ", not " +
+                           std::string(crm::DataTypeName(spec.type)));
       }
       continue;  // installed before (or a standard field of the same type)
     }
@@ -121,9 +145,15 @@ Result<Topping> Toppings::Install(const crm::Space& space, const Files& files,
     new_fields.emplace_back(module->api_name, spec);
   }
   std::map<std::string, std::vector<std::string>> params;
+  std::set<std::string> broken;  // functions whose script has a problem (listed already)
   for (const auto& f : m.functions) {
-    auto checked = workflow::CheckFunction({.name = f.name, .source = bundle.sources[f.name], .params = f.params});
-    params[f.name] = checked->first;  // LoadBundle checked it
+    auto source = bundle.sources.find(f.name);
+    if (source == bundle.sources.end()) {
+      broken.insert(f.name);
+      continue;
+    }
+    auto checked = workflow::CheckFunction({.name = f.name, .source = source->second, .params = f.params});
+    params[f.name] = checked->first;  // ReadBundle checked it
   }
   workflow::FunctionLookup lookup = [&](std::string_view name) -> Result<std::vector<std::string>> {
     auto it = params.find(std::string(name));
@@ -133,34 +163,40 @@ Result<Topping> Toppings::Install(const crm::Space& space, const Files& files,
   for (size_t i = 0; i < m.rules.size(); ++i) {
     std::string prefix = "rules[" + std::to_string(i) + "].";
     workflow::Rule rule = *workflow::RuleFromJson(m.rules[i]);  // ParseManifest read it
-    auto module = module_of(rule.module, m.LineOf(prefix + "module"));
-    if (!module.ok()) {
-      return InvalidArgument(Line(m.LineOf(prefix + "module")) + prefix + "module: no module '" +
-                             rule.module + "'");
+    crm::Module* module = module_of(rule.module);
+    if (module == nullptr) {
+      problems.push_back(Line(m.LineOf(prefix + "module")) + prefix + "module: no module '" +
+                         rule.module + "'");
+      continue;
     }
-    auto compiled = workflow::Compile(rule, **module, &lookup);
-    if (!compiled.ok()) return m.Locate(compiled.error(), prefix);
+    // A rule that runs a function whose script does not compile is checked without the
+    // functions' parameters: the script's own problem is the one to fix, not a consequence.
+    auto compiled = workflow::Compile(rule, *module, CallsAny(rule, broken) ? nullptr : &lookup);
+    if (!compiled.ok()) problems.push_back(m.Locate(compiled.error(), prefix).message());
   }
   for (const auto& c : m.connections) {
     auto service = catalog_.Get(space.org_id, c.service);
     if (!service.ok()) {
-      return InvalidArgument(Line(m.LineOf(c.path + ".service")) + "no service '" + c.service + "'");
+      problems.push_back(Line(m.LineOf(c.path + ".service")) + "no service '" + c.service + "'");
+      continue;
     }
     if ((*service)->oauth2) {
       const auto& known = (*service)->oauth2->scopes;
       for (const auto& s : c.scopes) {
         if (std::find(known.begin(), known.end(), s) == known.end()) {
-          return InvalidArgument(Line(m.LineOf(c.path + ".scopes")) + "service " + c.service +
-                                 " has no scope '" + s + "'");
+          problems.push_back(Line(m.LineOf(c.path + ".scopes")) + "service " + c.service +
+                             " has no scope '" + s + "'");
         }
       }
     }
     auto existing = connections_.Get(space.org_id, space.environment, FullLinkName(m.ns, c.link_name));
     if (existing.ok() && existing->service_id != c.service) {
-      return InvalidArgument(Line(c.line) + "connection " + existing->link_name + " already exists for service " +
-                             existing->service_id + ", not " + c.service);
+      problems.push_back(Line(c.line) + "connection " + existing->link_name +
+                         " already exists for service " + existing->service_id + ", not " +
+                         c.service);
     }
   }
+  TRY(ProblemsError(problems));
 
   // --- apply
   for (auto& [module, spec] : new_fields) {

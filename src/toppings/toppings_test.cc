@@ -156,6 +156,37 @@ TEST_F(ToppingsTest, ABadToppingIsRefusedWithItsLineAndChangesNothing) {
   EXPECT_TRUE(toppings_->List("org1", "sandbox")->empty());
 }
 
+// Issue 19: a push reported one problem at a time; docs/toppings.md shows them all at once, in
+// reading order, and a script's error is not followed by its consequences for the rules.
+TEST_F(ToppingsTest, EveryProblemIsReportedAtOnce) {
+  Files files = ExampleFiles();
+  std::string& yaml = files["topping.yaml"];
+  yaml.replace(yaml.find("service: zoho_books"), 19, "service: zoho_bookz");
+  yaml.replace(yaml.find("[ZohoBigin.modules.ALL]"), 23, "[Bigin.ALL]");
+  yaml.replace(yaml.find("[\"Email is not empty\"]"), 22, "[\"Email before 2024\"]");
+  yaml += "  - name: Second\n    module: Contcts\n    trigger: create\n    conditions:\n"
+          "      - actions:\n          - function: sync_contact\n";
+  files["functions/stray.dg"] = "info 1;";
+  EXPECT_EQ(PushError(files),
+            "topping.yaml:13: service bigin has no scope 'Bigin.ALL'\n"
+            "topping.yaml:17: no service 'zoho_bookz'\n"
+            "topping.yaml:32: rules[0].conditions[0].criteria[0]: 'before' does not apply to Email "
+            "(text); use is, isn't, contains, doesn't contain, starts with, ends with, is any of, is "
+            "none of, is empty, is not empty\n"
+            "topping.yaml:36: rules[1].module: no module 'Contcts'\n"
+            "functions/stray.dg:1: no function in topping.yaml uses this file; add it under "
+            "'functions'");
+  files = ExampleFiles();
+  files["functions/sync_contact_to_books.dg"] = "x = ;\n";
+  files["topping.yaml"].replace(files["topping.yaml"].find("service: zoho_books"), 19,
+                                "service: zoho_bookz");
+  EXPECT_EQ(PushError(files),
+            "topping.yaml:17: no service 'zoho_bookz'\n"
+            "functions/sync_contact_to_books.dg:1: Expected a value but found ';'");
+  EXPECT_TRUE(repo_->ListRules(sandbox_, {})->empty());
+  EXPECT_TRUE(connections_->List("org1", "sandbox")->empty());
+}
+
 // A topping's connections use the pushing organization's custom services, never another's.
 TEST_F(ToppingsTest, AnotherOrganizationsCustomServiceIsUnknown) {
   const std::string my_books = R"(id: my_books

@@ -26,7 +26,8 @@ want="600 initial-admin-password
 600 master.key
 600 relish.db
 600 relish.db-shm
-600 relish.db-wal"
+600 relish.db-wal
+600 server-settings.yaml"
 [ "$(modes)" = "$want" ] || fail "fresh files: expected [$want], got [$(modes)]"
 stop_relish
 grep -q "open to group or others" "$dir/relish.err" && fail "a fresh directory was warned about"
@@ -37,7 +38,7 @@ chmod 644 "$data"/*
 start_relish "$relish" "$dir"
 [ "$(stat -c %a "$data")" = 700 ] || fail "open data directory stayed $(stat -c %a "$data")"
 [ "$(modes)" = "$want" ] || fail "open files: expected [$want], got [$(modes)]"
-warning="warning relish: the data directory was open to group or others; made private (it holds the master key and the database): $data 0755 -> 0700, $data/relish.db 0644 -> 0600, $data/master.key 0644 -> 0600, $data/initial-admin-password 0644 -> 0600"
+warning="warning relish: the data directory was open to group or others; made private (it holds the master key and the database): $data 0755 -> 0700, $data/relish.db 0644 -> 0600, $data/master.key 0644 -> 0600, $data/initial-admin-password 0644 -> 0600, $data/server-settings.yaml 0644 -> 0600"
 grep -qxF "$warning" <(cut -d' ' -f2- "$dir/relish.err") ||
   fail "warning: expected [$warning] in [$(cat "$dir/relish.err")]"
 stop_relish

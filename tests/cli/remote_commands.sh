@@ -35,6 +35,11 @@ expect "list" "stripe_test  stripe  connected" "$relish" connections list
 expect "egress" "failed: connection 'stripe_test' (service stripe) may not send credentials to example.com; allowed: api.stripe.com, files.stripe.com" \
   "$relish" connections test stripe_test --call https://example.com/
 "$relish" connections test stripe_test --call https://example.com/ > /dev/null 2>&1 && fail "a refused test exited 0"
+# The audit, as a table with each call's time (UTC), in the environment asked for (issue 19).
+audit=$("$relish" connections audit)
+echo "$audit" | grep -Eqx "[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}  stripe_test  GET https://example.com/  0  [0-9]+ms  connection 'stripe_test' \(service stripe\) may not send credentials to example.com; allowed: api.stripe.com, files.stripe.com" ||
+  fail "audit: [$audit]"
+expect "production's audit" "no audit entries" "$relish" connections audit --env production
 expect "unknown service" "relish: no service 'nope'" "$relish" connections create --service nope --name X
 rc=0; "$relish" connections create --service nope --name X > /dev/null 2>&1 || rc=$?
 [ $rc = 1 ] || fail "failure exit code $rc"
