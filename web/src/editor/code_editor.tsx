@@ -33,6 +33,7 @@ export interface CodeEditorProps {
   onSave?: () => void;            // Ctrl-S / Cmd-S
   handle?: Ref<EditorHandle>;
   initialLine?: number;           // open with the cursor on this line, focused (a link to a line)
+  initialColumn?: number;         // and at this column of it
 }
 
 const kCheckDelayMs = 400;
@@ -228,7 +229,7 @@ function languageExtensions(language: EditorLanguage, lists: () => CompletionLis
 }
 
 export function CodeEditor({ label, initial, language = 'deluge', onChange, check, onCheck, completions = [],
-                             onSave, handle, initialLine }: CodeEditorProps) {
+                             onSave, handle, initialLine, initialColumn }: CodeEditorProps) {
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
   // The latest callbacks, read by the editor's extensions (made once).
@@ -288,7 +289,7 @@ export function CodeEditor({ label, initial, language = 'deluge', onChange, chec
     languageExtensions(language, () => lists.current!.lists).then((ext) => {
       if (view.current === editor) editor.dispatch({ effects: languageSlot.reconfigure(ext) });
     }, (e: unknown) => console.error('could not load the editor\'s language', e));
-    if (initialLine) goTo(editor, initialLine, 1);
+    if (initialLine) goTo(editor, initialLine, initialColumn ?? 1);
     return () => {
       editor.destroy();
       view.current = null;
