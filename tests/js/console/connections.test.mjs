@@ -767,7 +767,7 @@ test('Basic credentials: created without connecting, connected later from its pa
   assert.equal(await page.getByLabel('API key').getAttribute('type'), 'password');
   // Created pending: its page, where it is connected later.
   await page.getByRole('button', { name: 'Create without connecting' }).click();
-  await page.getByRole('heading', { name: 'mail', level: 1 }).waitFor();
+  await page.getByRole('heading', { name: 'mail', exact: true, level: 1 }).waitFor();
   assert.equal(where(page), `/connections/mail?org=${acme.org.id}&environment=sandbox`);
   const status = page.getByRole('region', { name: 'Status' });
   assert.equal(await status.locator('.conn-status').innerText(), 'Pending');
@@ -803,7 +803,7 @@ test('Basic credentials: created without connecting, connected later from its pa
   await h().checkAccessibility(page, 'the sign-in view after the session ended');
   await h().screenshot(page, 'signin-session-ended');
   await h().signIn(page, acme);
-  await page.getByRole('heading', { name: 'mail', level: 1 }).waitFor();
+  await page.getByRole('heading', { name: 'mail', exact: true, level: 1 }).waitFor();
   assert.equal(where(page), `/connections/mail?org=${acme.org.id}&environment=sandbox`);
   assert.equal(await status.locator('.conn-status').innerText(), 'Connected');
   await asUser(page, 'DELETE', `/api/v1/connections/mail?org=${acme.org.id}`);
@@ -867,7 +867,7 @@ test('a per-user connection: each user authorizes their own, and the page says w
   const made = (await asUser(page, 'GET', `/api/v1/connections/my_crm?org=${acme.org.id}`)).body;
   const devId = made.authorizations[0].user_id;
   assert.deepEqual(await tableRows(page, 'Authorizations by user'), [
-    ['You', 'Connected', await shownTime(page, made.authorizations[0].authorized_at)],
+    ['You', 'Connected', '—', await shownTime(page, made.authorizations[0].authorized_at)],
   ]);
   await h().checkAccessibility(page, 'a per-user connection, authorized');
   await h().screenshot(page, 'connection-per-user');
@@ -878,7 +878,7 @@ test('a per-user connection: each user authorizes their own, and the page says w
   const otherStatus = other.getByRole('region', { name: 'Status' });
   assert.deepEqual(await statusParts(otherStatus), ['Pending', 'You have not authorized it yet']);
   assert.deepEqual(await tableRows(other, 'Authorizations by user'), [
-    [devId, 'Connected', await shownTime(other, made.authorizations[0].authorized_at)],
+    [devId, 'Connected', '—', await shownTime(other, made.authorizations[0].authorized_at)],
   ]);
   await h().checkAccessibility(other, 'a per-user connection, not authorized by you');
   popup = await popupFrom(other, otherStatus.getByRole('button', { name: 'Authorize' }));

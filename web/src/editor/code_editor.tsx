@@ -221,8 +221,12 @@ function languageExtensions(language: EditorLanguage, lists: () => CompletionLis
   switch (language) {
     case 'deluge':
       // Nothing is chosen until an arrow key picks it, so Enter at the end of a line is always a
-      // new line, however the list came up.
-      return Promise.resolve([deluge, autocompletion({ override: [completeFrom(lists)], selectOnOpen: false })]);
+      // new line, however the list came up. So the list takes the arrow keys at once: with
+      // CodeMirror's default 75 ms interactionDelay, an arrow pressed just after the list
+      // opened moved the cursor and closed it instead, depending on how fast the machine was
+      // (the browser test's ArrowDown did, on a loaded machine).
+      return Promise.resolve([deluge, autocompletion({ override: [completeFrom(lists)], selectOnOpen: false,
+                                                       interactionDelay: 0 })]);
     case 'yaml':
       return import('./yaml_language').then((m) => m.yaml);
   }
