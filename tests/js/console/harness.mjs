@@ -183,6 +183,9 @@ class Console {
     if (fullPage) {
       const height = await page.evaluate(() => document.documentElement.scrollHeight);
       await page.setViewportSize({ width: viewport.width, height: Math.max(height, viewport.height) });
+      // The whole page from its top (a page at least as tall as the window, min-height: 100vh
+      // under the production bar, may still scroll by the bar's height).
+      await page.evaluate(() => window.scrollTo(0, 0));
     }
     try {
       // CodeMirror measures a moment after a resize (its own debounce), then draws the lines
