@@ -239,27 +239,63 @@ Result<std::vector<AuditEntry>> Connections::Audit(std::string_view org_id,
   return Audit(org_id, AuditFilter{.run_id = std::string(run_id), .limit = limit});
 }
 
+// The columns of an entry, its context joined in; ReadEntry reads them in this order.
+constexpr std::string_view kAuditSelect =
+    "SELECT a.seq, a.legacy_id, a.at, a.org_id, c.environment, c.link_name, c.topping,"
+    " c.user_id, a.run_id, c.origin, a.method, a.url, a.status, a.latency_us, a.bytes_out,"
+    " a.bytes_in, a.error, a.note FROM connection_audit a"
+    " JOIN connection_audit_contexts c ON c.id = a.context";
+
+std::string AuditOfContextSql(bool with_run) {
+  // The index connection_audit_context (context, seq) hands a context's rows over newest first:
+  // without a run to match, the query reads at most LIMIT rows, however many the organization
+  // has. A context belongs to one organization; the org_id test is a second lock, and its `+`
+  // keeps SQLite from walking the primary key (org_id, seq) instead, which it would otherwise
+  // prefer, filtering the organization's every row by context.
+  return std::string(kAuditSelect) + " WHERE a.context = ? AND +a.org_id = ?" +
+         (with_run ? " AND a.run_id = ?" : "") + " ORDER BY a.seq DESC LIMIT ?";
+}
+
 Result<std::vector<AuditEntry>> Connections::Audit(std::string_view org_id,
                                                    const AuditFilter& filter) {
   FlushAudit();
-  auto rows = TRY(store::Transact(impl_->store_, TxMode::kRead, [&](Transaction& tx) {
-    std::string sql =
-        "SELECT a.seq, a.legacy_id, a.at, a.org_id, c.environment, c.link_name, c.topping,"
-        " c.user_id, a.run_id, c.origin, a.method, a.url, a.status, a.latency_us, a.bytes_out,"
-        " a.bytes_in, a.error, a.note FROM connection_audit a"
-        " JOIN connection_audit_contexts c ON c.id = a.context WHERE a.org_id = ?";
+  auto rows = TRY(store::Transact(impl_->store_, TxMode::kRead, [&](Transaction& tx) -> Result<store::Rows> {
+    if (!filter.link_name.empty()) {
+      // A connection's entries: each of its contexts (a topping, user and origin that called
+      // it) gives its newest `limit`, and the newest `limit` of those are the answer. Scanning
+      // the organization's entries newest first for the link's would read every entry since
+      // the link's last call: unbounded in a busy organization.
+      std::string contexts_sql =
+          "SELECT id FROM connection_audit_contexts WHERE org_id = ? AND link_name = ?";
+      std::vector<store::Value> params = {store::Value(org_id), store::Value(filter.link_name)};
+      if (!filter.environment.empty()) {
+        contexts_sql += " AND environment = ?";
+        params.emplace_back(filter.environment);
+      }
+      auto contexts = TRY(tx.QueryParams(contexts_sql, params));
+      const std::string sql = AuditOfContextSql(!filter.run_id.empty());
+      store::Rows all;
+      for (const auto& context : contexts) {
+        std::vector<store::Value> p = {store::Value(context.Int(0)), store::Value(org_id)};
+        if (!filter.run_id.empty()) p.emplace_back(filter.run_id);
+        p.emplace_back(int64_t{filter.limit});
+        for (auto& r : TRY(tx.QueryParams(sql, p))) all.push_back(std::move(r));
+      }
+      std::sort(all.begin(), all.end(),
+                [](const store::Row& a, const store::Row& b) { return a.Int(0) > b.Int(0); });
+      if (all.size() > static_cast<size_t>(filter.limit)) all.erase(all.begin() + filter.limit, all.end());
+      return all;
+    }
+    std::string sql = std::string(kAuditSelect) + " WHERE a.org_id = ?";
     std::vector<store::Value> params = {store::Value(org_id)};
     if (!filter.run_id.empty()) {
       // The run index is partial (run_id != ''): the query must say so for SQLite to use it.
       sql += " AND a.run_id = ? AND a.run_id != ''";
       params.emplace_back(filter.run_id);
     }
-    // A connection's entries: the organization's newest first, until `limit` of its contexts.
-    for (auto [column, value] : {std::pair{" AND c.environment = ?", &filter.environment},
-                                 std::pair{" AND c.link_name = ?", &filter.link_name}}) {
-      if (value->empty()) continue;
-      sql += column;
-      params.emplace_back(*value);
+    if (!filter.environment.empty()) {
+      sql += " AND c.environment = ?";
+      params.emplace_back(filter.environment);
     }
     sql += " ORDER BY a.seq DESC LIMIT ?";
     params.emplace_back(int64_t{filter.limit});

@@ -1,4 +1,5 @@
 #include "connections/connections.h"
+#include "connections/connections_impl.h"
 
 #include "test_fixture.h"
 
@@ -90,6 +91,50 @@ TEST_F(ConnectionsTest, LastUseIsTheNewestAuditedCall) {
             0u);
   EXPECT_EQ(connections_->Get("org1", "sandbox", link)->last_used_at, 1'700'000'000'005);
   EXPECT_EQ(connections_->Get("org1", "sandbox", other)->last_used_at, 1'700'000'000'010);
+}
+
+// GET /api/v1/audit?link= once scanned the organization's entries newest first for the link's:
+// a quiet connection in a busy organization read everything written since its last call. Now
+// each of the link's contexts is read through an index, at most `limit` rows each, and merged.
+TEST_F(ConnectionsTest, AConnectionsAuditReadsItsContextsThroughAnIndexNotTheOrganizations) {
+  std::string quiet = Authorized("Quiet");
+  std::string busy = Authorized("Busy");
+  ASSERT_TRUE(Get(quiet, "https://api.acme.test/v1/first").ok());
+  CallContext as_function{.org_id = "org1", .environment = "sandbox", .run_id = "run_1",
+                          .origin = "function"};
+  ASSERT_TRUE(connections_->Call(as_function, quiet, {.url = "https://api.acme.test/v1/second"}).ok());
+  for (int i = 0; i < 50; ++i) ASSERT_TRUE(Get(busy).ok());
+  ASSERT_TRUE(Get(quiet, "https://api.acme.test/v1/third").ok());
+  auto urls = [&](int limit) {
+    std::vector<std::string> out;
+    auto entries = connections_->Audit(
+        "org1", AuditFilter{.environment = "sandbox", .link_name = quiet, .limit = limit});
+    EXPECT_TRUE(entries.ok());
+    for (const auto& e : *entries) out.push_back(e.origin + " " + e.url);
+    return out;
+  };
+  // Two contexts (the test calls and the function's), merged newest first.
+  EXPECT_EQ(urls(10), (std::vector<std::string>{"test https://api.acme.test/v1/third",
+                                                "function https://api.acme.test/v1/second",
+                                                "test https://api.acme.test/v1/first"}));
+  EXPECT_EQ(urls(2), (std::vector<std::string>{"test https://api.acme.test/v1/third",
+                                               "function https://api.acme.test/v1/second"}));
+  EXPECT_EQ(connections_->Audit("org1", AuditFilter{.environment = "sandbox", .link_name = busy,
+                                                    .limit = 100})
+                ->size(),
+            50u);
+
+  // SQLite's plan: a search of the context index in seq order, no scan and no sort.
+  auto plan = store::Transact(*store_, store::TxMode::kRead, [&](store::Transaction& tx) {
+    return tx.Query("EXPLAIN QUERY PLAN " + AuditOfContextSql(false), int64_t{1}, "org1",
+                    int64_t{10});
+  });
+  ASSERT_TRUE(plan.ok()) << plan.error().message();
+  std::vector<std::string> steps;
+  for (const auto& r : *plan) steps.push_back(r.Text(3));
+  EXPECT_EQ(steps, (std::vector<std::string>{
+                       "SEARCH c USING INDEX sqlite_autoindex_connection_audit_contexts_1 (id=?)",
+                       "SEARCH a USING INDEX connection_audit_context (context=?)"}));
 }
 
 TEST_F(ConnectionsTest, AuditObserversSeeEachEntryAsItIsMade) {

@@ -191,6 +191,11 @@ CREATE UNIQUE INDEX oauth_states_confirm ON oauth_states (confirm_digest);
           // own transaction: the console lists it per connection without reading the audit.
           {"connections", 5, "last use of each connection", R"sql(
 ALTER TABLE connections ADD COLUMN last_used_at BIGINT;
+)sql"},
+          // A connection's audit (GET /api/v1/audit?link=) reads each of its contexts newest
+          // first through this index instead of the organization's whole audit (audit.cc).
+          {"connections", 6, "audit rows by context", R"sql(
+CREATE INDEX connection_audit_context ON connection_audit (context, seq);
 )sql"}};
 }
 

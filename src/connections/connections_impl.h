@@ -280,4 +280,8 @@ std::string JoinScopes(const std::vector<std::string>& scopes, std::string_view 
 std::vector<std::string> SplitScopes(std::string_view text);  // on ',', ' ' and '+'
 std::string FormBody(const std::vector<std::pair<std::string, std::string>>& fields);
 
+// The query of one audit context's newest entries (audit.cc), named here for the test that
+// checks SQLite answers it from the index rather than by a scan.
+std::string AuditOfContextSql(bool with_run);
+
 }  // namespace relish::connections

@@ -688,7 +688,7 @@ category: Other
   impostor.replace(impostor.find("base_url:"), 0,
                    "parameters:\n  relish_org: {label: Org, pattern: '^[a-z0-9]+$', default: org2}\n");
   EXPECT_EQ(ParseService(impostor, "pinned.yaml").error().message(),
-            "pinned.yaml:6: parameter name 'relish_org' must be lowercase letters, digits and _ "
+            "pinned.yaml:6:3: parameter name 'relish_org' must be lowercase letters, digits and _ "
             "(and not a built-in)");
   ASSERT_TRUE(connections_->SetClient("org1", "pinned", "client-p", "secret-p").ok());
   ASSERT_TRUE(connections_->Create({.org_id = "org1", .environment = "production",

@@ -91,33 +91,33 @@ TEST(ServiceTest, ParsesAGoodDefinition) {
 TEST(ServiceTest, ErrorsNameTheLineAndTheField) {
   std::string g(kGood);
   EXPECT_EQ(Error(Replace(g, "auth: oauth2", "auth: magic")),
-            "acme.yaml:3: 'auth' must be one of oauth2, oauth2_client_credentials, oauth1, "
+            "acme.yaml:3:7: 'auth' must be one of oauth2, oauth2_client_credentials, oauth1, "
             "api_key, basic, bearer, none; got 'magic'");
   EXPECT_EQ(Error(Replace(g, "  scopes: [read, write]", "  scopes: [read, write]\n  scope: x")),
-            "acme.yaml:15: unknown key 'oauth2.scope'");
+            "acme.yaml:15:3: unknown key 'oauth2.scope'");
   EXPECT_EQ(Error(Replace(g, "'^[a-z0-9][a-z0-9-]{0,30}$'", "'[a-z.]+'")),
-            "acme.yaml:7: parameter 'shop': pattern must be anchored (^...$)");
+            "acme.yaml:7:14: parameter 'shop': pattern must be anchored (^...$)");
   EXPECT_EQ(Error(Replace(g, "'^[a-z0-9][a-z0-9-]{0,30}$'", "'^[a-z.]+$'")),
-            "acme.yaml:9: parameter 'shop' is used in a host, so its pattern must refuse values "
+            "acme.yaml:9:16: parameter 'shop' is used in a host, so its pattern must refuse values "
             "like 'evil.com'");
   EXPECT_EQ(Error(Replace(g, "https://{shop}.acme.test/api", "https://{store}.acme.test/api")),
-            "acme.yaml:8: 'base_url': '{store}' in 'https://{store}.acme.test/api' is not a "
+            "acme.yaml:8:11: 'base_url': '{store}' in 'https://{store}.acme.test/api' is not a "
             "declared parameter");
   EXPECT_EQ(Error(Replace(g, "https://{shop}.acme.test/api", "https://api.other.test/")),
-            "acme.yaml:8: 'base_url' origin https://api.other.test is not in allowed_hosts");
+            "acme.yaml:8:11: 'base_url' origin https://api.other.test is not in allowed_hosts");
   EXPECT_EQ(Error(Replace(g, "https://login.acme.test/token", "http://login.acme.test/token")),
-            "acme.yaml:13: 'oauth2.token_url' must be an https URL");
+            "acme.yaml:13:14: 'oauth2.token_url' must be an https URL");
   // Issue 19: a fragment validated although this file's docs say it is refused.
   EXPECT_EQ(Error(Replace(g, "https://{shop}.acme.test/api", "https://{shop}.acme.test/api#v2")),
-            "acme.yaml:8: 'base_url' must not have a fragment ('#...')");
+            "acme.yaml:8:11: 'base_url' must not have a fragment ('#...')");
   EXPECT_EQ(Error(Replace(g, "https://login.acme.test/token", "https://login.acme.test/token#")),
-            "acme.yaml:13: 'oauth2.token_url' must not have a fragment ('#...')");
+            "acme.yaml:13:14: 'oauth2.token_url' must not have a fragment ('#...')");
   EXPECT_EQ(Error(Replace(g, "default_scopes: [read]", "default_scopes: [admin]")),
-            "acme.yaml:15: default scope 'admin' is not in 'oauth2.scopes'");
+            "acme.yaml:15:19: default scope 'admin' is not in 'oauth2.scopes'");
   EXPECT_EQ(Error(Replace(g, "id: acme", "id: Acme")),
-            "acme.yaml:1: 'id' must start with a lowercase letter and hold only a-z, 0-9 and _, "
+            "acme.yaml:1:5: 'id' must start with a lowercase letter and hold only a-z, 0-9 and _, "
             "at most 50 characters");
-  EXPECT_EQ(Error("id: [unclosed"), "acme.yaml:1: end of sequence flow not found");
+  EXPECT_EQ(Error("id: [unclosed"), "acme.yaml:1:1: end of sequence flow not found");
 }
 
 // Default services need a category (the catalog is browsed by it); a custom one may omit it.
@@ -131,7 +131,7 @@ TEST(ServiceTest, ACategoryIsOneOfTheFixedSet) {
   ASSERT_TRUE(crm.ok()) << crm.error().message();
   EXPECT_EQ(crm->Category(), "CRM");
   EXPECT_EQ(Error(Replace(g, "auth: oauth2", "category: crm\nauth: oauth2")),
-            "acme.yaml:3: 'category' must be one of CRM, Accounting, Communication, Developer "
+            "acme.yaml:3:11: 'category' must be one of CRM, Accounting, Communication, Developer "
             "tools, Productivity, Marketing, Payments, E-commerce, Storage, Support, HR, AI, "
             "Social, Other; got 'crm'");
 
@@ -151,15 +151,15 @@ TEST(ServiceTest, TokenEndpointsMustBeAmongTheTokenHosts) {
   std::string g(kGood);
   std::string no_token_hosts = Replace(g, "token_hosts: [login.acme.test]\n", "");
   EXPECT_EQ(Error(no_token_hosts),
-            "acme.yaml:12: 'oauth2.token_url' origin https://login.acme.test is not in "
+            "acme.yaml:12:14: 'oauth2.token_url' origin https://login.acme.test is not in "
             "allowed_hosts; list the token endpoints' hosts in token_hosts");
   EXPECT_EQ(Error(Replace(g, "  scopes: [read, write]",
                           "  revoke_url: https://evil.test/revoke\n  scopes: [read, write]")),
-            "acme.yaml:14: 'oauth2.revoke_url' origin https://evil.test is not in token_hosts");
+            "acme.yaml:14:15: 'oauth2.revoke_url' origin https://evil.test is not in token_hosts");
   EXPECT_EQ(
       Error(Replace(g, "  scopes: [read, write]",
                     "  refresh_url: https://login.acme.test:8443/token\n  scopes: [read, write]")),
-      "acme.yaml:14: 'oauth2.refresh_url' origin https://login.acme.test:8443 is not in "
+      "acme.yaml:14:16: 'oauth2.refresh_url' origin https://login.acme.test:8443 is not in "
       "token_hosts");
   // The browser's authorize URL carries no secret: it may be anywhere.
   EXPECT_EQ(Error(Replace(g, "https://login.acme.test/authorize",
@@ -168,16 +168,16 @@ TEST(ServiceTest, TokenEndpointsMustBeAmongTheTokenHosts) {
   EXPECT_EQ(Error(Replace(g, "token_hosts: [login.acme.test]", "token_hosts: ['*.acme.test']")),
             "ok");
   EXPECT_EQ(Error(Replace(g, "token_hosts: [login.acme.test]", "token_hosts: ['*.test']")),
-            "acme.yaml:10: wildcard host '*.test' is too broad");
+            "acme.yaml:10:14: wildcard host '*.test' is too broad");
   EXPECT_EQ(Error(Replace(g, "token_hosts: [login.acme.test]",
                           "token_hosts: ['https://login.acme.test/oauth']")),
-            "acme.yaml:10: 'token_hosts': 'https://login.acme.test/oauth' is not an origin (only a "
+            "acme.yaml:10:14: 'token_hosts': 'https://login.acme.test/oauth' is not an origin (only a "
             "scheme, a host and a port); write host, host:port, https://host[:port] or "
             "http://host[:port]");
   EXPECT_EQ(
       Error("id: k\nname: K\nauth: bearer\nbase_url: https://a.test\nallowed_hosts: [a.test]\n"
             "token_hosts: [login.a.test]\n"),
-      "acme.yaml:6: 'token_hosts' is only for auth oauth2, oauth2_client_credentials or oauth1");
+      "acme.yaml:6:14: 'token_hosts' is only for auth oauth2, oauth2_client_credentials or oauth1");
   const std::string oauth1 = R"(id: legacy
 name: Legacy
 auth: oauth1
@@ -189,10 +189,10 @@ oauth1:
   access_token_url: https://api.legacy.test/oauth/access_token
 )";
   EXPECT_EQ(Error(oauth1),
-            "acme.yaml:7: 'oauth1.request_token_url' origin https://www.legacy.test is not in "
+            "acme.yaml:7:22: 'oauth1.request_token_url' origin https://www.legacy.test is not in "
             "allowed_hosts; list the token endpoints' hosts in token_hosts");
   EXPECT_EQ(Error(Replace(oauth1, "oauth1:", "token_hosts: [www.legacy.test]\noauth1:")),
-            "acme.yaml:10: 'oauth1.access_token_url' origin https://api.legacy.test is not in "
+            "acme.yaml:10:21: 'oauth1.access_token_url' origin https://api.legacy.test is not in "
             "token_hosts");
   EXPECT_EQ(
       Error(Replace(oauth1, "oauth1:", "token_hosts: [www.legacy.test, api.legacy.test]\noauth1:")),
@@ -208,25 +208,25 @@ base_url: http://127.0.0.1:9000/v1
 allowed_hosts: [127.0.0.1]
 )";
   EXPECT_EQ(Error(local),
-            "acme.yaml:4: 'base_url' origin http://127.0.0.1:9000 is not in allowed_hosts");
+            "acme.yaml:4:11: 'base_url' origin http://127.0.0.1:9000 is not in allowed_hosts");
   EXPECT_EQ(Error(Replace(local, "[127.0.0.1]", "['127.0.0.1:9000']")),
-            "acme.yaml:4: 'base_url' origin http://127.0.0.1:9000 is not in allowed_hosts");
+            "acme.yaml:4:11: 'base_url' origin http://127.0.0.1:9000 is not in allowed_hosts");
   EXPECT_EQ(Error(Replace(local, "[127.0.0.1]", "['http://127.0.0.1:9000']")), "ok");
   EXPECT_EQ(Error(Replace(local, "[127.0.0.1]", "['http://127.0.0.1:9000', 'ftp://127.0.0.1']")),
-            "acme.yaml:5: 'allowed_hosts': 'ftp://127.0.0.1' is not an origin (the scheme must be "
+            "acme.yaml:5:16: 'allowed_hosts': 'ftp://127.0.0.1' is not an origin (the scheme must be "
             "https or http); write host, host:port, https://host[:port] or http://host[:port]");
   EXPECT_EQ(Error(Replace(local, "[127.0.0.1]", "['http://*.com']")),
-            "acme.yaml:5: wildcard host 'http://*.com' is too broad");
+            "acme.yaml:5:16: wildcard host 'http://*.com' is too broad");
   EXPECT_EQ(Error(Replace(Replace(local, "http://127.0.0.1:9000/v1", "https://api.a.test:8443/v1"),
                           "[127.0.0.1]", "[api.a.test]")),
-            "acme.yaml:4: 'base_url' origin https://api.a.test:8443 is not in allowed_hosts");
+            "acme.yaml:4:11: 'base_url' origin https://api.a.test:8443 is not in allowed_hosts");
   EXPECT_EQ(Error(Replace(Replace(local, "http://127.0.0.1:9000/v1", "https://api.a.test:8443/v1"),
                           "[127.0.0.1]", "['api.a.test:8443']")),
             "ok");
   EXPECT_EQ(
       Error("id: own\nname: Own\nauth: bearer\nbase_url: '{public_url}/x'\n"
             "allowed_hosts: ['{public_origin}']\nparameters:\n  public_origin: {pattern: '^a$'}\n"),
-      "acme.yaml:7: parameter name 'public_origin' must be lowercase letters, digits and _ "
+      "acme.yaml:7:3: parameter name 'public_origin' must be lowercase letters, digits and _ "
       "(and not a built-in)");
 }
 
@@ -316,7 +316,7 @@ test:
   EXPECT_FALSE(allowed("https://keyed.test/"));
   EXPECT_FALSE(allowed("https://api.keyed.test.evil.com/"));
   EXPECT_EQ(Error("id: x\nname: X\nauth: api_key\nbase_url: https://a.test\nallowed_hosts: [a.test]\n"),
-            "acme.yaml:1: 'api_key' is required for auth api_key");
+            "acme.yaml:1:1: 'api_key' is required for auth api_key");
 }
 
 // yaml-cpp throws when a scalar is indexed as a map or a key that is a list or a map is read as
@@ -326,23 +326,23 @@ TEST(ServiceTest, ShapesYamlCppWouldThrowOnAreErrors) {
   const std::string key = "id: k\nname: K\nauth: api_key\nbase_url: https://a.test\n"
                           "allowed_hosts: [a.test]\n";
   const std::string fields = "api_key: {in: header, fields: [{name: X-Key}]}\n";
-  EXPECT_EQ(Error(key + "api_key: header\n"), "acme.yaml:6: 'api_key' must be a map");
+  EXPECT_EQ(Error(key + "api_key: header\n"), "acme.yaml:6:10: 'api_key' must be a map");
   EXPECT_EQ(Error(key + "api_key: {in: header, fields: [X-Key]}\n"),
-            "acme.yaml:6: 'api_key.fields' items must be maps");
-  EXPECT_EQ(Error(key + fields + "inject: Authorization\n"), "acme.yaml:7: 'inject' must be a map");
-  EXPECT_EQ(Error(key + fields + "test: https://a.test/me\n"), "acme.yaml:7: 'test' must be a map");
-  EXPECT_EQ(Error(key + fields + "test: [1]\n"), "acme.yaml:7: 'test' must be a map");
+            "acme.yaml:6:32: 'api_key.fields' items must be maps");
+  EXPECT_EQ(Error(key + fields + "inject: Authorization\n"), "acme.yaml:7:9: 'inject' must be a map");
+  EXPECT_EQ(Error(key + fields + "test: https://a.test/me\n"), "acme.yaml:7:7: 'test' must be a map");
+  EXPECT_EQ(Error(key + fields + "test: [1]\n"), "acme.yaml:7:7: 'test' must be a map");
   EXPECT_EQ(Error(key + fields + "headers: {[a]: b}\n"),
-            "acme.yaml:7: 'headers' has a key that is not text");
-  EXPECT_EQ(Error(key + fields + "? [a, b]\n: x\n"), "acme.yaml:7: the service has a key that is not text");
+            "acme.yaml:7:11: 'headers' has a key that is not text");
+  EXPECT_EQ(Error(key + fields + "? [a, b]\n: x\n"), "acme.yaml:7:3: the service has a key that is not text");
   EXPECT_EQ(Error("id: b\nname: B\nauth: basic\nbase_url: https://a.test\nallowed_hosts: [a.test]\n"
                   "basic: yes\n"),
-            "acme.yaml:6: 'basic' must be a map");
+            "acme.yaml:6:8: 'basic' must be a map");
   EXPECT_EQ(Error("id: o\nname: O\nauth: oauth1\nbase_url: https://a.test\nallowed_hosts: [a.test]\n"
                   "oauth1: [x]\n"),
-            "acme.yaml:6: 'oauth1' must be a map");
+            "acme.yaml:6:9: 'oauth1' must be a map");
   EXPECT_EQ(Error(Replace(std::string(kGood), "  shop:\n", "  {a: b}:\n")),
-            "acme.yaml:5: 'parameters' has a key that is not text");
+            "acme.yaml:5:3: 'parameters' has a key that is not text");
 }
 
 TEST(ServiceTest, CustomServicesCannotShadowDefaults) {

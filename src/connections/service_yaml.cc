@@ -1,5 +1,5 @@
 // ParseService: the YAML schema of docs/services.md, with every rule checked and every error
-// naming origin:line and the field.
+// naming origin:line:column and the field.
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -12,6 +12,14 @@
 
 namespace relish::connections {
 namespace {
+
+// "origin:line:column: ", both from 1, as compilers write it: an editor puts the message there.
+// yaml-cpp counts columns in bytes; a definition's keys and values before a problem are ASCII
+// in practice, and the console clamps a column to its line.
+std::string Where(const std::string& origin, const YAML::Mark& mark) {
+  if (mark.is_null()) return origin + ": ";
+  return origin + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1) + ": ";
+}
 
 // Reads one YAML map, remembering which keys were consumed so unknown ones are reported.
 // yaml-cpp throws when a scalar is indexed or a key that is a list or a map is read as text: a
@@ -40,7 +48,7 @@ class MapReader {
   }
 
   Error Fail(const YAML::Node& at, const std::string& message) const {
-    return InvalidArgument(origin_ + ":" + std::to_string(at.Mark().line + 1) + ": " + message);
+    return InvalidArgument(Where(origin_, at.Mark()) + message);
   }
   Error Fail(const std::string& message) const { return Fail(node_, message); }
   std::string Path(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
@@ -486,7 +494,7 @@ Result<Service> ParseService(std::string_view yaml, std::string_view origin_view
   try {
     return ReadService(YAML::Load(std::string(yaml)), yaml, origin);
   } catch (const YAML::Exception& e) {
-    return InvalidArgument(origin + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+    return InvalidArgument(Where(origin, e.mark) + e.msg);
   }
 }
 

@@ -78,7 +78,7 @@ function SignedIn({ me, signOut }: { me: Me; signOut: () => Promise<void> }) {
       const rest = new URLSearchParams(query);
       rest.set('org', org.id);
       rest.set('environment', environment);
-      navigate(`${path}?${rest}`, { replace: true });
+      navigate(`${path}?${rest}`, { replace: true, force: true });
     }
   }, [path, query, org, environment]);
 

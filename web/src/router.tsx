@@ -3,7 +3,7 @@
 // so a link, a reload or the back button lands on the same page in the same scope. The server
 // serves the console for each section's paths (src/server/static_files.cc, IsConsolePage).
 import type { ComponentChildren, JSX } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 
 export interface Location {
   path: string;
@@ -15,16 +15,67 @@ function current(): Location {
 }
 
 const listeners = new Set<() => void>();
-window.addEventListener('popstate', () => listeners.forEach((l) => l()));
+const here = () => window.location.pathname + window.location.search + window.location.hash;
+// Where the console was before the browser's back or forward button moved it: put back when
+// the user chooses to stay with unsaved changes.
+let shown = here();
+window.addEventListener('popstate', () => {
+  if (!mayLeave()) {
+    window.history.pushState(null, '', shown);
+    return;
+  }
+  shown = here();
+  listeners.forEach((l) => l());
+});
+
+// Editors with unsaved changes: each answers whether it has some now, and what to ask.
+const unsaved = new Set<() => string | null>();
+
+// Asks about each editor's unsaved changes (the browser's own confirm: modal, keyboard and
+// screen reader friendly); false when the user chose to stay.
+function mayLeave(): boolean {
+  for (const question of unsaved) {
+    const text = question();
+    if (text !== null && !window.confirm(text)) return false;
+  }
+  return true;
+}
+
+// While `dirty` says there are unsaved changes, leaving the page asks first: an in-app link,
+// the back button (mayLeave) and closing or reloading the tab (beforeunload, where the browser
+// asks in its own words). Navigation that follows a save passes `force`.
+export function useUnsavedChanges(dirty: () => boolean, what: string): void {
+  const latest = useRef(dirty);
+  latest.current = dirty;
+  useEffect(() => {
+    const question = () => (latest.current() ? `${what} has unsaved changes. Leave and lose them?` : null);
+    const beforeUnload = (event: BeforeUnloadEvent) => {
+      if (!latest.current()) return;
+      event.preventDefault();
+      event.returnValue = '';  // what Chromium needs to ask
+    };
+    unsaved.add(question);
+    window.addEventListener('beforeunload', beforeUnload);
+    return () => {
+      unsaved.delete(question);
+      window.removeEventListener('beforeunload', beforeUnload);
+    };
+  }, [what]);
+}
 
 // Goes to `to` (a path with an optional query). Without its own `org` and `environment`, the
-// link keeps the current ones: pages link by path and stay in the scope the user chose.
-export function navigate(to: string, options: { replace?: boolean } = {}): void {
+// link keeps the current ones: pages link by path and stay in the scope the user chose. An
+// editor's unsaved changes are asked about first, unless `force` (the changes were just saved);
+// false when the user chose to stay.
+export function navigate(to: string, options: { replace?: boolean; force?: boolean } = {}): boolean {
   const target = hrefFor(to);
-  if (target === window.location.pathname + window.location.search + window.location.hash) return;
+  if (target === here()) return true;
+  if (!options.force && !mayLeave()) return false;
   if (options.replace) window.history.replaceState(null, '', target);
   else window.history.pushState(null, '', target);
+  shown = here();
   listeners.forEach((l) => l());
+  return true;
 }
 
 // The current location; the component re-renders when it changes.

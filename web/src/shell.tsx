@@ -13,7 +13,7 @@ export function Shell() {
   const { path } = useLocation();
   const found = pageFor(path);
   useEffect(() => {
-    if (path === '/') navigate(`/${homeSection}`, { replace: true });
+    if (path === '/') navigate(`/${homeSection}`, { replace: true, force: true });
   }, [path]);
   useEffect(() => {
     document.title = `${found ? found.page.title : 'Page not found'} · Relish`;
@@ -52,6 +52,7 @@ function Header() {
   const [error, setError] = useState<unknown>(null);
   // Another organization or environment has other objects: go to the section's list.
   const section = `/${useLocation().path.split('/')[1] || homeSection}`;
+  // False when the user chose to stay with an editor's unsaved changes.
   const switchTo = (orgId: string, env: Environment) =>
     navigate(`${section}?org=${encodeURIComponent(orgId)}&environment=${env}`);
   const doSignOut = async () => {
@@ -69,7 +70,9 @@ function Header() {
       <div class="topbar__scope">
         <label class="topbar__org">
           <span class="topbar__caption">Organization</span>
-          <select class="ui-input" value={org.id} onChange={(e) => switchTo(e.currentTarget.value, environment)}>
+          <select class="ui-input" value={org.id} onChange={(e) => {
+            if (!switchTo(e.currentTarget.value, environment)) e.currentTarget.value = org.id;
+          }}>
             {orgs.map((o) => <option key={o.id} value={o.id}>{o.name}</option>)}
           </select>
         </label>
@@ -78,7 +81,10 @@ function Header() {
           {(['sandbox', 'production'] as const).map((env) => (
             <label key={env} class={`env-switch__option env-switch__option--${env}`}>
               <input type="radio" name="environment" value={env} checked={environment === env}
-                     onChange={() => switchTo(org.id, env)} />
+                     onChange={(e) => {
+                       // Staying: the choice goes back to the environment still shown.
+                       if (!switchTo(org.id, env)) e.currentTarget.checked = false;
+                     }} />
               <span>{env === 'sandbox' ? 'Sandbox' : 'Production'}</span>
             </label>
           ))}

@@ -12,6 +12,8 @@ import { shownTime, startConsole, viewports } from './harness.mjs';
 const kApiKey = 'PLANTED-anthropic-key-3f9a61c2e8';
 const kClientSecret = 'PLANTED-oidc-client-secret-b7d4e0';
 const kBearerToken = 'PLANTED-stripe-token-5c2e9a0d71';
+const kBasicPassword = 'PLANTED-mailgun-key-0e4b7a9c13';
+const kAppSecret = 'PLANTED-oidc-app-secret-61d2f8';
 
 function listen(server) {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address().port)));
@@ -19,9 +21,16 @@ function listen(server) {
 
 // An API that answers with the request it got: what Relish lets back is what the page shows.
 // Started before the server, whose sandbox remap names its port.
+// Basic credentials are not echoed (their base64 is no planted value the scan knows): the
+// answer says whose they were and whether the password was the one typed.
 const echo = http.createServer((req, res) => {
   res.writeHead(200, { 'content-type': 'application/json', 'x-echo': 'yes' });
-  res.end(JSON.stringify({ path: req.url, 'x-api-key': req.headers['x-api-key'] ?? null }));
+  const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? '');
+  const [user, password] = basic ? Buffer.from(basic[1], 'base64').toString('utf8').split(':') : [];
+  res.end(JSON.stringify({
+    path: req.url, 'x-api-key': req.headers['x-api-key'] ?? null,
+    ...(basic ? { basic_user: user, basic_password_matches: password === kBasicPassword } : {}),
+  }));
 });
 const echoPort = await listen(echo);
 
@@ -33,7 +42,7 @@ class MemoryAdapter {
   constructor(name) { this.name = name; }
   async upsert(id, payload, expiresIn) {
     // Opaque token values are their ids: each is a secret the browser must never see.
-    if (['AccessToken', 'RefreshToken', 'AuthorizationCode'].includes(this.name)) h().secrets[`an issued ${this.name}`] = id;
+    if (['AccessToken', 'RefreshToken', 'AuthorizationCode', 'ClientCredentials'].includes(this.name)) h().secrets[`an issued ${this.name}`] = id;
     MemoryAdapter.store.set(`${this.name}:${id}`, { payload, expires: expiresIn ? Date.now() + expiresIn * 1000 : null });
   }
   async find(id) {
@@ -65,24 +74,38 @@ async function startProvider(h) {
       response_types: ['code'],
       token_endpoint_auth_method: 'client_secret_basic',
       scope: 'openid offline_access api:read',
+    }, {
+      // An app without a user: the client credentials grant.
+      client_id: 'relish-app',
+      client_secret: kAppSecret,
+      redirect_uris: [],
+      grant_types: ['client_credentials'],
+      response_types: [],
+      token_endpoint_auth_method: 'client_secret_basic',
+      scope: 'api:read',
     }],
     scopes: ['openid', 'offline_access', 'api:read'],
-    features: { devInteractions: { enabled: true }, revocation: { enabled: true } },
+    features: { devInteractions: { enabled: true }, revocation: { enabled: true }, clientCredentials: { enabled: true } },
     findAccount: (ctx, sub) => ({ accountId: sub, claims: () => ({ sub }) }),
     pkce: { required: () => true },
   });
   oidc.server.on('request', provider.callback());
-  // Its API: the token's subject, 401 without a valid token.
+  // Its API: the token's subject (a user's, or the app's own), 401 without a valid token.
   oidc.api = http.createServer(async (req, res) => {
     const auth = req.headers.authorization ?? '';
-    const at = auth.startsWith('Bearer ') ? await provider.AccessToken.find(auth.slice(7)) : undefined;
-    res.writeHead(at ? 200 : 401, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(at ? { sub: at.accountId, path: req.url } : { error: 'invalid_token' }));
+    const token = auth.startsWith('Bearer ') ? auth.slice(7) : '';
+    const at = token ? await provider.AccessToken.find(token) : undefined;
+    const app = token && !at ? await provider.ClientCredentials.find(token) : undefined;
+    res.writeHead(at || app ? 200 : 401, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(at ? { sub: at.accountId, path: req.url }
+      : app ? { client: app.clientId, path: req.url } : { error: 'invalid_token' }));
   });
   oidc.apiPort = await listen(oidc.api);
   h.secrets['the OpenID client secret'] = kClientSecret;
   h.secrets['a planted API key'] = kApiKey;
   h.secrets['a planted bearer token'] = kBearerToken;
+  h.secrets['a planted Basic password'] = kBasicPassword;
+  h.secrets['the OpenID app\'s client secret'] = kAppSecret;
 }
 after(() => {
   echo.close();
@@ -93,7 +116,7 @@ after(() => {
 const h = startConsole({
   env: () => ({
     RELISH_EGRESS_ALLOW_LOOPBACK: 'true',  // Relish's own CRM, the provider and the API are on loopback
-    RELISH_SANDBOX_REMAP: `api.anthropic.com=http://127.0.0.1:${echoPort}`,
+    RELISH_SANDBOX_REMAP: `api.anthropic.com=http://127.0.0.1:${echoPort},api.mailgun.net=http://127.0.0.1:${echoPort}`,
   }),
   started: startProvider,
 });
@@ -506,14 +529,24 @@ test('a custom service by discovery: validated at its lines, created, its OAuth 
   await messages.first().waitFor();
   const baseLine = lines.findIndex((l) => l.startsWith('base_url:')) + 1;
   assert.deepEqual(await messages.allInnerTexts(), [
-    `Line ${baseLine}, column 1\n'base_url' origin ${api} is not in allowed_hosts`,
+    `Line ${baseLine}, column 11\n'base_url' origin ${api} is not in allowed_hosts`,
   ]);
   assert.equal(await checked.innerText(), '1 problem:');
-  // At its line in the editor: underlined, and marked in the gutter.
-  assert.deepEqual(await page.locator('.code-editor .cm-lintRange-error').allInnerTexts(), [`base_url: ${api}/v1`]);
+  // At its line and column in the editor (the value, where the server's YAML parser placed the
+  // message): underlined, and marked in the gutter.
+  assert.deepEqual(await page.locator('.code-editor .cm-lintRange-error').allInnerTexts(), [`${api}/v1`]);
   assert.equal(await page.locator('.code-editor .cm-lint-marker-error').count(), 1);
-  await problems.getByRole('button', { name: `Line ${baseLine}, column 1` }).click();
+  await problems.getByRole('button', { name: `Line ${baseLine}, column 11` }).click();
   assert.equal(await page.locator('.code-editor .cm-lineNumbers .cm-activeLineGutter').innerText(), String(baseLine));
+  assert.equal(await editor.evaluate((content) => {
+    const selection = content.getRootNode().getSelection();
+    const node = selection.focusNode;
+    const line = (node.nodeType === Node.ELEMENT_NODE ? node : node.parentElement).closest('.cm-line');
+    const range = document.createRange();
+    range.setStart(line, 0);
+    range.setEnd(selection.focusNode, selection.focusOffset);
+    return range.toString();
+  }), 'base_url: ');
   assert.equal(await editor.evaluate((el) => el.getRootNode().activeElement === el), true);
   await h().checkAccessibility(page, 'the YAML editor with a message');
   await h().screenshot(page, 'service-new-invalid');
@@ -582,6 +615,13 @@ test('a custom service by discovery: validated at its lines, created, its OAuth 
   assert.deepEqual(await editorLines(), fixed);
   await editor.fill(fixed.join('\n').replace('name: Test IdP', 'name: Test Identity'));
   await checked.getByText('Valid: Test Identity (testidp).').waitFor();
+  // Unsaved: Cancel asks first, and staying keeps the edit.
+  const asked = [];
+  page.once('dialog', (dialog) => { asked.push(dialog.message()); void dialog.dismiss(); });
+  await page.getByRole('link', { name: 'Cancel' }).click();
+  assert.deepEqual(asked, ['The service definition has unsaved changes. Leave and lose them?']);
+  assert.equal(await page.getByRole('heading', { name: 'Edit Test IdP', level: 1 }).count(), 1);
+  assert.ok((await editorLines()).includes('name: Test Identity'));
   await page.getByRole('button', { name: 'Save changes' }).click();
   await page.getByRole('heading', { name: 'Test Identity', level: 1 }).waitFor();
 
@@ -715,4 +755,144 @@ test('a phone (390x844) and the dark theme: every page fits, nothing scrolls sid
   await page.goto(`/services?org=${acme.org.id}&environment=sandbox`);
   await page.locator('.service-card').first().waitFor();
   await fits('the services');
+});
+
+test('Basic credentials: created without connecting, connected later from its page; a session that ends mid-use asks to sign in and comes back to the page', async () => {
+  const [acme] = h().developers;
+  const page = await signedIn(acme);
+  await openNewConnection(page, 'mailgun', 'Mailgun');
+  assert.equal(await page.locator('.service-line').innerText(),
+               'Basic (user name and password) · mailgun · API docs (opens in a new tab)');
+  await page.getByLabel('Name', { exact: true }).fill('Mail');
+  assert.equal(await page.getByLabel('API key').getAttribute('type'), 'password');
+  // Created pending: its page, where it is connected later.
+  await page.getByRole('button', { name: 'Create without connecting' }).click();
+  await page.getByRole('heading', { name: 'mail', exact: true, level: 1 }).waitFor();
+  assert.equal(where(page), `/connections/mail?org=${acme.org.id}&environment=sandbox`);
+  const status = page.getByRole('region', { name: 'Status' });
+  assert.equal(await status.locator('.conn-status').innerText(), 'Pending');
+  assert.equal((await asUser(page, 'GET', `/api/v1/connections/mail?org=${acme.org.id}`)).body.status, 'pending');
+  await h().checkAccessibility(page, 'a connection created without connecting');
+  await h().screenshot(page, 'connection-pending');
+
+  const credentials = page.getByRole('form', { name: 'Credentials' });
+  await credentials.getByLabel('User name (always "api")').fill('api');
+  await credentials.getByLabel('API key').fill(kBasicPassword);
+  await credentials.getByRole('button', { name: 'Save credentials' }).click();
+  await credentials.getByText('The credentials were saved.').waitFor();
+  assert.equal(await status.locator('.conn-status').innerText(), 'Connected');
+  assert.equal(await credentials.getByLabel('API key').inputValue(), '');
+  const test = page.getByRole('region', { name: 'Test call' });
+  await test.getByRole('button', { name: 'Run test call' }).click();
+  const result = test.getByRole('status', { name: 'Test call result' });
+  await result.waitFor();
+  assert.equal(await result.getByLabel('Response body').innerText(), JSON.stringify({
+    path: '/v4/domains', 'x-api-key': null, basic_user: 'api', basic_password_matches: true }, null, 2));
+
+  // The session ends on the server (signed out from somewhere else) while the page is open:
+  // the next call answers 401, the console says so in words, and signing in again lands on the
+  // same page.
+  const cookie = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
+  const me = await (await fetch(`${h().url}/api/v1/me`, { headers: { cookie } })).json();
+  const out = await fetch(`${h().url}/api/v1/session`, { method: 'DELETE', headers: { cookie, 'X-CSRF-Token': me.csrf } });
+  assert.equal(out.status, 200);
+  await test.getByRole('button', { name: 'Run test call' }).click();
+  await page.getByRole('heading', { name: 'Sign in to Relish' }).waitFor();
+  assert.equal(await page.getByRole('status').innerText(), 'Your session has ended. Sign in again to continue.');
+  assert.equal(where(page), `/connections/mail?org=${acme.org.id}&environment=sandbox`);
+  await h().checkAccessibility(page, 'the sign-in view after the session ended');
+  await h().screenshot(page, 'signin-session-ended');
+  await h().signIn(page, acme);
+  await page.getByRole('heading', { name: 'mail', exact: true, level: 1 }).waitFor();
+  assert.equal(where(page), `/connections/mail?org=${acme.org.id}&environment=sandbox`);
+  assert.equal(await status.locator('.conn-status').innerText(), 'Connected');
+  await asUser(page, 'DELETE', `/api/v1/connections/mail?org=${acme.org.id}`);
+});
+
+test('client credentials: the OAuth app saved on the form, Create and Connect fetches the app\'s token, the test call uses it', async () => {
+  const [, globex] = h().developers;
+  const api = `http://127.0.0.1:${oidc.apiPort}`;
+  const yaml = [
+    'id: idp_app', 'name: IdP App', 'auth: oauth2_client_credentials',
+    `base_url: ${api}/v1`, `allowed_hosts: ['${api}']`, `token_hosts: ['${oidc.issuer}']`,
+    'oauth2:', `  token_url: ${oidc.issuer}/token`, '  scopes: [api:read]', '  client_auth: basic',
+    'test:', '  method: GET', `  url: ${api}/v1/me`, '  expect_status: 200', ''].join('\n');
+  await h().api('POST', `/api/v1/services?org=${globex.org.id}&environment=sandbox`, { yaml });
+  const page = await signedIn(globex);
+  await openNewConnection(page, 'idp app', 'IdP App');
+  assert.equal(await page.locator('.service-line').innerText(), 'OAuth 2.0 client credentials · idp_app');
+  await page.getByText('This organization has no OAuth app for this service yet').waitFor();
+  const app = page.getByRole('region', { name: 'OAuth app' });
+  await app.getByLabel('Client ID').fill('relish-app');
+  await app.getByLabel('Client secret').fill(kAppSecret);
+  await app.getByRole('button', { name: 'Save OAuth app' }).click();
+  await app.getByText('The OAuth app was saved.').waitFor();
+  await page.getByRole('checkbox', { name: 'api:read' }).check();
+  await h().checkAccessibility(page, 'a client credentials connection\'s form');
+  await page.getByRole('button', { name: 'Create and Connect' }).click();
+  await page.getByRole('heading', { name: 'idp_app', level: 1 }).waitFor();
+  const status = page.getByRole('region', { name: 'Status' });
+  assert.equal(await status.locator('.conn-status').innerText(), 'Connected');
+  const details = await page.getByRole('region', { name: 'Details' }).locator('.facts').innerText();
+  assert.ok(details.includes('Requested scopes\napi:read\nGranted scopes\napi:read\nNot granted\nNone\n'), details);
+  // No browser involved: no Authorize button, a token fetched again on request.
+  assert.equal(await status.getByRole('button', { name: 'Authorize' }).count(), 0);
+  await status.getByRole('button', { name: 'Connect now' }).click();
+  await page.getByText('Connected: a token was fetched.').waitFor();
+
+  const test = page.getByRole('region', { name: 'Test call' });
+  await test.getByRole('button', { name: 'Run test call' }).click();
+  const result = test.getByRole('status', { name: 'Test call result' });
+  await result.waitFor();
+  assert.equal(await result.getByLabel('Response body').innerText(),
+               JSON.stringify({ client: 'relish-app', path: '/v1/me' }, null, 2));
+  await h().checkAccessibility(page, 'a client credentials connection');
+  await h().screenshot(page, 'connection-client-credentials');
+});
+
+test('a per-user connection: each user authorizes their own, and the page says whether you have', async () => {
+  const { admin, developers: [acme] } = h();
+  const page = await signedIn(acme);
+  await openNewConnection(page, 'bigin', 'Bigin (Relish CRM)');
+  await page.getByLabel('Name', { exact: true }).fill('My CRM');
+  await page.getByRole('radio', { name: /^Per user/ }).check();
+  let popup = await popupFrom(page, page.getByRole('button', { name: 'Create and Connect' }));
+  await popup.getByRole('button', { name: 'Allow' }).click();
+  await closed(popup);
+  await page.getByRole('heading', { name: 'my_crm', level: 1 }).waitFor();
+  const status = page.getByRole('region', { name: 'Status' });
+  // The badge, then whose authorization it is.
+  const statusParts = (region) => region.locator('.conn-status > *').allInnerTexts();
+  assert.deepEqual(await statusParts(status), ['Connected', 'Your own authorization']);
+  const made = (await asUser(page, 'GET', `/api/v1/connections/my_crm?org=${acme.org.id}`)).body;
+  const devId = made.authorizations[0].user_id;
+  assert.deepEqual(await tableRows(page, 'Authorizations by user'), [
+    ['You', 'Connected', '—', await shownTime(page, made.authorizations[0].authorized_at)],
+  ]);
+  await h().checkAccessibility(page, 'a per-user connection, authorized');
+  await h().screenshot(page, 'connection-per-user');
+
+  // A colleague on the same connection has not authorized yet: the page says so, and offers it.
+  const other = await signedIn(admin, `/connections/my_crm?org=${acme.org.id}&environment=sandbox`);
+  await other.getByRole('heading', { name: 'my_crm', level: 1 }).waitFor();
+  const otherStatus = other.getByRole('region', { name: 'Status' });
+  assert.deepEqual(await statusParts(otherStatus), ['Pending', 'You have not authorized it yet']);
+  assert.deepEqual(await tableRows(other, 'Authorizations by user'), [
+    [devId, 'Connected', '—', await shownTime(other, made.authorizations[0].authorized_at)],
+  ]);
+  await h().checkAccessibility(other, 'a per-user connection, not authorized by you');
+  popup = await popupFrom(other, otherStatus.getByRole('button', { name: 'Authorize' }));
+  await popup.getByRole('button', { name: 'Allow' }).click();
+  await closed(popup);
+  await other.getByText('Authorized: the connection is connected.').waitFor();
+  assert.deepEqual(await statusParts(otherStatus), ['Connected', 'Your own authorization']);
+  assert.equal((await tableRows(other, 'Authorizations by user')).length, 2);
+
+  // The list: per user, each seeing their own status.
+  await page.getByRole('link', { name: 'Connections', exact: true }).first().click();
+  await page.getByLabel('Search').fill('my_crm');
+  assert.deepEqual((await tableRows(page)).map((row) => row.slice(0, 3).concat(row[4])), [
+    ['my_crm\nMy CRM', 'Bigin (Relish CRM)', 'ConnectedYour own authorization', 'Per user'],
+  ]);
+  await asUser(page, 'DELETE', `/api/v1/connections/my_crm?org=${acme.org.id}`);
 });

@@ -266,16 +266,30 @@ function putFunction(org, name, body) {
 
 // Presses Tab until `target` has the focus (at most `limit` times): it is reachable from the
 // keyboard, in order.
-async function tabTo(page, target, limit = 40) {
+async function tabTo(page, target, limit = 40, key = 'Tab') {
   for (let i = 0; i < limit; i++) {
     if (await target.evaluate((el) => el === document.activeElement || el.contains(document.activeElement) ||
                                       el.getRootNode().activeElement === el)) {
       return;
     }
-    await page.keyboard.press('Tab');
+    await page.keyboard.press(key);
   }
-  assert.fail(`Tab did not reach ${target}`);
+  assert.fail(`${key} did not reach ${target}`);
 }
+
+// The column of the editor's cursor, from 1 (a tab counts one, as CodeMirror counts).
+const cursorColumn = (page) => source(page).evaluate((content) => {
+  const selection = content.getRootNode().getSelection();
+  const node = selection.focusNode;
+  const line = (node.nodeType === Node.ELEMENT_NODE ? node : node.parentElement).closest('.cm-line');
+  const range = document.createRange();
+  range.setStart(line, 0);
+  range.setEnd(node, selection.focusOffset);
+  return range.toString().length + 1;
+});
+
+// Where greet's run fails: the statement `info tags.get(leadId);` on line 9, after its tab.
+const kErrorColumn = 2;
 
 const activeLine = (page) => page.locator('.code-editor .cm-lineNumbers .cm-activeLineGutter').innerText();
 
@@ -332,13 +346,14 @@ test('the run form follows the header\'s types; a run\'s error jumps to its line
   await run.getByText('Failed').waitFor();
   const error = run.getByRole('alert');
   assert.deepEqual((await error.innerText()).split(/\n+/),
-                   ['Line 9: Given index 5 is greater than the list size', 'Go to line 9']);
+                   ['Line 9: Given index 5 is greater than the list size', `Go to line 9, column ${kErrorColumn}`]);
   assert.deepEqual(await run.getByRole('region', { name: 'Info' }).getByRole('listitem').allInnerTexts(),
                    ['Lead 5: Ann (4.5)', 'gold']);
   await h().checkAccessibility(page, 'a failed run');
   await h().screenshot(page, 'function-run-error');
-  await error.getByRole('button', { name: 'Go to line 9' }).click();
+  await error.getByRole('button', { name: `Go to line 9, column ${kErrorColumn}` }).click();
   assert.equal(await activeLine(page), '9');
+  assert.equal(await cursorColumn(page), kErrorColumn);
   assert.equal(await source(page).evaluate((el) => el.getRootNode().activeElement === el), true);
 
   // A run is of the editor's text, unsaved changes included; the stored function stays as it was.
@@ -364,6 +379,19 @@ test('the run form follows the header\'s types; a run\'s error jumps to its line
   const recorded = await h().api('GET', `/api/v1/functions/runs?function=greet&org=${acme.org.id}`);
   assert.deepEqual(await runs.getByRole('link').allInnerTexts(),
                    await Promise.all(recorded.runs.map((r) => shownTime(page, r.started_at))));
+  // The editor has unsaved changes: leaving asks first. Staying keeps the page and the text.
+  const asked = [];
+  page.once('dialog', (dialog) => { asked.push(dialog.message()); void dialog.dismiss(); });
+  await runs.getByRole('link').nth(1).click();
+  assert.deepEqual(asked, ['The function has unsaved changes. Leave and lose them?']);
+  assert.equal(where(page), `/functions/greet?org=${acme.org.id}&environment=sandbox`);
+  assert.equal((await source(page).innerText()).split('\n')[8], '\tinfo tags.get(leadId); info "draft";');
+  // So does the navigation's link; leaving, the run's page opens.
+  page.once('dialog', (dialog) => { asked.push(dialog.message()); void dialog.dismiss(); });
+  await page.getByRole('link', { name: 'Functions', exact: true }).first().click();
+  assert.equal(asked.length, 2);
+  assert.equal(where(page), `/functions/greet?org=${acme.org.id}&environment=sandbox`);
+  page.once('dialog', (dialog) => void dialog.accept());
   await runs.getByRole('link').nth(1).click();
   await page.getByRole('heading', { name: 'Run of greet', level: 1 }).waitFor();
   assert.equal(where(page), `/functions/greet/runs/${recorded.runs[1].id}?org=${acme.org.id}&environment=sandbox`);
@@ -373,10 +401,11 @@ test('the run form follows the header\'s types; a run\'s error jumps to its line
                JSON.stringify({ leadId: 5, score: 4.5, vip: true, extra: { tier: 'gold' }, name: 'Ann' }, null, 2));
   await h().checkAccessibility(page, 'a recorded run');
   await h().screenshot(page, 'function-run-page');
-  await page.getByRole('link', { name: 'Open the function at line 9' }).click();
+  await page.getByRole('link', { name: `Open the function at line 9, column ${kErrorColumn}` }).click();
   await page.getByRole('heading', { name: 'greet', level: 1 }).waitFor();
   await source(page).waitFor();
   assert.equal(await activeLine(page), '9');
+  assert.equal(await cursorColumn(page), kErrorColumn);
 });
 
 test('a function\'s runs come a page at a time, newest first, with older ones on request', async () => {
@@ -574,4 +603,114 @@ test('completion offers integration tasks, built-ins, statements and the organiz
   await page.keyboard.type('info contact;');
   assert.deepEqual((await source(page).innerText()).split('\n').slice(1),
                    ['for each contact in contacts', '{', '\tinfo contact;', '}']);
+});
+
+test('a run in production is confirmed first; in the sandbox it runs at once', async () => {
+  const [acme] = h().developers;
+  const body = { source: 'string standalone.where_run(String name)\n{\n\tinfo "hello " + name;\n\treturn name;\n}',
+                 description: 'Runs anywhere' };
+  for (const environment of ['sandbox', 'production']) {
+    await h().api('PUT', `/api/v1/workflow/functions/where_run?org=${acme.org.id}&environment=${environment}&topping=`, body);
+  }
+  const runsIn = async (environment) => (await h().api(
+    'GET', `/api/v1/functions/runs?function=where_run&org=${acme.org.id}&environment=${environment}`)).runs.length;
+  const page = await h().newPage();
+  await openAs(page, acme, `/functions/where_run?org=${acme.org.id}&environment=production`, 'where_run');
+  let run = page.getByRole('region', { name: 'Run in production' });
+  await run.getByLabel('name', { exact: true }).fill('Ann');
+  await run.getByRole('button', { name: 'Run' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Run where_run in production?' });
+  await dialog.waitFor();
+  assert.equal(await dialog.locator('.ui-dialog__body').innerText(),
+               'The run acts on production\'s live data and calls real services through production\'s connections.');
+  await h().checkAccessibility(page, 'the production run\'s confirmation');
+  await h().screenshot(page, 'function-run-production');
+  // Cancelled: nothing ran.
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await dialog.waitFor({ state: 'detached' });
+  assert.equal(await run.locator('.run-result').count(), 0);
+  assert.equal(await runsIn('production'), 0);
+  // Confirmed: it runs, with the arguments as they were.
+  await run.getByRole('button', { name: 'Run' }).click();
+  await dialog.getByRole('button', { name: 'Run in production' }).click();
+  await run.getByText('Succeeded').waitFor();
+  assert.deepEqual(await run.getByRole('region', { name: 'Info' }).getByRole('listitem').allInnerTexts(), ['hello Ann']);
+  assert.equal(await runsIn('production'), 1);
+
+  // The sandbox asks nothing.
+  await page.getByRole('radio', { name: 'Sandbox' }).check();
+  await page.getByRole('link', { name: 'where_run' }).click();
+  run = page.getByRole('region', { name: 'Run in the sandbox' });
+  await run.getByLabel('name', { exact: true }).fill('Bo');
+  await run.getByRole('button', { name: 'Run' }).click();
+  await run.getByText('Succeeded').waitFor();
+  assert.equal(await page.getByRole('dialog').count(), 0);
+  assert.equal(await runsIn('sandbox'), 1);
+});
+
+test('keyboard only: sign in, open a connection, run a function, delete it with Escape cancelling and Enter confirming; the focus always shows', async () => {
+  await seedConnections();
+  const [acme] = h().developers;
+  await putFunction(acme.org, 'kb_walk', {
+    source: 'string standalone.kb_walk(String name)\n{\n\tinfo "hi " + name;\n\treturn name;\n}', description: 'Walked by keyboard' });
+  const page = await h().newPage();
+  await page.goto('/connections');
+  await page.getByRole('heading', { name: 'Sign in to Relish' }).waitFor();
+  await page.keyboard.type(acme.email);  // the email field has the focus on arrival
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(acme.password);
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'Connections', level: 1 }).waitFor();
+  // The focused control is outlined (a 3 px ring; a radio's is drawn on its label's text).
+  const ring = () => page.evaluate(() => {
+    const el = document.activeElement;
+    const style = getComputedStyle(el.matches('input[type=radio]') ? el.nextElementSibling : el);
+    return `${style.outlineStyle} ${style.outlineWidth}`;
+  });
+  const go = async (target, key = 'Tab') => {
+    await tabTo(page, target, 60, key);
+    assert.equal(await ring(), 'solid 3px', `the focus ring on ${target}`);
+  };
+
+  await go(page.getByRole('link', { name: crmLink }));
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: crmLink, level: 1 }).waitFor();
+  assert.equal(await page.getByRole('region', { name: 'Status' }).locator('.conn-status').innerText(), 'Connected');
+
+  await go(page.getByRole('link', { name: 'Functions', exact: true }), 'Shift+Tab');
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'Functions', level: 1 }).waitFor();
+  await go(page.getByRole('link', { name: 'kb_walk' }));
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'kb_walk', level: 1 }).waitFor();
+  const run = page.getByRole('region', { name: 'Run in the sandbox' });
+  await go(run.getByLabel('name', { exact: true }));
+  await page.keyboard.type('Kim');
+  await page.keyboard.press('Enter');  // submits the run form
+  await run.getByText('Succeeded').waitFor();
+  assert.deepEqual(await run.getByRole('region', { name: 'Info' }).getByRole('listitem').allInnerTexts(), ['hi Kim']);
+
+  const remove = page.getByRole('button', { name: 'Delete function' });
+  await go(remove, 'Shift+Tab');
+  await page.keyboard.press('Enter');
+  const dialog = page.getByRole('dialog', { name: 'Delete kb_walk?' });
+  await dialog.waitFor();
+  assert.equal(await dialog.getByRole('button', { name: 'Cancel' }).evaluate((el) => el === document.activeElement), true);
+  assert.equal(await ring(), 'solid 3px');
+  // Escape cancels, and the focus is back where it was.
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'detached' });
+  assert.equal(await remove.evaluate((el) => el === document.activeElement), true);
+  assert.equal(await ring(), 'solid 3px');
+  // Enter opens it again; Tab stays inside it; Enter on its button deletes.
+  await page.keyboard.press('Enter');
+  await dialog.waitFor();
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Shift+Tab');
+  assert.equal(await dialog.getByRole('button', { name: 'Delete function' }).evaluate((el) => el === document.activeElement), true);
+  assert.equal(await ring(), 'solid 3px');
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'Functions', level: 1 }).waitFor();
+  assert.equal(await page.getByRole('link', { name: 'kb_walk' }).count(), 0);
 });

@@ -168,11 +168,44 @@ class Console {
 
   // Saves <build>/console-screenshots/NAME.png (and docs/console/NAME.png when asked, if the
   // docs show it): the whole page, or with `fullPage: false` what the viewport shows (a long list).
+  //
+  // The whole page is taken by making the window as tall as the page first, not by Playwright's
+  // fullPage capture: that paints beyond the window without the page seeing a resize, and
+  // CodeMirror, which draws only the lines near the part of its scroller the window shows (500
+  // px either side) and recomputes that on scroll and resize, left the lines of an editor far
+  // above a scrolled-down window as a blank gap (function-run.png once had lines 1-5 missing).
+  // A real window of that height draws them, and no editor may show a gap where it is seen.
   async screenshot(page, name, { fullPage = true } = {}) {
     const dir = join(dirname(resolve(process.env.RELISH_BINARY)), 'console-screenshots');
     mkdirSync(dir, { recursive: true });
     const file = join(dir, `${name}.png`);
-    await page.screenshot({ path: file, fullPage });
+    const viewport = page.viewportSize();
+    if (fullPage) {
+      const height = await page.evaluate(() => document.documentElement.scrollHeight);
+      await page.setViewportSize({ width: viewport.width, height: Math.max(height, viewport.height) });
+      // The whole page from its top (a page at least as tall as the window, min-height: 100vh
+      // under the production bar, may still scroll by the bar's height).
+      await page.evaluate(() => window.scrollTo(0, 0));
+    }
+    try {
+      // CodeMirror measures a moment after a resize (its own debounce), then draws the lines
+      // the taller window shows: wait until no editor leaves a gap where it can be seen (a gap
+      // in the part of its own scroller out of view is how it should be).
+      await page.waitForFunction(() => [...document.querySelectorAll('.code-editor')].every((host) => {
+        const scroller = host.shadowRoot?.querySelector('.cm-scroller');
+        if (!scroller) return true;
+        const box = scroller.getBoundingClientRect();
+        const top = Math.max(box.top, 0), bottom = Math.min(box.bottom, window.innerHeight);
+        return [...scroller.querySelectorAll('.cm-content > .cm-gap')].every((gap) => {
+          const r = gap.getBoundingClientRect();
+          return r.bottom <= top || r.top >= bottom;
+        });
+      }), null, { timeout: 10_000 })
+        .catch(() => assert.fail(`the screenshot ${name} would show an editor with undrawn lines`));
+      await page.screenshot({ path: file, fullPage: false });
+    } finally {
+      if (fullPage) await page.setViewportSize(viewport);
+    }
     if (process.env.RELISH_UPDATE_DOCS_SCREENSHOTS === '1' && documented.has(name)) {
       mkdirSync(join(repo, 'docs/console'), { recursive: true });
       copyFileSync(file, join(repo, 'docs/console', `${name}.png`));

@@ -33,6 +33,7 @@ export interface CodeEditorProps {
   onSave?: () => void;            // Ctrl-S / Cmd-S
   handle?: Ref<EditorHandle>;
   initialLine?: number;           // open with the cursor on this line, focused (a link to a line)
+  initialColumn?: number;         // and at this column of it
 }
 
 const kCheckDelayMs = 400;
@@ -220,15 +221,19 @@ function languageExtensions(language: EditorLanguage, lists: () => CompletionLis
   switch (language) {
     case 'deluge':
       // Nothing is chosen until an arrow key picks it, so Enter at the end of a line is always a
-      // new line, however the list came up.
-      return Promise.resolve([deluge, autocompletion({ override: [completeFrom(lists)], selectOnOpen: false })]);
+      // new line, however the list came up. So the list takes the arrow keys at once: with
+      // CodeMirror's default 75 ms interactionDelay, an arrow pressed just after the list
+      // opened moved the cursor and closed it instead, depending on how fast the machine was
+      // (the browser test's ArrowDown did, on a loaded machine).
+      return Promise.resolve([deluge, autocompletion({ override: [completeFrom(lists)], selectOnOpen: false,
+                                                       interactionDelay: 0 })]);
     case 'yaml':
       return import('./yaml_language').then((m) => m.yaml);
   }
 }
 
 export function CodeEditor({ label, initial, language = 'deluge', onChange, check, onCheck, completions = [],
-                             onSave, handle, initialLine }: CodeEditorProps) {
+                             onSave, handle, initialLine, initialColumn }: CodeEditorProps) {
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
   // The latest callbacks, read by the editor's extensions (made once).
@@ -288,7 +293,7 @@ export function CodeEditor({ label, initial, language = 'deluge', onChange, chec
     languageExtensions(language, () => lists.current!.lists).then((ext) => {
       if (view.current === editor) editor.dispatch({ effects: languageSlot.reconfigure(ext) });
     }, (e: unknown) => console.error('could not load the editor\'s language', e));
-    if (initialLine) goTo(editor, initialLine, 1);
+    if (initialLine) goTo(editor, initialLine, initialColumn ?? 1);
     return () => {
       editor.destroy();
       view.current = null;

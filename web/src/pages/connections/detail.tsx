@@ -196,7 +196,7 @@ function Authorizations({ connection, userId }: { connection: Connection; userId
     <section class="panel" aria-labelledby="authorizations-title">
       <h2 id="authorizations-title">Users' authorizations</h2>
       {rows.length === 0 ? <p>Nobody has authorized it yet.</p> : (
-        <Table caption="Users' authorizations" captionHidden rows={rows} rowKey={(a) => a.user_id!}
+        <Table caption="Authorizations by user" captionHidden rows={rows} rowKey={(a) => a.user_id!}
                columns={[
                  { header: 'User', render: (a) => (a.user_id === userId ? 'You' : <code>{a.user_id}</code>) },
                  { header: 'Status', render: (a) => <StatusBadge status={a.status} /> },

@@ -23,11 +23,16 @@ export function StatusBadge({ status }: { status: AuthorizationStatus }) {
 }
 
 // The badge of the authorization the user's calls use and, when it needs re-authorization, why.
+// On a per-user connection that is the user's own: whether *you* have authorized it, in words.
 export function ConnectionStatus({ connection }: { connection: Connection }) {
   return (
     <div class="conn-status">
       <StatusBadge status={connection.status} />
-      {connection.per_user && <span class="conn-status__whose">your authorization</span>}
+      {connection.per_user && (
+        <span class="conn-status__whose">
+          {connection.status === 'pending' ? 'You have not authorized it yet' : 'Your own authorization'}
+        </span>
+      )}
       {connection.reason && connection.status === 'needs_reauth' && (
         <p class="conn-status__reason">{connection.reason}</p>
       )}

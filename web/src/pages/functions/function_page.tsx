@@ -7,7 +7,7 @@ import { ApiError } from '../../api';
 import { LazyCodeEditor } from '../../editor/lazy';
 import { Problems } from '../../editor/problems';
 import type { CheckState, EditorHandle } from '../../editor/types';
-import { Link, navigate, useLocation } from '../../router';
+import { Link, navigate, useLocation, useUnsavedChanges } from '../../router';
 import { useApi } from '../../session';
 import { Banner, Button, ConfirmDialog, ErrorBanner, Field, Spinner } from '../../ui';
 import { useResource } from '../../use_resource';
@@ -60,9 +60,18 @@ function FunctionEditor({ stored }: { stored: StoredFunction | null }) {
   const editor = useRef<EditorHandle>(null);
   const completions = useResource((signal) => functionsApi.completions(api, signal), [api]);
 
+  // Unsaved: the text, the description or the arguments differ from what was saved (a new
+  // function: anything typed at all).
+  useUnsavedChanges(() => saved
+    ? source !== saved.source || description !== saved.description ||
+      (!saved.has_header && parseNames(argumentsText).join(',') !== saved.params.join(','))
+    : name.trim() !== '' || source !== '' || description !== '' || argumentsText !== '',
+  'The function');
+
   const hasHeader = checked ? checked.header !== null : stored?.has_header ?? false;
   const declared = hasHeader ? [] : parseNames(argumentsText);
   const initialLine = Number(query.get('line')) || undefined;
+  const initialColumn = Number(query.get('column')) || undefined;
   const checkSource = async (text: string) => {
     const answer = await functionsApi.check(api, text, declared);
     if (text === current.current) setChecked({ header: answer.header, truncated: answer.truncated });
@@ -88,7 +97,7 @@ function FunctionEditor({ stored }: { stored: StoredFunction | null }) {
       }
       const f = await functionsApi.put(api, ref, { source, description, params: declared });
       setSaved(f);
-      if (!saved) navigate(functionPath(f), { replace: true });
+      if (!saved) navigate(functionPath(f), { replace: true, force: true });
       else setNotice('Saved.');
       return f;
     } catch (e) {
@@ -131,7 +140,8 @@ function FunctionEditor({ stored }: { stored: StoredFunction | null }) {
                           check={checkSource} onCheck={setCheck}
                           onSave={() => void save()}
                           completions={completions.status === 'ready' ? completions.data : []}
-                          handle={editor} {...(initialLine ? { initialLine } : {})} />
+                          handle={editor} {...(initialLine ? { initialLine } : {})}
+                          {...(initialColumn ? { initialColumn } : {})} />
           <p class="editor-hint">Ctrl+Space completes; Ctrl+S saves; Tab leaves the editor
             (indent with Ctrl+]).</p>
         </div>
@@ -166,7 +176,7 @@ function DeleteDialog({ fn, onCancel }: { fn: StoredFunction; onCancel: () => vo
     setError(null);
     try {
       await functionsApi.remove(api, fn);
-      navigate('/functions');
+      navigate('/functions', { force: true });
     } catch (e) {
       setError(e);
       setBusy(false);

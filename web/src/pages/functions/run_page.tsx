@@ -1,5 +1,5 @@
 // /functions/KEY/runs/RUN_ID: one recorded run, who ran it and with which arguments; its error
-// links to the function's editor at the line.
+// links to the function's editor at its line and column.
 import { formatTime } from '../../format';
 import { Link } from '../../router';
 import { useApi } from '../../session';
@@ -31,8 +31,10 @@ export function RunPage({ fn, runId }: { fn: FunctionRef; runId: string }) {
             {Object.keys(run.data.args).length === 0 ? <p>None.</p>
               : <pre class="run-result__return">{JSON.stringify(run.data.args, null, 2)}</pre>}
           </section>
-          <RunResultView result={run.data} level={2} errorAction={({ line }) => (
-            <Link class="ui-button ui-button--secondary" href={`${back}?line=${line}`}>Open the function at line {line}</Link>
+          <RunResultView result={run.data} level={2} errorAction={({ line, column }) => (
+            <Link class="ui-button ui-button--secondary" href={`${back}?line=${line}&column=${column}`}>
+              Open the function at line {line}, column {column}
+            </Link>
           )} />
         </>
       )}

@@ -1,11 +1,12 @@
 // Running a stored function: a form with a control per parameter that suits its type (a
 // number for Int and Decimal, a checkbox for Bool, JSON for Map and List and for a script's
-// untyped arguments, text otherwise), then the run's result. The run is of the stored function
+// untyped arguments, text otherwise), then the run's result. In production a run is confirmed
+// first (the sandbox is for trying things). The run is of the stored function
 // by name, with the editor's text in its place (saved or not), and is recorded as the function's.
 import type { ComponentChildren } from 'preact';
 import { useId, useState } from 'preact/hooks';
 import { useApi, useSession } from '../../session';
-import { Button, ErrorBanner, Field, FieldFrame, Spinner, TextArea } from '../../ui';
+import { Button, ConfirmDialog, ErrorBanner, Field, FieldFrame, Spinner, TextArea } from '../../ui';
 import { argumentValue, type Parameter } from './arguments';
 import { functionsApi, type FunctionRef, type RunResult } from './model';
 import { RunResultView } from './run_result';
@@ -27,6 +28,9 @@ export function RunPanel({ fn, source, parameters, onGoTo, onRan }: {
   const [running, setRunning] = useState(false);
   const [result, setResult] = useState<RunResult | null>(null);
   const [error, setError] = useState<unknown>(null);
+  // A run in production acts on live data and real services: it is confirmed first, the
+  // arguments as they were when Run was pressed.
+  const [confirming, setConfirming] = useState<Record<string, unknown> | null>(null);
 
   const run = async () => {
     const args: Record<string, unknown> = {};
@@ -38,6 +42,12 @@ export function RunPanel({ fn, source, parameters, onGoTo, onRan }: {
     }
     setErrors(invalid);
     if (Object.keys(invalid).length > 0) return;
+    if (environment === 'production') setConfirming(args);
+    else await runWith(args);
+  };
+
+  const runWith = async (args: Record<string, unknown>) => {
+    setConfirming(null);
     setRunning(true);
     setError(null);
     try {
@@ -67,7 +77,15 @@ export function RunPanel({ fn, source, parameters, onGoTo, onRan }: {
       {error !== null && <ErrorBanner title="Could not run the function" error={error} />}
       {result && (
         <RunResultView result={result} level={3}
-                       errorAction={({ line, column }) => <Button onClick={() => onGoTo(line, column)}>Go to line {line}</Button>} />
+                       errorAction={({ line, column }) => (
+                         <Button onClick={() => onGoTo(line, column)}>Go to line {line}, column {column}</Button>
+                       )} />
+      )}
+      {confirming && (
+        <ConfirmDialog title={`Run ${fn.name} in production?`} confirmLabel="Run in production"
+                       onConfirm={() => void runWith(confirming)} onCancel={() => setConfirming(null)}>
+          <p>The run acts on production's live data and calls real services through production's connections.</p>
+        </ConfirmDialog>
       )}
     </section>
   );

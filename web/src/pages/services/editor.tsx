@@ -1,6 +1,6 @@
 // A custom service's definition, written as YAML (the same schema as services/*.yaml) in the
 // code editor: checked as it is typed (POST /api/v1/services/validate, when typing stops), its
-// message shown at its line as the editor's diagnostic and under it in Problems; "Discover from
+// message shown at its line and column as the editor's diagnostic and under it in Problems; "Discover from
 // issuer" fills a draft from the provider's RFC 8414 / OpenID metadata
 // (POST /api/v1/services/discover). Creates (POST /services) or saves (PUT /services/ID).
 import { useRef, useState } from 'preact/hooks';
@@ -8,7 +8,7 @@ import { ApiError, type Client } from '../../api';
 import { LazyCodeEditor } from '../../editor/lazy';
 import { Problems } from '../../editor/problems';
 import type { CheckState, EditorHandle, SourceDiagnostic } from '../../editor/types';
-import { Link, navigate } from '../../router';
+import { Link, navigate, useUnsavedChanges } from '../../router';
 import { useApi } from '../../session';
 import { useResource } from '../../use_resource';
 import { Banner, Button, ErrorBanner, Field, Spinner } from '../../ui';
@@ -26,16 +26,18 @@ base_url: https://api.example.com/v1
 allowed_hosts: [api.example.com]
 `;
 
-// The API's validation message names its line ("service:7: 'api_key.fields' must ..."): the
-// diagnostic covers that line from its indentation on (a message without one, the first line).
+// The API's validation message names its line and column ("service:7:3: 'api_key.fields' must
+// ..."): the diagnostic runs from there to the end of the line. A message without a place
+// marks the first line.
 function diagnosticOf(text: string, message: string): SourceDiagnostic {
-  const m = /^service:(\d+): (.*)$/s.exec(message);
+  const m = /^service:(\d+):(\d+): (.*)$/s.exec(message);
   const lines = text.split('\n');
   const line = m ? Math.min(Number(m[1]), lines.length) : 1;
   const content = lines[line - 1] ?? '';
   const indent = content.length - content.trimStart().length;
-  return { line, column: indent + 1, end_line: line, end_column: content.length + 1, severity: 'error',
-           message: m ? m[2]! : message };
+  const column = m ? Math.min(Number(m[2]), content.length + 1) : indent + 1;
+  return { line, column, end_line: line, end_column: content.length + 1, severity: 'error',
+           message: m ? m[3]! : message.replace(/^service: /, '') };
 }
 
 // Validates a definition: the service it defines, or the problem at its line.
@@ -75,6 +77,7 @@ function ServiceEditor({ initial, existing }: { initial: string; existing: Servi
   const [error, setError] = useState<unknown>(null);
   const editor = useRef<EditorHandle>(null);
   const form = useRef<HTMLFormElement>(null);
+  useUnsavedChanges(() => yaml !== initial, 'The service definition');
 
   const checkText = async (text: string) => {
     const answer = await validate(api, text);
@@ -90,7 +93,7 @@ function ServiceEditor({ initial, existing }: { initial: string; existing: Servi
       const saved = existing
         ? await api.put<Service>(`/api/v1/services/${encodeURIComponent(existing.id)}`, { yaml })
         : await api.post<Service>('/api/v1/services', { yaml });
-      navigate(`/services/${saved.id}`);
+      navigate(`/services/${saved.id}`, { force: true });
     } catch (e) {
       setError(e);
       setBusy(false);
