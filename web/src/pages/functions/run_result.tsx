@@ -3,7 +3,7 @@
 import type { ComponentChildren } from 'preact';
 import { formatDuration } from '../../format';
 import { Badge, Banner, Table } from '../../ui';
-import type { OutboundCall, RunError, RunOutcome } from './model';
+import type { RunError, RunOutcome } from './model';
 
 export function RunResultView({ result, level, errorAction }: {
   result: RunOutcome;
@@ -36,22 +36,7 @@ export function RunResultView({ result, level, errorAction }: {
       <section aria-label="Outbound calls">
         <Title>Outbound calls</Title>
         {result.calls.length === 0 ? <p>No outbound calls.</p> : (
-          <Table<OutboundCall>
-            caption="Outbound calls" captionHidden rows={result.calls}
-            rowKey={(c) => `${result.calls.indexOf(c)}`}
-            columns={[
-              { header: 'Method', render: (c) => c.method },
-              { header: 'URL', render: (c) => <span class="run-result__url">{c.url}</span> },
-              { header: 'Status', render: (c) => (
-                <>
-                  {c.status === 0 ? 'No response' : String(c.status)}
-                  {c.error && <span class="run-result__call-error">{c.error}</span>}
-                </>
-              ) },
-              { header: 'Time', render: (c) => formatDuration(c.latency_us / 1000) },
-              { header: 'Connection', render: (c) => c.connection ?? 'None' },
-              { header: 'Task', render: (c) => c.task ?? '', secondary: true },
-            ]} />
+          <CallsTable caption="Outbound calls" captionHidden calls={result.calls} />
         )}
       </section>
       {result.mails.length > 0 && (
@@ -61,5 +46,40 @@ export function RunResultView({ result, level, errorAction }: {
         </section>
       )}
     </div>
+  );
+}
+
+// What a call table needs of a call: a run's own calls (OutboundCall) and a workflow run's
+// recorded ones (with the audit's note) both fit. The URL comes with credentials removed.
+export interface CallRow {
+  method: string;
+  url: string;
+  connection?: string | null;
+  task?: string | null;
+  note?: string | null;
+  status: number;            // 0: no response came
+  latency_us: number;
+  error?: string | null;
+}
+
+export function CallsTable<T extends CallRow>({ caption, captionHidden = false, calls }: {
+  caption: string; captionHidden?: boolean; calls: T[];
+}) {
+  return (
+    <Table<T>
+      caption={caption} captionHidden={captionHidden} rows={calls} rowKey={(c) => String(calls.indexOf(c))}
+      columns={[
+        { header: 'Method', render: (c) => c.method },
+        { header: 'URL', render: (c) => <span class="run-result__url">{c.url}</span> },
+        { header: 'Status', render: (c) => (
+          <>
+            {c.status === 0 ? 'No response' : String(c.status)}
+            {c.error && <span class="run-result__call-error">{c.error}</span>}
+          </>
+        ) },
+        { header: 'Time', render: (c) => formatDuration(c.latency_us / 1000) },
+        { header: 'Connection', render: (c) => c.connection || 'None' },
+        { header: 'Task', render: (c) => c.task || c.note || '', secondary: true },
+      ]} />
   );
 }

@@ -9,6 +9,7 @@ import { useApi, useSession } from '../../session';
 import { Badge, Banner, Button, ErrorBanner, Spinner, Table, Time } from '../../ui';
 import { useResource } from '../../use_resource';
 import { functionPath } from '../functions/keys';
+import { CallsTable } from '../functions/run_result';
 import { Scope } from '../scope';
 import {
   kActionWords, kStatusTone, kStatusWords, runsApi, type CallRecord, type WorkflowRun, type WorkflowRunDetails,
@@ -116,24 +117,7 @@ function RunDetails({ run }: { run: WorkflowRunDetails }) {
 }
 
 function Calls({ caption, calls }: { caption: string; calls: CallRecord[] }) {
-  if (calls.length === 0) return null;
-  return (
-    <Table<CallRecord>
-      caption={caption} rows={calls} rowKey={(c) => String(calls.indexOf(c))}
-      columns={[
-        { header: 'Method', render: (c) => c.method },
-        { header: 'URL', render: (c) => <span class="run-result__url">{c.url}</span> },
-        { header: 'Status', render: (c) => (
-          <>
-            {c.status === 0 ? 'No response' : String(c.status)}
-            {c.error && <span class="run-result__call-error">{c.error}</span>}
-          </>
-        ) },
-        { header: 'Time', render: (c) => formatDuration(c.latency_us / 1000) },
-        { header: 'Connection', render: (c) => c.connection || 'None' },
-        { header: 'Task', render: (c) => c.task || c.note || '', secondary: true },
-      ]} />
-  );
+  return calls.length === 0 ? null : <CallsTable caption={caption} calls={calls} />;
 }
 
 // The runs of the same rule for the same record: a retried action's attempts, the runs of the
