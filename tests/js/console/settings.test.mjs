@@ -123,6 +123,13 @@ test('the audit: calls through the proxy, filtered by connection and status, the
 });
 
 test('a personal API token: shown once with a copy button, then only its prefix; revoked and refused', async () => {
+  // Globex's developer has a token of their own, which Acme's never sees.
+  const globex = h().developers[1];
+  const other = await fetch(`${h().url}/api/v1/auth/token`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email: globex.email, password: globex.password, name: 'globex laptop' }),
+  });
+  h().secrets['the Globex developer\'s token'] = (await other.json()).token;
   const page = await h().newPage();
   await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
   await openAs(page, h().developers[0], '/settings', 'Settings');
@@ -148,8 +155,9 @@ test('a personal API token: shown once with a copy button, then only its prefix;
   await h().scanForSecrets(page);
 
   const table = page.getByRole('region', { name: 'Your API tokens' });
-  const [row] = await rows(table);
-  assert.equal(row[0], 'laptop');
+  const listed = await rows(table);
+  assert.deepEqual(listed.map((r) => r[0]), ['laptop']);
+  const [row] = listed;
   assert.ok(token.startsWith(row[1].replace('…', '')), `${row[1]} is the token's prefix`);
   assert.equal(row[3], 'Never');
   assert.equal(row[4], 'Never');
