@@ -404,6 +404,17 @@ void AddConnectionsRoutes(Routes& routes, ConnectionsApiDeps d) {
                return JsonResponse(200, {{"entries", list}});
              });
 
+  // The sandbox's outbound host remap: server configuration, shown read-only (the console's
+  // Settings), to any member: it names hosts and local stand-ins, no secret.
+  routes.Add("GET", "/api/v1/sandbox/remap", Access::kMember,
+             [deps](Request&, const Caller&) -> Result<Response> {
+               Json list = Json::array();
+               for (const auto& [host, origin] : deps->connections.SandboxRemap()) {
+                 list.push_back({{"host", host}, {"origin", origin}});
+               }
+               return JsonResponse(200, {{"remap", list}});
+             });
+
   // --- the provider's redirect back to us, and its confirmation page's form (callback_pages.h).
   // Public: the OAuth state authenticates the callback, and the confirmation is protected by its
   // own single-use token and double-submit cookie.

@@ -189,6 +189,21 @@ void AddIdentityRoutes(Routes& routes, SignIn& signin, IdentityApiOptions option
                TRY(id.AddMember(org.id, c.user().id));
                return JsonResponse(201, OrgJson(org));
              });
+  // An organization's members: what the console's Settings lists (an administrator of one
+  // organization's view need not show another's people).
+  routes.Add("GET", "/api/v1/orgs/{org}/members", Access::kAdmin,
+             [&id](Request& req, const Caller&) -> Result<Response> {
+               TRY(id.GetOrg(req.params["org"]));
+               Json list = Json::array();
+               for (const auto& u : TRY(id.ListMembers(req.params["org"]))) list.push_back(UserJson(u));
+               return JsonResponse(200, {{"users", list}});
+             });
+  routes.Add("PATCH", "/api/v1/users/{id}", Access::kAdmin,
+             [&id](Request& req, const Caller&) -> Result<Response> {
+               Json body = TRY(server::ParseJsonBody(req));
+               auto role = TRY(identity::ParseRole(TRY(RequiredText(body, "role"))));
+               return JsonResponse(200, UserJson(TRY(id.SetRole(req.params["id"], role))));
+             });
   routes.Add("POST", "/api/v1/orgs/{org}/members", Access::kAdmin,
              [&id](Request& req, const Caller&) -> Result<Response> {
                Json body = TRY(server::ParseJsonBody(req));

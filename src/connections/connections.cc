@@ -249,6 +249,10 @@ Connections::Connections(store::Store& store, vault::Vault& vault, Catalog& cata
 
 Connections::~Connections() = default;
 
+const std::map<std::string, std::string>& Connections::SandboxRemap() const {
+  return impl_->options_.sandbox_remap;
+}
+
 std::string LinkNameFrom(std::string_view display_name) {
   std::string out;
   bool gap = false;

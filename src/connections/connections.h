@@ -291,6 +291,8 @@ class Connections {
   Result<std::vector<AuditEntry>> Audit(std::string_view org_id, std::string_view run_id,
                                         int limit);
   Result<std::vector<AuditEntry>> Audit(std::string_view org_id, const AuditFilter& filter);
+  // The sandbox's outbound host remap (host -> origin), server-wide configuration.
+  const std::map<std::string, std::string>& SandboxRemap() const;
   // Writes queued audit entries now (they are written in batches in the background).
   void FlushAudit();
 

@@ -196,6 +196,39 @@ Result<std::vector<User>> Identity::ListUsers() {
   });
 }
 
+Result<std::vector<User>> Identity::ListMembers(std::string_view org_id) {
+  return store::Transact(store_, TxMode::kRead, [&](Transaction& tx) -> Result<std::vector<User>> {
+    auto rows = TRY(tx.Query("SELECT " + std::string(kUserColumns) +
+                                 " FROM users WHERE id IN (SELECT user_id FROM org_members"
+                                 " WHERE org_id = ?) ORDER BY email",
+                             org_id));
+    std::vector<User> out;
+    for (const auto& r : rows) out.push_back(UserFrom(r));
+    return out;
+  });
+}
+
+Result<User> Identity::SetRole(std::string_view user_id, Role role) {
+  auto user = TRY(store::Transact(store_, TxMode::kWrite, [&](Transaction& tx) -> Result<User> {
+    User u = UserFrom(TRY(tx.QueryOne("no user " + std::string(user_id),
+                                      "SELECT " + std::string(kUserColumns) +
+                                          " FROM users WHERE id = ?",
+                                      user_id)));
+    if (u.role == Role::kAdmin && role != Role::kAdmin) {
+      int64_t admins = TRY(tx.QueryOne("count", "SELECT COUNT(*) FROM users WHERE role = ?",
+                                       RoleName(Role::kAdmin)))
+                           .Int(0);
+      if (admins <= 1) return FailedPrecondition("the last administrator cannot stop being one");
+    }
+    TRY(tx.Exec("UPDATE users SET role = ? WHERE id = ?", RoleName(role), user_id));
+    u.role = role;
+    return u;
+  }));
+  // Verified tokens carry the user's role: none may keep the old one.
+  tokens_.Clear();
+  return user;
+}
+
 Result<int64_t> Identity::CountUsers() {
   return store::Transact(store_, TxMode::kRead, [&](Transaction& tx) -> Result<int64_t> {
     return TRY(tx.QueryOne("count", "SELECT COUNT(*) FROM users")).Int(0);

@@ -94,6 +94,10 @@ class Identity {
   Result<User> GetUser(std::string_view id);
   Result<User> FindUserByEmail(std::string_view email);
   Result<std::vector<User>> ListUsers();
+  // The members of one organization, by email.
+  Result<std::vector<User>> ListMembers(std::string_view org_id);
+  // Changes a user's role. The last administrator stays one: someone must be able to administer.
+  Result<User> SetRole(std::string_view user_id, Role role);
   Result<void> SetPassword(std::string_view user_id, std::string_view password);
   // The user when the password matches; kUnauthenticated (one message for both a wrong email
   // and a wrong password) otherwise. An unknown email is verified against a dummy hash (made
