@@ -176,7 +176,7 @@ test('a contact made through the form: the API\'s error at its field, then creat
   assert.equal(gone.status, 204);
 });
 
-test('custom fields: listed with their types, added (the API\'s error at the label), offered by the form, removed', async () => {
+test('custom fields: listed with their types, added and edited (the API\'s errors at their fields), offered by the form, removed', async () => {
   const page = await h().newPage();
   await openAs(page, h().developers[0], '/crm/Contacts/fields', 'Fields of Contacts');
   const fields = page.getByRole('region', { name: 'Fields of Contacts' });
@@ -201,15 +201,40 @@ test('custom fields: listed with their types, added (the API\'s error at the lab
   await h().checkAccessibility(page, 'the fields with an error');
   await h().screenshot(page, 'crm-fields');
 
-  // The record form offers it with its options.
+  // Edited: a new label and option, now required (an empty label refused at its field first).
+  await page.getByRole('button', { name: 'Edit Tier' }).click();
+  const edit = page.getByRole('dialog', { name: 'Edit the field Tier' });
+  await edit.waitFor();
+  await edit.getByLabel('Label').fill('');
+  await edit.getByRole('button', { name: 'Save the field' }).click();
+  await edit.locator('.ui-field--invalid').waitFor();
+  assert.equal(await errorAt(page, edit.getByLabel('Label')), "a field needs a 'label'");
+  await h().checkAccessibility(page, 'the field dialog with an error');
+  await edit.getByLabel('Label').fill('Customer Tier');
+  await edit.getByLabel('Options').fill('Gold\nSilver\nBronze');
+  await edit.getByLabel('Required').check();
+  await h().screenshot(page, 'crm-field-edit');
+  await edit.getByRole('button', { name: 'Save the field' }).click();
+  await page.getByText('The field Customer Tier was saved.').waitFor();
+  await page.waitForFunction(() => [...document.querySelectorAll('tbody tr td:first-child')].some((td) => td.innerText === 'Customer Tier'));
+  assert.deepEqual((await rows(fields)).find((r) => r[1] === 'Tier').slice(0, 4),
+                   ['Customer Tier', 'Tier', 'Pick list: Gold, Silver, Bronze', 'Required']);
+
+  // The record form offers it with its options, marked required.
   await page.goto('/crm/Contacts/new');
   await page.getByRole('heading', { name: 'New contact', level: 1 }).waitFor();
-  assert.deepEqual(await page.getByLabel('Tier').locator('option').allInnerTexts(), ['-None-', 'Gold', 'Silver']);
+  assert.deepEqual(await page.getByLabel('Customer Tier (required)').locator('option').allInnerTexts(),
+                   ['-None-', 'Gold', 'Silver', 'Bronze']);
+  // Left empty: the API's MANDATORY_NOT_FOUND at the field.
+  await page.getByLabel('Last Name (required)').fill('Tierless');
+  await page.getByRole('button', { name: 'Create the contact' }).click();
+  await page.locator('.ui-field--invalid').waitFor();
+  assert.equal(await errorAt(page, page.getByLabel('Customer Tier (required)')), 'required field not found');
 
   await page.goto('/crm/Contacts/fields');
-  await page.getByRole('button', { name: 'Remove Tier' }).click();
-  await page.getByRole('dialog', { name: 'Remove the field Tier?' }).getByRole('button', { name: 'Remove' }).click();
-  await page.getByText('The field Tier was removed.').waitFor();
+  await page.getByRole('button', { name: 'Remove Customer Tier' }).click();
+  await page.getByRole('dialog', { name: 'Remove the field Customer Tier?' }).getByRole('button', { name: 'Remove' }).click();
+  await page.getByText('The field Customer Tier was removed.').waitFor();
   assert.equal((await rows(fields)).filter((r) => r[1] === 'Tier').length, 0);
 });
 

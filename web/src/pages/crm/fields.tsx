@@ -1,11 +1,12 @@
 // /crm/MODULE/fields: a module's fields with their types; add a custom field and remove one.
-// The API has no call to change a field once made (docs/crm.md), so neither does the page.
+// A custom field's label, required flag and options change in a dialog; its API name, type and
+// uniqueness are fixed once made (docs/crm.md).
 import { useState } from 'preact/hooks';
 import type { Client } from '../../api';
 import { ApiError } from '../../api';
 import { Link } from '../../router';
 import { useApi } from '../../session';
-import { Badge, Banner, Button, ConfirmDialog, ErrorBanner, Field, Select, Table } from '../../ui';
+import { Badge, Banner, Button, ConfirmDialog, Dialog, ErrorBanner, Field, Select, Table, TextArea } from '../../ui';
 import { Scope } from '../scope';
 import { crmApi, kDataTypeWords, kFieldTypes, type Module, type ModuleField } from './model';
 
@@ -34,7 +35,7 @@ function NewFieldForm({ api, module, onAdded }: { api: Client; module: Module; o
     setError(null);
     try {
       const spec: Record<string, unknown> = { label: label.trim(), type, required };
-      if (withOptions) spec['options'] = options.split(/\r?\n/).map((o) => o.trim()).filter(Boolean);
+      if (withOptions) spec['options'] = optionList(options);
       if (type === 'lookup') spec['lookup_module'] = lookup.trim();
       if (mayBeUnique && unique) spec['unique'] = true;
       onAdded(await crmApi.addField(api, module.api_name, spec));
@@ -66,14 +67,49 @@ function NewFieldForm({ api, module, onAdded }: { api: Client; module: Module; o
   );
 }
 
-function FieldOptions({ value, onValue }: { value: string; onValue: (v: string) => void }) {
+function FieldOptions({ value, onValue, error }: { value: string; onValue: (v: string) => void; error?: string | null }) {
+  return <TextArea label="Options" value={value} onValue={onValue} rows={4} hint="One a line." error={error ?? null} />;
+}
+
+const optionList = (text: string) => text.split(/\r?\n/).map((o) => o.trim()).filter(Boolean);
+
+// A custom field's label, required flag and options; the API's refusal at the label (or the
+// options, when it speaks of them).
+function EditFieldDialog({ api, module, field, onSaved, onClose }: {
+  api: Client; module: Module; field: ModuleField; onSaved: (f: ModuleField) => void; onClose: () => void;
+}) {
+  const withOptions = field.data_type === 'picklist' || field.data_type === 'multiselectpicklist';
+  const [label, setLabel] = useState(field.field_label);
+  const [required, setRequired] = useState(field.required);
+  const [options, setOptions] = useState((field.pick_list_values ?? []).map((o) => o.display_value).join('\n'));
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const save = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const change = { label: label.trim(), required, ...(withOptions ? { options: optionList(options) } : {}) };
+      onSaved(await crmApi.updateField(api, module.api_name, field.api_name, change));
+    } catch (e) {
+      setError(e);
+      setBusy(false);
+    }
+  };
+  const message = error instanceof ApiError ? error.message : null;
+  const atOptions = message !== null && /option/.test(message);
   return (
-    <div class="ui-field">
-      <label class="ui-field__label" for="crm-field-options">Options</label>
-      <textarea id="crm-field-options" class="ui-input ui-input--multiline" rows={4} value={value}
-                aria-describedby="crm-field-options-hint" onInput={(e) => onValue(e.currentTarget.value)} />
-      <p class="ui-field__hint" id="crm-field-options-hint">One a line.</p>
-    </div>
+    <Dialog title={`Edit the field ${field.field_label}`} onClose={onClose} actions={
+      <>
+        <Button onClick={onClose}>Cancel</Button>
+        <Button variant="primary" busy={busy} onClick={() => void save()}>Save the field</Button>
+      </>
+    }>
+      {error !== null && message === null && <ErrorBanner title="Could not change the field" error={error} />}
+      <p class="muted"><code>{field.api_name}</code> · {typeText(field)}</p>
+      <Field label="Label" value={label} onValue={setLabel} error={atOptions ? null : message} />
+      {withOptions && <FieldOptions value={options} onValue={setOptions} error={atOptions ? message : null} />}
+      <label class="check"><input type="checkbox" checked={required} onChange={(e) => setRequired(e.currentTarget.checked)} /> Required</label>
+    </Dialog>
   );
 }
 
@@ -81,6 +117,7 @@ export function FieldList({ module: initial }: { module: Module }) {
   const api = useApi();
   const [module, setModule] = useState(initial);
   const [confirm, setConfirm] = useState<ModuleField | null>(null);
+  const [editing, setEditing] = useState<ModuleField | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -113,10 +150,18 @@ export function FieldList({ module: initial }: { module: Module }) {
           { header: 'Type', render: (f) => typeText(f) },
           { header: 'Rules', render: (f) => [f.required && 'Required', f.unique && 'Unique', f.read_only && 'Read-only'].filter(Boolean).join(', ') },
           { header: 'Kind', render: (f) => <Badge tone={f.custom_field ? 'info' : 'neutral'}>{f.custom_field ? 'Custom' : 'Standard'}</Badge>, secondary: true },
-          { header: 'Manage', render: (f) => f.custom_field
-            ? <Button variant="danger" onClick={() => setConfirm(f)} aria-label={`Remove ${f.field_label}`}>Remove</Button> : '' },
+          { header: 'Manage', render: (f) => f.custom_field ? (
+            <div class="row-actions">
+              <Button onClick={() => setEditing(f)} aria-label={`Edit ${f.field_label}`}>Edit</Button>
+              <Button variant="danger" onClick={() => setConfirm(f)} aria-label={`Remove ${f.field_label}`}>Remove</Button>
+            </div>
+          ) : '' },
         ]} />
       <NewFieldForm api={api} module={module} onAdded={(f) => { void refresh(); setNotice(`The field ${f.field_label} (${f.api_name}) was added.`); }} />
+      {editing && (
+        <EditFieldDialog api={api} module={module} field={editing} onClose={() => setEditing(null)}
+                         onSaved={(f) => { setEditing(null); void refresh(); setNotice(`The field ${f.field_label} was saved.`); }} />
+      )}
       {confirm && (
         <ConfirmDialog title={`Remove the field ${confirm.field_label}?`} confirmLabel="Remove" busy={busy}
                        onConfirm={() => void remove(confirm)} onCancel={() => setConfirm(null)}>

@@ -123,6 +123,8 @@ export const crmApi = {
       .then((r) => r.events),
   addField: (api: Client, module: string, spec: Record<string, unknown>) =>
     api.post<ModuleField>(`${base(module)}/fields`, spec),
+  updateField: (api: Client, module: string, field: string, change: { label?: string; required?: boolean; options?: string[] }) =>
+    api.patch<ModuleField>(`${base(module)}/fields/${encodeURIComponent(field)}`, change),
   removeField: (api: Client, module: string, field: string) =>
     api.delete(`${base(module)}/fields/${encodeURIComponent(field)}`),
 };

@@ -2,6 +2,7 @@
 // workflow runs its changes caused (each a link to its run page); edit and delete.
 // /crm/MODULE/new and /crm/MODULE/ID/edit: the record's form.
 import { useState } from 'preact/hooks';
+import { formatTime } from '../../format';
 import { Link, navigate } from '../../router';
 import { useApi, useSession } from '../../session';
 import { Badge, Banner, Button, ConfirmDialog, EmptyState, ErrorBanner, Spinner, Table, Time } from '../../ui';
@@ -11,6 +12,9 @@ import { Scope } from '../scope';
 import { crmApi, valueText, type ChangeEvent, type Module } from './model';
 import { RecordForm } from './record_form';
 import { recordHref, recordName } from './records';
+
+// A record's system time (2024-01-31T10:20:30+00:00) as the console writes instants.
+const whenText = (t: unknown) => (typeof t === 'string' && !Number.isNaN(Date.parse(t)) ? formatTime(Date.parse(t)) : valueText(t));
 
 const moduleHref = (m: Module) => `/crm/${encodeURIComponent(m.api_name)}`;
 
@@ -112,8 +116,8 @@ export function RecordPage({ module, id }: { module: Module; id: string }) {
             <dl class="crm-fields">
               {[...module.fields.map((f) => [f.field_label, valueText(record.data[f.api_name])] as const),
                 ['Record id', id] as const,
-                ['Created', `${valueText(record.data['Created_Time'])} by ${valueText(record.data['Created_By'])}`] as const,
-                ['Modified', `${valueText(record.data['Modified_Time'])} by ${valueText(record.data['Modified_By'])}`] as const,
+                ['Created', `${whenText(record.data['Created_Time'])} by ${valueText(record.data['Created_By'])}`] as const,
+                ['Modified', `${whenText(record.data['Modified_Time'])} by ${valueText(record.data['Modified_By'])}`] as const,
               ].map(([label, text]) => (
                 <div key={label}><dt>{label}</dt><dd>{text || <span class="muted">empty</span>}</dd></div>
               ))}
@@ -127,7 +131,7 @@ export function RecordPage({ module, id }: { module: Module; id: string }) {
           )}
         </>
       )}
-      <section aria-labelledby="record-history">
+      <section class="crm-section" aria-labelledby="record-history">
         <h2 id="record-history">History</h2>
         {events.status === 'loading' && <Spinner label="Loading the history…" />}
         {events.status === 'error' && <ErrorBanner title="Could not load the history" error={events.error} />}
@@ -144,7 +148,7 @@ export function RecordPage({ module, id }: { module: Module; id: string }) {
             ]} />
         )}
       </section>
-      <section aria-labelledby="record-runs">
+      <section class="crm-section" aria-labelledby="record-runs">
         <h2 id="record-runs">Workflow runs</h2>
         {runs.status === 'loading' && <Spinner label="Loading the runs…" />}
         {runs.status === 'error' && <ErrorBanner title="Could not load the runs" error={runs.error} />}

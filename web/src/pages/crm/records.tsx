@@ -27,8 +27,12 @@ export function RecordList({ module }: { module: Module }) {
   const [criteria, setCriteria] = useState('');
   const [page, setPage] = useState(1);
   const m = module.api_name;
-  const list = useResource((signal) => criteria ? crmApi.search(api, m, criteria, page, signal) : crmApi.list(api, m, page, signal),
-                           [api, m, criteria, page]);
+  const loaded = useResource(async (signal) => ({
+    for: `${criteria}\n${page}`,
+    ...(await (criteria ? crmApi.search(api, m, criteria, page, signal) : crmApi.list(api, m, page, signal))),
+  }), [api, m, criteria, page]);
+  // Until the effect starts the next load, the previous answer is still there: not this one's.
+  const list = loaded.status === 'ready' && loaded.data.for !== `${criteria}\n${page}` ? { status: 'loading' as const } : loaded;
   const shown = (kColumns[m] ?? module.fields.filter((f) => !f.read_only && f.api_name !== nameField(module) &&
                                                            f.data_type !== 'ownerlookup' && f.data_type !== 'textarea')
                                              .slice(0, 3).map((f) => f.api_name))
