@@ -106,8 +106,8 @@ function EditFieldDialog({ api, module, field, onSaved, onClose }: {
     }>
       {error !== null && message === null && <ErrorBanner title="Could not change the field" error={error} />}
       <p class="muted"><code>{field.api_name}</code> · {typeText(field)}</p>
-      <Field label="Label" value={label} onValue={setLabel} error={atOptions ? null : message} />
-      {withOptions && <FieldOptions value={options} onValue={setOptions} error={atOptions ? message : null} />}
+      <Field label="Label" value={label} onValue={(v) => { setLabel(v); setError(null); }} error={atOptions ? null : message} />
+      {withOptions && <FieldOptions value={options} onValue={(v) => { setOptions(v); setError(null); }} error={atOptions ? message : null} />}
       <label class="check"><input type="checkbox" checked={required} onChange={(e) => setRequired(e.currentTarget.checked)} /> Required</label>
     </Dialog>
   );
