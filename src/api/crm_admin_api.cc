@@ -92,6 +92,23 @@ void AddCrmAdminRoutes(Routes& routes, crm::Crm& crm) {
                auto f = TRY(crm.AddField(SpaceOf(c), req.params["module"], spec));
                return server::JsonResponse(201, bigin::FieldJson(f));
              });
+  routes.Add("PATCH", "/api/v1/crm/modules/{module}/fields/{field}", Access::kMember,
+             [&](Request& req, const Caller& c) -> Result<Response> {
+               Json body = TRY(server::ParseJsonBody(req));
+               crm::FieldChange change;
+               for (const auto& [key, value] : body.items()) {
+                 if (key != "label" && key != "required" && key != "options") {
+                   return InvalidArgument("a field's '" + key +
+                                          "' cannot change; change 'label', 'required' or 'options'");
+                 }
+               }
+               if (body.contains("label")) change.label = TRY(OptionalText(body, "label"));
+               if (body.contains("required")) change.required = TRY(OptionalBool(body, "required"));
+               if (body.contains("options")) change.options = TRY(TextList(body, "options"));
+               auto f = TRY(crm.UpdateField(SpaceOf(c), req.params["module"], req.params["field"],
+                                            change));
+               return server::JsonResponse(200, bigin::FieldJson(f));
+             });
   routes.Add("DELETE", "/api/v1/crm/modules/{module}/fields/{field}", Access::kMember,
              [&](Request& req, const Caller& c) -> Result<Response> {
                TRY(crm.DeleteField(SpaceOf(c), req.params["module"], req.params["field"]));

@@ -356,6 +356,40 @@ Result<Field> Crm::AddField(const Space& space, std::string_view module_name,
   return result;
 }
 
+Result<Field> Crm::UpdateField(const Space& space, std::string_view module_name,
+                               std::string_view field_name, const FieldChange& change) {
+  if (change.label && change.label->empty()) return InvalidArgument("a field needs a 'label'");
+  if (change.options) {
+    for (const auto& o : *change.options) {
+      if (o.empty() || o.size() > 120)
+        return InvalidArgument("picklist options need 1 to 120 characters");
+    }
+  }
+  return store::Transact(store_, TxMode::kWrite, [&](Transaction& tx) -> Result<Field> {
+    Module module = TRY(LoadModule(tx, space, module_name));
+    const Field* found = module.FindField(field_name);
+    if (!found)
+      return NotFound(module.api_name + " has no field '" + std::string(field_name) + "'");
+    if (!found->custom) return FailedPrecondition("only custom fields can be changed");
+    Field field = *found;
+    bool has_options = field.type == FieldType::kPicklist || field.type == FieldType::kMultiSelect;
+    if (change.options && !has_options)
+      return InvalidArgument("only picklist and multi-select fields take 'options'");
+    if (change.options && change.options->empty())
+      return InvalidArgument("a picklist or multi-select field needs 'options'");
+    if (change.label) field.label = *change.label;
+    if (change.required) field.required = *change.required;
+    if (change.options) field.options = *change.options;
+    Json options = Json::array();
+    for (const auto& o : field.options) options.push_back(o);
+    TRY(tx.Exec("UPDATE crm_fields SET label = ?, required = ?, options = ? WHERE org_id = ?"
+                " AND environment = ? AND module = ? AND api_name_folded = ?",
+                field.label, field.required, options.dump(), space.org_id, space.environment,
+                module.api_name, FoldCase(field.api_name)));
+    return field;
+  });
+}
+
 Result<void> Crm::DeleteField(const Space& space, std::string_view module_name,
                               std::string_view field_name) {
   return store::Transact(store_, TxMode::kWrite, [&](Transaction& tx) -> Result<void> {

@@ -107,6 +107,15 @@ struct NewField {
   int max_length = 0;
 };
 
+// What may change in a custom field once made: its label, whether it is required, a pick list's
+// options. Its API name and type stay (stored values and scripts depend on them); uniqueness
+// stays too (turning it on would have to check every record). Unset members keep their value.
+struct FieldChange {
+  std::optional<std::string> label;
+  std::optional<bool> required;
+  std::optional<std::vector<std::string>> options;
+};
+
 class Crm {
  public:
   Crm(store::Store& store, const Clock& clock, Random& random, UserDirectory& users);
@@ -126,6 +135,8 @@ class Crm {
   }
   Result<Module> CreateModule(const Space& space, const NewModule& spec);
   Result<Field> AddField(const Space& space, std::string_view module, const NewField& spec);
+  Result<Field> UpdateField(const Space& space, std::string_view module, std::string_view field,
+                            const FieldChange& change);
   // Removes a custom field (its values stay in stored records but are no longer shown).
   Result<void> DeleteField(const Space& space, std::string_view module, std::string_view field);
 

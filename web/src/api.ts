@@ -38,6 +38,8 @@ export class ApiError extends Error {
     readonly status: number,  // 0: the server could not be reached
     readonly code: string,    // the API's code ("not_found", ...), or "network" / "bad_response"
     readonly retryAfterSeconds: number | null = null,
+    // The error's JSON body as the API sent it: the CRM's per-record errors are in it.
+    readonly body: unknown = null,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -83,8 +85,9 @@ async function errorFrom(response: Response): Promise<ApiError> {
   const retryAfter = retry !== null && /^\d+$/.test(retry) ? Number(retry) : null;
   let code = 'bad_response';
   let message = `the server answered ${response.status} ${response.statusText}`.trim();
+  let body: unknown = null;
   try {
-    const body: unknown = await response.json();
+    body = await response.json();
     if (body && typeof body === 'object' && typeof (body as { message?: unknown }).message === 'string') {
       message = (body as { message: string }).message;
       const c = (body as { code?: unknown }).code;
@@ -93,7 +96,7 @@ async function errorFrom(response: Response): Promise<ApiError> {
   } catch {
     // Not JSON (a proxy's page): the status line is all there is to say.
   }
-  return new ApiError(message, response.status, code, retryAfter);
+  return new ApiError(message, response.status, code, retryAfter, body);
 }
 
 export async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {

@@ -74,7 +74,7 @@ function RunDetails({ run }: { run: WorkflowRunDetails }) {
         <h2 id="run-what">What ran</h2>
         <dl class="facts">
           <div><dt>Rule</dt><dd><Link href={`/rules/${encodeURIComponent(run.rule_id)}`}>{run.rule}</Link>{run.topping ? ` (topping ${run.topping})` : ''}</dd></div>
-          <div><dt>Record</dt><dd>{run.module} <code>{run.record_id}</code></dd></div>
+          <div><dt>Record</dt><dd><Link href={`/crm/${encodeURIComponent(run.module)}/${encodeURIComponent(run.record_id)}`}>{run.module} <code>{run.record_id}</code></Link></dd></div>
           <div><dt>Trigger</dt><dd>{run.trigger}</dd></div>
           <div><dt>Action</dt><dd>{kActionWords[run.action]} {fn ? <Link href={fn}>{run.target}</Link> : <code>{run.target}</code>}</dd></div>
           <div><dt>Environment</dt><dd>{run.environment === 'production' ? 'Production' : 'Sandbox'}</dd></div>
