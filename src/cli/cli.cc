@@ -110,6 +110,7 @@ int ParseAndRun(int argc, char** argv) {
   AddRunCommands(root, commands);
   AddConnectionsCommands(root, commands);
   AddWorkflowCommands(root, commands);
+  AddIdentityCommands(root, commands);
 
   try {
     root.parse(argc, argv);

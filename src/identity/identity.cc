@@ -216,6 +216,25 @@ Result<void> Identity::SetPassword(std::string_view user_id, std::string_view pa
   return Ok();
 }
 
+Result<User> Identity::SetRole(std::string_view user_id, Role role) {
+  User user = TRY(store::Transact(store_, TxMode::kWrite, [&](Transaction& tx) -> Result<User> {
+    User u = UserFrom(TRY(tx.QueryOne("no user " + std::string(user_id),
+                                      "SELECT " + std::string(kUserColumns) +
+                                          " FROM users WHERE id = ?",
+                                      user_id)));
+    if (u.role == Role::kAdmin && role != Role::kAdmin &&
+        TRY(tx.QueryOne("count", "SELECT COUNT(*) FROM users WHERE role = 'admin'")).Int(0) <= 1) {
+      return FailedPrecondition(u.email + " is the last administrator; make another first");
+    }
+    TRY(tx.Exec("UPDATE users SET role = ? WHERE id = ?", RoleName(role), user_id));
+    u.role = role;
+    return u;
+  }));
+  // Verified tokens carry their user's role.
+  tokens_.Clear();
+  return user;
+}
+
 Result<User> Identity::CheckPassword(std::string_view email, std::string_view password) {
   // Before anything else, whoever asks: the first call costs one hash more, known email or not.
   std::string dummy = TRY(DummyHash());
