@@ -111,6 +111,7 @@ int ParseAndRun(int argc, char** argv) {
   AddConnectionsCommands(root, commands);
   AddWorkflowCommands(root, commands);
   AddIdentityCommands(root, commands);
+  AddCompletionCommands(root, commands);
 
   try {
     root.parse(argc, argv);

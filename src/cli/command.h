@@ -58,5 +58,7 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands);
 void AddWorkflowCommands(CLI::App& root, Commands& commands);
 // identity_command.cc: orgs, users, tokens, password
 void AddIdentityCommands(CLI::App& root, Commands& commands);
+// completion_command.cc: completion bash|zsh|fish, made from `root` as it is when run
+void AddCompletionCommands(CLI::App& root, Commands& commands);
 
 }  // namespace relish::cli
