@@ -27,9 +27,12 @@ for c in $("$relish" --help | sed -n '/^Subcommands:/,$p' | awk 'NR > 1 && /^  [
   complete_words "$c" | grep -qw -- "$c" || fail "'$c' is not completed"
 done
 # zsh's is bash's through bashcompinit; fish's has the same table.
-"$relish" completion zsh | grep -qx "autoload -U +X bashcompinit && bashcompinit" || fail "zsh script"
-"$relish" completion fish | grep -q "case 'tokens create/flags'" || fail "fish script: no table"
-"$relish" completion fish | grep -qx "complete -c relish -f -a '(__relish_complete)'" || fail "fish script"
+# (Held in variables: grep -q stopping early would end relish with SIGPIPE under pipefail.)
+zsh=$("$relish" completion zsh)
+fish=$("$relish" completion fish)
+grep -qx "autoload -U +X bashcompinit && bashcompinit" <<<"$zsh" || fail "zsh script"
+grep -q "case 'tokens create/flags'" <<<"$fish" || fail "fish script: no table"
+grep -qx "complete -c relish -f -a '(__relish_complete)'" <<<"$fish" || fail "fish script"
 rc=0; "$relish" completion tcsh > /dev/null 2>&1 || rc=$?
 [ $rc = 2 ] || fail "completion tcsh: exit code $rc, expected 2"
 echo "ok"

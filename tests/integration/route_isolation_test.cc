@@ -282,6 +282,7 @@ class RouteIsolationTest : public ::testing::Test {
         if (pattern.starts_with("/api/v1/tokens/")) return W().token_b;
         if (pattern.starts_with("/api/v1/oauth/clients/")) return W().client_id;
         if (pattern.starts_with("/bigin/v2/users/")) return W().user_b;
+        if (pattern.starts_with("/api/v1/users/")) return W().user_b;
         if (pattern.find("/records/") != std::string_view::npos ||
             pattern.starts_with("/bigin/v2/{module}/")) {
           return W().record_b;
