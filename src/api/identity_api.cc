@@ -44,6 +44,17 @@ Result<Credentials> ReadCredentials(const Json& body) {
   return Credentials{TRY(RequiredText(body, "email")), TRY(RequiredText(body, "password"))};
 }
 
+// A new token's lifetime in milliseconds from "expires_in_days"; none (a token that does not
+// expire) when the body has no such member.
+Result<std::optional<int64_t>> ReadExpiry(const Json& body) {
+  auto it = body.find("expires_in_days");
+  if (it == body.end()) return std::optional<int64_t>();
+  if (!it->is_number_integer() || it->get<int64_t>() <= 0 || it->get<int64_t>() > 3650) {
+    return InvalidArgument("'expires_in_days' must be a whole number from 1 to 3650");
+  }
+  return std::optional<int64_t>(it->get<int64_t>() * 86'400'000);
+}
+
 }  // namespace
 
 void AddIdentityRoutes(Routes& routes, SignIn& signin, IdentityApiOptions options) {
@@ -86,11 +97,13 @@ void AddIdentityRoutes(Routes& routes, SignIn& signin, IdentityApiOptions option
     if (!credentials.ok()) co_return ErrorResponse(credentials.error());
     auto token_name = OptionalText(*body, "name");
     if (!token_name.ok()) co_return ErrorResponse(token_name.error());
+    auto ttl = ReadExpiry(*body);
+    if (!ttl.ok()) co_return ErrorResponse(ttl.error());
     const Credentials& c = *credentials;
     SignInOutcome outcome = co_await signin.Check(req.remote, c.email, c.password);
     if (!outcome.user.ok()) co_return SignInError(outcome);
     const std::string& name = *token_name;
-    auto created = id.CreateToken(outcome.user->id, name.empty() ? "cli" : name, std::nullopt);
+    auto created = id.CreateToken(outcome.user->id, name.empty() ? "cli" : name, *ttl);
     if (!created.ok()) co_return ErrorResponse(created.error());
     Json j = TokenJson(created->first);
     j["token"] = created->second;
@@ -116,13 +129,7 @@ void AddIdentityRoutes(Routes& routes, SignIn& signin, IdentityApiOptions option
       "POST", "/api/v1/tokens", Access::kUser,
       [&id](Request& req, const Caller& c) -> Result<Response> {
         Json body = TRY(server::ParseJsonBody(req));
-        std::optional<int64_t> ttl;
-        if (auto it = body.find("expires_in_days"); it != body.end()) {
-          if (!it->is_number_integer() || it->get<int64_t>() <= 0 || it->get<int64_t>() > 3650) {
-            return InvalidArgument("'expires_in_days' must be a whole number from 1 to 3650");
-          }
-          ttl = it->get<int64_t>() * 86'400'000;
-        }
+        std::optional<int64_t> ttl = TRY(ReadExpiry(body));
         auto [token, secret] = TRY(id.CreateToken(c.user().id, TRY(RequiredText(body, "name")), ttl));
         Json j = TokenJson(token);
         j["token"] = secret;
@@ -176,6 +183,45 @@ void AddIdentityRoutes(Routes& routes, SignIn& signin, IdentityApiOptions option
         co_return done->ok() ? std::move(**done) : ErrorResponse(done->error());
       });
 
+  // An administrator makes a user an administrator or a developer.
+  routes.Add("PATCH", "/api/v1/users/{id}", Access::kAdmin,
+             [&id](Request& req, const Caller&) -> Result<Response> {
+               Json body = TRY(server::ParseJsonBody(req));
+               auto role = TRY(identity::ParseRole(TRY(RequiredText(body, "role"))));
+               return JsonResponse(200, UserJson(TRY(id.SetRole(req.params["id"], role))));
+             });
+
+  // Changing one's own password takes the current one, checked like a sign-in (throttled, on
+  // the password pool): a stolen token or an unattended console cannot change it alone. Every
+  // browser session of the user ends; API tokens stay (`relish tokens` revokes them).
+  routes.router().AddAsync(
+      "PUT", "/api/v1/me/password", Access::kUser,
+      [&auth, &id, &signin](Request& req) -> Task<Response> {
+        auto caller = Authorize(auth, req, Access::kUser);
+        if (!caller.ok()) co_return ErrorResponse(caller.error());
+        auto body = server::ParseJsonBody(req);
+        if (!body.ok()) co_return ErrorResponse(body.error());
+        auto current = RequiredText(*body, "current_password");
+        if (!current.ok()) co_return ErrorResponse(current.error());
+        auto next = RequiredText(*body, "new_password");
+        if (!next.ok()) co_return ErrorResponse(next.error());
+        SignInOutcome outcome = co_await signin.Check(req.remote, caller->user().email, *current);
+        if (!outcome.user.ok()) {
+          if (outcome.user.error().code() != ErrorCode::kUnauthenticated) co_return SignInError(outcome);
+          // 403, not 401: the caller is signed in; only the password given is wrong.
+          co_return ErrorResponse(PermissionDenied("the current password is wrong"));
+        }
+        std::string user_id = caller->user().id;
+        std::string password = *next;
+        auto work = [&]() -> Result<Response> {
+          TRY(id.SetPassword(user_id, password));
+          return JsonResponse(200, {{"password_changed", true}});
+        };
+        auto done = co_await signin.pool().Run(work);
+        if (!done) co_return SignInError(SignIn::Busy());
+        co_return done->ok() ? std::move(**done) : ErrorResponse(done->error());
+      });
+
   routes.Add("GET", "/api/v1/orgs", Access::kUser,
              [&id](Request&, const Caller& c) -> Result<Response> {
                Json list = Json::array();
@@ -197,12 +243,6 @@ void AddIdentityRoutes(Routes& routes, SignIn& signin, IdentityApiOptions option
                Json list = Json::array();
                for (const auto& u : TRY(id.ListMembers(req.params["org"]))) list.push_back(UserJson(u));
                return JsonResponse(200, {{"users", list}});
-             });
-  routes.Add("PATCH", "/api/v1/users/{id}", Access::kAdmin,
-             [&id](Request& req, const Caller&) -> Result<Response> {
-               Json body = TRY(server::ParseJsonBody(req));
-               auto role = TRY(identity::ParseRole(TRY(RequiredText(body, "role"))));
-               return JsonResponse(200, UserJson(TRY(id.SetRole(req.params["id"], role))));
              });
   routes.Add("POST", "/api/v1/orgs/{org}/members", Access::kAdmin,
              [&id](Request& req, const Caller&) -> Result<Response> {

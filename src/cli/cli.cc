@@ -110,6 +110,8 @@ int ParseAndRun(int argc, char** argv) {
   AddRunCommands(root, commands);
   AddConnectionsCommands(root, commands);
   AddWorkflowCommands(root, commands);
+  AddIdentityCommands(root, commands);
+  AddCompletionCommands(root, commands);
 
   try {
     root.parse(argc, argv);

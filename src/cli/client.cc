@@ -186,7 +186,9 @@ Result<Json> ApiClient::Read(const outbound::Response& response) const {
   auto message = error.OptionalString("message");
   if (message.ok() && !message->empty()) {
     std::string said = *message;
-    if (response.status == 401 && settings_.token.empty()) {
+    // Not to someone running `relish login` already (its wrong password is a 401 too).
+    if (response.status == 401 && settings_.token.empty() &&
+        last_request_ != "POST /api/v1/auth/token") {
       said += " (sign in with `relish login`, or set RELISH_TOKEN)";
     }
     static const std::map<std::string, ErrorCode, std::less<>> kCodes = {
@@ -211,25 +213,60 @@ Result<Json> ApiClient::Read(const outbound::Response& response) const {
   return NotRelish(status + " with " + BodyOfType(response) + " that is not JSON");
 }
 
-Result<std::string> ReadSecret(const std::string& prompt) {
-  bool tty = ::isatty(STDIN_FILENO);
-  termios old {};
-  if (tty) {
-    std::cerr << prompt << std::flush;
-    ::tcgetattr(STDIN_FILENO, &old);
-    termios quiet = old;
+namespace {
+
+// Echo off on standard input while alive, when it is a terminal.
+class NoEcho {
+ public:
+  NoEcho() : tty_(::isatty(STDIN_FILENO) != 0) {
+    if (!tty_) return;
+    ::tcgetattr(STDIN_FILENO, &old_);
+    termios quiet = old_;
     quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
     ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
   }
+  ~NoEcho() {
+    if (tty_) ::tcsetattr(STDIN_FILENO, TCSANOW, &old_);
+  }
+  NoEcho(const NoEcho&) = delete;
+  NoEcho& operator=(const NoEcho&) = delete;
+  bool tty() const { return tty_; }
+
+ private:
+  bool tty_;
+  termios old_{};
+};
+
+}  // namespace
+
+Result<std::string> ReadSecret(const std::string& prompt) {
+  NoEcho quiet;
+  if (quiet.tty()) std::cerr << prompt << std::flush;
   std::string line;
   bool got = static_cast<bool>(std::getline(std::cin, line));
-  if (tty) {
-    ::tcsetattr(STDIN_FILENO, TCSANOW, &old);
-    std::cerr << "\n";
-  }
+  if (quiet.tty()) std::cerr << "\n";
   if (!got) return InvalidArgument("no input on standard input");
   if (!line.empty() && line.back() == '\r') line.pop_back();
   return line;
+}
+
+std::vector<std::string> ReadSecretLines(const std::string& prompt) {
+  NoEcho quiet;
+  if (quiet.tty()) std::cerr << prompt << std::flush;
+  std::vector<std::string> lines;
+  std::string line;
+  while (std::getline(std::cin, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    // On a terminal an empty line ends (Ctrl-D does too); a pipe is read to its end.
+    if (line.empty()) {
+      if (quiet.tty()) break;
+      continue;
+    }
+    if (quiet.tty()) std::cerr << "(" << lines.size() + 1 << " read)\n";
+    lines.push_back(line);
+  }
+  if (quiet.tty()) std::cerr << "\n";
+  return lines;
 }
 
 void AddRemoteFlags(CLI::App& cmd, RemoteFlags& flags, RemoteScope scope) {

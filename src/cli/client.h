@@ -11,6 +11,7 @@
 #include <memory>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "base/result.h"
 #include "cli/answer.h"
@@ -85,5 +86,8 @@ int PrintAnswer(const RemoteFlags& flags, const ApiClient& client, const Result<
 
 // Reads a secret from standard input: prompts without echo on a terminal, else reads one line.
 Result<std::string> ReadSecret(const std::string& prompt);
+// Secret lines from standard input: without echo on a terminal, until an empty line or Ctrl-D;
+// else every non-empty line to the end.
+std::vector<std::string> ReadSecretLines(const std::string& prompt);
 
 }  // namespace relish::cli

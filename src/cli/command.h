@@ -56,5 +56,9 @@ void AddRunCommands(CLI::App& root, Commands& commands);  // run_command.cc: run
 void AddConnectionsCommands(CLI::App& root, Commands& commands);
 // workflow_command.cc: topping push|publish|list|show, rules ..., runs list|show
 void AddWorkflowCommands(CLI::App& root, Commands& commands);
+// identity_command.cc: orgs, users, tokens, password
+void AddIdentityCommands(CLI::App& root, Commands& commands);
+// completion_command.cc: completion bash|zsh|fish, made from `root` as it is when run
+void AddCompletionCommands(CLI::App& root, Commands& commands);
 
 }  // namespace relish::cli

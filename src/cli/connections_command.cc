@@ -1,4 +1,6 @@
 // relish login | services ... | connections ... | keys rotate: the CLI over the REST API.
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -69,23 +71,36 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
   {
     auto flags = std::make_shared<RemoteFlags>();
     auto email = std::make_shared<std::string>();
+    auto name = std::make_shared<std::string>();
+    auto days = std::make_shared<int>(90);
     auto* cmd = root.add_subcommand("login", "Sign in to a Relish server and save an API token for the CLI");
     AddRemoteFlags(*cmd, *flags, RemoteScope::kNone);
     cmd->add_option("--email", *email, "Your email")->required();
-    commands.Add(cmd, [flags, email] {
+    cmd->add_option("--name", *name, "The token's name (default \"relish login on HOST\", this machine)");
+    cmd->add_option("--expires", *days, "Days until the token expires, 1 to 3650 (default 90)")
+        ->check(CLI::Range(1, 3650));
+    commands.Add(cmd, [flags, email, name, days] {
       auto settings = LoadClientSettings(*flags);
       if (!settings.ok()) return Fail(settings.error());
       auto password = ReadSecret("Password: ");
       if (!password.ok()) return Fail(password.error());
       ApiClient client({settings->url, ""});
-      Json body = {{"email", *email}, {"password", *password}, {"name", "relish cli"}};
+      std::string token_name = *name;
+      if (token_name.empty()) {
+        char host[256] = {};
+        ::gethostname(host, sizeof host - 1);
+        token_name = "relish login on " + std::string(host[0] ? host : "this machine");
+      }
+      Json body = {{"email", *email}, {"password", *password}, {"name", token_name},
+                   {"expires_in_days", *days}};
       auto r = client.Call("POST", "/api/v1/auth/token", &body);
       if (!r.ok()) return Fail(r.error());
       auto token = Field(*r).String("token");
       if (!token.ok()) return Fail(client.NotRelish(token.error().message()));
       auto saved = SaveClientSettings({settings->url, *token});
       if (!saved.ok()) return Fail(saved.error());
-      std::cout << "Signed in to " << settings->url << "; the token is saved in " << ClientConfigPath() << "\n";
+      std::cout << "Signed in to " << settings->url << "; the token (\"" << Printable(token_name)
+                << "\", expires in " << *days << " days) is saved in " << ClientConfigPath() << "\n";
       return kExitOk;
     });
   }
@@ -398,18 +413,16 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
     auto flags = std::make_shared<RemoteFlags>();
     auto link = std::make_shared<std::string>();
     auto* cmd = conns->add_subcommand("credentials",
-                                      "Set an API key, Basic or bearer connection's credentials, read as name=value lines from standard input");
+                                      "Set an API key, Basic or bearer connection's credentials, read as name=value lines from standard input (not echoed on a terminal)");
     AddRemoteFlags(*cmd, *flags);
     cmd->add_option("link", *link, "Link name")->required();
     commands.Add(cmd, [flags, link] {
       auto client = Connect(*flags);
       if (!client.ok()) return Fail(client.error());
       Json fields = Json::object();
-      std::string line;
-      if (::isatty(0)) std::cerr << "Enter name=value lines, then Ctrl-D:\n";
-      while (std::getline(std::cin, line)) {
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        if (line.empty()) continue;
+      // Secrets: never echoed to a terminal.
+      for (const std::string& line : ReadSecretLines(
+               "Enter name=value lines (not shown as you type), then an empty line:\n")) {
         auto eq = line.find('=');
         if (eq == std::string::npos) return Fail(InvalidArgument("expected name=value lines on standard input"));
         fields[line.substr(0, eq)] = line.substr(eq + 1);

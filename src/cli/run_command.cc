@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/functions_api.h"
 #include "app/runtime.h"
 #include "base/log.h"
 #include "cli/answer.h"
@@ -41,6 +42,7 @@ struct RunFlags {
   std::string environment = "sandbox";
   std::string user;
   bool show_calls = false;
+  bool json = false;  // print the run as POST /api/v1/functions/run answers it
 };
 
 Result<std::string> ReadFile(const std::string& path) {
@@ -300,13 +302,18 @@ int RunScript(const RunFlags& flags) {
 
   request.environment = flags.environment;
   request.file_name = flags.file;
-  request.source = std::move(source);
+  request.source = source;
   for (const auto& a : args) request.args.push_back({a.name, a.json});
   auto result = platform->runner().Run(request);
   if (platform->runtime) platform->runtime->Flush();
   if (!result.ok()) {
     std::cerr << "relish: " << result.error().message() << "\n";
     return result.error().code() == ErrorCode::kInvalidArgument ? kExitUsage : kExitFailure;
+  }
+  if (flags.json) {
+    // The API's own answer for a run: info lines, calls, mails, the return value and the error.
+    std::cout << DumpJson(api::RunResultJson(*result, source), 2) << "\n";
+    return result->ok ? kExitOk : kExitFailure;
   }
   for (const auto& line : result->info) std::cout << line << "\n";
   std::cout.flush();
@@ -366,6 +373,9 @@ void AddRunCommands(CLI::App& root, Commands& commands) {
                   "Email of the user the run acts as (default: the first administrator)");
   run->add_flag("--calls", run_flags->show_calls,
                 "Print each outbound call (method, URL, status, time) to stderr");
+  run->add_flag("--json", run_flags->json,
+                "Print the run as JSON, as POST /api/v1/functions/run answers: info, calls, "
+                "mails, return, error");
   commands.Add(run, [run_flags] { return RunScript(*run_flags); });
 
   auto check_flags = std::make_shared<RunFlags>();

@@ -219,6 +219,7 @@ void AddWorkflowCommands(CLI::App& root, Commands& commands) {
     auto id = std::make_shared<std::string>();
     std::string v = verb;
     auto* cmd = rules->add_subcommand(verb, v == "activate" ? "Turn a rule on" : "Turn a rule off");
+    cmd->alias(v == "activate" ? "enable" : "disable");
     AddRemoteFlags(*cmd, *flags);
     cmd->add_option("id", *id, "Rule id")->required();
     commands.Add(cmd, [flags, id, v] {

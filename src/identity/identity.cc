@@ -208,27 +208,6 @@ Result<std::vector<User>> Identity::ListMembers(std::string_view org_id) {
   });
 }
 
-Result<User> Identity::SetRole(std::string_view user_id, Role role) {
-  auto user = TRY(store::Transact(store_, TxMode::kWrite, [&](Transaction& tx) -> Result<User> {
-    User u = UserFrom(TRY(tx.QueryOne("no user " + std::string(user_id),
-                                      "SELECT " + std::string(kUserColumns) +
-                                          " FROM users WHERE id = ?",
-                                      user_id)));
-    if (u.role == Role::kAdmin && role != Role::kAdmin) {
-      int64_t admins = TRY(tx.QueryOne("count", "SELECT COUNT(*) FROM users WHERE role = ?",
-                                       RoleName(Role::kAdmin)))
-                           .Int(0);
-      if (admins <= 1) return FailedPrecondition("the last administrator cannot stop being one");
-    }
-    TRY(tx.Exec("UPDATE users SET role = ? WHERE id = ?", RoleName(role), user_id));
-    u.role = role;
-    return u;
-  }));
-  // Verified tokens carry the user's role: none may keep the old one.
-  tokens_.Clear();
-  return user;
-}
-
 Result<int64_t> Identity::CountUsers() {
   return store::Transact(store_, TxMode::kRead, [&](Transaction& tx) -> Result<int64_t> {
     return TRY(tx.QueryOne("count", "SELECT COUNT(*) FROM users")).Int(0);
@@ -247,6 +226,25 @@ Result<void> Identity::SetPassword(std::string_view user_id, std::string_view pa
   }));
   if (options_.on_password_changed) options_.on_password_changed(user_id);
   return Ok();
+}
+
+Result<User> Identity::SetRole(std::string_view user_id, Role role) {
+  User user = TRY(store::Transact(store_, TxMode::kWrite, [&](Transaction& tx) -> Result<User> {
+    User u = UserFrom(TRY(tx.QueryOne("no user " + std::string(user_id),
+                                      "SELECT " + std::string(kUserColumns) +
+                                          " FROM users WHERE id = ?",
+                                      user_id)));
+    if (u.role == Role::kAdmin && role != Role::kAdmin &&
+        TRY(tx.QueryOne("count", "SELECT COUNT(*) FROM users WHERE role = 'admin'")).Int(0) <= 1) {
+      return FailedPrecondition(u.email + " is the last administrator; make another first");
+    }
+    TRY(tx.Exec("UPDATE users SET role = ? WHERE id = ?", RoleName(role), user_id));
+    u.role = role;
+    return u;
+  }));
+  // Verified tokens carry their user's role.
+  tokens_.Clear();
+  return user;
 }
 
 Result<User> Identity::CheckPassword(std::string_view email, std::string_view password) {

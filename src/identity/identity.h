@@ -96,9 +96,11 @@ class Identity {
   Result<std::vector<User>> ListUsers();
   // The members of one organization, by email.
   Result<std::vector<User>> ListMembers(std::string_view org_id);
-  // Changes a user's role. The last administrator stays one: someone must be able to administer.
-  Result<User> SetRole(std::string_view user_id, Role role);
   Result<void> SetPassword(std::string_view user_id, std::string_view password);
+  // Makes the user an administrator or a developer. The last administrator stays one: nobody
+  // could make users or organizations after. Tokens already verified by other processes carry
+  // the old role for their cache's few seconds.
+  Result<User> SetRole(std::string_view user_id, Role role);
   // The user when the password matches; kUnauthenticated (one message for both a wrong email
   // and a wrong password) otherwise. An unknown email is verified against a dummy hash (made
   // once, by the same hasher at the same cost, on the first call) so that it costs what a wrong

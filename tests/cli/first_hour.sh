@@ -103,4 +103,8 @@ expect "--arg hint" "relish: --arg name: 'ann' is not JSON; text is written in q
 expect "--arg quoted" "ann" 0 "$relish" run "$dir/name.dg" --data "$dir/none" --arg 'name="ann"'
 expect "--timezone" "relish: --timezone: unknown time zone 'Mars/Base'; use a name from the tz database, e.g. Europe/Berlin, Asia/Kolkata or UTC" 2 \
   "$relish" run "$dir/name.dg" --data "$dir/none" --arg 'name="ann"' --timezone Mars/Base
+# relish run --json: the run as the API answers it.
+printf 'info "hi";\ninfo 1 + 2;\n' > "$dir/json.dg"
+expect "run --json" '{"ok":true,"error":null,"info":["hi","3"],"calls":[],"mails":[],"return":null}' 0 \
+  sh -c "'$relish' run '$dir/json.dg' --data '$dir/none' --json | jq -c 'del(.statements, .started_at, .ended_at)'"
 echo "ok"

@@ -108,7 +108,8 @@ def section(text, name):
         if line.endswith(":") and not line.startswith(" "):
             inside = line == name
             continue
-        if inside and line.startswith("  ") and line.strip():
+        # Deeper indented: a long entry's description, wrapped to its own line.
+        if inside and line.startswith("  ") and not line.startswith("   ") and line.strip():
             lines.append(line.strip())
     return lines
 
@@ -121,7 +122,7 @@ def commands(path=()):
         yield path, text
         return
     for line in subs:
-        yield from commands(path + (line.split()[0],))
+        yield from commands(path + (line.split()[0].rstrip(","),))  # "activate, enable"
 
 
 def main():
@@ -149,7 +150,7 @@ def main():
         args = list(path)
         for p in section(text, "Positionals:"):
             name = p.split()[0]
-            args.append({"file": yaml_file, "dir": topping}.get(name, "x1"))
+            args.append({"file": yaml_file, "dir": topping, "role": "admin"}.get(name, "x1"))
         for o in options:
             if "REQUIRED" in o.split():
                 args += [o.split()[0].split(",")[-1], "x1"]
@@ -173,7 +174,8 @@ def main():
                 global last_request
                 last_request = None
                 url = f"{base}/{scenario}"
-                r = subprocess.run([RELISH, *args, "--url", url, *extra], input="key=value\n",
+                r = subprocess.run([RELISH, *args, "--url", url, *extra], input="key=value\nkey=value\n",  # `password` reads two lines
+                                  
                                    capture_output=True, text=True, env=env, timeout=60)
                 runs += 1
                 what = f"relish {name} {' '.join(extra)} against {scenario}"
