@@ -2,12 +2,7 @@
 # Secret settings are never shown (base/config.h), with the real binary: `relish config` prints
 # admin_password masked, and `relish serve`'s start-up log of its configuration does too.
 set -euo pipefail
-relish=$(realpath "$1")
-cd "$(dirname "$0")/../.."
-source tests/testing/relish_server.sh
-dir=$(mktemp -d)
-trap 'stop_relish; rm -rf "$dir"' EXIT
-fail() { echo "FAILED: $*"; exit 1; }
+source "$(dirname "$0")/../testing/cli_test.sh" "$1"
 unset RELISH_DATA RELISH_CONFIG RELISH_LOG_FILE
 planted=planted-admin-password-5c2b9e
 export RELISH_ADMIN_PASSWORD=$planted

@@ -4,12 +4,7 @@
 # and shared-memory files included; a directory an older Relish left open (0755, database 0644)
 # is closed at start, with a warning naming each path.
 set -euo pipefail
-relish=$(realpath "$1")
-cd "$(dirname "$0")/../.."
-source tests/testing/relish_server.sh
-dir=$(mktemp -d)
-trap 'stop_relish; rm -rf "$dir"' EXIT
-fail() { echo "FAILED: $*"; exit 1; }
+source "$(dirname "$0")/../testing/cli_test.sh" "$1"
 umask 022
 unset RELISH_ADMIN_PASSWORD RELISH_MASTER_KEY RELISH_DATA RELISH_CONFIG
 data=$dir/data

@@ -2,19 +2,7 @@
 # Issue 19, "a newcomer's first hour", with the real binary: what was wrong on main, each checked
 # the way a new user meets it.
 set -euo pipefail
-relish=$(realpath "$1")
-cd "$(dirname "$0")/../.."
-source tests/testing/relish_server.sh
-dir=$(mktemp -d)
-trap 'stop_relish; rm -rf "$dir"' EXIT
-fail() { echo "FAILED: $*"; exit 1; }
-expect() {  # expect "description" "expected output" expected-exit-code command...
-  local what=$1 want=$2 want_rc=$3; shift 3
-  local got rc=0
-  got=$("$@" 2>&1) || rc=$?
-  [ "$got" = "$want" ] || fail "$what: expected [$want], got [$got]"
-  [ "$rc" = "$want_rc" ] || fail "$what: exit code $rc, expected $want_rc"
-}
+source "$(dirname "$0")/../testing/cli_test.sh" "$1"
 unset RELISH_DATA RELISH_CONFIG RELISH_LOG_FILE RELISH_URL RELISH_TOKEN RELISH_PUBLIC_URL \
   RELISH_SANDBOX_REMAP RELISH_EGRESS_ALLOW_LOOPBACK RELISH_LOG_LEVEL RELISH_ADMIN_PASSWORD
 export XDG_CONFIG_HOME=$dir/config

@@ -2,12 +2,7 @@
 # The CLI over the REST API against a real `relish serve`: login (password on stdin), services,
 # connections (credentials on stdin, never argv), the proxy, key rotation, and exit codes.
 set -euo pipefail
-relish=$(realpath "$1")
-cd "$(dirname "$0")/../.."
-source tests/testing/relish_server.sh
-dir=$(mktemp -d)
-trap 'stop_relish; rm -rf "$dir"' EXIT
-fail() { echo "FAILED: $*"; exit 1; }
+source "$(dirname "$0")/../testing/cli_test.sh" "$1"
 expect() {  # expect "description" "expected output" actual...
   local what=$1 want=$2; shift 2
   local got
