@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, test } from 'node:test';
-import { startConsole } from './harness.mjs';
+import { shownTime, startConsole } from './harness.mjs';
 
 const acmeKey = `acme-key-${Math.random().toString(36).slice(2)}-planted`;
 const globexKey = `globex-key-${Math.random().toString(36).slice(2)}-planted`;
@@ -140,9 +140,6 @@ test('a personal API token: shown once with a copy button, then only its prefix;
   await shown.waitFor();
   const token = await shown.innerText();
   assert.match(token, /^rl_/);
-  const me = await fetch(`${h().url}/api/v1/me`, { headers: { Authorization: `Bearer ${token}` } });
-  assert.equal(me.status, 200);
-  assert.equal((await me.json()).user.email, h().developers[0].email);
   await page.getByRole('button', { name: 'Copy' }).click();
   await page.getByText('Copied.').waitFor();
   assert.equal(await page.evaluate(() => navigator.clipboard.readText()), token);
@@ -162,6 +159,18 @@ test('a personal API token: shown once with a copy button, then only its prefix;
   assert.equal(row[3], 'Never');
   assert.equal(row[4], 'Never');
   await h().screenshot(page, 'settings-developer');
+  // The token works, and its first use is recorded (then at most once a minute): a reload shows
+  // when. Used only after the list was read: the list the page fetched on creation may arrive
+  // before or after a use made meanwhile.
+  const me = await fetch(`${h().url}/api/v1/me`, { headers: { Authorization: `Bearer ${token}` } });
+  assert.equal(me.status, 200);
+  assert.equal((await me.json()).user.email, h().developers[0].email);
+  const own = await fetch(`${h().url}/api/v1/tokens`, { headers: { Authorization: `Bearer ${token}` } });
+  const lastUsed = (await own.json()).tokens.find((t) => t.name === 'laptop').last_used_at;
+  assert.equal(typeof lastUsed, 'number');
+  await page.reload();
+  await table.getByText('laptop').waitFor();
+  assert.equal((await rows(table))[0][3], await shownTime(page, lastUsed));
   // A developer gets no admin actions.
   await page.getByText('Only administrators manage the users of Acme Inc and their roles. You are a developer.').waitFor();
   await page.getByText('Only administrators register the clients of Relish\'s OAuth server.').waitFor();
