@@ -31,9 +31,11 @@ class IdentityUsers final : public crm::UserDirectory {
 
 // DATA/initial-admin-password holds the first administrator's generated password until it is
 // changed; after that the file opens nothing and only tells a reader what the password was, so it
-// goes. Checked at every start (another process, or an older Relish, may have changed the
-// password) and after every password change in this process.
-void ForgetChangedInitialPassword(identity::Identity& identity, const std::string& data_dir) {
+// goes. Checked when the server starts (another process, or an older Relish, may have changed
+// the password) and after the first user's password changes in this process: `changed_user`,
+// when given, is whose changed, and checking costs a password hash, so no one else's counts.
+void ForgetChangedInitialPassword(identity::Identity& identity, const std::string& data_dir,
+                                  std::string_view changed_user = {}) {
   std::string path = data_dir + "/" + std::string(kInitialPasswordFile);
   std::ifstream in(path);
   if (!in) return;
@@ -54,7 +56,7 @@ void ForgetChangedInitialPassword(identity::Identity& identity, const std::strin
       first = &u;
     }
   }
-  if (first == nullptr) return;
+  if (first == nullptr || (!changed_user.empty() && changed_user != first->id)) return;
   auto still = identity.CheckPassword(first->email, password);
   if (still.ok()) return;
   if (still.error().code() != ErrorCode::kUnauthenticated) {
@@ -101,8 +103,8 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, RuntimeOpti
 
   identity::IdentityOptions identity_options;
   Runtime* self = rt.get();  // owns the Identity, so outlives the hook
-  identity_options.on_password_changed = [self](std::string_view) {
-    ForgetChangedInitialPassword(*self->identity_, self->config_.data_dir);
+  identity_options.on_password_changed = [self](std::string_view user_id) {
+    ForgetChangedInitialPassword(*self->identity_, self->config_.data_dir, user_id);
   };
   rt->identity_ = std::make_unique<identity::Identity>(*rt->store_, SystemClock(), SystemRandom(),
                                                        std::move(identity_options));
@@ -122,7 +124,10 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, RuntimeOpti
     }
   }
 
-  if (!wrote_initial_password) ForgetChangedInitialPassword(*rt->identity_, config.data_dir);
+  // At the server's start only: `relish run` opens the same directory and need not hash.
+  if (options.first_start && !wrote_initial_password) {
+    ForgetChangedInitialPassword(*rt->identity_, config.data_dir);
+  }
 
   rt->oauth_ = std::make_unique<identity::OAuthServer>(
       *rt->store_, SystemClock(), SystemRandom(),

@@ -181,7 +181,7 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
   {
     auto flags = std::make_shared<RemoteFlags>();
     auto* cmd = services->add_subcommand("list", "List services");
-    AddRemoteFlags(*cmd, *flags, RemoteScope::kNone);
+    AddRemoteFlags(*cmd, *flags, RemoteScope::kOrg);
     commands.Add(cmd, [flags] {
       auto client = Connect(*flags);
       if (!client.ok()) return Fail(client.error());
@@ -200,7 +200,7 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
     auto flags = std::make_shared<RemoteFlags>();
     auto id = std::make_shared<std::string>();
     auto* cmd = services->add_subcommand("show", "Show a service and its definition");
-    AddRemoteFlags(*cmd, *flags, RemoteScope::kNone);
+    AddRemoteFlags(*cmd, *flags, RemoteScope::kOrg);
     cmd->add_option("id", *id, "Service id")->required();
     commands.Add(cmd, [flags, id] {
       auto client = Connect(*flags);
@@ -218,7 +218,7 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
     bool create = std::string(verb) == "create";
     auto* cmd = services->add_subcommand(verb, create ? "Create a custom service from a YAML file"
                                                       : "Check a service definition without saving it");
-    AddRemoteFlags(*cmd, *flags, RemoteScope::kNone);
+    AddRemoteFlags(*cmd, *flags, RemoteScope::kOrg);
     cmd->add_option("file", *file, "YAML file (- for standard input)")->required();
     commands.Add(cmd, [flags, file, create] {
       auto client = Connect(*flags);
@@ -240,7 +240,7 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
     auto id = std::make_shared<std::string>();
     auto file = std::make_shared<std::string>();
     auto* cmd = services->add_subcommand("update", "Replace a custom service's definition (its id stays)");
-    AddRemoteFlags(*cmd, *flags, RemoteScope::kNone);
+    AddRemoteFlags(*cmd, *flags, RemoteScope::kOrg);
     cmd->add_option("id", *id, "Service id")->required();
     cmd->add_option("file", *file, "YAML file (- for standard input)")->required();
     commands.Add(cmd, [flags, id, file] {
@@ -259,7 +259,7 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
     auto flags = std::make_shared<RemoteFlags>();
     auto id = std::make_shared<std::string>();
     auto* cmd = services->add_subcommand("delete", "Delete a custom service");
-    AddRemoteFlags(*cmd, *flags, RemoteScope::kNone);
+    AddRemoteFlags(*cmd, *flags, RemoteScope::kOrg);
     cmd->add_option("id", *id, "Service id")->required();
     commands.Add(cmd, [flags, id] {
       auto client = Connect(*flags);
@@ -275,7 +275,7 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
     auto flags = std::make_shared<RemoteFlags>();
     auto issuer = std::make_shared<std::string>();
     auto* cmd = services->add_subcommand("discover", "Draft a custom service from an OAuth server's metadata (RFC 8414 / OpenID)");
-    AddRemoteFlags(*cmd, *flags, RemoteScope::kNone);
+    AddRemoteFlags(*cmd, *flags, RemoteScope::kOrg);
     cmd->add_option("issuer", *issuer, "The authorization server's issuer URL")->required();
     commands.Add(cmd, [flags, issuer] {
       auto client = Connect(*flags);

@@ -239,6 +239,13 @@ Result<std::vector<AuditEntry>> Connections::Audit(std::string_view org_id,
   return Audit(org_id, AuditFilter{.run_id = std::string(run_id), .limit = limit});
 }
 
+// Sorts rows newest first (their first column is seq) and drops all but the first `limit`.
+static void KeepNewest(store::Rows& rows, size_t limit) {
+  std::sort(rows.begin(), rows.end(),
+            [](const store::Row& a, const store::Row& b) { return a.Int(0) > b.Int(0); });
+  if (rows.size() > limit) rows.erase(rows.begin() + static_cast<std::ptrdiff_t>(limit), rows.end());
+}
+
 // The columns of an entry, its context joined in; ReadEntry reads them in this order.
 constexpr std::string_view kAuditSelect =
     "SELECT a.seq, a.legacy_id, a.at, a.org_id, c.environment, c.link_name, c.topping,"
@@ -280,10 +287,10 @@ Result<std::vector<AuditEntry>> Connections::Audit(std::string_view org_id,
         if (!filter.run_id.empty()) p.emplace_back(filter.run_id);
         p.emplace_back(int64_t{filter.limit});
         for (auto& r : TRY(tx.QueryParams(sql, p))) all.push_back(std::move(r));
+        // Only the newest `limit` can be answered: keep no more than that between contexts, so
+        // a connection called from many contexts holds at most twice `limit` rows.
+        KeepNewest(all, static_cast<size_t>(filter.limit));
       }
-      std::sort(all.begin(), all.end(),
-                [](const store::Row& a, const store::Row& b) { return a.Int(0) > b.Int(0); });
-      if (all.size() > static_cast<size_t>(filter.limit)) all.erase(all.begin() + filter.limit, all.end());
       return all;
     }
     std::string sql = std::string(kAuditSelect) + " WHERE a.org_id = ?";

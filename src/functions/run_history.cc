@@ -60,8 +60,16 @@ Json Details(const RecordedRun& run) {
     Json value = Parsed(redactor.ScrubFor(run.org_id, a.json));
     if (fits(value)) args[a.name] = std::move(value);
   }
-  Json returned = Parsed(run.result.return_json.empty() ? "null" : run.result.return_json);
-  if (!fits(returned)) returned = nullptr;
+  // A compact JSON text prints at least a sixth of its length ("\u0041" is "A"), so one longer
+  // than six budgets cannot fit: it is not parsed only to be dropped (it may be megabytes).
+  const std::string& return_json = run.result.return_json;
+  Json returned = nullptr;
+  if (return_json.size() > 6 * budget) {
+    cut = true;
+  } else {
+    returned = Parsed(return_json.empty() ? "null" : return_json);
+    if (!fits(returned)) returned = nullptr;
+  }
   Json calls = Json::array();
   for (const auto& c : run.result.calls) {
     Json j = CallJson(c);

@@ -11,6 +11,7 @@
 #include <tuple>
 #include <variant>
 
+#include "base/barrier.h"
 #include "base/clock.h"
 #include "base/deadline_sweep.h"
 #include "base/http_io.h"
@@ -269,12 +270,9 @@ class AsyncHttpClient::Impl {
                                                     void(Outcome)>(
         [this, &request](auto handler) {
           asio::post(*pool_, [this, &request, handler = std::move(handler)]() mutable {
-            Outcome value;
-            try {
-              value.emplace(blocking_->Send(request));
-            } catch (const std::exception& e) {  // nothing may leave a pool thread
-              value.emplace(Internal(std::string("outbound request failed: ") + e.what()));
-            }
+            // Nothing may leave a pool thread: the one barrier every thread's work passes.
+            Outcome value = CatchAll("an outbound request through the proxy",
+                                     [&] { return blocking_->Send(request); });
             auto executor = asio::get_associated_executor(handler);
             asio::dispatch(executor, [handler = std::move(handler),
                                       value = std::move(value)]() mutable {

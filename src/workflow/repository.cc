@@ -1,7 +1,5 @@
 #include "workflow/repository.h"
 
-#include "base/log.h"
-
 #include <algorithm>
 #include <map>
 #include <set>

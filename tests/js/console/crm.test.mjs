@@ -7,19 +7,11 @@
 // own paged. After each test the harness scans for the planted secrets.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { startConsole, viewports } from './harness.mjs';
+import { rows, startConsole, viewports } from './harness.mjs';
 
+const openAs = (...args) => h().openAs(...args);
 const h = startConsole();
 const ruleName = 'Greet new contacts';
-
-const rows = (table) => table.locator('tbody tr').evaluateAll((trs) =>
-  trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.innerText)));
-
-async function openAs(page, user, path, heading) {
-  await page.goto(path);
-  await h().signIn(page, user);
-  await page.getByRole('heading', { name: heading, level: 1 }).waitFor();
-}
 
 const scopeOf = (org) => `org=${org.id}&environment=sandbox`;
 

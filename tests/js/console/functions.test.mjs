@@ -13,7 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { shownTime, startConsole, viewports } from './harness.mjs';
+import { rows, shownTime, startConsole, viewports } from './harness.mjs';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 // The seed's script, verbatim (tests/deluge/seed/books_sync.dg is the seed's text, unchanged).
@@ -67,6 +67,7 @@ async function booksToken(books) {
 // The stand-ins start when the server does (the remap needs their ports; node 20 runs a file's
 // before() hooks side by side, so the harness's env hook starts them).
 let crm, books;
+const openAs = (...args) => h().openAs(...args);
 const h = startConsole({
   env: async () => {
     crm = await startCrmStandIn();
@@ -113,17 +114,6 @@ function where(page) {
 // The editor's text area (CodeMirror's content, in the editor's shadow root).
 const source = (page) => page.getByRole('textbox', { name: 'Deluge source' });
 const problems = (page) => page.getByRole('region', { name: 'Problems' });
-// The lines of a table, each a list of its cells' text.
-const rows = (table) => table.locator('tbody tr').evaluateAll((trs) =>
-  trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.innerText)));
-
-// Signs `user` in at `path` and waits for the page's heading.
-async function openAs(page, user, path, heading) {
-  await page.goto(path);
-  await h().signIn(page, user);
-  await page.getByRole('heading', { name: heading, level: 1 }).waitFor();
-}
-
 test('the first page stays small: CodeMirror loads only with the editor, and styles itself without breaking the CSP', async (t) => {
   const page = await h().newPage();
   const scripts = [];

@@ -47,6 +47,10 @@ export function shownTime(page, ms) {
   }, ms);
 }
 
+// The lines of a table, each a list of its cells' text.
+export const rows = (table) => table.locator('tbody tr').evaluateAll((trs) =>
+  trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.innerText)));
+
 // Starts `relish serve` and resolves with its base URL once it prints it.
 function startRelish(binary, dataDir, env) {
   const child = spawn(binary, ['serve', '--data', dataDir, '--listen', '127.0.0.1:0'], {
@@ -117,6 +121,13 @@ class Console {
   }
 
   // Signs in through the form as `user` ({email, password}) and waits for the shell.
+  // Opens `path` on the sign-in page, signs `user` in and waits for the page's heading.
+  async openAs(page, user, path, heading) {
+    await page.goto(path);
+    await this.signIn(page, user);
+    await page.getByRole('heading', { name: heading, level: 1 }).waitFor();
+  }
+
   async signIn(page, user) {
     await page.getByLabel('Email').fill(user.email);
     await page.getByLabel('Password').fill(user.password);

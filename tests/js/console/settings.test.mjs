@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, test } from 'node:test';
-import { shownTime, startConsole } from './harness.mjs';
+import { rows, shownTime, startConsole } from './harness.mjs';
 
 const acmeKey = `acme-key-${Math.random().toString(36).slice(2)}-planted`;
 const globexKey = `globex-key-${Math.random().toString(36).slice(2)}-planted`;
@@ -27,6 +27,7 @@ function startStandIn() {
 }
 
 let standIn;
+const openAs = (...args) => h().openAs(...args);
 const h = startConsole({
   env: async () => {
     standIn = await startStandIn();
@@ -34,9 +35,6 @@ const h = startConsole({
   },
 });
 after(() => standIn?.close());
-
-const rows = (table) => table.locator('tbody tr').evaluateAll((trs) =>
-  trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.innerText)));
 
 async function proxy(org, link, path) {
   const response = await fetch(`${h().url}/api/v1/proxy/${link}${path}`, {
@@ -74,12 +72,6 @@ function setUpOrgs() {
     assert.equal(await proxy(globex, 'globex_standin', '/ok?globex-only'), 200);
   })();
   return setUp;
-}
-
-async function openAs(page, user, path, heading) {
-  await page.goto(path);
-  await h().signIn(page, user);
-  await page.getByRole('heading', { name: heading, level: 1 }).waitFor();
 }
 
 test('the audit: calls through the proxy, filtered by connection and status, the filters kept in the URL', async () => {

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, test } from 'node:test';
-import { startConsole, viewports } from './harness.mjs';
+import { rows, startConsole, viewports } from './harness.mjs';
 
 const hookKey = `hook-key-${Math.random().toString(36).slice(2)}-planted`;
 const ruleName = 'Notify on contacts';
@@ -28,6 +28,7 @@ function startHookStandIn() {
 }
 
 let hooks;
+const openAs = (...args) => h().openAs(...args);
 const h = startConsole({
   env: async () => {
     hooks = await startHookStandIn();
@@ -136,15 +137,6 @@ async function waitForRuns(scope, n) {
     if (runs.length >= n) return runs;
     await new Promise((r) => setTimeout(r, 100));
   }
-}
-
-const rows = (table) => table.locator('tbody tr').evaluateAll((trs) =>
-  trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.innerText)));
-
-async function openAs(page, user, path, heading) {
-  await page.goto(path);
-  await h().signIn(page, user);
-  await page.getByRole('heading', { name: heading, level: 1 }).waitFor();
 }
 
 let ruleId = null;

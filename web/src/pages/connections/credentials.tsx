@@ -25,9 +25,11 @@ export function CredentialFields({ fields, values, onValues }: {
 }) {
   return (
     <>
+      {/* "new-password", not "off": browsers ignore "off" on password fields and could fill in
+          the saved Relish sign-in, which "Create and Connect" would then send to the provider. */}
       {fields.map((f) => (
         <Field key={f.name} label={f.label || f.name} type="password" value={values[f.name] ?? ''}
-               onValue={(v) => onValues({ ...values, [f.name]: v })} autoComplete="off" required
+               onValue={(v) => onValues({ ...values, [f.name]: v })} autoComplete="new-password" required
                hint={f.label && f.label !== f.name ? <>Sent as <code>{f.name}</code></> : undefined} />
       ))}
       <p class="ui-field__hint">Relish stores these encrypted and never shows them again, not even to you.</p>

@@ -60,7 +60,7 @@ export function OAuthApp({ service, onSaved }: { service: Service; onSaved?: () 
       {info && (!info.installation_wide || ownClient) && (
         <form onSubmit={submit}>
           <Field label="Client ID" value={shownId} onValue={setClientId} required autoComplete="off" />
-          <Field label="Client secret" type="password" value={secret} onValue={setSecret} autoComplete="off"
+          <Field label="Client secret" type="password" value={secret} onValue={setSecret} autoComplete="new-password"
                  hint="Write-only: Relish stores it encrypted and never shows it. Saving replaces the stored one; leave it empty for a public client that has none." />
           <Button type="submit" variant="primary" busy={busy}>Save OAuth app</Button>
         </form>
