@@ -4,6 +4,7 @@
 
 #include <set>
 #include <thread>
+#include <vector>
 
 #include "base/fast_random.h"
 
@@ -50,6 +51,32 @@ TEST(IdsTest, SameMillisecondStillDiffers) {
   FakeRandom random;
   EXPECT_NE(NewId("", clock, random), NewId("", clock, random));
   EXPECT_EQ(NewId("", clock, random).size(), 26u);
+}
+
+TEST(IdsTest, SystemClockIdsSortInTheOrderMadeWithinAMillisecond) {
+  // Thousands of ids fall in each millisecond here; without the monotonic step their random
+  // parts would put them in any order.
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5000; ++i) ids.push_back(NewId("evt"));
+  for (size_t i = 1; i < ids.size(); ++i) ASSERT_LT(ids[i - 1], ids[i]) << "at " << i;
+  EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), ids.size());
+}
+
+TEST(IdsTest, SystemClockIdsFromManyThreadsAreDistinct) {
+  std::vector<std::vector<std::string>> made(4);
+  std::vector<std::thread> threads;
+  for (auto& out : made) {
+    threads.emplace_back([&out] {
+      for (int i = 0; i < 2000; ++i) out.push_back(NewId(""));
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::set<std::string> all;
+  for (const auto& out : made) {
+    for (size_t i = 1; i < out.size(); ++i) ASSERT_LT(out[i - 1], out[i]);
+    all.insert(out.begin(), out.end());
+  }
+  EXPECT_EQ(all.size(), 8000u);
 }
 
 TEST(IdsTest, TokenIsUrlSafe) {
