@@ -390,6 +390,10 @@ void AddConnectionsRoutes(Routes& routes, ConnectionsApiDeps d) {
                connections::AuditFilter filter{
                    .run_id = req.QueryParam("run_id").value_or(""),
                    .environment = c.scope.environment,
+                   .origin = req.QueryParam("origin").value_or(""),
+                   .status = req.QueryParam("status").value_or(""),
+                   .since_ms = TRY(IntParam(req, "since")),
+                   .until_ms = TRY(IntParam(req, "until")),
                    .limit = TRY(LimitParam(req, kDefaultAuditEntries, kMaxAuditEntries))};
                // ?link=: one connection's entries; a link name that names no connection there
                // is a 404, not an empty list.

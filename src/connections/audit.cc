@@ -10,6 +10,7 @@
 // transaction, under SQLite's write lock, so two processes sharing a data directory (a server
 // and `relish run`) never give out the same one.
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <tuple>
 
@@ -253,6 +254,55 @@ constexpr std::string_view kAuditSelect =
     " a.bytes_in, a.error, a.note FROM connection_audit a"
     " JOIN connection_audit_contexts c ON c.id = a.context";
 
+bool ValidAuditStatus(std::string_view status) {
+  if (status.empty() || status == "ok" || status == "error") return true;
+  return status.size() == 3 && std::all_of(status.begin(), status.end(), ::isdigit) &&
+         status[0] >= '1' && status[0] <= '5';
+}
+
+namespace {
+
+// The filter's conditions on an entry's own columns (alias a), appended with their values.
+void EntryConditions(const AuditFilter& filter, std::string& sql, std::vector<store::Value>& params) {
+  if (!filter.run_id.empty()) {
+    sql += " AND a.run_id = ?";
+    params.emplace_back(filter.run_id);
+  }
+  if (filter.status == "ok") {
+    sql += " AND a.status >= 200 AND a.status < 400";
+  } else if (filter.status == "error") {
+    sql += " AND (a.status < 200 OR a.status >= 400)";
+  } else if (!filter.status.empty()) {
+    sql += " AND a.status = ?";
+    params.emplace_back(int64_t{std::stoi(filter.status)});
+  }
+  if (filter.since_ms > 0) {
+    sql += " AND a.at >= ?";
+    params.emplace_back(filter.since_ms);
+  }
+  if (filter.until_ms > 0) {
+    sql += " AND a.at < ?";
+    params.emplace_back(filter.until_ms);
+  }
+}
+
+bool ScansAWindow(const AuditFilter& filter) {
+  return !filter.status.empty() || filter.since_ms > 0 || filter.until_ms > 0;
+}
+
+// The newest kAuditScanWindow entries matching `where` (on connection_audit's own columns, with
+// its values already in `params`), as a table aliased a, the rest of the query to follow.
+std::string WindowedSelect(std::string_view where) {
+  std::string select(kAuditSelect);
+  const std::string from = " FROM connection_audit a";
+  select.replace(select.find(from), from.size(),
+                 " FROM (SELECT * FROM connection_audit WHERE " + std::string(where) +
+                     " ORDER BY seq DESC LIMIT " + std::to_string(kAuditScanWindow) + ") a");
+  return select;
+}
+
+}  // namespace
+
 std::string AuditOfContextSql(bool with_run) {
   // The index connection_audit_context (context, seq) hands a context's rows over newest first:
   // without a run to match, the query reads at most LIMIT rows, however many the organization
@@ -265,26 +315,43 @@ std::string AuditOfContextSql(bool with_run) {
 
 Result<std::vector<AuditEntry>> Connections::Audit(std::string_view org_id,
                                                    const AuditFilter& filter) {
+  if (!ValidAuditStatus(filter.status)) {
+    return InvalidArgument("'status' must be ok, error or an HTTP status code such as 404");
+  }
   FlushAudit();
   auto rows = TRY(store::Transact(impl_->store_, TxMode::kRead, [&](Transaction& tx) -> Result<store::Rows> {
-    if (!filter.link_name.empty()) {
-      // A connection's entries: each of its contexts (a topping, user and origin that called
+    if (!filter.link_name.empty() || !filter.origin.empty()) {
+      // A connection's (or an origin's) entries: each of its contexts (a topping, user and origin that called
       // it) gives its newest `limit`, and the newest `limit` of those are the answer. Scanning
       // the organization's entries newest first for the link's would read every entry since
       // the link's last call: unbounded in a busy organization.
-      std::string contexts_sql =
-          "SELECT id FROM connection_audit_contexts WHERE org_id = ? AND link_name = ?";
-      std::vector<store::Value> params = {store::Value(org_id), store::Value(filter.link_name)};
+      std::string contexts_sql = "SELECT id FROM connection_audit_contexts WHERE org_id = ?";
+      std::vector<store::Value> params = {store::Value(org_id)};
+      if (!filter.link_name.empty()) {
+        contexts_sql += " AND link_name = ?";
+        params.emplace_back(filter.link_name);
+      }
       if (!filter.environment.empty()) {
         contexts_sql += " AND environment = ?";
         params.emplace_back(filter.environment);
       }
+      if (!filter.origin.empty()) {
+        contexts_sql += " AND origin = ?";
+        params.emplace_back(filter.origin);
+      }
       auto contexts = TRY(tx.QueryParams(contexts_sql, params));
-      const std::string sql = AuditOfContextSql(!filter.run_id.empty());
       store::Rows all;
       for (const auto& context : contexts) {
+        std::string sql;
         std::vector<store::Value> p = {store::Value(context.Int(0)), store::Value(org_id)};
-        if (!filter.run_id.empty()) p.emplace_back(filter.run_id);
+        if (ScansAWindow(filter)) {
+          sql = WindowedSelect("context = ? AND +org_id = ?") + " WHERE 1";
+          EntryConditions(filter, sql, p);
+          sql += " ORDER BY a.seq DESC LIMIT ?";
+        } else {
+          sql = AuditOfContextSql(!filter.run_id.empty());
+          if (!filter.run_id.empty()) p.emplace_back(filter.run_id);
+        }
         p.emplace_back(int64_t{filter.limit});
         for (auto& r : TRY(tx.QueryParams(sql, p))) all.push_back(std::move(r));
         // Only the newest `limit` can be answered: keep no more than that between contexts, so
@@ -293,8 +360,19 @@ Result<std::vector<AuditEntry>> Connections::Audit(std::string_view org_id,
       }
       return all;
     }
-    std::string sql = std::string(kAuditSelect) + " WHERE a.org_id = ?";
     std::vector<store::Value> params = {store::Value(org_id)};
+    if (ScansAWindow(filter)) {
+      std::string sql = WindowedSelect("org_id = ?") + " WHERE 1";
+      EntryConditions(filter, sql, params);
+      if (!filter.environment.empty()) {
+        sql += " AND c.environment = ?";
+        params.emplace_back(filter.environment);
+      }
+      sql += " ORDER BY a.seq DESC LIMIT ?";
+      params.emplace_back(int64_t{filter.limit});
+      return tx.QueryParams(sql, params);
+    }
+    std::string sql = std::string(kAuditSelect) + " WHERE a.org_id = ?";
     if (!filter.run_id.empty()) {
       // The run index is partial (run_id != ''): the query must say so for SQLite to use it.
       sql += " AND a.run_id = ? AND a.run_id != ''";

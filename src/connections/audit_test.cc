@@ -93,6 +93,54 @@ TEST_F(ConnectionsTest, LastUseIsTheNewestAuditedCall) {
   EXPECT_EQ(connections_->Get("org1", "sandbox", other)->last_used_at, 1'700'000'000'010);
 }
 
+// The console's and CLI's filters: origin, status and time, alone, together and with a link;
+// another organization's entries never match.
+TEST_F(ConnectionsTest, AuditFiltersByOriginStatusAndTime) {
+  std::string link = Authorized();
+  const int64_t t0 = 1'700'000'000'000;
+  clock_.Set(t0);
+  ASSERT_TRUE(Get(link, "https://api.acme.test/v1/first").ok());
+  clock_.Advance(Millis(10));
+  EXPECT_FALSE(Get(link, "https://evil.test/x").ok());  // refused: no answer, status 0
+  clock_.Advance(Millis(10));
+  CallContext as_function{.org_id = "org1", .environment = "sandbox", .run_id = "run_1",
+                          .origin = "function"};
+  ASSERT_TRUE(connections_->Call(as_function, link, {.url = "https://api.acme.test/v1/second"}).ok());
+  CallContext elsewhere{.org_id = "org2", .environment = "sandbox", .origin = "function"};
+  EXPECT_FALSE(connections_->Call(elsewhere, link, {.url = "https://api.acme.test/v1/org2"}).ok());
+
+  auto urls = [&](AuditFilter f) {
+    f.environment = "sandbox";
+    std::vector<std::string> out;
+    auto entries = connections_->Audit("org1", f);
+    EXPECT_TRUE(entries.ok()) << entries.error().message();
+    if (entries.ok()) {
+      for (const auto& e : *entries) out.push_back(e.origin + " " + std::to_string(e.status) + " " + e.url);
+    }
+    return out;
+  };
+  using V = std::vector<std::string>;
+  const std::string first = "test 200 https://api.acme.test/v1/first";
+  const std::string refused = "test 0 https://evil.test/x";
+  const std::string second = "function 200 https://api.acme.test/v1/second";
+  EXPECT_EQ(urls({}), (V{second, refused, first}));
+  EXPECT_EQ(urls({.status = "error"}), (V{refused}));
+  EXPECT_EQ(urls({.status = "ok"}), (V{second, first}));
+  EXPECT_EQ(urls({.status = "200"}), (V{second, first}));
+  EXPECT_EQ(urls({.status = "404"}), V{});
+  EXPECT_EQ(urls({.origin = "function"}), (V{second}));
+  EXPECT_EQ(urls({.origin = "test", .status = "ok"}), (V{first}));
+  EXPECT_EQ(urls({.since_ms = t0 + 10}), (V{second, refused}));
+  EXPECT_EQ(urls({.until_ms = t0 + 20}), (V{refused, first}));
+  EXPECT_EQ(urls({.since_ms = t0 + 10, .until_ms = t0 + 20}), (V{refused}));
+  EXPECT_EQ(urls({.link_name = link, .status = "ok", .limit = 1}), (V{second}));
+  EXPECT_EQ(urls({.link_name = link, .origin = "test", .since_ms = t0 + 1}), (V{refused}));
+  EXPECT_EQ(urls({.run_id = "run_1", .status = "ok"}), (V{second}));
+  auto bad = connections_->Audit("org1", AuditFilter{.status = "2xx"});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message(), "'status' must be ok, error or an HTTP status code such as 404");
+}
+
 // GET /api/v1/audit?link= once scanned the organization's entries newest first for the link's:
 // a quiet connection in a busy organization read everything written since its last call. Now
 // each of the link's contexts is read through an index, at most `limit` rows each, and merged.

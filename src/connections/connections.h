@@ -120,8 +120,21 @@ struct AuditFilter {
   std::string run_id;
   std::string environment;  // the request's; an entry is its connection's
   std::string link_name;
+  std::string origin;       // "function", "task", "proxy", "test", "service"
+  // "ok" (2xx, 3xx), "error" (anything else, no answer included) or a status code ("404").
+  std::string status;
+  int64_t since_ms = 0;     // entries at or after; 0: no bound
+  int64_t until_ms = 0;     // entries before; 0: no bound
   int limit = 100;
 };
+
+// The status and time filters look at no more than this many newest entries of the organization
+// (or of each of the connection's contexts): a filter that matches nothing must not read a busy
+// organization's every row.
+inline constexpr int kAuditScanWindow = 50'000;
+
+// Whether `status` is a status filter AuditFilter accepts.
+bool ValidAuditStatus(std::string_view status);
 
 struct ConnectionsOptions {
   std::string public_url;  // for redirect URIs and {public_url}

@@ -107,7 +107,27 @@ test('the audit: calls through the proxy, filtered by connection and status, the
   assert.equal(await page.getByRole('combobox', { name: 'Status' }).inputValue(), 'error');
   // Origin "task": none of these.
   await page.getByRole('combobox', { name: 'Origin' }).selectOption('task');
+  await page.waitForURL(/origin=task/);
   await page.getByRole('heading', { name: 'No call matches these filters' }).waitFor();
+  await page.getByRole('combobox', { name: 'Origin' }).selectOption('proxy');
+  await page.getByText('1 call', { exact: true }).waitFor();
+  // A custom range, typed in the browser's local time: one starting in an hour holds nothing,
+  // one around now holds the failed call again.
+  const local = (offsetMs) => page.evaluate((off) => {
+    const d = new Date(Date.now() + off);
+    const p = (n) => String(n).padStart(2, '0');
+    return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
+  }, offsetMs);
+  await page.getByRole('combobox', { name: 'When' }).selectOption('custom');
+  await page.getByLabel('From').fill(await local(3600e3));
+  await page.waitForURL(/from=/);
+  await page.getByRole('heading', { name: 'No call matches these filters' }).waitFor();
+  await page.getByLabel('From').fill(await local(-3600e3));
+  await page.getByLabel('Until').fill(await local(3600e3));
+  await page.waitForURL(/to=/);
+  await page.getByText('1 call', { exact: true }).waitFor();
+  assert.deepEqual((await rows(table)).map(call), [['standin', 'GET https://api.standin.test/missing', '404', 'proxy', '—']]);
+  await page.getByRole('combobox', { name: 'When' }).selectOption('');
   // A connection's link leads to its page.
   await page.getByRole('combobox', { name: 'Origin' }).selectOption('');
   await table.getByRole('link', { name: 'standin' }).click();

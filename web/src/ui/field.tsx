@@ -30,7 +30,7 @@ type InputProps = Omit<JSX.InputHTMLAttributes<HTMLInputElement>, 'value' | 'onI
   onValue: (value: string) => void;
   hint?: ComponentChildren;
   error?: string | null;
-  type?: 'text' | 'email' | 'password' | 'url' | 'number' | 'search';
+  type?: 'text' | 'email' | 'password' | 'url' | 'number' | 'search' | 'datetime-local';
 };
 
 // A labelled text input. For a secret (a password, an API key) use type="password": the

@@ -1,7 +1,7 @@
-// The connections audit as the REST API gives it (docs/connections.md, "Audit"). The API filters
-// by connection and run; origin, status and time are filtered here, over the newest entries it
-// returns (kAuditLimit, the API's most).
+// The connections audit as the REST API gives it (docs/connections.md, "Audit"): every filter
+// is the API's, so older entries are found too, not only the newest page.
 import type { Client } from '../../api';
+import { timeBounds } from '../../time_range';
 import type { AuditEntry } from '../connections/types';
 
 export interface AuditFilters {
@@ -9,26 +9,20 @@ export interface AuditFilters {
   run: string;
   origin: string;   // function, task, proxy, test, service
   status: string;   // '', 'ok' (2xx/3xx), 'error' (4xx/5xx or no answer), or a code such as '404'
-  since: string;    // '', '1h', '24h', '7d'
+  since: string;    // '', '1h', '24h', '7d', 'custom' (from/to)
+  from: string;     // custom range, local time as typed: '2026-12-06T09:30'
+  to: string;
 }
 
-export const kAuditFilterKeys: (keyof AuditFilters)[] = ['link', 'run', 'origin', 'status', 'since'];
+export const kAuditFilterKeys: (keyof AuditFilters)[] = ['link', 'run', 'origin', 'status', 'since', 'from', 'to'];
 export const kAuditLimit = 1000;
 export const kOrigins = ['function', 'task', 'proxy', 'test', 'service'];
-export const kSince: Record<string, number> = { '1h': 3600e3, '24h': 86400e3, '7d': 7 * 86400e3 };
 
 export async function auditList(api: Client, f: AuditFilters, signal?: AbortSignal): Promise<AuditEntry[]> {
+  const { since, until } = timeBounds(f.since, f.from, f.to);
   const { entries } = await api.get<{ entries: AuditEntry[] }>('/api/v1/audit', {
-    link: f.link || undefined, run_id: f.run.trim() || undefined, limit: kAuditLimit,
+    link: f.link || undefined, run_id: f.run.trim() || undefined, origin: f.origin || undefined,
+    status: f.status || undefined, since, until, limit: kAuditLimit,
   }, signal);
   return entries;
-}
-
-export function matches(e: AuditEntry, f: AuditFilters, now: number): boolean {
-  if (f.origin && e.origin !== f.origin) return false;
-  if (f.since && kSince[f.since] && e.at < now - kSince[f.since]!) return false;
-  if (f.status === 'ok') return e.status >= 200 && e.status < 400;
-  if (f.status === 'error') return !(e.status >= 200 && e.status < 400);
-  if (f.status) return String(e.status) === f.status;
-  return true;
 }
