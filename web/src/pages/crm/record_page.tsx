@@ -1,7 +1,7 @@
 // /crm/MODULE/ID: a record's fields, its change history (GET /api/v1/crm/events) and the
 // workflow runs its changes caused (each a link to its run page); edit and delete.
 // /crm/MODULE/new and /crm/MODULE/ID/edit: the record's form.
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { formatTime } from '../../format';
 import { Link, navigate } from '../../router';
 import { useApi, useSession } from '../../session';
@@ -64,6 +64,9 @@ function changeText(module: Module, e: ChangeEvent): string {
   }).join('; ');
 }
 
+// How often the record's history and runs are read again while the page is open.
+const kLiveMs = 2000;
+
 const kKindWords = { create: 'Created', edit: 'Edited', delete: 'Deleted' } as const;
 
 export function RecordPage({ module, id }: { module: Module; id: string }) {
@@ -71,12 +74,18 @@ export function RecordPage({ module, id }: { module: Module; id: string }) {
   const { scope } = useSession();
   const m = module.api_name;
   const record = useResource((signal) => crmApi.get(api, m, id, signal), [api, m, id]);
-  const events = useResource((signal) => crmApi.events(api, m, id, signal), [api, m, id]);
+  // The history and the runs are live: a save's runs (and a rule's field update) appear as the
+  // workflow engine records them.
+  const events = useResource((signal) => crmApi.events(api, m, id, signal), [api, m, id], { refreshMs: kLiveMs });
   const runs = useResource((signal) => runsApi.list(api, scope, { rule: '', function: '', status: '', record: id, since: '', envs: '' }, null, signal)
-    .then((r) => r.runs.filter((run) => run.module === m)), [api, scope, m, id]);
+    .then((r) => r.runs.filter((run) => run.module === m)), [api, scope, m, id], { refreshMs: kLiveMs });
   const saved = new URLSearchParams(window.location.search).get('saved');
   const [notice, setNotice] = useState<string | null>(
     saved === 'created' ? `The ${module.singular_label.toLowerCase()} was created.` : saved === 'edited' ? 'The changes were saved.' : null);
+  // The notice is for the save that led here: a reload or a shared link does not repeat it.
+  useEffect(() => {
+    if (saved) window.history.replaceState(window.history.state, '', window.location.pathname);
+  }, []);
   const [confirm, setConfirm] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
