@@ -274,3 +274,47 @@ test('another organization\'s records never appear, not even by a direct URL; it
   await globex.getByRole('heading', { name: 'Globex 21', level: 1 }).waitFor();
   await h().checkAccessibility(globex, 'a record on a phone');
 });
+
+test('the record form\'s pickers: a lookup found by the start of its name (never another organization\'s), a multi-select by its boxes', async () => {
+  await setUpOrgs();
+  const [acme, globex] = h().orgs;
+  const accounts = await h().api('POST', `/api/v1/crm/modules/Accounts/records?${scopeOf(acme)}`,
+                                 { data: [{ Account_Name: 'Analytical Engines' }, { Account_Name: 'Babbage & Co' }] });
+  const enginesId = accounts.data[0].details.id;
+  await h().api('POST', `/api/v1/crm/modules/Accounts/records?${scopeOf(globex)}`, { data: [{ Account_Name: 'Analytical Globex' }] });
+  await h().api('POST', `/api/v1/crm/modules/Contacts/fields?${scopeOf(acme)}`,
+                { label: 'Interests', type: 'multiselectpicklist', options: ['Math', 'Poetry', 'Engines'] });
+
+  const page = await h().newPage();
+  await openAs(page, h().developers[0], '/crm/Contacts/new', 'New contact');
+  await page.getByLabel('Last Name (required)').fill('Byron');
+  const company = page.getByLabel('Company Name', { exact: true });
+  // Unfiltered: the module's first page; then what starts with the typed text.
+  await page.waitForFunction(() => document.querySelectorAll('select[name="Account_Name"] option').length === 3);
+  assert.deepEqual(await company.locator('option').allInnerTexts(), ['-None-', 'Babbage & Co', 'Analytical Engines']);
+  await page.getByLabel('Find in Companies').fill('Analyt');
+  await page.waitForFunction(() => document.querySelectorAll('select[name="Account_Name"] option').length === 2);
+  assert.deepEqual(await company.locator('option').allInnerTexts(), ['-None-', 'Analytical Engines']);
+  await company.selectOption({ label: 'Analytical Engines' });
+  const interests = page.getByRole('group', { name: 'Interests' });
+  assert.deepEqual(await interests.getByRole('checkbox').evaluateAll((boxes) => boxes.map((b) => b.value)), ['Math', 'Poetry', 'Engines']);
+  await interests.getByLabel('Engines').check();
+  await interests.getByLabel('Math').check();
+  await h().checkAccessibility(page, 'the pickers');
+  await h().screenshot(page, 'crm-pickers');
+  await page.getByRole('button', { name: 'Create the contact' }).click();
+  await page.getByRole('heading', { name: 'Byron', level: 1 }).waitFor();
+  const id = new URL(page.url()).pathname.split('/').pop();
+  const stored = (await h().api('GET', `/api/v1/crm/modules/Contacts/records/${id}?${scopeOf(acme)}`)).data[0];
+  assert.deepEqual([stored.Account_Name, stored.Interests], [{ name: 'Analytical Engines', id: enginesId }, ['Math', 'Engines']]);
+
+  // The edit form shows both as stored; unticking one saves the rest.
+  await page.getByRole('link', { name: 'Edit' }).click();
+  await page.getByRole('heading', { name: 'Edit Byron', level: 1 }).waitFor();
+  assert.equal(await company.inputValue(), enginesId);
+  assert.equal(await interests.getByLabel('Math').isChecked(), true);
+  await interests.getByLabel('Math').uncheck();
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByText('The changes were saved.').waitFor();
+  assert.deepEqual((await h().api('GET', `/api/v1/crm/modules/Contacts/records/${id}?${scopeOf(acme)}`)).data[0].Interests, ['Engines']);
+});

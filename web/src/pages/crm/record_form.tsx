@@ -6,22 +6,25 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Client } from '../../api';
 import { useUnsavedChanges } from '../../router';
 import { Button, ErrorBanner, Field, FieldFrame, Select, TextArea } from '../../ui';
+import { LookupPicker, MultiSelect } from './pickers';
 import { apiValue, crmApi, formFields, formValue, RecordError, type CrmRecord, type Module, type ModuleField } from './model';
 
 function hintFor(f: ModuleField): string | undefined {
   switch (f.data_type) {
     case 'datetime': return 'Like 2024-01-31T10:20:30Z or with an offset, +05:30.';
-    case 'multiselectpicklist': return `Options separated by ";": ${(f.pick_list_values ?? []).map((o) => o.display_value).join('; ')}.`;
-    case 'lookup': return `The id of a record in ${f.lookup?.module.api_name ?? 'the module it looks up'}.`;
     case 'tag': return 'Tags separated by commas.';
     default: return undefined;
   }
 }
 
-function Control({ f, value, onValue, error }: { f: ModuleField; value: string; onValue: (v: string) => void; error: string | null }) {
+function Control({ api, f, value, onValue, error }: { api: Client; f: ModuleField; value: string; onValue: (v: string) => void; error: string | null }) {
   const label = f.required ? `${f.field_label} (required)` : f.field_label;
   const common = { 'aria-required': f.required ? 'true' as const : undefined, name: f.api_name };
   switch (f.data_type) {
+    case 'multiselectpicklist':
+      return <MultiSelect f={f} label={label} value={value} onValue={onValue} error={error} />;
+    case 'lookup':
+      return <LookupPicker api={api} f={f} label={label} value={value} onValue={onValue} error={error} />;
     case 'textarea':
       return <TextArea {...common} label={label} value={value} onValue={onValue} error={error} rows={3} />;
     case 'picklist':
@@ -108,7 +111,7 @@ export function RecordForm({ api, module, record, onSaved, onCancel }: {
       {error !== null && <ErrorBanner title="Could not save the record" error={error} onDismiss={() => setError(null)} />}
       <div class="crm-form__grid">
         {fields.map((f) => (
-          <Control key={f.api_name} f={f} value={values[f.api_name] ?? ''} error={errors[f.api_name] ?? null}
+          <Control key={f.api_name} api={api} f={f} value={values[f.api_name] ?? ''} error={errors[f.api_name] ?? null}
                    onValue={(v) => setValues((old) => ({ ...old, [f.api_name]: v }))} />
         ))}
       </div>
