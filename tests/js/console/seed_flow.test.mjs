@@ -153,9 +153,9 @@ test('the seed by clicking: connections, the function, the rule, a contact, its 
   await page.getByRole('heading', { name: 'New workflow rule', level: 1 }).waitFor();
   await page.getByLabel('Name', { exact: true }).fill(ruleName);
   await page.getByRole('combobox', { name: 'Trigger', exact: true }).selectOption('create_or_edit');
-  await page.getByLabel('Row 1 field').selectOption('Email');
-  await page.getByLabel('Row 1 operator').selectOption('is not empty');
-  await page.getByLabel('Action 1 function').selectOption('sync_contact_to_books');
+  await page.getByLabel('Condition 1 row 1 field').selectOption('Email');
+  await page.getByLabel('Condition 1 row 1 operator').selectOption('is not empty');
+  await page.getByLabel('Condition 1 action 1 function').selectOption('sync_contact_to_books');
   await page.getByText('contact: the record itself (its ID and every field)').waitFor();
   await page.getByRole('button', { name: 'Create the rule' }).click();
   await page.getByText('The rule was created.').waitFor();
