@@ -138,8 +138,11 @@ test('the seed by clicking: connections, the function, the rule, a contact, its 
   await page.getByRole('heading', { name: 'New function', level: 1 }).waitFor();
   await page.getByLabel('Name').fill('sync_contact_to_books');
   await page.getByLabel('Arguments').fill('contact');
+  // Pasted: the script on the clipboard, Control+V in the editor (CodeMirror's own paste).
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: h().url });
+  await page.evaluate((text) => navigator.clipboard.writeText(text), seedScript);
   await page.getByRole('textbox', { name: 'Deluge source' }).click();
-  await page.keyboard.insertText(seedScript);
+  await page.keyboard.press('Control+V');
   await page.getByRole('region', { name: 'Problems' }).getByText('No problems found.').waitFor();
   await page.getByRole('button', { name: 'Create function' }).click();
   await page.getByRole('heading', { name: 'sync_contact_to_books', level: 1 }).waitFor();
