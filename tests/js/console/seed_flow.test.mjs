@@ -5,7 +5,8 @@
 // sandbox remap puts in place of accounts.zoho.com and books.zoho.com); paste the seed's
 // function; create the rule; create a contact on the CRM page; open its run from the Executions
 // page; edit the contact and see the update reach Books; a contact without an email runs
-// nothing. REST and the stand-in are only read, to assert. The harness scans every page for
+// nothing; the other organization's developer sees none of it. REST and the stand-in are only
+// read, to assert. The harness scans every page for
 // the planted secrets (the Books OAuth app's secret among them) and the tokens issued.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -218,6 +219,7 @@ test('the seed by clicking: connections, the function, the rule, a contact, its 
   await page.getByRole('button', { name: 'Save' }).click();
   await page.getByText('The changes were saved.').waitFor();
   row = await openNewestRun(page, 2);
+  const runPath = new URL(page.url()).pathname;
   assert.deepEqual(row.slice(1, 6), ['Succeeded', ruleName, 'Function sync_contact_to_books', `Contacts ${janeId}`, 'edit']);
   [customer] = (await standIn('contacts')).contacts;
   assert.equal(customer.phone, '+1 555 0111');
@@ -249,4 +251,13 @@ test('the seed by clicking: connections, the function, the rule, a contact, its 
   await page.getByRole('region', { name: 'Runs', exact: true }).waitFor();
   assert.equal((await rows(page.getByRole('region', { name: 'Runs', exact: true }))).length, 2);
   await plantBooksTokens();
+
+  // Globex's developer sees none of it: no connections, no runs, and Acme's run is not found.
+  const globex = await h().newPage();
+  await h().openAs(globex, h().developers[1], '/connections', 'Connections');
+  await globex.getByRole('region', { name: 'No connections yet' }).waitFor();
+  await globex.getByRole('link', { name: 'Executions' }).first().click();
+  await globex.getByRole('heading', { name: 'No runs yet' }).waitFor();
+  await globex.goto(runPath);
+  await globex.getByText('Could not load the run').waitFor();
 });
