@@ -6,8 +6,8 @@
 // function; create the rule; create a contact on the CRM page; open its run from the Executions
 // page; edit the contact and see the update reach Books; a contact without an email runs
 // nothing; the other organization's developer sees none of it. REST and the stand-in are only
-// read, to assert. The harness scans every page for
-// the planted secrets (the Books OAuth app's secret among them) and the tokens issued.
+// read, to assert. The harness scans every page for the planted secrets (the Books OAuth app's
+// secret among them) and the tokens Books issued.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
