@@ -6,7 +6,7 @@
 // then edited back to one condition. The other organization never sees it.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { startConsole } from './harness.mjs';
+import { rows, startConsole } from './harness.mjs';
 
 const h = startConsole();
 const ruleName = 'Deal follow-ups';
@@ -109,6 +109,17 @@ test('two conditions with scheduled actions through the form: errors at their fi
   };
   const stored = await h().api('GET', `/api/v1/workflow/rules/${id}?${scope}`);
   assert.deepEqual(definition(stored), made);
+
+  // The list: the first condition's criteria and actions, its scheduled one with its offset.
+  await page.getByRole('link', { name: 'Workflow rules' }).first().click();
+  const listed = page.getByRole('region', { name: 'Rules of Pipelines' });
+  await listed.waitFor();
+  assert.deepEqual((await rows(listed))[0].slice(0, 5), [
+    ruleName, 'Active', 'Created or edited, every time',
+    'Stage is Closed Won and Amount >= 1000 (+1 more condition)', 'Function follow_up\nAfter 2h: Function remind',
+  ]);
+  await listed.getByRole('link', { name: ruleName }).click();
+  await page.getByRole('heading', { name: ruleName, level: 1 }).waitFor();
 
   // The form shows it as stored; saved unchanged, it stays the same.
   assert.equal(await page.getByLabel('Condition 1 schedule 1 offset').inputValue(), '2h');

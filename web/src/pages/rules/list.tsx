@@ -28,7 +28,8 @@ export function criteriaText(rule: Rule): string {
   const rows = c.criteria.map(rowText);
   const plain = !c.pattern || c.pattern.replace(/\s+/g, ' ').trim() === rows.map((_, i) => i + 1).join(' and ');
   const text = !plain ? `${c.pattern}: ${rows.map((r, i) => `${i + 1}. ${r}`).join('; ')}` : rows.join(' and ');
-  return rule.conditions.length > 1 ? `${text} (+${rule.conditions.length - 1} more conditions)` : text;
+  const more = rule.conditions.length - 1;
+  return more > 0 ? `${text} (+${more} more condition${more > 1 ? 's' : ''})` : text;
 }
 
 export function RuleList() {
