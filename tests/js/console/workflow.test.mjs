@@ -155,26 +155,26 @@ test('a rule made through the form: the API\'s error shown at its field, then cr
   assert.equal(await page.getByRole('combobox', { name: 'Module', exact: true }).inputValue(), 'Contacts');
   await page.getByRole('combobox', { name: 'Trigger', exact: true }).selectOption('create_or_edit');
   // The fields offered are the module's, with operators fit for each type.
-  await page.getByLabel('Row 1 field').selectOption('Email');
-  const emailOperators = await page.getByLabel('Row 1 operator').locator('option').allInnerTexts();
+  await page.getByLabel('Condition 1 row 1 field').selectOption('Email');
+  const emailOperators = await page.getByLabel('Condition 1 row 1 operator').locator('option').allInnerTexts();
   assert.deepEqual(emailOperators, ['is', "isn't", 'contains', "doesn't contain", 'starts with', 'ends with',
                                     'is any of', 'is none of', 'is empty', 'is not empty']);
-  await page.getByLabel('Row 1 operator').selectOption('is not empty');
-  assert.equal(await page.getByLabel('Row 1 value').count(), 0);
-  await page.getByRole('button', { name: 'Add a row' }).click();
-  await page.getByLabel('Row 2 field').selectOption('Email');
-  await page.getByLabel('Row 2 operator').selectOption('ends with');
-  await page.getByLabel('Row 2 value').fill('@example.com');
-  await page.getByLabel('Pattern').fill('1 and 3');
+  await page.getByLabel('Condition 1 row 1 operator').selectOption('is not empty');
+  assert.equal(await page.getByLabel('Condition 1 row 1 value').count(), 0);
+  await page.getByRole('button', { name: 'Add a row to condition 1' }).click();
+  await page.getByLabel('Condition 1 row 2 field').selectOption('Email');
+  await page.getByLabel('Condition 1 row 2 operator').selectOption('ends with');
+  await page.getByLabel('Condition 1 row 2 value').fill('@example.com');
+  await page.getByLabel('Condition 1 pattern').fill('1 and 3');
 
-  await page.getByLabel('Action 1 kind').selectOption('function');
-  await page.getByLabel('Action 1 function').selectOption('notify');
-  await page.getByLabel('Action 1 email field').selectOption('Email');
-  await page.getByLabel('Action 1 contactId field').selectOption('ID');
+  await page.getByLabel('Condition 1 action 1 kind').selectOption('function');
+  await page.getByLabel('Condition 1 action 1 function').selectOption('notify');
+  await page.getByLabel('Condition 1 action 1 email field').selectOption('Email');
+  await page.getByLabel('Condition 1 action 1 contactId field').selectOption('ID');
 
   await page.getByRole('button', { name: 'Create the rule' }).click();
   // The API refuses the pattern; its message shows at the Pattern field, which takes the focus.
-  const pattern = page.getByLabel('Pattern');
+  const pattern = page.getByLabel('Condition 1 pattern');
   await page.locator('.ui-field--invalid').waitFor();
   assert.equal(await pattern.getAttribute('aria-invalid'), 'true');
   const described = await pattern.getAttribute('aria-describedby');
@@ -203,8 +203,8 @@ test('a rule made through the form: the API\'s error shown at its field, then cr
     active: true,
   });
   // The form shows the stored rule.
-  assert.equal(await page.getByLabel('Row 2 value').inputValue(), '@example.com');
-  assert.equal(await page.getByLabel('Action 1 contactId field').inputValue(), 'ID');
+  assert.equal(await page.getByLabel('Condition 1 row 2 value').inputValue(), '@example.com');
+  assert.equal(await page.getByLabel('Condition 1 action 1 contactId field').inputValue(), 'ID');
   await h().checkAccessibility(page, 'a rule');
   await h().screenshot(page, 'rule');
 
@@ -341,6 +341,8 @@ test('the execution log\'s filters narrow the list, and live in the URL; a faile
   await page.getByRole('combobox', { name: 'Started', exact: true }).selectOption('1h');
   await page.getByRole('combobox', { name: 'Environment', exact: true }).selectOption('all');
   await page.waitForFunction(() => document.querySelectorAll('.ui-table th').length === 9);
+  // The columns change before the filtered list arrives (once, under load, it had no rows yet).
+  await page.waitForFunction(() => document.querySelectorAll('.ui-table tbody tr').length === 3);
   assert.equal(await count(), 3);
   assert.deepEqual((await rows(log)).map((r) => r[8]), ['sandbox', 'sandbox', 'sandbox']);
   await h().screenshot(page, 'runs-filtered');
@@ -425,32 +427,32 @@ test('a webhook through a connection and a field update, written as the engine t
   await page.getByRole('combobox', { name: 'Trigger', exact: true }).selectOption('edit');
   await page.getByLabel('Run every time a record is edited').uncheck();
   await page.getByRole('radio', { name: 'Every record' }).check();
-  assert.equal(await page.getByLabel('Pattern').count(), 0);
+  assert.equal(await page.getByLabel('Condition 1 pattern').count(), 0);
 
-  await page.getByLabel('Action 1 kind').selectOption('webhook');
-  await page.getByLabel('Action 1 method').selectOption('POST');
-  await page.getByLabel('Action 1 connection').selectOption('hooks');
-  await page.getByLabel('Action 1 URL').fill('https://hooks.example.test/contacts/${Contacts.ID}?email=${Contacts.Emial}');
-  await page.getByLabel('Action 1 body').fill('{"email": "${Contacts.Email}"}');
-  await page.getByRole('button', { name: 'Add an action' }).click();
-  await page.getByLabel('Action 2 kind').selectOption('update');
-  await page.getByLabel('Action 2 update 1 field').selectOption('Description');
-  await page.getByLabel('Action 2 update 1 value').fill('synced');
+  await page.getByLabel('Condition 1 action 1 kind').selectOption('webhook');
+  await page.getByLabel('Condition 1 action 1 method').selectOption('POST');
+  await page.getByLabel('Condition 1 action 1 connection').selectOption('hooks');
+  await page.getByLabel('Condition 1 action 1 URL').fill('https://hooks.example.test/contacts/${Contacts.ID}?email=${Contacts.Emial}');
+  await page.getByLabel('Condition 1 action 1 body').fill('{"email": "${Contacts.Email}"}');
+  await page.getByRole('button', { name: 'Add an action to condition 1', exact: true }).click();
+  await page.getByLabel('Condition 1 action 2 kind').selectOption('update');
+  await page.getByLabel('Condition 1 action 2 update 1 field').selectOption('Description');
+  await page.getByLabel('Condition 1 action 2 update 1 value').fill('synced');
   await page.getByRole('button', { name: 'Add a field' }).click();
-  await page.getByLabel('Action 2 update 2 field').selectOption('Mobile');
-  await page.getByLabel('Action 2 update 2 from').selectOption('field');
-  await page.getByLabel('Action 2 update 2 source field').selectOption('Phone');
+  await page.getByLabel('Condition 1 action 2 update 2 field').selectOption('Mobile');
+  await page.getByLabel('Condition 1 action 2 update 2 from').selectOption('field');
+  await page.getByLabel('Condition 1 action 2 update 2 source field').selectOption('Phone');
 
   // The misspelt field in the URL: the error is the first action's.
   await page.getByRole('button', { name: 'Create the rule' }).click();
-  const kind = page.getByLabel('Action 1 kind');
+  const kind = page.getByLabel('Condition 1 action 1 kind');
   await page.locator('.ui-field--invalid').waitFor();
   assert.equal(await kind.getAttribute('aria-invalid'), 'true');
   const described = await kind.getAttribute('aria-describedby');
   assert.equal(await page.locator(`[id="${described}"]`).innerText(), 'webhook.url: Contacts has no field \'Emial\'');
   await h().checkAccessibility(page, 'an action with an error');
 
-  await page.getByLabel('Action 1 URL').fill('https://hooks.example.test/contacts/${Contacts.ID}?email=${Contacts.Email}');
+  await page.getByLabel('Condition 1 action 1 URL').fill('https://hooks.example.test/contacts/${Contacts.ID}?email=${Contacts.Email}');
   await page.getByRole('button', { name: 'Create the rule' }).click();
   await page.getByRole('heading', { name: 'Hook and stamp', level: 1 }).waitFor();
   const id = new URL(page.url()).pathname.split('/').pop();
@@ -469,7 +471,7 @@ test('a webhook through a connection and a field update, written as the engine t
     }],
   });
   // The form shows it back as written.
-  assert.equal(await page.getByLabel('Action 1 connection').inputValue(), 'hooks');
-  assert.equal(await page.getByLabel('Action 2 update 2 source field').inputValue(), 'Phone');
+  assert.equal(await page.getByLabel('Condition 1 action 1 connection').inputValue(), 'hooks');
+  assert.equal(await page.getByLabel('Condition 1 action 2 update 2 source field').inputValue(), 'Phone');
   await h().api('DELETE', `/api/v1/workflow/rules/${id}?${scope}`);
 });

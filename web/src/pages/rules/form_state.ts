@@ -1,7 +1,7 @@
 // The rule form's state, and the two ways across: from a stored rule into the form, and from
-// the form into the definition the API takes (docs/workflow.md, "A rule"). The form edits the
-// first condition and its instant actions; anything else a rule holds (more conditions,
-// scheduled actions, trigger field lists) is carried through unchanged.
+// the form into the definition the API takes (docs/workflow.md, "A rule"): every condition, with
+// its criteria rows and pattern, instant actions and scheduled ones. Only a trigger's field list
+// (which the form does not edit) is carried through unchanged.
 import { ApiError } from '../../api';
 import type { Action, ArgValue, Condition, CriteriaRow, Rule, RuleDefinition, TriggerType } from './model';
 import { arityOf } from './model';
@@ -17,6 +17,18 @@ export type ActionState =
   | { kind: 'webhook'; url: string; method: string; body: string; connection: string }
   | { kind: 'update'; updates: UpdateState[]; triggerWorkflows: boolean };
 
+// A condition as the form edits it: its criteria (every record, or rows and their pattern), its
+// instant actions and its scheduled ones.
+export interface ScheduleState { offset: string; from: string; actions: ActionState[] }
+
+export interface ConditionState {
+  everyRecord: boolean;
+  rows: RowState[];
+  pattern: string;
+  actions: ActionState[];
+  scheduled: ScheduleState[];
+}
+
 export interface FormState {
   name: string;
   description: string;
@@ -26,21 +38,23 @@ export interface FormState {
   dateField: string;
   offset: string;
   time: string;
-  everyRecord: boolean;
-  rows: RowState[];
-  pattern: string;
-  actions: ActionState[];
+  conditions: ConditionState[];
   // Carried through unchanged: what the form does not edit.
-  rest: { conditions: Condition[]; scheduled?: unknown[]; triggerFields?: string[] };
+  rest: { triggerFields?: string[] };
 }
+
+export const emptyRow = (): RowState => ({ field: '', operator: '', value: '' });
+export const emptyAction = (): ActionState => ({ kind: 'function', fn: '', args: {} });
+export const emptySchedule = (): ScheduleState => ({ offset: '1h', from: 'trigger', actions: [emptyAction()] });
+export const emptyCondition = (): ConditionState =>
+  ({ everyRecord: false, rows: [emptyRow()], pattern: '', actions: [emptyAction()], scheduled: [] });
 
 export function emptyForm(module: string): FormState {
   return {
     name: '', description: '', module, trigger: 'create_or_edit', repeat: true,
     dateField: '', offset: '0m', time: '09:00',
-    everyRecord: false, rows: [{ field: '', operator: '', value: '' }], pattern: '',
-    actions: [{ kind: 'function', fn: '', args: {} }],
-    rest: { conditions: [] },
+    conditions: [emptyCondition()],
+    rest: {},
   };
 }
 
@@ -74,26 +88,28 @@ function actionState(a: Action): ActionState {
   };
 }
 
-export function formFromRule(rule: Rule): FormState {
-  const first = rule.conditions[0] ?? { actions: [] };
-  const criteria = first.criteria;
+function conditionState(c: Condition): ConditionState {
+  const criteria = c.criteria;
   const everyRecord = !criteria || criteria === 'all';
+  return {
+    everyRecord,
+    rows: everyRecord ? [emptyRow()]
+      : (criteria as (CriteriaRow | string)[]).map((r) => typeof r === 'string'
+        ? { field: r, operator: '', value: '' }
+        : { field: r.field, operator: r.operator, value: valueText(r.value) }),
+    pattern: c.pattern ?? '',
+    actions: c.actions.map(actionState),
+    scheduled: (c.scheduled ?? []).map((s) => ({ offset: s.offset, from: s.from ?? 'trigger', actions: s.actions.map(actionState) })),
+  };
+}
+
+export function formFromRule(rule: Rule): FormState {
   return {
     name: rule.name, description: rule.description, module: rule.module,
     trigger: rule.trigger.type, repeat: rule.trigger.repeat ?? false,
     dateField: rule.trigger.field ?? '', offset: rule.trigger.offset ?? '0m', time: rule.trigger.time ?? '09:00',
-    everyRecord,
-    rows: everyRecord ? [{ field: '', operator: '', value: '' }]
-      : (criteria as (CriteriaRow | string)[]).map((r) => typeof r === 'string'
-        ? { field: r, operator: '', value: '' }
-        : { field: r.field, operator: r.operator, value: valueText(r.value) }),
-    pattern: first.pattern ?? '',
-    actions: first.actions.map(actionState),
-    rest: {
-      conditions: rule.conditions.slice(1),
-      ...(first.scheduled ? { scheduled: first.scheduled } : {}),
-      ...(rule.trigger.fields ? { triggerFields: rule.trigger.fields } : {}),
-    },
+    conditions: rule.conditions.length ? rule.conditions.map(conditionState) : [emptyCondition()],
+    rest: rule.trigger.fields ? { triggerFields: rule.trigger.fields } : {},
   };
 }
 
@@ -139,6 +155,25 @@ function action(a: ActionState, recordArg: string): Action {
   }
 }
 
+function condition(c: ConditionState, recordArg: string): Condition {
+  const out: Condition = { actions: c.actions.map((a) => action(a, recordArg)) };
+  if (c.everyRecord) {
+    out.criteria = 'all';
+  } else {
+    out.criteria = c.rows.map((r) => {
+      const value = rowValue(r);
+      return value === undefined ? { field: r.field, operator: r.operator } : { field: r.field, operator: r.operator, value };
+    });
+    if (c.pattern.trim()) out.pattern = c.pattern.trim();
+  }
+  if (c.scheduled.length) {
+    out.scheduled = c.scheduled.map((s) => ({
+      offset: s.offset.trim(), from: s.from, actions: s.actions.map((a) => action(a, recordArg)),
+    }));
+  }
+  return out;
+}
+
 export function definitionFrom(f: FormState, recordArg: string): RuleDefinition {
   const trigger: RuleDefinition['trigger'] = { type: f.trigger };
   if (f.trigger === 'edit' || f.trigger === 'create_or_edit') {
@@ -150,27 +185,22 @@ export function definitionFrom(f: FormState, recordArg: string): RuleDefinition 
     trigger.offset = f.offset;
     trigger.time = f.time;
   }
-  const first: Condition = { actions: f.actions.map((a) => action(a, recordArg)) };
-  if (f.everyRecord) {
-    first.criteria = 'all';
-  } else {
-    first.criteria = f.rows.map((r) => {
-      const value = rowValue(r);
-      return value === undefined ? { field: r.field, operator: r.operator } : { field: r.field, operator: r.operator, value };
-    });
-    if (f.pattern.trim()) first.pattern = f.pattern.trim();
-  }
-  if (f.rest.scheduled) first.scheduled = f.rest.scheduled;
   return {
     name: f.name.trim(), module: f.module, description: f.description, trigger,
-    conditions: [first, ...f.rest.conditions],
+    conditions: f.conditions.map((c) => condition(c, recordArg)),
   };
 }
 
 // Where an API error belongs on the form. The API starts a definition's error with the key at
-// fault ("conditions[0].criteria[1]: '>' does not apply to Email (text); ..."); the form shows
-// it at that key's control: "name", "module", "trigger", "criteria.N", "pattern", "actions.N",
-// or "" (the form as a whole: a key the form does not edit).
+// fault ("conditions[1].criteria[0]: '>' does not apply to Email (text); ..."); the form shows
+// it at that key's control. The places, with C a condition's index, R a row's, A an action's
+// and S a scheduled group's:
+//   name, module, description, trigger        the rule's own fields
+//   C.criteria.R, C.pattern, C.actions.A      a condition's row, pattern and instant action
+//   C.scheduled.S.offset, C.scheduled.S.from  a scheduled group's timing
+//   C.scheduled.S.actions.A                   a scheduled action
+//   C.scheduled.S, C                          the group or the condition as a whole
+//   ""                                        the form as a whole (a key the form does not edit)
 export interface PlacedError { at: string; message: string }
 
 export function placeError(error: unknown): PlacedError {
@@ -182,11 +212,20 @@ export function placeError(error: unknown): PlacedError {
   const words = `${rest.charAt(0).toUpperCase()}${rest.slice(1)}`;
   if (path === 'name' || path === 'module' || path === 'description') return { at: path, message: words };
   if (path.startsWith('trigger')) return { at: 'trigger', message: words };
-  const row = /^conditions\[0\]\.criteria\[(\d+)\]/.exec(path);
-  if (row) return { at: `criteria.${row[1]}`, message: words };
-  if (path === 'conditions[0].pattern') return { at: 'pattern', message: words };
+  const cond = /^conditions\[(\d+)\](?:\.(.*))?$/.exec(path);
+  if (!cond) return { at: '', message };
+  const c = cond[1]!;
+  const inner = cond[2] ?? '';
   // An action's error keeps the key inside the action: "webhook.url: Contacts has no field ...".
-  const act = /^conditions\[0\]\.actions\[(\d+)\]\.?(.*)$/.exec(path);
-  if (act) return { at: `actions.${act[1]}`, message: act[2] ? `${act[2]}: ${rest}` : words };
-  return { at: '', message };
+  const inAction = (key: string) => (key ? `${key}: ${rest}` : words);
+  let p: RegExpExecArray | null;
+  if ((p = /^criteria\[(\d+)\]/.exec(inner))) return { at: `${c}.criteria.${p[1]}`, message: words };
+  if (inner === 'pattern') return { at: `${c}.pattern`, message: words };
+  if ((p = /^actions\[(\d+)\]\.?(.*)$/.exec(inner))) return { at: `${c}.actions.${p[1]}`, message: inAction(p[2]!) };
+  if ((p = /^scheduled\[(\d+)\]\.(offset|from)$/.exec(inner))) return { at: `${c}.scheduled.${p[1]}.${p[2]}`, message: words };
+  if ((p = /^scheduled\[(\d+)\]\.actions\[(\d+)\]\.?(.*)$/.exec(inner))) {
+    return { at: `${c}.scheduled.${p[1]}.actions.${p[2]}`, message: inAction(p[3]!) };
+  }
+  if ((p = /^scheduled\[(\d+)\]/.exec(inner))) return { at: `${c}.scheduled.${p[1]}`, message: inner === `scheduled[${p[1]}]` ? words : `${inner.slice(p[0].length + 1)}: ${rest}` };
+  return { at: c, message: inner ? `${inner}: ${rest}` : words };
 }

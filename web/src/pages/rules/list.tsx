@@ -12,13 +12,24 @@ function NewRuleLink() {
   return <Link class="ui-button ui-button--primary" href="/rules/new">New rule</Link>;
 }
 
+// The first condition's actions in words, its scheduled ones with when they run: "After 2h
+// (from Closing_Date): Function remind".
+function actionLines(rule: Rule): string[] {
+  const c = rule.conditions[0];
+  if (!c) return [];
+  return [...c.actions.map(actionText),
+          ...(c.scheduled ?? []).flatMap((s) => s.actions.map((a) =>
+            `After ${s.offset}${s.from && s.from !== 'trigger' ? ` (from ${s.from})` : ''}: ${actionText(a)}`))];
+}
+
 export function criteriaText(rule: Rule): string {
   const c = rule.conditions[0];
   if (!c || !c.criteria || c.criteria === 'all') return 'Every record';
   const rows = c.criteria.map(rowText);
   const plain = !c.pattern || c.pattern.replace(/\s+/g, ' ').trim() === rows.map((_, i) => i + 1).join(' and ');
   const text = !plain ? `${c.pattern}: ${rows.map((r, i) => `${i + 1}. ${r}`).join('; ')}` : rows.join(' and ');
-  return rule.conditions.length > 1 ? `${text} (+${rule.conditions.length - 1} more conditions)` : text;
+  const more = rule.conditions.length - 1;
+  return more > 0 ? `${text} (+${more} more condition${more > 1 ? 's' : ''})` : text;
 }
 
 export function RuleList() {
@@ -92,7 +103,7 @@ export function RuleList() {
               { header: 'Trigger', render: (r) => kTriggerWords[r.trigger.type] + (r.trigger.repeat ? ', every time' : '') },
               { header: 'Criteria', render: (r) => criteriaText(r), secondary: true },
               { header: 'Actions', render: (r) => (
-                <ul class="rule-actions">{(r.conditions[0]?.actions ?? []).map((a, i) => <li key={i}>{actionText(a)}</li>)}</ul>
+                <ul class="rule-actions">{actionLines(r).map((line, i) => <li key={i}>{line}</li>)}</ul>
               ) },
               { header: 'Belongs to', render: (r) => r.topping ? `Topping ${r.topping}` : 'Organization', secondary: true },
               { header: 'Manage', render: (r) => (

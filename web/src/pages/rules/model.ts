@@ -27,11 +27,18 @@ export type Action =
                  headers?: Record<string, string>; connection?: string } }
   | { update: Record<string, unknown>; trigger_workflows?: boolean };
 
+// Actions run `offset` after the rule fired (from: "trigger") or after a date field's value.
+export interface Schedule {
+  offset: string;
+  from?: string;
+  actions: Action[];
+}
+
 export interface Condition {
   criteria?: 'all' | (CriteriaRow | string)[];
   pattern?: string;
   actions: Action[];
-  scheduled?: unknown[];
+  scheduled?: Schedule[];
 }
 
 export interface RuleDefinition {
