@@ -356,6 +356,22 @@ test('the execution log\'s filters narrow the list, and live in the URL; a faile
   assert.equal(await count(), 3);
   assert.equal(await page.getByRole('combobox', { name: 'Function', exact: true }).inputValue(), 'notify');
 
+  // A custom range in the browser's local time: starting in an hour, nothing; around now, the three.
+  const local = (offsetMs) => page.evaluate((off) => {
+    const d = new Date(Date.now() + off);
+    const p = (n) => String(n).padStart(2, '0');
+    return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
+  }, offsetMs);
+  await page.getByRole('combobox', { name: 'Started', exact: true }).selectOption('custom');
+  await page.getByLabel('From').fill(await local(3600e3));
+  await page.waitForURL(/from=/);
+  await page.getByRole('heading', { name: 'No run matches these filters' }).waitFor();
+  await page.getByLabel('From').fill(await local(-3600e3));
+  await page.getByLabel('Until').fill(await local(3600e3));
+  await page.waitForURL(/to=/);
+  await page.waitForFunction(() => document.querySelectorAll('.ui-table tbody tr').length === 3);
+  await page.getByRole('combobox', { name: 'Started', exact: true }).selectOption('1h');
+
   // Production has none of the sandbox's runs.
   await page.getByRole('combobox', { name: 'Environment', exact: true }).selectOption('');
   await page.getByRole('radio', { name: 'Production' }).check();

@@ -10,6 +10,7 @@ import { useResource } from '../../use_resource';
 import { functionsApi } from '../functions/model';
 import { rulesApi } from '../rules/model';
 import { Scope } from '../scope';
+import { kSinceOptions } from '../../time_range';
 import {
   kActionWords, kFilterKeys, kStatusTone, kStatusWords, runsApi, type RunFilters, type WorkflowRun,
 } from './model';
@@ -139,9 +140,13 @@ export function RunList() {
                 options={[{ value: '', label: 'Any status' },
                           ...(['success', 'failed', 'retrying', 'skipped'] as const).map((s) => ({ value: s, label: kStatusWords[s] }))]} />
         <Field label="Record ID" type="search" value={record} onValue={setRecord} />
-        <Select label="Started" value={filters.since} onValue={(v) => setFilter('since', v)}
-                options={[{ value: '', label: 'Any time' }, { value: '1h', label: 'In the last hour' },
-                          { value: '24h', label: 'In the last 24 hours' }, { value: '7d', label: 'In the last 7 days' }]} />
+        <Select label="Started" value={filters.since} onValue={(v) => setFilter('since', v)} options={kSinceOptions} />
+        {filters.since === 'custom' && (
+          <>
+            <Field label="From" type="datetime-local" value={filters.from ?? ''} onValue={(v) => setFilter('from', v)} />
+            <Field label="Until" type="datetime-local" value={filters.to ?? ''} onValue={(v) => setFilter('to', v)} />
+          </>
+        )}
         <Select label="Environment" value={filters.envs} onValue={(v) => setFilter('envs', v)}
                 options={[{ value: '', label: `This one (${envWord})` }, { value: 'all', label: 'Every environment' }]} />
       </form>

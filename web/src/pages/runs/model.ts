@@ -1,5 +1,6 @@
 // The execution log as the REST API gives it (docs/workflow.md, "The execution log").
 import { request, type Client, type Scope } from '../../api';
+import { timeBounds } from '../../time_range';
 
 export type RunStatus = 'success' | 'failed' | 'retrying' | 'skipped';
 
@@ -49,13 +50,13 @@ export interface RunFilters {
   function: string;
   status: string;
   record: string;
-  since: string;   // '', '1h', '24h', '7d'
+  since: string;   // '', '1h', '24h', '7d', 'custom' (from/to)
+  from?: string;   // custom range, local time as typed: '2026-12-06T09:30'
+  to?: string;
   envs: string;    // '': the current environment; 'all': every environment
 }
 
-export const kFilterKeys: (keyof RunFilters)[] = ['rule', 'function', 'status', 'record', 'since', 'envs'];
-
-export const kSince: Record<string, number> = { '1h': 3600e3, '24h': 86400e3, '7d': 7 * 86400e3 };
+export const kFilterKeys: (keyof RunFilters)[] = ['rule', 'function', 'status', 'record', 'since', 'from', 'to', 'envs'];
 
 export const kPageSize = 25;
 
@@ -68,7 +69,7 @@ export const runsApi = {
       function: f.function || undefined,
       status: f.status || undefined,
       record: f.record.trim() || undefined,
-      since: f.since && kSince[f.since] ? Date.now() - kSince[f.since]! : undefined,
+      ...timeBounds(f.since, f.from ?? '', f.to ?? ''),
       before: before ?? undefined,
       limit: kPageSize,
     };
