@@ -33,7 +33,8 @@ Comparing
   - A line that is just `...` stands for any number of lines (none included); `...` inside a
     line for any text on that line (`run_01a2...`, `{"code":0,...}`).
   - A date-time shown as `2026-12-05 23:40:00` (or with `T`, fractions, `Z`, ` UTC`) matches
-    any date-time of that shape; `<time>` is any such date-time, `<id>` any run of letters,
+    any date-time of that shape; an id shown in full (`org_01m94gqbg693tz2e6t6txtd36f`: a prefix,
+    `_` and 26 letters and digits) matches any id with the same prefix; `<time>` is any such date-time, `<id>` any run of letters,
     digits, `_` and `-`, `<n>` any whole number, `<token>` any run of non-blank characters.
   - Two or more spaces match two or more spaces, so table columns may be wider than shown.
   - Trailing blank lines are not compared.
@@ -56,6 +57,7 @@ import time
 
 ROOT = os.path.realpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 MARKER = "<!-- docs-test -->"
+HIDDEN = "<!-- docs-test"
 COMMAND_TIMEOUT = 30  # seconds; a hang is a failure, not a stuck ctest
 
 DATETIME = r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:\.\d+)?(?:Z| UTC)?"
@@ -65,8 +67,9 @@ PLACEHOLDERS = {
     "<n>": r"\d+",
     "<token>": r"\S+",
 }
+ID = r"\b[a-z]+_[0-9a-z]{26}\b"  # Relish's ids: a prefix and 26 characters (tok_01m94gpbb737...)
 TOKEN_RE = re.compile(
-    r"(<time>|<id>|<n>|<token>|\.\.\.|"
+    r"(<time>|<id>|<n>|<token>|\.\.\.|[a-z]+_[0-9a-z]{26}\b|"
     r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:\.\d+)?(?:Z| UTC)?|  +)")
 
 
@@ -81,6 +84,19 @@ def parse(doc):
     lines = open(doc, encoding="utf-8").read().split("\n")
     i = 0
     while i < len(lines):
+        if lines[i].strip() == HIDDEN:
+            # Setup a reader does not need to see: commands inside the comment, run like a block.
+            block = Block(doc, i + 1)
+            j = i + 1
+            while j < len(lines) and lines[j].strip() != "-->":
+                if lines[j].startswith("$ "):
+                    block.commands.append((j + 1, lines[j][2:], []))
+                elif block.commands:
+                    block.commands[-1][2].append((j + 1, lines[j]))
+                j += 1
+            blocks.append(block)
+            i = j + 1
+            continue
         if lines[i].strip() == MARKER:
             j = i + 1
             if j >= len(lines) or not lines[j].startswith("```"):
@@ -115,6 +131,8 @@ def line_regex(expected):
             out.append(PLACEHOLDERS[piece])
         elif piece == "...":
             out.append(r"[^\n]*?")
+        elif re.fullmatch(ID, piece):
+            out.append(re.escape(piece.split("_")[0]) + r"_[0-9a-z]{26}")
         elif re.fullmatch(DATETIME, piece):
             out.append(DATETIME)
         elif piece.startswith("  ") and not piece.strip():
