@@ -30,7 +30,7 @@ Comparing
   - The port: `8080` in a command (`localhost:8080`, `127.0.0.1:8080`) is the server's real port,
     and the real port in the output reads as 8080. The session's directory reads as `~` (HOME)
     or as nothing (the working directory, so `relish-data/...` stays relative).
-  - A line that is just `...` stands for any number of lines (none included); `...` inside a
+  - A line that is just `...` (indented or not) stands for any number of lines (none included); `...` inside a
     line for any text on that line (`run_01a2...`, `{"code":0,...}`).
   - A date-time shown as `2026-12-05 23:40:00` (or with `T`, fractions, `Z`, ` UTC`) matches
     any date-time of that shape; an id shown in full (`org_01m94gqbg693tz2e6t6txtd36f`: a prefix,
@@ -145,7 +145,7 @@ def line_regex(expected):
 def pattern(expected_lines, prefix=False):
     parts = []
     for text in expected_lines:
-        parts.append(r"(?:[^\n]*\n)*?" if text == "..." else line_regex(text) + r"\n")
+        parts.append(r"(?:[^\n]*\n)*?" if text.strip() == "..." else line_regex(text) + r"\n")
     return "".join(parts) + (r"(?:[^\n]*\n)*" if prefix else "")
 
 
