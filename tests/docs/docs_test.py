@@ -37,6 +37,8 @@ Comparing
     `_` and 26 letters and digits) matches any id with the same prefix; `<time>` is any such date-time, `<id>` any run of letters,
     digits, `_` and `-`, `<n>` any whole number, `<token>` any run of non-blank characters.
   - Two or more spaces match two or more spaces, so table columns may be wider than shown.
+  - Output shown starting with `{` or `[` for a command that prints one line (a JSON answer) may
+    be wrapped over several lines: they are joined, leading blanks dropped, before comparing.
   - Trailing blank lines are not compared.
   - A command that shows no output must print nothing and exit 0. A command that shows output
     is judged by its output alone (an error's `relish: ...` line is output).
@@ -161,6 +163,9 @@ def compare(expected, actual_text):
     while expected and not expected[-1][1].strip():
         expected.pop()
     actual = "\n".join(trim(actual_text.split("\n")))
+    if expected and expected[0][1].startswith(("{", "[")) and "\n" not in actual:
+        # One JSON answer, wrapped in the doc for reading.
+        expected = [(expected[0][0], "".join(t.strip() for _, t in expected))]
     actual = actual + "\n" if actual else ""
     texts = [t for _, t in expected]
     if re.fullmatch(pattern(texts), actual):
