@@ -42,6 +42,8 @@ Comparing
   - Trailing blank lines are not compared.
   - A command that shows no output must print nothing and exit 0. A command that shows output
     is judged by its output alone (an error's `relish: ...` line is output).
+Every file a doc names as `src/...`, `tests/...` (and the other top folders) or links to
+relatively must exist, in docs/*/ too.
 A failure names the document, the line of the command and the first expected line that did not
 match, then what the command printed.
 """
@@ -315,13 +317,41 @@ def run_doc(binary, doc):
     return commands, failures
 
 
+REPO_PATH = re.compile(r"`((?:src|tests|scripts|docs|examples|services|web|bench|fuzz)/[^`\s]*)`")
+LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
+
+
+def check_paths(docs):
+    """Files a doc names (`src/x.cc`, `tests/...`, relative links) exist: the count of those that do not."""
+    missing = 0
+    for doc in docs:
+        name = os.path.relpath(doc, ROOT)
+        for number, line in enumerate(open(doc, encoding="utf-8"), 1):
+            for m in LINK.finditer(line):
+                target = m.group(1)
+                if not re.match(r"[a-z]+:", target) and \
+                        not os.path.exists(os.path.join(os.path.dirname(doc), target)):
+                    missing += 1
+                    print(f"FAILED {name}:{number}: the link {target} leads nowhere")
+            for m in REPO_PATH.finditer(line):
+                target = m.group(1).split(":")[0]
+                if re.search(r"[*{}<>\[\]]|\.\.\.|NAME|ID", target):
+                    continue  # a pattern, not a file
+                if not os.path.exists(os.path.join(ROOT, target)):
+                    missing += 1
+                    print(f"FAILED {name}:{number}: {target} does not exist")
+    return missing
+
+
 def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
     binary = os.path.realpath(sys.argv[1])
     docs = sys.argv[2:] or [os.path.join(ROOT, "README.md")] + sorted(
         glob.glob(os.path.join(ROOT, "docs", "*.md")))
-    total = failed = 0
+    total = 0
+    failed = check_paths([os.path.realpath(d) for d in docs] + (
+        [] if sys.argv[2:] else sorted(glob.glob(os.path.join(ROOT, "docs", "*", "*.md")))))
     for doc in docs:
         commands, failures = run_doc(binary, os.path.realpath(doc))
         if commands:
