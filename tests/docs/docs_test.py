@@ -34,7 +34,7 @@ Comparing
     line for any text on that line (`run_01a2...`, `{"code":0,...}`).
   - A date-time shown as `2026-12-05 23:40:00` (or with `T`, fractions, `Z`, ` UTC`) matches
     any date-time of that shape; an id shown in full (`org_01m94gqbg693tz2e6t6txtd36f`: a prefix,
-    `_` and 26 letters and digits) matches any id with the same prefix; `<time>` is any such date-time, `<id>` any run of letters,
+    `_` and 20 or more lowercase letters and digits) matches any id with the same prefix; `<time>` is any such date-time, `<id>` any run of letters,
     digits, `_` and `-`, `<n>` any whole number, `<token>` any run of non-blank characters.
   - Two or more spaces match two or more spaces, so table columns may be wider than shown.
   - Output shown starting with `{` or `[` for a command that prints one line (a JSON answer) may
@@ -71,9 +71,9 @@ PLACEHOLDERS = {
     "<n>": r"\d+",
     "<token>": r"\S+",
 }
-ID = r"\b[a-z]+_[0-9a-z]{26}\b"  # Relish's ids: a prefix and 26 characters (tok_01m94gpbb737...)
+ID = r"\b[a-z]+_[0-9a-z]{20,}\b"  # Relish's ids: a prefix, `_`, 20 or more characters
 TOKEN_RE = re.compile(
-    r"(<time>|<id>|<n>|<token>|\.\.\.|[a-z]+_[0-9a-z]{26}\b|"
+    r"(<time>|<id>|<n>|<token>|\.\.\.|\b[a-z]+_[0-9a-z]{20,}\b|"
     r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:\.\d+)?(?:Z| UTC)?|  +)")
 
 
@@ -136,7 +136,7 @@ def line_regex(expected):
         elif piece == "...":
             out.append(r"[^\n]*?")
         elif re.fullmatch(ID, piece):
-            out.append(re.escape(piece.split("_")[0]) + r"_[0-9a-z]{26}")
+            out.append(re.escape(piece.split("_")[0]) + r"_[0-9a-z]{20,}")
         elif re.fullmatch(DATETIME, piece):
             out.append(DATETIME)
         elif piece.startswith("  ") and not piece.strip():
