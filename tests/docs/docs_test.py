@@ -21,10 +21,12 @@ The session
   directory has `build/relish` and `examples/` (the repository's), `relish` is on PATH, and
   RELISH_URL points at the server. Standard input is /dev/null: a command that reads a password
   says where from (`< relish-data/initial-admin-password`).
+  - `<!-- docs-test-serve: FLAGS -->` anywhere in a document adds FLAGS to its server's command
+    line (`--set egress_allow_loopback=true` for a service that calls the server itself).
   - `$ build/relish serve ...` (or `relish serve`) is not run again: what it shows is compared
     with what the session's server printed when it started.
-  - `$ cat FILE` for a FILE that does not exist yet writes the shown lines to it first, so a doc
-    that shows a script with `cat` and then runs it works as it reads.
+  - `$ cat FILE` for a FILE that does not exist yet writes the shown lines to it first (8080 made
+    the real port), so a doc that shows a script with `cat` and then runs it works as it reads.
 
 Comparing
   - The port: `8080` in a command (`localhost:8080`, `127.0.0.1:8080`) is the server's real port,
@@ -61,6 +63,7 @@ import time
 
 ROOT = os.path.realpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 MARKER = "<!-- docs-test -->"
+SERVE = re.compile(r"<!-- docs-test-serve: (.*) -->")
 HIDDEN = "<!-- docs-test"
 COMMAND_TIMEOUT = 30  # seconds; a hang is a failure, not a stuck ctest
 
@@ -185,7 +188,8 @@ def free_port():
 
 
 class Session:
-    def __init__(self, binary, doc):
+    def __init__(self, binary, doc, serve_flags=()):
+        self.serve_flags = list(serve_flags)
         self.dir = tempfile.mkdtemp(prefix="relish-docs-")
         self.home = os.path.join(self.dir, "home")
         self.work = os.path.join(self.dir, "work")
@@ -210,7 +214,8 @@ class Session:
         out = open(os.path.join(self.dir, "server.out"), "w")
         err = open(os.path.join(self.dir, "server.err"), "w")
         self.server = subprocess.Popen(
-            ["build/relish", "serve", "--data", "relish-data", "--listen", f"127.0.0.1:{self.port}"],
+            ["build/relish", "serve", "--data", "relish-data", "--listen", f"127.0.0.1:{self.port}"]
+            + self.serve_flags,
             cwd=self.work, env=self.env, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
         deadline = time.time() + 20
         while time.time() < deadline:
@@ -244,7 +249,7 @@ class Session:
         m = re.fullmatch(r"cat (\S+)", command.strip())
         if m and not os.path.exists(os.path.join(self.work, m.group(1))):
             with open(os.path.join(self.work, m.group(1)), "w") as f:
-                f.write("\n".join(t for _, t in expected) + "\n")
+                f.write(self.localize("\n".join(t for _, t in expected)) + "\n")
         self.count += 1
         script = os.path.join(self.dir, f"cmd{self.count}.sh")
         output = os.path.join(self.dir, f"out{self.count}")
@@ -288,7 +293,8 @@ def run_doc(binary, doc):
     if not blocks:
         return 0, 0
     name = os.path.relpath(doc, ROOT)
-    session = Session(binary, doc)
+    flags = [f for m in SERVE.finditer(open(doc, encoding="utf-8").read()) for f in m.group(1).split()]
+    session = Session(binary, doc, flags)
     failures = commands = 0
     try:
         session.start()
