@@ -248,6 +248,7 @@ class Session:
             return self.server_out, 0
         m = re.fullmatch(r"cat (\S+)", command.strip())
         if m and not os.path.exists(os.path.join(self.work, m.group(1))):
+            os.makedirs(os.path.dirname(os.path.join(self.work, m.group(1))), exist_ok=True)
             with open(os.path.join(self.work, m.group(1)), "w") as f:
                 f.write(self.localize("\n".join(t for _, t in expected)) + "\n")
         self.count += 1
