@@ -2,7 +2,9 @@
 """Runs the shell examples of README.md and docs/*.md against a real Relish and compares the
 output each one shows.
 
-Usage: docs_test.py RELISH_BINARY [DOC.md ...]   (default: README.md and docs/*.md)
+Usage: docs_test.py RELISH_BINARY [DOC.md ...]
+       (default: README.md, docs/*.md and docs/language/*.md; a marked ```deluge block is
+       language_test.py's)
 
 Marking an example runnable
   Put the comment `<!-- docs-test -->` on the line right before a fenced block (GitHub does not
@@ -108,6 +110,9 @@ def parse(doc):
             j = i + 1
             if j >= len(lines) or not lines[j].startswith("```"):
                 sys.exit(f"{doc}:{i + 1}: {MARKER} must be right before a fenced block")
+            if lines[j].startswith("```deluge"):
+                i = j + 1  # a Deluge example: tests/docs/language_test.py runs it
+                continue
             block = Block(doc, j + 1)
             j += 1
             while j < len(lines) and not lines[j].startswith("```"):
@@ -355,7 +360,8 @@ def main():
         sys.exit(__doc__)
     binary = os.path.realpath(sys.argv[1])
     docs = sys.argv[2:] or [os.path.join(ROOT, "README.md")] + sorted(
-        glob.glob(os.path.join(ROOT, "docs", "*.md")))
+        glob.glob(os.path.join(ROOT, "docs", "*.md"))) + sorted(
+        glob.glob(os.path.join(ROOT, "docs", "language", "*.md")))
     total = 0
     failed = check_paths([os.path.realpath(d) for d in docs] + (
         [] if sys.argv[2:] else sorted(glob.glob(os.path.join(ROOT, "docs", "*", "*.md")))))
