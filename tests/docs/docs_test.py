@@ -57,7 +57,6 @@ import re
 import select
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -186,12 +185,6 @@ def compare(expected, actual_text):
     return (expected[-1][0] if expected else None, "(end of the output)")
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Session:
     def __init__(self, binary, doc, serve_flags=()):
         self.serve_flags = list(serve_flags)
@@ -208,8 +201,8 @@ class Session:
                     if not k.startswith("RELISH_") and not k.startswith("XDG_")}
         self.env.update(HOME=self.home, PATH=bindir + os.pathsep + os.environ.get("PATH", ""),
                         LC_ALL="C.UTF-8", TZ="UTC")
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.port = None  # known once the server listens (it binds port 0: no race for a port)
+        self.url = None
         self.server = None
         self.server_out = ""
         self.shell = None
@@ -219,13 +212,16 @@ class Session:
         out = open(os.path.join(self.dir, "server.out"), "w")
         err = open(os.path.join(self.dir, "server.err"), "w")
         self.server = subprocess.Popen(
-            ["build/relish", "serve", "--data", "relish-data", "--listen", f"127.0.0.1:{self.port}"]
+            ["build/relish", "serve", "--data", "relish-data", "--listen", "127.0.0.1:0"]
             + self.serve_flags,
             cwd=self.work, env=self.env, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
         deadline = time.time() + 20
         while time.time() < deadline:
             text = open(os.path.join(self.dir, "server.out")).read()
-            if "Relish is serving" in text:
+            m = re.search(r"Relish is serving .* at http://127\.0\.0\.1:(\d+)/", text)
+            if m:
+                self.port = int(m.group(1))
+                self.url = f"http://127.0.0.1:{self.port}"
                 self.server_out = self.unlocalize(text)
                 break
             if self.server.poll() is not None:
