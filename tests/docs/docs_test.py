@@ -13,6 +13,8 @@ Marking an example runnable
   In a marked block a line `$ COMMAND` is a command (a line ending in `\\` continues it on the
   next line); the lines after it, up to the next `$ `, are what it prints (stdout and stderr
   together). Comments after a command (`# ...`) are the shell's.
+  Setup a reader need not see (signing in, exporting a token) goes in a comment that starts with
+  a line `<!-- docs-test` and ends with a line `-->`: its `$ ` lines and output run like a block.
 
 The session
   Each document gets its own throwaway directory, its own `relish serve` on a free loopback port
@@ -34,18 +36,20 @@ Comparing
   - The port: `8080` in a command (`localhost:8080`, `127.0.0.1:8080`) is the server's real port,
     and the real port in the output reads as 8080. The session's directory reads as `~` (HOME)
     or as nothing (the working directory, so `relish-data/...` stays relative).
-  - A line that is just `...` (indented or not) stands for any number of lines (none included); `...` inside a
-    line for any text on that line (`run_01a2...`, `{"code":0,...}`).
+  - A line that is just `...` (indented or not) stands for any number of lines, none included;
+    `...` inside a line for any text on that line (`run_01a2...`, `{"code":0,...}`).
   - A date-time shown as `2026-12-05 23:40:00` (or with `T`, fractions, `Z`, ` UTC`) matches
-    any date-time of that shape; an id shown in full (`org_01m94gqbg693tz2e6t6txtd36f`: a prefix,
-    `_` and 20 or more lowercase letters and digits) matches any id with the same prefix; `<time>` is any such date-time, `<id>` any run of letters,
-    digits, `_` and `-`, `<n>` any whole number, `<token>` any run of non-blank characters.
+    any date-time of that shape. An id shown in full (`org_01m94gqbg693tz2e6t6txtd36f`: a
+    prefix, `_` and 20 or more lowercase letters and digits) matches any id with that prefix.
+  - Placeholders: `<time>` is any such date-time, `<id>` any run of letters, digits, `_` and
+    `-`, `<n>` any whole number, `<token>` any run of non-blank characters.
   - Two or more spaces match two or more spaces, so table columns may be wider than shown.
   - Output shown starting with `{` or `[` for a command that prints one line (a JSON answer) may
     be wrapped over several lines: they are joined, leading blanks dropped, before comparing.
   - Trailing blank lines are not compared.
   - A command that shows no output must print nothing and exit 0. A command that shows output
-    is judged by its output alone (an error's `relish: ...` line is output).
+    is judged by its output alone (an error's `relish: ...` line is output; add
+    `; echo "exit $?"` to show an exit code). A command gets 30 s.
 Every file a doc names as `src/...`, `tests/...` (and the other top folders) or links to
 relatively must exist, in docs/*/ too.
 A failure names the document, the line of the command and the first expected line that did not
