@@ -13,7 +13,8 @@ Two kinds of example are checked:
     fenced block right after it (blank lines between) is what it prints: its `info` lines, then a
     runtime error as `error: line N: message` (what `relish run` prints as `FILE:N: message`).
     The conventions of tests/docs/docs_test.py apply to that output (`...`, `<n>`, ...).
-The language's own tests are tests/deluge/**/*.test; these only keep the pages' examples true.
+The language's own tests are tests/deluge/**/*.test; these only keep the pages' examples true,
+and check that every test a page cites (`operators/arithmetic.test`) is there.
 """
 import glob
 import os
@@ -118,6 +119,14 @@ def main():
                           f" expected `{miss[1]}`; it printed:")
                     for text in docs_test.trim(output.split("\n")):
                         print("  | " + text)
+        # The tests a page cites ("operators/arithmetic.test" in decisions.md) exist.
+        for doc in docs:
+            rel = os.path.relpath(os.path.realpath(doc), ROOT)
+            for number, text in enumerate(open(doc, encoding="utf-8"), 1):
+                for cited in re.findall(r"\b([a-z_]+/[a-z_0-9-]+\.test)\b", text):
+                    if not os.path.exists(os.path.join(ROOT, "tests", "deluge", cited)):
+                        failed += 1
+                        print(f"FAILED {rel}:{number}: cites {cited}, which tests/deluge does not have")
     if not sys.argv[2:]:
         for stale in sorted(set(NOT_EXAMPLES) - seen):
             failed += 1
