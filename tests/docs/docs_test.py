@@ -90,6 +90,24 @@ class Block:
         self.doc, self.line, self.commands = doc, line, []  # commands: (line, text, [(line, out)])
 
 
+def parse_body(doc, lines, j, end, block):
+    """Reads `$ ` commands and their output from LINES[j:] up to the line END says ends it."""
+    while j < len(lines) and not end(lines[j]):
+        text = lines[j]
+        if text.startswith("$ "):
+            start, command = j + 1, text[2:]
+            while command.endswith("\\") and j + 1 < len(lines):
+                j += 1
+                command += "\n" + lines[j]
+            block.commands.append((start, command, []))
+        elif block.commands:
+            block.commands[-1][2].append((j + 1, text))
+        elif text.strip():
+            sys.exit(f"{doc}:{j + 1}: output before the first `$ ` command of a docs-test block")
+        j += 1
+    return j
+
+
 def parse(doc):
     """The marked blocks of DOC, each with its commands and their shown output."""
     blocks = []
@@ -99,17 +117,9 @@ def parse(doc):
         if lines[i].strip() == HIDDEN:
             # Setup a reader does not need to see: commands inside the comment, run like a block.
             block = Block(doc, i + 1)
-            j = i + 1
-            while j < len(lines) and lines[j].strip() != "-->":
-                if lines[j].startswith("$ "):
-                    block.commands.append((j + 1, lines[j][2:], []))
-                elif block.commands:
-                    block.commands[-1][2].append((j + 1, lines[j]))
-                j += 1
+            i = parse_body(doc, lines, i + 1, lambda text: text.strip() == "-->", block)
             blocks.append(block)
-            i = j + 1
-            continue
-        if lines[i].strip() == MARKER:
+        elif lines[i].strip() == MARKER:
             j = i + 1
             if j >= len(lines) or not lines[j].startswith("```"):
                 sys.exit(f"{doc}:{i + 1}: {MARKER} must be right before a fenced block")
@@ -117,22 +127,8 @@ def parse(doc):
                 i = j + 1  # a Deluge example: tests/docs/language_test.py runs it
                 continue
             block = Block(doc, j + 1)
-            j += 1
-            while j < len(lines) and not lines[j].startswith("```"):
-                text = lines[j]
-                if text.startswith("$ "):
-                    start, command = j + 1, text[2:]
-                    while command.endswith("\\") and j + 1 < len(lines):
-                        j += 1
-                        command += "\n" + lines[j]
-                    block.commands.append((start, command, []))
-                elif block.commands:
-                    block.commands[-1][2].append((j + 1, text))
-                elif text.strip():
-                    sys.exit(f"{doc}:{j + 1}: output before the first `$ ` command in a marked block")
-                j += 1
+            i = parse_body(doc, lines, j + 1, lambda text: text.startswith("```"), block)
             blocks.append(block)
-            i = j
         i += 1
     return blocks
 
