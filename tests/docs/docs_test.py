@@ -55,6 +55,7 @@ relatively must exist, in docs/*/ too.
 A failure names the document, the line of the command and the first expected line that did not
 match, then what the command printed.
 """
+import concurrent.futures
 import glob
 import os
 import re
@@ -291,9 +292,11 @@ class Session:
 
 
 def run_doc(binary, doc):
+    """Runs DOC's blocks in one session: (commands, failures, the report's lines)."""
     blocks = parse(doc)
+    report = []
     if not blocks:
-        return 0, 0
+        return 0, 0, report
     name = os.path.relpath(doc, ROOT)
     flags = [f for m in SERVE.finditer(open(doc, encoding="utf-8").read()) for f in m.group(1).split()]
     session = Session(binary, doc, flags)
@@ -315,14 +318,15 @@ def run_doc(binary, doc):
                                    f" (exit code {rc}); it printed:")
                 if problem:
                     failures += 1
-                    print(f"FAILED {name}:{line}: $ {command}\n  {problem}")
+                    report.append(f"FAILED {name}:{line}: $ {command}\n  {problem}")
                     for text in trim(output.split("\n")):
-                        print("  | " + text)
+                        report.append("  | " + text)
                     # Later commands of the document build on this one: they are still run,
                     # and their own failures reported, so one run shows everything.
     finally:
         session.close()
-    return commands, failures
+    report.append(f"{name}: {commands} commands, {failures} failed")
+    return commands, failures, report
 
 
 REPO_PATH = re.compile(r"`((?:src|tests|scripts|docs|examples|services|web|bench|fuzz)/[^`\s]*)`")
@@ -361,12 +365,15 @@ def main():
     total = 0
     failed = check_paths([os.path.realpath(d) for d in docs] + (
         [] if sys.argv[2:] else sorted(glob.glob(os.path.join(ROOT, "docs", "*", "*.md")))))
-    for doc in docs:
-        commands, failures = run_doc(binary, os.path.realpath(doc))
-        if commands:
-            print(f"{os.path.relpath(doc, ROOT)}: {commands} commands, {failures} failed")
-        total += commands
-        failed += failures
+    # Two documents at a time: each waits mostly on its server's password hashing (first start,
+    # sign-in), and sessions share nothing.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        results = pool.map(lambda doc: run_doc(binary, os.path.realpath(doc)), docs)
+        for commands, failures, report in results:
+            for line in report:
+                print(line)
+            total += commands
+            failed += failures
     print(f"docs_test: {total} commands, {failed} failed")
     if total == 0:
         print("FAILED: no marked examples found")
