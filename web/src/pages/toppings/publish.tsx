@@ -1,6 +1,7 @@
 // Publishing a sandbox topping to production: first what it would change there (the server's
 // preview, nothing changed by asking), then Publish, then production's connections that still
 // need authorizing, each with the same authorization popup the Connections page uses.
+import { Fragment } from 'preact';
 import { useMemo, useState } from 'preact/hooks';
 import { client } from '../../api';
 import { Link } from '../../router';
@@ -13,6 +14,11 @@ import { useAuthorization } from '../connections/authorize';
 import { ToppingStatus } from './list';
 import { toppingsApi, type Changes, type PublishPreview, type Topping, type ToppingConnection } from './model';
 
+// Names as code, comma-separated.
+function Codes({ names }: { names: string[] }) {
+  return <>{names.map((n, i) => <Fragment key={n}>{i > 0 && ', '}<code>{n}</code></Fragment>)}</>;
+}
+
 function ChangeList({ title, changes }: { title: string; changes: Changes }) {
   const rows: [string, string[]][] = [['Added', changes.added], ['Changed', changes.changed], ['Removed', changes.removed]];
   const any = rows.some(([, names]) => names.length > 0);
@@ -23,7 +29,7 @@ function ChangeList({ title, changes }: { title: string; changes: Changes }) {
         {!any ? 'No change' : (
           <ul class="topping__changes">
             {rows.filter(([, names]) => names.length > 0).map(([what, names]) => (
-              <li key={what}>{what}: {names.map((n, i) => <>{i > 0 && ', '}<code>{n}</code></>)}</li>
+              <li key={what}>{what}: <Codes names={names} /></li>
             ))}
           </ul>
         )}
@@ -52,7 +58,7 @@ function Preview({ preview }: { preview: PublishPreview }) {
         <ChangeList title="Functions" changes={preview.functions} />
         <ChangeList title="Workflow rules" changes={preview.rules} />
         <div><dt>Custom fields to add</dt>
-          <dd>{preview.fields_to_add.length === 0 ? 'None' : preview.fields_to_add.map((f, i) => <>{i > 0 && ', '}<code>{f}</code></>)}</dd></div>
+          <dd>{preview.fields_to_add.length === 0 ? 'None' : <Codes names={preview.fields_to_add} />}</dd></div>
         <div><dt>Connections to create</dt><dd><ConnectionNames list={preview.connections_to_create} /></dd></div>
         <div><dt>To authorize in production</dt><dd><ConnectionNames list={preview.connections_to_authorize} /></dd></div>
       </dl>
