@@ -8,10 +8,11 @@ import { Link } from '../../router';
 import { useSession } from '../../session';
 import { useResource } from '../../use_resource';
 import { Scope } from '../scope';
-import { Banner, Button, ErrorBanner, Spinner } from '../../ui';
+import { Banner, Button, Spinner } from '../../ui';
 import { AuthorizationProgress } from '../connections/authorization_progress';
 import { useAuthorization } from '../connections/authorize';
 import { ToppingStatus } from './list';
+import { ToppingError } from './push';
 import { toppingsApi, type Changes, type PublishPreview, type Topping, type ToppingConnection } from './model';
 
 // Names as code, comma-separated.
@@ -122,12 +123,12 @@ export function PublishPage({ ns }: { ns: string }) {
       <Scope />
       {preview.status === 'loading' && <Spinner label="Working out what changes…" />}
       {preview.status === 'error' && (
-        <ErrorBanner title="This topping cannot be published as it is" error={preview.error} />
+        <ToppingError title="This topping cannot be published as it is" error={preview.error} />
       )}
       {preview.status === 'ready' && !published && (
         <>
           <Preview preview={preview.data} />
-          {error !== null && <ErrorBanner title="The publish failed" error={error} />}
+          {error !== null && <ToppingError title="The publish failed" error={error} />}
           <div class="form-actions">
             <Button variant="primary" busy={busy} onClick={() => void publish()}>Publish to production</Button>
             <Link class="ui-button ui-button--secondary" href="/toppings">Cancel</Link>

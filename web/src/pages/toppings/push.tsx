@@ -18,6 +18,17 @@ async function readFiles(list: FileList | null): Promise<{ files: Files; skipped
   return { files, skipped };
 }
 
+// An error as the server gave it; a topping's refusal (one problem a line) as a list.
+export function ToppingError({ title, error }: { title: string; error: unknown }) {
+  const problems = error instanceof ApiError && error.code === 'invalid_argument' ? problemsOf(error.message) : null;
+  if (!problems) return <ErrorBanner title={title} error={error} />;
+  return (
+    <Banner tone="error" title={`${title}: ${problems.length === 1 ? '1 problem' : `${problems.length} problems`}`}>
+      <ul class="topping-problems">{problems.map((p, i) => <li key={i}><code>{p}</code></li>)}</ul>
+    </Banner>
+  );
+}
+
 export function PushPanel({ onPushed }: { onPushed: (t: Topping) => void }) {
   const api = useApi();
   const { environment } = useSession();
@@ -58,7 +69,6 @@ export function PushPanel({ onPushed }: { onPushed: (t: Topping) => void }) {
     }
   };
   const paths = chosen ? Object.keys(chosen.files).sort() : [];
-  const problems = error instanceof ApiError && error.code === 'invalid_argument' ? problemsOf(error.message) : null;
 
   return (
     <section class="panel" aria-labelledby="push-title">
@@ -89,12 +99,7 @@ export function PushPanel({ onPushed }: { onPushed: (t: Topping) => void }) {
           </Button>
         </div>
       )}
-      {problems && (
-        <Banner tone="error" title={problems.length === 1 ? 'The push was refused: 1 problem' : `The push was refused: ${problems.length} problems`}>
-          <ul class="topping-problems">{problems.map((p, i) => <li key={i}><code>{p}</code></li>)}</ul>
-        </Banner>
-      )}
-      {error !== null && !problems && <ErrorBanner title="The push failed" error={error} />}
+      {error !== null && <ToppingError title="The push was refused" error={error} />}
       {pushed && (
         <Banner tone="success" onDismiss={() => setPushed(null)}>
           Pushed {pushed.name} {pushed.version} to the sandbox.
