@@ -174,7 +174,7 @@ test('a push with several problems shows every one of them; the plain file picke
   assert.equal((await asUser(page, 'GET', `/api/v1/toppings/broken?org=${acme.org.id}`)).status, 404);
 });
 
-test('the other organization\'s developer never sees the topping', async () => {
+test('the other organization\'s developer never sees the topping; a preview production refuses lists why', async () => {
   const [acme, globex] = h().developers;
   const page = await h().newPage();
   await h().openAs(page, globex, '/toppings', 'Toppings');
@@ -186,8 +186,30 @@ test('the other organization\'s developer never sees the topping', async () => {
   assert.equal(await page.getByTestId('publish-preview').count(), 0);
   const theirs = await asUser(page, 'GET', `/api/v1/toppings/${kNs}/publish-preview?org=${acme.org.id}`);
   assert.deepEqual(theirs, { status: 404, body: { code: 'not_found', message: `no organization ${acme.org.id} among yours` } });
-  // Acme's topping is still there for Acme's developer.
+
+  // Globex's own topping, which production refuses (a field there of another type): the preview
+  // says why, a problem a line, and offers no Publish.
+  await h().api('POST', `/api/v1/crm/modules/Contacts/fields?org=${globex.org.id}&environment=production`,
+                { label: 'Books Id', type: 'integer' });
+  await h().api('POST', `/api/v1/toppings?org=${globex.org.id}`, { files: {
+    'topping.yaml': 'namespace: globexsync\nname: Globex sync\nversion: 1\nfields:\n' +
+                    '  - {module: Contacts, label: Books Id, type: text}\n',
+  } });
+  await page.goto(`/toppings?org=${globex.org.id}`);
+  await page.getByTestId('topping-globexsync').waitFor();
+  assert.equal(await page.getByTestId(`topping-${kNs}`).count(), 0);
+  await page.getByTestId('topping-globexsync').getByRole('link', { name: 'Publish to production…' }).click();
+  const refused = page.locator('.ui-banner', { hasText: 'This topping cannot be published as it is' });
+  await refused.waitFor();
+  assert.equal(await refused.locator('strong').innerText(), 'This topping cannot be published as it is: 1 problem');
+  assert.deepEqual(await refused.locator('li').allInnerTexts(),
+                   ['topping.yaml:5: Contacts.Books_Id already exists as integer, not text']);
+  assert.equal(await page.getByRole('button', { name: 'Publish to production' }).count(), 0);
+  await h().checkAccessibility(page, 'a preview production refuses');
+
+  // Acme's topping is still there for Acme's developer, and Globex's is not.
   const acmePage = await h().newPage();
   await h().openAs(acmePage, acme, '/toppings', 'Toppings');
   await acmePage.getByTestId(`topping-${kNs}`).waitFor();
+  assert.equal(await acmePage.getByTestId('topping-globexsync').count(), 0);
 });
