@@ -79,15 +79,16 @@ Json ChangesJson(const toppings::PublishPreview::Changes& c) {
 }
 
 Json PreviewJson(const toppings::PublishPreview& p) {
-  return {{"namespace", p.ns},
-          {"name", p.name},
-          {"version", p.version},
-          {"production_version", p.production_version.empty() ? Json() : Json(p.production_version)},
-          {"functions", ChangesJson(p.functions)},
-          {"rules", ChangesJson(p.rules)},
-          {"fields_to_add", p.fields_to_add},
-          {"connections_to_create", ConnectionsJson(p.connections_to_create)},
-          {"connections_to_authorize", ConnectionsJson(p.connections_to_authorize)}};
+  return {
+      {"namespace", p.ns},
+      {"name", p.name},
+      {"version", p.version},
+      {"production_version", p.production_version.empty() ? Json() : Json(p.production_version)},
+      {"functions", ChangesJson(p.functions)},
+      {"rules", ChangesJson(p.rules)},
+      {"fields_to_add", p.fields_to_add},
+      {"connections_to_create", ConnectionsJson(p.connections_to_create)},
+      {"connections_to_authorize", ConnectionsJson(p.connections_to_authorize)}};
 }
 
 // ?topping= given (possibly empty: the organization's own) or not (nullopt: any).
@@ -287,11 +288,12 @@ void AddWorkflowRoutes(Routes& routes, WorkflowApiDeps d) {
              });
   // What the publish below would change; changes nothing (the environment in the query, if any,
   // is ignored: it is always the sandbox's topping against production).
-  routes.Add("GET", "/api/v1/toppings/{ns}/publish-preview", Access::kMember,
-             [deps](Request& req, const Caller& c) -> Result<Response> {
-               return JsonResponse(200, PreviewJson(TRY(deps->toppings.PreviewPublish(
-                                            c.scope.org_id, req.params["ns"]))));
-             });
+  routes.Add(
+      "GET", "/api/v1/toppings/{ns}/publish-preview", Access::kMember,
+      [deps](Request& req, const Caller& c) -> Result<Response> {
+        return JsonResponse(
+            200, PreviewJson(TRY(deps->toppings.PreviewPublish(c.scope.org_id, req.params["ns"]))));
+      });
   routes.Add("DELETE", "/api/v1/toppings/{ns}", Access::kMember,
              [deps](Request& req, const Caller& c) -> Result<Response> {
                const Scope& scope = c.scope;

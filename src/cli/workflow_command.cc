@@ -46,7 +46,8 @@ Result<void> PrintPreview(const Field& p, std::ostream& out) {
       << ") would:\n";
   bool any = false;
   auto line = [&](const std::string& what, const std::string& name) {
-    out << "  " << what << std::string(what.size() < 18 ? 18 - what.size() : 1, ' ') << name << "\n";
+    out << "  " << what << std::string(what.size() < 18 ? 18 - what.size() : 1, ' ') << name
+        << "\n";
     any = true;
   };
   for (const char* kind : {"function", "rule"}) {
@@ -173,9 +174,10 @@ void AddWorkflowCommands(CLI::App& root, Commands& commands) {
       auto client = Connect(*flags);
       if (!client.ok()) return Fail(client.error());
       if (*preview) {
-        return PrintAnswer(*flags, *client,
-                           client->Call("GET", "/api/v1/toppings/" + PercentEncode(*ns) + "/publish-preview"),
-                           PrintPreview);
+        return PrintAnswer(
+            *flags, *client,
+            client->Call("GET", "/api/v1/toppings/" + PercentEncode(*ns) + "/publish-preview"),
+            PrintPreview);
       }
       return PrintAnswer(*flags, *client, client->Call("POST", "/api/v1/toppings/" + PercentEncode(*ns) + "/publish"),
                          [](const Field& t, std::ostream& out) { return PrintTopping(t, "published", out); });

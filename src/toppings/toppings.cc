@@ -139,7 +139,8 @@ Result<PublishPreview> Toppings::PreviewPublish(std::string_view org_id, std::st
   }
   for (const auto& [name, r] : rules) p.rules.removed.push_back(name);
 
-  for (const auto& [module, spec] : plan.new_fields) p.fields_to_add.push_back(module + "." + spec.api_name);
+  for (const auto& [module, spec] : plan.new_fields)
+    p.fields_to_add.push_back(module + "." + spec.api_name);
   for (const auto& c : m.connections) {
     InstalledConnection ic;
     ic.link_name = FullLinkName(m.ns, c.link_name);
@@ -151,7 +152,8 @@ Result<PublishPreview> Toppings::PreviewPublish(std::string_view org_id, std::st
       p.connections_to_create.push_back(ic);
     }
     // A per-user connection is authorized by each user as they use it, not once here.
-    if (ic.status != "connected" && ic.status != "per_user") p.connections_to_authorize.push_back(ic);
+    if (ic.status != "connected" && ic.status != "per_user")
+      p.connections_to_authorize.push_back(ic);
   }
   return p;
 }

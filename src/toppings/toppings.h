@@ -62,7 +62,7 @@ struct PublishPreview {
   std::string production_version;  // empty: not installed in production yet
   Changes functions;
   Changes rules;
-  std::vector<std::string> fields_to_add;  // "Contacts.Books_Id"
+  std::vector<std::string> fields_to_add;                  // "Contacts.Books_Id"
   std::vector<InstalledConnection> connections_to_create;  // status "pending"
   // Every production connection of the topping that will not be usable until someone
   // authorizes it in production: those to create, and existing ones not connected.
@@ -95,7 +95,7 @@ class Toppings {
   struct Plan {
     Bundle bundle;
     std::vector<std::pair<std::string, crm::NewField>> new_fields;  // module -> field
-    std::map<std::string, std::vector<std::string>> params;        // function -> its parameters
+    std::map<std::string, std::vector<std::string>> params;         // function -> its parameters
   };
   Result<Plan> Check(const crm::Space& space, const Files& files);
   Result<Topping> Install(const crm::Space& space, const Files& files, std::string_view user_id);

@@ -292,7 +292,8 @@ TEST_F(ToppingsTest, PreviewOfPublishChangesNothing) {
   p = toppings_->PreviewPublish("org1", ns);
   ASSERT_TRUE(p.ok()) << p.error().message();
   EXPECT_EQ(p->production_version, "1.0.0");
-  EXPECT_TRUE(p->functions.added.empty() && p->functions.changed.empty() && p->functions.removed.empty());
+  EXPECT_TRUE(p->functions.added.empty() && p->functions.changed.empty() &&
+              p->functions.removed.empty());
   EXPECT_TRUE(p->rules.added.empty() && p->rules.changed.empty() && p->rules.removed.empty());
   EXPECT_TRUE(p->connections_to_create.empty());
   EXPECT_EQ(p->connections_to_authorize.size(), 2u);  // still pending in production
