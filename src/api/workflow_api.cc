@@ -66,6 +66,31 @@ Json ToppingJson(const toppings::Topping& t) {
           {"fields_added", t.fields_added}};
 }
 
+Json ConnectionsJson(const std::vector<toppings::InstalledConnection>& list) {
+  Json out = Json::array();
+  for (const auto& c : list) {
+    out.push_back({{"link_name", c.link_name}, {"service", c.service}, {"status", c.status}});
+  }
+  return out;
+}
+
+Json ChangesJson(const toppings::PublishPreview::Changes& c) {
+  return {{"added", c.added}, {"changed", c.changed}, {"removed", c.removed}};
+}
+
+Json PreviewJson(const toppings::PublishPreview& p) {
+  return {
+      {"namespace", p.ns},
+      {"name", p.name},
+      {"version", p.version},
+      {"production_version", p.production_version.empty() ? Json() : Json(p.production_version)},
+      {"functions", ChangesJson(p.functions)},
+      {"rules", ChangesJson(p.rules)},
+      {"fields_to_add", p.fields_to_add},
+      {"connections_to_create", ConnectionsJson(p.connections_to_create)},
+      {"connections_to_authorize", ConnectionsJson(p.connections_to_authorize)}};
+}
+
 // ?topping= given (possibly empty: the organization's own) or not (nullopt: any).
 std::optional<std::string> ToppingParam(const Request& req) { return req.QueryParam("topping"); }
 
@@ -261,6 +286,14 @@ void AddWorkflowRoutes(Routes& routes, WorkflowApiDeps d) {
                return JsonResponse(200, ToppingJson(TRY(deps->toppings.Publish(
                                             scope.org_id, req.params["ns"], c.user().id))));
              });
+  // What the publish below would change; changes nothing (the environment in the query, if any,
+  // is ignored: it is always the sandbox's topping against production).
+  routes.Add(
+      "GET", "/api/v1/toppings/{ns}/publish-preview", Access::kMember,
+      [deps](Request& req, const Caller& c) -> Result<Response> {
+        return JsonResponse(
+            200, PreviewJson(TRY(deps->toppings.PreviewPublish(c.scope.org_id, req.params["ns"]))));
+      });
   routes.Add("DELETE", "/api/v1/toppings/{ns}", Access::kMember,
              [deps](Request& req, const Caller& c) -> Result<Response> {
                const Scope& scope = c.scope;

@@ -38,6 +38,38 @@ Result<void> PrintTopping(const Field& t, const std::string& verb, std::ostream&
   return Ok();
 }
 
+// What `topping publish --preview` prints: GET /api/v1/toppings/{ns}/publish-preview.
+Result<void> PrintPreview(const Field& p, std::ostream& out) {
+  out << "publishing " << TRY(p.String("namespace")) << " " << p.Show("version") << " ("
+      << p.Show("name") << ") to production ("
+      << (p.Has("production_version") ? "now " + p.Show("production_version") : "not there yet")
+      << ") would:\n";
+  bool any = false;
+  auto line = [&](const std::string& what, const std::string& name) {
+    out << "  " << what << std::string(what.size() < 18 ? 18 - what.size() : 1, ' ') << name
+        << "\n";
+    any = true;
+  };
+  for (const char* kind : {"function", "rule"}) {
+    const Field changes = TRY(p.Get(std::string(kind) + "s"));
+    for (const char* verb : {"added", "changed", "removed"}) {
+      std::string v(verb);
+      std::string action = v == "added" ? "add" : v == "changed" ? "change" : "remove";
+      for (const auto& name : TRY(changes.Strings(verb))) line(action + " " + kind, name);
+    }
+  }
+  for (const auto& f : TRY(p.Strings("fields_to_add"))) line("add field", f);
+  for (const Field& c : TRY(p.List("connections_to_create"))) {
+    line("create connection", TRY(c.String("link_name")) + " (" + c.Show("service") + ")");
+  }
+  if (!any) out << "  change no function, rule, field or connection\n";
+  for (const Field& c : TRY(p.List("connections_to_authorize"))) {
+    out << "then authorize in production: " << TRY(c.String("link_name")) << " ("
+        << c.Show("service") << ")\n";
+  }
+  return Ok();
+}
+
 Result<void> PrintRuns(const Field& j, std::ostream& out) {
   for (const Field& r : TRY(j.List("runs"))) {
     out << TRY(r.String("id")) << "  " << UtcTime(TRY(r.Int("started_at"))) << "  "
@@ -133,12 +165,20 @@ void AddWorkflowCommands(CLI::App& root, Commands& commands) {
   {
     auto flags = std::make_shared<RemoteFlags>();
     auto ns = std::make_shared<std::string>();
+    auto preview = std::make_shared<bool>(false);
     auto* cmd = topping->add_subcommand("publish", "Copy the topping from the sandbox to production");
     AddRemoteFlags(*cmd, *flags, RemoteScope::kOrg);
     cmd->add_option("namespace", *ns, "The topping's namespace")->required();
-    commands.Add(cmd, [flags, ns] {
+    cmd->add_flag("--preview", *preview, "Only say what publishing would change in production");
+    commands.Add(cmd, [flags, ns, preview] {
       auto client = Connect(*flags);
       if (!client.ok()) return Fail(client.error());
+      if (*preview) {
+        return PrintAnswer(
+            *flags, *client,
+            client->Call("GET", "/api/v1/toppings/" + PercentEncode(*ns) + "/publish-preview"),
+            PrintPreview);
+      }
       return PrintAnswer(*flags, *client, client->Call("POST", "/api/v1/toppings/" + PercentEncode(*ns) + "/publish"),
                          [](const Field& t, std::ostream& out) { return PrintTopping(t, "published", out); });
     });

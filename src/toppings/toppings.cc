@@ -77,21 +77,91 @@ Result<Topping> Toppings::Push(std::string_view org_id, const Files& files,
   return Install({std::string(org_id), "sandbox"}, files, user_id);
 }
 
-Result<Topping> Toppings::Publish(std::string_view org_id, std::string_view ns,
-                                  std::string_view user_id) {
+Result<Files> Toppings::SandboxFiles(std::string_view org_id, std::string_view ns) {
   auto files = GetFiles(org_id, "sandbox", ns);
-  if (!files.ok()) {
-    if (files.error().code() == ErrorCode::kNotFound) {
-      return NotFound("no topping '" + std::string(ns) + "' in the sandbox; push it first");
-    }
-    return files.error();
+  if (!files.ok() && files.error().code() == ErrorCode::kNotFound) {
+    return NotFound("no topping '" + std::string(ns) + "' in the sandbox; push it first");
   }
-  return Install({std::string(org_id), "production"}, *files, user_id);
+  return files;
 }
 
-Result<Topping> Toppings::Install(const crm::Space& space, const Files& files,
+Result<Topping> Toppings::Publish(std::string_view org_id, std::string_view ns,
                                   std::string_view user_id) {
-  Bundle bundle = TRY(ReadBundle(files));
+  Files files = TRY(SandboxFiles(org_id, ns));
+  return Install({std::string(org_id), "production"}, files, user_id);
+}
+
+Result<PublishPreview> Toppings::PreviewPublish(std::string_view org_id, std::string_view ns) {
+  Files files = TRY(SandboxFiles(org_id, ns));
+  const crm::Space production{std::string(org_id), "production"};
+  Plan plan = TRY(Check(production, files));
+  const Manifest& m = plan.bundle.manifest;
+  PublishPreview p;
+  p.ns = m.ns;
+  p.name = m.name;
+  p.version = m.version;
+  if (auto installed = Get(org_id, "production", ns); installed.ok()) {
+    p.production_version = installed->version;
+  }
+
+  std::map<std::string, workflow::Function> functions;
+  for (auto& f : TRY(workflow_.ListFunctions(production, m.ns))) functions[f.name] = std::move(f);
+  for (const auto& f : m.functions) {
+    auto it = functions.find(f.name);
+    if (it == functions.end()) {
+      p.functions.added.push_back(f.name);
+    } else {
+      const workflow::Function& now = it->second;
+      if (now.source != plan.bundle.sources[f.name] || now.params != plan.params[f.name] ||
+          now.description != f.description) {
+        p.functions.changed.push_back(f.name);
+      }
+      functions.erase(it);
+    }
+  }
+  for (const auto& [name, f] : functions) p.functions.removed.push_back(name);
+
+  std::map<std::string, Json> rules;  // name -> canonical definition
+  for (const auto& r : TRY(workflow_.ListRules(production, {"", std::string(m.ns)}))) {
+    rules[r.name] = workflow::RuleToJson(r);
+  }
+  for (const auto& definition : m.rules) {
+    std::string name = definition.value("name", "");
+    auto it = rules.find(name);
+    if (it == rules.end()) {
+      p.rules.added.push_back(name);
+    } else {
+      if (it->second != workflow::RuleToJson(*workflow::RuleFromJson(definition))) {
+        p.rules.changed.push_back(name);
+      }
+      rules.erase(it);
+    }
+  }
+  for (const auto& [name, r] : rules) p.rules.removed.push_back(name);
+
+  for (const auto& [module, spec] : plan.new_fields)
+    p.fields_to_add.push_back(module + "." + spec.api_name);
+  for (const auto& c : m.connections) {
+    InstalledConnection ic;
+    ic.link_name = FullLinkName(m.ns, c.link_name);
+    ic.service = c.service;
+    ic.status = ConnectionStatus(production, ic.link_name);
+    if (ic.status == "missing") {
+      ic.status = "pending";
+      ic.created = true;
+      p.connections_to_create.push_back(ic);
+    }
+    // A per-user connection is authorized by each user as they use it, not once here.
+    if (ic.status != "connected" && ic.status != "per_user")
+      p.connections_to_authorize.push_back(ic);
+  }
+  return p;
+}
+
+Result<Toppings::Plan> Toppings::Check(const crm::Space& space, const Files& files) {
+  Plan plan;
+  plan.bundle = TRY(ReadBundle(files));
+  Bundle& bundle = plan.bundle;
   const Manifest& m = bundle.manifest;
 
   // --- check everything before changing anything, and report every problem at once: a push is
@@ -105,7 +175,7 @@ Result<Topping> Toppings::Install(const crm::Space& space, const Files& files,
     auto [it, inserted] = modules.emplace(module->api_name, *module);
     return &it->second;
   };
-  std::vector<std::pair<std::string, crm::NewField>> new_fields;  // module -> field
+  auto& new_fields = plan.new_fields;
   for (const auto& f : m.fields) {
     crm::Module* module = module_of(f.module);
     if (module == nullptr) {
@@ -144,7 +214,7 @@ Result<Topping> Toppings::Install(const crm::Space& space, const Files& files,
     module->fields.push_back(added);
     new_fields.emplace_back(module->api_name, spec);
   }
-  std::map<std::string, std::vector<std::string>> params;
+  auto& params = plan.params;
   std::set<std::string> broken;  // functions whose script has a problem (listed already)
   for (const auto& f : m.functions) {
     auto source = bundle.sources.find(f.name);
@@ -197,8 +267,15 @@ Result<Topping> Toppings::Install(const crm::Space& space, const Files& files,
     }
   }
   TRY(ProblemsError(problems));
+  return plan;
+}
 
-  // --- apply
+Result<Topping> Toppings::Install(const crm::Space& space, const Files& files,
+                                  std::string_view user_id) {
+  Plan plan = TRY(Check(space, files));
+  Bundle& bundle = plan.bundle;
+  const Manifest& m = bundle.manifest;
+  const auto& new_fields = plan.new_fields;
   for (auto& [module, spec] : new_fields) {
     auto added = crm_.AddField(space, module, spec);
     // A concurrent push may have added it first; that is the same end state.
@@ -263,18 +340,18 @@ Result<Topping> Toppings::Describe(const crm::Space& space, const Manifest& m,
     InstalledConnection ic;
     ic.link_name = FullLinkName(m.ns, c.link_name);
     ic.service = c.service;
-    auto conn = connections_.Get(space.org_id, space.environment, ic.link_name);
-    if (conn.ok()) {
-      ic.status = conn->per_user ? "per_user"
-                  : conn->authorizations.empty()
-                      ? "pending"
-                      : std::string(connections::StatusName(conn->authorizations[0].status));
-    } else {
-      ic.status = "missing";
-    }
+    ic.status = ConnectionStatus(space, ic.link_name);
     t.connections.push_back(ic);
   }
   return t;
+}
+
+std::string Toppings::ConnectionStatus(const crm::Space& space, std::string_view link_name) {
+  auto conn = connections_.Get(space.org_id, space.environment, link_name);
+  if (!conn.ok()) return "missing";
+  if (conn->per_user) return "per_user";
+  if (conn->authorizations.empty()) return "pending";
+  return std::string(connections::StatusName(conn->authorizations[0].status));
 }
 
 Result<std::vector<Topping>> Toppings::List(std::string_view org_id, std::string_view environment) {

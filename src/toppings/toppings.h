@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,24 @@ struct Topping {
   std::vector<std::string> fields_added;  // "Contacts.Books_Id" (this install only)
 };
 
+// What publishing a topping would change in production, computed without changing anything.
+struct PublishPreview {
+  struct Changes {
+    std::vector<std::string> added, changed, removed;  // by name, in the manifest's order
+  };
+  std::string ns;
+  std::string name;
+  std::string version;             // the sandbox's
+  std::string production_version;  // empty: not installed in production yet
+  Changes functions;
+  Changes rules;
+  std::vector<std::string> fields_to_add;                  // "Contacts.Books_Id"
+  std::vector<InstalledConnection> connections_to_create;  // status "pending"
+  // Every production connection of the topping that will not be usable until someone
+  // authorizes it in production: those to create, and existing ones not connected.
+  std::vector<InstalledConnection> connections_to_authorize;
+};
+
 class Toppings {
  public:
   Toppings(store::Store& store, crm::Crm& crm, workflow::Repository& workflow,
@@ -62,6 +81,8 @@ class Toppings {
   Result<Topping> Push(std::string_view org_id, const Files& files, std::string_view user_id);
   // Copies the sandbox's installed files of the topping to production.
   Result<Topping> Publish(std::string_view org_id, std::string_view ns, std::string_view user_id);
+  // What Publish would change, or the same refusal Publish would give.
+  Result<PublishPreview> PreviewPublish(std::string_view org_id, std::string_view ns);
 
   Result<std::vector<Topping>> List(std::string_view org_id, std::string_view environment);
   Result<Topping> Get(std::string_view org_id, std::string_view environment, std::string_view ns);
@@ -70,7 +91,16 @@ class Toppings {
   Result<void> Uninstall(std::string_view org_id, std::string_view environment, std::string_view ns);
 
  private:
+  // What installing `files` in `space` would do, once everything checks.
+  struct Plan {
+    Bundle bundle;
+    std::vector<std::pair<std::string, crm::NewField>> new_fields;  // module -> field
+    std::map<std::string, std::vector<std::string>> params;         // function -> its parameters
+  };
+  Result<Plan> Check(const crm::Space& space, const Files& files);
   Result<Topping> Install(const crm::Space& space, const Files& files, std::string_view user_id);
+  Result<Files> SandboxFiles(std::string_view org_id, std::string_view ns);
+  std::string ConnectionStatus(const crm::Space& space, std::string_view link_name);
   Result<Topping> Describe(const crm::Space& space, const Manifest& m, std::string_view user_id,
                            int64_t at);
 

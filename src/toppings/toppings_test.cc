@@ -266,5 +266,57 @@ TEST_F(ToppingsTest, PublishCopiesTheSandboxToProduction) {
   EXPECT_EQ(connections_->List("org1", "production")->size(), 2u);  // kept: they hold authorizations
 }
 
+// The preview says what Publish would change and changes nothing itself; it refuses what
+// Publish would refuse (here production's own field of another type), with the same words.
+TEST_F(ToppingsTest, PreviewOfPublishChangesNothing) {
+  const std::string ns = "biginandbooksconnectionnew";
+  EXPECT_EQ(toppings_->PreviewPublish("org1", ns).error().message(),
+            "no topping 'biginandbooksconnectionnew' in the sandbox; push it first");
+  ASSERT_TRUE(toppings_->Push("org1", ExampleFiles(), "usr_ada").ok());
+  auto p = toppings_->PreviewPublish("org1", ns);
+  ASSERT_TRUE(p.ok()) << p.error().message();
+  EXPECT_EQ(p->version, "1.0.0");
+  EXPECT_EQ(p->production_version, "");
+  EXPECT_EQ(p->functions.added, std::vector<std::string>{"sync_contact_to_books"});
+  EXPECT_EQ(p->rules.added, std::vector<std::string>{"Sync contacts to Books"});
+  ASSERT_EQ(p->connections_to_create.size(), 2u);
+  EXPECT_EQ(p->connections_to_create[0].link_name, ns + "__biginconnection");
+  EXPECT_EQ(p->connections_to_authorize.size(), 2u);
+  EXPECT_TRUE(connections_->List("org1", "production")->empty());
+  EXPECT_TRUE(repo_->ListRules(production_, {})->empty());
+  EXPECT_FALSE(toppings_->Get("org1", "production", ns).ok());
+  // The sandbox's topping in another organization is not there.
+  EXPECT_EQ(toppings_->PreviewPublish("org2", ns).error().code(), ErrorCode::kNotFound);
+
+  ASSERT_TRUE(toppings_->Publish("org1", ns, "usr_ada").ok());
+  p = toppings_->PreviewPublish("org1", ns);
+  ASSERT_TRUE(p.ok()) << p.error().message();
+  EXPECT_EQ(p->production_version, "1.0.0");
+  EXPECT_TRUE(p->functions.added.empty() && p->functions.changed.empty() &&
+              p->functions.removed.empty());
+  EXPECT_TRUE(p->rules.added.empty() && p->rules.changed.empty() && p->rules.removed.empty());
+  EXPECT_TRUE(p->connections_to_create.empty());
+  EXPECT_EQ(p->connections_to_authorize.size(), 2u);  // still pending in production
+
+  Files files = ExampleFiles();
+  files["functions/sync_contact_to_books.dg"] += "\ninfo \"changed\";\n";
+  files["topping.yaml"].replace(files["topping.yaml"].find("repeat: true"), 12, "repeat: false");
+  ASSERT_TRUE(toppings_->Push("org1", files, "usr_ada").ok());
+  p = toppings_->PreviewPublish("org1", ns);
+  ASSERT_TRUE(p.ok()) << p.error().message();
+  EXPECT_EQ(p->functions.changed, std::vector<std::string>{"sync_contact_to_books"});
+  EXPECT_EQ(p->rules.changed, std::vector<std::string>{"Sync contacts to Books"});
+
+  files["topping.yaml"] += "fields:\n  - {module: Contacts, label: Books Id, type: text}\n";
+  ASSERT_TRUE(toppings_->Push("org1", files, "usr_ada").ok());
+  crm::NewField number;
+  number.api_name = "Books_Id";
+  number.label = "Books Id";
+  number.type = crm::FieldType::kNumber;
+  ASSERT_TRUE(crm_->AddField(production_, "Contacts", number).ok());
+  EXPECT_EQ(toppings_->PreviewPublish("org1", ns).error().message(),
+            "topping.yaml:36: Contacts.Books_Id already exists as integer, not text");
+}
+
 }  // namespace
 }  // namespace relish::toppings

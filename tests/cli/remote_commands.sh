@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The CLI over the REST API against a real `relish serve`: login (password on stdin), services,
-# connections (credentials on stdin, never argv), the proxy, key rotation, and exit codes.
+# connections (credentials on stdin, never argv), the proxy, key rotation, exit codes, and a
+# topping's publish preview.
 set -euo pipefail
 source "$(dirname "$0")/../testing/cli_test.sh" "$1"
 expect() {  # expect "description" "expected output" actual...
@@ -62,4 +63,21 @@ echo "$rotated" | grep -Eq "^re-sealed [0-9]+ secrets; master key mk_[0-9a-f]{16
 expect "after rotation" "stripe_test  stripe  connected" "$relish" connections list
 grep -rq "sk_test_CLIPLANTED0123456789" "$dir" && fail "the API key leaked"
 expect "delete" "deleted stripe_test" "$relish" connections delete stripe_test
+# A topping: what publishing would change, asked first (nothing published by asking).
+"$relish" topping push examples/bigin-books-sync > /dev/null
+expect "publish preview" "publishing biginandbooksconnectionnew 1.0.0 (Bigin and Books contact sync) to production (not there yet) would:
+  add function      sync_contact_to_books
+  add rule          Sync contacts to Books
+  create connection biginandbooksconnectionnew__biginconnection (bigin)
+  create connection biginandbooksconnectionnew__booksconnection (zoho_books)
+then authorize in production: biginandbooksconnectionnew__biginconnection (bigin)
+then authorize in production: biginandbooksconnectionnew__booksconnection (zoho_books)" \
+  "$relish" topping publish --preview biginandbooksconnectionnew
+expect "not published" "" "$relish" topping list --env production
+"$relish" topping publish biginandbooksconnectionnew > /dev/null
+expect "publish preview, published" "publishing biginandbooksconnectionnew 1.0.0 (Bigin and Books contact sync) to production (now 1.0.0) would:
+  change no function, rule, field or connection
+then authorize in production: biginandbooksconnectionnew__biginconnection (bigin)
+then authorize in production: biginandbooksconnectionnew__booksconnection (zoho_books)" \
+  "$relish" topping publish --preview biginandbooksconnectionnew
 echo "ok"

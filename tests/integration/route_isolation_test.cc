@@ -494,6 +494,11 @@ TEST_F(RouteIsolationTest, ZZBsObjectsAreAsBLeftThem) {
   EXPECT_EQ(module.status, 200);
   auto topping = b.Api("GET", "/api/v1/toppings/bonly");
   EXPECT_EQ(topping.status, 200);
+  // Nobody published it for B: its preview still finds production without it.
+  auto preview = b.Api("GET", "/api/v1/toppings/bonly/publish-preview");
+  EXPECT_EQ(preview.status, 200);
+  EXPECT_EQ(preview.json["production_version"], nullptr);
+  EXPECT_EQ(preview.json["functions"]["added"], Json::array({"hello"}));
   auto run = b.Api("GET", "/api/v1/workflow/runs/" + W().run_b);
   EXPECT_EQ(run.status, 200);
   EXPECT_EQ(b.Api("GET", "/api/v1/tokens").json["tokens"].size(), 1u);  // B's token still there

@@ -22,6 +22,7 @@ export const pages: Page[] = [
   { section: 'functions', title: 'Functions', load: () => import('./pages/functions') },
   { section: 'rules', title: 'Workflow rules', load: () => import('./pages/rules') },
   { section: 'runs', title: 'Executions', load: () => import('./pages/runs') },
+  { section: 'toppings', title: 'Toppings', load: () => import('./pages/toppings') },
   { section: 'crm', title: 'CRM', load: () => import('./pages/crm') },
   { section: 'audit', title: 'Audit', load: () => import('./pages/audit') },
   { section: 'settings', title: 'Settings', load: () => import('./pages/settings') },
