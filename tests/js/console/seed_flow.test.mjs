@@ -252,6 +252,32 @@ test('the seed by clicking: connections, the function, the rule, a contact, its 
   assert.equal((await rows(page.getByRole('region', { name: 'Runs', exact: true }))).length, 2);
   await plantBooksTokens();
 
+  // 10. The seed's topping, pushed from its folder on the Toppings page: its two connections are
+  // the ones made above (same link names), already connected in the sandbox. Published after
+  // the preview, production gets connections of its own, pending until someone authorizes them.
+  await page.getByRole('link', { name: 'Toppings', exact: true }).first().click();
+  await page.getByRole('heading', { name: 'Toppings', level: 1 }).waitFor();
+  await page.getByTestId('topping-folder').setInputFiles(example);
+  await page.getByTestId('push-paths').waitFor();
+  await page.getByRole('button', { name: 'Push to sandbox' }).click();
+  await page.getByText('Pushed Bigin and Books contact sync 1.0.0 to the sandbox.').waitFor();
+  const card = page.getByTestId('topping-biginandbooksconnectionnew');
+  assert.deepEqual(await rows(card.getByRole('region', { name: 'Connections of Bigin and Books contact sync' })),
+                   [[crmLink, 'bigin', 'Connected'], [booksLink, 'zoho_books', 'Connected']]);
+  await card.getByRole('link', { name: 'Publish to production…' }).click();
+  const preview = page.getByTestId('publish-preview');
+  await preview.waitFor();
+  assert.equal(await preview.getByText(`To authorize in production`).count(), 1);
+  await page.getByRole('button', { name: 'Publish to production' }).click();
+  await page.getByText('Published Bigin and Books contact sync 1.0.0 to production').waitFor();
+  const pending = page.getByRole('region', { name: 'Production connections to authorize' });
+  assert.deepEqual(await pending.locator('.topping-pending__head').evaluateAll((items) => items.map((i) => i.innerText.replace(/\s+/g, ' ').trim())),
+                   [`${crmLink} bigin Pending Authorize`, `${booksLink} zoho_books Pending Authorize`]);
+  const production = `org=${h().orgs[0].id}&environment=production`;
+  assert.deepEqual((await h().api('GET', `/api/v1/connections?${production}`)).connections.map((c) => [c.link_name, c.status]).sort(),
+                   [[crmLink, 'pending'], [booksLink, 'pending']]);
+  await h().screenshot(page, 'seed-published');
+
   // Globex's developer sees none of it: no connections, no runs, and Acme's run is not found.
   const globex = await h().newPage();
   await h().openAs(globex, h().developers[1], '/connections', 'Connections');
@@ -260,4 +286,6 @@ test('the seed by clicking: connections, the function, the rule, a contact, its 
   await globex.getByRole('heading', { name: 'No runs yet' }).waitFor();
   await globex.goto(runPath);
   await globex.getByText('Could not load the run').waitFor();
+  await globex.goto('/toppings');
+  await globex.getByText('No toppings installed here').waitFor();
 });
