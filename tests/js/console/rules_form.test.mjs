@@ -132,20 +132,27 @@ test('two conditions with scheduled actions through the form: errors at their fi
   await page.getByText('The rule was saved.').waitFor();
   assert.deepEqual(definition(await h().api('GET', `/api/v1/workflow/rules/${id}?${scope}`)), made);
 
-  // Edited back: one condition, no scheduled actions, a higher amount.
+  // Edited back: one condition, no scheduled actions, a higher amount; and only edits of the
+  // stage or the amount fire it (the trigger's watched fields, ticked in any order, stored in
+  // the module's).
   await page.getByRole('button', { name: 'Remove condition 2', exact: true }).click();
   await page.getByRole('button', { name: 'Remove schedule 1 of condition 1', exact: true }).click();
   await page.getByLabel('Condition 1 row 2 value').fill('5000');
+  const watched = page.getByRole('group', { name: 'Only when one of these fields changes' });
+  await watched.getByLabel('Stage', { exact: true }).check();
+  await watched.getByLabel('Amount', { exact: true }).check();
   await page.getByRole('button', { name: 'Save the rule' }).click();
   await page.getByText('The rule was saved.').waitFor();
   assert.deepEqual(definition(await h().api('GET', `/api/v1/workflow/rules/${id}?${scope}`)), {
     ...made,
+    trigger: { type: 'create_or_edit', repeat: true, fields: ['Amount', 'Stage'] },
     conditions: [{
       criteria: [{ field: 'Stage', operator: 'is', value: 'Closed Won' }, { field: 'Amount', operator: '>=', value: '5000' }],
       actions: [{ function: 'follow_up' }],
     }],
   });
   assert.equal(await page.getByRole('heading', { name: 'Condition 2' }).count(), 0);
+  assert.deepEqual(await watched.getByRole('checkbox', { checked: true }).evaluateAll((boxes) => boxes.map((b) => b.value)), ['Amount', 'Stage']);
   assert.equal(await page.getByLabel('Condition 1 schedule 1 offset').count(), 0);
 
   // Globex's developer does not reach it.

@@ -89,3 +89,40 @@ export function Select({ label, value, onValue, options, hint, error, ...rest }:
     </FieldFrame>
   );
 }
+
+type CheckboxGroupProps = {
+  legend: string;
+  options: { value: string; label: string }[];
+  value: string[];
+  onValue: (value: string[]) => void;
+  hint?: ComponentChildren;
+  error?: string | null;
+  name?: string;
+};
+
+// A set of choices as a box each, under a legend (a fieldset, so a screen reader names the
+// group). The value keeps the options' order, whatever order they were ticked in.
+export function CheckboxGroup({ legend, options, value, onValue, hint, error, name }: CheckboxGroupProps) {
+  const id = useId();
+  const chosen = new Set(value);
+  const toggle = (option: string, on: boolean) => {
+    if (on) chosen.add(option);
+    else chosen.delete(option);
+    onValue(options.map((o) => o.value).filter((o) => chosen.has(o)));
+  };
+  const described = [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
+  return (
+    <fieldset class={`ui-checks${error ? ' ui-field--invalid' : ''}`}>
+      <legend class="ui-field__label">{legend}</legend>
+      {options.map((o) => (
+        <label key={o.value} class="ui-checks__option">
+          <input type="checkbox" name={name} value={o.value} checked={chosen.has(o.value)}
+                 aria-invalid={error ? 'true' : undefined} aria-describedby={described}
+                 onChange={(e) => toggle(o.value, e.currentTarget.checked)} /> {o.label}
+        </label>
+      ))}
+      {hint && <p class="ui-field__hint" id={`${id}-hint`}>{hint}</p>}
+      {error && <p class="ui-field__error" id={`${id}-error`}>{error}</p>}
+    </fieldset>
+  );
+}

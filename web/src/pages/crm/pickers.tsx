@@ -3,7 +3,7 @@
 // the start of their name) instead of a record id typed from memory.
 import { useEffect, useState } from 'preact/hooks';
 import type { Client } from '../../api';
-import { Field, Select } from '../../ui';
+import { CheckboxGroup, Field, Select } from '../../ui';
 import { crmApi, nameField, valueText, type CrmRecord, type ModuleField } from './model';
 
 type PickerProps = { f: ModuleField; label: string; value: string; onValue: (v: string) => void; error: string | null };
@@ -11,25 +11,10 @@ type PickerProps = { f: ModuleField; label: string; value: string; onValue: (v: 
 // The value is the form's text for a multi-select, the chosen options joined by ";" in the
 // field's order (what apiValue sends).
 export function MultiSelect({ f, label, value, onValue, error }: PickerProps) {
-  const chosen = new Set(value ? value.split(';') : []);
-  const options = f.pick_list_values ?? [];
-  const toggle = (option: string, on: boolean) => {
-    if (on) chosen.add(option);
-    else chosen.delete(option);
-    onValue(options.map((o) => o.actual_value).filter((o) => chosen.has(o)).join(';'));
-  };
   return (
-    <fieldset class={`crm-multi${error ? ' ui-field--invalid' : ''}`}>
-      <legend class="ui-field__label">{label}</legend>
-      {options.map((o) => (
-        <label key={o.actual_value} class="crm-multi__option">
-          <input type="checkbox" name={f.api_name} value={o.actual_value} checked={chosen.has(o.actual_value)}
-                 aria-invalid={error ? 'true' : undefined}
-                 onChange={(e) => toggle(o.actual_value, e.currentTarget.checked)} /> {o.display_value}
-        </label>
-      ))}
-      {error && <p class="ui-field__error">{error}</p>}
-    </fieldset>
+    <CheckboxGroup legend={label} name={f.api_name} error={error} value={value ? value.split(';') : []}
+                   onValue={(chosen) => onValue(chosen.join(';'))}
+                   options={(f.pick_list_values ?? []).map((o) => ({ value: o.actual_value, label: o.display_value }))} />
   );
 }
 

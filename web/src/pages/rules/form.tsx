@@ -3,7 +3,7 @@
 // checks the rule; its error is shown at the control it names.
 import { useState } from 'preact/hooks';
 import type { Client } from '../../api';
-import { Banner, Button, Field, Select, TextArea } from '../../ui';
+import { Banner, Button, CheckboxGroup, Field, Select, TextArea } from '../../ui';
 import { fieldOptions, fieldsOf, kNone, type FormData } from './actions';
 import { ConditionEditor } from './condition';
 import type { ConditionState, FormState, PlacedError } from './form_state';
@@ -52,7 +52,7 @@ export function RuleForm({ api, data, initial, rule, onSaved }: {
     set({ conditions: form.conditions.map((c, j) => (j === i ? next : c)) });
   // A new module has other fields: the rows and date fields chosen for the old one go.
   const changeModule = (m: string) => set({
-    module: m, dateField: '',
+    module: m, dateField: '', watch: [],
     conditions: form.conditions.map((c) => ({
       ...c, rows: c.rows.map(() => ({ field: '', operator: '', value: '' })),
       scheduled: c.scheduled.map((s) => ({ ...s, from: 'trigger' })),
@@ -97,6 +97,12 @@ export function RuleForm({ api, data, initial, rule, onSaved }: {
                    onChange={(e) => set({ repeat: e.currentTarget.checked })} />
             Run every time a record is edited (otherwise once per record)
           </label>
+        )}
+        {(form.trigger === 'edit' || form.trigger === 'create_or_edit') && (
+          <CheckboxGroup legend="Only when one of these fields changes" name="watch" value={form.watch}
+                         onValue={(watch) => set({ watch })} error={at('trigger.fields')}
+                         hint="None ticked: any edit. A create always counts."
+                         options={fieldOptions(fields.filter((f) => !f.read_only))} />
         )}
       </section>
 

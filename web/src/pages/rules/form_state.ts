@@ -35,12 +35,11 @@ export interface FormState {
   module: string;
   trigger: TriggerType;
   repeat: boolean;
+  watch: string[];     // edit triggers: only when one of these fields changes ([]: any edit)
   dateField: string;
   offset: string;
   time: string;
   conditions: ConditionState[];
-  // Carried through unchanged: what the form does not edit.
-  rest: { triggerFields?: string[] };
 }
 
 export const emptyRow = (): RowState => ({ field: '', operator: '', value: '' });
@@ -51,10 +50,9 @@ export const emptyCondition = (): ConditionState =>
 
 export function emptyForm(module: string): FormState {
   return {
-    name: '', description: '', module, trigger: 'create_or_edit', repeat: true,
+    name: '', description: '', module, trigger: 'create_or_edit', repeat: true, watch: [],
     dateField: '', offset: '0m', time: '09:00',
     conditions: [emptyCondition()],
-    rest: {},
   };
 }
 
@@ -106,10 +104,9 @@ function conditionState(c: Condition): ConditionState {
 export function formFromRule(rule: Rule): FormState {
   return {
     name: rule.name, description: rule.description, module: rule.module,
-    trigger: rule.trigger.type, repeat: rule.trigger.repeat ?? false,
+    trigger: rule.trigger.type, repeat: rule.trigger.repeat ?? false, watch: rule.trigger.fields ?? [],
     dateField: rule.trigger.field ?? '', offset: rule.trigger.offset ?? '0m', time: rule.trigger.time ?? '09:00',
     conditions: rule.conditions.length ? rule.conditions.map(conditionState) : [emptyCondition()],
-    rest: rule.trigger.fields ? { triggerFields: rule.trigger.fields } : {},
   };
 }
 
@@ -178,7 +175,7 @@ export function definitionFrom(f: FormState, recordArg: string): RuleDefinition 
   const trigger: RuleDefinition['trigger'] = { type: f.trigger };
   if (f.trigger === 'edit' || f.trigger === 'create_or_edit') {
     trigger.repeat = f.repeat;
-    if (f.rest.triggerFields) trigger.fields = f.rest.triggerFields;
+    if (f.watch.length) trigger.fields = f.watch;
   }
   if (f.trigger === 'date') {
     trigger.field = f.dateField;
@@ -196,6 +193,7 @@ export function definitionFrom(f: FormState, recordArg: string): RuleDefinition 
 // it at that key's control. The places, with C a condition's index, R a row's, A an action's
 // and S a scheduled group's:
 //   name, module, description, trigger        the rule's own fields
+//   trigger.fields                            the fields an edit trigger watches
 //   C.criteria.R, C.pattern, C.actions.A      a condition's row, pattern and instant action
 //   C.scheduled.S.offset, C.scheduled.S.from  a scheduled group's timing
 //   C.scheduled.S.actions.A                   a scheduled action
@@ -211,6 +209,7 @@ export function placeError(error: unknown): PlacedError {
   const [, path, rest] = m as unknown as [string, string, string];
   const words = `${rest.charAt(0).toUpperCase()}${rest.slice(1)}`;
   if (path === 'name' || path === 'module' || path === 'description') return { at: path, message: words };
+  if (path.startsWith('trigger.fields')) return { at: 'trigger.fields', message: words };
   if (path.startsWith('trigger')) return { at: 'trigger', message: words };
   const cond = /^conditions\[(\d+)\](?:\.(.*))?$/.exec(path);
   if (!cond) return { at: '', message };
