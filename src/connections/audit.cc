@@ -361,22 +361,17 @@ Result<std::vector<AuditEntry>> Connections::Audit(std::string_view org_id,
       return all;
     }
     std::vector<store::Value> params = {store::Value(org_id)};
+    std::string sql;
     if (ScansAWindow(filter)) {
-      std::string sql = WindowedSelect("org_id = ?") + " WHERE 1";
+      sql = WindowedSelect("org_id = ?") + " WHERE 1";
       EntryConditions(filter, sql, params);
-      if (!filter.environment.empty()) {
-        sql += " AND c.environment = ?";
-        params.emplace_back(filter.environment);
+    } else {
+      sql = std::string(kAuditSelect) + " WHERE a.org_id = ?";
+      if (!filter.run_id.empty()) {
+        // The run index is partial (run_id != ''): the query must say so for SQLite to use it.
+        sql += " AND a.run_id = ? AND a.run_id != ''";
+        params.emplace_back(filter.run_id);
       }
-      sql += " ORDER BY a.seq DESC LIMIT ?";
-      params.emplace_back(int64_t{filter.limit});
-      return tx.QueryParams(sql, params);
-    }
-    std::string sql = std::string(kAuditSelect) + " WHERE a.org_id = ?";
-    if (!filter.run_id.empty()) {
-      // The run index is partial (run_id != ''): the query must say so for SQLite to use it.
-      sql += " AND a.run_id = ? AND a.run_id != ''";
-      params.emplace_back(filter.run_id);
     }
     if (!filter.environment.empty()) {
       sql += " AND c.environment = ?";

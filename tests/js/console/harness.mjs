@@ -47,6 +47,12 @@ export function shownTime(page, ms) {
   }, ms);
 }
 
+// What a datetime-local input takes for now + offsetMs, in the page's time zone
+// ("2026-12-06T09:30").
+export function localInputTime(page, offsetMs) {
+  return shownTime(page, Date.now() + offsetMs).then((t) => t.slice(0, 16).replace(' ', 'T'));
+}
+
 // The lines of a table, each a list of its cells' text.
 export const rows = (table) => table.locator('tbody tr').evaluateAll((trs) =>
   trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.innerText)));

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, test } from 'node:test';
-import { rows, shownTime, startConsole } from './harness.mjs';
+import { localInputTime, rows, shownTime, startConsole } from './harness.mjs';
 
 const acmeKey = `acme-key-${Math.random().toString(36).slice(2)}-planted`;
 const globexKey = `globex-key-${Math.random().toString(36).slice(2)}-planted`;
@@ -113,11 +113,7 @@ test('the audit: calls through the proxy, filtered by connection and status, the
   await page.getByText('1 call', { exact: true }).waitFor();
   // A custom range, typed in the browser's local time: one starting in an hour holds nothing,
   // one around now holds the failed call again.
-  const local = (offsetMs) => page.evaluate((off) => {
-    const d = new Date(Date.now() + off);
-    const p = (n) => String(n).padStart(2, '0');
-    return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
-  }, offsetMs);
+  const local = (offsetMs) => localInputTime(page, offsetMs);
   await page.getByRole('combobox', { name: 'When' }).selectOption('custom');
   await page.getByLabel('From').fill(await local(3600e3));
   await page.waitForURL(/from=/);

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, test } from 'node:test';
-import { rows, startConsole, viewports } from './harness.mjs';
+import { localInputTime, rows, startConsole, viewports } from './harness.mjs';
 
 const hookKey = `hook-key-${Math.random().toString(36).slice(2)}-planted`;
 const ruleName = 'Notify on contacts';
@@ -357,11 +357,7 @@ test('the execution log\'s filters narrow the list, and live in the URL; a faile
   assert.equal(await page.getByRole('combobox', { name: 'Function', exact: true }).inputValue(), 'notify');
 
   // A custom range in the browser's local time: starting in an hour, nothing; around now, the three.
-  const local = (offsetMs) => page.evaluate((off) => {
-    const d = new Date(Date.now() + off);
-    const p = (n) => String(n).padStart(2, '0');
-    return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
-  }, offsetMs);
+  const local = (offsetMs) => localInputTime(page, offsetMs);
   await page.getByRole('combobox', { name: 'Started', exact: true }).selectOption('custom');
   await page.getByLabel('From').fill(await local(3600e3));
   await page.waitForURL(/from=/);
