@@ -22,6 +22,8 @@ export interface WorkflowRun {
   statements: number;
   error: string;
   error_line: number;
+  // Who the run acted as: the user whose change started it (null for a date rule's runs).
+  user: { id: string; name: string; email: string } | null;
 }
 
 export interface CallRecord {
