@@ -37,7 +37,7 @@ Result<std::string> Status(const Field& c) {
   std::string s = TRY(c.String("status"));
   if (c.Has("per_user") && TRY(c.Bool("per_user"))) {
     std::string reason = TRY(c.OptionalString("reason"));
-    if (!reason.empty() && s != "connected") s += " (" + reason + ")";
+    if (!reason.empty() && reason != s && s != "connected") s += " (" + reason + ")";
     return s;
   }
   if (!c.Has("authorizations")) return s;

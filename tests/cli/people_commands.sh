@@ -48,7 +48,7 @@ expect "Bob's list after Ann's revoke" "team  probe  connected  (per user: you h
 show=$(as bob connections show team)
 grep -qx "  authorization of Ann Lee <ann@example.com>: revoked" <<<"$show" || fail "Ann's revoke: [$show]"
 grep -qx "  authorization of Bob Stone <bob@example.com>: connected" <<<"$show" || fail "Bob's line: [$show]"
-expect "Ann's list after her revoke" "team  probe  revoked (revoked)  (per user: you have not authorized it; 1 member has)" 0 \
+expect "Ann's list after her revoke" "team  probe  revoked  (per user: you have not authorized it; 1 member has)" 0 \
   as ann connections list
 expect "Carol sees none of it" "no connections" 0 as carol connections list
 expect "Carol cannot name it" "relish: no connection 'team' in the sandbox environment" 1 as carol connections show team
