@@ -8,6 +8,8 @@ source "$(dirname "$0")/../testing/cli_test.sh" "$1"
 unset RELISH_DATA RELISH_CONFIG RELISH_LOG_FILE RELISH_URL RELISH_TOKEN RELISH_PUBLIC_URL \
   RELISH_SANDBOX_REMAP RELISH_EGRESS_ALLOW_LOOPBACK RELISH_LOG_LEVEL RELISH_ADMIN_PASSWORD
 export XDG_CONFIG_HOME=$dir/admin-config
+# Authorizing a connection to Relish's own CRM exchanges the code with this same server.
+export RELISH_EGRESS_ALLOW_LOOPBACK=true
 start_relish "$relish" "$dir"
 export RELISH_URL=$RELISH_SERVER_URL
 "$relish" login --email admin@localhost < "$dir/data/initial-admin-password" > /dev/null
@@ -62,6 +64,29 @@ out=$(as ann connections authorize books --wait --timeout 1 2>&1) && fail "a wai
 [ "$(sed -n 3,4p <<<"$out")" = "Waiting for the browser to finish...
 relish: no authorization arrived in 1 s; open the URL and finish in the browser, then check with relish connections show books" ] ||
   fail "wait's timeout: [$out]"
+
+# authorize --wait while Ann's browser (curl, signed in as Ann) allows: it waits, then prints the
+# connection, connected, and exits 0.
+as ann connections create --service bigin --name CRM > /dev/null
+csrf=$(curl -sf -c "$dir/ann.jar" -H 'Content-Type: application/json' \
+  -d '{"email":"ann@example.com","password":"ann password 123"}' "$RELISH_URL/api/v1/session" | jq -r .csrf)
+as ann connections authorize crm --wait --timeout 60 > "$dir/wait.out" 2>&1 &
+waiter=$!
+for _ in $(seq 1 100); do grep -q "^Waiting" "$dir/wait.out" && break; sleep 0.1; done
+page=$(curl -sf -b "$dir/ann.jar" "$(sed -n 2p "$dir/wait.out")")
+field() { grep -o "name=\"$1\" value=\"[^\"]*\"" <<<"$page" | head -1 | sed 's/.*value="//; s/"$//'; }
+form="csrf_token=$csrf&decision=allow"
+for f in response_type client_id redirect_uri scope state code_challenge code_challenge_method access_type relish_org relish_environment org environment; do
+  v=$(field "$f")
+  [ -n "$v" ] && form="$form&$f=$(jq -rn --arg v "$(sed 's/&amp;/\&/g' <<<"$v")" '$v|@uri')"
+done
+callback=$(curl -s -o /dev/null -w '%{redirect_url}' -b "$dir/ann.jar" -d "$form" "$RELISH_URL/oauth/authorize")
+[ -n "$callback" ] || fail "no callback from the consent form"
+curl -s -o /dev/null -b "$dir/ann.jar" "$callback"
+rc=0; wait $waiter || rc=$?
+[ $rc = 0 ] || fail "authorize --wait exit code $rc: $(cat "$dir/wait.out")"
+[ "$(sed -n '4,5p' "$dir/wait.out")" = "crm  bigin  sandbox  connected
+  name: CRM" ] || fail "authorize --wait: [$(cat "$dir/wait.out")]"
 
 # functions list|show, and run --topping: a topping's function by name.
 mkdir -p "$dir/acme/functions"
