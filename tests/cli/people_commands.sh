@@ -70,23 +70,38 @@ relish: no authorization arrived in 1 s; open the URL and finish in the browser,
 as ann connections create --service bigin --name CRM > /dev/null
 csrf=$(curl -sf -c "$dir/ann.jar" -H 'Content-Type: application/json' \
   -d '{"email":"ann@example.com","password":"ann password 123"}' "$RELISH_URL/api/v1/session" | jq -r .csrf)
-as ann connections authorize crm --wait --timeout 60 > "$dir/wait.out" 2>&1 &
-waiter=$!
-for _ in $(seq 1 100); do grep -q "^Waiting" "$dir/wait.out" && break; sleep 0.1; done
-page=$(curl -sf -b "$dir/ann.jar" "$(sed -n 2p "$dir/wait.out")")
-field() { grep -o "name=\"$1\" value=\"[^\"]*\"" <<<"$page" | head -1 | sed 's/.*value="//; s/"$//'; }
-form="csrf_token=$csrf&decision=allow"
-for f in response_type client_id redirect_uri scope state code_challenge code_challenge_method access_type relish_org relish_environment org environment; do
-  v=$(field "$f")
-  [ -n "$v" ] && form="$form&$f=$(jq -rn --arg v "$(sed 's/&amp;/\&/g' <<<"$v")" '$v|@uri')"
-done
-callback=$(curl -s -o /dev/null -w '%{redirect_url}' -b "$dir/ann.jar" -d "$form" "$RELISH_URL/oauth/authorize")
-[ -n "$callback" ] || fail "no callback from the consent form"
-curl -s -o /dev/null -b "$dir/ann.jar" "$callback"
-rc=0; wait $waiter || rc=$?
+authorize_in_browser() {  # authorize_in_browser LINK allow|deny: runs authorize --wait; its exit code
+  local link=$1 decision=$2 page form v f callback rc=0
+  : > "$dir/wait.out"
+  as ann connections authorize "$link" --wait --timeout 60 > "$dir/wait.out" 2>&1 &
+  local waiter=$!
+  for _ in $(seq 1 100); do grep -q "^Waiting" "$dir/wait.out" && break; sleep 0.1; done
+  page=$(curl -sf -b "$dir/ann.jar" "$(sed -n 2p "$dir/wait.out")")
+  form="csrf_token=$csrf&decision=$decision"
+  for f in response_type client_id redirect_uri scope state code_challenge code_challenge_method access_type relish_org relish_environment org environment; do
+    v=$(grep -o "name=\"$f\" value=\"[^\"]*\"" <<<"$page" | head -1 | sed 's/.*value="//; s/"$//; s/&amp;/\&/g')
+    [ -n "$v" ] && form="$form&$f=$(jq -rn --arg v "$v" '$v|@uri')"
+  done
+  callback=$(curl -s -o /dev/null -w '%{redirect_url}' -b "$dir/ann.jar" -d "$form" "$RELISH_URL/oauth/authorize")
+  [ -n "$callback" ] || fail "no callback from the consent form"
+  curl -s -o /dev/null -b "$dir/ann.jar" "$callback"
+  wait $waiter || rc=$?
+  return $rc
+}
+rc=0; authorize_in_browser crm allow || rc=$?
 [ $rc = 0 ] || fail "authorize --wait exit code $rc: $(cat "$dir/wait.out")"
 [ "$(sed -n '4,5p' "$dir/wait.out")" = "crm  bigin  sandbox  connected
   name: CRM" ] || fail "authorize --wait: [$(cat "$dir/wait.out")]"
+# Denied in the browser: the connection as it now is, then why, and exit 1.
+as ann connections create --service bigin --name Denied > /dev/null
+rc=0; authorize_in_browser denied deny || rc=$?
+[ $rc = 1 ] || fail "a denied authorize --wait: exit code $rc: $(cat "$dir/wait.out")"
+[ "$(sed -n '4,$p' "$dir/wait.out")" = "denied  bigin  sandbox  needs_reauth (the provider did not authorize: access_denied (The user denied access.))
+  name: Denied
+  requested scopes: ZohoBigin.modules.ALL, ZohoBigin.users.ALL, ZohoBigin.org.READ
+  authorization: needs_reauth
+relish: the authorization did not connect: needs_reauth (the provider did not authorize: access_denied (The user denied access.)); try again with relish connections authorize denied --wait" ] ||
+  fail "a denied authorize --wait: [$(cat "$dir/wait.out")]"
 
 # functions list|show, and run --topping: a topping's function by name.
 mkdir -p "$dir/acme/functions"
