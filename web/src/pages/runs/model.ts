@@ -22,7 +22,7 @@ export interface WorkflowRun {
   statements: number;
   error: string;
   error_line: number;
-  // Who the run acted as: the user whose change started it (null for a date rule's runs).
+  // Who the run acted as: the user whose change started it (null when the change was no user's).
   user: { id: string; name: string; email: string } | null;
 }
 
