@@ -386,7 +386,7 @@ test('the run form follows the header\'s types; a run\'s error jumps to its line
   await page.getByRole('heading', { name: 'Run of greet', level: 1 }).waitFor();
   assert.equal(where(page), `/functions/greet/runs/${recorded.runs[1].id}?org=${acme.org.id}&environment=sandbox`);
   assert.equal(await page.locator('.page__scope').innerText(),
-               `Acme Inc · Sandbox · Started ${await shownTime(page, recorded.runs[1].started_at)} by ${acme.email}`);
+               `Acme Inc · Sandbox · Started ${await shownTime(page, recorded.runs[1].started_at)} by ${recorded.runs[1].user_name} <${acme.email}>`);
   assert.equal(await page.getByRole('region', { name: 'Arguments' }).locator('pre').innerText(),
                JSON.stringify({ leadId: 5, score: 4.5, vip: true, extra: { tier: 'gold' }, name: 'Ann' }, null, 2));
   await h().checkAccessibility(page, 'a recorded run');
