@@ -83,50 +83,65 @@ Json OptionalTime(const std::optional<int64_t>& at) { return at ? Json(*at) : Js
 
 // A connection as `viewer` sees it: the top-level status, reason and granted scopes are those of
 // the authorization their calls would use (the shared one, or their own for a per-user
-// connection); `authorizations` lists every one.
+// connection); `authorizations` lists every one. A per-user connection also says whether the
+// viewer has authorized it and how many members have, and names each authorization's user:
+// one member's revoke is theirs, not the connection's.
 Json ConnectionJson(const connections::Connection& c, const connections::Catalog& catalog,
-                    std::string_view viewer) {
+                    identity::Identity& identity, std::string_view viewer) {
   Json auths = Json::array();
+  int members_authorized = 0;
   for (const auto& a : c.authorizations) {
-    Json aj = {{"user_id", a.user_id.empty() ? Json() : Json(a.user_id)},
-               {"status", connections::StatusName(a.status)},
-               {"reason", a.reason},
-               {"granted_scopes", a.granted_scopes},
-               {"missing_scopes", MissingScopes(c, a)},
-               {"expires_at", OptionalTime(a.expires_at)},
-               {"account_id", a.account_id},
-               {"authorized_at", OptionalTime(a.authorized_at)},
-               {"refreshed_at", OptionalTime(a.refreshed_at)},
-               {"refresh_failures", a.refresh_failures}};
+    Json aj = {{"user_id", a.user_id.empty() ? Json() : Json(a.user_id)}};
+    if (!a.user_id.empty()) {
+      // A user removed since keeps their id; name and email are then null.
+      auto user = identity.GetUser(a.user_id);
+      aj["user_name"] = user.ok() ? Json(user->name) : Json();
+      aj["user_email"] = user.ok() ? Json(user->email) : Json();
+      if (a.status == connections::Status::kConnected) ++members_authorized;
+    }
+    aj.update(Json{{"status", connections::StatusName(a.status)},
+                   {"reason", a.reason},
+                   {"granted_scopes", a.granted_scopes},
+                   {"missing_scopes", MissingScopes(c, a)},
+                   {"expires_at", OptionalTime(a.expires_at)},
+                   {"account_id", a.account_id},
+                   {"authorized_at", OptionalTime(a.authorized_at)},
+                   {"refreshed_at", OptionalTime(a.refreshed_at)},
+                   {"refresh_failures", a.refresh_failures}});
     auths.push_back(aj);
   }
   const connections::Authorization* used = connections::AuthorizationFor(c, viewer);
   Json params = Json::object();
   for (const auto& [k, v] : c.params) params[k] = v;
   auto service = catalog.Get(c.org_id, c.service_id);
-  return {{"id", c.id},
-          {"link_name", c.link_name},
-          {"name", c.display_name},
-          {"service", c.service_id},
-          {"service_name", service.ok() ? (*service)->name : c.service_id},
-          {"environment", c.environment},
-          {"scopes", c.scopes},
-          {"granted_scopes", used ? used->granted_scopes : std::vector<std::string>{}},
-          {"missing_scopes", used ? MissingScopes(c, *used) : std::vector<std::string>{}},
-          {"params", params},
-          {"per_user", c.per_user},
-          {"status", connections::StatusName(used ? used->status : connections::Status::kPending)},
-          {"reason", used ? used->reason : ""},
-          {"last_used_at", OptionalTime(c.last_used_at)},
-          {"authorizations", auths},
-          {"created_by", c.created_by},
-          {"created_at", c.created_at},
-          {"updated_at", c.updated_at}};
+  Json j = {{"id", c.id},
+            {"link_name", c.link_name},
+            {"name", c.display_name},
+            {"service", c.service_id},
+            {"service_name", service.ok() ? (*service)->name : c.service_id},
+            {"environment", c.environment},
+            {"scopes", c.scopes},
+            {"granted_scopes", used ? used->granted_scopes : std::vector<std::string>{}},
+            {"missing_scopes", used ? MissingScopes(c, *used) : std::vector<std::string>{}},
+            {"params", params},
+            {"per_user", c.per_user},
+            {"status", connections::StatusName(used ? used->status : connections::Status::kPending)},
+            {"reason", used ? used->reason : ""}};
+  if (c.per_user) {
+    j["authorized_by_you"] = used != nullptr && used->status == connections::Status::kConnected;
+    j["members_authorized"] = members_authorized;
+  }
+  j.update(Json{{"last_used_at", OptionalTime(c.last_used_at)},
+                {"authorizations", auths},
+                {"created_by", c.created_by},
+                {"created_at", c.created_at},
+                {"updated_at", c.updated_at}});
+  return j;
 }
 
 Json ConnectionView(const ConnectionsApiDeps& deps, const Caller& caller,
                     const connections::Connection& c) {
-  return ConnectionJson(c, deps.catalog, caller.user().id);
+  return ConnectionJson(c, deps.catalog, deps.identity, caller.user().id);
 }
 
 Json AuditJson(const connections::AuditEntry& e) {

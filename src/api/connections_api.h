@@ -5,6 +5,7 @@
 #include "api/routes.h"
 #include "connections/catalog.h"
 #include "connections/connections.h"
+#include "identity/identity.h"
 #include "outbound/async_client.h"
 #include "vault/vault.h"
 
@@ -13,6 +14,7 @@ namespace relish::api {
 struct ConnectionsApiDeps {
   connections::Catalog& catalog;
   connections::Connections& connections;
+  identity::Identity& identity;  // names and emails of the users of per-user authorizations
   vault::Vault& vault;
   vault::MasterKeySource master_key;  // for rotation
   outbound::HttpClient& discovery_http;

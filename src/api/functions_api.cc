@@ -201,6 +201,7 @@ Json RecordedRunJson(const functions::RecordedRun& run, bool details) {
       {"function", run.function.empty() ? Json() : Json(run.function)},
       {"user_id", run.user_id},
       {"user_email", run.user_email},
+      {"user_name", run.user_name},
   };
   for (const char* key : {"ok", "error", "statements", "started_at", "ended_at"}) j[key] = all[key];
   if (details) {
@@ -228,6 +229,7 @@ Result<Response> RunAndRecord(const FunctionsApiDeps& deps, Request& req, const 
                                 .function = function,
                                 .user_id = c.user().id,
                                 .user_email = c.user().email,
+                                .user_name = c.user().name,
                                 .args = run.args,
                                 .result = result};
   // The run has happened (its calls and writes are made): a history that cannot be written

@@ -126,7 +126,7 @@ Result<std::unique_ptr<App>> App::Open(const Config& config) {
                                {.secure_cookies = secure});
   api::AddCrmAdminRoutes(routes, rt.crm());
   api::AddBiginRoutes(impl->router, {rt.crm(), rt.identity(), rt.oauth()});
-  api::AddConnectionsRoutes(routes, {rt.catalog(), rt.connections(), rt.vault(), rt.master_key(),
+  api::AddConnectionsRoutes(routes, {rt.catalog(), rt.connections(), rt.identity(), rt.vault(), rt.master_key(),
                                      rt.production_http(), *impl->sandbox_async,
                                      *impl->production_async, secure});
   api::AddFunctionsRoutes(routes,

@@ -14,6 +14,15 @@
 namespace relish::app {
 namespace {
 
+// "Name (email)", or the email alone for a user without a name: how messages name a user.
+std::function<std::string(std::string_view)> DescribeUser(identity::Identity& identity) {
+  return [&identity](std::string_view user_id) -> std::string {
+    auto user = identity.GetUser(user_id);
+    if (!user.ok()) return "";
+    return user->name.empty() ? user->email : user->name + " (" + user->email + ")";
+  };
+}
+
 // The CRM's owners and actors are the organization's members, as identity knows them.
 class IdentityUsers final : public crm::UserDirectory {
  public:
@@ -158,7 +167,8 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, RuntimeOpti
       connections::ConnectionsOptions{.public_url = options.public_url,
                                       .sandbox_remap = sandbox_egress.remap,
                                       .refresh_margin = config.refresh_margin,
-                                      .state_ttl = config.authorization_timeout});
+                                      .state_ttl = config.authorization_timeout,
+                                      .describe_user = DescribeUser(*rt->identity_)});
   rt->runner_ = std::make_unique<functions::PlatformRunner>(
       functions::PlatformServices{.sandbox_http = rt->sandbox_http_.get(),
                                   .production_http = rt->production_http_.get(),

@@ -1,12 +1,14 @@
 // relish login | services ... | connections ... | keys rotate: the CLI over the REST API.
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <sstream>
+#include <thread>
 
 #include "base/encoding.h"
 #include "cli/client.h"
@@ -28,15 +30,39 @@ Result<std::string> ReadFile(const std::string& path) {
   return s.str();
 }
 
-// "connected", or "needs_reauth (refresh failed)" with each authorization's reason.
+// "connected", or "needs_reauth (refresh failed)" with each authorization's reason. A per-user
+// connection's status is the caller's own authorization's: another member's revoke is theirs,
+// shown on their line of `connections show`, not the connection's.
 Result<std::string> Status(const Field& c) {
   std::string s = TRY(c.String("status"));
+  if (c.Has("per_user") && TRY(c.Bool("per_user"))) {
+    std::string reason = TRY(c.OptionalString("reason"));
+    if (!reason.empty() && reason != s && s != "connected") s += " (" + reason + ")";
+    return s;
+  }
   if (!c.Has("authorizations")) return s;
   for (const Field& a : TRY(c.List("authorizations"))) {
     std::string reason = TRY(a.OptionalString("reason"));
     if (!reason.empty() && TRY(a.String("status")) != "connected") s += " (" + reason + ")";
   }
   return s;
+}
+
+// "per user: you have not authorized it; 2 members have", for a per-user connection; "" else.
+Result<std::string> PerUser(const Field& c) {
+  if (!c.Has("per_user") || !TRY(c.Bool("per_user"))) return std::string();
+  int64_t members = TRY(c.Int("members_authorized"));
+  return std::string("per user: you have ") + (TRY(c.Bool("authorized_by_you")) ? "" : "not ") +
+         "authorized it; " + std::to_string(members) + (members == 1 ? " member has" : " members have");
+}
+
+// "Ann Lee <ann@example.com>": how an authorization's user is named (their id only when the
+// user has since been removed).
+Result<std::string> Who(const Field& a) {
+  std::string email = TRY(a.OptionalString("user_email"));
+  if (email.empty()) return "removed user " + TRY(a.String("user_id"));
+  std::string name = TRY(a.OptionalString("user_name"));
+  return name.empty() ? email : name + " <" + email + ">";
 }
 
 std::string Joined(const std::vector<std::string>& items) {
@@ -49,19 +75,35 @@ Result<void> PrintConnection(const Field& c, std::ostream& out) {
   out << TRY(c.String("link_name")) << "  " << TRY(c.String("service")) << "  "
       << TRY(c.String("environment")) << "  " << TRY(Status(c)) << "\n";
   out << "  name: " << TRY(c.String("name")) << "\n";
+  if (std::string per_user = TRY(PerUser(c)); !per_user.empty()) out << "  " << per_user << "\n";
   std::string requested = Joined(TRY(c.Strings("scopes")));
   if (!requested.empty()) out << "  requested scopes: " << requested << "\n";
   for (const Field& a : TRY(c.List("authorizations"))) {
     std::string granted = Joined(TRY(a.Strings("granted_scopes")));
     std::string user = TRY(a.OptionalString("user_id"));
-    out << "  authorization" << (user.empty() ? "" : " of " + user) << ": "
-        << TRY(a.String("status"));
+    std::string status = TRY(a.String("status"));
+    std::string reason = TRY(a.OptionalString("reason"));
+    out << "  authorization" << (user.empty() ? "" : " of " + TRY(Who(a))) << ": " << status;
+    if (!user.empty() && status != "connected" && !reason.empty() && reason != status) {
+      out << " (" << reason << ")";
+    }
     if (!granted.empty()) out << "; granted: " << granted;
     std::vector<std::string> missing = TRY(a.Strings("missing_scopes"));
     if (!missing.empty()) out << "; missing: " << DumpJson(TRY(a.Get("missing_scopes")).json());
     out << "\n";
   }
   return Ok();
+}
+
+// The caller's own authorization of a connection (the shared one, or theirs on a per-user
+// connection) as text that changes whenever it does: `authorize --wait` watches it.
+Result<std::string> MyAuthorization(const Field& c, const std::string& me) {
+  bool per_user = c.Has("per_user") && TRY(c.Bool("per_user"));
+  for (const Field& a : TRY(c.List("authorizations"))) {
+    std::string user = TRY(a.OptionalString("user_id"));
+    if (per_user ? user == me : user.empty()) return DumpJson(a.json());
+  }
+  return std::string();
 }
 
 }  // namespace
@@ -325,8 +367,10 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
                            auto list = TRY(j.List("connections"));
                            if (list.empty()) out << "no connections\n";
                            for (const Field& c : list) {
+                             std::string per_user = TRY(PerUser(c));
                              out << TRY(c.String("link_name")) << "  " << TRY(c.String("service"))
-                                 << "  " << TRY(Status(c)) << "\n";
+                                 << "  " << TRY(Status(c))
+                                 << (per_user.empty() ? "" : "  (" + per_user + ")") << "\n";
                            }
                            return Ok();
                          });
@@ -395,18 +439,65 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
   {
     auto flags = std::make_shared<RemoteFlags>();
     auto link = std::make_shared<std::string>();
+    auto wait = std::make_shared<bool>(false);
+    auto timeout = std::make_shared<int>(600);
     auto* cmd = conns->add_subcommand("authorize", "Print the URL to open in a browser to authorize a connection");
     AddRemoteFlags(*cmd, *flags);
     cmd->add_option("link", *link, "Link name")->required();
-    commands.Add(cmd, [flags, link] {
+    cmd->add_flag("--wait", *wait, "Wait until the browser finishes, then print the status (exit 1 unless connected)");
+    cmd->add_option("--timeout", *timeout, "With --wait: give up after this many seconds (default 600, the URL's life)")
+        ->check(CLI::Range(1, 3600));
+    commands.Add(cmd, [flags, link, wait, timeout] {
       auto client = Connect(*flags);
       if (!client.ok()) return Fail(client.error());
-      return PrintAnswer(*flags, *client, client->Call("POST", "/api/v1/connections/" + *link + "/authorize"),
-                         [](const Field& j, std::ostream& out) -> Result<void> {
-                           out << "Open this URL in a browser to authorize (valid for 10 minutes):\n"
-                               << TRY(j.String("authorize_url")) << "\n";
-                           return Ok();
-                         });
+      std::string path = "/api/v1/connections/" + PercentEncode(*link);
+      // Before: the caller's own authorization as it is, to tell the browser's outcome from it.
+      std::string me, before;
+      if (*wait) {
+        auto who = client->Call("GET", "/api/v1/me");
+        if (!who.ok()) return Fail(who.error());
+        auto id = Field(*who).Get("user");
+        auto user_id = id.ok() ? id->String("id") : Result<std::string>(id.error());
+        if (!user_id.ok()) return Fail(client->NotRelish(user_id.error().message()));
+        me = *user_id;
+        auto now = client->Call("GET", path);
+        if (!now.ok()) return Fail(now.error());
+        auto mine = MyAuthorization(Field(*now), me);
+        if (!mine.ok()) return Fail(client->NotRelish(mine.error().message()));
+        before = *mine;
+      }
+      int code = PrintAnswer(*flags, *client, client->Call("POST", path + "/authorize"),
+                             [&](const Field& j, std::ostream& out) -> Result<void> {
+                               out << "Open this URL in a browser to authorize (valid for 10 minutes):\n"
+                                   << TRY(j.String("authorize_url")) << "\n";
+                               if (*wait) out << "Waiting for the browser to finish...\n";
+                               return Ok();
+                             });
+      if (code != kExitOk || !*wait) return code;
+      std::cout.flush();
+      auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(*timeout);
+      while (std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        auto now = client->Call("GET", path);
+        if (!now.ok()) return Fail(now.error());
+        auto mine = MyAuthorization(Field(*now), me);
+        if (!mine.ok()) return Fail(client->NotRelish(mine.error().message()));
+        if (*mine == before) continue;
+        Field c(*now);
+        int printed = PrintAnswer(*flags, *client, now, PrintConnection);
+        if (printed != kExitOk) return printed;
+        auto status = c.String("status");
+        if (status.ok() && *status == "connected") return kExitOk;
+        std::string reason = c.OptionalString("reason").value_or("");
+        return Fail(FailedPrecondition("the authorization did not connect: " +
+                                       (status.ok() ? *status : std::string("unknown")) +
+                                       (reason.empty() ? "" : " (" + reason + ")") +
+                                       "; try again with relish connections authorize " + *link +
+                                       " --wait"));
+      }
+      return Fail(DeadlineExceeded("no authorization arrived in " + std::to_string(*timeout) +
+                                   " s; open the URL and finish in the browser, then check with "
+                                   "relish connections show " + *link));
     });
   }
   {

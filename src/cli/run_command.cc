@@ -41,9 +41,24 @@ struct RunFlags {
   std::string org;
   std::string environment = "sandbox";
   std::string user;
+  std::string topping;  // run's: `file` names a function of this installed topping
   bool show_calls = false;
   bool json = false;  // print the run as POST /api/v1/functions/run answers it
+  // check --json: each problem goes here ({"file", "line", "message"}) instead of to stderr.
+  std::vector<nlohmann::ordered_json>* problems = nullptr;
 };
+
+// A problem `check` found: printed FILE:LINE: message, or kept for --json.
+void Report(std::vector<nlohmann::ordered_json>* problems, const std::string& file, int line,
+            const std::string& message) {
+  if (problems != nullptr) {
+    problems->push_back({{"file", file}, {"line", line}, {"message", message}});
+  } else if (line > 0) {
+    std::cerr << file << ":" << line << ": " << message << "\n";
+  } else {
+    std::cerr << "relish: " << Printable(message) << "\n";
+  }
+}
 
 Result<std::string> ReadFile(const std::string& path) {
   std::error_code ec;
@@ -87,7 +102,7 @@ std::shared_ptr<const deluge::Program> CompileFile(const RunFlags& flags,
                                                    int& exit_code, std::string* text = nullptr) {
   auto source = ReadFile(flags.file);
   if (!source.ok()) {
-    Fail(source.error());
+    Report(flags.problems, flags.file, 0, source.error().message());
     exit_code = source.error().code() == ErrorCode::kInvalidArgument ? kExitUsage : kExitFailure;
     return nullptr;
   }
@@ -95,9 +110,7 @@ std::shared_ptr<const deluge::Program> CompileFile(const RunFlags& flags,
   deluge::CompileOptions options;
   for (const auto& a : args) options.arg_names.push_back(a.name);
   deluge::Compiled compiled = deluge::Compile(*source, options);
-  for (const auto& d : compiled.diagnostics) {
-    std::cerr << flags.file << ":" << d.line << ": " << d.message << "\n";
-  }
+  for (const auto& d : compiled.diagnostics) Report(flags.problems, flags.file, d.line, d.message);
   if (!compiled.ok()) exit_code = kExitFailure;
   return compiled.program;
 }
@@ -110,24 +123,49 @@ std::string DefaultTimeZone() {
 
 // A topping folder, as a push would check it without a server: the manifest, the files, and
 // every function with the parameters its rules pass. Problems print as DIR/FILE:LINE: reason.
-bool CheckTopping(const std::string& dir) {
+bool CheckTopping(const std::string& dir, std::vector<nlohmann::ordered_json>* problems) {
   std::string prefix = dir.ends_with('/') ? dir : dir + "/";
   auto files = ReadToppingFolder(dir);
   if (!files.ok()) {
-    Fail(files.error());
+    Report(problems, dir, 0, files.error().message());
     return false;
   }
+  // A problem line is "FILE:LINE: reason" or "FILE: reason" (FILE in the folder): printed after
+  // the folder's path, or kept for --json with its parts.
+  auto report = [&](const std::string& line) {
+    if (problems == nullptr) {
+      std::cerr << prefix << line << "\n";
+      return;
+    }
+    size_t colon = line.find(": ");
+    std::string head = colon == std::string::npos ? "" : line.substr(0, colon);
+    if (head.empty() || head.find(' ') != std::string::npos) {
+      Report(problems, dir, 0, line);
+      return;
+    }
+    size_t number = head.rfind(':');
+    int at = 0;
+    if (number != std::string::npos && number + 1 < head.size() && head.size() - number <= 9 &&
+        head.find_first_not_of("0123456789", number + 1) == std::string::npos) {
+      at = std::stoi(head.substr(number + 1));
+      head = head.substr(0, number);
+    }
+    Report(problems, prefix + head, at, line.substr(colon + 2));
+  };
   auto bundle = toppings::ReadBundle(*files);
   if (!bundle.ok()) {
     const std::string& message = bundle.error().message();
-    std::cerr << (message.starts_with(toppings::kManifestFile) ? prefix : "relish: ") << message
-              << "\n";
+    if (message.starts_with(toppings::kManifestFile)) {
+      report(message);
+    } else {
+      Report(problems, dir, 0, message);
+    }
     return false;
   }
-  auto problems = toppings::ProblemsError(bundle->problems);
-  if (problems.ok()) return true;
-  std::istringstream lines(problems.error().message());
-  for (std::string line; std::getline(lines, line);) std::cerr << prefix << line << "\n";
+  auto problems_found = toppings::ProblemsError(bundle->problems);
+  if (problems_found.ok()) return true;
+  std::istringstream lines(problems_found.error().message());
+  for (std::string line; std::getline(lines, line);) report(line);
   return false;
 }
 
@@ -152,7 +190,7 @@ int Check(const RunFlags& flags) {
       continue;
     }
     if (fs::exists(fs::path(path) / toppings::kManifestFile, ec)) {
-      if (!CheckTopping(path)) ok = false;
+      if (!CheckTopping(path, flags.problems)) ok = false;
       continue;
     }
     std::vector<std::string> scripts;
@@ -164,17 +202,22 @@ int Check(const RunFlags& flags) {
       }
     }
     if (ec) {
-      Fail(Unavailable("cannot read " + path + ": " + ec.message()));
+      Report(flags.problems, path, 0, "cannot read " + path + ": " + ec.message());
       ok = false;
       continue;
     }
     if (scripts.empty()) {
-      Fail(NotFound("nothing to check in " + path + ": no topping.yaml and no .dg files"));
+      Report(flags.problems, path, 0,
+             "nothing to check in " + path + ": no topping.yaml and no .dg files");
       ok = false;
       continue;
     }
     std::sort(scripts.begin(), scripts.end());
     for (const auto& file : scripts) check_file(file);
+  }
+  if (flags.problems != nullptr) {
+    std::cout << DumpJson(nlohmann::ordered_json{{"ok", ok}, {"problems", *flags.problems}}, 2)
+              << "\n";
   }
   return ok ? kExitOk : kExitFailure;
 }
@@ -287,8 +330,10 @@ int RunScript(const RunFlags& flags) {
   // compiles the same text again (it keeps only the first diagnostic of a run).
   int exit_code = kExitOk;
   std::string source;
-  auto program = CompileFile(flags, args, exit_code, &source);
-  if (!program) return exit_code;
+  if (flags.topping.empty()) {
+    auto program = CompileFile(flags, args, exit_code, &source);
+    if (!program) return exit_code;
+  }
 
   if (auto r = InitLogging({.level = "warn", .file = config->log_file}); !r.ok()) {
     return Fail(r.error());
@@ -302,6 +347,24 @@ int RunScript(const RunFlags& flags) {
 
   request.environment = flags.environment;
   request.file_name = flags.file;
+  if (!flags.topping.empty()) {
+    // The function as the topping installed it in the environment, run as its rules run it.
+    if (!platform->runtime) {
+      return Fail(FailedPrecondition("--topping needs a data directory with Relish data (" +
+                                     config->data_dir + " has none; --data names another)"));
+    }
+    auto fn = platform->runtime->workflow().GetFunction({request.org_id, flags.environment},
+                                                         flags.topping, flags.file);
+    if (!fn.ok()) {
+      return Fail(Error(fn.error().code(),
+                        fn.error().message() + " (" + flags.environment +
+                            "); relish functions list --topping " +
+                            flags.topping + " lists its functions"));
+    }
+    source = fn->source;
+    request.topping = flags.topping;
+    request.file_name = "functions/" + fn->name + ".dg";
+  }
   request.source = source;
   for (const auto& a : args) request.args.push_back({a.name, a.json});
   auto result = platform->runner().Run(request);
@@ -332,7 +395,8 @@ int RunScript(const RunFlags& flags) {
     }
   }
   if (!result->ok) {
-    std::cerr << flags.file << ":" << result->error_line << ": " << result->error_message << "\n";
+    std::cerr << request.file_name << ":" << result->error_line << ": " << result->error_message
+              << "\n";
     return kExitFailure;
   }
   return kExitOk;
@@ -353,7 +417,8 @@ void AddRunCommands(CLI::App& root, Commands& commands) {
       "Run a Deluge script with the data directory's connections and CRM; info lines go "
       "to stdout");
   run->add_option("file", run_flags->file,
-                  "Deluge script (.dg), with or without a function header")
+                  "Deluge script (.dg), with or without a function header; with --topping, "
+                  "the name of one of its functions")
       ->required();
   AddArgOption(*run, *run_flags);
   run_flags->config.AddTo(*run);
@@ -371,6 +436,9 @@ void AddRunCommands(CLI::App& root, Commands& commands) {
   run->add_option("--env", run_flags->environment, "Environment: sandbox (default) or production");
   run->add_option("--user", run_flags->user,
                   "Email of the user the run acts as (default: the first administrator)");
+  run->add_option("--topping", run_flags->topping,
+                  "Run the function named FILE of this installed topping (its namespace), from "
+                  "the data directory, in --env");
   run->add_flag("--calls", run_flags->show_calls,
                 "Print each outbound call (method, URL, status, time) to stderr");
   run->add_flag("--json", run_flags->json,
@@ -386,7 +454,15 @@ void AddRunCommands(CLI::App& root, Commands& commands) {
                    "Scripts (.dg), topping folders (with a topping.yaml), or folders of scripts")
       ->required();
   AddArgOption(*check, *check_flags);
-  commands.Add(check, [check_flags] { return Check(*check_flags); });
+  check->add_flag("--json", check_flags->json,
+                  "Print {\"ok\": ..., \"problems\": [{\"file\", \"line\", \"message\"}]} on stdout "
+                  "instead of FILE:LINE: lines on stderr");
+  commands.Add(check, [check_flags] {
+    std::vector<nlohmann::ordered_json> problems;
+    RunFlags flags = *check_flags;
+    if (flags.json) flags.problems = &problems;
+    return Check(flags);
+  });
 }
 
 }  // namespace relish::cli

@@ -8,6 +8,7 @@
 #include "app/app.h"
 #include "app/data_dir.h"
 #include "base/log.h"
+#include "cli/answer.h"
 #include "cli/command.h"
 
 #ifndef RELISH_VERSION
@@ -55,9 +56,18 @@ int Serve(const ConfigFlags& flags, const std::string& listen) {
   return kExitOk;
 }
 
-int ShowConfig(const ConfigFlags& flags) {
+int ShowConfig(const ConfigFlags& flags, bool json) {
   auto config = flags.Load();
   if (!config.ok()) return Fail(config.error());
+  if (json) {
+    // Values as the configuration file writes them (text), secrets masked as in the text form.
+    Json settings = Json::object();
+    for (const auto& [key, value] : DescribeConfig(*config)) settings[std::string(key.name)] = value;
+    Json out = {{"file", config->config_file.empty() ? Json() : Json(config->config_file)},
+                {"settings", settings}};
+    std::cout << DumpJson(out, 2) << "\n";
+    return kExitOk;
+  }
   if (!config->config_file.empty()) std::cout << "# from " << config->config_file << "\n";
   for (const auto& [key, value] : DescribeConfig(*config)) {
     std::cout << key.name << ": " << value << "\n";
@@ -77,13 +87,21 @@ void AddServeCommands(CLI::App& root, Commands& commands) {
   commands.Add(serve, [serve_flags, listen] { return Serve(*serve_flags, *listen); });
 
   auto config_flags = std::make_shared<ConfigFlags>();
+  auto config_json = std::make_shared<bool>(false);
   auto* config = root.add_subcommand("config", "Print the effective configuration");
   config_flags->AddTo(*config);
-  commands.Add(config, [config_flags] { return ShowConfig(*config_flags); });
+  config->add_flag("--json", *config_json, "Print JSON: {\"file\": ..., \"settings\": {key: value}}");
+  commands.Add(config, [config_flags, config_json] { return ShowConfig(*config_flags, *config_json); });
 
+  auto version_json = std::make_shared<bool>(false);
   auto* version = root.add_subcommand("version", "Print the version");
-  commands.Add(version, [] {
-    std::cout << "relish " << RELISH_VERSION << "\n";
+  version->add_flag("--json", *version_json, "Print JSON: {\"version\": ...}");
+  commands.Add(version, [version_json] {
+    if (*version_json) {
+      std::cout << DumpJson(Json{{"version", RELISH_VERSION}}) << "\n";
+    } else {
+      std::cout << "relish " << RELISH_VERSION << "\n";
+    }
     return kExitOk;
   });
 }

@@ -90,6 +90,12 @@ Result<void> PrintRun(const Field& r, std::ostream& out) {
       << (r.Show("topping").empty() ? "" : " in topping " + r.Show("topping")) << "\n";
   out << "  record:      " << r.Show("module") << " " << r.Show("record_id") << ", "
       << r.Show("trigger") << " in " << r.Show("environment") << "\n";
+  if (r.Has("user")) {
+    Field user = TRY(r.Get("user"));
+    std::string name = TRY(user.OptionalString("name"));
+    std::string email = TRY(user.OptionalString("email"));
+    out << "  acting user: " << (name.empty() ? email : name + " <" + email + ">") << "\n";
+  }
   out << "  action:      " << r.Show("action") << " " << r.Show("target") << "\n";
   int64_t started = TRY(r.Int("started_at"));
   int64_t event_at = TRY(r.Int("event_at"));
@@ -130,6 +136,16 @@ Result<void> PrintRun(const Field& r, std::ostream& out) {
     out << "  result:      " << r.Show("result") << "\n";
   }
   return Ok();
+}
+
+// "notify(lead)  [acme]  Tell the owner": a stored function's line.
+Result<std::string> FunctionLine(const Field& f) {
+  std::string topping = TRY(f.OptionalString("topping"));
+  std::string description = TRY(f.OptionalString("description"));
+  std::string params;
+  for (const auto& p : TRY(f.Strings("params"))) params += (params.empty() ? "" : ", ") + p;
+  return TRY(f.String("name")) + "(" + params + ")" + (topping.empty() ? "" : "  [" + topping + "]") +
+         (description.empty() ? "" : "  " + description);
 }
 
 Result<std::string> RuleLine(const Field& r) {
@@ -268,6 +284,54 @@ void AddWorkflowCommands(CLI::App& root, Commands& commands) {
       return PrintAnswer(*flags, *client, client->Call("POST", "/api/v1/workflow/rules/" + PercentEncode(*id) + "/" + v),
                          [](const Field& r, std::ostream& out) -> Result<void> {
                            out << TRY(RuleLine(r)) << "\n";
+                           return Ok();
+                         });
+    });
+  }
+
+  // --- functions: the stored functions rules call (GET /api/v1/workflow/functions)
+  auto* functions = root.add_subcommand("functions", "Stored functions: the ones rules call, and toppings'");
+  functions->require_subcommand(1);
+  {
+    auto flags = std::make_shared<RemoteFlags>();
+    auto ns = std::make_shared<std::string>();
+    auto* cmd = functions->add_subcommand("list", "List stored functions (every topping's unless --topping)");
+    AddRemoteFlags(*cmd, *flags);
+    cmd->add_option("--topping", *ns, "Only this topping's functions (\"\" for those of no topping)");
+    commands.Add(cmd, [flags, ns, cmd] {
+      auto client = Connect(*flags);
+      if (!client.ok()) return Fail(client.error());
+      std::string path = "/api/v1/workflow/functions";
+      if (cmd->count("--topping") > 0) path += "?topping=" + PercentEncode(*ns);
+      return PrintAnswer(*flags, *client, client->Call("GET", path),
+                         [](const Field& j, std::ostream& out) -> Result<void> {
+                           auto list = TRY(j.List("functions"));
+                           if (list.empty()) out << "no functions\n";
+                           for (const Field& f : list) out << TRY(FunctionLine(f)) << "\n";
+                           return Ok();
+                         });
+    });
+  }
+  {
+    auto flags = std::make_shared<RemoteFlags>();
+    auto name = std::make_shared<std::string>();
+    auto ns = std::make_shared<std::string>();
+    auto* cmd = functions->add_subcommand("show", "Show a stored function: its parameters and source");
+    AddRemoteFlags(*cmd, *flags);
+    cmd->add_option("name", *name, "The function's name")->required();
+    cmd->add_option("--topping", *ns, "The topping (namespace) it belongs to");
+    commands.Add(cmd, [flags, name, ns] {
+      auto client = Connect(*flags);
+      if (!client.ok()) return Fail(client.error());
+      std::string path = "/api/v1/workflow/functions/" + PercentEncode(*name);
+      if (!ns->empty()) path += "?topping=" + PercentEncode(*ns);
+      return PrintAnswer(*flags, *client, client->Call("GET", path),
+                         [](const Field& f, std::ostream& out) -> Result<void> {
+                           out << TRY(FunctionLine(f)) << "\n"
+                               << "  updated " << UtcTime(TRY(f.Int("updated_at"))) << " UTC\n"
+                               << TRY(f.String("source"));
+                           std::string source = TRY(f.String("source"));
+                           if (!source.empty() && source.back() != '\n') out << "\n";
                            return Ok();
                          });
     });

@@ -146,6 +146,9 @@ struct ConnectionsOptions {
   int max_refresh_failures = 5;
   std::chrono::milliseconds refresh_backoff{30'000};      // doubles per failure
   std::chrono::milliseconds max_refresh_backoff{3'600'000};
+  // "Ann Lee (ann@example.com)" for a user id, for the errors of per-user connections: people
+  // read them, and an id says nothing. Unset (or "" from it), errors say "user <id>".
+  std::function<std::string(std::string_view user_id)> describe_user;
 };
 
 struct BeginResult {

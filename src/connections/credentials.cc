@@ -50,7 +50,9 @@ Result<Credentials> Connections::Impl::Usable(const Resolved& r, const std::stri
                               "' uses each user's own credentials, and no user is acting");
   }
   auto who = [&] {
-    return r.connection.per_user ? " for user " + user : std::string();
+    if (!r.connection.per_user) return std::string();
+    std::string described = options_.describe_user ? options_.describe_user(user) : "";
+    return " for " + (described.empty() ? "user " + user : described);
   };
   std::string cache_key = r.connection.id + ":" + user;
   Credentials c;

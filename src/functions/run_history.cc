@@ -13,7 +13,7 @@ using store::TxMode;
 
 constexpr std::string_view kColumns =
     "id, org_id, environment, topping, function_name, user_id, user_email, started_at, ended_at,"
-    " ok, error_line, error_column, error, statements";
+    " ok, error_line, error_column, error, statements, user_name";
 
 std::string Dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
 
@@ -106,6 +106,7 @@ RecordedRun FromRow(const store::Row& r) {
   run.result.error_column = static_cast<int>(r.Int(11));
   run.result.error_message = r.Text(12);
   run.result.statements = r.Int(13);
+  run.user_name = r.Text(14);
   run.result.return_json = "null";
   return run;
 }
@@ -153,7 +154,9 @@ CREATE TABLE fn_runs (
 );
 CREATE INDEX fn_runs_org ON fn_runs (org_id, id);
 CREATE INDEX fn_runs_function ON fn_runs (org_id, function_name, id);
-)sql"}};
+)sql"},
+          {"functions", 2, "the name of a function run's user",
+           "ALTER TABLE fn_runs ADD COLUMN user_name TEXT NOT NULL DEFAULT '';"}};
 }
 
 Result<void> RunHistory::Record(const RecordedRun& run) {
@@ -161,10 +164,11 @@ Result<void> RunHistory::Record(const RecordedRun& run) {
   const RunResult& r = run.result;
   return store::Transact(store_, TxMode::kWrite, [&](Transaction& tx) -> Result<void> {
     TRY(tx.Exec("INSERT INTO fn_runs (" + std::string(kColumns) +
-                    ", details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    ", details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 run.id, run.org_id, run.environment, run.topping, run.function, run.user_id,
                 run.user_email, r.started_at, r.ended_at, r.ok, r.error_line, r.error_column,
-                GlobalRedactor().ScrubFor(run.org_id, r.error_message), r.statements, details));
+                GlobalRedactor().ScrubFor(run.org_id, r.error_message), r.statements,
+                run.user_name, details));
     // Older than the organization's newest kRunsKeptPerOrganization: forgotten, here, so the
     // table never holds more than the limit for long (ids sort by start time).
     TRY(
@@ -205,7 +209,7 @@ Result<RecordedRun> RunHistory::Get(std::string_view org_id, std::string_view id
         org_id, id);
   }));
   RecordedRun run = FromRow(row);
-  ReadDetails(row.Text(14), run);
+  ReadDetails(row.Text(15), run);
   return run;
 }
 

@@ -33,8 +33,9 @@ struct RecordedRun {
   std::string environment;
   std::string topping;
   std::string function;  // the stored function's name; empty for a run of source alone
-  std::string user_id;
+  std::string user_id;  // who ran it, as they were named then
   std::string user_email;
+  std::string user_name;
   std::vector<RunRequest::Arg> args;
   // The run's result. error_column is as the console counts it (the API converts it before
   // recording: the source is not kept).

@@ -26,7 +26,8 @@ class RunHistoryTest : public ::testing::Test {
                   .environment = "sandbox",
                   .function = std::move(function),
                   .user_id = "usr_1",
-                  .user_email = "dev@example.com"};
+                  .user_email = "dev@example.com",
+                  .user_name = "Dev One"};
     r.result.ok = true;
     r.result.return_json = "null";
     r.result.started_at = 1000 + n;
@@ -67,6 +68,7 @@ TEST_F(RunHistoryTest, ARunComesBackWithItsDetails) {
   ASSERT_TRUE(got.ok()) << got.error().message();
   EXPECT_EQ(got->function, "sync_contact");
   EXPECT_EQ(got->user_email, "dev@example.com");
+  EXPECT_EQ(got->user_name, "Dev One");
   ASSERT_EQ(got->args.size(), 2u);
   EXPECT_EQ(got->args[1].json, R"({"Email":"a@b.co"})");
   EXPECT_EQ(got->result.error_column, 5);

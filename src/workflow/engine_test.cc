@@ -169,6 +169,12 @@ TEST_F(EngineTest, ACreatedContactWithAnEmailRunsTheFunctionWithTheRecord) {
   EXPECT_EQ(run.calls[0].url, "https://books.zoho.com/api/v3/contacts?search_text=a%40b.example");
   EXPECT_EQ(run.calls[0].status, 200);
   EXPECT_EQ(run.event_at, clock_.NowMillis());
+  // Who it acted as: the user whose change started it, named as they were then.
+  EXPECT_EQ(run.user_id, "usr_ada");
+  EXPECT_EQ(run.user_name, "Ada");
+  EXPECT_EQ(run.user_email, "ada@example.com");
+  EXPECT_EQ(RunToJson(run, false)["user"],
+            Json({{"id", "usr_ada"}, {"name", "Ada"}, {"email", "ada@example.com"}}));
   EXPECT_EQ(engine_->Stats().runs, 1);
 }
 
@@ -635,6 +641,10 @@ TEST_F(EngineTest, RunAgainRunsTheSameActionForTheRecordAsItIsNowAsTheCaller) {
   EXPECT_EQ(runs[0].action, "function");
   EXPECT_EQ(runs[0].target, "sync");
   EXPECT_EQ(runs[0].status, RunStatus::kSuccess);
+  // Run again by Bob: the new run acts as Bob, the first stays Ada's.
+  EXPECT_EQ(runs[0].user_email, "bob@example.com");
+  EXPECT_EQ(runs[0].user_name, "Bob");
+  EXPECT_EQ(runs[1].user_email, "ada@example.com");
 
   // Another organization's run is not found; a run whose rule is gone has nothing to run.
   EXPECT_EQ(engine_->RunAgain("org2", first[0].id, bob).error().code(), ErrorCode::kNotFound);

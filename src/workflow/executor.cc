@@ -125,6 +125,12 @@ Run Engine::Executor::NewRun(const Job& job) {
   run.org_id = job.org_id;
   run.environment = job.environment;
   run.started_at = e_.d_.clock.NowMillis();
+  const Json& actor = job.payload.value("actor", Json::object());
+  if (actor.is_object()) {
+    run.user_id = actor.value("id", "");
+    run.user_name = actor.value("name", "");
+    run.user_email = actor.value("email", "");
+  }
   return run;
 }
 

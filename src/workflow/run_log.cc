@@ -16,7 +16,7 @@ namespace {
 constexpr std::string_view kColumns =
     "id, job_id, attempt, org_id, environment, topping, rule_id, rule_name, module, record_id,"
     " trigger_kind, action, target, status, event_at, started_at, ended_at, statements, info,"
-    " calls, error, error_line, result";
+    " calls, error, error_line, result, user_id, user_name, user_email";
 
 Json CallToJson(const CallRecord& c) {
   Json j = {{"source", c.source}, {"method", c.method},   {"url", c.url},
@@ -74,6 +74,9 @@ Run FromRow(const store::Row& r) {
   run.error = r.Text(20);
   run.error_line = static_cast<int>(r.Int(21));
   run.result = r.Text(22);
+  run.user_id = r.Text(23);
+  run.user_name = r.Text(24);
+  run.user_email = r.Text(25);
   return run;
 }
 
@@ -124,7 +127,11 @@ std::vector<store::Migration> RunLog::Migrations() {
            " error TEXT NOT NULL,"
            " error_line BIGINT NOT NULL,"
            " result TEXT NOT NULL);"
-           "CREATE INDEX wf_runs_org ON wf_runs (org_id, id);"}};
+           "CREATE INDEX wf_runs_org ON wf_runs (org_id, id);"},
+          {"workflow_runs", 2, "the acting user of each run",
+           "ALTER TABLE wf_runs ADD COLUMN user_id TEXT NOT NULL DEFAULT '';"
+           "ALTER TABLE wf_runs ADD COLUMN user_name TEXT NOT NULL DEFAULT '';"
+           "ALTER TABLE wf_runs ADD COLUMN user_email TEXT NOT NULL DEFAULT '';"}};
 }
 
 Result<void> RunLog::Insert(Transaction& tx, Run run) {
@@ -145,12 +152,12 @@ Result<void> RunLog::Insert(Transaction& tx, Run run) {
     calls.push_back(CallToJson(c));
   }
   TRY(tx.Exec(std::string("INSERT INTO wf_runs (") + std::string(kColumns) +
-                  ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                  ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
               run.id, run.job_id, run.attempt, run.org_id, run.environment, run.topping,
               run.rule_id, run.rule_name, run.module, run.record_id, run.trigger, run.action,
               scrub(run.target), RunStatusName(run.status), run.event_at, run.started_at,
               run.ended_at, run.statements, info.dump(), calls.dump(), scrub(run.error),
-              run.error_line, scrub(run.result)));
+              run.error_line, scrub(run.result), run.user_id, run.user_name, run.user_email));
   return Ok();
 }
 
@@ -233,7 +240,11 @@ Json RunToJson(const Run& run, bool details) {
             {"ended_at", run.ended_at},
             {"statements", run.statements},
             {"error", run.error},
-            {"error_line", run.error_line}};
+            {"error_line", run.error_line},
+            {"user", run.user_id.empty() ? Json()
+                                         : Json{{"id", run.user_id},
+                                                {"name", run.user_name},
+                                                {"email", run.user_email}}}};
   if (details) {
     j["job_id"] = run.job_id;
     j["info"] = run.info;

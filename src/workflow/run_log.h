@@ -61,6 +61,11 @@ struct Run {
   std::string error;
   int error_line = 0;
   std::string result;  // a function's return value as JSON, or a webhook's status line
+  // Who the run acts as (the user whose change started it; per-user connections use their
+  // authorization), as they were named then; empty for a change no user made.
+  std::string user_id;
+  std::string user_name;
+  std::string user_email;
 };
 
 struct RunFilter {

@@ -22,6 +22,18 @@ complete_words() {  # complete_words WORD... (the last is the one being complete
   fail "a flag after a flag's value: [$(complete_words --url http://x users set-role --js)]"
 [ "$(complete_words rules en)" = "enable" ] || fail "relish rules en: [$(complete_words rules en)]"
 [ "$(complete_words rules enable --j)" = "--json" ] || fail "an alias's flags: [$(complete_words rules enable --j)]"
+# The commands and flags of issue 19's per-user round: functions, authorize --wait, run --topping,
+# --json on version, config and check.
+[ "$(complete_words fun)" = "functions" ] || fail "relish fun: [$(complete_words fun)]"
+[ "$(complete_words functions "")" = "list show" ] || fail "relish functions: [$(complete_words functions "")]"
+[ "$(complete_words functions show --t)" = "--token --topping" ] ||
+  fail "relish functions show --t: [$(complete_words functions show --t)]"
+[ "$(complete_words connections authorize --w)" = "--wait" ] || fail "authorize --w: [$(complete_words connections authorize --w)]"
+[ "$(complete_words connections authorize --ti)" = "--timeout" ] || fail "authorize --ti: [$(complete_words connections authorize --ti)]"
+[ "$(complete_words run --to)" = "--topping" ] || fail "run --to: [$(complete_words run --to)]"
+for c in version config check; do
+  [ "$(complete_words "$c" --js)" = "--json" ] || fail "relish $c --js: [$(complete_words "$c" --js)]"
+done
 # Every command in `relish --help` is in the script: nothing is listed by hand.
 for c in $("$relish" --help | sed -n '/^Subcommands:/,$p' | awk 'NR > 1 && /^  [a-z]/ {print $1}'); do
   complete_words "$c" | grep -qw -- "$c" || fail "'$c' is not completed"

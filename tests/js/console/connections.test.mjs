@@ -865,7 +865,9 @@ test('a per-user connection: each user authorizes their own, and the page says w
   const statusParts = (region) => region.locator('.conn-status > *').allInnerTexts();
   assert.deepEqual(await statusParts(status), ['Connected', 'Your own authorization']);
   const made = (await asUser(page, 'GET', `/api/v1/connections/my_crm?org=${acme.org.id}`)).body;
-  const devId = made.authorizations[0].user_id;
+  // Other users see who authorized by name and email, never by a bare id.
+  const dev = `${made.authorizations[0].user_name} <${made.authorizations[0].user_email}>`;
+  assert.ok(made.authorizations[0].user_email, 'the authorization names its user');
   assert.deepEqual(await tableRows(page, 'Authorizations by user'), [
     ['You', 'Connected', '—', await shownTime(page, made.authorizations[0].authorized_at)],
   ]);
@@ -878,8 +880,10 @@ test('a per-user connection: each user authorizes their own, and the page says w
   const otherStatus = other.getByRole('region', { name: 'Status' });
   assert.deepEqual(await statusParts(otherStatus), ['Pending', 'You have not authorized it yet']);
   assert.deepEqual(await tableRows(other, 'Authorizations by user'), [
-    [devId, 'Connected', '—', await shownTime(other, made.authorizations[0].authorized_at)],
+    [dev, 'Connected', '—', await shownTime(other, made.authorizations[0].authorized_at)],
   ]);
+  assert.equal(await other.getByRole('region', { name: "Users' authorizations" }).locator('p').innerText(),
+               '1 member has authorized it; you have not.');
   await h().checkAccessibility(other, 'a per-user connection, not authorized by you');
   popup = await popupFrom(other, otherStatus.getByRole('button', { name: 'Authorize' }));
   await popup.getByRole('button', { name: 'Allow' }).click();

@@ -262,6 +262,9 @@ test('a contact created through the API fires the rule: the run appears without 
                    [['GET', url, '200', 'hooks']]);
   await page.getByRole('link', { name: ruleName, exact: true }).waitFor();
   await page.getByRole('link', { name: 'notify', exact: true }).waitFor();
+  // Who the run acted as: the developer whose API call created the contact, by name and email.
+  assert.equal(await page.locator('.facts div', { hasText: 'Acting user' }).locator('dd').innerText(),
+               `dev <${h().developers[0].email}>`);
   await h().checkAccessibility(page, 'a run');
   await h().screenshot(page, 'run');
 

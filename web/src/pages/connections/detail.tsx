@@ -195,10 +195,13 @@ function Authorizations({ connection, userId }: { connection: Connection; userId
   return (
     <section class="panel" aria-labelledby="authorizations-title">
       <h2 id="authorizations-title">Users' authorizations</h2>
+      <p>{connection.members_authorized === 1 ? '1 member has' : `${connection.members_authorized ?? 0} members have`} authorized it{connection.authorized_by_you ? ', you among them' : '; you have not'}.</p>
       {rows.length === 0 ? <p>Nobody has authorized it yet.</p> : (
         <Table caption="Authorizations by user" captionHidden rows={rows} rowKey={(a) => a.user_id!}
                columns={[
-                 { header: 'User', render: (a) => (a.user_id === userId ? 'You' : <code>{a.user_id}</code>) },
+                 { header: 'User', render: (a) => (a.user_id === userId ? 'You'
+                     : a.user_email ? (a.user_name ? `${a.user_name} <${a.user_email}>` : a.user_email)
+                     : <>A removed user (<code>{a.user_id}</code>)</>) },
                  { header: 'Status', render: (a) => <StatusBadge status={a.status} /> },
                  { header: 'Reason', render: (a) => a.reason || '—', secondary: true },
                  { header: 'Authorized', render: (a) => <Time ms={a.authorized_at} never="Not yet" /> },

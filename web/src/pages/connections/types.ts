@@ -5,6 +5,9 @@ export type AuthorizationStatus = 'pending' | 'connected' | 'needs_reauth' | 're
 
 export interface Authorization {
   user_id: string | null;  // null: the shared authorization
+  // A per-user authorization's user (null when the user has since been removed).
+  user_name?: string | null;
+  user_email?: string | null;
   status: AuthorizationStatus;
   reason: string;
   granted_scopes: string[];
@@ -26,6 +29,10 @@ export interface Connection {
   scopes: string[];  // requested
   params: Record<string, string>;
   per_user: boolean;
+  // Per-user connections only: whether the caller's own authorization is connected, and how
+  // many members' are.
+  authorized_by_you?: boolean;
+  members_authorized?: number;
   // The authorization the caller's own calls use (the shared one, or on a per-user connection
   // the caller's): its status, why it needs re-authorization, what it was granted.
   status: AuthorizationStatus;

@@ -76,6 +76,7 @@ export interface RunSummary {
   function: string | null;   // null: a script of its own
   user_id: string;
   user_email: string;
+  user_name: string;  // "" for runs recorded before names were
   ok: boolean;
   error: RunError | null;
   statements: number;
@@ -172,4 +173,9 @@ function completionItems(c: Completions): CompletionItem[] {
     ...c.connections.map((l): CompletionItem => ({ label: l.link_name, kind: 'connection', detail: l.service,
                                                    info: `${l.name}: ${l.status.replace('_', ' ')}` })),
   ];
+}
+
+// Who ran a function: "Name <email>", or the email alone when no name was recorded.
+export function runBy(run: { user_name: string; user_email: string }): string {
+  return run.user_name ? `${run.user_name} <${run.user_email}>` : run.user_email;
 }

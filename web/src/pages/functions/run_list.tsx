@@ -7,7 +7,7 @@ import { useApi } from '../../session';
 import { Badge, Button, ErrorBanner, Spinner, Table } from '../../ui';
 import { useResource } from '../../use_resource';
 import { functionPath } from './keys';
-import { functionsApi, type FunctionRef, type RunSummary } from './model';
+import { functionsApi, runBy, type FunctionRef, type RunSummary } from './model';
 
 export function RunList({ fn, version }: { fn: FunctionRef; version: number }) {
   const api = useApi();
@@ -49,7 +49,7 @@ export function RunList({ fn, version }: { fn: FunctionRef; version: number }) {
             ) },
             { header: 'Result', render: (r) => <Badge tone={r.ok ? 'success' : 'danger'}>{r.ok ? 'Succeeded' : 'Failed'}</Badge> },
             { header: 'Duration', render: (r) => formatDuration(r.ended_at - r.started_at) },
-            { header: 'By', render: (r) => r.user_email, secondary: true },
+            { header: 'By', render: (r) => runBy(r), secondary: true },
             { header: 'Error', render: (r) => r.error ? `Line ${r.error.line}: ${r.error.message}` : '', secondary: true },
           ]} />
       )}

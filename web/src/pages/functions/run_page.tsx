@@ -7,7 +7,7 @@ import { Banner, ErrorBanner, Spinner } from '../../ui';
 import { useResource } from '../../use_resource';
 import { Scope } from '../scope';
 import { functionPath } from './keys';
-import { functionsApi, type FunctionRef } from './model';
+import { functionsApi, runBy, type FunctionRef } from './model';
 import { RunResultView } from './run_result';
 
 export function RunPage({ fn, runId }: { fn: FunctionRef; runId: string }) {
@@ -22,7 +22,7 @@ export function RunPage({ fn, runId }: { fn: FunctionRef; runId: string }) {
       {run.status === 'error' && <ErrorBanner title="Could not load the run" error={run.error} />}
       {run.status === 'ready' && (
         <>
-          <Scope extra={`Started ${formatTime(run.data.started_at)} by ${run.data.user_email}`} />
+          <Scope extra={`Started ${formatTime(run.data.started_at)} by ${runBy(run.data)}`} />
           {run.data.truncated && (
             <Banner tone="info">Some of this run's details were left out of its record, which keeps at most 64 KB.</Banner>
           )}

@@ -23,6 +23,8 @@ export interface WorkflowRun {
   statements: number;
   error: string;
   error_line: number;
+  // Who the run acted as: the user whose change started it (null when the change was no user's).
+  user: { id: string; name: string; email: string } | null;
 }
 
 export interface CallRecord {

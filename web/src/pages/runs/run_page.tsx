@@ -76,6 +76,7 @@ function RunDetails({ run }: { run: WorkflowRunDetails }) {
           <div><dt>Rule</dt><dd><Link href={`/rules/${encodeURIComponent(run.rule_id)}`}>{run.rule}</Link>{run.topping ? ` (topping ${run.topping})` : ''}</dd></div>
           <div><dt>Record</dt><dd><Link href={`/crm/${encodeURIComponent(run.module)}/${encodeURIComponent(run.record_id)}`}>{run.module} <code>{run.record_id}</code></Link></dd></div>
           <div><dt>Trigger</dt><dd>{run.trigger}</dd></div>
+          <div><dt>Acting user</dt><dd>{run.user ? (run.user.name ? `${run.user.name} <${run.user.email}>` : run.user.email) : 'No user (the change was no user\'s)'}</dd></div>
           <div><dt>Action</dt><dd>{kActionWords[run.action]} {fn ? <Link href={fn}>{run.target}</Link> : <code>{run.target}</code>}</dd></div>
           <div><dt>Environment</dt><dd>{run.environment === 'production' ? 'Production' : 'Sandbox'}</dd></div>
           <div><dt>Run ID</dt><dd><code>{run.id}</code></dd></div>
