@@ -262,7 +262,9 @@ test('the seed by clicking: connections, the function, the rule, a contact, its 
   await page.getByRole('button', { name: 'Push to sandbox' }).click();
   await page.getByText('Pushed Bigin and Books contact sync 1.0.0 to the sandbox.').waitFor();
   const card = page.getByTestId('topping-biginandbooksconnectionnew');
-  assert.deepEqual(await rows(card.getByRole('region', { name: 'Connections of Bigin and Books contact sync' })),
+  const toppingConnections = card.getByRole('region', { name: 'Connections of Bigin and Books contact sync' });
+  await toppingConnections.locator('tbody tr').nth(1).waitFor();  // the list loads after the card
+  assert.deepEqual(await rows(toppingConnections),
                    [[crmLink, 'bigin', 'Connected'], [booksLink, 'zoho_books', 'Connected']]);
   await card.getByRole('link', { name: 'Publish to production…' }).click();
   const preview = page.getByTestId('publish-preview');

@@ -75,6 +75,7 @@ test('a topping folder pushed by upload, previewed, published, its production co
   ]);
   await card.getByText('Creates or updates a Zoho Books contact whenever a Bigin contact with an email is created or edited.').waitFor();
   const connections = card.getByRole('region', { name: 'Connections of Bigin and Books contact sync' });
+  await connections.locator('tbody tr').nth(1).waitFor();  // the list loads after the card
   assert.deepEqual(await rows(connections), [[kBigin, 'bigin', 'Pending'], [kBooks, 'zoho_books', 'Pending']]);
   assert.equal(await connections.getByRole('link', { name: kBooks }).getAttribute('href'),
                `/connections/${kBooks}?org=${acme.org.id}&environment=sandbox`);
