@@ -108,7 +108,7 @@ Result<void> PrintRun(const Field& r, std::ostream& out) {
   };
   out << "  started:     " << UtcTime(started) << " UTC, " << minus(started, event_at)
       << " ms after the change; took " << minus(ended, started) << " ms, "
-      << r.Show("statements") << " statements\n";
+      << r.Show("statements") << (r.Show("statements") == "1" ? " statement\n" : " statements\n");
   std::vector<std::string> info = TRY(r.Strings("info"));
   if (!info.empty()) {
     out << "  info:\n";
