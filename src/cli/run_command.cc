@@ -379,6 +379,11 @@ int RunScript(const RunFlags& flags) {
     return result->ok ? kExitOk : kExitFailure;
   }
   for (const auto& line : result->info) std::cout << line << "\n";
+  // A returned value follows the info lines, as JSON behind "=> " (a REPL's habit) so it cannot
+  // be taken for one of them; a void function, or one that returned nothing, prints no line.
+  if (result->ok && !result->return_json.empty() && result->return_json != "null") {
+    std::cout << "=> " << result->return_json << "\n";
+  }
   std::cout.flush();
   for (const auto& mail : result->mails) {
     std::cerr << "relish: sendmail not delivered (relish records mail, it does not send it): "

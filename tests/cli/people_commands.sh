@@ -135,7 +135,8 @@ grep -Eqx "  updated [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8} UTC" <<<"$show" || fai
 expect "functions show --json" '["who"]' 0 sh -c "XDG_CONFIG_HOME='$dir/ann' '$relish' functions show greet --topping acme --json | jq -c .params"
 expect "no such function" "relish: no function 'nope'" 1 as ann functions show nope
 expect "Carol does not see Acme's" "no functions" 0 as carol functions list
-expect "run --topping" "hello ann" 0 "$relish" run greet --topping acme --data "$dir/data" --user ann@example.com --arg 'who="ann"'
+expect "run --topping" 'hello ann
+=> "hi ann"' 0 "$relish" run greet --topping acme --data "$dir/data" --user ann@example.com --arg 'who="ann"'
 expect "run --topping: no such function" "relish: no function 'nope' in topping acme (sandbox); relish functions list --topping acme lists its functions" 1 \
   "$relish" run nope --topping acme --data "$dir/data" --user ann@example.com
 expect "run --topping without data" "relish: --topping needs a data directory with Relish data ($dir/none has none; --data names another)" 1 \
