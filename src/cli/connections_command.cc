@@ -548,15 +548,39 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
   }
   {
     auto flags = std::make_shared<RemoteFlags>();
-    auto run = std::make_shared<std::string>();
+    struct Filter {
+      std::string run, link, origin, status;
+      int64_t since_minutes = 0;
+      int limit = 0;
+    };
+    auto f = std::make_shared<Filter>();
     auto* cmd = conns->add_subcommand("audit", "Show credentialed calls, newest first");
     AddRemoteFlags(*cmd, *flags);
-    cmd->add_option("--run", *run, "Only the calls of this function run");
-    commands.Add(cmd, [flags, run] {
+    cmd->add_option("--run", f->run, "Only the calls of this function run");
+    cmd->add_option("--link", f->link, "Only the calls through this connection (link name)");
+    cmd->add_option("--origin", f->origin, "Only calls from function, task, proxy, test or service");
+    cmd->add_option("--status", f->status, "ok (2xx, 3xx), error (4xx, 5xx, no answer) or a code such as 404");
+    cmd->add_option("--since", f->since_minutes, "Only calls of the last N minutes");
+    cmd->add_option("--limit", f->limit, "At most this many (default 100, at most 1000)");
+    commands.Add(cmd, [flags, f] {
       auto client = Connect(*flags);
       if (!client.ok()) return Fail(client.error());
-      return PrintAnswer(*flags, *client,
-                         client->Call("GET", "/api/v1/audit" + (run->empty() ? "" : "?run_id=" + FormEncode(*run))),
+      std::string query;
+      auto add = [&](const char* key, const std::string& value) {
+        if (!value.empty()) query += (query.empty() ? "?" : "&") + std::string(key) + "=" + FormEncode(value);
+      };
+      add("run_id", f->run);
+      add("link", f->link);
+      add("origin", f->origin);
+      add("status", f->status);
+      if (f->limit > 0) add("limit", std::to_string(f->limit));
+      if (f->since_minutes > 0) {
+        int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+        add("since", std::to_string(now - f->since_minutes * 60'000));
+      }
+      return PrintAnswer(*flags, *client, client->Call("GET", "/api/v1/audit" + query),
                          [](const Field& j, std::ostream& out) -> Result<void> {
                            auto entries = TRY(j.List("entries"));
                            if (entries.empty()) out << "no audit entries\n";
