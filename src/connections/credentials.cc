@@ -256,7 +256,12 @@ Result<Connection> Connections::Connect(std::string_view org_id, std::string_vie
   auto rp = TRY(d.Resolve(org_id, environment, link_name));
   const Resolved& r = *rp;
   if (r.service->auth != AuthScheme::kOAuth2ClientCredentials) {
-    return FailedPrecondition("only client-credentials connections connect without a browser");
+    // Each refusal names the step that does apply, as BeginAuthorization's does for connect.
+    const bool browser = r.service->auth == AuthScheme::kOAuth2 || r.service->auth == AuthScheme::kOAuth1;
+    return FailedPrecondition("connection '" + r.connection.link_name + "' uses " +
+                              std::string(AuthSchemeName(r.service->auth)) +
+                              ", which is not connected without a browser; " +
+                              (browser ? "authorize it instead" : "set its credentials instead"));
   }
   // Connecting is authorizing again: one that needs it (after failed fetches, a revocation or a
   // change of its service's policy) starts over instead of being refused.

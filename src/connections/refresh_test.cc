@@ -212,6 +212,15 @@ TEST_F(ConnectionsTest, AClientCredentialsConnectionRecoversOnceItsClientIsSet) 
   auto again = connections_->Connect("org1", "sandbox", "m", "usr_1");
   ASSERT_TRUE(again.ok()) << again.error().message();
   ASSERT_TRUE(Get("m", "https://api.machine.test/jobs").ok());
+
+  // The other way round: a connection authorized in a browser is not connected, and the
+  // refusal says what to do instead.
+  std::string browser_link = Authorized();
+  auto wrong = connections_->Connect("org1", "sandbox", browser_link, "usr_1");
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(wrong.error().message(), "connection '" + browser_link +
+                                         "' uses oauth2, which is not connected without a browser; "
+                                         "authorize it instead");
 }
 
 }  // namespace
