@@ -29,6 +29,9 @@ export BUILD=$(dirname "$relish")
 unset RELISH_URL RELISH_TOKEN
 
 start() {
+  # The previous start's output goes first: the child truncates the file only once it runs, and
+  # the loop below could otherwise find the old start's lines (and its port) before that.
+  rm -f "$dir/out"
   setsid scripts/demo.sh >"$dir/out" 2>&1 &
   pid=$!
   for _ in $(seq 1 300); do
