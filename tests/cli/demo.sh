@@ -35,7 +35,7 @@ start() {
   setsid scripts/demo.sh >"$dir/out" 2>&1 &
   pid=$!
   for _ in $(seq 1 300); do
-    grep -q "Ctrl-C stops Relish and the stand-in" "$dir/out" && break
+    grep -qs "Ctrl-C stops Relish and the stand-in" "$dir/out" && break
     kill -0 "$pid" 2>/dev/null || fail "the demo stopped"
     sleep 0.1
   done
