@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -280,6 +281,21 @@ void AddRemoteFlags(CLI::App& cmd, RemoteFlags& flags, RemoteScope scope) {
     cmd.add_option("--env", flags.environment, "Environment: sandbox (default) or production");
   }
   cmd.add_flag("--json", flags.json, "Print the server's JSON answer");
+}
+
+ListQuery& ListQuery::Add(std::string_view key, std::string_view value) {
+  if (!value.empty()) {
+    query_ += (query_.empty() ? "?" : "&") + std::string(key) + "=" + PercentEncode(value);
+  }
+  return *this;
+}
+
+ListQuery& ListQuery::SinceMinutes(int64_t minutes) {
+  if (minutes <= 0) return *this;
+  int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
+  return Add("since", std::to_string(now - minutes * 60'000));
 }
 
 Result<ApiClient> Connect(const RemoteFlags& flags) {

@@ -84,6 +84,19 @@ using Printer = std::function<Result<void>(const Field& answer, std::ostream& ou
 int PrintAnswer(const RemoteFlags& flags, const ApiClient& client, const Result<Json>& result,
                 const Printer& text);
 
+// A list request's query string: "?key=value&..." of the values given (empty ones left out,
+// each percent-encoded), or "" when there are none.
+class ListQuery {
+ public:
+  ListQuery& Add(std::string_view key, std::string_view value);
+  // since=<epoch ms> for "the last N minutes", when minutes > 0 (a --since flag).
+  ListQuery& SinceMinutes(int64_t minutes);
+  const std::string& str() const { return query_; }
+
+ private:
+  std::string query_;
+};
+
 // Reads a secret from standard input: prompts without echo on a terminal, else reads one line.
 Result<std::string> ReadSecret(const std::string& prompt);
 // Secret lines from standard input: without echo on a terminal, until an empty line or Ctrl-D;

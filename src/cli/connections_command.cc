@@ -565,22 +565,11 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
     commands.Add(cmd, [flags, f] {
       auto client = Connect(*flags);
       if (!client.ok()) return Fail(client.error());
-      std::string query;
-      auto add = [&](const char* key, const std::string& value) {
-        if (!value.empty()) query += (query.empty() ? "?" : "&") + std::string(key) + "=" + FormEncode(value);
-      };
-      add("run_id", f->run);
-      add("link", f->link);
-      add("origin", f->origin);
-      add("status", f->status);
-      if (f->limit > 0) add("limit", std::to_string(f->limit));
-      if (f->since_minutes > 0) {
-        int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
-        add("since", std::to_string(now - f->since_minutes * 60'000));
-      }
-      return PrintAnswer(*flags, *client, client->Call("GET", "/api/v1/audit" + query),
+      ListQuery query;
+      query.Add("run_id", f->run).Add("link", f->link).Add("origin", f->origin).Add("status", f->status);
+      if (f->limit > 0) query.Add("limit", std::to_string(f->limit));
+      query.SinceMinutes(f->since_minutes);
+      return PrintAnswer(*flags, *client, client->Call("GET", "/api/v1/audit" + query.str()),
                          [](const Field& j, std::ostream& out) -> Result<void> {
                            auto entries = TRY(j.List("entries"));
                            if (entries.empty()) out << "no audit entries\n";

@@ -1,6 +1,5 @@
 // relish topping push|publish|list|show | rules list|show|activate|deactivate | runs list|show:
 // toppings, workflow rules and the execution log, over the REST API.
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -361,24 +360,11 @@ void AddWorkflowCommands(CLI::App& root, Commands& commands) {
     commands.Add(cmd, [flags, f] {
       auto client = Connect(*flags);
       if (!client.ok()) return Fail(client.error());
-      std::string query;
-      auto add = [&](const char* key, const std::string& value) {
-        if (!value.empty()) query += (query.empty() ? "?" : "&") + std::string(key) + "=" + PercentEncode(value);
-      };
-      add("rule", f->rule);
-      add("record", f->record);
-      add("function", f->function);
-      add("topping", f->topping);
-      add("status", f->status);
-      add("before", f->before);
-      add("limit", std::to_string(f->limit));
-      if (f->since_minutes > 0) {
-        int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
-        add("since", std::to_string(now - f->since_minutes * 60'000));
-      }
-      return PrintAnswer(*flags, *client, client->Call("GET", "/api/v1/workflow/runs" + query), PrintRuns);
+      ListQuery query;
+      query.Add("rule", f->rule).Add("record", f->record).Add("function", f->function);
+      query.Add("topping", f->topping).Add("status", f->status).Add("before", f->before);
+      query.Add("limit", std::to_string(f->limit)).SinceMinutes(f->since_minutes);
+      return PrintAnswer(*flags, *client, client->Call("GET", "/api/v1/workflow/runs" + query.str()), PrintRuns);
     });
   }
   {
