@@ -131,7 +131,8 @@ Result<PublishPreview> Toppings::PreviewPublish(std::string_view org_id, std::st
     if (it == rules.end()) {
       p.rules.added.push_back(name);
     } else {
-      if (it->second != workflow::RuleToJson(*workflow::RuleFromJson(definition))) {
+      // Check parsed every definition already; a failure here is still an error, not a crash.
+      if (it->second != workflow::RuleToJson(TRY(workflow::RuleFromJson(definition)))) {
         p.rules.changed.push_back(name);
       }
       rules.erase(it);
