@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/asio.h"
@@ -98,6 +99,14 @@ bool ParseBuffered(boost::beast::flat_buffer& buffer, StringBodyParser<isRequest
     size_t room = head              ? parser.head_limit() - parser.head_seen
                   : parser.chunked() ? parser.head_limit()
                                      : SIZE_MAX;
+    // Beast 1.74 asserts (parse_chunk_header) that a last chunk it has seen, "0\r\n", whose
+    // trailer had not ended, comes back at least 5 bytes long; when it was also the first chunk
+    // and one byte has come since, it is 4. The message cannot end before a fifth byte
+    // ("0\r\n\r\n"), and Beast would only ask for more: wait for it.
+    if (!head && parser.chunked() && data.size() == 4 &&
+        std::string_view(static_cast<const char*>(data.data()), 3) == "0\r\n") {
+      return false;
+    }
     size_t given = std::min(data.size(), room);
     size_t used = parser.put(boost::asio::const_buffer(data.data(), given), ec);
     buffer.consume(used);
