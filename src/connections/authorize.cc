@@ -198,8 +198,14 @@ Result<BeginResult> Connections::BeginAuthorization(std::string_view org_id,
         TRY(d.vault_.Seal(StateOwner(digest, "verifier"), secret, r.connection.org_id));
     TRY(d.SaveState(digest, r.connection, user, user_id, sealed, return_to, now));
     out.state = token;
-    out.authorize_url = d.Remapped(environment, AppendQuery(TRY(Expand(o.authorize_url, r.values)),
-                                                            {{"oauth_token", token}}));
+    std::vector<std::pair<std::string, std::string>> q = {{"oauth_token", token}};
+    // catalog (issue 20): Trello grants read-only, 30-day tokens unless asked otherwise here.
+    if (!o.authorize_params.empty()) {
+      Values values = AuthorizationValues(r);
+      for (const auto& [k, v] : o.authorize_params) q.emplace_back(k, TRY(Expand(v, values)));
+    }
+    out.authorize_url =
+        d.Remapped(environment, AppendQuery(TRY(Expand(o.authorize_url, r.values)), q));
     return out;
   }
 

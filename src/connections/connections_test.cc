@@ -518,7 +518,9 @@ TEST_F(ConnectionsTest, OAuth1ThreeLeggedFlowAndSignedCalls) {
   // sealed for another owner than the column's, and rotation failed while one was pending).
   auto rotated = vault_->Rotate(vault::MakeMasterKey(random_), [] { return Ok(); });
   ASSERT_TRUE(rotated.ok()) << rotated.error().message();
-  EXPECT_EQ(begin->authorize_url, "https://api.legacy.test/oauth/authorize?oauth_token=request-token");
+  EXPECT_EQ(begin->authorize_url,
+            "https://api.legacy.test/oauth/authorize?oauth_token=request-token&scope=read%2Cwrite"
+            "&expiration=never");
   EXPECT_EQ(seen[0]["oauth_callback"], "http://relish.test:8080/oauth/callback");
   EXPECT_EQ(seen[0]["oauth_consumer_key"], "consumer-key");
   auto done = connections_->CompleteAuthorization({{"oauth_token", "request-token"}, {"oauth_verifier", "verifier-1"}}, "usr_1");

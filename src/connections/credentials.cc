@@ -149,7 +149,7 @@ Result<Credentials> Connections::Impl::RefreshLocked(const Resolved& r, Credenti
   Result<TokenResponse> token = client.ok() ? Result<TokenResponse>(Unavailable("")) : client.error();
   if (client.ok()) {
     if (s.auth == AuthScheme::kOAuth2ClientCredentials) {
-      std::vector<std::pair<std::string, std::string>> form = {{"grant_type", "client_credentials"}};
+      std::vector<std::pair<std::string, std::string>> form = {{"grant_type", s.oauth2->grant_type}};
       if (!r.connection.scopes.empty()) {
         form.emplace_back("scope", JoinScopes(r.connection.scopes, s.oauth2->scope_delimiter));
       }

@@ -172,6 +172,43 @@ TEST_F(ConnectionsTest, ClientCredentialsFetchTokensOnDemand) {
   EXPECT_EQ(provider_.token_calls, 1);  // cached until it expires
 }
 
+// Zoom's Server-to-Server OAuth (services/zoom_server_to_server.yaml): the client credentials
+// request says grant_type=account_credentials and names the account from a parameter.
+TEST_F(ConnectionsTest, AccountCredentialsGrantNamesTheAccount) {
+  const std::string yaml = R"(id: s2s
+name: S2S
+auth: oauth2_client_credentials
+parameters:
+  account_id: {pattern: '^[A-Za-z0-9_-]{10,40}$'}
+base_url: https://api.machine.test
+allowed_hosts: [api.machine.test]
+token_hosts: [login.machine.test]
+oauth2:
+  token_url: https://login.machine.test/token
+  grant_type: account_credentials
+  token_params: {account_id: '{account_id}'}
+)";
+  ASSERT_TRUE(catalog_->CreateCustom("org1", yaml, "usr_1").ok());
+  ASSERT_TRUE(connections_->SetClient("org1", "s2s", "z-client", "z-secret").ok());
+  ASSERT_TRUE(connections_->Create({.org_id = "org1", .display_name = "z", .service_id = "s2s",
+                                    .params = {{"account_id", "AbC1dEf2GhI3"}}}).ok());
+  provider_.next_access = "s2s-token";
+  provider_.next_refresh = "";
+  auto r = Get("z", "https://api.machine.test/jobs");
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(SentAuthorization(), "Bearer s2s-token");
+  ASSERT_EQ(provider_.token_forms.size(), 1u);
+  EXPECT_EQ(provider_.token_forms[0],
+            (std::map<std::string, std::string>{{"grant_type", "account_credentials"},
+                                                {"account_id", "AbC1dEf2GhI3"}}));
+  // The grant type is a fixed choice, and only for client credentials.
+  std::string other = yaml;
+  other.replace(other.find("account_credentials"), 19, "password");
+  EXPECT_EQ(ParseService(other, "s2s.yaml").error().message(),
+            "s2s.yaml:11:15: 'oauth2.grant_type' must be client_credentials, account_credentials, "
+            "jwt_bearer or github_app");
+}
+
 }  // namespace
 }  // namespace relish::connections
 

@@ -47,12 +47,21 @@ struct OAuth2Settings {
   std::vector<std::pair<std::string, std::string>> authorize_params;
   std::vector<std::pair<std::string, std::string>> token_params;
   std::string account_id;  // token response field naming the upstream account
+  // ---- catalog (issue 20): the grant type of an oauth2_client_credentials token request:
+  // client_credentials; account_credentials (Zoom Server-to-Server, with token_params);
+  // jwt_bearer (RFC 7523: the client secret is an RSA private key that signs the assertion, as
+  // Google service accounts); github_app (the key signs an app JWT that buys an installation
+  // token at token_url).
+  std::string grant_type = "client_credentials";
 };
 
 struct OAuth1Settings {
   std::string request_token_url;
   std::string authorize_url;
   std::string access_token_url;
+  // ---- catalog (issue 20): extra query parameters of the authorize step (Trello's scope,
+  // expiration and name; Flickr's perms), as oauth2.authorize_params.
+  std::vector<std::pair<std::string, std::string>> authorize_params;
 };
 
 enum class KeyPlacement { kHeader, kQuery, kForm };

@@ -289,6 +289,17 @@ Result<void> ReadOAuth2(MapReader& r, Service& s, const std::string& origin) {
   st.authorize_params = TRY(o.StringMap("authorize_params"));
   st.token_params = TRY(o.StringMap("token_params"));
   st.account_id = TRY(o.String("account_id", false));
+  // catalog (issue 20): a client credentials request's grant type.
+  if (std::string grant = TRY(o.String("grant_type", false)); !grant.empty()) {
+    if (code_flow) return o.Fail(o.Node("grant_type"), "'oauth2.grant_type' is only for auth oauth2_client_credentials");
+    static const std::set<std::string> kGrants = {"client_credentials", "account_credentials",
+                                                  "jwt_bearer", "github_app"};
+    if (!kGrants.contains(grant)) {
+      return o.Fail(o.Node("grant_type"), "'oauth2.grant_type' must be client_credentials, "
+                                          "account_credentials, jwt_bearer or github_app");
+    }
+    st.grant_type = grant;
+  }
   TRY(o.NoOthers());
   // The browser goes to authorize_url (with no secret); the others receive the client secret,
   // codes, refresh tokens and tokens to revoke, so they must be among the token hosts.
@@ -398,6 +409,7 @@ Result<Service> ReadService(const YAML::Node& root, std::string_view yaml,
     st.request_token_url = TRY(o.String("request_token_url", true));
     st.authorize_url = TRY(o.String("authorize_url", true));
     st.access_token_url = TRY(o.String("access_token_url", true));
+    st.authorize_params = TRY(o.StringMap("authorize_params"));  // catalog (issue 20)
     TRY(o.NoOthers());
     for (const auto& [key, url, hosts] :
          {std::tuple<std::string, std::string, HostList>{"request_token_url", st.request_token_url,

@@ -97,6 +97,7 @@ oauth1:
   request_token_url: https://api.legacy.test/oauth/request_token
   authorize_url: https://api.legacy.test/oauth/authorize
   access_token_url: https://api.legacy.test/oauth/access_token
+  authorize_params: {scope: 'read,write', expiration: never}
 )";
   static const std::vector<EmbeddedFile> files = {{"/acme.yaml", acme},     {"/keyed.yaml", keyed},
                                                   {"/formkey.yaml", formkey}, {"/basicsvc.yaml", basic},

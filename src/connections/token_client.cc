@@ -1,9 +1,12 @@
 // Calls to providers' token endpoints (RFC 6749 section 4 and 6) and revocation (RFC 7009).
 #include <sodium.h>
 
+#include <ctime>
+
 #include "base/encoding.h"
 #include "base/json_fields.h"
 #include "connections/connections_impl.h"
+#include "connections/jwt.h"
 #include "outbound/url.h"
 
 namespace relish::connections {
@@ -95,6 +98,40 @@ Result<TokenResponse> ReadTokenResponse(const OAuth2Settings& o, const std::stri
   return t;
 }
 
+// ---- catalog (issue 20): GitHub's installation token answer, {"token", "expires_at"}.
+std::optional<int64_t> SecondsUntil(const std::string& iso, int64_t now_seconds) {
+  std::tm tm{};
+  if (iso.size() < 20 || strptime(iso.c_str(), "%Y-%m-%dT%H:%M:%S", &tm) == nullptr) {
+    return std::nullopt;
+  }
+  return static_cast<int64_t>(timegm(&tm)) - now_seconds;
+}
+
+Result<TokenResponse> ReadInstallationToken(const std::string& host,
+                                            const Result<outbound::Response>& response,
+                                            int64_t now_seconds) {
+  if (!response.ok()) {
+    return Unavailable("token endpoint " + host + " is unreachable: " + response.error().message());
+  }
+  Json body = Json::parse(response->body, nullptr, false);
+  std::string token = body.is_object() ? TextFieldOr(body, "token") : "";
+  if (response->status == 401 || response->status == 403 || response->status == 404) {
+    return PermissionDenied("the provider refused: HTTP " + std::to_string(response->status) +
+                            (body.is_object() && body.contains("message")
+                                 ? " (" + TextFieldOr(body, "message") + ")"
+                                 : ""));
+  }
+  if (response->status < 200 || response->status >= 300 || token.empty()) {
+    return Unavailable("token endpoint " + host + " answered HTTP " +
+                       std::to_string(response->status) + " without an installation token: " +
+                       Snippet(response->body));
+  }
+  TokenResponse t;
+  t.access_token = token;
+  t.expires_in = SecondsUntil(TextFieldOr(body, "expires_at"), now_seconds);
+  return t;
+}
+
 }  // namespace
 
 std::string PkceChallenge(std::string_view verifier) {
@@ -133,7 +170,41 @@ Result<TokenResponse> Connections::Impl::TokenRequest(
   req.url = std::move(endpoint.text);
   req.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
                  {"Accept", "application/json"}};
-  if (o.client_auth == ClientAuth::kBasic) {
+  // ---- catalog (issue 20): grants that sign a JWT with the client secret, a private key that
+  // goes nowhere: the signed JWT (valid minutes) goes instead, and no client authentication.
+  int64_t now_seconds = clock_.NowMillis() / 1000;
+  if (o.grant_type == "github_app") {
+    // The app's JWT (issuer: its client id or app id; GitHub allows at most ten minutes, and
+    // iat a minute early absorbs clock drift) buys an installation token.
+    std::string claims = Json{{"iss", client.client_id},
+                              {"iat", now_seconds - 60},
+                              {"exp", now_seconds + 540}}.dump();
+    std::string jwt = TRY(SignRs256Jwt(claims, PrivateKeyPem(client.client_secret)));
+    req.headers = {{"Accept", "application/vnd.github+json"},
+                   {"Authorization", "Bearer " + jwt},
+                   {"X-GitHub-Api-Version", "2022-11-28"}};
+    req.max_redirects = 0;
+    req.timeout = std::chrono::seconds(30);
+    std::vector<std::string> sent = SecretValuesOf(*r.service, Credentials{}, &client);
+    AddWireForms(jwt, sent);
+    auto token = ReadInstallationToken(endpoint.url.host,
+                                       Http(r.connection.environment).Send(std::move(req)),
+                                       now_seconds);
+    if (!token.ok()) return ScrubError(SecretValues(std::move(sent)), token.error());
+    return token;
+  }
+  bool jwt_bearer = o.grant_type == "jwt_bearer";
+  if (jwt_bearer) {
+    // RFC 7523 2.1: the assertion names the client (iss), the token URL (aud) and the scopes.
+    std::string scope;
+    for (const auto& [k, v] : form) {
+      if (k == "scope") scope = v;
+    }
+    std::string claims =
+        JwtBearerClaims(client.client_id, scope, req.url, now_seconds, /*subject=*/"");
+    form = {{"grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"},
+            {"assertion", TRY(SignRs256Jwt(claims, PrivateKeyPem(client.client_secret)))}};
+  } else if (o.client_auth == ClientAuth::kBasic) {
     // RFC 6749 2.3.1: the id and secret are form-encoded before base64.
     req.headers.emplace_back(
         "Authorization",
@@ -151,7 +222,8 @@ Result<TokenResponse> Connections::Impl::TokenRequest(
   // it masked in the error, and so in the reason a connection records.
   std::vector<std::string> sent = SecretValuesOf(*r.service, Credentials{}, &client);
   for (const auto& [name, value] : form) {
-    if (name == "refresh_token" || name == "code" || name == "code_verifier") {
+    if (name == "refresh_token" || name == "code" || name == "code_verifier" ||
+        name == "assertion") {
       AddWireForms(value, sent);
     }
   }
