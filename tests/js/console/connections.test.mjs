@@ -170,7 +170,7 @@ async function openNewConnection(page, search, serviceName) {
   await page.getByRole('link', { name: 'New connection' }).first().click();
   await page.getByRole('heading', { name: 'New connection', level: 1 }).waitFor();
   await page.getByLabel('Search services').fill(search);
-  await page.getByRole('link', { name: `Choose: ${serviceName}` }).click();
+  await page.getByRole('link', { name: `Choose: ${serviceName}`, exact: true }).click();
   await page.getByRole('heading', { name: `New ${serviceName} connection`, level: 1 }).waitFor();
 }
 

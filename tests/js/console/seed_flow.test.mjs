@@ -71,7 +71,7 @@ async function newConnection(page, search, serviceName, link, scope) {
   await page.getByRole('heading', { name: 'Connections', level: 1 }).waitFor();
   await page.getByRole('link', { name: 'New connection' }).first().click();
   await page.getByLabel('Search services').fill(search);
-  await page.getByRole('link', { name: `Choose: ${serviceName}` }).click();
+  await page.getByRole('link', { name: `Choose: ${serviceName}`, exact: true }).click();
   await page.getByRole('heading', { name: `New ${serviceName} connection`, level: 1 }).waitFor();
   await page.getByLabel('Link name (optional)').fill(link);
   const scopes = page.getByRole('group', { name: 'Scopes' });
