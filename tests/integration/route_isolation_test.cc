@@ -63,6 +63,7 @@ const std::set<std::pair<std::string, std::string>>& PublicRoutes() {
       {"GET", "/oauth/authorize"},
       {"GET", "/oauth/callback"},
       {"POST", "/oauth/callback"},
+      {"GET", "/api/v1/openapi.json"},  // the API's shapes, no data (docs/api.md)
   };
   return kPublic;
 }
