@@ -1,8 +1,9 @@
 // The API contract (docs/api.md) against a running Relish: GET /api/v1/openapi.json is a valid
 // OpenAPI 3.1 document (@seriousme/openapi-schema-validator), every $ref in it resolves, every
 // schema in it compiles as JSON Schema 2020-12 (ajv), and the answers of the key routes match
-// the schemas the document gives for them (a connection, functions, rules and runs, CRM
-// records, identity, tokens and errors), in two organizations.
+// the schemas the document gives for them (identity and tokens, a connection, functions, rules
+// and runs, toppings, CRM records, the CRM API with a CRM token of Relish's OAuth server, and
+// errors of each shape), in two organizations.
 //
 // Usage: node tests/js/openapi.mjs <base-url>   (RELISH_ADMIN_EMAIL / RELISH_ADMIN_PASSWORD)
 import assert from "node:assert/strict";
@@ -75,6 +76,8 @@ for (const [path, ops] of Object.entries(doc.paths)) {
   }
 }
 assert.ok(operations > 100, `only ${operations} operations`);
+const ids = Object.values(doc.paths).flatMap((ops) => Object.values(ops).map((op) => op.operationId));
+assert.equal(new Set(ids).size, ids.length, "operationIds repeat");
 const codes = doc.components.schemas.ErrorCode.enum;
 assert.deepEqual(codes, ["invalid_argument", "not_found", "already_exists", "permission_denied",
   "unauthenticated", "failed_precondition", "resource_exhausted", "unavailable",
@@ -218,6 +221,62 @@ await expect(200, devToken, "GET", "/api/v1/workflow/queue", "/api/v1/workflow/q
 const notAdmin = await expect(403, devToken, "GET", "/api/v1/orgs/{org}/members", `/api/v1/orgs/${orgB}/members`);
 assert.deepEqual(notAdmin.json, { code: "permission_denied", message: "only administrators may do this" });
 await expect(200, admin, "GET", "/api/v1/oauth/clients", "/api/v1/oauth/clients");
+
+// Toppings.
+const pushed = await expect(200, devToken, "POST", "/api/v1/toppings", "/api/v1/toppings", { files: {
+  "topping.yaml": "namespace: books\nname: Books\nversion: 1\nfunctions:\n  - {name: hello, params: [contact]}\n",
+  "functions/hello.dg": 'info "hello";' } });
+assert.equal(pushed.json.namespace, "books");
+await expect(200, devToken, "GET", "/api/v1/toppings", "/api/v1/toppings");
+await expect(200, devToken, "GET", "/api/v1/toppings/{ns}", "/api/v1/toppings/books");
+await expect(200, devToken, "GET", "/api/v1/toppings/{ns}/files", "/api/v1/toppings/books/files");
+const preview = await expect(200, devToken, "GET", "/api/v1/toppings/{ns}/publish-preview",
+  "/api/v1/toppings/books/publish-preview");
+assert.deepEqual(preview.json.functions.added, ["hello"]);
+
+// The CRM API, with a CRM token of A's developer (the consent flow of docs/oauth-server.md).
+const client = await expect(201, admin, "POST", "/api/v1/oauth/clients", "/api/v1/oauth/clients", {
+  name: "OpenAPI", redirect_uris: ["https://app.example/cb"],
+  scopes: ["ZohoBigin.modules.ALL", "ZohoBigin.users.READ", "ZohoBigin.settings.ALL", "ZohoBigin.org.READ"] });
+const session = await fetch(`${base}/api/v1/session`, { method: "POST",
+  headers: { "Content-Type": "application/json", Origin: base },
+  body: JSON.stringify({ email: "dev-a@example.com", password: "dev-password-openapi-1" }) });
+assert.equal(session.status, 200);
+const cookie = session.headers.get("set-cookie").split(";")[0];
+const { csrf } = await session.json();
+const form = new URLSearchParams({ csrf_token: csrf, response_type: "code", client_id: client.json.client_id,
+  redirect_uri: "https://app.example/cb",
+  scope: "ZohoBigin.modules.ALL,ZohoBigin.users.READ,ZohoBigin.settings.ALL,ZohoBigin.org.READ",
+  state: "s", code_challenge: "ngF5GsXcbwljx6u133FFr3Xht9xooA_DuaX_3QwODtc", code_challenge_method: "S256",
+  access_type: "offline", org: orgA, environment: "sandbox", decision: "allow" });
+const consent = await fetch(`${base}/oauth/authorize`, { method: "POST", redirect: "manual",
+  headers: { "Content-Type": "application/x-www-form-urlencoded", Cookie: cookie, Origin: base }, body: form });
+assert.equal(consent.status, 303);
+const code = new URL(consent.headers.get("location")).searchParams.get("code");
+const granted = await fetch(`${base}/oauth/token`, { method: "POST",
+  headers: { "Content-Type": "application/x-www-form-urlencoded" },
+  body: new URLSearchParams({ grant_type: "authorization_code", code, redirect_uri: "https://app.example/cb",
+    code_verifier: "dBjftJeZ4CVP-mJ92K27uhbUJU1p1r_wW1gFWFOEjXk", client_id: client.json.client_id,
+    client_secret: client.json.client_secret }) });
+const grant = { status: granted.status, text: await granted.text() };
+grant.json = JSON.parse(grant.text);
+assert.equal(grant.status, 200, grant.text);
+check("POST", "/oauth/token", grant);
+const crm = { Authorization: `Zoho-oauthtoken ${grant.json.access_token}` };
+await expect(200, null, "GET", "/bigin/v2/settings/modules", "/bigin/v2/settings/modules", undefined, crm);
+await expect(200, null, "GET", "/bigin/v2/settings/modules/{module}", "/bigin/v2/settings/modules/Contacts", undefined, crm);
+await expect(200, null, "GET", "/bigin/v2/settings/fields", "/bigin/v2/settings/fields?module=Contacts", undefined, crm);
+await expect(200, null, "GET", "/bigin/v2/users", "/bigin/v2/users", undefined, crm);
+await expect(200, null, "GET", "/bigin/v2/org", "/bigin/v2/org", undefined, crm);
+const inserted = await expect(201, null, "POST", "/bigin/v2/{module}", "/bigin/v2/Contacts",
+  { data: [{ Last_Name: "Hopper" }] }, crm);
+await expect(200, null, "GET", "/bigin/v2/{module}/{id}", `/bigin/v2/Contacts/${inserted.json.data[0].details.id}`, undefined, crm);
+await expect(200, null, "GET", "/bigin/v2/{module}", "/bigin/v2/Contacts", undefined, crm);
+await expect(204, null, "GET", "/bigin/v2/{module}/search", "/bigin/v2/Contacts/search?word=nobody", undefined, crm);
+const zoho = await expect(400, null, "POST", "/bigin/v2/{module}", "/bigin/v2/Contacts", { rows: [] }, crm);
+assert.equal(zoho.json.status, "error");
+await expect(404, null, "GET", "/bigin/{rest}", "/bigin/v9/anything", undefined, crm);
+await expect(401, null, "GET", "/bigin/v2/{module}", "/bigin/v2/Contacts", undefined, { Authorization: `Bearer ${devToken}` });
 await expect(200, null, "GET", "/.well-known/oauth-authorization-server", "/.well-known/oauth-authorization-server");
 await expect(200, null, "GET", "/healthz", "/healthz");
 
