@@ -543,8 +543,8 @@ TEST_F(RouteIsolationTest, EveryDocumentedRouteAnswers) {
       EXPECT_EQ(reply.body.find("\"no route for "), std::string::npos) << what << ": " << reply.body;
       EXPECT_EQ(reply.body.find("\"no file "), std::string::npos) << what << ": " << reply.body;
       EXPECT_NE(reply.status, 0) << what << ": " << reply.error;
-      // A success is one the document lists.
-      if (reply.status >= 200 && reply.status < 300) {
+      // What it answered is a status the document lists (not just its "default").
+      if (reply.status < 500) {
         EXPECT_TRUE(op["responses"].contains(std::to_string(reply.status)))
             << what << " answered " << reply.status << ": " << reply.body.substr(0, 200);
       }
