@@ -276,7 +276,8 @@ Result<Json> Operation(const RouteInfo& route, const RouteDoc* doc) {
   return op;
 }
 
-Json Components(const Router& router) {
+// The shapes every document has: the errors of each family.
+Json Components() {
   Json codes = Json::array();
   for (ErrorCode code : kAllCodes) codes.push_back(std::string(ErrorCodeName(code)));
   Json schemas = {
@@ -307,7 +308,6 @@ Json Components(const Router& router) {
         {"properties", {{"error", {{"type", "string"}}}, {"error_description", {{"type", "string"}}}}},
         {"description", "An OAuth 2.0 error (RFC 6749 5.2)."}}},
   };
-  (void)router;
   return schemas;
 }
 
@@ -369,7 +369,7 @@ Result<Json> OpenApiDocument(const Router& router) {
       return InvalidArgument("a record for " + key.first + " " + key.second + ", which is no route");
     }
   }
-  Json schemas = Components(router);
+  Json schemas = Components();
   for (const auto& [name, shorthand] : router.Schemas()) {
     auto expanded = ExpandSchema(ParseShorthand(shorthand));
     if (!expanded.ok()) return expanded.error().WithContext("schema " + name);
