@@ -99,9 +99,98 @@ Response UsersResponse(const std::vector<identity::User>& users) {
              {{"per_page", 200}, {"count", users.size()}, {"page", 1}, {"more_records", false}}}});
 }
 
+// --- API contract (server/route_doc.h): every route AddBiginRoutes registers. The shapes are
+// Zoho Bigin's v2 API's, as far as Relish's CRM has them (docs/crm.md); the CRM's schemas are
+// crm_admin_api.cc's.
+void DocumentBiginRoutes(server::Router& router) {
+  using server::Doc;
+  router.DocumentSchema("CrmUser", R"({"id":"string","full_name":"string","first_name":"string",
+      "last_name":"string","email":"string","role":{"name":"string","id":"string"},
+      "profile":{"name":"string","id":"string"},"status":"string","confirm":"boolean",
+      "time_zone":"string"})");
+  const char* kWriteNote = "All succeeded: 200 (201 for inserts); some: 207, each item saying; none: 400.";
+  auto crm = [](std::string method, std::string pattern, std::string summary) {
+    return Doc(std::move(method), std::move(pattern), std::move(summary)).ErrorSchema("ZohoError");
+  };
+  std::vector<server::RouteDoc> docs = {
+      crm("GET", "/bigin/v2/settings/modules", "The CRM's modules")
+          .Returns(R"({"modules":["$CrmModule"]})"),
+      crm("GET", "/bigin/v2/settings/modules/{module}", "One module, with its fields")
+          .Returns(R"({"modules":["$CrmModule"]})")
+          .Errors("400"),
+      crm("GET", "/bigin/v2/settings/fields", "A module's fields, system fields included")
+          .Query("module")
+          .Returns(R"({"fields":["$CrmField"]})")
+          .Errors("400"),
+      crm("GET", "/bigin/v2/users", "The organization's users")
+          .Query("type")
+          .Returns(R"({"users":["$CrmUser"],"info":{"per_page":"integer","count":"integer",
+              "page":"integer","more_records":"boolean"}})")
+          .Also(204, "no users")
+          .Errors("400"),
+      crm("GET", "/bigin/v2/users/{id}", "One user of the organization")
+          .Returns(R"({"users":["$CrmUser"],"info":"object"})")
+          .Also(204, "no such user in the organization"),
+      crm("GET", "/bigin/v2/org", "The organization the token is for")
+          .Returns(R"({"org":[{"id":"string","company_name":"string","time_zone":"string",
+              "environment":"string"}]})"),
+      crm("GET", "/bigin/v2/{module}/search", "Search records (criteria, email, phone or word)")
+          .Query("criteria email phone word page:integer per_page:integer fields")
+          .Returns("$CrmRecordPage")
+          .Also(204, "no record matched")
+          .Errors("400"),
+      crm("POST", "/bigin/v2/{module}/upsert", "Insert or update records by duplicate-check fields")
+          .Describe(kWriteNote)
+          .Body(R"({"data":["object"],"duplicate_check_fields?":["string"],"trigger?":["string"]})")
+          .Returns("$CrmWriteResults")
+          .Also(207, "some records were not written: each item says")
+          .Errors("400"),
+      crm("GET", "/bigin/v2/{module}/{id}", "One record")
+          .Query("fields")
+          .Returns("$CrmRecords")
+          .Also(204, "no such record")
+          .Errors("400"),
+      crm("PUT", "/bigin/v2/{module}/{id}", "Update one record")
+          .Body("$CrmRecordsBody")
+          .Returns("$CrmWriteResults")
+          .Errors("400"),
+      crm("DELETE", "/bigin/v2/{module}/{id}", "Delete one record")
+          .Query("wf_trigger:boolean")
+          .Returns("$CrmWriteResults")
+          .Errors("400"),
+      crm("GET", "/bigin/v2/{module}", "A page of records")
+          .Query("page:integer per_page:integer fields sort_by sort_order")
+          .Returns("$CrmRecordPage")
+          .Also(204, "no records")
+          .Errors("400"),
+      crm("POST", "/bigin/v2/{module}", "Insert records")
+          .Describe(kWriteNote)
+          .Body("$CrmRecordsBody")
+          .Returns("$CrmWriteResults", 201)
+          .Also(207, "some records were not written: each item says")
+          .Errors("400"),
+      crm("PUT", "/bigin/v2/{module}", "Update records (each with its id)")
+          .Body("$CrmRecordsBody")
+          .Returns("$CrmWriteResults")
+          .Also(207, "some records were not written: each item says")
+          .Errors("400"),
+      crm("DELETE", "/bigin/v2/{module}", "Delete records: ?ids=1,2,3")
+          .Query("ids wf_trigger:boolean")
+          .Returns("$CrmWriteResults")
+          .Also(207, "some records were not deleted: each item says")
+          .Errors("400"),
+  };
+  for (const char* method : {"GET", "POST", "PUT", "PATCH", "DELETE"}) {
+    docs.push_back(crm(method, "/bigin/{rest...}", "Any other CRM API path: INVALID_URL_PATTERN")
+                       .Returns("$ZohoError", 404));
+  }
+  router.Document(std::move(docs));
+}
+
 }  // namespace
 
 void AddBiginRoutes(server::Router& router, BiginApiDeps deps) {
+  DocumentBiginRoutes(router);
   // Every route here authenticates through WithCaller: a token of Relish's OAuth server decides
   // the organization and environment.
   constexpr server::Access kCrmToken = server::Access::kCrmToken;

@@ -205,9 +205,160 @@ bool DropResponseHeader(std::string_view name) {
   return false;
 }
 
+// --- API contract (server/route_doc.h): every route AddConnectionsRoutes registers, and the
+// shapes above (ServiceSummary, ConnectionJson, AuditJson).
+void DocumentConnectionsRoutes(server::Router& router) {
+  using server::Doc;
+  router.DocumentSchema("Service", R"({"id":"string","name":"string",
+      "auth":"oauth2|oauth2_client_credentials|oauth1|api_key|basic|bearer|none",
+      "description":"string","docs":"string","category":"string","builtin":"boolean",
+      "base_url":"string",
+      "parameters":[{"name":"string","label":"string","pattern":"string","default?":"string"}],
+      "created_by?":"string","scopes?":["string"],"default_scopes?":["string"],
+      "credential_fields?":[{"name":"string","label":"string"}]})");
+  router.DocumentSchema("Authorization", R"({"user_id":"string?","user_name?":"string?",
+      "user_email?":"string?","status":"pending|connected|needs_reauth|revoked","reason":"string",
+      "granted_scopes":["string"],"missing_scopes":["string"],"expires_at":"ms?",
+      "account_id":"string","authorized_at":"ms?","refreshed_at":"ms?",
+      "refresh_failures":"integer"})");
+  router.DocumentSchema("Connection", R"({"id":"string","link_name":"string","name":"string",
+      "service":"string","service_name":"string","environment":"sandbox|production",
+      "scopes":["string"],"granted_scopes":["string"],"missing_scopes":["string"],
+      "params":"map:string","per_user":"boolean",
+      "status":"pending|connected|needs_reauth|revoked","reason":"string",
+      "authorized_by_you?":"boolean","members_authorized?":"integer","last_used_at":"ms?",
+      "authorizations":["$Authorization"],"created_by":"string","created_at":"ms",
+      "updated_at":"ms"})");
+  router.DocumentSchema("AuditEntry", R"({"id":"string","at":"ms","environment":"string",
+      "link_name":"string","topping":"string","user_id":"string","run_id":"string",
+      "origin":"string","method":"string","url":"string","status":"integer",
+      "latency_us":"integer","bytes_out":"integer","bytes_in":"integer","error":"string",
+      "note":"string"})");
+  const char* kDefinition = R"({"yaml":"string"})";
+  const char* kDefinitionHow =
+      "The service definition (docs/connections.md) as YAML: a YAML body (`Content-Type: "
+      "application/yaml`), or JSON `{\"yaml\": \"...\"}`.";
+  const char* kClient = R"({"service":"string","org":"string","client_id":"string?",
+      "client_secret_set":"boolean","installation_wide?":"boolean"})";
+  std::vector<server::RouteDoc> docs = {
+      Doc("GET", "/api/v1/services", "The service catalog: built-in and this organization's own")
+          .Returns(R"({"services":["$Service"],"categories":["string"]})"),
+      Doc("POST", "/api/v1/services/validate", "Check a service definition; saves nothing")
+          .Describe(kDefinitionHow)
+          .Body(kDefinition)
+          .Returns(R"({"valid":true,"service":"$Service"})"),
+      Doc("POST", "/api/v1/services/discover", "Read an OAuth issuer's metadata into a draft definition")
+          .Body(R"({"issuer":"string"})")
+          .Returns(R"({"issuer":"string","authorization_endpoint":"string","token_endpoint":"string",
+              "revocation_endpoint":"string","scopes_supported":["string"],"pkce":"boolean",
+              "draft":"string"})")
+          .Errors("unavailable failed_precondition"),
+      Doc("GET", "/api/v1/services/{id}", "One service, with its definition's text")
+          .Returns(R"({"=":{"allOf":[{"$ref":"#/components/schemas/Service"},{"type":"object",
+              "required":["definition"],"properties":{"definition":{"type":"string"}}}]}})")
+          .Errors("not_found"),
+      Doc("POST", "/api/v1/services", "Add a custom service to the organization")
+          .Describe(kDefinitionHow)
+          .Body(kDefinition)
+          .Returns("$Service", 201)
+          .Errors("already_exists"),
+      Doc("PUT", "/api/v1/services/{id}", "Change a custom service (its creator or an administrator)")
+          .Describe(kDefinitionHow)
+          .Body(kDefinition)
+          .Returns("$Service")
+          .Errors("failed_precondition"),
+      Doc("DELETE", "/api/v1/services/{id}", "Delete a custom service (its creator or an administrator)")
+          .Returns(R"({"deleted":"string"})")
+          .Errors("failed_precondition"),
+      Doc("GET", "/api/v1/services/{id}/client", "The organization's OAuth client for a service (never its secret)")
+          .Returns(kClient)
+          .Errors("not_found"),
+      Doc("PUT", "/api/v1/services/{id}/client", "Set the organization's OAuth client for a service")
+          .Body(R"({"client_id":"string","client_secret?":"string"})")
+          .Returns(kClient)
+          .Errors("not_found failed_precondition"),
+      Doc("GET", "/api/v1/connections", "The connections of the organization and environment")
+          .Returns(R"({"connections":["$Connection"]})"),
+      Doc("POST", "/api/v1/connections", "Create a connection")
+          .Body(R"({"name":"string","service":"string","link_name?":"string","environment?":"sandbox|production",
+              "scopes?":["string"],"params?":"map:string","per_user?":"boolean"})")
+          .Returns("$Connection", 201)
+          .Errors("already_exists"),
+      Doc("GET", "/api/v1/connections/{link}", "One connection").Returns("$Connection").Errors("not_found"),
+      Doc("DELETE", "/api/v1/connections/{link}", "Delete a connection (revoking its tokens where the provider can)")
+          .Returns(R"({"deleted":"string"})")
+          .Errors("not_found"),
+      Doc("POST", "/api/v1/connections/{link}/authorize", "Begin a browser authorization: the provider's URL to open")
+          .Describe("The body is optional: `{\"return_to\": \"/connections/x\"}`, where the callback "
+                    "page sends the browser afterwards.")
+          .Returns(R"({"authorize_url":"string"})")
+          .Errors("not_found failed_precondition invalid_argument"),
+      Doc("PUT", "/api/v1/connections/{link}/credentials", "Set an API-key, basic or bearer connection's credentials")
+          .Body(R"({"fields":"map:string"})")
+          .Returns("$Connection")
+          .Errors("not_found failed_precondition"),
+      Doc("POST", "/api/v1/connections/{link}/connect", "Connect without a browser (client credentials)")
+          .Returns("$Connection")
+          .Errors("not_found failed_precondition unavailable"),
+      Doc("POST", "/api/v1/connections/{link}/test", "Call the connection's test URL (or `url`) with its credentials")
+          .Describe("The body is optional: `{\"url\": \"/v1/me\"}`.")
+          .Returns(R"({"ok":"boolean","status":"integer","message":"string",
+              "headers":[["string"]],"body":"string","body_truncated":"boolean"})")
+          .Errors("not_found failed_precondition invalid_argument"),
+      Doc("POST", "/api/v1/connections/{link}/revoke", "Revoke your authorization of a connection")
+          .Returns("$Connection")
+          .Errors("not_found"),
+      Doc("GET", "/api/v1/audit", "The audit of outbound calls, newest first")
+          .Describe("Paged by time: `limit` (default 100, at most 1000), `since`/`until` in epoch "
+                    "milliseconds.")
+          .Query("link run_id origin status since:integer until:integer limit:integer")
+          .Returns(R"({"entries":["$AuditEntry"]})")
+          .Errors("invalid_argument"),
+      Doc("GET", "/api/v1/sandbox/remap", "The sandbox's outbound host remap (server configuration)")
+          .Returns(R"({"remap":[{"host":"string","origin":"string"}]})"),
+      Doc("GET", "/oauth/callback", "The OAuth provider's redirect back to Relish (HTML)")
+          .Describe("Completes the authorization in the browser that started it; anywhere else "
+                    "it shows a confirmation page (docs/connections.md#the-callback).")
+          .Query("code state error error_description")
+          .Returns("string")
+          .Media("text/html")
+          .Also(303, "completed: to the authorization's return_to")
+          .ErrorSchema("html")
+          .Errors("400"),
+      Doc("POST", "/oauth/callback", "The callback's confirmation form: connect or cancel")
+          .Body(R"({"csrf_token":"string","confirmation":"string","decision":"connect|cancel"})",
+                "application/x-www-form-urlencoded")
+          .Returns("string")
+          .Media("text/html")
+          .Also(303, "completed: to the authorization's return_to")
+          .ErrorSchema("html")
+          .Errors("400 403"),
+      Doc("POST", "/api/v1/keys/rotate", "Rotate the vault's keys (administrators)")
+          .Returns(R"({"old_master_key":"string","new_master_key":"string","resealed":"integer",
+              "master_key_changed":"boolean"})"),
+  };
+  for (const char* method : {"GET", "POST", "PUT", "PATCH", "DELETE"}) {
+    docs.push_back(
+        Doc(method, "/api/v1/proxy/{link}/{path...}", "The credentialed proxy: the request, sent to the connection's service")
+            .Describe("Forwards the method, the path under the service's base URL, the query, the "
+                      "headers (less hop-by-hop ones, Authorization, Cookie and X-Relish-*) and the "
+                      "body, with the connection's credentials; answers with the upstream's status, "
+                      "headers and body as they are. API tokens only. Errors of Relish itself are "
+                      "JSON `Error`s.")
+            .Query("X-Relish-Org@header X-Relish-Environment@header")
+            .Security("apiToken")
+            .Returns("any")
+            .Media("*/*")
+            .Errors("unauthenticated not_found failed_precondition permission_denied unavailable "
+                    "deadline_exceeded resource_exhausted"));
+  }
+  router.Document(std::move(docs));
+}
+
 }  // namespace
 
 void AddConnectionsRoutes(Routes& routes, ConnectionsApiDeps d) {
+  DocumentConnectionsRoutes(routes.router());
   auto deps = std::make_shared<ConnectionsApiDeps>(d);
   const Auth& auth = routes.auth();
   boost::asio::thread_pool& pool = routes.pool();

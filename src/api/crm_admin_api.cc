@@ -61,9 +61,119 @@ Json EventJson(const crm::ChangeEvent& e) {
           {"at", e.at_ms}};
 }
 
+// --- API contract (server/route_doc.h): every route AddCrmAdminRoutes registers, and the CRM's
+// shapes, which the CRM API (bigin_api.cc) answers with too.
+void DocumentCrmAdminRoutes(server::Router& router) {
+  using server::Doc;
+  router.DocumentSchema("CrmField", R"({"api_name":"string","field_label":"string",
+      "display_label":"string","data_type":"string","id":"string","custom_field":"boolean",
+      "read_only":"boolean","system_mandatory":"boolean","required":"boolean","unique":"boolean",
+      "length?":"integer","pick_list_values?":[{"display_value":"string","actual_value":"string"}],
+      "lookup?":"object"})");
+  router.DocumentSchema("CrmModule", R"({"api_name":"string","module_name":"string",
+      "singular_label":"string","plural_label":"string","id":"string","api_supported":"boolean",
+      "generated_type":"default|custom","creatable":"boolean","editable":"boolean",
+      "deletable":"boolean","viewable":"boolean","fields?":["$CrmField"]})");
+  router.DocumentSchema("CrmRecord", R"({"=":{"type":"object","additionalProperties":true,
+      "properties":{"id":{"type":"string"}},
+      "description":"A record: its fields by API name (Last_Name, Email, ...), in Zoho Bigin's shape."}})");
+  router.DocumentSchema("CrmRecordPage", R"({"data":["$CrmRecord"],"info":{"per_page":"integer",
+      "count":"integer","page":"integer","sort_by?":"string","sort_order?":"string",
+      "more_records":"boolean"}})");
+  router.DocumentSchema("CrmRecords", R"({"data":["$CrmRecord"]})");
+  router.DocumentSchema("CrmRecordsBody", R"({"data":["object"],"trigger?":["string"]})");
+  router.DocumentSchema("CrmWriteResults", R"({"data":[{"code":"string","details":"object",
+      "message":"string","status":"success|error","action?":"string",
+      "duplicate_field?":"string?"}]})");
+  const char* kList = "page:integer per_page:integer fields sort_by sort_order";
+  const char* kWriteNote = "All succeeded: 200 (201 for inserts); some: 207, each item saying; none: 400.";
+  router.Document({
+      Doc("GET", "/api/v1/crm/modules", "The CRM's modules, with their fields")
+          .Returns(R"({"modules":["$CrmModule"]})"),
+      Doc("POST", "/api/v1/crm/modules", "Create a custom module")
+          .Body(R"({"api_name?":"string","singular_label?":"string","plural_label?":"string"})")
+          .Returns("$CrmModule", 201)
+          .Errors("already_exists resource_exhausted"),
+      Doc("GET", "/api/v1/crm/modules/{module}", "One module, with its fields")
+          .Returns("$CrmModule")
+          .Errors("not_found"),
+      Doc("POST", "/api/v1/crm/modules/{module}/fields", "Add a field to a module")
+          .Body(R"({"label?":"string","api_name?":"string","type?":"string","data_type?":"string",
+              "required?":"boolean","unique?":"boolean","options?":["string"],
+              "lookup_module?":"string","max_length?":"integer"})")
+          .Returns("$CrmField", 201)
+          .Errors("not_found already_exists resource_exhausted"),
+      Doc("PATCH", "/api/v1/crm/modules/{module}/fields/{field}", "Change a field's label, required or options")
+          .Body(R"({"label?":"string","required?":"boolean","options?":["string"]})")
+          .Returns("$CrmField")
+          .Errors("not_found failed_precondition"),
+      Doc("DELETE", "/api/v1/crm/modules/{module}/fields/{field}", "Delete a custom field")
+          .Returns(R"({"deleted":"string"})")
+          .Errors("not_found failed_precondition"),
+      Doc("GET", "/api/v1/crm/events", "The CRM's change history, newest first")
+          .Describe("`limit`: default 100, at most 1000.")
+          .Query("module record_id limit:integer")
+          .Returns(R"({"events":[{"id":"string","module":"string","record_id":"string",
+              "sequence":"integer","kind":"create|edit|delete","changed_fields":["string"],
+              "old_values":"any","record":"any","fire_workflows":"boolean",
+              "actor":{"id":"string","name":"string","email":"string"},"at":"ms"}]})")
+          .Errors("invalid_argument"),
+      Doc("GET", "/api/v1/crm/modules/{module}/records/search", "Search records (criteria, email, phone or word)")
+          .Query("criteria email phone word page:integer per_page:integer fields")
+          .Returns("$CrmRecordPage")
+          .Also(204, "no record matched")
+          .ErrorSchema("ZohoError")
+          .Errors("400"),
+      Doc("GET", "/api/v1/crm/modules/{module}/records/{id}", "One record")
+          .Query("fields")
+          .Returns("$CrmRecords")
+          .Also(204, "no such record")
+          .ErrorSchema("ZohoError")
+          .Errors("400"),
+      Doc("PUT", "/api/v1/crm/modules/{module}/records/{id}", "Update one record")
+          .Describe(kWriteNote)
+          .Body("$CrmRecordsBody")
+          .Returns("$CrmWriteResults")
+          .ErrorSchema("ZohoError")
+          .Errors("400"),
+      Doc("DELETE", "/api/v1/crm/modules/{module}/records/{id}", "Delete one record")
+          .Query("wf_trigger:boolean")
+          .Returns("$CrmWriteResults")
+          .ErrorSchema("ZohoError")
+          .Errors("400"),
+      Doc("GET", "/api/v1/crm/modules/{module}/records", "A page of records")
+          .Query(kList)
+          .Returns("$CrmRecordPage")
+          .Also(204, "no records")
+          .ErrorSchema("ZohoError")
+          .Errors("400"),
+      Doc("POST", "/api/v1/crm/modules/{module}/records", "Insert records")
+          .Describe(kWriteNote)
+          .Body("$CrmRecordsBody")
+          .Returns("$CrmWriteResults", 201)
+          .Also(207, "some records were not written: each item says")
+          .ErrorSchema("ZohoError")
+          .Errors("400"),
+      Doc("PUT", "/api/v1/crm/modules/{module}/records", "Update records (each with its id)")
+          .Describe(kWriteNote)
+          .Body("$CrmRecordsBody")
+          .Returns("$CrmWriteResults")
+          .Also(207, "some records were not written: each item says")
+          .ErrorSchema("ZohoError")
+          .Errors("400"),
+      Doc("DELETE", "/api/v1/crm/modules/{module}/records", "Delete records: ?ids=1,2,3")
+          .Query("ids wf_trigger:boolean")
+          .Returns("$CrmWriteResults")
+          .Also(207, "some records were not deleted: each item says")
+          .ErrorSchema("ZohoError")
+          .Errors("400"),
+  });
+}
+
 }  // namespace
 
 void AddCrmAdminRoutes(Routes& routes, crm::Crm& crm) {
+  DocumentCrmAdminRoutes(routes.router());
   routes.Add("GET", "/api/v1/crm/modules", Access::kMember,
              [&](Request&, const Caller& c) -> Result<Response> {
                auto modules = TRY(crm.ListModules(SpaceOf(c)));

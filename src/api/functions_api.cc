@@ -257,6 +257,60 @@ Result<Response> ListRuns(const FunctionsApiDeps& deps, const Request& req, cons
   return server::JsonResponse(200, {{"runs", list}, {"next", next}});
 }
 
+// --- API contract (server/route_doc.h): every route AddFunctionsRoutes registers, and the
+// shapes above (ResultJson, RecordedRunJson, Check, Completions).
+void DocumentFunctionsRoutes(server::Router& router) {
+  using server::Doc;
+  router.DocumentSchema("RunError", R"({"=":{"type":["object","null"],
+      "required":["line","column","message"],"properties":{"line":{"type":"integer"},
+      "column":{"type":"integer"},"message":{"type":"string"}}}})");
+  router.DocumentSchema("FunctionCall", R"({"method":"string","url":"string","connection":"string?",
+      "task":"string?","status":"integer","latency_us":"integer","error":"string?"})");
+  router.DocumentSchema("RunResult", R"({"ok":"boolean","error":"$RunError","info":["string"],
+      "calls":["$FunctionCall"],"mails":["any"],"return":"any","statements":"integer",
+      "started_at":"ms","ended_at":"ms"})");
+  router.DocumentSchema("FunctionRun", R"({"id":"string","environment":"string","topping":"string",
+      "function":"string?","user_id":"string","user_email":"string","user_name":"string",
+      "ok":"boolean","error":"$RunError","statements":"integer","started_at":"ms","ended_at":"ms",
+      "args?":"map:any","info?":["string"],"calls?":["$FunctionCall"],"mails?":["any"],
+      "return?":"any","truncated?":"boolean"})");
+  router.DocumentSchema("VocabularyEntry", R"({"name":"string","signature":"string",
+      "min_args?":"integer","max_args?":"integer","receivers?":["string"],"snippet?":"string",
+      "description":"string","available?":"boolean"})");
+  router.Document({
+      Doc("POST", "/api/v1/functions/run", "Run a stored function or a script, and record the run")
+          .Describe("`function` names a stored function of the environment (and `topping`); "
+                    "`source` runs that text instead (a draft) or a script of its own. `args` maps "
+                    "argument names to JSON values.")
+          .Body(R"({"function?":"string","source?":"string","args?":"map:any",
+              "environment?":"sandbox|production","topping?":"string"})")
+          .Returns(R"({"=":{"allOf":[{"$ref":"#/components/schemas/RunResult"},{"type":"object",
+              "required":["run_id"],"properties":{"run_id":{"type":"string"}}}]}})")
+          .Errors("not_found resource_exhausted deadline_exceeded"),
+      Doc("GET", "/api/v1/functions/runs", "Recorded function runs, newest first")
+          .Describe("Paged: `limit` (default 50); pass the answer's `next` as `before` for the "
+                    "next page (null: no more).")
+          .Query("function topping before limit:integer")
+          .Returns(R"({"runs":["$FunctionRun"],"next":"string?"})")
+          .Errors("invalid_argument"),
+      Doc("GET", "/api/v1/functions/runs/{id}", "One recorded run, with its arguments, log and calls")
+          .Returns("$FunctionRun")
+          .Errors("not_found"),
+      Doc("POST", "/api/v1/functions/check", "Parse and check Deluge source; runs nothing")
+          .Body(R"({"source":"string","params?":["string"]})")
+          .Returns(R"({"diagnostics":[{"line":"integer","column":"integer","end_line":"integer",
+              "end_column":"integer","severity":"'error'","message":"string"}],
+              "truncated":"boolean",
+              "header":{"=":{"type":["object","null"],"properties":{"name":{"type":"string"},
+              "return_type":{"type":"string"},"params":{"type":"array","items":{"type":"object"}}}}}})"),
+      Doc("GET", "/api/v1/functions/completions", "The editor's vocabulary and the link names a script may use")
+          .Returns(R"({"functions":["$VocabularyEntry"],"methods":["$VocabularyEntry"],
+              "tasks":["$VocabularyEntry"],"keywords":["$VocabularyEntry"],
+              "variables":["$VocabularyEntry"],"types":["string"],"environment":"string",
+              "connections":[{"link_name":"string","name":"string","service":"string","status":"string"}]})"),
+  });
+}
+
 }  // namespace
 
 Json RunResultJson(const functions::RunResult& r, std::string_view source) {
@@ -264,6 +318,7 @@ Json RunResultJson(const functions::RunResult& r, std::string_view source) {
 }
 
 void AddFunctionsRoutes(Routes& routes, FunctionsApiDeps d) {
+  DocumentFunctionsRoutes(routes.router());
   auto deps = std::make_shared<FunctionsApiDeps>(d);
   routes.AddBlocking("POST", "/api/v1/functions/run", server::Access::kMember,
                      [deps](Request& req, const Caller& c) { return RunAndRecord(*deps, req, c); });

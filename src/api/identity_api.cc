@@ -55,9 +55,77 @@ Result<std::optional<int64_t>> ReadExpiry(const Json& body) {
   return std::optional<int64_t>(it->get<int64_t>() * 86'400'000);
 }
 
+// --- API contract (server/route_doc.h): every route AddIdentityRoutes registers.
+void DocumentIdentityRoutes(server::Router& router) {
+  using server::Doc;
+  router.DocumentSchema("User", R"({"id":"string","email":"string","name":"string",
+      "role":"admin|developer","created_at":"ms"})");
+  router.DocumentSchema("Org", R"({"id":"string","name":"string","created_at":"ms"})");
+  router.DocumentSchema("Token", R"({"id":"string","name":"string","prefix":"string",
+      "created_at":"ms","expires_at":"ms?","last_used_at":"ms?"})");
+  router.DocumentSchema("NewToken", R"({"=":{"allOf":[{"$ref":"#/components/schemas/Token"},
+      {"type":"object","required":["token"],"properties":{"token":{"type":"string",
+      "description":"the token itself, shown once"}}}]}})");
+  const char* kCredentials = R"({"email":"string","password":"string"})";
+  router.Document({
+      Doc("POST", "/api/v1/session", "Sign in to the console: sets the session cookie")
+          .Describe("Same-origin requests only. The answer's `csrf` goes in `X-CSRF-Token` on "
+                    "every request of the session that changes state.")
+          .Body(kCredentials)
+          .Returns(R"({"user":"$User","csrf":"string"})")
+          .Errors("invalid_argument unauthenticated permission_denied resource_exhausted"),
+      Doc("DELETE", "/api/v1/session", "Sign out: ends the session and clears its cookie")
+          .Returns(R"({"signed_out":true})"),
+      Doc("POST", "/api/v1/auth/token", "Sign in for a new API token (what `relish login` does)")
+          .Body(R"({"email":"string","password":"string","name?":"string","expires_in_days?":"integer"})")
+          .Returns("$NewToken", 201)
+          .Errors("invalid_argument unauthenticated resource_exhausted"),
+      Doc("GET", "/api/v1/me", "The signed-in user and their organizations")
+          .Returns(R"({"user":"$User","orgs":["$Org"],"csrf?":"string"})"),
+      Doc("GET", "/api/v1/tokens", "Your API tokens (never their secrets)")
+          .Returns(R"({"tokens":["$Token"]})"),
+      Doc("POST", "/api/v1/tokens", "Create an API token; the answer shows it once")
+          .Body(R"({"name":"string","expires_in_days?":"integer"})")
+          .Returns("$NewToken", 201)
+          .Errors("already_exists"),
+      Doc("DELETE", "/api/v1/tokens/{id}", "Revoke one of your API tokens")
+          .Returns(R"({"revoked":"string"})")
+          .Errors("not_found"),
+      Doc("GET", "/api/v1/users", "Every user (administrators)").Returns(R"({"users":["$User"]})"),
+      Doc("POST", "/api/v1/users", "Create a user (administrators)")
+          .Describe("The user joins the organizations in `orgs`, else the creating administrator's.")
+          .Body(R"({"email":"string","password":"string","name?":"string",
+              "role?":"admin|developer","orgs?":["string"]})")
+          .Returns("$User", 201)
+          .Errors("already_exists not_found resource_exhausted"),
+      Doc("PATCH", "/api/v1/users/{id}", "Make a user an administrator or a developer")
+          .Body(R"({"role":"admin|developer"})")
+          .Returns("$User")
+          .Errors("not_found failed_precondition"),
+      Doc("PUT", "/api/v1/me/password", "Change your password (takes the current one)")
+          .Describe("Ends every browser session of yours; API tokens stay.")
+          .Body(R"({"current_password":"string","new_password":"string"})")
+          .Returns(R"({"password_changed":true})")
+          .Errors("resource_exhausted"),
+      Doc("GET", "/api/v1/orgs", "Your organizations").Returns(R"({"orgs":["$Org"]})"),
+      Doc("POST", "/api/v1/orgs", "Create an organization (administrators); you join it")
+          .Body(R"({"name":"string"})")
+          .Returns("$Org", 201)
+          .Errors("already_exists"),
+      Doc("GET", "/api/v1/orgs/{org}/members", "An organization's members (administrators)")
+          .Returns(R"({"users":["$User"]})")
+          .Errors("not_found"),
+      Doc("POST", "/api/v1/orgs/{org}/members", "Add a user, by email, to an organization")
+          .Body(R"({"email":"string"})")
+          .Returns(R"({"org":"string","user":"$User"})")
+          .Errors("not_found already_exists"),
+  });
+}
+
 }  // namespace
 
 void AddIdentityRoutes(Routes& routes, SignIn& signin, IdentityApiOptions options) {
+  DocumentIdentityRoutes(routes.router());
   const Auth& auth = routes.auth();
   identity::Identity& id = auth.identity();
 

@@ -107,9 +107,59 @@ constexpr std::string_view kSystemClientRefused =
     "be replaced and it cannot be deleted over the API (Relish replaces the secret itself when "
     "its vault has lost it)";
 
+// --- API contract (server/route_doc.h): every route AddOAuthRoutes registers.
+void DocumentOAuthRoutes(server::Router& router) {
+  using server::Doc;
+  router.DocumentSchema("OAuthClient", R"({"client_id":"string","name":"string","confidential":"boolean",
+      "redirect_uris":["string"],"scopes":["string"],"system":"boolean","created_at":"ms"})");
+  router.Document({
+      Doc("GET", "/.well-known/oauth-authorization-server",
+          "Relish's OAuth server metadata (RFC 8414), for CRM API clients")
+          .Returns(R"({"issuer":"string","authorization_endpoint":"string","token_endpoint":"string",
+              "revocation_endpoint":"string","scopes_supported":["string"],
+              "response_types_supported":["string"],"grant_types_supported":["string"],
+              "token_endpoint_auth_methods_supported":["string"],
+              "code_challenge_methods_supported":["string"]})"),
+      Doc("POST", "/oauth/token", "Exchange a code or a refresh token for a CRM access token")
+          .Describe("Form parameters as RFC 6749 4.1.3 and 6 (PKCE S256 required); the client "
+                    "authenticates with HTTP Basic or client_id/client_secret form fields.")
+          .Security("none")
+          .Body(R"({"grant_type":"authorization_code|refresh_token","code?":"string",
+              "redirect_uri?":"string","code_verifier?":"string","refresh_token?":"string",
+              "client_id?":"string","client_secret?":"string"})",
+                "application/x-www-form-urlencoded")
+          .Returns(R"({"access_token":"string","refresh_token?":"string","scope":"string",
+              "api_domain":"string","token_type":"'Bearer'","expires_in":"integer"})")
+          .ErrorSchema("OAuthError")
+          .Errors("400 401"),
+      Doc("POST", "/oauth/revoke", "Revoke a CRM access or refresh token (RFC 7009)")
+          .Body(R"({"token":"string","client_id?":"string","client_secret?":"string"})",
+                "application/x-www-form-urlencoded")
+          .ErrorSchema("OAuthError")
+          .Errors("400 401"),
+      Doc("GET", "/api/v1/oauth/clients", "The OAuth server's clients (administrators)")
+          .Returns(R"({"clients":["$OAuthClient"]})"),
+      Doc("POST", "/api/v1/oauth/clients", "Register an OAuth client; a confidential one's secret is shown once")
+          .Body(R"({"name":"string","redirect_uris":["string"],"scopes?":["string"],"public?":"boolean"})")
+          .Returns(R"({"=":{"allOf":[{"$ref":"#/components/schemas/OAuthClient"},{"type":"object",
+              "properties":{"client_secret":{"type":["string","null"]}}}]}})", 201),
+      Doc("GET", "/api/v1/oauth/clients/{id}", "One OAuth client")
+          .Returns("$OAuthClient")
+          .Errors("not_found"),
+      Doc("POST", "/api/v1/oauth/clients/{id}/secret", "Replace a client's secret; the new one is shown once")
+          .Returns(R"({"=":{"allOf":[{"$ref":"#/components/schemas/OAuthClient"},{"type":"object",
+              "required":["client_secret"],"properties":{"client_secret":{"type":"string"}}}]}})")
+          .Errors("not_found failed_precondition"),
+      Doc("DELETE", "/api/v1/oauth/clients/{id}", "Delete an OAuth client and its tokens")
+          .Returns(R"({"deleted":"string"})")
+          .Errors("not_found failed_precondition"),
+  });
+}
+
 }  // namespace
 
 void AddOAuthRoutes(Routes& routes, identity::OAuthServer& oauth, const PublicUrl& public_url) {
+  DocumentOAuthRoutes(routes.router());
   routes.Public("GET", "/.well-known/oauth-authorization-server", [&public_url](Request&) {
     std::string issuer = public_url.Get();
     Json methods = {"client_secret_basic", "client_secret_post", "none"};

@@ -198,11 +198,53 @@ Response ConsentPage(const identity::AuthorizationRequest& r, const identity::Pr
   return html::Page(200, "Allow access", body);
 }
 
+// --- API contract (server/route_doc.h): the sign-in and consent pages, for people in browsers.
+void DocumentLoginAndConsentPages(server::Router& router) {
+  using server::Doc;
+  const char* kConsent = R"({"csrf_token":"string","response_type":"'code'","client_id":"string",
+      "redirect_uri":"string","scope":"string","state?":"string","code_challenge":"string",
+      "code_challenge_method":"'S256'","access_type?":"offline|online","org":"string",
+      "environment":"sandbox|production","decision":"allow|deny"})";
+  router.Document({
+      Doc("GET", "/login", "The sign-in page (HTML) of the OAuth consent flow")
+          .Query("next")
+          .Returns("string")
+          .Media("text/html")
+          .Also(303, "already signed in: to `next`"),
+      Doc("POST", "/login", "The sign-in page's form: sets the session cookie")
+          .Body(R"({"email":"string","password":"string","csrf_token":"string","next?":"string"})",
+                "application/x-www-form-urlencoded")
+          .Returns("", 303)
+          .ErrorSchema("html")
+          .Errors("401 403 429 503"),
+      Doc("POST", "/logout", "Sign out (HTML form), back to the sign-in page")
+          .Returns("", 303)
+          .ErrorSchema("html")
+          .Errors("401 403"),
+      Doc("GET", "/oauth/authorize", "The consent page (HTML) of Relish's OAuth server")
+          .Describe("RFC 6749 4.1.1 with PKCE (S256). Signed out: a redirect to /login.")
+          .Query("response_type client_id redirect_uri scope state code_challenge "
+                 "code_challenge_method access_type org environment")
+          .Security("none sessionCookie")
+          .Returns("string")
+          .Media("text/html")
+          .Also(302, "to /login, or to the client's redirect_uri with an error")
+          .ErrorSchema("html")
+          .Errors("400 403"),
+      Doc("POST", "/oauth/authorize", "The consent page's form: allow or deny")
+          .Body(kConsent, "application/x-www-form-urlencoded")
+          .Returns("", 303)
+          .ErrorSchema("html")
+          .Errors("400 401 403"),
+  });
+}
+
 }  // namespace
 
 void AddLoginAndConsentPages(Routes& routes, identity::OAuthServer& oauth,
                              const PublicUrl& public_url, Random& random, SignIn& signin,
                              OAuthRoutesOptions options) {
+  DocumentLoginAndConsentPages(routes.router());
   const Auth& auth = routes.auth();
   identity::Identity& id = auth.identity();
   // The signed-in pages answer a refusal with a page, not JSON, so they check their callers

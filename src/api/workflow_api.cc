@@ -94,9 +94,125 @@ Json PreviewJson(const toppings::PublishPreview& p) {
 // ?topping= given (possibly empty: the organization's own) or not (nullopt: any).
 std::optional<std::string> ToppingParam(const Request& req) { return req.QueryParam("topping"); }
 
+// --- API contract (server/route_doc.h): every route AddWorkflowRoutes registers, and the
+// shapes above (RuleJson, FunctionJson, ToppingJson, PreviewJson, workflow::RunToJson).
+void DocumentWorkflowRoutes(server::Router& router) {
+  using server::Doc;
+  router.DocumentSchema("RuleDefinition", R"({"name":"string","module":"string",
+      "description?":"string","active?":"boolean",
+      "trigger":{"type":"create|edit|create_or_edit|delete|date","fields?":["string"],
+                 "repeat?":"boolean","field?":"string","offset?":"string","time?":"string"},
+      "conditions":[{"criteria":"any","pattern?":"string","actions":["object"],
+                     "scheduled?":[{"offset":"string","from":"string","actions":["object"]}]}]})");
+  router.DocumentSchema("Rule", R"({"id":"string","topping":"string","name":"string",
+      "module":"string","description":"string","active":"boolean",
+      "trigger":{"type":"create|edit|create_or_edit|delete|date","fields?":["string"],
+                 "repeat?":"boolean","field?":"string","offset?":"string","time?":"string"},
+      "conditions":[{"criteria":"any","pattern?":"string","actions":["object"],
+                     "scheduled?":[{"offset":"string","from":"string","actions":["object"]}]}],
+      "created_by":"string","created_at":"ms","updated_at":"ms","problem?":"string"})");
+  router.DocumentSchema("Function", R"({"name":"string","topping":"string","description":"string",
+      "params":["string"],"has_header":"boolean","created_by":"string","created_at":"ms",
+      "updated_at":"ms","source?":"string"})");
+  router.DocumentSchema("WorkflowRun", R"({"id":"string","rule_id":"string","rule":"string",
+      "topping":"string","environment":"string","module":"string","record_id":"string",
+      "trigger":"string","action":"string","target":"string",
+      "status":"success|failed|retrying|skipped","attempt":"integer","event_at":"ms",
+      "started_at":"ms","ended_at":"ms","statements":"integer","error":"string",
+      "error_line":"integer","user":{"=":{"type":["object","null"],"properties":{
+      "id":{"type":"string"},"name":{"type":"string"},"email":{"type":"string"}}}},
+      "job_id?":"string","info?":["string"],
+      "calls?":[{"source":"string","method":"string","url":"string","connection":"string",
+                 "task":"string","status":"integer","latency_us":"integer","bytes_in?":"integer",
+                 "error?":"string","note?":"string"}],
+      "result?":"string"})");
+  router.DocumentSchema("Topping", R"({"namespace":"string","name":"string","version":"string",
+      "description":"string","environment":"string","installed_by":"string","installed_at":"ms",
+      "functions":["string"],"rules":["string"],
+      "connections":[{"link_name":"string","service":"string","status":"string","created":"boolean"}],
+      "fields_added":["string"]})");
+  const char* kChanges = R"({"added":["string"],"changed":["string"],"removed":["string"]})";
+  const char* kToppingQuery = "topping";
+  std::string preview = std::string(R"({"namespace":"string","name":"string","version":"string",
+      "production_version":"string?","functions":)") + kChanges + R"(,"rules":)" + kChanges +
+      R"(,"fields_to_add":["string"],
+      "connections_to_create":[{"link_name":"string","service":"string","status":"string"}],
+      "connections_to_authorize":[{"link_name":"string","service":"string","status":"string"}]})";
+  router.Document({
+      Doc("GET", "/api/v1/workflow/rules", "Workflow rules of the organization and environment")
+          .Query("module topping")
+          .Returns(R"({"rules":["$Rule"]})"),
+      Doc("POST", "/api/v1/workflow/rules", "Create a workflow rule (docs/workflow.md)")
+          .Query(kToppingQuery)
+          .Body("$RuleDefinition")
+          .Returns("$Rule", 201)
+          .Errors("already_exists not_found"),
+      Doc("GET", "/api/v1/workflow/rules/{id}", "One workflow rule").Returns("$Rule").Errors("not_found"),
+      Doc("PUT", "/api/v1/workflow/rules/{id}", "Replace a workflow rule's definition")
+          .Body("$RuleDefinition")
+          .Returns("$Rule")
+          .Errors("not_found already_exists"),
+      Doc("POST", "/api/v1/workflow/rules/{id}/activate", "Activate a rule").Returns("$Rule").Errors("not_found"),
+      Doc("POST", "/api/v1/workflow/rules/{id}/deactivate", "Deactivate a rule").Returns("$Rule").Errors("not_found"),
+      Doc("DELETE", "/api/v1/workflow/rules/{id}", "Delete a rule")
+          .Returns(R"({"deleted":"string"})")
+          .Errors("not_found"),
+      Doc("GET", "/api/v1/workflow/functions", "Stored functions (without their source)")
+          .Query(kToppingQuery)
+          .Returns(R"({"functions":["$Function"]})"),
+      Doc("GET", "/api/v1/workflow/functions/{name}", "One stored function, with its source")
+          .Query(kToppingQuery)
+          .Returns("$Function")
+          .Errors("not_found"),
+      Doc("PUT", "/api/v1/workflow/functions/{name}", "Create or replace a stored function")
+          .Query(kToppingQuery)
+          .Body(R"({"source":"string","description?":"string","params?":["string"]})")
+          .Returns("$Function"),
+      Doc("DELETE", "/api/v1/workflow/functions/{name}", "Delete a stored function")
+          .Query(kToppingQuery)
+          .Returns(R"({"deleted":"string"})")
+          .Errors("not_found failed_precondition"),
+      Doc("GET", "/api/v1/workflow/runs", "The execution log, newest first")
+          .Describe("Paged: `limit` (default 50, at most 1000); pass the answer's `next` as "
+                    "`before` for the next page (null: no more). `since`/`until` in epoch "
+                    "milliseconds; `environment` given filters to the request's environment.")
+          .Query("rule record function topping status since:integer until:integer before "
+                 "limit:integer")
+          .Returns(R"({"runs":["$WorkflowRun"],"next":"string?"})")
+          .Errors("invalid_argument"),
+      Doc("GET", "/api/v1/workflow/runs/{id}", "One run, with its log, calls and result")
+          .Returns("$WorkflowRun")
+          .Errors("not_found"),
+      Doc("POST", "/api/v1/workflow/runs/{id}/rerun", "Queue a run's action again")
+          .Returns(R"({"job_id":"string","run_id":"string"})", 202)
+          .Errors("not_found failed_precondition"),
+      Doc("GET", "/api/v1/workflow/queue", "The job queue's counts")
+          .Returns(R"({"due":"integer","scheduled":"integer","running":"integer"})"),
+      Doc("GET", "/api/v1/toppings", "Installed toppings").Returns(R"({"toppings":["$Topping"]})"),
+      Doc("POST", "/api/v1/toppings", "Push a topping's files to the sandbox (docs/toppings.md)")
+          .Body(R"({"files":"map:string"})")
+          .Returns("$Topping")
+          .Errors("failed_precondition"),
+      Doc("GET", "/api/v1/toppings/{ns}", "One installed topping").Returns("$Topping").Errors("not_found"),
+      Doc("GET", "/api/v1/toppings/{ns}/files", "A topping's files")
+          .Returns(R"({"files":"map:string"})")
+          .Errors("not_found"),
+      Doc("POST", "/api/v1/toppings/{ns}/publish", "Publish the sandbox's topping to production")
+          .Returns("$Topping")
+          .Errors("not_found failed_precondition"),
+      Doc("GET", "/api/v1/toppings/{ns}/publish-preview", "What publishing would change in production")
+          .Returns(preview)
+          .Errors("not_found"),
+      Doc("DELETE", "/api/v1/toppings/{ns}", "Uninstall a topping")
+          .Returns(R"({"uninstalled":"string"})")
+          .Errors("not_found"),
+  });
+}
+
 }  // namespace
 
 void AddWorkflowRoutes(Routes& routes, WorkflowApiDeps d) {
+  DocumentWorkflowRoutes(routes.router());
   auto deps = std::make_shared<WorkflowApiDeps>(d);
 
   // --- rules

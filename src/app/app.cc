@@ -16,6 +16,7 @@
 #include "app/runtime.h"
 #include "outbound/async_client.h"
 #include "server/http_server.h"
+#include "server/openapi.h"
 #include "server/static_files.h"
 #include "server/system_routes.h"
 
@@ -132,6 +133,8 @@ Result<std::unique_ptr<App>> App::Open(const Config& config) {
   api::AddFunctionsRoutes(routes,
                           {rt.runner(), rt.connections(), rt.workflow(), rt.run_history()});
   api::AddWorkflowRoutes(routes, {rt.workflow(), rt.runs(), rt.jobs(), rt.toppings(), rt.engine()});
+  // Last: the API document is made from every route registered above.
+  server::AddOpenApiRoute(impl->router);
   impl->router.SetFallback(server::ServeStatic);
   return std::unique_ptr<App>(new App(std::move(impl)));
 }

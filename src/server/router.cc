@@ -82,6 +82,14 @@ void Router::AddAsync(std::string method, std::string pattern, Access access,
   AddRoute(std::move(method), std::move(pattern), access, std::move(handler));
 }
 
+void Router::Document(std::vector<RouteDoc> docs) {
+  for (auto& d : docs) docs_.push_back(std::move(d));
+}
+
+void Router::DocumentSchema(std::string name, std::string shorthand) {
+  schemas_.emplace_back(std::move(name), std::move(shorthand));
+}
+
 std::vector<RouteInfo> Router::Routes() const {
   std::vector<RouteInfo> out;
   out.reserve(routes_.size());

@@ -25,6 +25,7 @@
 
 #include "server/asio.h"
 #include "server/http.h"
+#include "server/route_doc.h"
 
 namespace relish::server {
 
@@ -53,6 +54,12 @@ class Router {
   void AddAsync(std::string method, std::string pattern, Access access, AsyncHandler handler);
   // Every route, in registration order.
   std::vector<RouteInfo> Routes() const;
+  // The API contract (server/route_doc.h): records of routes, and shared schemas they name
+  // ("$Name"), for the OpenAPI document (server/openapi.h).
+  void Document(std::vector<RouteDoc> docs);
+  void DocumentSchema(std::string name, std::string shorthand);
+  const std::vector<RouteDoc>& Docs() const { return docs_; }
+  const std::vector<std::pair<std::string, std::string>>& Schemas() const { return schemas_; }
   // Called for GET/HEAD requests no route matched (static files); may return 404.
   void SetFallback(Handler handler) { fallback_ = std::move(handler); }
 
@@ -99,6 +106,8 @@ class Router {
   std::unordered_map<std::string, std::vector<uint32_t>, KeyHash, std::equal_to<>> by_key_;
   std::vector<uint32_t> unkeyed_;
   Handler fallback_;
+  std::vector<RouteDoc> docs_;
+  std::vector<std::pair<std::string, std::string>> schemas_;
 };
 
 }  // namespace relish::server

@@ -6,6 +6,15 @@
 namespace relish::server {
 
 void AddSystemRoutes(Router& router, const Metrics& metrics, std::string metrics_token) {
+  // --- API contract (server/route_doc.h)
+  router.Document({
+      Doc("GET", "/healthz", "Liveness: the server answers").Returns(R"({"status":"'ok'"})"),
+      Doc("GET", "/metrics", "Prometheus metrics (text exposition format)")
+          .Security("none metricsToken")
+          .Returns("string")
+          .Media("text/plain")
+          .Errors("unauthenticated"),
+  });
   router.Add("GET", "/healthz", Access::kPublic, [](Request&) { return JsonResponse(200, {{"status", "ok"}}); });
   // Public as a route: with a token configured, the handler checks it itself (a scraper's token
   // is not a user's, so it is no Access of its own).

@@ -30,6 +30,7 @@
 #include "base/config.h"
 #include "base/encoding.h"
 #include "base/json_depth.h"
+#include "server/openapi.h"
 #include "testing/relish_client.h"
 #include "testing/serve_in_background.h"
 
@@ -63,6 +64,7 @@ const std::set<std::pair<std::string, std::string>>& PublicRoutes() {
       {"GET", "/oauth/authorize"},
       {"GET", "/oauth/callback"},
       {"POST", "/oauth/callback"},
+      {"GET", "/api/v1/openapi.json"},  // the API's shapes, no data (docs/api.md)
   };
   return kPublic;
 }
@@ -453,6 +455,103 @@ TEST_F(RouteIsolationTest, TheCrmApiTakesOnlyItsOwnTokens) {
   auto mine = W().dev_a->Send("GET", "/bigin/v2/Contacts",
                               "", {{"Authorization", "Zoho-oauthtoken " + W().crm_token_a}});
   EXPECT_TRUE(mine.status == 200 || mine.status == 204) << mine.body;
+}
+
+// --- The API contract (docs/api.md): GET /api/v1/openapi.json, public.
+RelishClient::Json ApiDocument(const std::string& base) {
+  RelishClient anonymous(base);
+  auto reply = anonymous.Send("GET", "/api/v1/openapi.json");
+  EXPECT_EQ(reply.status, 200) << reply.body.substr(0, 300);
+  return reply.json;
+}
+
+std::string LowerMethod(std::string_view method) {
+  std::string out;
+  for (char c : method) out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Every route the router has is in the document with a record of its own, and the document has
+// no operation that is not a route.
+TEST_F(RouteIsolationTest, EveryRouteIsInTheApiDocument) {
+  Json doc = ApiDocument(W().base);
+  ASSERT_TRUE(doc.is_object());
+  EXPECT_EQ(doc["openapi"], "3.1.0");
+  std::string missing;
+  size_t routes = 0;
+  for (const auto& r : W().app->Routes()) {
+    ++routes;
+    std::string path = server::OpenApiPath(r.pattern);
+    std::string method = LowerMethod(r.method);
+    if (!doc["paths"].contains(path) || !doc["paths"][path].contains(method)) {
+      missing += std::string(r.method) + " " + std::string(r.pattern) + " (not listed)\n";
+    } else if (doc["paths"][path][method].contains("x-undocumented")) {
+      missing += std::string(r.method) + " " + std::string(r.pattern) + "\n";
+    }
+  }
+  EXPECT_EQ(missing, "") << "routes without a record (server/route_doc.h, docs/api.md):\n" << missing;
+  size_t operations = 0;
+  for (const auto& [path, ops] : doc["paths"].items()) operations += ops.size();
+  EXPECT_EQ(operations, routes);
+  EXPECT_GT(routes, 100u);
+  // The error codes the API answers with, in the order of base/error.h.
+  EXPECT_EQ(doc["components"]["schemas"]["ErrorCode"]["enum"],
+            Json::parse(R"(["invalid_argument","not_found","already_exists","permission_denied",
+                "unauthenticated","failed_precondition","resource_exhausted","unavailable",
+                "deadline_exceeded","internal"])"));
+}
+
+// Every documented operation answers when called as it is documented: with its security (an API
+// token of the administrator, who is a member of A; or A's CRM token) and ids that name
+// nothing. Whatever it answers (often the handler's 404 for the missing object), it is not the
+// router's: no "no route for" 404, no 405 and no static file's 404.
+TEST_F(RouteIsolationTest, EveryDocumentedRouteAnswers) {
+  Json doc = ApiDocument(W().base);
+  ASSERT_TRUE(doc.is_object());
+  int walked = 0;
+  for (const auto& [path, ops] : doc["paths"].items()) {
+    std::string target;
+    for (size_t i = 0; i < path.size();) {
+      if (path[i] != '{') {
+        target += path[i++];
+        continue;
+      }
+      size_t close = path.find('}', i);
+      target += path.substr(i + 1, close - i - 1) == "path" ? "zz/none" : "zz_none";
+      i = close + 1;
+    }
+    for (const auto& [method, op] : ops.items()) {
+      std::string what = method + " " + path;
+      outbound::Headers headers;
+      const Json& security = op["security"];
+      std::string scheme = security.empty() || security[0].empty() ? "" : security[0].begin().key();
+      if (scheme == "apiToken") headers.emplace_back("Authorization", "Bearer " + W().admin->token());
+      if (scheme == "crmToken") headers.emplace_back("Authorization", "Zoho-oauthtoken " + W().crm_token_a);
+      ASSERT_TRUE(scheme == "" || scheme == "apiToken" || scheme == "crmToken") << what << ": " << scheme;
+      std::string body;
+      if (method != "get") {
+        bool form = op.contains("requestBody") &&
+                    op["requestBody"]["content"].contains("application/x-www-form-urlencoded");
+        headers.emplace_back("Content-Type", form ? "application/x-www-form-urlencoded" : "application/json");
+        body = form ? "" : "{}";
+      }
+      std::string upper;
+      for (char c : method) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      RelishClient caller(W().base);
+      auto reply = caller.Send(upper, target, body, headers);
+      EXPECT_NE(reply.status, 405) << what;
+      EXPECT_EQ(reply.body.find("\"no route for "), std::string::npos) << what << ": " << reply.body;
+      EXPECT_EQ(reply.body.find("\"no file "), std::string::npos) << what << ": " << reply.body;
+      EXPECT_NE(reply.status, 0) << what << ": " << reply.error;
+      // What it answered is a status the document lists (not just its "default").
+      if (reply.status < 500) {
+        EXPECT_TRUE(op["responses"].contains(std::to_string(reply.status)))
+            << what << " answered " << reply.status << ": " << reply.body.substr(0, 200);
+      }
+      ++walked;
+    }
+  }
+  EXPECT_EQ(walked, static_cast<int>(W().app->Routes().size()));
 }
 
 // Once, at the server, for every route: a body nested past the limit is refused before any
