@@ -5,6 +5,7 @@
 #include "api/body.h"
 #include "api/callback_pages.h"
 #include "api/params.h"
+#include "api/webhooks_api.h"
 #include "base/encoding.h"
 #include "base/http_wire.h"
 #include "base/log.h"
@@ -141,7 +142,10 @@ Json ConnectionJson(const connections::Connection& c, const connections::Catalog
 
 Json ConnectionView(const ConnectionsApiDeps& deps, const Caller& caller,
                     const connections::Connection& c) {
-  return ConnectionJson(c, deps.catalog, deps.identity, caller.user().id);
+  Json j = ConnectionJson(c, deps.catalog, deps.identity, caller.user().id);
+  // ---- Health probes (issue 18): only once probed, so a connection never probed reads as before.
+  if (Json health = ConnectionHealth(deps.connections, c); !health.is_null()) j["health"] = health;
+  return j;
 }
 
 Json AuditJson(const connections::AuditEntry& e) {

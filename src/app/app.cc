@@ -12,6 +12,7 @@
 #include "api/public_url.h"
 #include "api/routes.h"
 #include "api/signin.h"
+#include "api/webhooks_api.h"
 #include "api/workflow_api.h"
 #include "app/runtime.h"
 #include "outbound/async_client.h"
@@ -127,6 +128,8 @@ Result<std::unique_ptr<App>> App::Open(const Config& config) {
                                {.secure_cookies = secure});
   api::AddCrmAdminRoutes(routes, rt.crm());
   api::AddBiginRoutes(impl->router, {rt.crm(), rt.identity(), rt.oauth()});
+  // Before the connections' routes: /api/v1/connections/events is not a link name.
+  api::AddWebhooksRoutes(routes, {rt.connections(), rt.webhooks()});
   api::AddConnectionsRoutes(routes, {rt.catalog(), rt.connections(), rt.identity(), rt.vault(), rt.master_key(),
                                      rt.production_http(), *impl->sandbox_async,
                                      *impl->production_async, secure});

@@ -89,7 +89,7 @@ std::vector<store::Migration> AllMigrations() {
                     // The catalog's second migration reads identity's and connections' tables.
                     connections::Connections::Migrations(), connections::Catalog::Migrations(),
                     workflow::Engine::Migrations(), toppings::Toppings::Migrations(),
-                    functions::RunHistory::Migrations()}) {
+                    functions::RunHistory::Migrations(), webhooks::Webhooks::Migrations()}) {
     for (auto& m : list) all.push_back(std::move(m));
   }
   return all;
@@ -192,6 +192,11 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, RuntimeOpti
       workflow::EngineOptions{.workers = config.workflow_workers,
                               .retention_ms = config.workflow_run_retention.count()});
   rt->crm_->AddListener(*rt->engine_);
+  // Webhook deliveries go out like any production call: the egress policy, no sandbox remap.
+  rt->webhooks_ = std::make_unique<webhooks::Webhooks>(
+      *rt->store_, *rt->vault_, *rt->jobs_, *rt->production_http_, SystemClock(), SystemRandom(),
+      webhooks::WebhookOptions{.first_backoff_ms = config.webhook_backoff.count()});
+  rt->webhooks_->Attach(*rt->connections_, *rt->engine_);
   rt->toppings_ = std::make_unique<toppings::Toppings>(*rt->store_, *rt->crm_, *rt->workflow_,
                                                        *rt->catalog_, *rt->connections_,
                                                        SystemClock());

@@ -23,6 +23,7 @@
 #include "store/store.h"
 #include "toppings/toppings.h"
 #include "vault/vault.h"
+#include "webhooks/webhooks.h"
 #include "workflow/engine.h"
 
 namespace relish::app {
@@ -65,6 +66,8 @@ class Runtime {
   // Every process's CRM writes enqueue the rules' jobs; only `relish serve` starts its workers.
   workflow::Engine& engine() { return *engine_; }
   toppings::Toppings& toppings() { return *toppings_; }
+  // Connection events' webhook endpoints and deliveries (run by the engine's workers).
+  webhooks::Webhooks& webhooks() { return *webhooks_; }
 
   // Writes what is queued in the background (audit entries) before the process ends.
   void Flush();
@@ -92,6 +95,7 @@ class Runtime {
   std::unique_ptr<workflow::RunLog> runs_;
   std::unique_ptr<workflow::Engine> engine_;
   std::unique_ptr<toppings::Toppings> toppings_;
+  std::unique_ptr<webhooks::Webhooks> webhooks_;
 };
 
 }  // namespace relish::app

@@ -191,6 +191,10 @@ const std::vector<KeyEntry>& Table() {
       DurationKey("workflow_run_retention", "RELISH_WORKFLOW_RUN_RETENTION",
                   "How long the execution log keeps a workflow run.",
                   &Config::workflow_run_retention),
+      DurationKey("webhook_backoff", "RELISH_WEBHOOK_BACKOFF",
+                  "Wait after a webhook delivery's first failed attempt; it doubles with each "
+                  "failure, up to an hour, until the event is a day old.",
+                  &Config::webhook_backoff),
       Secret(StringKey("metrics_token", "RELISH_METRICS_TOKEN",
                        "When set, GET /metrics answers only requests that send "
                        "'Authorization: Bearer <this token>'; empty: /metrics is public.",

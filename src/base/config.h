@@ -43,6 +43,7 @@ struct Config {
   int workflow_workers = 4;                                  // threads running workflow jobs
   std::chrono::milliseconds workflow_lease{120'000};         // a job's lease before another worker may take it
   std::chrono::milliseconds workflow_run_retention{7LL * 24 * 3'600'000};  // execution log
+  std::chrono::milliseconds webhook_backoff{30'000};  // wait after a webhook's first failed attempt
   std::string config_file;  // the file that was read, if any (informational)
 
   // The URL browsers and OAuth providers use to reach this server.

@@ -109,6 +109,7 @@ int ParseAndRun(int argc, char** argv) {
   AddServeCommands(root, commands);
   AddRunCommands(root, commands);
   AddConnectionsCommands(root, commands);
+  AddWebhooksCommands(root, commands);
   AddWorkflowCommands(root, commands);
   AddIdentityCommands(root, commands);
   AddCompletionCommands(root, commands);

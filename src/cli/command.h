@@ -60,5 +60,7 @@ void AddWorkflowCommands(CLI::App& root, Commands& commands);
 void AddIdentityCommands(CLI::App& root, Commands& commands);
 // completion_command.cc: completion bash|zsh|fish, made from `root` as it is when run
 void AddCompletionCommands(CLI::App& root, Commands& commands);
+// webhooks_command.cc: connections events, webhooks ... (after AddConnectionsCommands)
+void AddWebhooksCommands(CLI::App& root, Commands& commands);
 
 }  // namespace relish::cli

@@ -372,7 +372,13 @@ Result<CompleteResult> ExchangeForCredentials(Connections& self, Connections::Im
       c.user_id = user;
       c.status = Status::kNeedsReauth;
       c.reason = error.message();
-      (void)d.SaveCredentials(r, c);
+      if (d.SaveCredentials(r, c).ok() && previous.status != Status::kNeedsReauth) {
+        ConnectionEvent e = d.EventOf(r.connection, "needs_reauth", user, "needs_reauth");
+        e.actor = row.started_by;
+        e.reason = c.reason;
+        ProviderRefusal(error, e);
+        d.Emit(std::move(e));
+      }
     }
     return error;
   };
@@ -441,6 +447,12 @@ Result<CompleteResult> ExchangeForCredentials(Connections& self, Connections::Im
   c.refresh_failures = 0;
   c.next_attempt_at.reset();
   TRY(d.SaveCredentials(r, c, now));
+  {
+    ConnectionEvent e = d.EventOf(r.connection, previous.authorized_at ? "reauthorized" : "authorized",
+                                  user, "connected");
+    e.actor = row.started_by;
+    d.Emit(std::move(e));
+  }
   out.connection =
       TRY(self.Get(r.connection.org_id, r.connection.environment, r.connection.link_name));
   return out;

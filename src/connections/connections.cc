@@ -12,7 +12,7 @@ using store::Transaction;
 using store::TxMode;
 
 std::vector<store::Migration> Connections::Migrations() {
-  return {{"connections", 1, "connections, credentials, OAuth apps, states, audit", R"sql(
+  std::vector<store::Migration> all = {{"connections", 1, "connections, credentials, OAuth apps, states, audit", R"sql(
 CREATE TABLE service_clients (
   org_id TEXT NOT NULL,
   service_id TEXT NOT NULL,
@@ -197,6 +197,9 @@ ALTER TABLE connections ADD COLUMN last_used_at BIGINT;
           {"connections", 6, "audit rows by context", R"sql(
 CREATE INDEX connection_audit_context ON connection_audit (context, seq);
 )sql"}};
+  // ---- Connection events (issue 18) ----
+  for (auto& m : EventMigrations()) all.push_back(std::move(m));
+  return all;
 }
 
 Connections::Impl::Impl(store::Store& store, vault::Vault& vault, Catalog& catalog,
@@ -394,6 +397,9 @@ Result<Connection> Connections::Create(const NewConnection& spec) {
                   c.id, c.org_id, c.environment, c.link_name, c.display_name, c.service_id,
                   scopes_json.dump(), params_json.dump(), c.per_user, c.created_by, c.created_at,
                   c.updated_at));
+      ConnectionEvent e = d.EventOf(c, "created", "", "pending");
+      e.actor = c.created_by;
+      TRY(d.InsertEvent(tx, e));
       return Ok();
     });
     if (r.ok()) {
@@ -440,6 +446,17 @@ Result<void> Connections::Impl::ServiceChanging(Transaction& tx, const PolicyCha
     e.note = "service " + change.service_id + " changed by " + change.changed_by + ": " +
              change.description + "; the connection needs to be authorized again";
     entries.push_back(std::move(e));
+    ConnectionEvent ev;
+    ev.at = change.at;
+    ev.org_id = change.org_id;
+    ev.environment = row.Text(0);
+    ev.link_name = row.Text(1);
+    ev.service_id = change.service_id;
+    ev.type = "policy_changed";
+    ev.actor = change.changed_by;
+    ev.status = "needs_reauth";
+    ev.reason = reason;
+    TRY(InsertEvent(tx, ev));
   }
   AuditContexts fresh;
   return InsertAudit(tx, entries, nullptr, fresh);
@@ -486,6 +503,10 @@ Result<Connection> Connections::Revoke(std::string_view org_id, std::string_view
                                                  revoked.error().message();
   cleared.account_id = c.account_id;
   TRY(d.SaveCredentials(r, cleared));
+  ConnectionEvent e = d.EventOf(r.connection, "revoked", user, "revoked");
+  e.actor = std::string(user_id);
+  e.reason = cleared.reason;
+  d.Emit(std::move(e));
   return Get(org_id, environment, link_name);
 }
 
@@ -501,7 +522,8 @@ Result<void> Connections::Delete(std::string_view org_id, std::string_view envir
   d.ForgetCaches();
   return store::Transact(d.store_, TxMode::kWrite, [&](Transaction& tx) -> Result<void> {
     TRY(tx.Exec("DELETE FROM connections WHERE id = ?", r.connection.id));
-    return Ok();
+    ConnectionEvent e = d.EventOf(r.connection, "deleted", "");
+    return d.InsertEvent(tx, e);
   });
 }
 

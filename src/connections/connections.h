@@ -136,6 +136,49 @@ inline constexpr int kAuditScanWindow = 50'000;
 // Whether `status` is a status filter AuditFilter accepts.
 bool ValidAuditStatus(std::string_view status);
 
+// ---- Connection events (issue 18) -----------------------------------------------------------
+// Every change of a connection's state is an event, stored per organization and environment and
+// handed, inside the transaction that stores it, to the observers (webhook delivery enqueues
+// its jobs there, so an event and its deliveries commit together). An event holds no secret:
+// `reason` and `error_description` are what Relish or the provider said, with the connection's
+// secrets masked.
+//
+// Types: created, authorized, reauthorized, refresh_failed, needs_reauth, revoked, deleted,
+// policy_changed, probe_failed, probe_ok.
+struct ConnectionEvent {
+  std::string id;  // "evt_..." (time-ordered)
+  int64_t at = 0;  // epoch ms
+  std::string org_id;
+  std::string environment;
+  std::string link_name;
+  std::string service_id;
+  std::string type;
+  std::string user_id;  // whose authorization (per-user connections), else ""
+  std::string actor;    // the user who caused it, or "" for Relish itself (a refresh)
+  std::string status;   // the authorization's status afterwards ("" when not applicable)
+  std::string reason;   // what happened, for a person
+  std::string error;    // the provider's error code (e.g. "invalid_grant"), when it gave one
+  std::string error_description;  // and its error_description
+};
+
+// Whether `type` is one of the event types above.
+bool ValidEventType(std::string_view type);
+
+// Which events to read, newest first; empty fields match everything.
+struct EventFilter {
+  std::string environment;
+  std::string link_name;
+  std::string type;
+  int64_t since_ms = 0;  // at or after
+  int64_t until_ms = 0;  // before
+  std::string before;    // a page's cursor: events older than this id
+  int limit = 100;
+};
+
+// Called inside the transaction that stores an event; an error rolls the event back (and is
+// logged: the change it reports has happened all the same).
+using EventObserver = std::function<Result<void>(store::Transaction&, const ConnectionEvent&)>;
+
 struct ConnectionsOptions {
   std::string public_url;  // for redirect URIs and {public_url}
   // The sandbox host remap (host -> origin); also applied to the authorize URLs handed to the
@@ -314,6 +357,13 @@ class Connections {
 
   // Observes every audit entry as it is made (the workflow engine's execution log).
   void OnAudit(std::function<void(const AuditEntry&)> observer);
+
+  // ---- Connection events (issue 18) ----
+  Result<std::vector<ConnectionEvent>> Events(std::string_view org_id, const EventFilter& filter);
+  // Records an event that happened outside this module (a health probe's outcome); fills id/at.
+  Result<ConnectionEvent> RecordEvent(ConnectionEvent event);
+  // Observers are added before the server starts serving (not thread-safe against Emit).
+  void OnEvent(EventObserver observer);
 
   class Impl;
 

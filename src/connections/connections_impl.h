@@ -200,6 +200,17 @@ class Connections::Impl {
                            const AuditContexts* committed, AuditContexts& fresh);
   Result<void> NoteLastUse(store::Transaction& tx, const std::vector<AuditEntry>& batch);
 
+  // ---- Connection events (issue 18): events.cc ----
+  // An event about `r`'s connection (and `user_id`'s authorization of it), not yet stored.
+  ConnectionEvent EventOf(const Connection& c, std::string_view type, const std::string& user_id,
+                          std::string_view status = "");
+  // Stores `e` (its id and time filled in) and tells the observers, in the caller's transaction.
+  Result<void> InsertEvent(store::Transaction& tx, ConnectionEvent& e);
+  // The same in a transaction of its own. Never fails the caller: the change it reports has
+  // happened, so a failure to record it is logged.
+  void Emit(ConnectionEvent e);
+  std::vector<EventObserver> event_observers_;  // added before serving, then only read
+
   outbound::HttpClient& Http(std::string_view environment) {
     return environment == "production" ? production_ : sandbox_;
   }
@@ -283,5 +294,10 @@ std::string FormBody(const std::vector<std::pair<std::string, std::string>>& fie
 // The query of one audit context's newest entries (audit.cc), named here for the test that
 // checks SQLite answers it from the index rather than by a scan.
 std::string AuditOfContextSql(bool with_run);
+
+// events.cc: the provider's error code and error_description out of a token endpoint's or a
+// callback's refusal ("the provider refused: invalid_grant (Token revoked)"), when it is one.
+void ProviderRefusal(const Error& error, ConnectionEvent& e);
+std::vector<store::Migration> EventMigrations();
 
 }  // namespace relish::connections

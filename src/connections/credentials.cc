@@ -193,6 +193,19 @@ Result<Credentials> Connections::Impl::RefreshLocked(const Resolved& r, Credenti
   }
   TRY(SaveCredentials(r, c));  // rewrites the row: the lease goes with it
   if (!token.ok()) {
+    ConnectionEvent e = EventOf(r.connection, "refresh_failed", c.user_id,
+                                StatusName(c.status));
+    e.reason = token.error().message();
+    ProviderRefusal(token.error(), e);
+    if (c.status == Status::kNeedsReauth) {
+      ConnectionEvent then = e;
+      then.type = "needs_reauth";
+      then.reason = c.reason;
+      Emit(std::move(e));
+      Emit(std::move(then));
+    } else {
+      Emit(std::move(e));
+    }
     if (c.status == Status::kNeedsReauth) {
       return FailedPrecondition("connection '" + r.connection.link_name + "' needs to be " +
                                 AgainVerb(s) + ": " + c.reason);
@@ -247,6 +260,10 @@ Result<Connection> Connections::SetCredentials(std::string_view org_id,
   Credentials previous = TRY(d.LoadCredentials(r, c.user_id));
   c.version = previous.version;
   TRY(d.SaveCredentials(r, c));
+  ConnectionEvent e = d.EventOf(r.connection, previous.authorized_at ? "reauthorized" : "authorized",
+                                c.user_id, "connected");
+  e.actor = std::string(user_id);
+  d.Emit(std::move(e));
   return Get(org_id, environment, link_name);
 }
 
@@ -275,6 +292,10 @@ Result<Connection> Connections::Connect(std::string_view org_id, std::string_vie
     TRY(d.SaveCredentials(r, fresh));
   }
   TRY(d.Usable(r, std::string(user_id), true, -1));
+  ConnectionEvent e = d.EventOf(r.connection, c.authorized_at ? "reauthorized" : "authorized",
+                                c.user_id, "connected");
+  e.actor = std::string(user_id);
+  d.Emit(std::move(e));
   return Get(org_id, environment, link_name);
 }
 

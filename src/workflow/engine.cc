@@ -75,6 +75,10 @@ std::vector<store::Migration> Engine::Migrations() {
   return all;
 }
 
+void Engine::AddJobKind(std::string kind, JobHandler handler) {
+  job_kinds_[std::move(kind)] = std::move(handler);
+}
+
 EngineStats Engine::Stats() const {
   return {events_.load(), enqueued_.load(), runs_.load(), failed_.load()};
 }

@@ -20,6 +20,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <memory>
@@ -67,6 +68,17 @@ struct EngineDeps {
   Random& random;
 };
 
+// ---- Jobs of other modules (issue 18: webhook deliveries) ----
+// A job kind another module runs on the engine's workers, through the same durable queue. Its
+// handler records what it did itself (no run in the run log); `followups` are enqueued in the
+// transaction that finishes the job, so a next attempt exists exactly when this one is done.
+struct JobOutcome {
+  bool retry = false;  // the queue's own back-off and max_attempts
+  std::string error;
+  std::vector<NewJob> followups;
+};
+using JobHandler = std::function<JobOutcome(const Job& job)>;
+
 // Counters since start, for metrics and the benchmark.
 struct EngineStats {
   int64_t events = 0;    // changes seen that may fire rules
@@ -98,6 +110,10 @@ class Engine final : public crm::ChangeListener {
                                const crm::Actor& actor);
 
   EngineStats Stats() const;
+
+  // Registers the handler of jobs of `kind` (not "action" or "date"). Before Start() or
+  // RunDue(): the workers read the table without a lock.
+  void AddJobKind(std::string kind, JobHandler handler);
 
   class Executor;  // executor.cc
 
@@ -158,6 +174,7 @@ class Engine final : public crm::ChangeListener {
 
   std::atomic<int64_t> events_{0}, enqueued_{0}, runs_{0}, failed_{0};
   std::string node_;  // this process's lease-owner prefix
+  std::map<std::string, JobHandler> job_kinds_;  // other modules' jobs (AddJobKind)
 };
 
 }  // namespace relish::workflow

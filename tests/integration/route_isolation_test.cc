@@ -147,6 +147,12 @@ class RouteIsolationTest : public ::testing::Test {
     // Everything B has, made by B's developer in B (their only organization).
     std::string MakeBsObjects() {
       RelishClient& b = *dev_b;
+      // B's webhook endpoint first: B's connection's events below are delivered to it (and
+      // fail: the host does not resolve), so B has events and a delivery log too.
+      auto hook = b.Api("POST", "/api/v1/webhooks",
+                        {{"url", "https://hooks.bonly.test/in"}, {"description", kBMarker}});
+      if (hook.status != 201) return Failed("B's webhook endpoint", hook);
+      webhook_b = hook.json["id"].get<std::string>();
       auto service = b.Send("POST", "/api/v1/services",
                             std::string("id: b_only_service\nname: ") + kBMarker +
                                 "\nauth: api_key\nbase_url: https://api.bonly.test\n"
@@ -252,6 +258,7 @@ class RouteIsolationTest : public ::testing::Test {
     std::string base, error;
     std::unique_ptr<RelishClient> admin, dev_a, dev_b, browser_a;
     std::string org_a, org_b, user_a, user_b, csrf_a;
+    std::string webhook_b;
     std::string rule_b, run_b, fn_run_b, record_b, field_b, token_b, client_id, client_secret, crm_token_a;
   };
 
@@ -282,6 +289,7 @@ class RouteIsolationTest : public ::testing::Test {
         if (pattern.starts_with("/api/v1/workflow/runs/")) return W().run_b;
         if (pattern.starts_with("/api/v1/functions/runs/")) return W().fn_run_b;
         if (pattern.starts_with("/api/v1/tokens/")) return W().token_b;
+        if (pattern.starts_with("/api/v1/webhooks/")) return W().webhook_b;
         if (pattern.starts_with("/api/v1/oauth/clients/")) return W().client_id;
         if (pattern.starts_with("/bigin/v2/users/") || pattern.starts_with("/api/v1/users/")) return W().user_b;
         if (pattern.find("/records/") != std::string_view::npos ||
@@ -601,6 +609,19 @@ TEST_F(RouteIsolationTest, ZZBsObjectsAreAsBLeftThem) {
   auto run = b.Api("GET", "/api/v1/workflow/runs/" + W().run_b);
   EXPECT_EQ(run.status, 200);
   EXPECT_EQ(b.Api("GET", "/api/v1/tokens").json["tokens"].size(), 1u);  // B's token still there
+  // B's webhook endpoint, still enabled, and B's connection events, which only B lists.
+  auto hook = b.Api("GET", "/api/v1/webhooks/" + W().webhook_b);
+  EXPECT_EQ(hook.status, 200);
+  EXPECT_EQ(hook.json["enabled"], true);
+  EXPECT_EQ(hook.json["description"], kBMarker);
+  auto events = b.Api("GET", "/api/v1/connections/events?link=b_only_link");
+  ASSERT_EQ(events.status, 200);
+  ASSERT_EQ(events.json["events"].size(), 2u);
+  EXPECT_EQ(events.json["events"][0]["type"], "authorized");
+  EXPECT_EQ(events.json["events"][1]["type"], "created");
+  auto a_events = W().dev_a->Api("GET", "/api/v1/connections/events");
+  EXPECT_EQ(a_events.status, 200);
+  EXPECT_EQ(a_events.body.find("b_only_link"), std::string::npos);
   // And the planted secret never reached anyone: not A's developer, A's browser or the admin.
   for (RelishClient* c : {W().dev_a.get(), W().browser_a.get(), W().admin.get(), W().dev_b.get()}) {
     EXPECT_EQ(c->transcript().find(kBSecret), std::string::npos);

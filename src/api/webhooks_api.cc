@@ -1,0 +1,184 @@
+#include "api/webhooks_api.h"
+
+#include <memory>
+#include <optional>
+
+#include "api/body.h"
+#include "api/params.h"
+#include "server/json.h"
+
+namespace relish::api {
+namespace {
+
+using server::Access;
+using server::Json;
+using server::JsonResponse;
+using server::Request;
+using server::Response;
+
+constexpr int kDefaultEvents = 100;
+constexpr int kMaxEvents = 1000;
+constexpr int kDefaultDeliveries = 100;
+constexpr int kMaxDeliveries = 1000;
+
+Json EndpointJson(const webhooks::Endpoint& e) {
+  return {{"id", e.id},
+          {"url", e.url},
+          {"description", e.description},
+          {"types", e.types},
+          {"enabled", e.enabled},
+          {"created_by", e.created_by},
+          {"created_at", e.created_at}};
+}
+
+Json DeliveryJson(const webhooks::Delivery& d) {
+  Json j = {{"id", d.id},
+            {"endpoint", d.endpoint_id},
+            {"event", d.event_id},
+            {"event_type", d.event_type},
+            {"attempt", d.attempt},
+            {"at", d.at},
+            {"outcome", d.outcome},
+            {"response_status", d.response_status},
+            {"duration_ms", d.duration_ms},
+            {"error", d.error}};
+  j["next_attempt_at"] = d.next_attempt_at > 0 ? Json(d.next_attempt_at) : Json();
+  return j;
+}
+
+}  // namespace
+
+server::Json ConnectionHealth(connections::Connections& connections,
+                              const connections::Connection& c) {
+  std::optional<connections::ConnectionEvent> latest;
+  for (const char* type : {"probe_failed", "probe_ok"}) {
+    auto found = connections.Events(
+        c.org_id, {.environment = c.environment, .link_name = c.link_name, .type = type, .limit = 1});
+    if (found.ok() && !found->empty() && (!latest || found->front().id > latest->id)) {
+      latest = found->front();
+    }
+  }
+  if (!latest) return Json();
+  return {{"ok", latest->type == "probe_ok"}, {"at", latest->at}, {"message", latest->reason}};
+}
+
+void AddWebhooksRoutes(Routes& routes, WebhooksApiDeps deps_value) {
+  auto deps = std::make_shared<WebhooksApiDeps>(deps_value);
+
+  // --- connection events, newest first; ?before=<id> pages on (the answer's "next")
+  routes.Add("GET", "/api/v1/connections/events", Access::kMember,
+             [deps](Request& req, const Caller& c) -> Result<Response> {
+               connections::EventFilter f;
+               f.environment = c.scope.environment;
+               f.type = req.QueryParam("type").value_or("");
+               if (!f.type.empty() && !connections::ValidEventType(f.type)) {
+                 return InvalidArgument("unknown event type '" + f.type + "'");
+               }
+               f.since_ms = TRY(IntParam(req, "since"));
+               f.until_ms = TRY(IntParam(req, "until"));
+               f.before = req.QueryParam("before").value_or("");
+               f.limit = TRY(LimitParam(req, kDefaultEvents, kMaxEvents));
+               // ?link= names a connection that may be gone (its "deleted" event is kept).
+               f.link_name = req.QueryParam("link").value_or("");
+               auto events = TRY(deps->connections.Events(c.scope.org_id, f));
+               Json list = Json::array();
+               for (const auto& e : events) list.push_back(webhooks::EventJson(e));
+               Json body = {{"events", list}};
+               body["next"] = static_cast<int>(events.size()) == f.limit ? Json(events.back().id)
+                                                                          : Json();
+               return JsonResponse(200, body);
+             });
+
+  // --- health probes: the service's test call, on demand. A failure is a probe_failed event
+  // each time; a success is a probe_ok event when it ends failures (or is the first probe).
+  routes.AddBlocking(
+      "POST", "/api/v1/connections/{link}/probe", Access::kMember,
+      [deps](Request& req, const Caller& c) -> Result<Response> {
+        auto conn = TRY(deps->connections.Get(c.scope.org_id, c.scope.environment,
+                                              req.params["link"]));
+        Json before = ConnectionHealth(deps->connections, conn);
+        connections::CallContext ctx{.org_id = c.scope.org_id,
+                                     .environment = c.scope.environment,
+                                     .user_id = c.user().id,
+                                     .origin = "test"};
+        auto t = TRY(deps->connections.Test(ctx, conn.link_name, ""));
+        Json body = {{"ok", t.ok}, {"status", t.status}, {"message", t.message}};
+        body["event"] = Json();
+        if (!t.ok || before.is_null() || !before["ok"].get<bool>()) {
+          connections::ConnectionEvent e;
+          e.org_id = conn.org_id;
+          e.environment = conn.environment;
+          e.link_name = conn.link_name;
+          e.service_id = conn.service_id;
+          e.type = t.ok ? "probe_ok" : "probe_failed";
+          e.actor = c.user().id;
+          e.reason = t.message;
+          auto recorded = TRY(deps->connections.RecordEvent(std::move(e)));
+          body["event"] = recorded.id;
+        }
+        body["health"] = ConnectionHealth(deps->connections, conn);
+        return JsonResponse(200, body);
+      });
+
+  // --- webhook endpoints (the organization's, whatever the environment)
+  routes.Add("GET", "/api/v1/webhooks", Access::kMember,
+             [deps](Request&, const Caller& c) -> Result<Response> {
+               Json list = Json::array();
+               for (const auto& e : TRY(deps->webhooks.List(c.scope.org_id))) {
+                 list.push_back(EndpointJson(e));
+               }
+               return JsonResponse(200, {{"endpoints", list}});
+             });
+  routes.Add("POST", "/api/v1/webhooks", Access::kMember,
+             [deps](Request& req, const Caller& c) -> Result<Response> {
+               Json body = TRY(server::ParseJsonBody(req));
+               webhooks::NewEndpoint spec{.org_id = c.scope.org_id,
+                                          .url = TRY(RequiredText(body, "url")),
+                                          .description = TRY(OptionalText(body, "description")),
+                                          .types = TRY(TextList(body, "types")),
+                                          .created_by = c.user().id};
+               auto created = TRY(deps->webhooks.Create(spec));
+               Json j = EndpointJson(created.endpoint);
+               // Shown this once: afterwards only the vault holds it.
+               j["secret"] = created.secret;
+               return JsonResponse(201, j);
+             });
+  routes.Add("GET", "/api/v1/webhooks/deliveries", Access::kMember,
+             [deps](Request& req, const Caller& c) -> Result<Response> {
+               webhooks::DeliveryFilter f;
+               f.endpoint_id = req.QueryParam("endpoint").value_or("");
+               f.event_id = req.QueryParam("event").value_or("");
+               f.before = req.QueryParam("before").value_or("");
+               f.limit = TRY(LimitParam(req, kDefaultDeliveries, kMaxDeliveries));
+               if (!f.endpoint_id.empty()) TRY(deps->webhooks.Get(c.scope.org_id, f.endpoint_id));
+               auto log = TRY(deps->webhooks.Deliveries(c.scope.org_id, f));
+               Json list = Json::array();
+               for (const auto& d : log) list.push_back(DeliveryJson(d));
+               Json body = {{"deliveries", list}};
+               body["next"] =
+                   static_cast<int>(log.size()) == f.limit ? Json(log.back().id) : Json();
+               return JsonResponse(200, body);
+             });
+  routes.Add("GET", "/api/v1/webhooks/{id}", Access::kMember,
+             [deps](Request& req, const Caller& c) -> Result<Response> {
+               return JsonResponse(
+                   200, EndpointJson(TRY(deps->webhooks.Get(c.scope.org_id, req.params["id"]))));
+             });
+  routes.Add("PUT", "/api/v1/webhooks/{id}", Access::kMember,
+             [deps](Request& req, const Caller& c) -> Result<Response> {
+               Json body = TRY(server::ParseJsonBody(req));
+               if (!body.contains("enabled") || !body["enabled"].is_boolean()) {
+                 return InvalidArgument("'enabled' must be true or false");
+               }
+               auto e = TRY(deps->webhooks.SetEnabled(c.scope.org_id, req.params["id"],
+                                                      body["enabled"].get<bool>()));
+               return JsonResponse(200, EndpointJson(e));
+             });
+  routes.Add("DELETE", "/api/v1/webhooks/{id}", Access::kMember,
+             [deps](Request& req, const Caller& c) -> Result<Response> {
+               TRY(deps->webhooks.Delete(c.scope.org_id, req.params["id"]));
+               return JsonResponse(200, {{"deleted", req.params["id"]}});
+             });
+}
+
+}  // namespace relish::api
