@@ -232,7 +232,7 @@ void DocumentConnectionsRoutes(server::Router& router) {
       "status":"pending|connected|needs_reauth|revoked","reason":"string",
       "authorized_by_you?":"boolean","members_authorized?":"integer","last_used_at":"ms?",
       "authorizations":["$Authorization"],"created_by":"string","created_at":"ms",
-      "updated_at":"ms"})");
+      "updated_at":"ms","health?":"$Health"})");
   router.DocumentSchema("AuditEntry", R"({"id":"string","at":"ms","environment":"string",
       "link_name":"string","topping":"string","user_id":"string","run_id":"string",
       "origin":"string","method":"string","url":"string","status":"integer",

@@ -2,10 +2,12 @@
 
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "api/body.h"
 #include "api/params.h"
 #include "server/json.h"
+#include "server/route_doc.h"
 
 namespace relish::api {
 namespace {
@@ -62,7 +64,62 @@ server::Json ConnectionHealth(connections::Connections& connections,
   return {{"ok", latest->type == "probe_ok"}, {"at", latest->at}, {"message", latest->reason}};
 }
 
+// --- API contract (server/route_doc.h): every route AddWebhooksRoutes registers.
+void DocumentWebhooksRoutes(server::Router& router) {
+  using server::Doc;
+  router.DocumentSchema("ConnectionEvent", R"({"id":"string","type":"string","at":"ms",
+      "organization":"string","environment":"sandbox|production",
+      "connection":{"link_name":"string","service":"string"},"user_id":"string","actor":"string",
+      "status":"string","reason":"string","error":"string","error_description":"string"})");
+  router.DocumentSchema("Health", R"({"ok":"boolean","at":"ms","message":"string"})");
+  router.DocumentSchema("WebhookEndpoint", R"({"id":"string","url":"string",
+      "description":"string","types":["string"],"enabled":"boolean","created_by":"string",
+      "created_at":"ms"})");
+  router.DocumentSchema("WebhookDelivery", R"({"id":"string","endpoint":"string",
+      "event":"string","event_type":"string","attempt":"integer","at":"ms",
+      "outcome":"delivered|retrying|failed","response_status":"integer",
+      "duration_ms":"integer","error":"string","next_attempt_at":"ms?"})");
+  std::vector<server::RouteDoc> docs = {
+      Doc("GET", "/api/v1/connections/events", "Connection events, newest first")
+          .Describe("Every state change of a connection (docs/webhooks.md). `before` is the "
+                    "previous page's `next`.")
+          .Query("link type since:integer until:integer before limit:integer")
+          .Returns(R"({"events":["$ConnectionEvent"],"next":"string?"})")
+          .Errors("invalid_argument"),
+      Doc("POST", "/api/v1/connections/{link}/probe", "Probe a connection's health now")
+          .Describe("Runs the service's test call; a failure is a `probe_failed` event.")
+          .Returns(R"({"ok":"boolean","status":"integer","message":"string","event":"string?",
+              "health":"$Health?"})")
+          .Errors("not_found failed_precondition"),
+      Doc("GET", "/api/v1/webhooks", "The organization's webhook endpoints")
+          .Returns(R"({"endpoints":["$WebhookEndpoint"]})"),
+      Doc("POST", "/api/v1/webhooks", "Add a webhook endpoint")
+          .Describe("The answer's `secret` signs every delivery; it is shown this once.")
+          .Body(R"({"url":"string","description?":"string","types?":["string"]})")
+          .Returns(R"({"id":"string","url":"string","description":"string","types":["string"],
+              "enabled":"boolean","created_by":"string","created_at":"ms","secret":"string"})",
+                   201)
+          .Errors("invalid_argument"),
+      Doc("GET", "/api/v1/webhooks/deliveries", "Delivery attempts, newest first")
+          .Query("endpoint event before limit:integer")
+          .Returns(R"({"deliveries":["$WebhookDelivery"],"next":"string?"})")
+          .Errors("invalid_argument not_found"),
+      Doc("GET", "/api/v1/webhooks/{id}", "One webhook endpoint")
+          .Returns("$WebhookEndpoint")
+          .Errors("not_found"),
+      Doc("PUT", "/api/v1/webhooks/{id}", "Enable or disable a webhook endpoint")
+          .Body(R"({"enabled":"boolean"})")
+          .Returns("$WebhookEndpoint")
+          .Errors("invalid_argument not_found"),
+      Doc("DELETE", "/api/v1/webhooks/{id}", "Delete a webhook endpoint")
+          .Returns(R"({"deleted":"string"})")
+          .Errors("not_found"),
+  };
+  router.Document(std::move(docs));
+}
+
 void AddWebhooksRoutes(Routes& routes, WebhooksApiDeps deps_value) {
+  DocumentWebhooksRoutes(routes.router());
   auto deps = std::make_shared<WebhooksApiDeps>(deps_value);
 
   // --- connection events, newest first; ?before=<id> pages on (the answer's "next")
