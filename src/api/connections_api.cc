@@ -523,8 +523,11 @@ void AddConnectionsRoutes(Routes& routes, ConnectionsApiDeps d) {
           if (slow) {
             // Credentials must be fetched or refreshed first (network, store writes): on the pool.
             out = call.ready ? std::move(call.original) : std::move(call.request);
-            auto work = [&deps, &ctx, &req, &out, &retry]() {
-              return deps->connections.Call(ctx, req.params["link"], std::move(out), *retry);
+            std::optional<connections::Connections::Refused> refused;
+            if (call.ready) refused = {call.version, call.refused_status};
+            auto work = [&deps, &ctx, &req, &out, &retry, &refused]() {
+              return deps->connections.Call(ctx, req.params["link"], std::move(out), *retry,
+                                            refused);
             };
             upstream = co_await server::Offload(pool, work);
           }

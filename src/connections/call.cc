@@ -1,7 +1,9 @@
 // The credentialed call: link name -> connection -> egress check -> credentials -> injection ->
 // outbound request (retried once after a 401 with a refreshed token) -> audit (audit.cc).
 #include <algorithm>
+#include <optional>
 #include <thread>
+#include <utility>
 
 #include "base/encoding.h"
 #include "base/http_wire.h"
@@ -183,7 +185,8 @@ Result<void> Connections::Impl::Inject(const Resolved& r, const Credentials& c,
 }
 
 Result<outbound::Response> Connections::Call(const CallContext& ctx, std::string_view link_name,
-                                             outbound::Request request, RetryMode retry) {
+                                             outbound::Request request, RetryMode retry,
+                                             std::optional<Refused> refused) {
   Impl& d = *impl_;
   AuditEntry base;
   base.org_id = ctx.org_id;
@@ -229,14 +232,26 @@ Result<outbound::Response> Connections::Call(const CallContext& ctx, std::string
       held.key = r.connection.id;
       held.limits = r.service->limits;
     }
-    auto c = TRY(d.Usable(r, ctx.user_id, false, 0));
+    // The proxy's asynchronous half already had this version refused: refresh it first (unless
+    // someone else just did) rather than send the refused token again.
+    std::optional<Refused> first_refused = std::exchange(refused, std::nullopt);  // once
+    auto c = TRY(d.Usable(r, ctx.user_id, first_refused.has_value(),
+                          first_refused ? first_refused->version : 0));
     secrets = c.secrets;
+    auto refreshed_note = [](int status) {
+      return status == 401 ? std::string("retried after 401 with a refreshed token")
+                           : "retried after a token-invalid answer (HTTP " + std::to_string(status) +
+                                 ") with a refreshed token";
+    };
+    if (first_refused) {
+      audit.note += (audit.note.empty() ? "" : "; ") + refreshed_note(first_refused->status);
+    }
     outbound::Request first = request;
     TRY(d.Inject(r, c, first, &audit.note));
     auto response = TRY(d.Http(ctx.environment).Send(std::move(first)));
     bool refreshable = (r.service->auth == AuthScheme::kOAuth2 && !c.refresh_token.empty()) ||
                        r.service->auth == AuthScheme::kOAuth2ClientCredentials;
-    if (!refreshable || !TokenInvalid(*r.service, response)) return response;
+    if (first_refused || !refreshable || !TokenInvalid(*r.service, response)) return response;
     // The token was refused (a 401, or the service's own way of saying so): refresh once
     // (unless someone else just did) and retry once.
     auto fresh = d.Usable(r, ctx.user_id, true, c.version);
@@ -245,11 +260,7 @@ Result<outbound::Response> Connections::Call(const CallContext& ctx, std::string
     std::string note2;
     secrets = fresh->secrets;
     TRY(d.Inject(r, *fresh, second, &note2));
-    audit.note += (audit.note.empty() ? "" : "; ") +
-                  (response.status == 401 ? std::string("retried after 401 with a refreshed token")
-                                          : "retried after a token-invalid answer (HTTP " +
-                                                std::to_string(response.status) +
-                                                ") with a refreshed token");
+    audit.note += (audit.note.empty() ? "" : "; ") + refreshed_note(response.status);
     return d.Http(ctx.environment).Send(std::move(second));
   };
 
@@ -364,6 +375,7 @@ Result<std::unique_ptr<Connections::Prepared>> Connections::Prepare(const CallCo
     }
   }
   p.secrets = cached->secrets;
+  p.version = cached->version;
   p.ready = true;
   return prepared;
 }
@@ -382,6 +394,7 @@ bool Connections::Finish(Prepared& p, Result<outbound::Response>& response) {
   if (response.ok() && p.refreshable &&
       (response->status == 401 ||
        (p.token_invalid_signals && TokenInvalid(*p.service, *response)))) {
+    p.refused_status = response->status;
     ReleaseLimit(p);  // Call takes it again
     return true;
   }

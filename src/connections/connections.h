@@ -281,9 +281,18 @@ class Connections {
   // entry ("attempt 2 of 3: ..." in its note). A service's token_invalid answers count as a 401.
   // A service's `limits:` are taken once per call: an excess call waits for room up to its
   // queue_wait, then fails with kResourceExhausted ("call limit: ...").
+  //
+  // `refused`: the proxy's asynchronous half had the token of that credentials version refused
+  // (Finish returned true): the first attempt refreshes it (unless another caller already did)
+  // instead of sending it again, so a refusal costs the upstream one request more, not two.
+  struct Refused {
+    int64_t version = 0;
+    int status = 401;
+  };
   Result<outbound::Response> Call(const CallContext& ctx, std::string_view link_name,
                                   outbound::Request request,
-                                  RetryMode retry = RetryMode::kService);
+                                  RetryMode retry = RetryMode::kService,
+                                  std::optional<Refused> refused = std::nullopt);
 
   // The same call in two halves, for callers that send the request themselves (the proxy's
   // asynchronous path). Prepare resolves, checks the host and, when the credentials are usable
@@ -310,6 +319,8 @@ class Connections {
     int attempt = 1;
     int64_t waited_ms = 0;
     std::optional<int64_t> retry_in_ms;
+    int64_t version = 0;     // of the credentials injected
+    int refused_status = 0;  // set when Finish returns true: Call's `refused`
     bool token_invalid_signals = false;  // the service declares more than a 401
     const Service* service = nullptr;    // kept alive by `hold`
     std::shared_ptr<const void> hold;

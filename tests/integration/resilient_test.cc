@@ -39,15 +39,18 @@ using Json = nlohmann::ordered_json;
 using testing::RelishClient;
 
 struct Planted {
-  std::string client_id, client_secret, access1, access2, refresh;
+  std::string client_id, client_secret, access1, access2, access3, refresh;
   static Planted For(const std::string& o) {
     return {.client_id = "rs-client-" + o,
             .client_secret = "rs-csecret-" + o + "-51e0aa",
             .access1 = "rs-access1-" + o + "-9f3c11",
             .access2 = "rs-access2-" + o + "-4d7e22",
+            .access3 = "rs-access3-" + o + "-c5a0f7",
             .refresh = "rs-refresh-" + o + "-08b933"};
   }
-  std::vector<std::string> Secrets() const { return {client_secret, access1, access2, refresh}; }
+  std::vector<std::string> Secrets() const {
+    return {client_secret, access1, access2, access3, refresh};
+  }
 };
 
 // The provider and the API. Scripted answers: GET or POST /fail?name=N&n=K&status=S[&after=A]
@@ -76,8 +79,9 @@ class Upstream {
                                             {"token_type", "Bearer"}});  // no expires_in
         }
         if (form["grant_type"] == "refresh_token" && form["refresh_token"] == p.refresh) {
-          ++refreshes_[p.client_id];
-          return server::JsonResponse(200, {{"access_token", p.access2}, {"token_type", "Bearer"}});
+          int n = ++refreshes_[p.client_id];
+          return server::JsonResponse(
+              200, {{"access_token", n == 1 ? p.access2 : p.access3}, {"token_type", "Bearer"}});
         }
       }
       return server::JsonResponse(400, {{"error", "invalid_grant"}});
@@ -358,6 +362,17 @@ TEST_F(ResilientTest, ATokenInvalidAnswerIn200RefreshesOnceAndRetries) {
   ASSERT_EQ(again.status, 200) << again.body;
   EXPECT_EQ(again.json["return"], Json({{"ok", true}, {"auth", "Bearer [REDACTED]"}})) << again.body;
   EXPECT_EQ(upstream_->Refreshes(a_.client_id), 1);
+  // The new token refused in turn, its credentials cached (the proxy's asynchronous half, when
+  // the cache still holds them): one more request with it, one refresh, one with the next.
+  upstream_->Revoke(a_.access2);
+  auto third = Proxy(*dev_, "GET", "api/token_check", org_a_);
+  ASSERT_EQ(third.status, 200) << third.body;
+  EXPECT_EQ(third.body, R"({"ok":true,"auth":"Bearer [REDACTED]"})");
+  EXPECT_EQ(upstream_->Refreshes(a_.client_id), 2);
+  EXPECT_EQ(upstream_->Authorizations("token_check"),
+            (std::vector<std::string>{"Bearer " + a_.access1, "Bearer " + a_.access2,
+                                      "Bearer " + a_.access2, "Bearer " + a_.access2,
+                                      "Bearer " + a_.access3}));
   // The same answer from a service that declares no signal is just an answer.
   upstream_->Revoke(b_.access1);
   auto plain = Proxy(*admin_, "GET", "plain/token_check", org_b_);
