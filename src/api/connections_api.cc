@@ -192,7 +192,8 @@ bool DropRequestHeader(std::string_view name) {
                                                "te",
                                                "trailer",
                                                "accept-encoding",
-                                               "expect"};
+                                               "expect",
+                                               "x-relish-retry"};  // issue 18: ours, not the upstream's
   for (std::string_view d : kDrop) {
     if (SameHeaderName(name, d)) return true;
   }
@@ -625,6 +626,9 @@ void AddConnectionsRoutes(Routes& routes, ConnectionsApiDeps d) {
           // Scope and target on this thread: both are cached reads.
           connections::CallContext ctx{.user_id = p.user.id, .origin = "proxy"};
           outbound::Request out;
+          // Issue 18: X-Relish-Retry: on | off | always (docs/connections.md).
+          auto retry = connections::ParseRetryMode(req.Header("X-Relish-Retry").value_or(""));
+          if (!retry.ok()) co_return ErrorResponse(retry.error());
           auto prepared = [&]() -> Result<std::unique_ptr<connections::Connections::Prepared>> {
             ctx.org_id = std::string(req.Header("X-Relish-Org").value_or(""));
             if (ctx.org_id.empty()) {
@@ -647,7 +651,7 @@ void AddConnectionsRoutes(Routes& routes, ConnectionsApiDeps d) {
             }
             out.body = std::move(req.body);
             out.max_redirects = 0;  // a proxy hands redirects back to its caller
-            return deps->connections.Prepare(ctx, req.params["link"], std::move(out));
+            return deps->connections.Prepare(ctx, req.params["link"], std::move(out), *retry);
           }();
           if (!prepared.ok()) co_return ErrorResponse(prepared.error());
           connections::Connections::Prepared& call = **prepared;
@@ -659,12 +663,26 @@ void AddConnectionsRoutes(Routes& routes, ConnectionsApiDeps d) {
                 ctx.environment == "production" ? deps->production_async : deps->sandbox_async;
             upstream = co_await client.Send(call.request, call.url);
             slow = deps->connections.Finish(call, *upstream);
+            // A 429 or 5xx to retry: wait on a timer of this I/O thread, not by blocking it.
+            while (!slow && call.retry_in_ms) {
+              boost::asio::basic_waitable_timer<std::chrono::steady_clock,
+                                                boost::asio::wait_traits<std::chrono::steady_clock>,
+                                                IoExecutor>
+                  timer(co_await boost::asio::this_coro::executor);
+              timer.expires_after(std::chrono::milliseconds(*call.retry_in_ms));
+              co_await timer.async_wait(use_task);
+              upstream = co_await client.Send(call.request, call.url);
+              slow = deps->connections.Finish(call, *upstream);
+            }
           }
           if (slow) {
             // Credentials must be fetched or refreshed first (network, store writes): on the pool.
             out = call.ready ? std::move(call.original) : std::move(call.request);
-            auto work = [&deps, &ctx, &req, &out]() {
-              return deps->connections.Call(ctx, req.params["link"], std::move(out));
+            std::optional<connections::Connections::Refused> refused;
+            if (call.ready) refused = {call.version, call.refused_status};
+            auto work = [&deps, &ctx, &req, &out, &retry, &refused]() {
+              return deps->connections.Call(ctx, req.params["link"], std::move(out), *retry,
+                                            refused);
             };
             upstream = co_await server::Offload(pool, work);
           }

@@ -1,6 +1,9 @@
 // The credentialed call: link name -> connection -> egress check -> credentials -> injection ->
 // outbound request (retried once after a 401 with a refreshed token) -> audit (audit.cc).
 #include <algorithm>
+#include <optional>
+#include <thread>
+#include <utility>
 
 #include "base/encoding.h"
 #include "base/http_wire.h"
@@ -182,27 +185,37 @@ Result<void> Connections::Impl::Inject(const Resolved& r, const Credentials& c,
 }
 
 Result<outbound::Response> Connections::Call(const CallContext& ctx, std::string_view link_name,
-                                             outbound::Request request) {
+                                             outbound::Request request, RetryMode retry,
+                                             std::optional<Refused> refused) {
   Impl& d = *impl_;
-  AuditEntry audit;
-  audit.at = d.clock_.NowMillis();
-  audit.org_id = ctx.org_id;
-  audit.environment = ctx.environment;
-  audit.link_name = std::string(link_name);
-  audit.topping = ctx.topping;
-  audit.user_id = ctx.user_id;
-  audit.run_id = ctx.run_id;
-  audit.origin = ctx.origin;
-  audit.method = request.method;
-  audit.bytes_out = static_cast<int64_t>(request.body.size());
-  auto started = std::chrono::steady_clock::now();
+  AuditEntry base;
+  base.org_id = ctx.org_id;
+  base.environment = ctx.environment;
+  base.link_name = std::string(link_name);
+  base.topping = ctx.topping;
+  base.user_id = ctx.user_id;
+  base.run_id = ctx.run_id;
+  base.origin = ctx.origin;
+  base.method = request.method;
+  base.bytes_out = static_cast<int64_t>(request.body.size());
   // The registry of the credentials last used: masked in whatever this call hands back.
   std::shared_ptr<const SecretValues> secrets;
+  RetryPlan plan;  // known once the service is
+  // The call's room under its connection's limits: taken once, for all its attempts.
+  struct Held {
+    CallLimiter* limiter = nullptr;
+    std::string key;
+    CallLimits limits;
+    ~Held() {
+      if (limiter != nullptr) limiter->Release(key, limits);
+    }
+  } held;
 
-  auto attempt = [&]() -> Result<outbound::Response> {
+  auto attempt = [&](AuditEntry& audit) -> Result<outbound::Response> {
     auto rp = TRY(d.ResolveForCall(ctx, link_name));
     const Resolved& r = *rp;
     audit.link_name = r.connection.link_name;
+    plan = PlanRetries(*r.service, retry, request.method);
     auto target = TRY(d.Target(r, ctx.environment, request.url));
     request.url = std::move(target.text);
     const outbound::Url& url = target.url;
@@ -213,51 +226,91 @@ Result<outbound::Response> Connections::Call(const CallContext& ctx, std::string
                               r.service->id + ") may not send credentials to " + OriginEntry(url) +
                               "; allowed: " + DescribeOrigins(r.allowed));
     }
-    auto c = TRY(d.Usable(r, ctx.user_id, false, 0));
+    if (held.limiter == nullptr && Limited(r.service->limits)) {
+      TRY(d.limiter_.Acquire(r.connection.id, r.service->limits, r.connection.link_name));
+      held.limiter = &d.limiter_;
+      held.key = r.connection.id;
+      held.limits = r.service->limits;
+    }
+    // The proxy's asynchronous half already had this version refused: refresh it first (unless
+    // someone else just did) rather than send the refused token again.
+    std::optional<Refused> first_refused = std::exchange(refused, std::nullopt);  // once
+    auto c = TRY(d.Usable(r, ctx.user_id, first_refused.has_value(),
+                          first_refused ? first_refused->version : 0));
     secrets = c.secrets;
+    auto refreshed_note = [](int status) {
+      return status == 401 ? std::string("retried after 401 with a refreshed token")
+                           : "retried after a token-invalid answer (HTTP " + std::to_string(status) +
+                                 ") with a refreshed token";
+    };
+    if (first_refused) {
+      audit.note += (audit.note.empty() ? "" : "; ") + refreshed_note(first_refused->status);
+    }
     outbound::Request first = request;
     TRY(d.Inject(r, c, first, &audit.note));
     auto response = TRY(d.Http(ctx.environment).Send(std::move(first)));
     bool refreshable = (r.service->auth == AuthScheme::kOAuth2 && !c.refresh_token.empty()) ||
                        r.service->auth == AuthScheme::kOAuth2ClientCredentials;
-    if (response.status != 401 || !refreshable) return response;
-    // The token was refused: refresh once (unless someone else just did) and retry once.
+    if (first_refused || !refreshable || !TokenInvalid(*r.service, response)) return response;
+    // The token was refused (a 401, or the service's own way of saying so): refresh once
+    // (unless someone else just did) and retry once.
     auto fresh = d.Usable(r, ctx.user_id, true, c.version);
-    if (!fresh.ok()) return response;  // hand the 401 back; the connection's status says why
+    if (!fresh.ok()) return response;  // hand the refusal back; the connection's status says why
     outbound::Request second = request;
     std::string note2;
     secrets = fresh->secrets;
     TRY(d.Inject(r, *fresh, second, &note2));
-    audit.note += (audit.note.empty() ? "" : "; ") + std::string("retried after 401 with a refreshed token");
+    audit.note += (audit.note.empty() ? "" : "; ") + refreshed_note(response.status);
     return d.Http(ctx.environment).Send(std::move(second));
   };
-  auto result = attempt();
-  audit.latency_us = std::chrono::duration_cast<std::chrono::microseconds>(
-                         std::chrono::steady_clock::now() - started)
-                         .count();
-  if (audit.url.empty()) audit.url = request.url;  // Record scrubs it
-  if (secrets) {
-    if (result.ok()) {
-      ScrubAnswer(*secrets, *result);
-    } else {
-      result = ScrubError(*secrets, result.error());
+
+  int64_t waited = 0;
+  for (int n = 1;; ++n) {
+    AuditEntry audit = base;
+    audit.at = d.clock_.NowMillis();
+    auto started = std::chrono::steady_clock::now();
+    auto result = attempt(audit);
+    audit.latency_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                           std::chrono::steady_clock::now() - started)
+                           .count();
+    if (audit.url.empty()) audit.url = request.url;  // Record scrubs it
+    // Whether to go again, from the answer as it came (before masking).
+    std::optional<int64_t> delay;
+    if (result.ok() && n < plan.max_attempts) {
+      delay = RetryDelayMs(*result, n, plan.base_delay_ms, d.clock_.NowMillis(),
+                           d.random_.Next64());
+      if (delay && waited + *delay > plan.max_wait_ms) delay.reset();  // out of patience
     }
-    secrets->ScrubInPlace(audit.url);
-    secrets->ScrubInPlace(audit.note);
+    if (secrets) {
+      if (result.ok()) {
+        ScrubAnswer(*secrets, *result);
+      } else {
+        result = ScrubError(*secrets, result.error());
+      }
+      secrets->ScrubInPlace(audit.url);
+      secrets->ScrubInPlace(audit.note);
+    }
+    if (result.ok()) {
+      audit.status = result->status;
+      audit.bytes_in = static_cast<int64_t>(result->body.size());
+    } else {
+      audit.error = result.error().message();
+    }
+    int status = audit.status;
+    d.Record(std::move(audit));
+    if (!delay) return result;
+    // Off the server's I/O threads (the proxy's slow path runs on its pool, functions on their
+    // own threads): waiting here holds only this call.
+    std::this_thread::sleep_for(std::chrono::milliseconds(*delay));
+    waited += *delay;
+    base.note = AttemptNote(n + 1, plan.max_attempts, status, *delay);
   }
-  if (result.ok()) {
-    audit.status = result->status;
-    audit.bytes_in = static_cast<int64_t>(result->body.size());
-  } else {
-    audit.error = result.error().message();
-  }
-  d.Record(std::move(audit));
-  return result;
 }
 
 Result<std::unique_ptr<Connections::Prepared>> Connections::Prepare(const CallContext& ctx,
                                                                    std::string_view link_name,
-                                                                   outbound::Request request) {
+                                                                   outbound::Request request,
+                                                                   RetryMode retry) {
   Impl& d = *impl_;
   auto prepared = std::make_unique<Prepared>();
   Prepared& p = *prepared;
@@ -281,6 +334,14 @@ Result<std::unique_ptr<Connections::Prepared>> Connections::Prepare(const CallCo
   p.request = std::move(request);  // handed back as it came when not ready
   if (!target.allowed) return prepared;  // Call says why
   const Service& s = *r.service;
+  // --- Resilient calls (issue 18)
+  p.retry = retry;
+  p.plan = PlanRetries(s, retry, p.request.method);
+  p.token_invalid_signals = !s.token_invalid.empty();
+  if (p.token_invalid_signals) {  // a reference count only for services that need it in Finish
+    p.service = r.service.get();
+    p.hold = r.service;
+  }
   bool tokens = s.auth == AuthScheme::kOAuth2 || s.auth == AuthScheme::kOAuth2ClientCredentials;
   std::string user = d.UserKey(r.connection, ctx.user_id);
   auto entry = d.credentials_.Get(r.connection.id + ":" + user);
@@ -291,6 +352,13 @@ Result<std::unique_ptr<Connections::Prepared>> Connections::Prepare(const CallCo
   if (tokens && (cached->access_token.empty() ||
                  (cached->expires_at && *cached->expires_at - d.options_.refresh_margin.count() <= now))) {
     return prepared;
+  }
+  if (Limited(s.limits)) {
+    // No room now: Call waits for it (bounded) on the pool, not on this I/O thread.
+    if (!d.limiter_.TryAcquire(r.connection.id, s.limits)) return prepared;
+    p.limiter = &d.limiter_;
+    p.limit_key = r.connection.id;
+    p.limits = s.limits;
   }
   p.refreshable = (s.auth == AuthScheme::kOAuth2 && !cached->refresh_token.empty()) ||
                   s.auth == AuthScheme::kOAuth2ClientCredentials;
@@ -307,15 +375,40 @@ Result<std::unique_ptr<Connections::Prepared>> Connections::Prepare(const CallCo
     }
   }
   p.secrets = cached->secrets;
+  p.version = cached->version;
   p.ready = true;
   return prepared;
 }
 
+Connections::Prepared::~Prepared() {
+  if (limiter != nullptr) limiter->Release(limit_key, limits);
+}
+
+void Connections::ReleaseLimit(Prepared& p) {
+  if (p.limiter == nullptr) return;
+  p.limiter->Release(p.limit_key, p.limits);
+  p.limiter = nullptr;
+}
+
 bool Connections::Finish(Prepared& p, Result<outbound::Response>& response) {
-  if (response.ok() && response->status == 401 && p.refreshable) return true;
+  if (response.ok() && p.refreshable &&
+      (response->status == 401 ||
+       (p.token_invalid_signals && TokenInvalid(*p.service, *response)))) {
+    p.refused_status = response->status;
+    ReleaseLimit(p);  // Call takes it again
+    return true;
+  }
   p.audit.latency_us = std::chrono::duration_cast<std::chrono::microseconds>(
                            std::chrono::steady_clock::now() - p.started)
                            .count();
+  // Whether to go again (issue 18), from the answer as it came; with retries off (the plan's
+  // one attempt) this costs a comparison.
+  p.retry_in_ms.reset();
+  if (p.attempt < p.plan.max_attempts && response.ok()) {
+    auto delay = RetryDelayMs(*response, p.attempt, p.plan.base_delay_ms,
+                              impl_->clock_.NowMillis(), impl_->random_.Next64());
+    if (delay && p.waited_ms + *delay <= p.plan.max_wait_ms) p.retry_in_ms = delay;
+  }
   // The proxy's hot path: a few searches over the answer for this connection's few secrets.
   if (p.secrets) {
     if (response.ok()) {
@@ -331,7 +424,22 @@ bool Connections::Finish(Prepared& p, Result<outbound::Response>& response) {
   } else {
     p.audit.error = response.error().message();
   }
-  impl_->Record(std::move(p.audit));
+  if (!p.retry_in_ms) {
+    ReleaseLimit(p);
+    impl_->Record(std::move(p.audit));
+    return false;
+  }
+  // This attempt is audited; the next one starts from the same entry.
+  int status = p.audit.status;
+  impl_->Record(AuditEntry(p.audit));
+  ++p.attempt;
+  p.waited_ms += *p.retry_in_ms;
+  p.audit.at = impl_->clock_.NowMillis() + *p.retry_in_ms;
+  p.audit.status = 0;
+  p.audit.bytes_in = 0;
+  p.audit.error.clear();
+  p.audit.note = AttemptNote(p.attempt, p.plan.max_attempts, status, *p.retry_in_ms);
+  p.started = std::chrono::steady_clock::now() + std::chrono::milliseconds(*p.retry_in_ms);
   return false;
 }
 

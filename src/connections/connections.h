@@ -23,6 +23,7 @@
 #include "base/random.h"
 #include "base/result.h"
 #include "connections/catalog.h"
+#include "connections/resilience.h"
 #include "outbound/http_client.h"
 #include "outbound/url.h"
 #include "store/store.h"
@@ -317,8 +318,24 @@ class Connections {
   // BaseUrl). Refreshes tokens ahead of expiry and once after a 401. What comes back (the
   // response's headers, body and final URL, or the error) has every secret of the connection
   // masked ("[REDACTED]"), even when the upstream echoed one: the caller never sees them.
+  //
+  // Resilient calls (issue 18): a 429 or 5xx is retried as `retry` and the service's `retry:`
+  // say, waiting as RetryDelayMs says within the service's total wait; each attempt is an audit
+  // entry ("attempt 2 of 3: ..." in its note). A service's token_invalid answers count as a 401.
+  // A service's `limits:` are taken once per call: an excess call waits for room up to its
+  // queue_wait, then fails with kResourceExhausted ("call limit: ...").
+  //
+  // `refused`: the proxy's asynchronous half had the token of that credentials version refused
+  // (Finish returned true): the first attempt refreshes it (unless another caller already did)
+  // instead of sending it again, so a refusal costs the upstream one request more, not two.
+  struct Refused {
+    int64_t version = 0;
+    int status = 401;
+  };
   Result<outbound::Response> Call(const CallContext& ctx, std::string_view link_name,
-                                  outbound::Request request);
+                                  outbound::Request request,
+                                  RetryMode retry = RetryMode::kService,
+                                  std::optional<Refused> refused = std::nullopt);
 
   // The same call in two halves, for callers that send the request themselves (the proxy's
   // asynchronous path). Prepare resolves, checks the host and, when the credentials are usable
@@ -338,10 +355,29 @@ class Connections {
     std::chrono::steady_clock::time_point started;
     // The connection's secrets (its registry), when ready: what Finish masks.
     std::shared_ptr<const SecretValues> secrets;
+    // --- Resilient calls (issue 18). After Finish, `retry_in_ms` set: the attempt was audited;
+    // wait that long (on a timer, not a thread) and send `request` again, then Finish again.
+    RetryMode retry = RetryMode::kService;
+    RetryPlan plan;
+    int attempt = 1;
+    int64_t waited_ms = 0;
+    std::optional<int64_t> retry_in_ms;
+    int64_t version = 0;     // of the credentials injected
+    int refused_status = 0;  // set when Finish returns true: Call's `refused`
+    bool token_invalid_signals = false;  // the service declares more than a 401
+    const Service* service = nullptr;    // kept alive by `hold`
+    std::shared_ptr<const void> hold;
+    CallLimiter* limiter = nullptr;      // the connection's room under its limits, when taken
+    std::string limit_key;
+    CallLimits limits;
+    ~Prepared();
   };
   Result<std::unique_ptr<Prepared>> Prepare(const CallContext& ctx, std::string_view link_name,
-                                            outbound::Request request);
+                                            outbound::Request request,
+                                            RetryMode retry = RetryMode::kService);
   bool Finish(Prepared& prepared, Result<outbound::Response>& response);
+  // Gives back a prepared call's room under its connection's limits (Finish and ~Prepared do).
+  void ReleaseLimit(Prepared& prepared);
 
   // The service's API base URL for a connection (sandbox_base_url in the sandbox when set).
   Result<std::string> BaseUrl(const CallContext& ctx, std::string_view link_name);

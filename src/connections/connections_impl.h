@@ -18,6 +18,7 @@
 #include "base/log.h"
 #include "base/ttl_cache.h"
 #include "connections/connections.h"
+#include "connections/resilience.h"
 #include "outbound/url.h"
 
 namespace relish::connections {
@@ -246,6 +247,8 @@ class Connections::Impl {
   }
 
   // Single flight: one refresh at a time per authorization, in this process.
+  CallLimiter limiter_;  // issue 18: per-connection concurrency and rate caps
+
   std::mutex flights_mu_;
   std::map<std::string, std::shared_ptr<std::mutex>> flights_;  // guarded by flights_mu_
   std::shared_ptr<std::mutex> Flight(const std::string& key);

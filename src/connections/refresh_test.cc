@@ -262,3 +262,28 @@ TEST_F(ConnectionsTest, AClientCredentialsConnectionRecoversOnceItsClientIsSet) 
 
 }  // namespace
 }  // namespace relish::connections
+
+namespace relish::connections {
+namespace {
+
+// Issue 18: a client-credentials token is fetched again before it expires (the refresh margin),
+// not after a call fails with it.
+TEST_F(ConnectionsTest, AClientCredentialsTokenIsFetchedAgainBeforeItExpires) {
+  ASSERT_TRUE(connections_->SetClient("org1", "machine", "m-client", "m-secret").ok());
+  ASSERT_TRUE(connections_->Create({.org_id = "org1", .display_name = "m", .service_id = "machine",
+                                    .scopes = {"jobs"}}).ok());
+  provider_.next_access = "cc-token-1";
+  provider_.next_refresh = "";
+  ASSERT_TRUE(Get("m", "https://api.machine.test/jobs").ok());
+  clock_.Advance(Millis(3600 * 1000 - 4 * 60 * 1000));  // 4 minutes left; the margin is 5
+  provider_.next_access = "cc-token-2";
+  auto r = Get("m", "https://api.machine.test/jobs");
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(SentAuthorization(), "Bearer cc-token-2");
+  ASSERT_EQ(provider_.token_forms.size(), 2u);
+  EXPECT_EQ(provider_.token_forms[1]["grant_type"], "client_credentials");
+  EXPECT_EQ(http_.requests().size(), 4u);  // two token requests, two calls: none refused first
+}
+
+}  // namespace
+}  // namespace relish::connections

@@ -88,6 +88,32 @@ struct TestCall {
   std::optional<int> expect_status;  // nullopt: any 2xx
 };
 
+// --- Resilient calls (issue 18): token-invalid signals, retries and call limits.
+
+// An answer that means "this token is no longer valid" besides a 401 (Zoho's
+// {"code":"INVALID_OAUTHTOKEN"} in a 200, a 403 with a given error): it triggers the same
+// refresh-and-retry-once as a 401. A status alone, a JSON path and value alone, or both.
+struct TokenInvalidSignal {
+  std::optional<int> status;  // nullopt: any status
+  std::string json;           // dotted path into a JSON body ("code", "error.code"); empty: none
+  std::string equals;         // the value there, compared as text
+};
+
+// Retries of 429 and 5xx answers (`retry:`). Off unless the service or the request turns them on.
+struct RetrySettings {
+  bool enabled = false;        // retry idempotent calls unless the request says otherwise
+  int max_attempts = 3;        // attempts in all, the first included
+  int64_t max_wait_ms = 30'000;  // total time waited between attempts
+  int64_t base_delay_ms = 500;   // first back-off; doubled each attempt, with jitter
+};
+
+// Per-connection caps (`limits:`), so one runaway function cannot burn an organization's quota.
+struct CallLimits {
+  int concurrency = 0;         // calls in flight at once; 0: no cap
+  int per_minute = 0;          // calls started in any rolling minute; 0: no cap
+  int64_t queue_wait_ms = 0;   // how long an excess call waits for room; 0: refused at once
+};
+
 // The categories a catalog is browsed by (`category:` in a definition). A fixed set, so the
 // console can offer them as filters and a typo is refused rather than making a category of one.
 inline constexpr std::string_view kServiceCategories[] = {
@@ -118,6 +144,10 @@ struct Service {
   std::optional<ApiKeySettings> api_key;
   BasicSettings basic;
   std::optional<TestCall> test;
+  // --- Resilient calls (issue 18)
+  std::vector<TokenInvalidSignal> token_invalid;
+  RetrySettings retry;
+  CallLimits limits;
   bool builtin = false;  // a default service from services/
   std::string source;    // the YAML text it was read from
 

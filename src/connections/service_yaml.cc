@@ -128,6 +128,70 @@ class MapReader {
   std::set<std::string> seen_;
 };
 
+// --- Resilient calls (issue 18): `token_invalid:`, `retry:` and `limits:`.
+
+// A whole number in [lo, hi] at `key` of `m`, or `fallback` when absent.
+Result<int64_t> Whole(MapReader& m, const std::string& key, int64_t lo, int64_t hi,
+                      int64_t fallback) {
+  std::string text = TRY(m.String(key, false));
+  if (text.empty()) return fallback;
+  int64_t v = 0;
+  size_t used = 0;
+  try {
+    v = std::stoll(text, &used);
+  } catch (...) {
+    used = 0;
+  }
+  if (used != text.size() || v < lo || v > hi) {
+    return m.Fail(m.Node(key), "'" + m.Path(key) + "' must be a whole number from " +
+                                   std::to_string(lo) + " to " + std::to_string(hi));
+  }
+  return v;
+}
+
+Result<void> ReadResilience(MapReader& r, Service& s, const std::string& origin) {
+  if (r.Has("token_invalid")) {
+    YAML::Node list = r.Node("token_invalid");
+    if (!list.IsSequence()) return r.Fail(list, "'token_invalid' must be a list");
+    if (s.auth != AuthScheme::kOAuth2 && s.auth != AuthScheme::kOAuth2ClientCredentials) {
+      return r.Fail(list, "'token_invalid' is only for auth oauth2 and oauth2_client_credentials: "
+                          "nothing else has a token to refresh");
+    }
+    for (const auto& item : list) {
+      if (!item.IsMap()) return r.Fail(item, "'token_invalid' items must be maps");
+      MapReader m(item, origin, "token_invalid");
+      TokenInvalidSignal signal;
+      if (m.Has("status")) signal.status = static_cast<int>(TRY(Whole(m, "status", 100, 599, 0)));
+      signal.json = TRY(m.String("json", false));
+      signal.equals = TRY(m.String("equals", false));
+      TRY(m.NoOthers());
+      if (signal.json.empty() != signal.equals.empty()) {
+        return r.Fail(item, "'token_invalid' items give 'json' and 'equals' together");
+      }
+      if (!signal.status && signal.json.empty()) {
+        return r.Fail(item, "a 'token_invalid' item needs a 'status', or 'json' and 'equals'");
+      }
+      s.token_invalid.push_back(std::move(signal));
+    }
+  }
+  if (r.Has("retry")) {
+    MapReader m = TRY(r.Child("retry"));
+    s.retry.enabled = TRY(m.Bool("enabled", false));
+    s.retry.max_attempts = static_cast<int>(TRY(Whole(m, "max_attempts", 1, 10, 3)));
+    s.retry.max_wait_ms = TRY(Whole(m, "max_wait", 0, 300, 30)) * 1000;
+    s.retry.base_delay_ms = TRY(Whole(m, "base_delay_ms", 1, 60'000, 500));
+    TRY(m.NoOthers());
+  }
+  if (r.Has("limits")) {
+    MapReader m = TRY(r.Child("limits"));
+    s.limits.concurrency = static_cast<int>(TRY(Whole(m, "concurrency", 0, 10'000, 0)));
+    s.limits.per_minute = static_cast<int>(TRY(Whole(m, "per_minute", 0, 1'000'000, 0)));
+    s.limits.queue_wait_ms = TRY(Whole(m, "queue_wait", 0, 60, 0)) * 1000;
+    TRY(m.NoOthers());
+  }
+  return Ok();
+}
+
 // Sample values for {placeholders}, to check templated URLs: a parameter's default or example,
 // and plausible built-ins.
 Values SampleValues(const Service& s) {
@@ -486,6 +550,7 @@ Result<Service> ReadService(const YAML::Node& root, std::string_view yaml,
     TRY(CheckUrl(t, r.Node("test"), s, "test.url", call.url, HostList::kApi));
     s.test = call;
   }
+  TRY(ReadResilience(r, s, origin));  // issue 18
   TRY(r.NoOthers());
   if (!s.base_url.empty()) {
     TRY(CheckUrl(r, r.Node("base_url"), s, "base_url", s.base_url, HostList::kApi));

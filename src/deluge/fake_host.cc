@@ -18,6 +18,7 @@ Result<HttpResponse> FakeHost::Fetch(const HttpRequest& request) {
   if (record_calls_) {
     transcript_.push_back("> " + request.method + " " + request.url);
     if (!request.connection.empty()) transcript_.push_back(">   connection: " + request.connection);
+    if (!request.retry.empty()) transcript_.push_back(">   retry: " + request.retry);
     for (const auto& [k, v] : request.headers) transcript_.push_back(">   " + k + ": " + v);
     if (!request.body.empty()) transcript_.push_back(">   body: " + request.body);
   }

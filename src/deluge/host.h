@@ -28,6 +28,7 @@ struct HttpRequest {
   HttpHeaders headers;  // in the order the script gave them, then Content-Type if added
   std::string body;
   std::string connection;  // the connection link name; empty when none was given
+  std::string retry;       // invokeurl's retry: "" (the service's), "on", "off" or "always"
   std::chrono::milliseconds timeout{40'000};
   size_t max_response_bytes = 10 * 1024 * 1024;
 };

@@ -127,6 +127,19 @@ Value Interp::EvalInvokeUrl(const Expr* e) {
       if (f.key == "connection") req.connection = std::move(text);
       if (f.key == "responseformat") response_format = ToUpper(text);
       if (f.key == "responsedecoding") decoding = ToUpper(text);
+      if (f.key == "retry") {
+        // true/false (a boolean or its text), "on"/"off", or "always" (POST and PATCH too).
+        std::string t = ToLower(text);
+        if (t == "true" || t == "on") t = "on";
+        if (t == "false" || t == "off") t = "off";
+        if (t != "on" && t != "off" && t != "always") {
+          line_ = f.line;
+          col_ = f.col;
+          return Fail(Msg::kTaskFailed,
+                      {"invokeurl's retry must be true, false or \"always\", not '" + text + "'"});
+        }
+        req.retry = std::move(t);
+      }
     }
   }
   line_ = e->line;
@@ -136,6 +149,10 @@ Value Interp::EvalInvokeUrl(const Expr* e) {
     return Fail(Msg::kBadHttpMethod, {method});
   }
   if (url.empty()) return Fail(Msg::kBadUrl, {url});
+  if (!req.retry.empty() && req.connection.empty()) {
+    return Fail(Msg::kTaskFailed, {"invokeurl's retry needs a connection: the retries follow its "
+                                   "service's settings and are audited with it"});
+  }
   req.method = method;
 
   if (headers.is_collection()) headers = headers.collection()->inner;

@@ -213,7 +213,8 @@ Expr* Parser::ParseInvokeUrl(const Token& kw) {
   Expr* e = program_.NewExpr(ExprKind::kInvokeUrl, kw.line, kw.col);
   static const std::vector<std::string_view> kKeys = {
       "url",   "type",       "parameters", "body",           "headers",         "contenttype",
-      "files", "connection", "detailed",   "responseformat", "responsedecoding"};
+      "files", "connection", "detailed",   "responseformat", "responsedecoding",
+      "retry"};  // retry: Relish's own (issue 18), docs/language/invokeurl-and-tasks.md
   e->fields = ParseTaskFields("invokeurl", kKeys);
   if (panic_) return e;
   bool has_url = false;

@@ -32,7 +32,8 @@ std::string RedactUrl(std::string_view org_id, const std::string& url) {
 
 Result<outbound::Response> PlatformHost::Send(outbound::Request request,
                                               const std::string& connection,
-                                              const std::string& task) {
+                                              const std::string& task,
+                                              connections::RetryMode retry) {
   OutboundCall call;
   call.method = request.method;
   call.url = RedactUrl(context_.call.org_id, request.url);
@@ -48,7 +49,7 @@ Result<outbound::Response> PlatformHost::Send(outbound::Request request,
       response = FailedPrecondition("connection '" + connection +
                                     "' cannot be used: " + context_.unavailable);
     } else {
-      response = services_.connections->Call(context_.call, connection, std::move(request));
+      response = services_.connections->Call(context_.call, connection, std::move(request), retry);
     }
   } else {
     outbound::HttpClient* http = context_.call.environment == "production"
@@ -78,7 +79,16 @@ Result<deluge::HttpResponse> PlatformHost::Fetch(const deluge::HttpRequest& requ
   out.max_response_bytes = request.max_response_bytes;
   // The interpreter turns kDeadlineExceeded and kResourceExhausted into the limits' errors and
   // anything else into "invokeurl to URL failed: <message>"; the codes pass through as they are.
-  auto response = TRY(Send(std::move(out), request.connection, ""));
+  // invokeurl checked its retry option: "on", "off", "always" or "" (the service's setting).
+  connections::RetryMode retry = connections::ParseRetryMode(request.retry).value_or(
+      connections::RetryMode::kService);
+  auto result = Send(std::move(out), request.connection, "", retry);
+  // A connection at its call limit is not a response too large (the interpreter's reading of
+  // kResourceExhausted): the script sees the limit's own message.
+  if (!result.ok() && connections::CallLimitError(result.error())) {
+    return Unavailable(result.error().message());
+  }
+  auto response = TRY(std::move(result));
   return deluge::HttpResponse{response.status, std::move(response.headers),
                               std::move(response.body)};
 }

@@ -40,7 +40,8 @@ class PlatformHost final : public deluge::Host {
   // Sends one request, through the connection when `connection` is set, and lists it in
   // RunResult.calls under `task` (empty for invokeurl).
   Result<outbound::Response> Send(outbound::Request request, const std::string& connection,
-                                  const std::string& task);
+                                  const std::string& task,
+                                  connections::RetryMode retry = connections::RetryMode::kService);
 
   const PlatformServices& services_;
   RunContext context_;
