@@ -192,8 +192,7 @@ bool DropRequestHeader(std::string_view name) {
                                                "te",
                                                "trailer",
                                                "accept-encoding",
-                                               "expect",
-                                               "x-relish-retry"};  // issue 18: ours, not the upstream's
+                                               "expect"};
   for (std::string_view d : kDrop) {
     if (SameHeaderName(name, d)) return true;
   }
@@ -349,8 +348,10 @@ void DocumentConnectionsRoutes(server::Router& router) {
                       "headers (less hop-by-hop ones, Authorization, Cookie and X-Relish-*) and the "
                       "body, with the connection's credentials; answers with the upstream's status, "
                       "headers and body as they are. API tokens only. Errors of Relish itself are "
-                      "JSON `Error`s.")
-            .Query("X-Relish-Org@header X-Relish-Environment@header")
+                      "JSON `Error`s. `X-Relish-Retry: on|off|always` asks for retries of 429 and "
+                      "5xx answers (docs/connections.md); a call over the connection's call limit "
+                      "is a 429 `resource_exhausted`.")
+            .Query("X-Relish-Org@header X-Relish-Environment@header X-Relish-Retry@header")
             .Security("apiToken")
             .Returns("any")
             .Media("*/*")
