@@ -67,9 +67,12 @@ Result<Values> ResolveParameters(const Service& service, const Values& given,
   for (const auto& p : service.parameters) {
     auto it = given.find(p.name);
     std::string value;
+    bool is_templated = p.default_value && p.default_value->find('{') != std::string::npos;
+    // A form that echoes a templated default as it reads ("https://{zohoapis}") gave nothing.
+    if (it != given.end() && is_templated && it->second == *p.default_value) it = given.end();
     if (it != given.end()) {
       value = it->second;
-    } else if (p.default_value && p.default_value->find('{') != std::string::npos) {
+    } else if (is_templated) {
       templated.push_back(&p);
       continue;
     } else if (p.default_value) {

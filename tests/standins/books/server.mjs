@@ -205,7 +205,8 @@ async function contactFields(req) {
 
 async function books(req, url, res, played) {
   const record = { method: req.method, path: url.pathname, query: Object.fromEntries(url.searchParams),
-                   content_type: req.headers['content-type'] || null, fields: null, host: played || null };
+                   content_type: req.headers['content-type'] || null, fields: null };
+  if (played) record.host = played;  // only on a played host's port: the main port's records stay as they were
   requests.push(record);
   if (!authorized(req, played)) {
     return send(res, 401, { code: 57, message: 'You are not authorized to perform this operation' });
