@@ -435,27 +435,44 @@ void AddConnectionsRoutes(Routes& routes, ConnectionsApiDeps d) {
   // Never the secret: whether one is set, as the console shows it.
   routes.Add("GET", "/api/v1/services/{id}/client", Access::kMember,
              [deps](Request& req, const Caller& c) -> Result<Response> {
-               auto client = TRY(deps->connections.GetClient(c.scope.org_id, req.params["id"]));
-               Json j = {{"service", req.params["id"]}, {"org", c.scope.org_id}};
+               // The client the environment's connections use (issue 20: per environment).
+               auto client = TRY(deps->connections.GetClient(c.scope.org_id, req.params["id"],
+                                                             c.scope.environment));
+               Json j = {{"service", req.params["id"]},
+                         {"org", c.scope.org_id},
+                         {"environment", c.scope.environment}};
                if (client) {
                  j["client_id"] = client->client_id;
                  j["client_secret_set"] = client->client_secret_set;
                  j["installation_wide"] = client->installation_wide;
+                 j["for_environment"] = client->environment.empty() ? Json(nullptr)
+                                                                    : Json(client->environment);
                } else {
                  j["client_id"] = nullptr;
                  j["client_secret_set"] = false;
                  j["installation_wide"] = false;
+                 j["for_environment"] = nullptr;
                }
                return JsonResponse(200, j);
              });
   routes.Add("PUT", "/api/v1/services/{id}/client", Access::kMember,
              [deps](Request& req, const Caller& c) -> Result<Response> {
                Json body = TRY(server::ParseJsonBody(req));
+               // Issue 20: for one environment when the body or the query names one
+               // (`relish services set-client --env production`), else for every environment.
+               std::string environment = TRY(OptionalText(body, "environment"));
+               if (environment.empty() && req.QueryParam("environment")) {
+                 environment = c.scope.environment;
+               }
                TRY(deps->connections.SetClient(c.scope.org_id, req.params["id"],
                                                TRY(RequiredText(body, "client_id")),
-                                               TRY(OptionalText(body, "client_secret"))));
+                                               TRY(OptionalText(body, "client_secret")),
+                                               environment));
                return JsonResponse(200, {{"service", req.params["id"]},
                                          {"org", c.scope.org_id},
+                                         {"for_environment", environment.empty()
+                                                                 ? Json(nullptr)
+                                                                 : Json(environment)},
                                          {"client_id", body["client_id"]},
                                          {"client_secret_set", body.contains("client_secret")}});
              });

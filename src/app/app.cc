@@ -116,8 +116,10 @@ Result<std::unique_ptr<App>> App::Open(const Config& config) {
   sandbox_egress.remap = TRY(outbound::ParseRemap(config.sandbox_remap));
   impl->sandbox_async =
       std::make_unique<outbound::AsyncHttpClient>(impl->http->io_context(), sandbox_egress);
+  outbound::EgressOptions production_egress = egress;
+  production_egress.remap = TRY(outbound::ParseRemap(config.production_remap));  // off by default
   impl->production_async =
-      std::make_unique<outbound::AsyncHttpClient>(impl->http->io_context(), egress);
+      std::make_unique<outbound::AsyncHttpClient>(impl->http->io_context(), production_egress);
 
   bool secure = public_url.starts_with("https://");
   server::AddSystemRoutes(impl->router, impl->metrics, config.metrics_token);

@@ -155,7 +155,10 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, RuntimeOpti
   outbound::EgressOptions egress{.allow_loopback = config.egress_allow_loopback,
                                  .allow_private = config.egress_allow_private,
                                  .proxy = config.outbound_proxy};
-  rt->production_http_ = outbound::NewCurlClient({.egress = egress});
+  outbound::EgressOptions production_egress = egress;
+  // Off unless the installation says so: production reaches the real hosts.
+  production_egress.remap = TRY(outbound::ParseRemap(config.production_remap));
+  rt->production_http_ = outbound::NewCurlClient({.egress = production_egress});
   outbound::EgressOptions sandbox_egress = egress;
   sandbox_egress.remap = TRY(outbound::ParseRemap(config.sandbox_remap));
   rt->sandbox_http_ = outbound::NewCurlClient({.egress = sandbox_egress});
@@ -166,6 +169,7 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, RuntimeOpti
       SystemClock(), SystemRandom(),
       connections::ConnectionsOptions{.public_url = options.public_url,
                                       .sandbox_remap = sandbox_egress.remap,
+                                      .production_remap = production_egress.remap,
                                       .refresh_margin = config.refresh_margin,
                                       .state_ttl = config.authorization_timeout,
                                       .describe_user = DescribeUser(*rt->identity_)});

@@ -6,7 +6,7 @@
 namespace relish::app {
 
 Result<void> CheckSetting(std::string_view key, std::string_view value) {
-  if (key == "sandbox_remap") {
+  if (key == "sandbox_remap" || key == "production_remap") {
     TRY(outbound::ParseRemap(value));
   } else if (key == "outbound_proxy") {
     TRY(outbound::CheckProxyUrl(value));

@@ -149,6 +149,10 @@ const std::vector<KeyEntry>& Table() {
       StringKey("sandbox_remap", "RELISH_SANDBOX_REMAP",
                 "Outbound host remap for sandbox runs: host=origin,host=origin.",
                 &Config::sandbox_remap),
+      StringKey("production_remap", "RELISH_PRODUCTION_REMAP",
+                "Outbound host remap for production too (host=origin,...); empty, the default, "
+                "remaps nothing: only for a staging installation testing offline.",
+                &Config::production_remap),
       // Secret: the proxy's URL may carry its user and password.
       Secret(KeyEntry{{"outbound_proxy", "RELISH_OUTBOUND_PROXY",
         "Send every outbound request through this proxy, http(s)://[user:password@]HOST:PORT; "

@@ -33,6 +33,9 @@ struct Config {
   bool egress_allow_loopback = false;
   bool egress_allow_private = false;
   std::string sandbox_remap;  // "host=origin,host=origin": outbound host remap for sandbox runs
+  // The same for production; empty (off) unless an installation says so (issue 20: a staging
+  // installation testing offline).
+  std::string production_remap;
   std::string metrics_token;  // when set, GET /metrics needs "Authorization: Bearer <it>"
   std::string outbound_proxy;  // "http://[user:password@]host:port"; empty: direct, never $HTTP_PROXY
   std::string admin_email = "admin@localhost";  // first start only: the first administrator
@@ -85,7 +88,8 @@ Result<Config> LoadConfig(const ConfigSources& sources);
 // (kServerSettingKeys), written once it listens, with the URL it was reachable at.
 inline constexpr std::string_view kServerSettingsFile = "server-settings.yaml";
 inline constexpr std::string_view kServerSettingKeys[] = {
-    "public_url", "sandbox_remap", "egress_allow_loopback", "egress_allow_private"};
+    "public_url", "sandbox_remap", "production_remap", "egress_allow_loopback",
+    "egress_allow_private"};
 // The file's text for `config` serving at `public_url` (the effective one: with the port bound
 // when the configured one was 0).
 std::string ServerSettingsText(const Config& config, std::string_view public_url);

@@ -334,7 +334,10 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
     auto flags = std::make_shared<RemoteFlags>();
     auto id = std::make_shared<std::string>();
     auto client_id = std::make_shared<std::string>();
-    auto* cmd = services->add_subcommand("set-client", "Set your OAuth app's client id; the secret is read from standard input");
+    auto* cmd = services->add_subcommand(
+        "set-client",
+        "Set your OAuth app's client id (with --env: for that environment only, else for every "
+        "environment without its own); the secret is read from standard input");
     AddRemoteFlags(*cmd, *flags);
     cmd->add_option("id", *id, "Service id")->required();
     cmd->add_option("--client-id", *client_id, "The OAuth client id")->required();
@@ -346,7 +349,11 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
       Json body = {{"client_id", *client_id}, {"client_secret", *secret}};
       return PrintAnswer(*flags, *client, client->Call("PUT", "/api/v1/services/" + *id + "/client", &body),
                          [](const Field& j, std::ostream& out) -> Result<void> {
-                           out << "client set for " << TRY(j.String("service")) << "\n";
+                           out << "client set for " << TRY(j.String("service"));
+                           std::string env = TRY(j.OptionalString("for_environment"));
+                           out << (env.empty() ? std::string(" (every environment)")
+                                               : " (" + env + " only)")
+                               << "\n";
                            return Ok();
                          });
     });

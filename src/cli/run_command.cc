@@ -247,7 +247,9 @@ Result<Platform> OpenPlatform(const Config& config, functions::RunnerOptions opt
   outbound::EgressOptions egress{.allow_loopback = config.egress_allow_loopback,
                                  .allow_private = config.egress_allow_private,
                                  .proxy = config.outbound_proxy};
-  p.production_http = outbound::NewCurlClient({.egress = egress});
+  outbound::EgressOptions production_egress = egress;
+  production_egress.remap = TRY(outbound::ParseRemap(config.production_remap));  // off by default
+  p.production_http = outbound::NewCurlClient({.egress = production_egress});
   egress.remap = TRY(outbound::ParseRemap(config.sandbox_remap));
   p.sandbox_http = outbound::NewCurlClient({.egress = egress});
   options.unavailable = "there is no Relish data in " + config.data_dir +

@@ -131,11 +131,13 @@ Values AuthorizationValues(const Resolved& r) {
 
 std::string Connections::Impl::Remapped(std::string_view environment,
                                         const std::string& url) const {
-  if (environment != "sandbox" || options_.sandbox_remap.empty()) return url;
+  const auto& remap =
+      environment == "sandbox" ? options_.sandbox_remap : options_.production_remap;
+  if (remap.empty()) return url;
   auto parsed = outbound::ParseUrl(url);
   if (!parsed.ok()) return url;
-  auto it = options_.sandbox_remap.find(parsed->host);
-  if (it == options_.sandbox_remap.end()) return url;
+  auto it = remap.find(parsed->host);
+  if (it == remap.end()) return url;
   auto origin = outbound::ParseUrl(it->second);
   if (!origin.ok()) return url;
   outbound::Url out = *parsed;
@@ -164,7 +166,7 @@ Result<BeginResult> Connections::BeginAuthorization(std::string_view org_id,
                                    ? "connect it instead"
                                    : "set its credentials instead"));
   }
-  auto client = TRY(d.LoadClient(org_id, s.id));
+  auto client = TRY(d.LoadClient(org_id, environment, s.id));
   std::string user = d.UserKey(r.connection, user_id);
   int64_t now = d.clock_.NowMillis();
   BeginResult out;
@@ -342,6 +344,59 @@ Result<PendingAuthorization> Connections::CancelAuthorization(std::string_view c
 
 namespace {
 
+// --- Captured values (issue 20) ---
+// Sets in `params` each parameter captured from `source` (the callback's query or the token
+// response's fields) that is present there; a value that is not accepted refuses the whole
+// authorization, before anything is sent to it.
+Result<void> Captured(const Resolved& r, CaptureFrom from,
+                      const std::map<std::string, std::string>& source, Values& params) {
+  for (const auto& p : r.service->parameters) {
+    if (!p.capture || p.capture->from != from) continue;
+    auto it = source.find(p.capture->field);
+    if (it == source.end() || it->second.empty()) continue;
+    params[p.name] = TRY(CapturedValue(*r.service, p, it->second));
+  }
+  return Ok();
+}
+
+// True when `params` gives a parameter another value than the connection has now.
+bool Moves(const Resolved& r, const Values& params) {
+  for (const auto& [k, v] : params) {
+    auto it = r.values.find(k);
+    if (it == r.values.end() || it->second != v) return true;
+  }
+  return false;
+}
+
+// "dc 'eu', api_domain 'https://www.zohoapis.eu'": the values of `now` that differ from `before`.
+std::string Describe(const Values& now, const Values& before) {
+  std::string out;
+  for (const auto& [k, v] : now) {
+    auto it = before.find(k);
+    if (it != before.end() && it->second == v) continue;
+    out += (out.empty() ? "" : ", ") + k + " '" + v + "'";
+  }
+  return out;
+}
+
+// A per-user connection has one set of parameters for all its users: another user's connected
+// authorization (its values, for the message) keeps a sign-in from moving them.
+std::string OtherUserAuthorized(const Resolved& r, const std::string& user) {
+  if (!r.connection.per_user) return "";
+  for (const auto& a : r.connection.authorizations) {
+    if (a.user_id != user && a.status == Status::kConnected) {
+      std::string out;
+      for (const auto& p : r.service->parameters) {
+        if (!p.capture) continue;
+        auto it = r.values.find(p.name);
+        if (it != r.values.end()) out += (out.empty() ? "" : ", ") + p.name + " '" + it->second + "'";
+      }
+      return out.empty() ? "other values" : out;
+    }
+  }
+  return "";
+}
+
 // Completes a used state with its callback's parameters: the code exchange (or OAuth 1.0a's
 // access token request) and the credentials.
 Result<CompleteResult> ExchangeForCredentials(Connections& self, Connections::Impl& d,
@@ -386,7 +441,8 @@ Result<CompleteResult> ExchangeForCredentials(Connections& self, Connections::Im
   Credentials c = previous;
   c.connection_id = r.connection.id;
   c.user_id = user;
-  auto client = TRY(d.LoadClient(r.connection.org_id, r.service->id));
+  auto client = TRY(d.LoadClient(r.connection.org_id, r.connection.environment, r.service->id));
+  ResolvedPtr at = rp;  // the connection as the credentials are saved for (issue 20)
   if (oauth1) {
     const OAuth1Settings& o = *r.service->oauth1;
     std::string url = TRY(d.TokenEndpoint(r, o.access_token_url, "oauth1.access_token_url")).text;
@@ -424,8 +480,32 @@ Result<CompleteResult> ExchangeForCredentials(Connections& self, Connections::Im
                                                              {"code", q["code"]},
                                                              {"redirect_uri", d.RedirectUri()}};
     if (r.service->oauth2->pkce) form.emplace_back("code_verifier", secret);
-    auto token = d.TokenRequest(r, client, r.service->oauth2->token_url, form);
+    // Issue 20: values the callback carries (Zoho's accounts-server: the user's data centre)
+    // decide where the code is exchanged; the token response's (api_domain) where calls go.
+    Values params = r.connection.params;
+    auto captured = Captured(r, CaptureFrom::kCallback, q, params);
+    if (!captured.ok()) return fail(captured.error());
+    if (Moves(r, params)) {
+      auto moved = d.ResolveWithParams(r, params);
+      if (!moved.ok()) return fail(moved.error());
+      at = *moved;
+    }
+    auto token = d.TokenRequest(*at, client, r.service->oauth2->token_url, form);
     if (!token.ok()) return fail(token.error().WithContext("exchanging the authorization code"));
+    captured = Captured(r, CaptureFrom::kToken, token->fields, params);
+    if (!captured.ok()) return fail(captured.error());
+    if (Moves(r, params)) {
+      if (auto other = OtherUserAuthorized(r, user); !other.empty()) {
+        return fail(FailedPrecondition(
+            "this per-user connection's authorizations are for " + other + "; " +
+            "the sign-in was for " + Describe(params, r.values) +
+            ": create a separate connection for it"));
+      }
+      auto moved = d.ResolveWithParams(r, params);
+      if (!moved.ok()) return fail(moved.error());
+      TRY(d.SaveParams(r.connection, params, now));
+      at = *moved;
+    }
     if (!previous.account_id.empty() && !token->account_id.empty() &&
         previous.account_id != token->account_id) {
       return PermissionDenied("this connection is authorized for upstream account " +
@@ -446,7 +526,7 @@ Result<CompleteResult> ExchangeForCredentials(Connections& self, Connections::Im
   c.refreshed_at.reset();
   c.refresh_failures = 0;
   c.next_attempt_at.reset();
-  TRY(d.SaveCredentials(r, c, now));
+  TRY(d.SaveCredentials(*at, c, now));
   {
     ConnectionEvent e = d.EventOf(r.connection, previous.authorized_at ? "reauthorized" : "authorized",
                                   user, "connected");

@@ -166,7 +166,7 @@ Result<void> Connections::Impl::Inject(const Resolved& r, const Credentials& c,
       return Ok();
     }
     case AuthScheme::kOAuth1: {
-      auto client = TRY(LoadClient(r.connection.org_id, s.id));
+      auto client = TRY(LoadClient(r.connection.org_id, r.connection.environment, s.id));
       std::vector<std::pair<std::string, std::string>> form;
       const std::string* type = FindHeader(request.headers, "Content-Type");
       if (type != nullptr && type->find("application/x-www-form-urlencoded") != std::string::npos) {

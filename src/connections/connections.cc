@@ -196,6 +196,19 @@ ALTER TABLE connections ADD COLUMN last_used_at BIGINT;
           // first through this index instead of the organization's whole audit (audit.cc).
           {"connections", 6, "audit rows by context", R"sql(
 CREATE INDEX connection_audit_context ON connection_audit (context, seq);
+)sql"},
+          // Issue 20: an organization's OAuth client for one environment (sandbox and production
+          // each their own app); service_clients keeps the one for every environment.
+          {"connections", 7, "OAuth clients per organization and environment", R"sql(
+CREATE TABLE service_env_clients (
+  org_id TEXT NOT NULL,
+  environment TEXT NOT NULL,
+  service_id TEXT NOT NULL,
+  client_id TEXT NOT NULL,
+  client_secret TEXT,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (org_id, environment, service_id)
+);
 )sql"}};
   // ---- Connection events (issue 18) ----
   for (auto& m : EventMigrations()) all.push_back(std::move(m));
@@ -226,6 +239,9 @@ Connections::Impl::Impl(store::Store& store, vault::Vault& vault, Catalog& catal
                          "'state:' || state_digest || ':callback'"});
   vault_.RegisterColumn({"service_clients", "client_secret", "org_id || ':' || service_id",
                          "'client:' || org_id || ':' || service_id"});
+  vault_.RegisterColumn({"service_env_clients", "client_secret",
+                         "org_id || ':' || environment || ':' || service_id",
+                         "'client:' || org_id || ':' || environment || ':' || service_id"});
   vault_.RegisterColumn({"oauth_states", "verifier", "state_digest",
                          "'state:' || state_digest || ':verifier'"});
   audit_thread_ = std::thread([this] { AuditLoop(); });
@@ -276,8 +292,16 @@ std::string LinkNameFrom(std::string_view display_name) {
 }
 
 Result<void> Connections::SetClient(std::string_view org_id, std::string_view service_id,
-                                    std::string_view client_id, std::string_view client_secret) {
+                                    std::string_view client_id, std::string_view client_secret,
+                                    std::string_view environment) {
   Impl& d = *impl_;
+  if (!environment.empty() && environment != "sandbox" && environment != "production") {
+    return InvalidArgument("environment must be sandbox or production, got '" +
+                           std::string(environment) + "'");
+  }
+  if (!environment.empty() && org_id == kAnyOrg) {
+    return InvalidArgument("an installation-wide client is for every environment");
+  }
   auto service = TRY(d.catalog_.Get(org_id, service_id));
   if (service->auth != AuthScheme::kOAuth2 && service->auth != AuthScheme::kOAuth2ClientCredentials &&
       service->auth != AuthScheme::kOAuth1) {
@@ -287,16 +311,25 @@ Result<void> Connections::SetClient(std::string_view org_id, std::string_view se
   if (client_id.empty()) return InvalidArgument("client_id is required");
   std::optional<std::string> sealed;
   if (!client_secret.empty()) {
-    sealed = TRY(d.vault_.Seal("client:" + std::string(org_id) + ":" + std::string(service_id),
-                               client_secret,
+    sealed = TRY(d.vault_.Seal(ClientOwner(org_id, environment, service_id), client_secret,
                                org_id == kAnyOrg ? Redactor::kInstallation : org_id));
   }
   bool machine = service->auth == AuthScheme::kOAuth2ClientCredentials;
   TRY(store::Transact(d.store_, TxMode::kWrite, [&](Transaction& tx) -> Result<void> {
-    TRY(tx.Exec("DELETE FROM service_clients WHERE org_id = ? AND service_id = ?", org_id, service_id));
-    TRY(tx.Exec("INSERT INTO service_clients (org_id, service_id, client_id, client_secret,"
-                " updated_at) VALUES (?, ?, ?, ?, ?)",
-                org_id, service_id, client_id, sealed, d.clock_.NowMillis()));
+    if (environment.empty()) {
+      TRY(tx.Exec("DELETE FROM service_clients WHERE org_id = ? AND service_id = ?", org_id,
+                  service_id));
+      TRY(tx.Exec("INSERT INTO service_clients (org_id, service_id, client_id, client_secret,"
+                  " updated_at) VALUES (?, ?, ?, ?, ?)",
+                  org_id, service_id, client_id, sealed, d.clock_.NowMillis()));
+    } else {
+      TRY(tx.Exec("DELETE FROM service_env_clients WHERE org_id = ? AND environment = ? AND"
+                  " service_id = ?",
+                  org_id, environment, service_id));
+      TRY(tx.Exec("INSERT INTO service_env_clients (org_id, environment, service_id, client_id,"
+                  " client_secret, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                  org_id, environment, service_id, client_id, sealed, d.clock_.NowMillis()));
+    }
     if (machine) {
       // A client-credentials connection that failed for want of a (working) client fetches its
       // token again on its next call: nobody has a browser step to take, and a `connect` made
@@ -322,19 +355,19 @@ Result<bool> Connections::HasClient(std::string_view org_id, std::string_view se
 }
 
 Result<std::optional<ClientInfo>> Connections::GetClient(std::string_view org_id,
-                                                         std::string_view service_id) {
+                                                         std::string_view service_id,
+                                                         std::string_view environment) {
   Impl& d = *impl_;
   TRY(d.catalog_.Get(org_id, service_id));  // another organization's custom service: not found
   auto rows = TRY(store::Transact(d.store_, TxMode::kRead, [&](Transaction& tx) {
-    // The same choice LoadClient makes: the organization's own first.
-    return tx.Query("SELECT client_id, CASE WHEN client_secret IS NULL THEN 0 ELSE 1 END,"
-                    " org_id FROM service_clients WHERE (org_id = ? OR org_id = '*') AND"
-                    " service_id = ? ORDER BY org_id = '*'",
-                    org_id, service_id);
+    // The same choice LoadClient makes.
+    return tx.Query(std::string(kClientChoiceSql), org_id, environment, service_id, org_id,
+                    service_id);
   }));
   if (rows.empty()) return std::optional<ClientInfo>();
   return std::optional<ClientInfo>(ClientInfo{.client_id = rows[0].Text(0),
-                                              .client_secret_set = rows[0].Bool(1),
+                                              .client_secret_set = !rows[0].IsNull(1),
+                                              .environment = rows[0].Text(3),
                                               .installation_wide = rows[0].Text(2) == kAnyOrg});
 }
 

@@ -185,6 +185,9 @@ struct ConnectionsOptions {
   // The sandbox host remap (host -> origin); also applied to the authorize URLs handed to the
   // browser for sandbox connections, so a local stand-in can play the provider end to end.
   std::map<std::string, std::string> sandbox_remap;
+  // The production host remap: empty unless the installation says so (production_remap), for
+  // a staging installation that tests offline.
+  std::map<std::string, std::string> production_remap;
   std::chrono::milliseconds refresh_margin{5 * 60 * 1000};
   std::chrono::milliseconds state_ttl{10 * 60 * 1000};
   int max_refresh_failures = 5;
@@ -245,6 +248,9 @@ inline constexpr size_t kTestBodyShown = 64 * 1024;
 struct ClientInfo {
   std::string client_id;
   bool client_secret_set = false;
+  // The environment it was registered for ("sandbox", "production"), or "" when it is the
+  // organization's for every environment without one of its own.
+  std::string environment;
   // Registered for every organization without its own (Relish's own CRM client), not by this one.
   bool installation_wide = false;
 };
@@ -260,15 +266,20 @@ class Connections {
               const Clock& clock, Random& random, ConnectionsOptions options);
   ~Connections();
 
-  // The OAuth application (client id and secret) an organization registered at a provider.
+  // The OAuth application (client id and secret) an organization registered at a provider:
+  // for one environment ("sandbox", "production"), or for every environment without one of its
+  // own ("", the default).
   Result<void> SetClient(std::string_view org_id, std::string_view service_id,
-                         std::string_view client_id, std::string_view client_secret);
+                         std::string_view client_id, std::string_view client_secret,
+                         std::string_view environment = "");
   Result<bool> HasClient(std::string_view org_id, std::string_view service_id);
-  // The client an organization's connections of the service use (its own, else the
+  // The client an organization's connections of the service use in `environment` (the
+  // organization's for that environment, else its own for every environment, else the
   // installation-wide one), or nullopt when there is none. kNotFound for a service the
-  // organization cannot see.
+  // organization cannot see. `environment` "" asks for the organization's every-environment one.
   Result<std::optional<ClientInfo>> GetClient(std::string_view org_id,
-                                              std::string_view service_id);
+                                              std::string_view service_id,
+                                              std::string_view environment = "");
 
   Result<Connection> Create(const NewConnection& spec);
   Result<Connection> Get(std::string_view org_id, std::string_view environment,

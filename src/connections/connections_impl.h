@@ -64,6 +64,8 @@ struct TokenResponse {
   std::optional<int64_t> expires_in;  // seconds
   std::optional<std::string> scope;
   std::string account_id;
+  // Issue 20: every top-level text field of the response, for captured parameters.
+  std::map<std::string, std::string> fields;
 };
 
 // A connection with everything needed to use it.
@@ -110,6 +112,25 @@ Error ScrubError(const SecretValues& secrets, const Error& error);
 // They come last, so no parameter can stand in for them.
 Values AuthorizationValues(const Resolved& r);
 
+// --- OAuth clients per organization and environment (issue 20) ---
+// The one choice of an organization's client for an environment: its own for the environment
+// (service_env_clients), else its own for every environment, else the installation-wide one.
+// Parameters: org, environment, service, org, service. Columns: client_id, client_secret,
+// org_id, environment ("" when for every environment).
+inline constexpr std::string_view kClientChoiceSql =
+    "SELECT client_id, client_secret, org_id, environment FROM ("
+    " SELECT client_id, client_secret, org_id, environment, 0 AS choice FROM service_env_clients"
+    "  WHERE org_id = ? AND environment = ? AND service_id = ?"
+    " UNION ALL SELECT client_id, client_secret, org_id, '', CASE WHEN org_id = '*' THEN 2 ELSE 1 END"
+    "  FROM service_clients WHERE (org_id = ? OR org_id = '*') AND service_id = ?)"
+    " ORDER BY choice LIMIT 1";
+// The vault owner of a client's secret.
+inline std::string ClientOwner(std::string_view org_id, std::string_view environment,
+                               std::string_view service_id) {
+  return "client:" + std::string(org_id) + ":" +
+         (environment.empty() ? "" : std::string(environment) + ":") + std::string(service_id);
+}
+
 // Shared and immutable: the resolved-connection cache hands the same one to every caller.
 using ResolvedPtr = std::shared_ptr<const Resolved>;
 
@@ -131,9 +152,17 @@ class Connections::Impl {
   // Seals and writes an authorization's row (its own transaction; never call it inside one),
   // and makes `c.secrets` its registry of secrets.
   Result<void> SaveCredentials(const Resolved& r, Credentials& c, int64_t touch_connection_at = 0);
-  Result<ClientApp> LoadClient(std::string_view org_id, std::string_view service_id);
+  // The client of `org_id`'s connections of the service in `environment` (GetClient's choice).
+  Result<ClientApp> LoadClient(std::string_view org_id, std::string_view environment,
+                               std::string_view service_id);
   Result<ResolvedPtr> Resolve(std::string_view org_id, std::string_view environment,
                               std::string_view link_name);
+  // Issue 20 (captured values): `r` with other parameter values (not cached), and the
+  // connection's parameters written (caches forgotten).
+  Result<ResolvedPtr> ResolveWithParams(const Resolved& r, const Values& params);
+  Result<void> SaveParams(const Connection& c, const Values& params, int64_t now);
+  // Everything in a Resolved after its connection and service.
+  Result<void> FillResolved(Resolved& r, std::string_view environment);
   // Applies the topping namespace rule, then Resolve.
   Result<ResolvedPtr> ResolveForCall(const CallContext& ctx, std::string_view link_name);
   // The API base URL of a resolved connection (its cached expansion, or why it fails).

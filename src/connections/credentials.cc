@@ -145,7 +145,7 @@ Result<Credentials> Connections::Impl::RefreshLocked(const Resolved& r, Credenti
     return Unavailable("timed out waiting for another process to refresh connection '" +
                        r.connection.link_name + "'");
   }
-  auto client = LoadClient(r.connection.org_id, s.id);
+  auto client = LoadClient(r.connection.org_id, r.connection.environment, s.id);
   Result<TokenResponse> token = client.ok() ? Result<TokenResponse>(Unavailable("")) : client.error();
   if (client.ok()) {
     if (s.auth == AuthScheme::kOAuth2ClientCredentials) {

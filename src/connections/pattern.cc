@@ -38,6 +38,18 @@ Result<void> CheckPattern(std::string_view pattern) {
   return Ok();
 }
 
+Result<std::optional<std::string>> FirstGroup(std::string_view pattern, std::string_view text) {
+  auto code = TRY(Compile(pattern));
+  std::unique_ptr<pcre2_match_data, MatchDeleter> data(
+      pcre2_match_data_create_from_pattern(code.get(), nullptr));
+  int rc = pcre2_match(code.get(), reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(), 0, 0,
+                       data.get(), nullptr);
+  if (rc < 2) return std::optional<std::string>();
+  PCRE2_SIZE* ov = pcre2_get_ovector_pointer(data.get());
+  if (ov[2] == PCRE2_UNSET) return std::optional<std::string>();
+  return std::optional<std::string>(std::string(text.substr(ov[2], ov[3] - ov[2])));
+}
+
 Result<bool> FullMatch(std::string_view pattern, std::string_view text) {
   auto code = TRY(Compile(pattern));
   std::unique_ptr<pcre2_match_data, MatchDeleter> data(

@@ -1,6 +1,8 @@
 // PolicyChanges: which of a service's settings that decide where its credentials go differ
 // between two versions of it. A connection's credentials were granted for the old ones, so a
 // change here (catalog.cc) marks live connections `needs_reauth`.
+#include <algorithm>
+
 #include "connections/service.h"
 
 namespace relish::connections {
@@ -12,6 +14,13 @@ bool SameParameters(const std::vector<Parameter>& a, const std::vector<Parameter
     // Labels and examples are for people; a pattern or a default moves a host.
     if (a[i].name != b[i].name || a[i].pattern != b[i].pattern ||
         a[i].default_value != b[i].default_value) {
+      return false;
+    }
+    // Issue 20: a capture moves a host too (what the provider may set it to).
+    const auto& ca = a[i].capture;
+    const auto& cb = b[i].capture;
+    if (ca.has_value() != cb.has_value()) return false;
+    if (ca && (ca->from != cb->from || ca->field != cb->field || ca->values != cb->values)) {
       return false;
     }
   }
@@ -39,6 +48,13 @@ std::vector<std::string> PolicyChanges(const Service& before, const Service& aft
   };
   check(before.auth == after.auth, "auth");
   check(SameParameters(before.parameters, after.parameters), "parameters");
+  // Issue 20: derived per-value maps.
+  check(before.derived.size() == after.derived.size() &&
+            std::equal(before.derived.begin(), before.derived.end(), after.derived.begin(),
+                       [](const Derived& x, const Derived& y) {
+                         return x.name == y.name && x.from == y.from && x.values == y.values;
+                       }),
+        "derived");
   check(before.base_url == after.base_url, "base_url");
   check(before.sandbox_base_url == after.sandbox_base_url, "sandbox_base_url");
   check(before.allowed_hosts == after.allowed_hosts, "allowed_hosts");

@@ -203,12 +203,11 @@ Result<void> Connections::Impl::SaveCredentials(const Resolved& r, Credentials& 
 }
 
 Result<ClientApp> Connections::Impl::LoadClient(std::string_view org_id,
+                                                std::string_view environment,
                                                 std::string_view service_id) {
   auto rows = TRY(store::Transact(store_, TxMode::kRead, [&](Transaction& tx) {
-    // The organization's own client first, then the installation-wide one.
-    return tx.Query("SELECT client_id, client_secret, org_id FROM service_clients WHERE"
-                    " (org_id = ? OR org_id = '*') AND service_id = ? ORDER BY org_id = '*'",
-                    org_id, service_id);
+    return tx.Query(std::string(kClientChoiceSql), org_id, environment, service_id, org_id,
+                    service_id);
   }));
   if (rows.empty()) {
     return FailedPrecondition("no OAuth client is registered for service '" +
@@ -222,7 +221,7 @@ Result<ClientApp> Connections::Impl::LoadClient(std::string_view org_id,
     // registry of each connection that uses it adds it to that connection's organization too.
     std::string owner = rows[0].Text(2);
     app.client_secret =
-        TRY(vault_.Open("client:" + owner + ":" + std::string(service_id), rows[0].Text(1),
+        TRY(vault_.Open(ClientOwner(owner, rows[0].Text(3), service_id), rows[0].Text(1),
                         owner == kAnyOrg ? Redactor::kInstallation : std::string_view(owner)));
   }
   return app;
@@ -239,9 +238,56 @@ Result<ResolvedPtr> Connections::Impl::Resolve(std::string_view org_id,
   }));
   // The connection's own organization's service: never another organization's of the same id.
   r->service = TRY(catalog_.Get(r->connection.org_id, r->connection.service_id));
+  TRY(FillResolved(*r, environment));
+  ResolvedPtr shared = std::move(r);
+  resolved_.Put(key, shared);
+  return shared;
+}
+
+// --- Captured values (issue 20) ---
+// ExpandOrigins, leaving out the entries that name a captured parameter not captured yet: they
+// admit nothing until the authorization sets it.
+static Result<std::vector<OriginRule>> ExpandKnownOrigins(const Service& s,
+                                                   const std::vector<std::string>& entries,
+                                                   const Values& values) {
+  std::vector<std::string> known;
+  for (const auto& e : entries) {
+    bool waiting = std::any_of(s.parameters.begin(), s.parameters.end(), [&](const Parameter& p) {
+      return p.capture && !values.contains(p.name) &&
+             e.find("{" + p.name + "}") != std::string::npos;
+    });
+    if (!waiting) known.push_back(e);
+  }
+  return ExpandOrigins(known, values);
+}
+
+Result<ResolvedPtr> Connections::Impl::ResolveWithParams(const Resolved& r, const Values& params) {
+  auto out = std::make_shared<Resolved>();
+  out->connection = r.connection;
+  out->connection.params = params;
+  out->service = r.service;
+  TRY(FillResolved(*out, r.connection.environment));
+  return ResolvedPtr(std::move(out));
+}
+
+Result<void> Connections::Impl::SaveParams(const Connection& c, const Values& params,
+                                           int64_t now) {
+  Json j = Json::object();
+  for (const auto& [k, v] : params) j[k] = v;
+  TRY(store::Transact(store_, TxMode::kWrite, [&](Transaction& tx) -> Result<void> {
+    TRY(tx.Exec("UPDATE connections SET params = ?, updated_at = ? WHERE id = ?", j.dump(), now,
+                c.id));
+    return Ok();
+  }));
+  ForgetCaches();
+  return Ok();
+}
+
+Result<void> Connections::Impl::FillResolved(Resolved& resolved, std::string_view environment) {
+  Resolved* r = &resolved;
   r->values = TRY(ResolveParameters(*r->service, r->connection.params, options_.public_url));
-  r->allowed = TRY(ExpandOrigins(r->service->allowed_hosts, r->values));
-  r->token_origins = TRY(ExpandOrigins(r->service->TokenHosts(), r->values));
+  r->allowed = TRY(ExpandKnownOrigins(*r->service, r->service->allowed_hosts, r->values));
+  r->token_origins = TRY(ExpandKnownOrigins(*r->service, r->service->TokenHosts(), r->values));
   const std::string& base = environment == "sandbox" && !r->service->sandbox_base_url.empty()
                                 ? r->service->sandbox_base_url
                                 : r->service->base_url;
@@ -251,9 +297,7 @@ Result<ResolvedPtr> Connections::Impl::Resolve(std::string_view org_id,
     r->base_origin_allowed = AnyOriginMatches(r->allowed, *parsed);
     r->base = std::move(*parsed);
   }
-  ResolvedPtr shared = std::move(r);
-  resolved_.Put(key, shared);
-  return shared;
+  return Ok();
 }
 
 Result<ResolvedPtr> Connections::Impl::ResolveForCall(const CallContext& ctx,

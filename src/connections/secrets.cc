@@ -77,7 +77,7 @@ std::shared_ptr<const SecretValues> Connections::Impl::Secrets(const Resolved& r
                     s.auth == AuthScheme::kOAuth1;
   if (has_client) {
     // No client registered: nothing of it to hide (and the connection cannot be used).
-    if (auto loaded = LoadClient(r.connection.org_id, s.id); loaded.ok()) client = std::move(*loaded);
+    if (auto loaded = LoadClient(r.connection.org_id, r.connection.environment, s.id); loaded.ok()) client = std::move(*loaded);
   }
   auto secrets = std::make_shared<const SecretValues>(
       SecretValuesOf(s, c, client ? &*client : nullptr));

@@ -17,12 +17,38 @@ namespace relish::connections {
 enum class AuthScheme { kOAuth2, kOAuth2ClientCredentials, kOAuth1, kApiKey, kBasic, kBearer, kNone };
 std::string_view AuthSchemeName(AuthScheme scheme);  // "oauth2", ...
 
+// --- Captured values (issue 20): a value the provider hands back during authorization. ---
+// Where it comes from: a query parameter of the authorization callback, or a top-level field of
+// the token response. `values`, when not empty, is the whole list of accepted values, each with
+// the parameter value it means (Zoho's accounts-server -> data centre); anything else is refused.
+// Without it, the value itself must match the parameter's pattern.
+enum class CaptureFrom { kCallback, kToken };
+struct Capture {
+  CaptureFrom from = CaptureFrom::kCallback;
+  std::string field;
+  std::vector<std::pair<std::string, std::string>> values;
+  // An anchored regex with one group: the value is what the group matched (Salesforce's
+  // instance_url https://acme.my.salesforce.com -> acme); a value it does not match is refused.
+  std::string match;
+};
+
 struct Parameter {
   std::string name;
   std::string label;
   std::string pattern;  // anchored regex; values must match fully
+  // May name derived values ("https://{api_host}"): it is then worked out after them.
   std::optional<std::string> default_value;
   std::optional<std::string> example;
+  std::optional<Capture> capture;  // set automatically at authorization; a captured parameter
+                                   // without a default may be left out until then
+};
+
+// --- Derived values (issue 20): a per-value map from one parameter to a fixed text, for hosts
+// one template cannot express (Zoho's Canada: accounts.zohocloud.ca but www.zohoapis.ca). ---
+struct Derived {
+  std::string name;  // used as {name}
+  std::string from;  // a parameter whose default is not templated
+  std::vector<std::pair<std::string, std::string>> values;  // parameter value -> text
 };
 
 // Where a credential goes on a request.
@@ -130,6 +156,7 @@ struct Service {
   std::string category;  // one of kServiceCategories; empty when the definition omits it
   AuthScheme auth = AuthScheme::kNone;
   std::vector<Parameter> parameters;
+  std::vector<Derived> derived;  // issue 20: per-value maps
   std::string base_url;
   std::string sandbox_base_url;
   // Origins the API credentials may go to (connections/origin.h); may hold {param} templates.
@@ -178,6 +205,11 @@ using Values = std::map<std::string, std::string>;
 // ones take their default, every value must fully match its pattern. Adds the built-ins.
 Result<Values> ResolveParameters(const Service& service, const Values& given,
                                  const std::string& public_url);
+
+// The value a capture yields for `raw` (what the provider sent): the mapped value, or `raw`
+// itself when the capture has no map; then it must match the parameter's pattern. An error
+// names the parameter and says why the value is refused.
+Result<std::string> CapturedValue(const Service& service, const Parameter& p, std::string_view raw);
 
 // Replaces {name} placeholders; an unknown name is an error.
 Result<std::string> Expand(std::string_view text, const Values& values);

@@ -203,6 +203,17 @@ Values SampleValues(const Service& s) {
   for (const auto& p : s.parameters) {
     v[p.name] = p.default_value ? *p.default_value : p.example ? *p.example : "sample";
   }
+  // Issue 20: derived values from the samples, then the defaults that name them.
+  for (const auto& d : s.derived) {
+    auto it = std::find_if(d.values.begin(), d.values.end(),
+                           [&](const auto& kv) { return kv.first == v[d.from]; });
+    v[d.name] = it != d.values.end() ? it->second : d.values.empty() ? "sample" : d.values[0].second;
+  }
+  for (const auto& p : s.parameters) {
+    if (p.default_value && p.default_value->find('{') != std::string::npos) {
+      v[p.name] = Expand(*p.default_value, v).value_or(*p.default_value);
+    }
+  }
   return v;
 }
 
@@ -243,6 +254,70 @@ Result<void> CheckUrl(MapReader& r, const YAML::Node& at, const Service& s,
   return r.Fail(at, where + "allowed_hosts; list the token endpoints' hosts in token_hosts");
 }
 
+// --- Derived values (issue 20) ---
+// `derived: {name: {from: param, values: {param value: text}}}`. Every key must be a value the
+// parameter admits, and every templated default must match its pattern for every key.
+Result<void> ReadDerived(MapReader& r, Service& s, const std::string& origin) {
+  YAML::Node node = r.Node("derived");
+  if (!node.IsDefined() || node.IsNull()) return Ok();
+  if (!node.IsMap()) return r.Fail(node, "'derived' must be a map");
+  for (const auto& kv : node) {
+    Derived d;
+    d.name = TRY(r.Key(kv.first, "derived"));
+    bool taken = BuiltinParameter(d.name) ||
+                 std::any_of(s.parameters.begin(), s.parameters.end(),
+                             [&](const Parameter& p) { return p.name == d.name; }) ||
+                 std::any_of(s.derived.begin(), s.derived.end(),
+                             [&](const Derived& o) { return o.name == d.name; });
+    if (!ValidLinkName(d.name) || taken) {
+      return r.Fail(kv.first, "derived name '" + d.name +
+                                  "' must be lowercase letters, digits and _, and not a parameter");
+    }
+    if (!kv.second.IsMap()) return r.Fail(kv.second, "derived '" + d.name + "' must be a map");
+    MapReader dr(kv.second, origin, "derived." + d.name);
+    d.from = TRY(dr.String("from", true));
+    d.values = TRY(dr.StringMap("values"));
+    TRY(dr.NoOthers());
+    auto from = std::find_if(s.parameters.begin(), s.parameters.end(),
+                             [&](const Parameter& p) { return p.name == d.from; });
+    if (from == s.parameters.end() ||
+        (from->default_value && from->default_value->find('{') != std::string::npos)) {
+      return dr.Fail(dr.Node("from"), "'derived." + d.name +
+                                          ".from' must name a parameter with a plain default");
+    }
+    if (d.values.empty()) return dr.Fail("'derived." + d.name + ".values' is empty");
+    for (const auto& [key, text] : d.values) {
+      if (!TRY(FullMatch(from->pattern, key))) {
+        return dr.Fail(dr.Node("values"), "derived '" + d.name + "': '" + key +
+                                              "' is not a value parameter '" + d.from + "' admits");
+      }
+      if (text.find('{') != std::string::npos) {
+        return dr.Fail(dr.Node("values"), "derived '" + d.name + "': values are fixed text");
+      }
+    }
+    s.derived.push_back(std::move(d));
+  }
+  for (const auto& p : s.parameters) {
+    if (!p.default_value || p.default_value->find('{') == std::string::npos) continue;
+    for (const auto& d : s.derived) {
+      for (const auto& kv : d.values) {
+        Service one = s;
+        for (auto& p2 : one.parameters) {
+          if (p2.name == d.from) p2.default_value = kv.first;
+        }
+        Values v = SampleValues(one);
+        auto value = Expand(*p.default_value, v);
+        if (!value.ok()) return r.Fail(node, "parameter '" + p.name + "' default: " + value.error().message());
+        if (!TRY(FullMatch(p.pattern, *value))) {
+          return r.Fail(node, "parameter '" + p.name + "': its default is '" + *value + "' for " +
+                                  d.from + " '" + kv.first + "', which does not match its pattern");
+        }
+      }
+    }
+  }
+  return Ok();
+}
+
 // allowed_hosts or token_hosts: each entry an origin (with sample values for its templates), no
 // wildcard as broad as a top-level domain, and no parameter that could move a host elsewhere.
 Result<std::vector<std::string>> ReadHosts(MapReader& r, const Service& s, const std::string& key);
@@ -265,6 +340,41 @@ Result<void> ReadParameters(MapReader& r, Service& s, const std::string& origin)
     p.pattern = TRY(pr.String("pattern", true));
     if (auto d = TRY(pr.String("default", false)); !d.empty()) p.default_value = d;
     if (auto e = TRY(pr.String("example", false)); !e.empty()) p.example = e;
+    // Issue 20: captured values.
+    if (pr.Has("capture")) {
+      MapReader cr = TRY(pr.Child("capture"));
+      Capture c;
+      std::string from = TRY(cr.String("from", true));
+      if (from == "callback") {
+        c.from = CaptureFrom::kCallback;
+      } else if (from == "token") {
+        c.from = CaptureFrom::kToken;
+      } else {
+        return cr.Fail(cr.Node("from"), "'parameters." + p.name +
+                                            ".capture.from' must be callback or token");
+      }
+      c.field = TRY(cr.String("field", true));
+      c.values = TRY(cr.StringMap("values"));
+      c.match = TRY(cr.String("match", false));
+      TRY(cr.NoOthers());
+      if (!c.match.empty()) {
+        if (!c.values.empty()) return cr.Fail("'capture' takes values or match, not both");
+        if (!c.match.starts_with('^') || !c.match.ends_with('$')) {
+          return cr.Fail(cr.Node("match"), "capture match must be anchored (^...$)");
+        }
+        if (auto ok = CheckPattern(c.match); !ok.ok()) {
+          return cr.Fail(cr.Node("match"), ok.error().message());
+        }
+      }
+      for (const auto& [raw, value] : c.values) {
+        if (!TRY(FullMatch(p.pattern, value))) {
+          return cr.Fail(cr.Node("values"), "parameter '" + p.name + "': captured value '" + raw +
+                                                "' means '" + value +
+                                                "', which does not match its pattern");
+        }
+      }
+      p.capture = std::move(c);
+    }
     TRY(pr.NoOthers());
     YAML::Node at = pr.Node("pattern");
     if (!p.pattern.starts_with('^') || !p.pattern.ends_with('$')) {
@@ -274,6 +384,8 @@ Result<void> ReadParameters(MapReader& r, Service& s, const std::string& origin)
       return r.Fail(at, "parameter '" + p.name + "': " + c.error().message());
     }
     for (const auto* v : {&p.default_value, &p.example}) {
+      // A templated default is checked once its derived values are known (ReadDerived).
+      if (*v && (*v)->find('{') != std::string::npos && v == &p.default_value) continue;
       if (*v && !TRY(FullMatch(p.pattern, **v))) {
         return r.Fail(at, "parameter '" + p.name + "': '" + **v +
                                      "' does not match its own pattern");
@@ -417,6 +529,7 @@ Result<Service> ReadService(const YAML::Node& root, std::string_view yaml,
   }
   s.auth = scheme->second;
   TRY(ReadParameters(r, s, origin));
+  TRY(ReadDerived(r, s, origin));  // issue 20
   s.base_url = TRY(r.String("base_url", s.auth != AuthScheme::kNone));
   s.sandbox_base_url = TRY(r.String("sandbox_base_url", false));
   s.allowed_hosts = TRY(ReadHosts(r, s, "allowed_hosts"));
@@ -552,6 +665,35 @@ Result<Service> ReadService(const YAML::Node& root, std::string_view yaml,
   }
   TRY(ReadResilience(r, s, origin));  // issue 18
   TRY(r.NoOthers());
+  // Issue 20: with each value of a derived map, every host and token endpoint still holds.
+  for (const auto& d : s.derived) {
+    for (const auto& kv : d.values) {
+      Service one = s;
+      for (auto& p : one.parameters) {
+        if (p.name == d.from) p.default_value = kv.first;
+      }
+      Values v = SampleValues(one);
+      std::string with = " (with " + d.from + " '" + kv.first + "')";
+      auto allowed = ExpandOrigins(s.allowed_hosts, v);
+      auto token = ExpandOrigins(s.TokenHosts(), v);
+      if (!allowed.ok()) return r.Fail(r.Node("derived"), "allowed_hosts" + with + ": " + allowed.error().message());
+      if (!token.ok()) return r.Fail(r.Node("derived"), "token_hosts" + with + ": " + token.error().message());
+      if (s.oauth2) {
+        for (const auto& url : {s.oauth2->token_url, s.oauth2->refresh_url, s.oauth2->revoke_url}) {
+          if (url.empty()) continue;
+          auto expanded = Expand(url, v);
+          bool ok = false;
+          if (expanded.ok()) {
+            auto parsed = outbound::ParseUrl(*expanded);
+            ok = parsed.ok() && AnyOriginMatches(*token, *parsed);
+          }
+          if (!ok) {
+            return r.Fail(r.Node("derived"), "'" + url + "'" + with + " is not among the token hosts");
+          }
+        }
+      }
+    }
+  }
   if (!s.base_url.empty()) {
     TRY(CheckUrl(r, r.Node("base_url"), s, "base_url", s.base_url, HostList::kApi));
   }

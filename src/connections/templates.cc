@@ -63,13 +63,22 @@ Result<Values> ResolveParameters(const Service& service, const Values& given,
       return InvalidArgument("service " + service.id + " has no parameter '" + name + "'");
     }
   }
+  std::vector<const Parameter*> templated;  // defaults that name derived values: after them
   for (const auto& p : service.parameters) {
     auto it = given.find(p.name);
     std::string value;
+    bool is_templated = p.default_value && p.default_value->find('{') != std::string::npos;
+    // A form that echoes a templated default as it reads ("https://{zohoapis}") gave nothing.
+    if (it != given.end() && is_templated && it->second == *p.default_value) it = given.end();
     if (it != given.end()) {
       value = it->second;
+    } else if (is_templated) {
+      templated.push_back(&p);
+      continue;
     } else if (p.default_value) {
       value = *p.default_value;
+    } else if (p.capture) {
+      continue;  // set by the authorization; until then, templates that name it do not expand
     } else {
       return InvalidArgument("service " + service.id + " needs the parameter '" + p.name + "' (" +
                              p.label + ")");
@@ -79,6 +88,26 @@ Result<Values> ResolveParameters(const Service& service, const Values& given,
                              "' does not match " + p.pattern);
     }
     out[p.name] = value;
+  }
+  // Derived values (issue 20): each parameter value has its own fixed text, or the connection
+  // cannot be used (a value the pattern admits but the map forgot).
+  for (const auto& d : service.derived) {
+    const std::string& key = out[d.from];
+    auto it = std::find_if(d.values.begin(), d.values.end(),
+                           [&](const auto& kv) { return kv.first == key; });
+    if (it == d.values.end()) {
+      return InvalidArgument("service " + service.id + " has no '" + d.name + "' for " + d.from +
+                             " '" + key + "'");
+    }
+    out[d.name] = it->second;
+  }
+  for (const Parameter* p : templated) {
+    std::string value = TRY(Expand(*p->default_value, out));
+    if (!TRY(FullMatch(p->pattern, value))) {
+      return InvalidArgument("parameter '" + p->name + "' default '" + value +
+                             "' does not match " + p->pattern);
+    }
+    out[p->name] = value;
   }
   std::string url = public_url;
   while (!url.empty() && url.back() == '/') url.pop_back();
@@ -94,6 +123,37 @@ Result<Values> ResolveParameters(const Service& service, const Values& given,
   out["public_host"] = host;
   out["public_origin"] = origin;
   return out;
+}
+
+Result<std::string> CapturedValue(const Service& service, const Parameter& p,
+                                  std::string_view raw) {
+  const Capture& c = *p.capture;
+  std::string where = c.from == CaptureFrom::kCallback ? "the callback's " : "the token response's ";
+  // A provider's value is shown in the error, but never at any length.
+  std::string value(raw.substr(0, 200));
+  if (!c.values.empty()) {
+    auto it = std::find_if(c.values.begin(), c.values.end(),
+                           [&](const auto& kv) { return kv.first == raw; });
+    if (it == c.values.end()) {
+      std::string known;
+      for (const auto& kv : c.values) known += (known.empty() ? "" : ", ") + kv.first;
+      return PermissionDenied(where + c.field + " '" + value + "' is not one of service " +
+                              service.id + "'s (" + known + "); nothing was sent to it");
+    }
+    value = it->second;
+  } else if (!c.match.empty()) {
+    auto group = TRY(FirstGroup(c.match, raw));
+    if (!group) {
+      return PermissionDenied(where + c.field + " '" + value + "' does not match " + c.match +
+                              " (parameter '" + p.name + "'); nothing was sent to it");
+    }
+    value = *group;
+  }
+  if (!TRY(FullMatch(p.pattern, value))) {
+    return PermissionDenied(where + c.field + " '" + value + "' does not match " + p.pattern +
+                            " (parameter '" + p.name + "'); nothing was sent to it");
+  }
+  return value;
 }
 
 bool BuiltinParameter(std::string_view name) {

@@ -91,6 +91,11 @@ Result<TokenResponse> ReadTokenResponse(const OAuth2Settings& o, const std::stri
   t.refresh_token = TextFieldOr(body, "refresh_token");
   if (body.contains("expires_in")) t.expires_in = NumberOrString(body["expires_in"]);
   t.scope = TextField(body, "scope");
+  for (const auto& [k, v] : body.items()) {
+    if (v.is_string() && k != "access_token" && k != "refresh_token" && k != "id_token") {
+      t.fields[k] = v.get<std::string>();
+    }
+  }
   if (!o.account_id.empty() && body.contains(o.account_id)) {
     const Json& a = body[o.account_id];
     t.account_id = a.is_string() ? a.get<std::string>() : a.dump();
@@ -240,7 +245,7 @@ Result<void> Connections::Impl::RevokeAtProvider(const Resolved& r, const Creden
   if (!r.service->oauth2 || r.service->oauth2->revoke_url.empty()) return Ok();
   std::string token = c.refresh_token.empty() ? c.access_token : c.refresh_token;
   if (token.empty()) return Ok();
-  auto client = TRY(LoadClient(r.connection.org_id, r.service->id));
+  auto client = TRY(LoadClient(r.connection.org_id, r.connection.environment, r.service->id));
   const OAuth2Settings& o = *r.service->oauth2;
   auto endpoint = TRY(TokenEndpoint(r, o.revoke_url, "oauth2.revoke_url"));
   outbound::Request req;

@@ -58,6 +58,9 @@ as bob connections show team --json | grep -q PLANTED && fail "a token in the JS
 
 # authorize --wait: the URL, then the wait; nobody opens it, so it gives up with what to do.
 as ann services set-client zoho_books --client-id books-client <<<"books-secret" > /dev/null
+# Issue 20: --env sets the client of that environment only (no longer ignored).
+expect "set-client --env production" "client set for zoho_books (production only)" 0 \
+  as ann services set-client zoho_books --client-id books-prod --env production <<<"books-prod-secret"
 as ann connections create --service zoho_books --name Books > /dev/null
 out=$(as ann connections authorize books --wait --timeout 1 2>&1) && fail "a wait that timed out exited 0"
 [ "$(sed -n 1p <<<"$out")" = "Open this URL in a browser to authorize (valid for 10 minutes):" ] || fail "wait: [$out]"

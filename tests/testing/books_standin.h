@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,9 +23,12 @@ class BooksStandIn {
  public:
   // `source_dir` is the repository root. With a client id, the stand-in's token endpoint accepts
   // only that client and secret. Null (and `error` set) when node or the script cannot start.
+  // `plays`: Zoho hosts the stand-in also listens for, one port each (see its README); their
+  // URLs are in played().
   static std::unique_ptr<BooksStandIn> Start(const std::string& source_dir,
                                              const std::string& client_id,
-                                             const std::string& client_secret, std::string* error) {
+                                             const std::string& client_secret, std::string* error,
+                                             const std::vector<std::string>& plays = {}) {
     int out[2];
     if (::pipe2(out, O_CLOEXEC) != 0) {
       *error = "pipe failed";
@@ -37,6 +41,11 @@ class BooksStandIn {
     std::vector<std::string> args = {"node", script, "--port", "0"};
     if (!client_id.empty()) {
       args.insert(args.end(), {"--client-id", client_id, "--client-secret", client_secret});
+    }
+    if (!plays.empty()) {
+      std::string list;
+      for (const auto& h : plays) list += (list.empty() ? "" : ",") + h;
+      args.insert(args.end(), {"--play", list});
     }
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
@@ -51,10 +60,15 @@ class BooksStandIn {
       return nullptr;
     }
     std::unique_ptr<BooksStandIn> s(new BooksStandIn(pid, out[0]));
-    // The first line is "books stand-in listening on http://127.0.0.1:PORT".
+    // "books stand-in plays HOST at http://127.0.0.1:PORT" for each played host, then
+    // "books stand-in listening on http://127.0.0.1:PORT".
     std::string line;
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (line.find('\n') == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+    auto complete = [&] {
+      auto at = line.find("listening on ");
+      return at != std::string::npos && line.find('\n', at) != std::string::npos;
+    };
+    while (!complete() && std::chrono::steady_clock::now() < deadline) {
       pollfd p{s->out_, POLLIN, 0};
       if (::poll(&p, 1, 100) <= 0) continue;
       char buf[256];
@@ -62,7 +76,14 @@ class BooksStandIn {
       if (n <= 0) break;
       line.append(buf, static_cast<size_t>(n));
     }
-    size_t at = line.find("http://");
+    for (size_t p = line.find("plays "); p != std::string::npos; p = line.find("plays ", p + 1)) {
+      size_t host_end = line.find(" at ", p);
+      size_t end = line.find('\n', p);
+      if (host_end == std::string::npos || end == std::string::npos) break;
+      s->played_[line.substr(p + 6, host_end - p - 6)] = line.substr(host_end + 4, end - host_end - 4);
+    }
+    size_t at = line.find("listening on ");
+    if (at != std::string::npos) at = line.find("http://", at);
     if (at == std::string::npos) {
       *error = "the stand-in did not start: " + line;
       return nullptr;
@@ -81,6 +102,8 @@ class BooksStandIn {
 
   const std::string& url() const { return url_; }  // "http://127.0.0.1:PORT"
   uint16_t port() const { return port_; }
+  // Played host -> "http://127.0.0.1:PORT" of its own listener.
+  const std::map<std::string, std::string>& played() const { return played_; }
 
  private:
   BooksStandIn(pid_t pid, int out) : pid_(pid), out_(out) {}
@@ -88,6 +111,7 @@ class BooksStandIn {
   int out_;
   std::string url_;
   uint16_t port_ = 0;
+  std::map<std::string, std::string> played_;
 };
 
 }  // namespace relish::testing

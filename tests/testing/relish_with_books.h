@@ -16,6 +16,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "app/app.h"
 #include "base/config.h"
@@ -37,10 +38,13 @@ class RelishWithBooks {
 
   // `name` tells this test's data directory apart. Returns "" when running; otherwise what went
   // wrong, with `*skipped` set when the stand-in cannot start (no node).
-  std::string Start(const std::string& source_dir, const std::string& name, bool* skipped) {
+  // `plays`: Zoho hosts the stand-in plays on ports of their own (tests/standins/books), each
+  // remapped to its port; books.zoho.com and accounts.zoho.com go to the main port unless played.
+  std::string Start(const std::string& source_dir, const std::string& name, bool* skipped,
+                    const std::vector<std::string>& plays = {}) {
     *skipped = false;
     std::string error;
-    books_ = BooksStandIn::Start(source_dir, kBooksClientId, kBooksClientSecret, &error);
+    books_ = BooksStandIn::Start(source_dir, kBooksClientId, kBooksClientSecret, &error, plays);
     if (!books_) {
       *skipped = true;
       return error;
@@ -51,7 +55,11 @@ class RelishWithBooks {
     data_ = std::filesystem::temp_directory_path() /
             ("relish-" + name + "-" + std::to_string(::getpid()));
     std::filesystem::remove_all(data_);
-    remap_ = "books.zoho.com=" + books_->url() + ",accounts.zoho.com=" + books_->url();
+    remap_.clear();
+    for (const char* h : {"books.zoho.com", "accounts.zoho.com"}) {
+      if (!books_->played().contains(h)) remap_ += std::string(remap_.empty() ? "" : ",") + h + "=" + books_->url();
+    }
+    for (const auto& [h, url] : books_->played()) remap_ += "," + h + "=" + url;
     ConfigSources sources;
     sources.flags = {{"data_dir", data_.string()},
                      {"listen", "127.0.0.1:0"},

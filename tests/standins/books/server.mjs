@@ -19,6 +19,34 @@ const clientId = flag('client-id', '');
 // The secret may come from BOOKS_CLIENT_SECRET instead, to keep it off the command line.
 const clientSecret = flag('client-secret', process.env.BOOKS_CLIENT_SECRET || '');
 
+// Zoho's data centres (https://www.zoho.com/accounts/protocol/oauth/multi-dc.html): the user's
+// location, their accounts server, API domain and Books host. The stand-in's user lives in one
+// (--user-dc, or POST /_standin/user?dc=); with --play it also listens once per Zoho host, so a
+// test can remap each host to its own port and see which host every request was meant for.
+const DCS = {
+  us: { location: 'us', accounts: 'accounts.zoho.com', api: 'www.zohoapis.com', books: 'books.zoho.com' },
+  eu: { location: 'eu', accounts: 'accounts.zoho.eu', api: 'www.zohoapis.eu', books: 'books.zoho.eu' },
+  in: { location: 'in', accounts: 'accounts.zoho.in', api: 'www.zohoapis.in', books: 'books.zoho.in' },
+  au: { location: 'au', accounts: 'accounts.zoho.com.au', api: 'www.zohoapis.com.au', books: 'books.zoho.com.au' },
+  jp: { location: 'jp', accounts: 'accounts.zoho.jp', api: 'www.zohoapis.jp', books: 'books.zoho.jp' },
+  ca: { location: 'ca', accounts: 'accounts.zohocloud.ca', api: 'www.zohoapis.ca', books: 'books.zohocloud.ca' },
+  sa: { location: 'sa', accounts: 'accounts.zoho.sa', api: 'www.zohoapis.sa', books: 'books.zoho.sa' },
+  uk: { location: 'uk', accounts: 'accounts.zoho.uk', api: 'www.zohoapis.uk', books: 'books.zoho.uk' },
+  cn: { location: 'cn', accounts: 'accounts.zoho.com.cn', api: 'www.zohoapis.com.cn', books: 'books.zoho.com.cn' },
+};
+let userDc = flag('user-dc', 'us');
+if (!DCS[userDc]) throw new Error(`unknown --user-dc ${userDc}`);
+const plays = flag('play', '').split(',').filter(Boolean);
+// The data centre a played host belongs to, and whether it is an accounts host.
+function dcOf(played) {
+  for (const [name, dc] of Object.entries(DCS)) {
+    if (played === dc.accounts) return { dc: name, accounts: true };
+    if (played === dc.api || played === dc.books) return { dc: name, accounts: false };
+  }
+  return null;
+}
+let accountsLog = [];             // token endpoint requests: {host, grant_type, outcome}
+
 const codes = new Map();          // code -> {client_id, redirect_uri, scope, challenge, used}
 const accessTokens = new Map();   // token -> {scope, expires_at}
 const refreshTokens = new Map();  // token -> {scope, client_id}
@@ -53,13 +81,13 @@ function readBody(req) {
   });
 }
 
-function issueTokens(scope, client, withRefresh) {
+function issueTokens(scope, client, withRefresh, dc) {
   const access = `1000.${random(16)}.${random(16)}`;
-  accessTokens.set(access, { scope, expires_at: Date.now() + 3600_000 });
-  const out = { access_token: access, scope, api_domain: 'https://www.zohoapis.com', token_type: 'Bearer', expires_in: 3600 };
+  accessTokens.set(access, { scope, expires_at: Date.now() + 3600_000, dc });
+  const out = { access_token: access, scope, api_domain: `https://${DCS[dc].api}`, token_type: 'Bearer', expires_in: 3600 };
   if (withRefresh) {
     const refresh = `1000.${random(16)}.${random(16)}`;
-    refreshTokens.set(refresh, { scope, client_id: client });
+    refreshTokens.set(refresh, { scope, client_id: client, dc });
     out.refresh_token = refresh;
   }
   return out;
@@ -89,25 +117,41 @@ function authorize(url, res) {
     return send(res, 400, { error: 'invalid_request', error_description: 'only S256' });
   }
   const code = `1000.${random(16)}`;
+  // As Zoho: whichever accounts server the browser came to, the code belongs to the user's own
+  // data centre, which the redirect names.
   codes.set(code, {
     client_id: q.get('client_id'), redirect_uri: redirect, scope: q.get('scope') || '',
-    challenge: q.get('code_challenge') || '', used: false,
+    challenge: q.get('code_challenge') || '', used: false, dc: userDc,
   });
   const back = new URL(redirect);
   back.searchParams.set('code', code);
   if (q.get('state')) back.searchParams.set('state', q.get('state'));
-  back.searchParams.set('location', 'us');
-  back.searchParams.set('accounts-server', `http://${host}:${server.address().port}`);
+  back.searchParams.set('location', DCS[userDc].location);
+  back.searchParams.set('accounts-server', `https://${DCS[userDc].accounts}`);
   send(res, 302, '', { Location: back.toString() });
 }
 
 // POST /oauth/v2/token: authorization_code (with PKCE) and refresh_token grants.
-async function token(req, res) {
+// `played` is the Zoho host this listener plays ('' for the main one, which takes any data
+// centre's codes and tokens). A code or refresh token presented at another data centre's
+// accounts server is unknown there: Zoho's invalid_code.
+function wrongDc(played, dc) {
+  const at = played ? dcOf(played) : null;
+  return at !== null && at.dc !== dc;
+}
+
+async function token(req, res, played) {
   const form = new URLSearchParams(await readBody(req));
+  const entry = { host: played || null, grant_type: form.get('grant_type'), outcome: 'ok' };
+  accountsLog.push(entry);
   const client = clientOk(form, req.headers.authorization);
   if (!client) return send(res, 401, { error: 'invalid_client' });
   if (form.get('grant_type') === 'authorization_code') {
     const c = codes.get(form.get('code') || '');
+    if (c && !c.used && wrongDc(played, c.dc)) {
+      entry.outcome = 'invalid_code';
+      return send(res, 200, { error: 'invalid_code' });  // Zoho answers 200 with the error
+    }
     if (!c || c.used) return send(res, 400, { error: 'invalid_code' });
     c.used = true;
     if (c.redirect_uri !== form.get('redirect_uri')) return send(res, 400, { error: 'invalid_redirect_uri' });
@@ -116,12 +160,15 @@ async function token(req, res) {
       const hashed = crypto.createHash('sha256').update(verifier).digest('base64url');
       if (hashed !== c.challenge) return send(res, 400, { error: 'invalid_code_verifier' });
     }
-    return send(res, 200, issueTokens(c.scope, client, true));
+    return send(res, 200, issueTokens(c.scope, client, true, c.dc));
   }
   if (form.get('grant_type') === 'refresh_token') {
     const r = refreshTokens.get(form.get('refresh_token') || '');
-    if (!r) return send(res, 400, { error: 'invalid_code' });
-    return send(res, 200, issueTokens(r.scope, client, false));  // Zoho keeps the refresh token
+    if (!r || wrongDc(played, r.dc)) {
+      entry.outcome = 'invalid_code';
+      return send(res, 400, { error: 'invalid_code' });
+    }
+    return send(res, 200, issueTokens(r.scope, client, false, r.dc));  // Zoho keeps the refresh token
   }
   send(res, 400, { error: 'unsupported_grant_type' });
 }
@@ -134,11 +181,11 @@ async function revoke(req, url, res) {
   send(res, 200, { status: 'success' });
 }
 
-function authorized(req) {
+function authorized(req, played) {
   const auth = req.headers.authorization || '';
   if (!auth.startsWith('Zoho-oauthtoken ')) return false;
   const t = accessTokens.get(auth.slice('Zoho-oauthtoken '.length));
-  return !!t && t.expires_at > Date.now();
+  return !!t && t.expires_at > Date.now() && !wrongDc(played, t.dc);
 }
 
 // Books reads the contact from the JSONString form field (or a JSON body, as its API also takes).
@@ -156,14 +203,16 @@ async function contactFields(req) {
   }
 }
 
-async function books(req, url, res) {
+async function books(req, url, res, played) {
   const record = { method: req.method, path: url.pathname, query: Object.fromEntries(url.searchParams),
                    content_type: req.headers['content-type'] || null, fields: null };
+  if (played) record.host = played;  // only on a played host's port: the main port's records stay as they were
   requests.push(record);
-  if (!authorized(req)) {
+  if (!authorized(req, played)) {
     return send(res, 401, { code: 57, message: 'You are not authorized to perform this operation' });
   }
-  const parts = url.pathname.split('/').filter(Boolean);  // api v3 contacts [id]
+  // api v3 contacts [id] (books.zoho.<dc>), or books v3 contacts [id] (www.zohoapis.<dc>)
+  const parts = url.pathname.split('/').filter(Boolean);
   if (parts[2] !== 'contacts' || parts.length > 4) return send(res, 404, { code: 5, message: 'Invalid URL Passed' });
   const id = parts[3];
   if (req.method === 'GET' && !id) {
@@ -195,13 +244,22 @@ async function books(req, url, res) {
   send(res, 200, { code: 0, message: 'Contact information has been saved.', contact: c });
 }
 
-const server = http.createServer(async (req, res) => {
+const handler = (played) => async (req, res) => {
   try {
     const url = new URL(req.url, `http://${req.headers.host || host}`);
     if (url.pathname === '/oauth/v2/auth' && req.method === 'GET') return authorize(url, res);
-    if (url.pathname === '/oauth/v2/token' && req.method === 'POST') return await token(req, res);
+    if (url.pathname === '/oauth/v2/token' && req.method === 'POST') return await token(req, res, played);
     if (url.pathname === '/oauth/v2/token/revoke' && req.method === 'POST') return await revoke(req, url, res);
-    if (url.pathname.startsWith('/api/v3/')) return await books(req, url, res);
+    if (url.pathname.startsWith('/api/v3/') || url.pathname.startsWith('/books/v3/')) {
+      return await books(req, url, res, played);
+    }
+    if (url.pathname === '/_standin/user' && req.method === 'POST') {
+      const dc = url.searchParams.get('dc') || '';
+      if (!DCS[dc]) return send(res, 400, { error: `unknown data centre '${dc}'` });
+      userDc = dc;
+      return send(res, 200, { user_dc: userDc });
+    }
+    if (url.pathname === '/_standin/accounts' && req.method === 'GET') return send(res, 200, { requests: accountsLog });
     // The stand-in's own state, for tests: never part of Books.
     if (url.pathname === '/_standin/contacts' && req.method === 'GET') return send(res, 200, { contacts });
     if (url.pathname === '/_standin/requests' && req.method === 'GET') return send(res, 200, { requests });
@@ -211,16 +269,30 @@ const server = http.createServer(async (req, res) => {
     if (url.pathname === '/_standin/reset' && req.method === 'POST') {
       contacts = [];
       requests = [];
+      accountsLog = [];
       return send(res, 200, { reset: true });
     }
     send(res, 404, { code: 5, message: 'Invalid URL Passed' });
   } catch (e) {
     send(res, 500, { code: 1, message: String(e.message || e) });
   }
-});
+};
 
-server.listen(port, host, () => {
-  // The first line on stdout is the URL: scripts and tests read the port from it.
+const server = http.createServer(handler(''));
+// One listener per played host, each announced before the main line.
+let waiting = plays.length;
+const ready = () => {
+  if (waiting > 0 || !server.listening) return;
+  // The last line the stand-in writes at start is the main URL: scripts and tests read it.
   process.stdout.write(`books stand-in listening on http://${host}:${server.address().port}\n`);
-});
+};
+server.listen(port, host, ready);
+for (const played of plays) {
+  const s = http.createServer(handler(played));
+  s.listen(0, host, () => {
+    process.stdout.write(`books stand-in plays ${played} at http://${host}:${s.address().port}\n`);
+    waiting -= 1;
+    ready();
+  });
+}
 for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => process.exit(0));
