@@ -54,6 +54,15 @@ std::vector<File> ServiceFiles() {
 }
 
 Values Samples(const Service& s) {
+  // As a connection would have them: defaults (templated ones after the derived values they
+  // name), and an example for the rest.
+  Values given;
+  for (const auto& p : s.parameters) {
+    if (!p.default_value) given[p.name] = p.example ? *p.example : "sample";
+  }
+  if (auto resolved = ResolveParameters(s, given, "https://relish.example.com"); resolved.ok()) {
+    return *resolved;
+  }
   Values v = {{"public_url", "https://relish.example.com"},
               {"public_host", "relish.example.com"},
               {"public_origin", "https://relish.example.com"}};
