@@ -242,8 +242,11 @@ void DocumentConnectionsRoutes(server::Router& router) {
   const char* kDefinitionHow =
       "The service definition (docs/connections.md) as YAML: a YAML body (`Content-Type: "
       "application/yaml`), or JSON `{\"yaml\": \"...\"}`.";
-  const char* kClient = R"({"service":"string","org":"string","client_id":"string?",
-      "client_secret_set":"boolean","installation_wide?":"boolean"})";
+  // for_environment: the environment the client was set for; null for the organization's
+  // (every environment's fallback).
+  const char* kClient = R"({"service":"string","org":"string",
+      "environment?":"sandbox|production","for_environment":"sandbox|production?",
+      "client_id":"string?","client_secret_set":"boolean","installation_wide?":"boolean"})";
   std::vector<server::RouteDoc> docs = {
       Doc("GET", "/api/v1/services", "The service catalog: built-in and this organization's own")
           .Returns(R"({"services":["$Service"],"categories":["string"]})"),
@@ -274,11 +277,14 @@ void DocumentConnectionsRoutes(server::Router& router) {
       Doc("DELETE", "/api/v1/services/{id}", "Delete a custom service (its creator or an administrator)")
           .Returns(R"({"deleted":"string"})")
           .Errors("failed_precondition"),
-      Doc("GET", "/api/v1/services/{id}/client", "The organization's OAuth client for a service (never its secret)")
+      Doc("GET", "/api/v1/services/{id}/client", "The OAuth client this environment's connections use (never its secret)")
+          .Describe("The environment's own client, else the organization's, else the installation's.")
           .Returns(kClient)
           .Errors("not_found"),
       Doc("PUT", "/api/v1/services/{id}/client", "Set the organization's OAuth client for a service")
-          .Body(R"({"client_id":"string","client_secret?":"string"})")
+          .Describe("For one environment when the body's `environment` (or `?environment=`) names "
+                    "one; else the organization's, which every environment without its own uses.")
+          .Body(R"({"client_id":"string","client_secret?":"string","environment?":"sandbox|production"})")
           .Returns(kClient)
           .Errors("not_found failed_precondition"),
       Doc("GET", "/api/v1/connections", "The connections of the organization and environment")
