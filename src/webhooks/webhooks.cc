@@ -269,8 +269,9 @@ Result<void> Webhooks::Enqueue(Transaction& tx, const connections::ConnectionEve
                                " FROM webhook_endpoints WHERE org_id = ? AND enabled = 1",
                            event.org_id));
   if (rows.empty()) return Ok();
-  // The body is fixed now: every attempt sends the same bytes.
-  std::string body = EventJson(event).dump();
+  // The body is fixed now: every attempt sends the same bytes. A provider's error text may be
+  // invalid UTF-8: replaced, as API answers do, not thrown out of the storing transaction.
+  std::string body = EventJson(event).dump(-1, ' ', false, Json::error_handler_t::replace);
   for (const auto& row : rows) {
     Endpoint e = EndpointFromRow(row);
     if (!Wants(e, event.type)) continue;
