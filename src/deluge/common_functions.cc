@@ -78,6 +78,15 @@ FN(SetFileName) {
   return Value();
 }
 
+// ---- files as invokeurl uploads them (issue 17) ----
+// setParamName(name): the multipart part the file is sent as by invokeurl's `files`.
+FN(SetParamName) {
+  std::string name;
+  if (!ArgText(in, args[0], "setParamName", name)) return Value::Abort();
+  self.file()->param_name = name;
+  return Value();
+}
+
 // ---- no receiver ----
 
 // ifnull(value, fallback): the fallback when the value is null (or empty text, as isNull).
@@ -125,6 +134,7 @@ constexpr Builtin kFile[] = {
     {"getFileName", 0, 0, FileName, "file"},       {"getFileSize", 0, 0, FileSize, "file"},
     {"getFileContent", 0, 0, FileContent, "file"}, {"getFileType", 0, 0, FileType, "file"},
     {"setFileName", 1, 1, SetFileName, "file"},
+    {"setParamName", 1, 1, SetParamName, "file"},
 };
 
 constexpr Builtin kGlobal[] = {

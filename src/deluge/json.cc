@@ -22,9 +22,14 @@ class Builder final : public nlohmann::json_sax<nlohmann::json> {
     if (n <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
       return Add(Value::Int(static_cast<int64_t>(n)));
     }
-    return Add(Value::Decimal(static_cast<double>(n)));
+    // Past a whole number's 64 bits: the exact digits as text, not a rounded decimal (an id
+    // such as 18446744073709551615 must survive a round trip; decisions.md).
+    return Add(Value::Text(std::to_string(n)));
   }
-  bool number_float(number_float_t d, const string_t&) override { return Add(Value::Decimal(d)); }
+  bool number_float(number_float_t d, const string_t& raw) override {
+    if (raw.find_first_of(".eE") == string_t::npos) return Add(Value::Text(raw));  // as above
+    return Add(Value::Decimal(d));
+  }
   bool string(string_t& s) override { return Add(Value::Text(s)); }
   bool binary(binary_t&) override { return Add(Value()); }
   bool start_object(std::size_t) override { return Open(heap_.NewMap()); }

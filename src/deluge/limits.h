@@ -13,7 +13,10 @@ inline constexpr int64_t kDefaultMaxStatements = 200'000;
 inline constexpr std::chrono::milliseconds kDefaultMaxWallTime{60'000};
 inline constexpr int kDefaultMaxCallDepth = 75;
 inline constexpr std::chrono::milliseconds kDefaultInvokeUrlTimeout{40'000};
-inline constexpr size_t kDefaultMaxResponseBytes = 10 * 1024 * 1024;
+// Zoho's download limits for services other than Creator (the invokeurl page): 5 MB from other
+// domains, 15 MB from Zoho's own.
+inline constexpr size_t kDefaultMaxResponseBytes = 5 * 1024 * 1024;
+inline constexpr size_t kDefaultMaxZohoResponseBytes = 15 * 1024 * 1024;
 // Not Zoho limits but guards for the process: one text value, one list or map, and all the values
 // a run holds at once (texts, files, lists, maps and their arrays, counted per allocation).
 inline constexpr size_t kDefaultMaxTextBytes = 64 * 1024 * 1024;
@@ -36,6 +39,7 @@ struct Limits {
   int max_call_depth = kDefaultMaxCallDepth;
   std::chrono::milliseconds invokeurl_timeout = kDefaultInvokeUrlTimeout;
   size_t max_response_bytes = kDefaultMaxResponseBytes;
+  size_t max_zoho_response_bytes = kDefaultMaxZohoResponseBytes;
   size_t max_text_bytes = kDefaultMaxTextBytes;
   size_t max_collection_size = kDefaultMaxCollectionSize;
   size_t max_memory_bytes = kDefaultMaxMemoryBytes;

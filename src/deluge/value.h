@@ -157,6 +157,7 @@ struct FileObj : Object {
   std::string name;
   std::string content_type;
   std::string bytes;
+  std::string param_name;  // setParamName: the multipart part it is sent as ("" = "file")
   size_t charged = 0;  // what the MemoryMeter was charged for it
 };
 
