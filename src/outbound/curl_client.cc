@@ -174,14 +174,19 @@ class CurlClient final : public HttpClient {
     List connect_to(curl_slist_append(nullptr, pin.c_str()));
     List headers;
     bool has_expect = false;
+    bool has_type = false;
     for (const auto& [name, value] : request.headers) {
       if (IsClientHeader(name)) continue;
       if (SameHeaderName(name, "expect")) has_expect = true;
+      if (SameHeaderName(name, "content-type")) has_type = true;
       std::string line = value.empty() ? name + ";" : name + ": " + value;
       headers.reset(curl_slist_append(headers.release(), line.c_str()));
     }
     // Never wait for "100 Continue": upstreams that don't send it would cost a second.
     if (!has_expect) headers.reset(curl_slist_append(headers.release(), "Expect:"));
+    // A body goes out labelled as its sender labelled it, or not at all: libcurl's own
+    // "application/x-www-form-urlencoded" would mislabel text and JSON (issue 17).
+    if (!has_type) headers.reset(curl_slist_append(headers.release(), "Content-Type:"));
 
     curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
     curl_easy_setopt(curl, CURLOPT_CONNECT_TO, connect_to.get());

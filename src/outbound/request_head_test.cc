@@ -117,7 +117,6 @@ TEST_F(CurlHeadTest, HostLengthAndConnectionFieldsAreRelishsOwn) {
                     "Accept-Encoding: deflate, gzip, br, zstd\r\n"
                     "X-Ok: kept\r\n"
                     "Content-Length: 5\r\n"
-                    "Content-Type: application/x-www-form-urlencoded\r\n"
                     "\r\n"
                     "hello");
 }
