@@ -12,6 +12,7 @@ packages=(
   libboost-dev libcurl4-openssl-dev nlohmann-json3-dev libyaml-cpp-dev libsqlite3-dev
   libsodium-dev libpcre2-dev libhowardhinnant-date-dev libcli11-dev libspdlog-dev libfmt-dev
   libssl-dev libjemalloc-dev tzdata
+  zlib1g-dev  # compress() and extract() (src/deluge/zip.cc)
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev libclang-rt-14-dev lua5.4 wrk nginx-light curl
   ca-certificates

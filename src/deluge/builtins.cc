@@ -45,6 +45,7 @@ Builtins::Builtins() {
       {{Type::kCollection}, CollectionMethods()},
       {{Type::kDate, Type::kDateTime}, DateMethods()},
       {{Type::kFile}, FileMethods()},
+      {{Type::kFile, Type::kList}, ArchiveMethods()},  // compress (issue 17)
       {all, CommonMethods()},
       {all, EncodingMethods()},
   };

@@ -38,6 +38,7 @@ std::span<const Builtin> MapMethods();
 std::span<const Builtin> CollectionMethods();
 std::span<const Builtin> DateMethods();
 std::span<const Builtin> FileMethods();
+std::span<const Builtin> ArchiveMethods();  // files and lists of files: compress
 std::span<const Builtin> CommonMethods();       // every receiver type (toString, isNull, ...)
 std::span<const Builtin> EncodingMethods();     // every receiver type, used as text
 std::span<const Builtin> GlobalFunctions();     // no receiver: ifnull, randomNumber, ...

@@ -1,12 +1,15 @@
 // Common and conversion functions that apply to every type (reference §3.7,
 // docs/language/builtins.md#common), file functions, and functions without a receiver (ifnull,
 // randomNumber).
+#include <algorithm>
 #include <cmath>
 
 #include "deluge/builtins.h"
 #include "deluge/datetime.h"
 #include "deluge/format.h"
 #include "deluge/interpreter.h"
+#include "deluge/text_util.h"
+#include "deluge/zip.h"
 
 namespace relish::deluge {
 namespace {
@@ -87,6 +90,91 @@ FN(SetParamName) {
   return Value();
 }
 
+// A file value is at most the text limit (64 MB by default): what compress() makes and what
+// extract() unpacks are checked against it and against the run's memory.
+size_t FileRoom(Interp& in) { return std::min(in.limits().max_text_bytes, in.TextRoom()); }
+
+// compress([zipName]) on a file or a list of files: one ZIP file holding them, named zipName
+// (default: the first file's name with .zip). Each file keeps its name; a second file of the
+// same name gets " (2)" before its extension, as Zoho's WorkDrive names duplicates.
+FN(Compress) {
+  std::vector<const FileObj*> files;
+  if (self.is_file()) {
+    files.push_back(self.file());
+  } else {
+    for (const Value& v : self.list()->items) {
+      if (!v.is_file()) return in.Fail(Msg::kCastError, {TypeName(v.type()), "FILE", "compress"});
+      files.push_back(v.file());
+    }
+  }
+  if (files.empty()) return in.Fail(Msg::kBadArgument, {"compress", "there is no file to compress"});
+  if (files.size() > kMaxZipEntries) {
+    return in.Fail(Msg::kBadArgument,
+                   {"compress", "more than " + std::to_string(kMaxZipEntries) + " files"});
+  }
+  std::string name;
+  if (argc > 0 && !args[0].is_null()) {
+    if (!ArgText(in, args[0], "compress", name)) return Value::Abort();
+  } else {
+    name = files[0]->name.substr(0, files[0]->name.rfind('.'));
+    if (name.empty()) name = "files";
+  }
+  if (!name.ends_with(".zip") && !name.ends_with(".ZIP")) name += ".zip";
+  std::vector<ZipSource> entries;
+  size_t total = 0;
+  for (const FileObj* f : files) {
+    // The same file many times in a list is small in memory, not as work: the input is bounded
+    // by the run's memory budget, the archive itself by the file limit.
+    total += f->bytes.size();
+    if (total > in.limits().max_memory_bytes) {
+      return in.Fail(Msg::kBadArgument,
+                     {"compress", "the files hold more than " +
+                                      std::to_string(in.limits().max_memory_bytes) + " bytes"});
+    }
+    std::string entry = f->name.empty() ? "file" : f->name;
+    for (int n = 2;; ++n) {
+      bool taken = false;
+      for (const ZipSource& e : entries) taken = taken || e.name == entry;
+      if (!taken) break;
+      std::string base = f->name.substr(0, f->name.rfind('.'));
+      std::string ext = f->name.rfind('.') == std::string::npos ? "" : f->name.substr(f->name.rfind('.'));
+      entry = base + " (" + std::to_string(n) + ")" + ext;
+    }
+    entries.push_back({std::move(entry), f->bytes});
+  }
+  if (!in.Work(total / 16)) return Value::Abort();
+  std::string zip = WriteZip(entries);
+  if (!in.CheckText(zip.size())) return Value::Abort();
+  return NewFile(std::move(name), "application/zip", std::move(zip));
+}
+
+// extract() on a ZIP file: its files, in the archive's order, as a list. Bounded: an archive
+// that expands past the file limit (or the run's memory) is refused, a zip bomb included.
+FN(Extract) {
+  std::vector<ZipEntry> entries;
+  std::string error;
+  size_t room = FileRoom(in);
+  if (!in.Work(self.file()->bytes.size() / 16)) return Value::Abort();
+  if (!ReadZip(self.file()->bytes, room, entries, error)) {
+    return in.Fail(Msg::kBadArgument,
+                   {"extract", "'" + self.file()->name + "' cannot be extracted: " + error});
+  }
+  Value list = in.heap().NewList();
+  for (ZipEntry& e : entries) {
+    std::string base = e.name.substr(e.name.rfind('/') + 1);
+    std::string ext = ToLower(base.substr(base.rfind('.') == std::string::npos ? base.size()
+                                                                               : base.rfind('.')));
+    std::string type = ext == ".txt" || ext == ".csv" ? "text/plain"
+                       : ext == ".json"              ? "application/json"
+                       : ext == ".pdf"               ? "application/pdf"
+                                                     : "application/octet-stream";
+    if (!in.ListAdd(list.list(), NewFile(std::move(e.name), type, std::move(e.bytes)))) {
+      return Value::Abort();
+    }
+  }
+  return list;
+}
+
 // ---- no receiver ----
 
 // ifnull(value, fallback): the fallback when the value is null (or empty text, as isNull).
@@ -135,6 +223,11 @@ constexpr Builtin kFile[] = {
     {"getFileContent", 0, 0, FileContent, "file"}, {"getFileType", 0, 0, FileType, "file"},
     {"setFileName", 1, 1, SetFileName, "file"},
     {"setParamName", 1, 1, SetParamName, "file"},
+    {"extract", 0, 0, Extract, "file"},
+};
+
+constexpr Builtin kArchive[] = {
+    {"compress", 0, 1, Compress, "file"},
 };
 
 constexpr Builtin kGlobal[] = {
@@ -146,6 +239,7 @@ constexpr Builtin kGlobal[] = {
 
 std::span<const Builtin> CommonMethods() { return kCommon; }
 std::span<const Builtin> FileMethods() { return kFile; }
+std::span<const Builtin> ArchiveMethods() { return kArchive; }
 std::span<const Builtin> GlobalFunctions() { return kGlobal; }
 
 }  // namespace relish::deluge
