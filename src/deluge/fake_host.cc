@@ -70,6 +70,10 @@ Result<void> FakeHost::SendMail(const MailMessage& message) {
     for (const auto& t : message.to) to += (to.empty() ? "" : ",") + t;
     transcript_.push_back("> sendmail from=" + message.from + " to=" + to +
                           " subject=" + message.subject);
+    for (const auto& a : message.attachments) {
+      transcript_.push_back(">   attachment: " + a.name + " (" + a.content_type + ", " +
+                            std::to_string(a.bytes.size()) + " bytes)");
+    }
   }
   if (mail_error_) return *mail_error_;
   return Ok();

@@ -93,6 +93,7 @@ class Parser {
   std::vector<TaskField> ParseTaskFields(std::string_view task,
                                          const std::vector<std::string_view>& keys);
   std::string ParseTaskKey();
+  bool IsFileLabel() const;  // `file:` in sendmail's attachments (issue 17)
 
   std::vector<Token> tokens_;
   size_t pos_ = 0;

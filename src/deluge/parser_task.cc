@@ -167,6 +167,11 @@ std::string Parser::ParseTaskKey() {
   return NormalizeKey(key);
 }
 
+bool Parser::IsFileLabel() const {
+  return Peek().kind == Tok::kIdent && NormalizeKey(Peek().raw) == "file" &&
+         Peek(1).kind == Tok::kColon;
+}
+
 std::vector<TaskField> Parser::ParseTaskFields(std::string_view task,
                                                const std::vector<std::string_view>& keys) {
   std::vector<TaskField> fields;
@@ -191,6 +196,17 @@ std::vector<TaskField> Parser::ParseTaskFields(std::string_view task,
     field.key = key;
     field.line = at.line;
     field.col = at.col;
+    if (key == "attachments" && task == "sendmail" && IsFileLabel()) {
+      // Zoho's form `Attachments: file: f1, file: f2` (issue 17): the files as a list.
+      field.value = program_.NewExpr(ExprKind::kListLit, at.line, at.col);
+      do {
+        Next();  // file
+        Next();  // ':'
+        field.value->args.push_back(ParseExpression());
+      } while (!panic_ && At(Tok::kComma) && (Next(), IsFileLabel()));
+      fields.push_back(field);
+      continue;
+    }
     field.value = ParseExpression();
     // Bare words: `type: POST`, `response-format: TEXT`.
     if (field.value->kind == ExprKind::kName &&
