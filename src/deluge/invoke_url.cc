@@ -260,7 +260,7 @@ bool IsZohoHost(std::string_view url) {
   return false;
 }
 
-// The charset parameter of a Content-Type ("text/html; charset=Shift_JIS"), uppercased.
+// The charset parameter of a Content-Type ("text/html; charset=Shift_JIS"), as written.
 std::string CharsetOf(std::string_view content_type) {
   std::string lower = ToLower(content_type);
   size_t p = lower.find("charset=");
@@ -271,7 +271,7 @@ std::string CharsetOf(std::string_view content_type) {
     v = v.substr(0, v.find('"'));
   }
   v = v.substr(0, v.find_first_of("; \t"));
-  return ToUpper(v);
+  return std::string(v);
 }
 
 // Converts `bytes` in `charset` to UTF-8 with glibc's iconv; false for a charset it does not
@@ -557,15 +557,17 @@ Value Interp::Fetch(HttpRequest request, bool detailed, std::string_view respons
   } else {
     // response-decoding names the charset; without it, the response's own charset=; UTF-8 when
     // neither says. Whatever the charset, the text ends as valid UTF-8.
-    std::string charset = ToUpper(decoding);
-    if (charset.empty() && ct != nullptr) charset = CharsetOf(*ct);
+    std::string named(decoding);
+    if (named.empty() && ct != nullptr) named = CharsetOf(*ct);
+    std::string charset = ToUpper(named);
     if (charset == "LATIN1" || charset == "LATIN-1") charset = "ISO-8859-1";
     if (!Scan(r.body.size())) return Value::Abort();
     if (!IsUtf8Name(charset)) {
       std::string converted;
       if (!ToUtf8(charset, r.body, converted)) {
+        // As the script or the answer spelled it (a host's redaction matches that spelling).
         return Fail(Msg::kTaskFailed, {"Response from " + shown + " is in the character set '" +
-                                       charset + "', which is not known"});
+                                       named.substr(0, 64) + "', which is not known"});
       }
       r.body = std::move(converted);
     }

@@ -327,6 +327,31 @@ TEST_F(RunnerTest, AScriptNeverSeesTheTokenAnUpstreamEchoes) {
   EXPECT_EQ(r.return_json, R"("Bearer [REDACTED]")");
 }
 
+// invokeurl's own errors about an answer (an unknown charset, issue 17) quote what the upstream
+// sent: an upstream that echoes the injected token there does not get it into the error.
+TEST_F(RunnerTest, AnUnknownCharsetErrorNeverShowsTheInjectedToken) {
+  ASSERT_TRUE(connections_->Create({.org_id = org_id_, .display_name = "cf", .link_name = "cf",
+                                    .service_id = "cloudflare", .created_by = user_id_}).ok());
+  ASSERT_TRUE(connections_->SetCredentials(org_id_, "sandbox", "cf", user_id_,
+                                           {{"token", "cf-token-5b7c19"}}).ok());
+  api_ = [](const outbound::Request& r) {
+    std::string token;
+    for (const auto& [k, v] : r.headers) {
+      if (k == "Authorization") token = v.substr(v.find(' ') + 1);
+    }
+    outbound::Response answer;
+    answer.status = 200;
+    answer.headers = {{"content-type", "text/plain; charset=" + token}};
+    answer.body = "x";
+    return answer;
+  };
+  RunResult r = Run(
+      "r = invokeurl [ url: \"https://api.cloudflare.com/client/v4/zones\" connection: \"cf\" ];");
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.error_message.find("cf-token-5b7c19"), std::string::npos) << r.error_message;
+  EXPECT_NE(r.error_message.find("which is not known"), std::string::npos) << r.error_message;
+}
+
 // What a run returns is scrubbed of its own organization's secrets whatever their way in (here
 // an argument), and only of its own: another organization's secret that a script prints comes
 // out as it went in, as masking it would tell the script's author that it is one.
