@@ -72,7 +72,8 @@ FN(IsMap) { return Value::Bool(self.is_map()); }
 // ---- files ----
 FN(FileName) { return in.MakeText(self.file()->name); }
 FN(FileSize) { return Value::Int(static_cast<int64_t>(self.file()->bytes.size())); }
-FN(FileContent) { return in.MakeText(self.file()->bytes); }
+// A binary file's bytes that are not UTF-8 become U+FFFD: a text counts characters.
+FN(FileContent) { return in.MakeText(ValidUtf8(self.file()->bytes)); }
 FN(FileType) { return Value::Text(self.file()->content_type); }
 FN(SetFileName) {
   std::string name;

@@ -37,4 +37,9 @@ bool IsAsciiAlnum(char c);
 // and ".-*_" stay, space becomes '+', every other byte %XX. Appends to `out`.
 void JavaUrlEncodeTo(std::string& out, std::string_view text);
 
+// ---- bytes from outside (issue 17: invokeurl answers, file contents) ----
+// `s` with every byte that does not start a well-formed UTF-8 sequence (overlong forms,
+// surrogates and code points past U+10FFFF included) replaced by U+FFFD.
+std::string ValidUtf8(std::string_view s);
+
 }  // namespace relish::deluge
