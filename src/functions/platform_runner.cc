@@ -15,6 +15,8 @@ deluge::Limits Lower(deluge::Limits asked, const deluge::Limits& most) {
   asked.max_call_depth = std::min(asked.max_call_depth, most.max_call_depth);
   asked.invokeurl_timeout = std::min(asked.invokeurl_timeout, most.invokeurl_timeout);
   asked.max_response_bytes = std::min(asked.max_response_bytes, most.max_response_bytes);
+  asked.max_zoho_response_bytes =
+      std::min(asked.max_zoho_response_bytes, most.max_zoho_response_bytes);
   asked.max_text_bytes = std::min(asked.max_text_bytes, most.max_text_bytes);
   asked.max_collection_size = std::min(asked.max_collection_size, most.max_collection_size);
   asked.max_memory_bytes = std::min(asked.max_memory_bytes, most.max_memory_bytes);
