@@ -43,6 +43,11 @@ Json ServiceSummary(const connections::Service& s) {
   for (const auto& p : s.parameters) {
     Json pj = {{"name", p.name}, {"label", p.label}, {"pattern", p.pattern}};
     if (p.default_value) pj["default"] = *p.default_value;
+    // Issue 20: set by the authorization (callback, token response or metadata URL), so a form
+    // does not ask for it.
+    if (p.capture) pj["captured"] = true;
+    // A whole host the user names (a merchant's store): the console asks them to confirm it.
+    if (p.user_chosen_host) pj["user_chosen_host"] = true;
     params.push_back(pj);
   }
   j["parameters"] = params;
@@ -217,7 +222,8 @@ void DocumentConnectionsRoutes(server::Router& router) {
       "auth":"oauth2|oauth2_client_credentials|oauth1|api_key|basic|bearer|none",
       "description":"string","docs":"string","category":"string","builtin":"boolean",
       "base_url":"string",
-      "parameters":[{"name":"string","label":"string","pattern":"string","default?":"string"}],
+      "parameters":[{"name":"string","label":"string","pattern":"string","default?":"string",
+        "captured?":"boolean","user_chosen_host?":"boolean"}],
       "created_by?":"string","scopes?":["string"],"default_scopes?":["string"],
       "credential_fields?":[{"name":"string","label":"string"}]})");
   router.DocumentSchema("Authorization", R"({"user_id":"string?","user_name?":"string?",

@@ -359,6 +359,92 @@ Result<void> Captured(const Resolved& r, CaptureFrom from,
   return Ok();
 }
 
+// --- Metadata captures (issue 20) ---
+bool HasMetadataCapture(const Service& s) {
+  return std::any_of(s.parameters.begin(), s.parameters.end(), [](const Parameter& p) {
+    return p.capture && p.capture->from == CaptureFrom::kMetadata;
+  });
+}
+
+// The value at a dotted path of a JSON answer, as text: object keys, and list indexes ("0.id":
+// the first element's id). nullopt when the path leads nowhere or to something not a scalar.
+std::optional<std::string> JsonPathText(const Json& body, std::string_view path) {
+  const Json* at = &body;
+  while (true) {
+    size_t dot = path.find('.');
+    std::string key(path.substr(0, dot));
+    if (at->is_object()) {
+      auto it = at->find(key);
+      if (it == at->end()) return std::nullopt;
+      at = &*it;
+    } else if (at->is_array()) {
+      if (key.empty() || key.size() > 4 ||
+          key.find_first_not_of("0123456789") != std::string::npos) {
+        return std::nullopt;
+      }
+      size_t i = std::stoul(key);
+      if (i >= at->size()) return std::nullopt;
+      at = &(*at)[i];
+    } else {
+      return std::nullopt;
+    }
+    if (dot == std::string_view::npos) break;
+    path.remove_prefix(dot + 1);
+  }
+  if (at->is_string()) return at->get<std::string>();
+  if (at->is_number()) return at->dump();
+  return std::nullopt;
+}
+
+// Sets in `params` each parameter captured from a metadata URL, fetched once per URL with the
+// new access token. The URL is checked against the connection's allowed hosts as they are now
+// (`at`: after the callback's and token response's captures); the answer is read by the same
+// rules as every capture (CapturedValue), so a hostile value refuses the authorization before
+// anything is sent to it. The answer is never quoted: it may echo the token.
+Result<void> CapturedFromMetadata(Connections::Impl& d, const Resolved& at,
+                                  const std::string& access_token, Values& params) {
+  std::map<std::string, Json> answers;
+  for (const auto& p : at.service->parameters) {
+    if (!p.capture || p.capture->from != CaptureFrom::kMetadata) continue;
+    const Capture& c = *p.capture;
+    if (!answers.contains(c.url)) {
+      auto url = TRY(outbound::ParseUrl(c.url));
+      if (!AnyOriginMatches(at.allowed, url)) {
+        return PermissionDenied("service " + at.service->id + "'s metadata URL " + c.url +
+                                " is not on its allowed hosts; nothing was sent to it");
+      }
+      outbound::Request req;
+      req.method = "GET";
+      req.url = c.url;
+      req.headers = {{"Authorization", (c.prefix.empty() ? "" : c.prefix + " ") + access_token},
+                     {"Accept", "application/json"}};
+      req.max_redirects = 0;  // the token goes to this URL and no other
+      req.timeout = std::chrono::seconds(30);
+      auto response = d.Http(at.connection.environment).Send(std::move(req));
+      if (!response.ok()) {
+        return Unavailable("the metadata URL " + c.url + " could not be reached");
+      }
+      if (response->status != 200) {
+        return PermissionDenied("the metadata URL " + c.url + " answered HTTP " +
+                                std::to_string(response->status) + " (parameter '" + p.name + "')");
+      }
+      Json body = Json::parse(response->body, nullptr, /*allow_exceptions=*/false);
+      if (body.is_discarded()) {
+        return PermissionDenied("the metadata URL " + c.url + " did not answer JSON (parameter '" +
+                                p.name + "')");
+      }
+      answers[c.url] = std::move(body);
+    }
+    auto raw = JsonPathText(answers[c.url], c.field);
+    if (!raw || raw->empty()) {
+      return PermissionDenied("the metadata URL " + c.url + " answered without " + c.field +
+                              " (parameter '" + p.name + "')");
+    }
+    params[p.name] = TRY(CapturedValue(*at.service, p, *raw));
+  }
+  return Ok();
+}
+
 // True when `params` gives a parameter another value than the connection has now.
 bool Moves(const Resolved& r, const Values& params) {
   for (const auto& [k, v] : params) {
@@ -494,6 +580,17 @@ Result<CompleteResult> ExchangeForCredentials(Connections& self, Connections::Im
     if (!token.ok()) return fail(token.error().WithContext("exchanging the authorization code"));
     captured = Captured(r, CaptureFrom::kToken, token->fields, params);
     if (!captured.ok()) return fail(captured.error());
+    if (HasMetadataCapture(*r.service)) {
+      // Where the metadata is asked for: the connection as the token response left it.
+      ResolvedPtr now = at;
+      if (Moves(r, params)) {
+        auto moved = d.ResolveWithParams(r, params);
+        if (!moved.ok()) return fail(moved.error());
+        now = *moved;
+      }
+      captured = CapturedFromMetadata(d, *now, token->access_token, params);
+      if (!captured.ok()) return fail(captured.error());
+    }
     if (Moves(r, params)) {
       if (auto other = OtherUserAuthorized(r, user); !other.empty()) {
         return fail(FailedPrecondition(

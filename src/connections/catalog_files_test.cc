@@ -24,6 +24,15 @@ const std::map<std::string, std::string> kPlainHttpAllowed = {
     {"bigin", "Relish's own CRM, at this installation's {public_url} (http on loopback)"},
 };
 
+// Services whose host is the user's own (a merchant's store), and why: their user_chosen_host
+// parameter admits any DNS name, so 'evil.com' is not hostile there. The parser still refuses
+// ports, paths, user info and IP literals, and every other rule holds. A service that declares
+// a user_chosen_host must be listed here, so each one is a reviewed decision (docs/services.md).
+const std::map<std::string, std::string> kUserChosenHosts = {
+    {"woocommerce", "each store is the merchant's own WordPress site; the user types it with the "
+                    "store's own consumer key and secret, and confirms it"},
+};
+
 // The values a hostile connection would give a host parameter.
 const std::vector<std::string> kHostile = {"evil.com", "a/b", "a@b", "a:80", "a?b", "a#b",
                                            "a b",      "",    "a\\b", "..",   "evil.com#",
@@ -160,6 +169,13 @@ std::vector<std::string> Check(const File& f, std::set<std::string>& ids) {
   for (const auto& [field, host] : hosts) {
     for (const auto& p : s.parameters) {
       if (host.find("{" + p.name + "}") == std::string::npos) continue;
+      if (p.user_chosen_host) {
+        if (!kUserChosenHosts.contains(s.id)) {
+          fail("user-chosen hosts are reviewed",
+               field + " uses user_chosen_host {" + p.name + "}: add an allow-list entry saying why");
+        }
+        continue;  // the parser held its pattern to HostileUserHosts
+      }
       for (const auto& bad : kHostile) {
         auto m = FullMatch(p.pattern, bad);
         if (!m.ok() || *m) {

@@ -13,14 +13,16 @@ bool SameParameters(const std::vector<Parameter>& a, const std::vector<Parameter
   for (size_t i = 0; i < a.size(); ++i) {
     // Labels and examples are for people; a pattern or a default moves a host.
     if (a[i].name != b[i].name || a[i].pattern != b[i].pattern ||
-        a[i].default_value != b[i].default_value) {
+        a[i].default_value != b[i].default_value ||
+        a[i].user_chosen_host != b[i].user_chosen_host) {
       return false;
     }
     // Issue 20: a capture moves a host too (what the provider may set it to).
     const auto& ca = a[i].capture;
     const auto& cb = b[i].capture;
     if (ca.has_value() != cb.has_value()) return false;
-    if (ca && (ca->from != cb->from || ca->field != cb->field || ca->values != cb->values)) {
+    if (ca && (ca->from != cb->from || ca->field != cb->field || ca->values != cb->values ||
+               ca->url != cb->url || ca->prefix != cb->prefix)) {
       return false;
     }
   }

@@ -22,10 +22,16 @@ std::string_view AuthSchemeName(AuthScheme scheme);  // "oauth2", ...
 // the token response. `values`, when not empty, is the whole list of accepted values, each with
 // the parameter value it means (Zoho's accounts-server -> data centre); anything else is refused.
 // Without it, the value itself must match the parameter's pattern.
-enum class CaptureFrom { kCallback, kToken };
+// kMetadata (`from: metadata`): a GET of `url` after the code exchange, with the new access token
+// as "Authorization: <prefix> <token>" (Mailchimp's data centre, Atlassian's cloud id); `field` is
+// then a dotted path into its JSON answer (`path:` in the YAML; a number indexes a list: "0.id").
+// The URL is fixed (no templates) and on allowed_hosts: the token goes nowhere else.
+enum class CaptureFrom { kCallback, kToken, kMetadata };
 struct Capture {
   CaptureFrom from = CaptureFrom::kCallback;
   std::string field;
+  std::string url;                // kMetadata only
+  std::string prefix = "Bearer";  // kMetadata only
   std::vector<std::pair<std::string, std::string>> values;
   // An anchored regex with one group: the value is what the group matched (Salesforce's
   // instance_url https://acme.my.salesforce.com -> acme); a value it does not match is refused.
@@ -41,6 +47,12 @@ struct Parameter {
   std::optional<std::string> example;
   std::optional<Capture> capture;  // set automatically at authorization; a captured parameter
                                    // without a default may be left out until then
+  // Issue 20 (WooCommerce): a whole host the user names when creating the connection (a
+  // merchant's own store), so its pattern admits any DNS name but nothing else (no port, path,
+  // user info or IP literal). It has no default and is never captured: a connection's parameters
+  // are fixed at creation, so the credential only ever goes where its creator said. Only for
+  // api_key, basic and bearer services (no OAuth client secret may follow a user's host).
+  bool user_chosen_host = false;
 };
 
 // --- Derived values (issue 20): a per-value map from one parameter to a fixed text, for hosts
@@ -79,6 +91,9 @@ struct OAuth2Settings {
   // Google service accounts); github_app (the key signs an app JWT that buys an installation
   // token at token_url).
   std::string grant_type = "client_credentials";
+  // jwt_bearer only: the assertion's sub, the user the service account acts as (Google's
+  // domain-wide delegation), usually '{subject}' naming a parameter; empty after expansion: none.
+  std::string subject;
 };
 
 struct OAuth1Settings {

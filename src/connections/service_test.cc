@@ -381,3 +381,78 @@ TEST(ServiceTest, CustomServicesCannotShadowDefaults) {
 
 }  // namespace
 }  // namespace relish::connections
+
+namespace relish::connections {
+namespace {
+
+// Issue 20: a parameter captured from a metadata URL. The URL receives the new access token, so
+// it is fixed and on allowed_hosts, and only an oauth2 service has a token to send.
+TEST(ServiceTest, MetadataCapturesAreFixedUrlsOnTheApiHosts) {
+  const std::string capture =
+      "    pattern: '^[a-z0-9][a-z0-9-]{0,30}$'\n"
+      "    capture: {from: metadata, url: 'https://login.acme.test/meta', path: 0.shop}\n";
+  std::string g = Replace(std::string(kGood), "    pattern: '^[a-z0-9][a-z0-9-]{0,30}$'\n", capture);
+  // login.acme.test is a token host only: the access token may not go there.
+  EXPECT_EQ(Error(g), "acme.yaml:5:3: 'parameters.shop.capture.url' origin https://login.acme.test "
+                      "is not in allowed_hosts");
+  std::string ok = Replace(g, "allowed_hosts: ['{shop}.acme.test']",
+                           "allowed_hosts: ['{shop}.acme.test', meta.acme.test]");
+  ok = Replace(ok, "https://login.acme.test/meta", "https://meta.acme.test/v1/me");
+  auto s = ParseService(ok, "acme.yaml");
+  ASSERT_TRUE(s.ok()) << s.error().message();
+  ASSERT_TRUE(s->parameters[0].capture.has_value());
+  EXPECT_EQ(s->parameters[0].capture->from, CaptureFrom::kMetadata);
+  EXPECT_EQ(s->parameters[0].capture->field, "0.shop");
+  EXPECT_EQ(s->parameters[0].capture->prefix, "Bearer");
+  EXPECT_EQ(Error(Replace(ok, "https://meta.acme.test/v1/me", "https://{shop}.acme.test/me")),
+            "acme.yaml:8:36: a metadata capture's url must be fixed (no {parameters})");
+  EXPECT_EQ(Error(Replace(ok, "https://meta.acme.test/v1/me", "http://meta.acme.test/v1/me")),
+            "acme.yaml:5:3: 'parameters.shop.capture.url' must be an https URL");
+  EXPECT_EQ(Error(Replace(ok, "from: metadata", "from: somewhere")),
+            "acme.yaml:8:21: 'parameters.shop.capture.from' must be callback, token or metadata");
+  // A changed metadata URL is a policy change (credentials granted for the old one are stale).
+  auto moved = ParseService(Replace(ok, "https://meta.acme.test/v1/me", "https://meta.acme.test/v2/me"),
+                            "acme.yaml");
+  ASSERT_TRUE(moved.ok());
+  EXPECT_EQ(PolicyChanges(*s, *moved), std::vector<std::string>{"parameters"});
+}
+
+// Issue 20 (WooCommerce): a whole host the user names admits any DNS name, but nothing else,
+// and never where an OAuth client's secret would follow it.
+TEST(ServiceTest, UserChosenHostsAreWholeDnsNamesForTypedCredentialsOnly) {
+  const std::string store = R"(id: store
+name: Store
+auth: basic
+parameters:
+  store: {pattern: '^([a-z0-9-]{1,63}\.)+[a-z]{2,24}$', example: shop.example.com, user_chosen_host: true}
+base_url: https://{store}/wp-json/wc/v3
+allowed_hosts: ['{store}']
+)";
+  auto s = ParseService(store, "store.yaml");
+  ASSERT_TRUE(s.ok()) << s.error().message();
+  EXPECT_TRUE(s->parameters[0].user_chosen_host);
+  auto values = ResolveParameters(*s, {{"store", "shop.example.com"}}, "http://x");
+  ASSERT_TRUE(values.ok());
+  EXPECT_EQ(*Expand(s->base_url, *values), "https://shop.example.com/wp-json/wc/v3");
+  for (const char* bad : {"shop.example.com:8443", "127.0.0.1", "a@shop.example.com", "localhost"}) {
+    EXPECT_FALSE(ResolveParameters(*s, {{"store", bad}}, "http://x").ok()) << bad;
+  }
+  auto error = [&](const std::string& from, const std::string& to) {
+    auto r = ParseService(Replace(store, from, to), "store.yaml");
+    return r.ok() ? "ok" : r.error().message();
+  };
+  EXPECT_EQ(error("'^([a-z0-9-]{1,63}\\.)+[a-z]{2,24}$'", "'^[a-z0-9.:-]+$'"),
+            "store.yaml:7:16: user_chosen_host 'store': its pattern must refuse values like 'a:80'");
+  EXPECT_EQ(error("allowed_hosts: ['{store}']", "allowed_hosts: ['api.{store}']"),
+            "store.yaml:7:16: user_chosen_host 'store' must be a whole https host ('store' or "
+            "'https://{store}'), not part of 'api.{store}'");
+  EXPECT_EQ(error("example: shop.example.com,", "default: shop.example.com,"),
+            "store.yaml:5:10: parameter 'store': a user_chosen_host has no default and is never captured");
+  EXPECT_EQ(error("auth: basic", "auth: bearer"), "ok");
+  EXPECT_EQ(error("auth: basic", "auth: oauth2_client_credentials\ntoken_hosts: [login.store.test]\n"
+                                 "oauth2: {token_url: 'https://login.store.test/token'}"),
+            "store.yaml:3:7: parameter 'store' is a user_chosen_host: only for auth api_key, basic or bearer");
+}
+
+}  // namespace
+}  // namespace relish::connections

@@ -224,6 +224,15 @@ const std::vector<std::string>& HostileValues() {
   return kValues;
 }
 
+// A user_chosen_host admits any DNS name (the user's own), but nothing that is not one.
+const std::vector<std::string>& HostileUserHosts() {
+  static const std::vector<std::string> kValues = {
+      "a/b", "a@b", "a:80", "a?b", "a#b", "a b", "", "a\\b", "..", "a%2eb", "127.0.0.1",
+      "localhost", "shop.example.com:8443", "shop.example.com/", "user@shop.example.com",
+      "[::1]", "shop.example.com."};
+  return kValues;
+}
+
 // Which origins a URL must be among: the API's (allowed_hosts) or the token endpoints'.
 enum class HostList { kNone, kApi, kToken };
 
@@ -338,8 +347,15 @@ Result<void> ReadParameters(MapReader& r, Service& s, const std::string& origin)
     p.label = TRY(pr.String("label", false));
     if (p.label.empty()) p.label = p.name;
     p.pattern = TRY(pr.String("pattern", true));
-    if (auto d = TRY(pr.String("default", false)); !d.empty()) p.default_value = d;
+    // An explicit empty default makes a parameter optional (oauth2.subject's); a pattern that
+    // admits "" can never be in a host (CheckHostParameters tries "").
+    if (pr.Has("default")) p.default_value = TRY(pr.String("default", false));
     if (auto e = TRY(pr.String("example", false)); !e.empty()) p.example = e;
+    p.user_chosen_host = TRY(pr.Bool("user_chosen_host", false));  // issue 20
+    if (p.user_chosen_host && (pr.Has("default") || pr.Has("capture"))) {
+      return r.Fail(kv.second, "parameter '" + p.name +
+                                   "': a user_chosen_host has no default and is never captured");
+    }
     // Issue 20: captured values.
     if (pr.Has("capture")) {
       MapReader cr = TRY(pr.Child("capture"));
@@ -349,11 +365,23 @@ Result<void> ReadParameters(MapReader& r, Service& s, const std::string& origin)
         c.from = CaptureFrom::kCallback;
       } else if (from == "token") {
         c.from = CaptureFrom::kToken;
+      } else if (from == "metadata") {
+        c.from = CaptureFrom::kMetadata;
       } else {
         return cr.Fail(cr.Node("from"), "'parameters." + p.name +
-                                            ".capture.from' must be callback or token");
+                                            ".capture.from' must be callback, token or metadata");
       }
-      c.field = TRY(cr.String("field", true));
+      if (c.from == CaptureFrom::kMetadata) {
+        // Checked against allowed_hosts once they are read (ReadService).
+        c.url = TRY(cr.String("url", true));
+        c.field = TRY(cr.String("path", true));
+        if (cr.Has("prefix")) c.prefix = TRY(cr.String("prefix", false));
+        if (c.url.find('{') != std::string::npos) {
+          return cr.Fail(cr.Node("url"), "a metadata capture's url must be fixed (no {parameters})");
+        }
+      } else {
+        c.field = TRY(cr.String("field", true));
+      }
       c.values = TRY(cr.StringMap("values"));
       c.match = TRY(cr.String("match", false));
       TRY(cr.NoOthers());
@@ -401,6 +429,22 @@ Result<void> CheckHostParameters(MapReader& r, const YAML::Node& at, const Servi
                                  const std::string& host_template) {
   for (const auto& p : s.parameters) {
     if (host_template.find("{" + p.name + "}") == std::string::npos) continue;
+    if (p.user_chosen_host) {
+      // The whole host, and only where credentials the user typed go.
+      std::string bare = host_template.starts_with("https://") ? host_template.substr(8) : host_template;
+      if (bare != "{" + p.name + "}") {
+        return r.Fail(at, "user_chosen_host '" + p.name + "' must be a whole https host ('" +
+                              p.name + "' or 'https://{" + p.name + "}'), not part of '" +
+                              host_template + "'");
+      }
+      for (const auto& hostile : HostileUserHosts()) {
+        if (TRY(FullMatch(p.pattern, hostile))) {
+          return r.Fail(at, "user_chosen_host '" + p.name + "': its pattern must refuse values "
+                            "like '" + hostile + "'");
+        }
+      }
+      continue;
+    }
     for (const auto& hostile : HostileValues()) {
       if (TRY(FullMatch(p.pattern, hostile))) {
         return r.Fail(at, "parameter '" + p.name + "' is used in a host, so its pattern must "
@@ -475,6 +519,16 @@ Result<void> ReadOAuth2(MapReader& r, Service& s, const std::string& origin) {
                                           "account_credentials, jwt_bearer or github_app");
     }
     st.grant_type = grant;
+  }
+  // catalog (issue 20): domain-wide delegation, the user a jwt_bearer assertion acts as.
+  st.subject = TRY(o.String("subject", false));
+  if (!st.subject.empty()) {
+    if (st.grant_type != "jwt_bearer") {
+      return o.Fail(o.Node("subject"), "'oauth2.subject' is only for grant_type jwt_bearer");
+    }
+    if (auto e = Expand(st.subject, SampleValues(s)); !e.ok()) {
+      return o.Fail(o.Node("subject"), "'oauth2.subject': " + e.error().message());
+    }
   }
   TRY(o.NoOthers());
   // The browser goes to authorize_url (with no secret); the others receive the client secret,
@@ -693,6 +747,30 @@ Result<Service> ReadService(const YAML::Node& root, std::string_view yaml,
         }
       }
     }
+  }
+  // Issue 20: a user_chosen_host carries only credentials the user typed, never a client secret.
+  for (const auto& p : s.parameters) {
+    if (!p.user_chosen_host) continue;
+    if (s.auth != AuthScheme::kApiKey && s.auth != AuthScheme::kBasic &&
+        s.auth != AuthScheme::kBearer) {
+      return r.Fail(r.Node("auth"), "parameter '" + p.name +
+                                        "' is a user_chosen_host: only for auth api_key, basic or bearer");
+    }
+    for (const auto& h : s.token_hosts) {
+      if (h.find("{" + p.name + "}") != std::string::npos) {
+        return r.Fail(r.Node("token_hosts"), "token_hosts may not name user_chosen_host '" + p.name + "'");
+      }
+    }
+  }
+  // Issue 20: a metadata capture carries the new access token, so only to the API's hosts.
+  for (const auto& p : s.parameters) {
+    if (!p.capture || p.capture->from != CaptureFrom::kMetadata) continue;
+    if (s.auth != AuthScheme::kOAuth2) {
+      return r.Fail(r.Node("parameters"), "parameter '" + p.name +
+                                              "': a metadata capture needs auth oauth2");
+    }
+    TRY(CheckUrl(r, r.Node("parameters"), s, "parameters." + p.name + ".capture.url",
+                 p.capture->url, HostList::kApi));
   }
   if (!s.base_url.empty()) {
     TRY(CheckUrl(r, r.Node("base_url"), s, "base_url", s.base_url, HostList::kApi));

@@ -128,7 +128,9 @@ Result<Values> ResolveParameters(const Service& service, const Values& given,
 Result<std::string> CapturedValue(const Service& service, const Parameter& p,
                                   std::string_view raw) {
   const Capture& c = *p.capture;
-  std::string where = c.from == CaptureFrom::kCallback ? "the callback's " : "the token response's ";
+  std::string where = c.from == CaptureFrom::kCallback ? "the callback's "
+                      : c.from == CaptureFrom::kToken  ? "the token response's "
+                                                        : c.url + "'s ";
   // A provider's value is shown in the error, but never at any length.
   std::string value(raw.substr(0, 200));
   if (!c.values.empty()) {

@@ -205,8 +205,8 @@ Result<TokenResponse> Connections::Impl::TokenRequest(
     for (const auto& [k, v] : form) {
       if (k == "scope") scope = v;
     }
-    std::string claims =
-        JwtBearerClaims(client.client_id, scope, req.url, now_seconds, /*subject=*/"");
+    std::string subject = o.subject.empty() ? "" : TRY(Expand(o.subject, r.values));
+    std::string claims = JwtBearerClaims(client.client_id, scope, req.url, now_seconds, subject);
     form = {{"grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"},
             {"assertion", TRY(SignRs256Jwt(claims, PrivateKeyPem(client.client_secret)))}};
   } else if (o.client_auth == ClientAuth::kBasic) {

@@ -809,6 +809,66 @@ test('Basic credentials: created without connecting, connected later from its pa
   await asUser(page, 'DELETE', `/api/v1/connections/mail?org=${acme.org.id}`);
 });
 
+// Issue 20: parameters the provider names during the authorization (Salesforce's My Domain,
+// Zoho's data centre and API domain) are not asked for; a parameter that is not captured
+// (Shopify's shop) still is.
+test('captured parameters are not asked for on the new connection form', async () => {
+  const [acme] = h().developers;
+  const page = await signedIn(acme);
+  // The text fields of the connection's own form (not the OAuth app's), by label.
+  let service = 'Salesforce';
+  const labels = () => page.getByRole('form', { name: `New ${service} connection` })
+    .locator('input[type="text"]').evaluateAll((inputs) => inputs.map((i) => i.labels[0].innerText.trim()));
+  await openNewConnection(page, 'salesforce', 'Salesforce');
+  assert.deepEqual(await labels(), ['Name', 'Link name (optional)']);
+  await page.getByLabel('Name', { exact: true }).fill('SF');
+  await page.getByRole('button', { name: 'Create without connecting' }).click();
+  await page.getByRole('heading', { name: 'sf', exact: true, level: 1 }).waitFor();
+  // Nothing sent for the instance: the token response's instance_url sets it.
+  assert.deepEqual((await asUser(page, 'GET', `/api/v1/connections/sf?org=${acme.org.id}`)).body.params, {});
+  await asUser(page, 'DELETE', `/api/v1/connections/sf?org=${acme.org.id}`);
+
+  await page.goto('/connections');
+  service = 'Zoho Books';
+  await openNewConnection(page, 'zoho books', 'Zoho Books');
+  assert.deepEqual(await labels(), ['Name', 'Link name (optional)']);
+  await page.goto('/connections');
+  service = 'Shopify';
+  await openNewConnection(page, 'shopify', 'Shopify');
+  assert.deepEqual(await labels(), ['Name', 'Link name (optional)',
+                                    'Shop subdomain (the part before .myshopify.com)']);
+  // A host the user names (WooCommerce's store) is asked, and confirmed as it reads before
+  // anything is created; changing it takes the confirmation back.
+  await page.goto('/connections');
+  service = 'WooCommerce';
+  await openNewConnection(page, 'woocommerce', 'WooCommerce');
+  const store = page.getByLabel('Store host (your site, e.g. shop.example.com; credentials go only there)');
+  const withoutConnecting = page.getByRole('button', { name: 'Create without connecting' });
+  assert.equal(await withoutConnecting.isDisabled(), true);
+  await store.fill('shop.example.com');
+  const confirm = page.getByRole('checkbox', { name: /The credentials go to/ });
+  assert.equal((await confirm.locator('..').innerText()).trim(),
+               'The credentials go to https://shop.example.com and nowhere else, for good: it is my own site');
+  await confirm.check();
+  assert.equal(await withoutConnecting.isDisabled(), false);
+  await store.fill('shop2.example.com');
+  assert.equal(await confirm.isChecked(), false);
+  assert.equal(await withoutConnecting.isDisabled(), true);
+  await confirm.check();
+  await h().checkAccessibility(page, 'a user-chosen host confirmed');
+  await page.getByLabel('Name', { exact: true }).fill('Woo');
+  await withoutConnecting.click();
+  await page.getByRole('heading', { name: 'woo', exact: true, level: 1 }).waitFor();
+  assert.deepEqual((await asUser(page, 'GET', `/api/v1/connections/woo?org=${acme.org.id}`)).body.params,
+                   { store: 'shop2.example.com' });
+  await asUser(page, 'DELETE', `/api/v1/connections/woo?org=${acme.org.id}`);
+
+  // The service's page still lists every parameter, saying which the authorization sets.
+  await page.goto(`/services/salesforce?org=${acme.org.id}`);
+  await page.getByText('set when the connection is authorized').waitFor();
+  await h().checkAccessibility(page, 'a service with a captured parameter');
+});
+
 test('client credentials: the OAuth app saved on the form, Create and Connect fetches the app\'s token, the test call uses it', async () => {
   const [, globex] = h().developers;
   const api = `http://127.0.0.1:${oidc.apiPort}`;

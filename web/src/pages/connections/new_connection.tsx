@@ -70,6 +70,7 @@ interface Draft {
   params: Record<string, string>;
   perUser: boolean;
   credentials: CredentialValues;
+  hostConfirmed: boolean;  // a user-chosen host (a merchant's store) confirmed as it now reads
 }
 
 function newDraft(service: Service): Draft {
@@ -78,10 +79,17 @@ function newDraft(service: Service): Draft {
     linkName: '',
     scopes: service.default_scopes ?? [],
     scopeText: '',
-    params: Object.fromEntries(service.parameters.map((p) => [p.name, p.default ?? ''])),
+    params: Object.fromEntries(askedParameters(service).map((p) => [p.name, p.default ?? ''])),
     perUser: false,
     credentials: emptyCredentials(service.credential_fields ?? []),
+    hostConfirmed: false,
   };
+}
+
+// The parameters the form asks for: not those the authorization sets (the provider says which
+// data centre, instance or realm the user signed in to); they take their defaults until then.
+function askedParameters(service: Service) {
+  return service.parameters.filter((p) => !p.captured);
 }
 
 function createBody(service: Service, draft: Draft) {
@@ -114,6 +122,9 @@ function ConnectionForm({ service, taken }: { service: Service; taken: Set<strin
   const set = (change: Partial<Draft>) => setDraft((d) => ({ ...d, ...change }));
   const linkName = draft.linkName || firstFreeLinkName(linkNameFrom(draft.name), taken);
   const credentialFields = service.credential_fields ?? [];
+  // Issue 20: a host the user names (a merchant's store) is confirmed before anything is created.
+  const userHosts = askedParameters(service).filter((p) => p.user_chosen_host);
+  const unconfirmed = userHosts.length > 0 && !draft.hostConfirmed;
   const noClient = client.status === 'ready' && client.data !== null && client.data.client_id === null;
   // The OAuth app's panel appears when the app is missing, and stays once its saving fixed that.
   const [showOAuthApp, setShowOAuthApp] = useState(false);
@@ -196,11 +207,20 @@ function ConnectionForm({ service, taken }: { service: Service; taken: Set<strin
           <Field label="Link name (optional)" value={draft.linkName} onValue={(linkName) => set({ linkName })}
                  placeholder={linkNameFrom(draft.name)} maxLength={101} autoComplete="off"
                  hint="A lowercase letter first, then a-z, 0-9 and _." />
-          {service.parameters.map((p) => (
+          {askedParameters(service).map((p) => (
             <Field key={p.name} label={p.label || p.name} value={draft.params[p.name] ?? ''} required={p.default === undefined}
-                   onValue={(v) => set({ params: { ...draft.params, [p.name]: v } })}
+                   onValue={(v) => set({ params: { ...draft.params, [p.name]: v }, ...(p.user_chosen_host ? { hostConfirmed: false } : {}) })}
                    hint={<>Matches <code>{p.pattern}</code></>} />
           ))}
+          {userHosts.length > 0 && (
+            <label class="confirm-host">
+              <input type="checkbox" required checked={draft.hostConfirmed}
+                     onChange={(e) => set({ hostConfirmed: e.currentTarget.checked })} />{' '}
+              The credentials go to {userHosts.map((p, i) => (
+                <span key={p.name}>{i > 0 && ', '}<code>https://{draft.params[p.name] || '…'}</code></span>
+              ))} and nowhere else, for good: it is my own site
+            </label>
+          )}
           <ScopeChoice service={service} draft={draft} onChange={set} />
           {service.auth !== 'none' && (
             <fieldset class="choice">
@@ -225,7 +245,7 @@ function ConnectionForm({ service, taken }: { service: Service; taken: Set<strin
               {service.auth === 'none' ? 'Create' : 'Create and Connect'}
             </Button>
             {service.auth !== 'none' && (
-              <Button disabled={working} onClick={() => void connect(false)}>Create without connecting</Button>
+              <Button disabled={working || unconfirmed} onClick={() => void connect(false)}>Create without connecting</Button>
             )}
           </div>
         )}

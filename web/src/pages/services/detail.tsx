@@ -84,7 +84,7 @@ function Loaded({ service }: { service: Service }) {
           )}
           {service.parameters.map((p) => (
             <div key={p.name}><dt>Parameter {p.label || p.name}</dt>
-              <dd><code>{p.name}</code> matching <code>{p.pattern}</code>{p.default !== undefined && <>, default <code>{p.default}</code></>}</dd></div>
+              <dd><code>{p.name}</code> matching <code>{p.pattern}</code>{p.default !== undefined && <>, default <code>{p.default}</code></>}{p.captured && <>, set when the connection is authorized</>}</dd></div>
           ))}
           {(service.credential_fields ?? []).length > 0 && (
             <div><dt>Credentials asked for</dt><dd>{service.credential_fields!.map((f) => f.label || f.name).join(', ')}</dd></div>

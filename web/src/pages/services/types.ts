@@ -8,6 +8,8 @@ export interface ServiceParameter {
   label: string;
   pattern: string;
   default?: string;
+  captured?: boolean;  // set by the authorization (Salesforce's instance, Zoho's data centre): not asked
+  user_chosen_host?: boolean;  // a whole host the user names (WooCommerce's store): confirmed on the form
 }
 
 export interface CredentialField {
