@@ -1,13 +1,13 @@
 #include "api/webhooks_api.h"
 
 #include <memory>
-#include <optional>
 #include <vector>
 
 #include "api/body.h"
 #include "api/params.h"
 #include "server/json.h"
 #include "server/route_doc.h"
+#include "webhooks/probes.h"
 
 namespace relish::api {
 namespace {
@@ -52,16 +52,7 @@ Json DeliveryJson(const webhooks::Delivery& d) {
 
 server::Json ConnectionHealth(connections::Connections& connections,
                               const connections::Connection& c) {
-  std::optional<connections::ConnectionEvent> latest;
-  for (const char* type : {"probe_failed", "probe_ok"}) {
-    auto found = connections.Events(
-        c.org_id, {.environment = c.environment, .link_name = c.link_name, .type = type, .limit = 1});
-    if (found.ok() && !found->empty() && (!latest || found->front().id > latest->id)) {
-      latest = found->front();
-    }
-  }
-  if (!latest) return Json();
-  return {{"ok", latest->type == "probe_ok"}, {"at", latest->at}, {"message", latest->reason}};
+  return webhooks::Health(connections, c);
 }
 
 // --- API contract (server/route_doc.h): every route AddWebhooksRoutes registers.
@@ -153,26 +144,14 @@ void AddWebhooksRoutes(Routes& routes, WebhooksApiDeps deps_value) {
       [deps](Request& req, const Caller& c) -> Result<Response> {
         auto conn = TRY(deps->connections.Get(c.scope.org_id, c.scope.environment,
                                               req.params["link"]));
-        Json before = ConnectionHealth(deps->connections, conn);
         connections::CallContext ctx{.org_id = c.scope.org_id,
                                      .environment = c.scope.environment,
                                      .user_id = c.user().id,
                                      .origin = "test"};
-        auto t = TRY(deps->connections.Test(ctx, conn.link_name, ""));
-        Json body = {{"ok", t.ok}, {"status", t.status}, {"message", t.message}};
-        body["event"] = Json();
-        if (!t.ok || before.is_null() || !before["ok"].get<bool>()) {
-          connections::ConnectionEvent e;
-          e.org_id = conn.org_id;
-          e.environment = conn.environment;
-          e.link_name = conn.link_name;
-          e.service_id = conn.service_id;
-          e.type = t.ok ? "probe_ok" : "probe_failed";
-          e.actor = c.user().id;
-          e.reason = t.message;
-          auto recorded = TRY(deps->connections.RecordEvent(std::move(e)));
-          body["event"] = recorded.id;
-        }
+        auto p = TRY(webhooks::Probe(deps->connections, conn, ctx, c.user().id,
+                                     webhooks::ProbeRecord::kEveryFailure));
+        Json body = {{"ok", p.test.ok}, {"status", p.test.status}, {"message", p.test.message}};
+        body["event"] = p.event_id.empty() ? Json() : Json(p.event_id);
         body["health"] = ConnectionHealth(deps->connections, conn);
         return JsonResponse(200, body);
       });

@@ -146,6 +146,10 @@ Result<std::unique_ptr<App>> App::Open(const Config& config) {
 
 Result<void> App::Serve(bool handle_signals, const std::function<void(uint16_t)>& on_listening) {
   if (on_listening) on_listening(impl_->http->port());
+  // Issue 18: a sweep of the health probes is queued (it stays queued across restarts).
+  if (auto scheduled = impl_->runtime->probes().EnsureScheduled(); !scheduled.ok()) {
+    spdlog::warn("health probes: cannot schedule the sweep: {}", scheduled.error().message());
+  }
   impl_->runtime->engine().Start();
   impl_->http->Run(handle_signals);
   impl_->runtime->engine().Stop();

@@ -201,6 +201,16 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, RuntimeOpti
       *rt->store_, *rt->vault_, *rt->jobs_, *rt->production_http_, SystemClock(), SystemRandom(),
       webhooks::WebhookOptions{.first_backoff_ms = config.webhook_backoff.count()});
   rt->webhooks_->Attach(*rt->connections_, *rt->engine_);
+  // Scheduled health probes (issue 18) run on the engine's workers too.
+  rt->probes_ = std::make_unique<webhooks::ProbeSchedule>(
+      *rt->store_, *rt->jobs_, *rt->connections_, *rt->catalog_,
+      [identity = rt->identity_.get()]() -> Result<std::vector<std::string>> {
+        std::vector<std::string> ids;
+        for (const auto& org : TRY(identity->ListOrgs())) ids.push_back(org.id);
+        return ids;
+      },
+      SystemClock(), webhooks::ProbeOptions{.interval_ms = config.probe_interval.count()});
+  rt->probes_->Attach(*rt->engine_);
   rt->toppings_ = std::make_unique<toppings::Toppings>(*rt->store_, *rt->crm_, *rt->workflow_,
                                                        *rt->catalog_, *rt->connections_,
                                                        SystemClock());

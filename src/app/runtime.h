@@ -23,6 +23,7 @@
 #include "store/store.h"
 #include "toppings/toppings.h"
 #include "vault/vault.h"
+#include "webhooks/probes.h"
 #include "webhooks/webhooks.h"
 #include "workflow/engine.h"
 
@@ -68,6 +69,7 @@ class Runtime {
   toppings::Toppings& toppings() { return *toppings_; }
   // Connection events' webhook endpoints and deliveries (run by the engine's workers).
   webhooks::Webhooks& webhooks() { return *webhooks_; }
+  webhooks::ProbeSchedule& probes() { return *probes_; }  // issue 18: scheduled health probes
 
   // Writes what is queued in the background (audit entries) before the process ends.
   void Flush();
@@ -96,6 +98,7 @@ class Runtime {
   std::unique_ptr<workflow::Engine> engine_;
   std::unique_ptr<toppings::Toppings> toppings_;
   std::unique_ptr<webhooks::Webhooks> webhooks_;
+  std::unique_ptr<webhooks::ProbeSchedule> probes_;
 };
 
 }  // namespace relish::app

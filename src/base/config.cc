@@ -199,6 +199,28 @@ const std::vector<KeyEntry>& Table() {
                   "Wait after a webhook delivery's first failed attempt; it doubles with each "
                   "failure, up to an hour, until the event is a day old.",
                   &Config::webhook_backoff),
+      // ---- Scheduled health probes (issue 18): a duration, or "off".
+      KeyEntry{{"probe_interval", "RELISH_PROBE_INTERVAL",
+                "How often each connection's health probe (its service's test call) runs on a "
+                "schedule; off: only on demand.",
+                FormatDuration(Config{}.probe_interval)},
+               [](Config& c, std::string_view v) -> Result<void> {
+                 if (v == "off" || v == "0") {
+                   c.probe_interval = std::chrono::milliseconds(0);
+                   return Ok();
+                 }
+                 auto d = ParseDuration(v);
+                 if (!d.ok()) return d.error().WithContext("probe_interval");
+                 if (*d < std::chrono::minutes(1)) {
+                   return InvalidArgument("probe_interval: at least 1m, or off");
+                 }
+                 c.probe_interval = *d;
+                 return Ok();
+               },
+               [](const Config& c) {
+                 return c.probe_interval.count() == 0 ? std::string("off")
+                                                      : FormatDuration(c.probe_interval);
+               }},
       Secret(StringKey("metrics_token", "RELISH_METRICS_TOKEN",
                        "When set, GET /metrics answers only requests that send "
                        "'Authorization: Bearer <this token>'; empty: /metrics is public.",

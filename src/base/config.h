@@ -47,6 +47,8 @@ struct Config {
   std::chrono::milliseconds workflow_lease{120'000};         // a job's lease before another worker may take it
   std::chrono::milliseconds workflow_run_retention{7LL * 24 * 3'600'000};  // execution log
   std::chrono::milliseconds webhook_backoff{30'000};  // wait after a webhook's first failed attempt
+  // Issue 18: between two scheduled health probes of a connection; 0 ("off"): none.
+  std::chrono::milliseconds probe_interval{3'600'000};
   std::string config_file;  // the file that was read, if any (informational)
 
   // The URL browsers and OAuth providers use to reach this server.

@@ -229,3 +229,28 @@ TEST_F(ConfigTest, BooleansAndMapsFromTheFile) {
 
 }  // namespace
 }  // namespace relish
+
+// ---- Scheduled health probes (issue 18)
+namespace relish {
+namespace {
+
+TEST_F(ConfigTest, ProbeIntervalIsADurationOrOff) {
+  EXPECT_EQ(Config{}.probe_interval, std::chrono::hours(1));
+  ConfigSources s;
+  s.file = Write("p1.yaml", "probe_interval: 2h\n");
+  auto c = LoadConfig(s);
+  ASSERT_TRUE(c.ok()) << c.error().ToString();
+  EXPECT_EQ(c->probe_interval, std::chrono::hours(2));
+  s.file = Write("p2.yaml", "probe_interval: \"off\"\n");
+  c = LoadConfig(s);
+  ASSERT_TRUE(c.ok()) << c.error().ToString();
+  EXPECT_EQ(c->probe_interval.count(), 0);
+  s.file = Write("p3.yaml", "probe_interval: 30s\n");
+  c = LoadConfig(s);
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error().ToString().find("probe_interval: at least 1m, or off"), std::string::npos)
+      << c.error().ToString();
+}
+
+}  // namespace
+}  // namespace relish

@@ -565,7 +565,7 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
     AddRemoteFlags(*cmd, *flags);
     cmd->add_option("--run", f->run, "Only the calls of this function run");
     cmd->add_option("--link", f->link, "Only the calls through this connection (link name)");
-    cmd->add_option("--origin", f->origin, "Only calls from function, task, proxy, test or service");
+    cmd->add_option("--origin", f->origin, "Only calls from function, task, proxy, test, probe or service");
     cmd->add_option("--status", f->status, "ok (2xx, 3xx), error (4xx, 5xx, no answer) or a code such as 404");
     cmd->add_option("--since", f->since_minutes, "Only calls of the last N minutes");
     cmd->add_option("--limit", f->limit, "At most this many (default 100, at most 1000)");

@@ -170,4 +170,10 @@ Result<std::optional<int64_t>> JobQueue::NextDue() {
                          });
 }
 
+// ---- Jobs of other modules (issue 18) ----
+Result<int64_t> JobQueue::CountKind(Transaction& tx, std::string_view kind) {
+  auto row = TRY(tx.QueryOne("jobs", "SELECT COUNT(*) FROM wf_jobs WHERE kind = ?", kind));
+  return row.Int(0);
+}
+
 }  // namespace relish::workflow

@@ -104,6 +104,11 @@ class JobQueue {
   // The earliest run_at of any job (leased ones included: their lease end), or nullopt.
   Result<std::optional<int64_t>> NextDue();
 
+  // ---- Jobs of other modules (issue 18: the health probes' sweep) ----
+  // How many jobs of `kind` are queued (due, later or leased), inside the caller's transaction:
+  // a module that keeps one job of a kind alive checks before it enqueues another.
+  Result<int64_t> CountKind(store::Transaction& tx, std::string_view kind);
+
  private:
   store::Store& store_;
   const Clock& clock_;

@@ -14,74 +14,23 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
 import http from 'node:http';
-import Provider from 'oidc-provider';
+import { Relish, assertNoSecrets, listen, signInAtProvider as signInAt, sleep, startProvider, until, validToken } from './oauth_harness.mjs';
 
 const [relishUrl, dataDir, logFile, relishBinary] = process.argv.slice(2);
-const ADMIN = { email: 'admin@localhost', password: 'js-test-password-1' };
 const CLIENT_SECRET = 'PLANTED-client-secret-e4a91c2d77';
 const secrets = new Set([CLIENT_SECRET]);  // grows with every token the provider issues
-const responses = [];  // every Relish API response body, for the leak scan
 let step = 'setup';
 
 // ---------------------------------------------------------------- the authorization server
-let accessTtl = 1;
-class MemoryAdapter {
-  static store = new Map();
-  constructor(name) { this.name = name; }
-  key(id) { return `${this.name}:${id}`; }
-  async upsert(id, payload, expiresIn) {
-    if (['AccessToken', 'RefreshToken', 'AuthorizationCode'].includes(this.name)) secrets.add(id);
-    MemoryAdapter.store.set(this.key(id), { payload, expires: expiresIn ? Date.now() + expiresIn * 1000 : null });
-  }
-  async find(id) {
-    const e = MemoryAdapter.store.get(this.key(id));
-    if (!e || (e.expires && e.expires < Date.now())) return undefined;
-    return e.payload;
-  }
-  async findByUserCode() { return undefined; }
-  async findByUid(uid) {
-    for (const [k, e] of MemoryAdapter.store) if (k.startsWith(`${this.name}:`) && e.payload.uid === uid) return e.payload;
-    return undefined;
-  }
-  async consume(id) { const e = MemoryAdapter.store.get(this.key(id)); if (e) e.payload.consumed = Math.floor(Date.now() / 1000); }
-  async destroy(id) { MemoryAdapter.store.delete(this.key(id)); }
-  async revokeByGrantId(grantId) {
-    for (const [k, e] of MemoryAdapter.store) if (e.payload.grantId === grantId) MemoryAdapter.store.delete(k);
-  }
-}
-const listen = (server) => new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address().port)));
-
-const providerServer = http.createServer();
-const providerPort = await listen(providerServer);
-const issuer = `http://127.0.0.1:${providerPort}`;
-const provider = new Provider(issuer, {
-  adapter: MemoryAdapter,
-  clients: [{
-    client_id: 'relish-events',
-    client_secret: CLIENT_SECRET,
-    redirect_uris: [`${relishUrl}/oauth/callback`],
-    grant_types: ['authorization_code', 'refresh_token'],
-    response_types: ['code'],
-    token_endpoint_auth_method: 'client_secret_basic',
-    scope: 'openid offline_access api:read',
-  }],
-  scopes: ['openid', 'offline_access', 'api:read'],
-  features: { devInteractions: { enabled: true } },
-  ttl: { AccessToken: () => accessTtl, AuthorizationCode: 60, RefreshToken: 3600, Interaction: 600, Session: 600, Grant: 3600 },
-  rotateRefreshToken: () => true,
-  findAccount: (ctx, sub) => ({ accountId: sub, claims: () => ({ sub }) }),
-  pkce: { required: () => true },
+const { provider, issuer, store } = await startProvider({
+  relishUrl, clientId: 'relish-events', clientSecret: CLIENT_SECRET, secrets, accessTtl: () => 1,
 });
-provider.proxy = false;
-providerServer.on('request', provider.callback());
 
 const apiServer = http.createServer(async (req, res) => {
-  const auth = req.headers.authorization || '';
-  const at = await provider.AccessToken.find(auth.startsWith('Bearer ') ? auth.slice(7) : '');
-  res.writeHead(at && !at.isExpired ? 200 : 401, { 'content-type': 'application/json' });
-  res.end(at && !at.isExpired ? JSON.stringify({ sub: at.accountId }) : '{"error":"invalid_token"}');
+  const at = await validToken(provider, req);
+  res.writeHead(at ? 200 : 401, { 'content-type': 'application/json' });
+  res.end(at ? JSON.stringify({ sub: at.accountId }) : '{"error":"invalid_token"}');
 });
 const apiPort = await listen(apiServer);
 
@@ -130,76 +79,18 @@ const receiver = http.createServer((req, res) => {
 const receiverPort = await listen(receiver);
 
 // ---------------------------------------------------------------- Relish
-let token = '';
-async function api(method, path, body, { raw = false, contentType } = {}) {
-  const headers = token ? { authorization: `Bearer ${token}` } : {};
-  let payload;
-  if (body !== undefined) {
-    headers['content-type'] = contentType || 'application/json';
-    payload = typeof body === 'string' ? body : JSON.stringify(body);
-  }
-  const r = await fetch(relishUrl + path, { method, headers, body: payload, redirect: 'manual' });
-  const text = await r.text();
-  responses.push(text);
-  if (raw) return { status: r.status, text };
-  if (!r.ok) throw new Error(`${method} ${path} -> ${r.status} ${text}`);
-  return text ? JSON.parse(text) : {};
-}
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-// Polls until `check` returns something truthy: the deliveries run on the server's workers.
-async function until(what, check) {
-  for (let i = 0; i < 600; i++) {
-    const v = await check();
-    if (v) return v;
-    await sleep(100);
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
-
-async function signInAtProvider(authorizeUrl) {
-  const jar = new Map();
-  const send = async (url, init = {}) => {
-    const cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
-    const r = await fetch(url, { ...init, redirect: 'manual', headers: { ...(init.headers || {}), cookie } });
-    for (const c of r.headers.getSetCookie()) { const [kv] = c.split(';'); const i = kv.indexOf('='); jar.set(kv.slice(0, i), kv.slice(i + 1)); }
-    return r;
-  };
-  let url = authorizeUrl;
-  for (let hops = 0; hops < 20; hops++) {
-    if (url.startsWith(`${relishUrl}/oauth/callback`)) return url;
-    const r = await send(url);
-    if (r.status >= 300 && r.status < 400) { url = new URL(r.headers.get('location'), url).href; continue; }
-    const html = await r.text();
-    const action = html.match(/action="([^"]+)"/)?.[1];
-    assert.ok(action, `no form at ${url}`);
-    const form = html.includes('name="login"')
-      ? new URLSearchParams({ prompt: 'login', login: 'user-1', password: 'any' })
-      : new URLSearchParams({ prompt: 'consent' });
-    const post = await send(new URL(action, url).href, { method: 'POST', body: form, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
-    url = new URL(post.headers.get('location'), url).href;
-  }
-  throw new Error('too many redirects at the provider');
-}
-// The callback in a browser not signed in to Relish: its confirmation page, then "Connect".
+const relish = new Relish(relishUrl);
+const responses = relish.responses;  // every answer, for the leak scan
+const api = (...args) => relish.api(...args);
+const signInAtProvider = (url) => signInAt(relishUrl, url);
 async function callback(url) {
-  const r = await fetch(url, { redirect: 'manual' });
-  const text = await r.text();
-  responses.push(text);
-  const cookie = r.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-  const fields = new URLSearchParams();
-  for (const m of text.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)) fields.append(m[1], m[2]);
-  fields.append('decision', 'connect');
-  const done = await fetch(`${relishUrl}/oauth/callback`, {
-    method: 'POST', body: fields, redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
-  });
-  const doneText = await done.text();
-  responses.push(doneText);
-  assert.equal(done.status, 200, doneText);
+  const done = await relish.callback(url);
+  assert.equal(done.status, 200, done.text);
 }
 const cliOutputs = [];
 function cli(...args) {
   const out = execFileSync(relishBinary, args, {
-    env: { ...process.env, RELISH_URL: relishUrl, RELISH_TOKEN: token }, encoding: 'utf8',
+    env: { ...process.env, RELISH_URL: relishUrl, RELISH_TOKEN: relish.token }, encoding: 'utf8',
   });
   cliOutputs.push(out);
   return out;
@@ -207,9 +98,7 @@ function cli(...args) {
 
 try {
   step = 'sign in';
-  token = (await api('POST', '/api/v1/auth/token', { email: ADMIN.email, password: ADMIN.password, name: 'events test' })).token;
-  secrets.add(token);
-  responses.length = 0;  // the sign-in response shows the new API token once, by design
+  await relish.signIn(secrets, 'events test');  // its answer, the one showing the token, is not kept
 
   step = 'a webhook endpoint, its secret shown once';
   const endpoint = await api('POST', '/api/v1/webhooks', { url: `http://127.0.0.1:${receiverPort}/relish`, description: 'events test' });
@@ -246,7 +135,7 @@ test: {url: 'http://127.0.0.1:${apiPort}/v1/me'}
   assert.equal((await api('GET', '/api/v1/connections/idp')).health, undefined);  // never probed
 
   step = 'the provider forgets the refresh token: the refresh fails with invalid_grant';
-  for (const k of [...MemoryAdapter.store.keys()]) if (k.startsWith('RefreshToken:')) MemoryAdapter.store.delete(k);
+  for (const k of [...store.keys()]) if (k.startsWith('RefreshToken:')) store.delete(k);
   await sleep(1100);  // the 1 s access token is inside RELISH_REFRESH_MARGIN
   const proxied = await api('GET', '/api/v1/proxy/idp/me', undefined, { raw: true });
   assert.equal(proxied.status, 409, proxied.text);
@@ -339,25 +228,14 @@ test: {url: 'http://127.0.0.1:${apiPort}/v1/me'}
   assert.deepEqual(after.events.slice(0, 2).map((e) => e.type), ['deleted', 'revoked']);
 
   step = 'no secret anywhere';
-  await sleep(300);  // the log and the audit are written in the background
   const deliveries = await api('GET', '/api/v1/webhooks/deliveries?limit=1000');
-  const places = {
+  const scanned = await assertNoSecrets(secrets, {
     'API responses': responses.join('\n'),
     'delivered bodies and headers': received.map((r) => r.body + JSON.stringify({ ...r.headers, 'relish-signature': '' })).join('\n'),
     'delivery log': JSON.stringify(deliveries),
     'CLI output': cliOutputs.join('\n'),
-    log: readFileSync(logFile, 'latin1'),
-  };
-  for (const f of readdirSync(dataDir)) {
-    if (f.startsWith('relish.db')) places[`database file ${f}`] = readFileSync(`${dataDir}/${f}`, 'latin1');
-  }
-  assert.ok(secrets.size > 4, `too few secrets planted: ${secrets.size}`);
-  for (const [where, text] of Object.entries(places)) {
-    for (const s of secrets) {
-      assert.ok(!text.includes(s), `a secret (${s.slice(0, 6)}...) appears in the ${where}`);
-    }
-  }
-  console.log(`ok: ${received.length} deliveries verified, ${secrets.size} secrets checked in ${Object.keys(places).length} places`);
+  }, { logFile, dataDir, atLeast: 4 });
+  console.log(`ok: ${received.length} deliveries verified, ${secrets.size} secrets checked in ${scanned} places`);
   process.exit(0);
 } catch (e) {
   console.error(`FAILED at "${step}": ${e.stack || e}`);

@@ -9,188 +9,59 @@
 //
 // usage: node connections_oidc.mjs RELISH_URL DATA_DIR LOG_FILE
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
 import http from 'node:http';
-import Provider from 'oidc-provider';
+import { Relish, assertNoSecrets, listen, signInAtProvider as signInAt, sleep, startProvider, validToken } from './oauth_harness.mjs';
 
 const [relishUrl, dataDir, logFile] = process.argv.slice(2);
-const ADMIN = { email: 'admin@localhost', password: 'js-test-password-1' };
 const CLIENT_SECRET = 'PLANTED-client-secret-7d1e9c0b4a';
 const API_KEY = 'PLANTED-api-key-52c8e1f0d9';
 const secrets = new Set([CLIENT_SECRET, API_KEY]);  // grows with every token the provider issues
-const responses = [];  // every Relish API response body, for the leak scan
 let step = 'setup';
 
 // ---------------------------------------------------------------- the authorization server
 let accessTtl = 3600;
 let tokenMode = 'normal';  // 'garbage': the token endpoint answers HTML 200
-const grants = { authorization_code: 0, refresh_token: 0, client_credentials: 0 };
-
-class MemoryAdapter {
-  static store = new Map();
-  constructor(name) { this.name = name; }
-  key(id) { return `${this.name}:${id}`; }
-  async upsert(id, payload, expiresIn) {
-    // Opaque token values are their ids: remember every one as a secret to look for.
-    if (['AccessToken', 'RefreshToken', 'ClientCredentials', 'AuthorizationCode'].includes(this.name)) secrets.add(id);
-    MemoryAdapter.store.set(this.key(id), { payload, expires: expiresIn ? Date.now() + expiresIn * 1000 : null });
-  }
-  async find(id) {
-    const e = MemoryAdapter.store.get(this.key(id));
-    if (!e || (e.expires && e.expires < Date.now())) return undefined;
-    return e.payload;
-  }
-  async findByUserCode() { return undefined; }
-  async findByUid(uid) {
-    for (const [k, e] of MemoryAdapter.store) if (k.startsWith(`${this.name}:`) && e.payload.uid === uid) return e.payload;
-    return undefined;
-  }
-  async consume(id) { const e = MemoryAdapter.store.get(this.key(id)); if (e) e.payload.consumed = Math.floor(Date.now() / 1000); }
-  async destroy(id) { MemoryAdapter.store.delete(this.key(id)); }
-  async revokeByGrantId(grantId) {
-    for (const [k, e] of MemoryAdapter.store) if (e.payload.grantId === grantId) MemoryAdapter.store.delete(k);
-  }
-}
-
-function listen(server) {
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address().port)));
-}
-
-const providerServer = http.createServer();
-const providerPort = await listen(providerServer);
-const issuer = `http://127.0.0.1:${providerPort}`;
-const provider = new Provider(issuer, {
-  adapter: MemoryAdapter,
-  clients: [{
-    client_id: 'relish-test',
-    client_secret: CLIENT_SECRET,
-    redirect_uris: [`${relishUrl}/oauth/callback`, 'http://127.0.0.1:9/elsewhere'],
-    grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
-    response_types: ['code'],
-    token_endpoint_auth_method: 'client_secret_basic',
-    scope: 'openid offline_access api:read',
-  }],
-  scopes: ['openid', 'offline_access', 'api:read'],
-  features: { devInteractions: { enabled: true }, revocation: { enabled: true }, clientCredentials: { enabled: true } },
-  ttl: {
-    AccessToken: () => accessTtl,
-    ClientCredentials: () => accessTtl,
-    AuthorizationCode: 60,
-    RefreshToken: 3600,
-    Interaction: 600,
-    Session: 600,
-    Grant: 3600,
-  },
-  rotateRefreshToken: () => true,
-  findAccount: (ctx, sub) => ({ accountId: sub, claims: () => ({ sub }) }),
-  pkce: { required: () => true },
-});
-provider.proxy = false;
-provider.on('grant.success', (ctx) => { grants[ctx.oidc.params.grant_type] = (grants[ctx.oidc.params.grant_type] || 0) + 1; });
-const providerCallback = provider.callback();
-providerServer.on('request', (req, res) => {
-  if (tokenMode === 'garbage' && req.url.startsWith('/token')) {
+const { provider, issuer, store, grants, server: providerServer } = await startProvider({
+  relishUrl, clientId: 'relish-test', clientSecret: CLIENT_SECRET, secrets,
+  accessTtl: () => accessTtl,
+  grantTypes: ['authorization_code', 'refresh_token', 'client_credentials'],
+  extraRedirects: ['http://127.0.0.1:9/elsewhere'],
+  features: { revocation: { enabled: true }, clientCredentials: { enabled: true } },
+  intercept: (req, res) => {
+    if (tokenMode !== 'garbage' || !req.url.startsWith('/token')) return false;
     res.writeHead(200, { 'content-type': 'text/html' });
     res.end('<html>maintenance</html>');
-    return;
-  }
-  providerCallback(req, res);
+    return true;
+  },
 });
 
 // A protected API: answers with the token's subject, 401 without a valid token.
 const apiServer = http.createServer(async (req, res) => {
-  const auth = req.headers.authorization || '';
-  const token = auth.startsWith('Bearer ') ? auth.slice(7) : '';
-  const at = (await provider.AccessToken.find(token)) || (await provider.ClientCredentials.find(token));
-  if (!at || at.isExpired) { res.writeHead(401, { 'content-type': 'application/json' }); res.end('{"error":"invalid_token"}'); return; }
+  const at = await validToken(provider, req);
+  if (!at) { res.writeHead(401, { 'content-type': 'application/json' }); res.end('{"error":"invalid_token"}'); return; }
   res.writeHead(200, { 'content-type': 'application/json' });
   res.end(JSON.stringify({ sub: at.accountId || at.clientId, path: req.url }));
 });
 const apiPort = await listen(apiServer);
 
 // ---------------------------------------------------------------- Relish's REST API
-let token = '';
-async function api(method, path, body, { raw = false, contentType } = {}) {
-  const headers = token ? { authorization: `Bearer ${token}` } : {};
-  let payload;
-  if (body !== undefined) {
-    headers['content-type'] = contentType || 'application/json';
-    payload = typeof body === 'string' ? body : JSON.stringify(body);
-  }
-  const r = await fetch(relishUrl + path, { method, headers, body: payload, redirect: 'manual' });
-  const text = await r.text();
-  responses.push(text);
-  if (raw) return { status: r.status, text, headers: r.headers };
-  const json = text ? JSON.parse(text) : {};
-  if (!r.ok) throw new Error(`${method} ${path} -> ${r.status} ${text}`);
-  return json;
-}
-
-// A browser at the provider: follows redirects with cookies, signs in and consents, and stops at
-// the redirect back to `stopAt` (Relish's callback), returning that URL.
-async function signInAtProvider(authorizeUrl, { login = 'user-1', stopAt = `${relishUrl}/oauth/callback`, rewrite } = {}) {
-  const jar = new Map();
-  const send = async (url, init = {}) => {
-    const cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
-    const r = await fetch(url, { ...init, redirect: 'manual', headers: { ...(init.headers || {}), cookie } });
-    for (const c of r.headers.getSetCookie()) { const [kv] = c.split(';'); const i = kv.indexOf('='); jar.set(kv.slice(0, i), kv.slice(i + 1)); }
-    return r;
-  };
-  let url = rewrite ? rewrite(authorizeUrl) : authorizeUrl;
-  for (let hops = 0; hops < 20; hops++) {
-    if (url.startsWith(stopAt)) return url;
-    const r = await send(url);
-    if (r.status >= 300 && r.status < 400) { url = new URL(r.headers.get('location'), url).href; continue; }
-    const html = await r.text();
-    const action = html.match(/action="([^"]+)"/)?.[1];
-    assert.ok(action, `no form at ${url}: ${r.status} ${html.slice(0, 200)}`);
-    const form = html.includes('name="login"')
-      ? new URLSearchParams({ prompt: 'login', login, password: 'any' })
-      : new URLSearchParams({ prompt: 'consent' });
-    const post = await send(new URL(action, url).href, { method: 'POST', body: form, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
-    assert.ok(post.status >= 300 && post.status < 400, `form post answered ${post.status}`);
-    url = new URL(post.headers.get('location'), url).href;
-  }
-  throw new Error('too many redirects at the provider');
-}
+const relish = new Relish(relishUrl);
+const responses = relish.responses;  // every answer, for the leak scan
+const api = (...args) => relish.api(...args);
+const callback = (url) => relish.callback(url);
+const signInAtProvider = (url, options) => signInAt(relishUrl, url, options);
 
 async function authorize(link) {
   const { authorize_url } = await api('POST', `/api/v1/connections/${link}/authorize`);
   return authorize_url;
 }
-// Relish's callback as a browser not signed in to Relish meets it: the confirmation page (which
-// names the connection's starter and holds no code), then its "Connect" with the page's hidden
-// fields and CSRF cookie. Anything else (a refusal) is returned as it came.
-async function callback(url) {
-  const r = await fetch(url, { redirect: 'manual' });
-  const text = await r.text();
-  responses.push(text);
-  if (r.status !== 200 || !text.includes('action="/oauth/callback"')) return { status: r.status, text, headers: r.headers };
-  assert.match(text, /It was started by <strong>Administrator \(admin@localhost\)<\/strong>/);
-  assert.match(text, /You are not signed in to Relish/);
-  const cookie = r.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-  const fields = new URLSearchParams();
-  for (const m of text.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)) fields.append(m[1], m[2]);
-  fields.append('decision', 'connect');
-  const done = await fetch(`${relishUrl}/oauth/callback`, {
-    method: 'POST', body: fields, redirect: 'manual',
-    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
-  });
-  const doneText = await done.text();
-  responses.push(doneText);
-  return { status: done.status, text: doneText, headers: done.headers };
-}
 const proxy = (link, path) => api('GET', `/api/v1/proxy/${link}/${path}`, undefined, { raw: true });
 const connection = (link) => api('GET', `/api/v1/connections/${link}`);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // ---------------------------------------------------------------- the scenario
 try {
   step = 'sign in';
-  token = (await api('POST', '/api/v1/auth/token', { email: ADMIN.email, password: ADMIN.password, name: 'oidc test' })).token;
-  secrets.add(token);
-  secrets.add(ADMIN.password);
-  responses.length = 0;  // the sign-in response shows the new API token once, by design
+  await relish.signIn(secrets, 'oidc test');  // its answer, the one showing the token, is not kept
 
   step = 'discover the provider and define a custom service';
   const found = await api('POST', '/api/v1/services/discover', { issuer });
@@ -297,11 +168,11 @@ oauth2:
   // Revoke at the provider directly, as a user removing the app's access would: the refresh
   // tokens of this new grant only.
   accessTtl = 1;
-  const known = new Set(MemoryAdapter.store.keys());
+  const known = new Set(store.keys());
   const urlF = await authorize('idp');
   assert.equal((await callback(await signInAtProvider(urlF))).status, 200);
-  for (const k of [...MemoryAdapter.store.keys()]) {
-    if (k.startsWith('RefreshToken:') && !known.has(k)) MemoryAdapter.store.delete(k);
+  for (const k of [...store.keys()]) {
+    if (k.startsWith('RefreshToken:') && !known.has(k)) store.delete(k);
   }
   await sleep(1100);
   r = await proxy('idp', 'me');
@@ -349,7 +220,7 @@ oauth2:
   r = await proxy('idp', 'me?q=1');
   assert.equal(r.status, 200, r.text);
   // The provider forgets the access tokens (still unexpired as far as Relish knows).
-  for (const k of [...MemoryAdapter.store.keys()]) if (k.startsWith('AccessToken:')) MemoryAdapter.store.delete(k);
+  for (const k of [...store.keys()]) if (k.startsWith('AccessToken:')) store.delete(k);
   const refreshesBefore = grants.refresh_token;
   r = await proxy('idp', 'me?q=2');
   assert.equal(r.status, 200, r.text);
@@ -368,16 +239,16 @@ oauth2:
   c = await connection('idp');
   assert.equal(c.status, 'connected');  // not given up after one failure
   assert.equal(c.authorizations[0].refresh_failures, 1);
-  providerServer.listen(providerPort, '127.0.0.1');
+  providerServer.listen(Number(new URL(issuer).port), '127.0.0.1');
   await sleep(100);
 
   step = 'revocation (RFC 7009) through Relish';
   accessTtl = 3600;
-  const before2 = MemoryAdapter.store.size;
+  const before2 = store.size;
   c = await api('POST', '/api/v1/connections/idp_two/revoke');
   assert.equal(c.status, 'revoked');
   assert.equal(c.authorizations[0].reason, 'revoked');
-  assert.ok(MemoryAdapter.store.size < before2, 'the provider forgot the revoked grant');
+  assert.ok(store.size < before2, 'the provider forgot the revoked grant');
   r = await proxy('idp_two', 'me');
   assert.equal(r.status, 409);
   assert.match(JSON.parse(r.text).message, /connection 'idp_two' was revoked/);
@@ -401,18 +272,8 @@ api_key: {in: header, fields: [{name: X-Api-Key, label: Key}]}
   assert.ok(audit.entries.every((e) => e.url.startsWith(`http://127.0.0.1:${apiPort}/v1/`)));
 
   step = 'no secret anywhere';
-  await sleep(300);  // the log and the audit are written in the background
-  const places = { 'API responses': responses.join('\n'), log: readFileSync(logFile, 'latin1') };
-  for (const f of readdirSync(dataDir)) {
-    if (f.startsWith('relish.db')) places[`database file ${f}`] = readFileSync(`${dataDir}/${f}`, 'latin1');
-  }
-  assert.ok(secrets.size > 10, `too few secrets planted: ${secrets.size}`);
-  for (const [where, text] of Object.entries(places)) {
-    for (const s of secrets) {
-      assert.ok(!text.includes(s), `a secret (${s.slice(0, 6)}...) appears in the ${where}`);
-    }
-  }
-  console.log(`ok: ${Object.values(grants).reduce((a, b) => a + b)} grants, ${secrets.size} secrets checked in ${Object.keys(places).length} places`);
+  const scanned = await assertNoSecrets(secrets, { 'API responses': responses.join('\n') }, { logFile, dataDir, atLeast: 10 });
+  console.log(`ok: ${Object.values(grants).reduce((a, b) => a + b)} grants, ${secrets.size} secrets checked in ${scanned} places`);
   process.exit(0);
 } catch (e) {
   console.error(`FAILED at "${step}": ${e.stack || e}`);

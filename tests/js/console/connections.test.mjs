@@ -23,8 +23,10 @@ function listen(server) {
 // Started before the server, whose sandbox remap names its port.
 // Basic credentials are not echoed (their base64 is no planted value the scan knows): the
 // answer says whose they were and whether the password was the one typed.
+// `echoDown` makes it answer 503 (a connection's health probe fails), still echoing.
+let echoDown = false;
 const echo = http.createServer((req, res) => {
-  res.writeHead(200, { 'content-type': 'application/json', 'x-echo': 'yes' });
+  res.writeHead(echoDown ? 503 : 200, { 'content-type': 'application/json', 'x-echo': 'yes' });
   const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? '');
   const [user, password] = basic ? Buffer.from(basic[1], 'base64').toString('utf8').split(':') : [];
   res.end(JSON.stringify({
@@ -290,7 +292,7 @@ test('a default OAuth service (Relish\'s CRM): Create and Connect in a popup, de
   await page.getByRole('link', { name: 'Connections', exact: true }).first().click();
   await page.getByRole('heading', { name: 'Connections', level: 1 }).waitFor();
   assert.deepEqual(await tableRows(page), [
-    ['sales_crm\nSales CRM', 'Bigin (Relish CRM)', 'Connected', '2 scopes requested, all granted', 'Shared', 'Never'],
+    ['sales_crm\nSales CRM', 'Bigin (Relish CRM)', 'Connected', 'Not probed', '2 scopes requested, all granted', 'Shared', 'Never'],
   ]);
   await h().checkAccessibility(page, 'the list');
   await h().screenshot(page, 'connections-list');
@@ -433,7 +435,7 @@ test('a connection\'s page: authorize, test call, audit, re-authorize, revoke an
   await page.getByRole('link', { name: 'Connections', exact: true }).first().click();
   await page.getByLabel('Search').fill('pipe');
   assert.deepEqual(await tableRows(page), [
-    ['pipeline\nPipeline', 'Bigin (Relish CRM)', 'Revoked', '3 scopes requested', 'Shared', await shownTime(page, entries[0].at)],
+    ['pipeline\nPipeline', 'Bigin (Relish CRM)', 'Revoked', 'Not probed', '3 scopes requested', 'Shared', await shownTime(page, entries[0].at)],
   ]);
   await page.getByRole('link', { name: 'pipeline' }).click();
   await page.getByRole('heading', { name: 'pipeline', level: 1 }).waitFor();
@@ -485,6 +487,62 @@ test('API key credentials: write-only fields, used by the test call, never shown
   await page.reload();
   await page.getByRole('heading', { name: 'claude', level: 1 }).waitFor();
   assert.equal(await page.getByRole('form', { name: 'Credentials' }).getByLabel('API key').inputValue(), '');
+});
+
+// ---- Health probes (issue 18)
+test('health: Probe now fails then recovers, the page and the list show it, another organization sees none of it', async () => {
+  const [acme, globex] = h().developers;
+  const page = await signedIn(acme);
+  await openNewConnection(page, 'anthropic', 'Anthropic');
+  await page.getByLabel('Name', { exact: true }).fill('Probed');
+  await page.getByLabel('API key').fill(kApiKey);
+  await page.getByRole('button', { name: 'Create and Connect' }).click();
+  await page.getByRole('heading', { name: 'probed', level: 1 }).waitFor();
+  const health = page.getByRole('region', { name: 'Health' });
+  assert.equal(await health.locator('.conn-health').innerText(), 'Not probed');
+
+  // The upstream fails (and echoes the key: nothing of it reaches the page).
+  echoDown = true;
+  try {
+    await health.getByRole('button', { name: 'Probe now' }).click();
+    await health.getByText('Failing').waitFor();
+  } finally {
+    echoDown = false;
+  }
+  let shown = (await asUser(page, 'GET', `/api/v1/connections/probed?org=${acme.org.id}`)).body.health;
+  assert.deepEqual({ ok: shown.ok, message: shown.message }, { ok: false, message: 'the test call answered HTTP 503' });
+  assert.equal(await health.locator('.conn-health').innerText(),
+               `Failing since ${await shownTime(page, shown.at)}\n\nthe test call answered HTTP 503`);
+  await h().checkAccessibility(page, 'a failing health probe');
+  await h().screenshot(page, 'connection-health-failing');
+
+  await page.getByRole('link', { name: 'Connections', exact: true }).first().click();
+  await page.getByLabel('Search').fill('probed');
+  const failing = (await tableRows(page))[0];
+  assert.equal(failing[3], `Failing since ${await shownTime(page, shown.at)}\n\nthe test call answered HTTP 503`);
+
+  // Recovered: one probe_ok; the list's cell is the badge and time only.
+  await page.getByRole('link', { name: 'probed' }).click();
+  await page.getByRole('heading', { name: 'probed', level: 1 }).waitFor();
+  await health.getByRole('button', { name: 'Probe now' }).click();
+  await page.getByText('The probe passed.').waitFor();
+  shown = (await asUser(page, 'GET', `/api/v1/connections/probed?org=${acme.org.id}`)).body.health;
+  assert.equal(shown.ok, true);
+  assert.equal(await health.locator('.conn-health').innerText(),
+               `Healthy since ${await shownTime(page, shown.at)}\n\nthe test call succeeded`);
+  await page.getByRole('link', { name: 'Connections', exact: true }).first().click();
+  await page.getByLabel('Search').fill('probed');
+  assert.equal((await tableRows(page))[0][3], `Healthy since ${await shownTime(page, shown.at)}`);
+  const events = (await asUser(page, 'GET', `/api/v1/connections/events?link=probed&org=${acme.org.id}`)).body.events;
+  assert.deepEqual(events.map((e) => e.type), ['probe_ok', 'probe_failed', 'authorized', 'created']);
+
+  // The other organization: no such connection, no events of it, no probe.
+  const other = await signedIn(globex);
+  assert.equal((await asUser(other, 'POST', `/api/v1/connections/probed/probe?org=${globex.org.id}`)).status, 404);
+  assert.equal((await asUser(other, 'POST', `/api/v1/connections/probed/probe?org=${acme.org.id}`)).status, 404);
+  assert.deepEqual((await asUser(other, 'GET', `/api/v1/connections/events?link=probed&org=${globex.org.id}`)).body.events, []);
+  assert.equal((await asUser(other, 'GET', `/api/v1/connections/events?org=${acme.org.id}`)).status, 404);
+  await asUser(page, 'DELETE', `/api/v1/connections/probed?org=${acme.org.id}`);
 });
 
 test('a custom service by discovery: validated at its lines, created, its OAuth app set, connected in a popup', async () => {
@@ -654,7 +712,7 @@ test('organizations see only their own connections: exact lists, switching organ
   const page = await signedIn(globex, `/connections?org=${globex.org.id}&environment=production`);
   await page.getByRole('heading', { name: 'Connections', level: 1 }).waitFor();
   assert.deepEqual(await tableRows(page), [
-    ['globex_crm\nGlobex CRM', 'Bigin (Relish CRM)', 'Pending', '3 scopes requested', 'Shared', 'Never'],
+    ['globex_crm\nGlobex CRM', 'Bigin (Relish CRM)', 'Pending', 'Not probed', '3 scopes requested', 'Shared', 'Never'],
   ]);
   await page.goto(`/connections/stripe_live?org=${acme.org.id}&environment=production`);
   await page.getByRole('heading', { name: 'Connection stripe_live', level: 1 }).waitFor();
@@ -955,7 +1013,7 @@ test('a per-user connection: each user authorizes their own, and the page says w
   // The list: per user, each seeing their own status.
   await page.getByRole('link', { name: 'Connections', exact: true }).first().click();
   await page.getByLabel('Search').fill('my_crm');
-  assert.deepEqual((await tableRows(page)).map((row) => row.slice(0, 3).concat(row[4])), [
+  assert.deepEqual((await tableRows(page)).map((row) => row.slice(0, 3).concat(row[5])), [
     ['my_crm\nMy CRM', 'Bigin (Relish CRM)', 'ConnectedYour own authorization', 'Per user'],
   ]);
   await asUser(page, 'DELETE', `/api/v1/connections/my_crm?org=${acme.org.id}`);

@@ -1,5 +1,5 @@
 // One connection (/connections/LINK): its status and why, what it asked for and was granted,
-// how to (re-)authorize it, revoke or delete it, a test call, the OAuth app its service uses
+// how to (re-)authorize it, revoke or delete it, its health (Probe now), a test call, the OAuth app its service uses
 // here, and its audit entries.
 import { useState } from 'preact/hooks';
 import type { Client } from '../../api';
@@ -16,9 +16,9 @@ import { AuthorizationProgress } from './authorization_progress';
 import { useAuthorization } from './authorize';
 import { CredentialsForm } from './credentials';
 import { auditEntries, getConnection } from './data';
-import { ConnectionStatus, StatusBadge } from './status';
+import { ConnectionStatus, HealthStatus, StatusBadge } from './status';
 import { TestCall } from './test_call';
-import { authorizationFor, type Authorization, type Connection } from './types';
+import { authorizationFor, type Authorization, type Connection, type ProbeAnswer } from './types';
 
 export function ConnectionDetail({ link }: { link: string }) {
   const api = useApi();
@@ -89,6 +89,13 @@ function Loaded({ api, connection, service, onChange }: {
     onChange(await api.post<Connection>(`${path}/connect`));
     setNotice('Connected: a token was fetched.');
   });
+  // Health probes (issue 18): the service's test call, recorded as the connection's health.
+  const probe = () => act('Could not probe the connection', async () => {
+    const answer = await api.post<ProbeAnswer>(`${path}/probe`);
+    onChange({ ...connection, health: answer.health ?? connection.health });
+    audit.reload();
+    if (answer.ok) setNotice('The probe passed.');  // a failure shows as the health below
+  });
   const hasAuthorization = mine !== null && mine.status !== 'revoked';
   const credentialFields = service.credential_fields ?? [];
 
@@ -118,6 +125,15 @@ function Loaded({ api, connection, service, onChange }: {
           )}
           {hasAuthorization && <Button onClick={() => setConfirm('revoke')}>Revoke</Button>}
           <Button variant="danger" onClick={() => setConfirm('delete')}>Delete</Button>
+        </div>
+      </section>
+
+      <section class="panel" aria-labelledby="health-title">
+        <h2 id="health-title">Health</h2>
+        <HealthStatus health={connection.health} />
+        <p class="muted">The service's test call, run on a schedule and when you ask; a change is an event for the webhooks.</p>
+        <div class="form-actions">
+          <Button busy={busy} onClick={() => void probe()}>Probe now</Button>
         </div>
       </section>
 

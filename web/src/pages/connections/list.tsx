@@ -1,5 +1,5 @@
 // The connections of the organization's current environment: link name, service, status in
-// words (with the reason when it needs re-authorization), requested and granted scopes, shared
+// words (with the reason when it needs re-authorization), health (its latest probe), requested and granted scopes, shared
 // or per user, last use; a status filter and a search box.
 import { useState } from 'preact/hooks';
 import { plural } from '../../format';
@@ -9,7 +9,7 @@ import { useResource } from '../../use_resource';
 import { Scope } from '../scope';
 import { Banner, Button, EmptyState, ErrorBanner, Field, Select, Spinner, Table, Time, type Column } from '../../ui';
 import { listConnections } from './data';
-import { ConnectionStatus, kStatusWords } from './status';
+import { ConnectionStatus, HealthStatus, kStatusWords } from './status';
 import type { AuthorizationStatus, Connection } from './types';
 
 export const kNewConnectionPath = '/connections/new-connection';
@@ -42,6 +42,7 @@ export function ConnectionList() {
     },
     { header: 'Service', render: (c) => c.service_name },
     { header: 'Status', render: (c) => <ConnectionStatus connection={c} /> },
+    { header: 'Health', render: (c) => <HealthStatus health={c.health} brief /> },
     { header: 'Scopes', render: (c) => <ScopeSummary connection={c} />, secondary: true },
     { header: 'Shared', render: (c) => (c.per_user ? 'Per user' : 'Shared'), secondary: true },
     { header: 'Last use', render: (c) => <Time ms={c.last_used_at} />, secondary: true },

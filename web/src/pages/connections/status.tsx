@@ -1,8 +1,8 @@
 // A connection's status in words. The badge says the state; a connection that needs
 // re-authorization also says why, as the server recorded it (a revoked one's reason is only
 // "revoked").
-import { Badge, type Tone } from '../../ui';
-import type { AuthorizationStatus, Connection } from './types';
+import { Badge, Time, type Tone } from '../../ui';
+import type { AuthorizationStatus, Connection, Health } from './types';
 
 export const kStatusWords: Record<AuthorizationStatus, string> = {
   pending: 'Pending',
@@ -36,6 +36,18 @@ export function ConnectionStatus({ connection }: { connection: Connection }) {
       {connection.reason && connection.status === 'needs_reauth' && (
         <p class="conn-status__reason">{connection.reason}</p>
       )}
+    </div>
+  );
+}
+
+// ---- Health probes (issue 18): the latest probe's outcome, when and what it said.
+export function HealthStatus({ health, brief = false }: { health?: Health | null; brief?: boolean }) {
+  if (!health) return <span class="muted conn-health">Not probed</span>;
+  return (
+    <div class="conn-health">
+      <Badge tone={health.ok ? 'success' : 'danger'}>{health.ok ? 'Healthy' : 'Failing'}</Badge>{' '}
+      <span class="conn-health__at">since <Time ms={health.at} /></span>
+      {!brief || !health.ok ? <p class="conn-health__message">{health.message}</p> : null}
     </div>
   );
 }

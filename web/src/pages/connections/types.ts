@@ -44,6 +44,25 @@ export interface Connection {
   created_by: string;
   created_at: number;
   updated_at: number;
+  // Its latest health probe's outcome (the latest probe_failed or probe_ok event); absent when
+  // it was never probed.
+  health?: Health;
+}
+
+// Health probes (issue 18): src/webhooks/probes.h.
+export interface Health {
+  ok: boolean;
+  at: number;
+  message: string;
+}
+
+// POST /api/v1/connections/{link}/probe.
+export interface ProbeAnswer {
+  ok: boolean;
+  status: number;
+  message: string;
+  event: string | null;  // the event it recorded
+  health: Health | null;
 }
 
 export interface AuditEntry {
