@@ -12,6 +12,8 @@ packages=(
   libboost-dev libcurl4-openssl-dev nlohmann-json3-dev libyaml-cpp-dev libsqlite3-dev
   libsodium-dev libpcre2-dev libhowardhinnant-date-dev libcli11-dev libspdlog-dev libfmt-dev
   libssl-dev libjemalloc-dev tzdata
+  # the PostgreSQL store backend (libpq) and the throwaway clusters its tests start
+  libpq-dev postgresql
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev libclang-rt-14-dev lua5.4 wrk nginx-light curl
   ca-certificates
