@@ -354,6 +354,31 @@ TEST(PostgresOpenTest, AnUnreachableServerIsUnavailableWithoutItsPassword) {
             ErrorCode::kInvalidArgument);
 }
 
+TEST_F(PostgresStoreTest, ADatabaseOrderingTextByLanguageIsRefused) {
+  std::string base = testing::PostgresTestUrl();
+  auto admin = OpenPostgres({.url = base, .pool_size = 1});
+  ASSERT_TRUE(admin.ok()) << admin.error().ToString();
+  std::string name = "icu_" + std::to_string(::getpid());
+  {
+    // CREATE DATABASE cannot run in a transaction block: end the store's own first.
+    auto tx = (*admin)->Begin(TxMode::kRead);
+    ASSERT_TRUE(tx.ok());
+    for (const std::string& sql : std::vector<std::string>{"ROLLBACK", "DROP DATABASE IF EXISTS " + name,
+                            "CREATE DATABASE " + name + " TEMPLATE template0 LOCALE_PROVIDER icu"
+                            " ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'",
+                            std::string("BEGIN")}) {
+      auto r = (*tx)->ExecScript(sql);
+      ASSERT_TRUE(r.ok()) << r.error().ToString();
+    }
+  }
+  size_t slash = base.rfind('/');
+  auto refused = OpenPostgres({.url = base.substr(0, slash + 1) + name});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code(), ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(refused.error().message().rfind("the database orders text by 'ICU'; Relish needs byte order", 0), 0u)
+      << refused.error().message();
+}
+
 TEST(SqliteOpenTest, BadDirectoryIsUnavailable) {
   auto s = OpenSqlite({.path = "/nonexistent-dir/x/relish.db"});
   ASSERT_FALSE(s.ok());

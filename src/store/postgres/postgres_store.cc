@@ -445,6 +445,24 @@ Result<std::unique_ptr<Store>> OpenPostgres(const PostgresOptions& options) {
                            std::to_string(options.pool_size));
   }
   auto first = TRY(Connect(options));
+  // Text must order as SQLite's does (bytes): ids are compared in SQL (cursors: id > ?) and in
+  // C++, and a language collation would disagree with both.
+  {
+    PgResult res(PQexec(first->conn(),
+                        "SELECT datcollate, datlocprovider FROM pg_database"
+                        " WHERE datname = current_database()"));
+    if (PQresultStatus(res.get()) != PGRES_TUPLES_OK || PQntuples(res.get()) != 1) {
+      return PgError(first->conn(), res.get(), "reading the database's collation");
+    }
+    std::string collate = PQgetvalue(res.get(), 0, 0);
+    if (std::string_view(PQgetvalue(res.get(), 0, 1)) != "c") collate = "ICU";
+    if (collate != "C" && collate != "POSIX" && !collate.starts_with("C.")) {
+      return FailedPrecondition(
+          "the database orders text by '" + collate +
+          "'; Relish needs byte order: create it with CREATE DATABASE ... TEMPLATE template0 "
+          "LC_COLLATE 'C' LC_CTYPE 'C.UTF-8' (docs/deployment.md)");
+    }
+  }
   return std::unique_ptr<Store>(std::make_unique<PostgresStore>(options, std::move(first)));
 }
 
