@@ -47,6 +47,9 @@ struct Config {
   std::chrono::milliseconds workflow_lease{120'000};         // a job's lease before another worker may take it
   std::chrono::milliseconds workflow_run_retention{7LL * 24 * 3'600'000};  // execution log
   std::chrono::milliseconds webhook_backoff{30'000};  // wait after a webhook's first failed attempt
+  // The store: empty database_url is <data_dir>/relish.db (SQLite); postgres://... is PostgreSQL.
+  std::string database_url;
+  int database_pool_size = 8;  // PostgreSQL connections per process
   std::string config_file;  // the file that was read, if any (informational)
 
   // The URL browsers and OAuth providers use to reach this server.
