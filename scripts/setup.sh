@@ -13,6 +13,8 @@ packages=(
   libsodium-dev libpcre2-dev libhowardhinnant-date-dev libcli11-dev libspdlog-dev libfmt-dev
   libssl-dev libjemalloc-dev tzdata
   zlib1g-dev  # compress() and extract() (src/deluge/zip.cc)
+  # the PostgreSQL store backend (libpq) and the throwaway clusters its tests start
+  libpq-dev postgresql
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev libclang-rt-14-dev lua5.4 wrk nginx-light curl
   ca-certificates

@@ -9,6 +9,7 @@
 #include "outbound/curl_client.h"
 #include "outbound/egress.h"
 #include "outbound/url.h"
+#include "store/postgres/postgres_store.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace relish::app {
@@ -102,12 +103,19 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, RuntimeOpti
   rt->config_ = config;
   rt->public_url_ = options.public_url;
   const std::string db_path = config.data_dir + "/" + std::string(kDatabaseFile);
-  if (!options.first_start && !std::filesystem::is_regular_file(db_path)) {
+  // With PostgreSQL the data directory still holds the master key; the database is elsewhere.
+  const bool postgres = !config.database_url.empty();
+  if (!options.first_start && !postgres && !std::filesystem::is_regular_file(db_path)) {
     return NotFound("no Relish data in " + config.data_dir + " (relish serve creates it)");
   }
   DataDirFixes fixes = TRY(PrepareDataDir(config.data_dir, options.first_start));
   if (!fixes.changed.empty()) spdlog::warn("{}", DescribeFixes(fixes));
-  rt->store_ = TRY(store::OpenSqlite({.path = db_path}));
+  if (postgres) {
+    rt->store_ = TRY(store::OpenPostgres(
+        {.url = config.database_url, .pool_size = config.database_pool_size}));
+  } else {
+    rt->store_ = TRY(store::OpenSqlite({.path = db_path}));
+  }
   TRY(rt->store_->Migrate(AllMigrations()));
 
   identity::IdentityOptions identity_options;

@@ -225,6 +225,28 @@ const std::vector<KeyEntry>& Table() {
                        "When set, GET /metrics answers only requests that send "
                        "'Authorization: Bearer <this token>'; empty: /metrics is public.",
                        &Config::metrics_token)),
+      // --- The store backend (issue 16) ---
+      // Secret: a PostgreSQL URL may carry its password.
+      {{"database_url", "RELISH_DATABASE_URL",
+        "postgres://user:password@host:port/database to keep everything in PostgreSQL; "
+        "empty: the SQLite file relish.db in data_dir.",
+        "", true},
+       [](Config& c, std::string_view v) -> Result<void> {
+         if (!v.empty() && !v.starts_with("postgres://") && !v.starts_with("postgresql://")) {
+           return InvalidArgument("database_url: expected postgres://... (or empty for the "
+                                  "data directory's SQLite file)");
+         }
+         c.database_url = std::string(v);
+         return Ok();
+       },
+       [](const Config& c) { return c.database_url; }},
+      {{"database_pool_size", "RELISH_DATABASE_POOL_SIZE",
+        "PostgreSQL connections each relish process opens at most.", "8"},
+       [](Config& c, std::string_view v) -> Result<void> {
+         c.database_pool_size = static_cast<int>(TRY(ParseInt("database_pool_size", v, 1, 1000)));
+         return Ok();
+       },
+       [](const Config& c) { return std::to_string(c.database_pool_size); }},
   };
   return table;
 }

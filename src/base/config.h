@@ -49,6 +49,9 @@ struct Config {
   std::chrono::milliseconds webhook_backoff{30'000};  // wait after a webhook's first failed attempt
   // Issue 18: between two scheduled health probes of a connection; 0 ("off"): none.
   std::chrono::milliseconds probe_interval{3'600'000};
+  // The store: empty database_url is <data_dir>/relish.db (SQLite); postgres://... is PostgreSQL.
+  std::string database_url;
+  int database_pool_size = 8;  // PostgreSQL connections per process
   std::string config_file;  // the file that was read, if any (informational)
 
   // The URL browsers and OAuth providers use to reach this server.

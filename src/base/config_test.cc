@@ -186,6 +186,28 @@ TEST_F(ConfigTest, SecretKeysAreNeverShown) {
   EXPECT_TRUE(SecretConfigValues(*d).empty());
 }
 
+// database_url may carry the database's password: secret, and only a PostgreSQL URL.
+TEST_F(ConfigTest, DatabaseUrlIsSecretAndPostgresOnly) {
+  const std::string planted = "postgres://relish:planted-db-password-41c@db/relish";
+  ConfigSources s;
+  s.env = {{"RELISH_DATABASE_URL", planted}, {"RELISH_DATABASE_POOL_SIZE", "3"}};
+  auto c = LoadConfig(s);
+  ASSERT_TRUE(c.ok()) << c.error().ToString();
+  EXPECT_EQ(c->database_url, planted);
+  EXPECT_EQ(c->database_pool_size, 3);
+  for (const auto& [key, value] : DescribeConfig(*c)) {
+    EXPECT_EQ(value.find("planted-db-password"), std::string::npos) << key.name;
+  }
+  EXPECT_EQ(SecretConfigValues(*c), std::vector<std::string>{planted});
+  ConfigSources bad;
+  bad.env = {{"RELISH_DATABASE_URL", "mysql://relish:planted-db-password-41c@db/relish"}};
+  auto refused = LoadConfig(bad);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().message().find("planted-db-password"), std::string::npos)
+      << refused.error().message();
+  EXPECT_EQ(LoadConfig({}).value().database_url, "");
+}
+
 // docs/configuration.md must document every key, with its environment variable.
 TEST_F(ConfigTest, EveryKeyIsDocumented) {
   std::ifstream in("docs/configuration.md");

@@ -2,6 +2,7 @@
 #include "connections/connections_impl.h"
 
 #include "test_fixture.h"
+#include "store/testing.h"
 
 namespace relish::connections {
 namespace {
@@ -196,7 +197,7 @@ TEST_F(ConnectionsTest, AuditObserversSeeEachEntryAsItIsMade) {
 // A database written before connections migration 3: its audit rows survive the migration with
 // their ids, their order and their callers' contexts.
 TEST(AuditMigrationTest, RowsFromBeforeKeepTheirIdsOrderAndContexts) {
-  auto store = std::move(*store::OpenSqlite({.path = ":memory:"}));
+  auto store = store::testing::OpenTestStore();
   std::vector<store::Migration> all = TestMigrations();
   std::vector<store::Migration> before;
   for (const auto& m : all) {

@@ -12,6 +12,7 @@
 #include "outbound/fake_http_client.h"
 #include "store/sqlite/sqlite_store.h"
 #include "vault/vault.h"
+#include "store/testing.h"
 
 namespace relish::connections {
 namespace {
@@ -21,7 +22,7 @@ constexpr const char* kSecret = "zoho-client-secret-7a1";
 class CaptureTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    store_ = std::move(*store::OpenSqlite({.path = ":memory:"}));
+    store_ = store::testing::OpenTestStore();
     ASSERT_TRUE(store_->Migrate(TestMigrations()).ok());
     vault_ = std::move(*vault::Vault::Open(*store_, {vault::MakeMasterKey(random_)}, clock_, random_));
     catalog_ = std::make_unique<Catalog>(*store_, clock_);

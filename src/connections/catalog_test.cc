@@ -5,6 +5,7 @@
 
 #include "connections/connections_impl.h"
 #include "test_fixture.h"
+#include "store/testing.h"
 
 namespace relish::connections {
 namespace {
@@ -328,7 +329,7 @@ oauth2: {token_url: 'https://{region}.login.machine.test/token', scopes: [jobs]}
 // to the organizations whose connections use it (a copy each), else to its creator's first
 // organization; a row with neither is kept where nobody sees it.
 TEST(CatalogMigrationTest, RowsMoveToTheOrganizationsThatUseThem) {
-  auto store = std::move(*store::OpenSqlite({.path = ":memory:"}));
+  auto store = store::testing::OpenTestStore();
   std::vector<store::Migration> all = TestMigrations();
   std::vector<store::Migration> before;
   for (const auto& m : all) {

@@ -137,7 +137,7 @@ CREATE TABLE connection_audit_contexts (
 INSERT INTO connection_audit_contexts (id, org_id, environment, link_name, topping, user_id, origin)
   SELECT ROW_NUMBER() OVER (ORDER BY org_id, environment, link_name, topping, user_id, origin),
          org_id, environment, link_name, topping, user_id, origin
-  FROM (SELECT DISTINCT org_id, environment, link_name, topping, user_id, origin FROM connection_audit);
+  FROM (SELECT DISTINCT org_id, environment, link_name, topping, user_id, origin FROM connection_audit) AS d;
 CREATE TABLE connection_audit_v3 (
   org_id TEXT NOT NULL,
   seq BIGINT NOT NULL,
@@ -210,6 +210,16 @@ CREATE TABLE service_env_clients (
   PRIMARY KEY (org_id, environment, service_id)
 );
 )sql"}};
+  // ---- PostgreSQL variants (issue 16) ----
+  // PostgreSQL has no WITHOUT ROWID (every table is a heap and its primary key an index): the
+  // same tables and keys without it.
+  for (auto& m : all) {
+    if (m.version != 2 && m.version != 3) continue;
+    m.postgres_sql = m.sql;
+    for (size_t at; (at = m.postgres_sql.find(" WITHOUT ROWID")) != std::string::npos;) {
+      m.postgres_sql.erase(at, std::string_view(" WITHOUT ROWID").size());
+    }
+  }
   // ---- Connection events (issue 18) ----
   for (auto& m : EventMigrations()) all.push_back(std::move(m));
   return all;

@@ -122,7 +122,7 @@ inline constexpr std::string_view kClientChoiceSql =
     " SELECT client_id, client_secret, org_id, environment, 0 AS choice FROM service_env_clients"
     "  WHERE org_id = ? AND environment = ? AND service_id = ?"
     " UNION ALL SELECT client_id, client_secret, org_id, '', CASE WHEN org_id = '*' THEN 2 ELSE 1 END"
-    "  FROM service_clients WHERE (org_id = ? OR org_id = '*') AND service_id = ?)"
+    "  FROM service_clients WHERE (org_id = ? OR org_id = '*') AND service_id = ?) AS c"
     " ORDER BY choice LIMIT 1";
 // The vault owner of a client's secret.
 inline std::string ClientOwner(std::string_view org_id, std::string_view environment,

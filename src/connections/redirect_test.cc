@@ -12,6 +12,7 @@
 #include "outbound/raw_server_test_util.h"
 #include "store/sqlite/sqlite_store.h"
 #include "vault/vault.h"
+#include "store/testing.h"
 
 namespace relish::connections {
 namespace {
@@ -74,7 +75,7 @@ inject: {header: X-Basic-Auth, prefix: Basic}
 class CredentialRedirectTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    store_ = std::move(*store::OpenSqlite({.path = ":memory:"}));
+    store_ = store::testing::OpenTestStore();
     ASSERT_TRUE(store_->Migrate(TestMigrations()).ok());
     vault_ = std::move(*vault::Vault::Open(*store_, {vault::MakeMasterKey(random_)}, clock_, random_));
     catalog_ = std::make_unique<Catalog>(*store_, clock_);

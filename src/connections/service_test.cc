@@ -7,13 +7,14 @@
 #include "outbound/fake_http_client.h"
 #include "store/sqlite/sqlite_store.h"
 #include "test_fixture.h"
+#include "store/testing.h"
 
 namespace relish::connections {
 namespace {
 
 // Every default service in services/ loads and passes validation.
 TEST(CatalogTest, EveryDefaultServiceLoads) {
-  auto store = std::move(*store::OpenSqlite({.path = ":memory:"}));
+  auto store = store::testing::OpenTestStore();
   ASSERT_TRUE(store->Migrate(TestMigrations()).ok());
   FakeClock clock;
   Catalog catalog(*store, clock);
@@ -142,7 +143,7 @@ TEST(ServiceTest, ACategoryIsOneOfTheFixedSet) {
             "tools, Productivity, Marketing, Payments, E-commerce, Storage, Support, HR, AI, "
             "Social, Other; got 'crm'");
 
-  auto store = std::move(*store::OpenSqlite({.path = ":memory:"}));
+  auto store = store::testing::OpenTestStore();
   ASSERT_TRUE(store->Migrate(TestMigrations()).ok());
   FakeClock clock;
   Catalog catalog(*store, clock);
@@ -353,7 +354,7 @@ TEST(ServiceTest, ShapesYamlCppWouldThrowOnAreErrors) {
 }
 
 TEST(ServiceTest, CustomServicesCannotShadowDefaults) {
-  auto store = std::move(*store::OpenSqlite({.path = ":memory:"}));
+  auto store = store::testing::OpenTestStore();
   ASSERT_TRUE(store->Migrate(TestMigrations()).ok());
   FakeClock clock;
   Catalog catalog(*store, clock);

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "store/sqlite/sqlite_store.h"
+#include "store/testing.h"
 
 namespace relish::crm {
 namespace {
@@ -41,7 +42,7 @@ class RecordingListener : public ChangeListener {
 class CrmTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    store_ = std::move(*store::OpenSqlite({.path = ":memory:"}));
+    store_ = store::testing::OpenTestStore();
     ASSERT_TRUE(store_->Migrate(Crm::Migrations()).ok());
     users_.Add("org1", ada_);
     users_.Add("org1", bob_);

@@ -5,6 +5,7 @@
 
 #include "identity/fake_password_hasher.h"
 #include "store/sqlite/sqlite_store.h"
+#include "store/testing.h"
 
 namespace relish::identity {
 namespace {
@@ -12,7 +13,7 @@ namespace {
 class IdentityTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    store_ = std::move(*store::OpenSqlite({.path = ":memory:"}));
+    store_ = store::testing::OpenTestStore();
     ASSERT_TRUE(store_->Migrate(Identity::Migrations()).ok());
     id_ = std::make_unique<Identity>(
         *store_, clock_, random_,
@@ -56,7 +57,7 @@ std::string Parameters(const std::string& hash) {
 // An unknown email answered 200 times faster than a known one: it was never hashed. Now it is
 // verified against a dummy hash, made once by the same hasher at the same cost.
 TEST(IdentityDummyHash, UnknownEmailsAreVerifiedAgainstTheDummyHash) {
-  auto store = std::move(*store::OpenSqlite({.path = ":memory:"}));
+  auto store = store::testing::OpenTestStore();
   ASSERT_TRUE(store->Migrate(Identity::Migrations()).ok());
   FakeClock clock;
   FakeRandom random;

@@ -5,6 +5,7 @@
 
 #include "identity/identity.h"
 #include "store/sqlite/sqlite_store.h"
+#include "store/testing.h"
 
 namespace relish::identity {
 namespace {
@@ -17,7 +18,7 @@ constexpr std::string_view kRedirect = "https://client.example/cb";
 class OAuthServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    store_ = std::move(*store::OpenSqlite({.path = ":memory:"}));
+    store_ = store::testing::OpenTestStore();
     auto migrations = Identity::Migrations();
     for (auto& m : OAuthServer::Migrations()) migrations.push_back(m);
     ASSERT_TRUE(store_->Migrate(migrations).ok());

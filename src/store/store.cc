@@ -89,7 +89,8 @@ Result<void> Store::Migrate(const std::vector<Migration>& migrations) {
                       " is out of order");
     }
     TRY(Transact(*this, TxMode::kWrite, [&](Transaction& tx) -> Result<void> {
-      auto r = tx.ExecScript(m.sql);
+      auto r = tx.ExecScript(backend() == "postgres" && !m.postgres_sql.empty() ? m.postgres_sql
+                                                                                : m.sql);
       if (!r.ok()) {
         return r.error().WithContext("migration " + m.module + "/" + std::to_string(m.version) +
                                      " (" + m.description + ")");

@@ -119,6 +119,9 @@ struct Migration {
   int version;         // 1, 2, 3... per module, applied in order, never edited once shipped
   std::string description;
   std::string sql;
+  // When not empty, PostgreSQL runs this instead of `sql`: only for what the common subset
+  // cannot say (SQLite's WITHOUT ROWID tables). Same tables, columns and keys on both.
+  std::string postgres_sql = {};
 };
 
 class Store {

@@ -8,6 +8,7 @@
 
 #include "outbound/fake_http_client.h"
 #include "store/sqlite/sqlite_store.h"
+#include "store/testing.h"
 
 namespace relish::workflow {
 namespace {
@@ -50,7 +51,7 @@ class RefusingListener : public crm::ChangeListener {
 class EngineTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    store_ = std::move(*store::OpenSqlite({.path = ":memory:"}));
+    store_ = store::testing::OpenTestStore();
     ASSERT_TRUE(store_->Migrate(crm::Crm::Migrations()).ok());
     ASSERT_TRUE(store_->Migrate(Engine::Migrations()).ok());
     crm_ = std::make_unique<crm::Crm>(*store_, clock_, random_, users_);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "store/sqlite/sqlite_store.h"
+#include "store/testing.h"
 
 namespace relish::workflow {
 namespace {
@@ -10,7 +11,7 @@ namespace {
 class QueueTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    store_ = std::move(*store::OpenSqlite({.path = ":memory:"}));
+    store_ = store::testing::OpenTestStore();
     ASSERT_TRUE(store_->Migrate(JobQueue::Migrations()).ok());
     queue_ = std::make_unique<JobQueue>(*store_, clock_, random_,
                                         QueueOptions{.lease_ms = 60'000, .backoff_ms = 1000});
