@@ -99,6 +99,25 @@ TEST_F(RunCommandTest, CheckReportsWithoutRunning) {
 }
 
 // Issue 19: `relish check DIR` and `relish run DIR` exited 0 having checked nothing.
+// Issue 17: `=` in a condition runs as `==`; check and run warn with line and column, and the
+// check still succeeds.
+TEST_F(RunCommandTest, AssignmentInAConditionIsAWarning) {
+  std::string file = Write("eq.dg", "a = \"x\";\nif(a = \"x\")\n{\n\tinfo \"yes\";\n}\n");
+  std::string warning =
+      file + ":2:6: warning: '=' in a condition compares, as '==' does: write '=='\n";
+  Result check = Cli({"check", file});
+  EXPECT_EQ(check.code, 0);
+  EXPECT_EQ(check.err, warning);
+  Result json = Cli({"check", "--json", file});
+  EXPECT_EQ(json.code, 0);
+  EXPECT_NE(json.out.find("\"severity\": \"warning\""), std::string::npos) << json.out;
+  EXPECT_NE(json.out.find("\"column\": 6"), std::string::npos) << json.out;
+  Result run = Cli({"run", file});
+  EXPECT_EQ(run.code, 0);
+  EXPECT_EQ(run.out, "yes\n");
+  EXPECT_EQ(run.err, warning);
+}
+
 TEST_F(RunCommandTest, CheckTakesFilesAndFoldersOfScripts) {
   std::filesystem::create_directories(dir_ / "scripts" / "more");
   std::string a = Write("scripts/a.dg", "info 1;\n");

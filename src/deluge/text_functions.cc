@@ -517,6 +517,13 @@ Value ParseDate(Interp& in, const Value& self, const Value* args, int argc, bool
   return Value::DateTime(ms);
 }
 FN(ToDate) { return ParseDate(in, self, args, argc, true, "toDate"); }
+// getDate() on date text (Zoho: text or date-time outside Creator): "17th January 2018".
+FN(TextGetDate) {
+  if (!in.Scan(self.text().size())) return Value::Abort();
+  auto d = ParseDateText(self.text(), in.zone());
+  if (!d) return in.Fail(Msg::kNotADate, {self.text()});
+  return Value::Text(SpokenDate(d->local_ms));
+}
 FN(ToDateTime) { return ParseDate(in, self, args, argc, false, "toDateTime"); }
 
 // toString([pattern]) on text: the text itself; with a date pattern, date-like text (as CRM date
@@ -637,6 +644,7 @@ constexpr Builtin kText[] = {
     {"toLong", 0, 0, ToNumber, "text"},
     {"toDecimal", 0, 0, ToDecimal, "text"},
     {"toDate", 0, 1, ToDate, "text"},
+    {"getDate", 0, 0, TextGetDate, "datetime"},  // issue 17
     {"toDateTime", 0, 2, ToDateTime, "text"},
     {"toTime", 0, 2, ToDateTime, "text"},
     {"textToHex", 0, 0, TextToHex, "text"},

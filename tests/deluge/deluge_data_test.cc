@@ -217,6 +217,10 @@ class DataCase : public testing::Test {
     }
     std::vector<std::string> got;
     Compiled compiled = Compile(case_.script, compile);
+    for (const auto& w : compiled.warnings) {
+      got.push_back("warning: line " + std::to_string(w.line) + ":" + std::to_string(w.column) +
+                    ": " + w.message);
+    }
     if (!compiled.ok()) {
       for (const auto& d : compiled.diagnostics) {
         got.push_back("error: line " + std::to_string(d.line) + ":" + std::to_string(d.column) +
