@@ -313,6 +313,13 @@ class Checker {
         // standalone.fn(...), automation.fn(...), thisapp.fn(...): a function of this script.
         auto it = functions_.find(ToLower(e->name));
         if (it != functions_.end()) return MakeUserCall(e, it->second, qualified);
+        // Another function of the organization: found (or not) when the call runs.
+        if (ToLower(path) == "standalone") {
+          e->kind = ExprKind::kTask;
+          e->name = std::string(kOrgFunctionPrefix) + e->name;
+          e->a = nullptr;
+          return;
+        }
       }
       static constexpr std::string_view kNamespaces[] = {
           "standalone",      "automation", "button",   "thisapp",

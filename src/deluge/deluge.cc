@@ -36,6 +36,7 @@ Compiled Compile(std::string_view source, const CompileOptions& options) {
 Result<RunOutcome> Run(const Program& program, Host& host, const RunOptions& options) {
   if (program.functions.empty()) return RunOutcome{};
   Interp interp(program, host, options.limits);
+  interp.set_call_depth(options.call_depth);
   return interp.Run(options.args);
 }
 

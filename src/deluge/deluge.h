@@ -62,6 +62,9 @@ struct Argument {
 struct RunOptions {
   Limits limits;
   std::vector<Argument> args;
+  // The nested-call depth the run starts at: a function of the organization called through
+  // `standalone.name(...)` counts against its caller's limits.max_call_depth.
+  int call_depth = 0;
 };
 
 struct RunOutcome {

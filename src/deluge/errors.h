@@ -91,6 +91,7 @@ enum class Msg : uint16_t {
   // ---- issue 17 ----
   kAssignInCondition,    // a warning
   kCreatorNotSupported,  // Zoho Creator form statements are not supported
+  kInvokeApiNotSupported,
   kCount,
 };
 

@@ -92,6 +92,7 @@ class Parser {
   Expr* ParseDateLiteral(const Token& t);
   Expr* ParseConstructor(const Token& name);
   Expr* ParseInvokeUrl(const Token& kw);
+  Expr* ParseInvokeApi(const Token& kw);  // issue 17
   Stmt* ParseSendMail(const Token& kw);
   std::vector<TaskField> ParseTaskFields(std::string_view task,
                                          const std::vector<std::string_view>& keys);

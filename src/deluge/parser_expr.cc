@@ -251,6 +251,7 @@ Expr* Parser::ParsePrimary() {
         return Const(t, Value());
       }
       if (w == "invokeurl" && Peek(1).kind == Tok::kLBracket) return ParseInvokeUrl(Next());
+      if (w == "invokeapi" && Peek(1).kind == Tok::kLBracket) return ParseInvokeApi(Next());
       if (w == "if" && Peek(1).kind == Tok::kLParen) {
         Next();
         Next();

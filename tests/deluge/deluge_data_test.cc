@@ -204,6 +204,14 @@ class DataCase : public testing::Test {
         std::stringstream ss;
         ss << f.rdbuf();
         case_.script = ss.str();
+      } else if (key == "function") {
+        // A function of the organization, for standalone.NAME(...): @function NAME PATH.
+        auto [name, path] = Word(rest);
+        std::ifstream f(fs::path(RELISH_DELUGE_TESTS_DIR) / path, std::ios::binary);
+        ASSERT_TRUE(f.good()) << "cannot read " << path;
+        std::stringstream ss;
+        ss << f.rdbuf();
+        host.AddFunction(name, ss.str());
       } else {
         ADD_FAILURE() << "unknown directive @" << key;
       }
