@@ -244,6 +244,43 @@ TEST_F(RunWithDataTest, UnknownUsersOrganizationsAndEnvironmentsAreRefused) {
   EXPECT_EQ(env.err, "relish: --env must be sandbox or production\n");
 }
 
+// Issue 17: standalone.name(...) runs a function of the data directory's organization; two that
+// call each other forever stop at the call-depth limit with its error.
+TEST_F(RunWithDataTest, StandaloneCallsRunTheOrganizationsFunctions) {
+  {
+    Config config;
+    config.data_dir = (dir_ / "data").string();
+    auto rt = app::Runtime::Open(config, {.public_url = "http://127.0.0.1:1", .first_start = false});
+    ASSERT_TRUE(rt.ok()) << rt.error().message();
+    auto admin = (*rt)->identity().FindUserByEmail("admin@localhost");
+    ASSERT_TRUE(admin.ok());
+    crm::Space space{org_, "sandbox"};
+    auto put = [&](const std::string& name, const std::string& source) {
+      auto r = (*rt)->workflow().PutFunction(space, "tools",
+                                             {.name = name, .source = source, .params = {}},
+                                             admin->id);
+      ASSERT_TRUE(r.ok()) << r.error().message();
+    };
+    put("double_it", "int standalone.double_it(Int n)\n{\n\tinfo \"doubling\";\n\treturn n * 2;\n}\n");
+    put("ping", "int standalone.ping(Int n)\n{\n\treturn standalone.pong(n + 1);\n}\n");
+    put("pong", "int standalone.pong(Int n)\n{\n\treturn standalone.ping(n + 1);\n}\n");
+  }
+  std::string file = Write("call.dg", "info standalone.double_it(21);\n");
+  Result r = Cli({"run", file});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "doubling\n42\n");
+  std::string loop = Write("loop.dg", "info \"start\";\nx = standalone.ping(0);\n");
+  Result l = Cli({"run", loop, "--max-depth", "20"});
+  EXPECT_EQ(l.code, 1);
+  EXPECT_EQ(l.out, "start\n");
+  EXPECT_EQ(l.err, loop + ":2: Execution stopped: more than 20 nested function calls (limit: "
+                          "function call depth)\n");
+  std::string missing = Write("missing.dg", "standalone.nothere();\n");
+  Result m = Cli({"run", missing});
+  EXPECT_EQ(m.code, 1);
+  EXPECT_EQ(m.err, missing + ":1: Function 'standalone.nothere' is not defined\n");
+}
+
 TEST_F(RunWithDataTest, AMissingConnectionIsARuntimeError) {
   std::string file = Write("conn.dg",
                            "r = invokeurl [ url: \"https://books.zoho.com/api/v3/x\" "
