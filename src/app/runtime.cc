@@ -98,6 +98,45 @@ std::vector<store::Migration> AllMigrations() {
 
 }  // namespace
 
+namespace {
+
+std::string ToLowerAscii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+  return out;
+}
+
+// Issue 17: standalone.name(...) from a run finds the function in the run's topping first, else
+// the only function of that name in the environment (any topping). Looked up when called: the
+// repository is made after the runner, and a function saved a moment ago is found.
+std::function<Result<std::string>(const connections::CallContext&, std::string_view)>
+FunctionSource(Runtime& rt) {
+  return [&rt](const connections::CallContext& call,
+               std::string_view name) -> Result<std::string> {
+    crm::Space space{call.org_id, call.environment};
+    if (!call.topping.empty()) {
+      auto fn = rt.workflow().GetFunction(space, call.topping, name);
+      if (fn.ok()) return fn->source;
+      if (fn.error().code() != ErrorCode::kNotFound) return fn.error();
+    }
+    std::string lower = ToLowerAscii(name);
+    const workflow::Function* found = nullptr;
+    auto all = TRY(rt.workflow().ListFunctions(space, std::nullopt));
+    for (const auto& f : all) {
+      if (ToLowerAscii(f.name) != lower) continue;
+      if (found != nullptr) {
+        return FailedPrecondition("toppings '" + found->topping + "' and '" + f.topping +
+                                  "' both have a function '" + std::string(name) + "'");
+      }
+      found = &f;
+    }
+    if (found == nullptr) return NotFound("no function '" + std::string(name) + "'");
+    return found->source;
+  };
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, RuntimeOptions options) {
   std::unique_ptr<Runtime> rt(new Runtime());
   rt->config_ = config;
@@ -187,7 +226,8 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, RuntimeOpti
                                   .connections = rt->connections_.get(),
                                   .crm = rt->crm_.get(),
                                   .identity = rt->identity_.get(),
-                                  .clock = &SystemClock()},
+                                  .clock = &SystemClock(),
+                                  .function_source = FunctionSource(*rt)},
       std::move(options.runner));
 
   rt->run_history_ = std::make_unique<functions::RunHistory>(*rt->store_);

@@ -60,6 +60,21 @@ void Report(std::vector<nlohmann::ordered_json>* problems, const std::string& fi
   }
 }
 
+// A warning `check` (and `run`) found: FILE:LINE:COLUMN: warning: message on stderr, or kept for
+// --json with "severity": "warning". Warnings do not fail the check.
+void ReportWarning(std::vector<nlohmann::ordered_json>* problems, const std::string& file,
+                   const deluge::Diagnostic& d) {
+  if (problems != nullptr) {
+    problems->push_back({{"file", file},
+                         {"line", d.line},
+                         {"column", d.column},
+                         {"severity", "warning"},
+                         {"message", d.message}});
+  } else {
+    std::cerr << file << ":" << d.line << ":" << d.column << ": warning: " << d.message << "\n";
+  }
+}
+
 Result<std::string> ReadFile(const std::string& path) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
@@ -111,6 +126,7 @@ std::shared_ptr<const deluge::Program> CompileFile(const RunFlags& flags,
   for (const auto& a : args) options.arg_names.push_back(a.name);
   deluge::Compiled compiled = deluge::Compile(*source, options);
   for (const auto& d : compiled.diagnostics) Report(flags.problems, flags.file, d.line, d.message);
+  for (const auto& w : compiled.warnings) ReportWarning(flags.problems, flags.file, w);
   if (!compiled.ok()) exit_code = kExitFailure;
   return compiled.program;
 }

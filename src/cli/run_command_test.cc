@@ -99,6 +99,25 @@ TEST_F(RunCommandTest, CheckReportsWithoutRunning) {
 }
 
 // Issue 19: `relish check DIR` and `relish run DIR` exited 0 having checked nothing.
+// Issue 17: `=` in a condition runs as `==`; check and run warn with line and column, and the
+// check still succeeds.
+TEST_F(RunCommandTest, AssignmentInAConditionIsAWarning) {
+  std::string file = Write("eq.dg", "a = \"x\";\nif(a = \"x\")\n{\n\tinfo \"yes\";\n}\n");
+  std::string warning =
+      file + ":2:6: warning: '=' in a condition compares, as '==' does: write '=='\n";
+  Result check = Cli({"check", file});
+  EXPECT_EQ(check.code, 0);
+  EXPECT_EQ(check.err, warning);
+  Result json = Cli({"check", "--json", file});
+  EXPECT_EQ(json.code, 0);
+  EXPECT_NE(json.out.find("\"severity\": \"warning\""), std::string::npos) << json.out;
+  EXPECT_NE(json.out.find("\"column\": 6"), std::string::npos) << json.out;
+  Result run = Cli({"run", file});
+  EXPECT_EQ(run.code, 0);
+  EXPECT_EQ(run.out, "yes\n");
+  EXPECT_EQ(run.err, warning);
+}
+
 TEST_F(RunCommandTest, CheckTakesFilesAndFoldersOfScripts) {
   std::filesystem::create_directories(dir_ / "scripts" / "more");
   std::string a = Write("scripts/a.dg", "info 1;\n");
@@ -223,6 +242,43 @@ TEST_F(RunWithDataTest, UnknownUsersOrganizationsAndEnvironmentsAreRefused) {
   Result env = Cli({"run", file, "--env", "staging"});
   EXPECT_EQ(env.code, 2);
   EXPECT_EQ(env.err, "relish: --env must be sandbox or production\n");
+}
+
+// Issue 17: standalone.name(...) runs a function of the data directory's organization; two that
+// call each other forever stop at the call-depth limit with its error.
+TEST_F(RunWithDataTest, StandaloneCallsRunTheOrganizationsFunctions) {
+  {
+    Config config;
+    config.data_dir = (dir_ / "data").string();
+    auto rt = app::Runtime::Open(config, {.public_url = "http://127.0.0.1:1", .first_start = false});
+    ASSERT_TRUE(rt.ok()) << rt.error().message();
+    auto admin = (*rt)->identity().FindUserByEmail("admin@localhost");
+    ASSERT_TRUE(admin.ok());
+    crm::Space space{org_, "sandbox"};
+    auto put = [&](const std::string& name, const std::string& source) {
+      auto r = (*rt)->workflow().PutFunction(space, "tools",
+                                             {.name = name, .source = source, .params = {}},
+                                             admin->id);
+      ASSERT_TRUE(r.ok()) << r.error().message();
+    };
+    put("double_it", "int standalone.double_it(Int n)\n{\n\tinfo \"doubling\";\n\treturn n * 2;\n}\n");
+    put("ping", "int standalone.ping(Int n)\n{\n\treturn standalone.pong(n + 1);\n}\n");
+    put("pong", "int standalone.pong(Int n)\n{\n\treturn standalone.ping(n + 1);\n}\n");
+  }
+  std::string file = Write("call.dg", "info standalone.double_it(21);\n");
+  Result r = Cli({"run", file});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "doubling\n42\n");
+  std::string loop = Write("loop.dg", "info \"start\";\nx = standalone.ping(0);\n");
+  Result l = Cli({"run", loop, "--max-depth", "20"});
+  EXPECT_EQ(l.code, 1);
+  EXPECT_EQ(l.out, "start\n");
+  EXPECT_EQ(l.err, loop + ":2: Execution stopped: more than 20 nested function calls (limit: "
+                          "function call depth)\n");
+  std::string missing = Write("missing.dg", "standalone.nothere();\n");
+  Result m = Cli({"run", missing});
+  EXPECT_EQ(m.code, 1);
+  EXPECT_EQ(m.err, missing + ":1: Function 'standalone.nothere' is not defined\n");
 }
 
 TEST_F(RunWithDataTest, AMissingConnectionIsARuntimeError) {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "deluge/int_code.h"
@@ -53,13 +54,17 @@ enum class ExprKind : uint8_t {
   kBuiltin,     // builtin(args): a function without a receiver
   kMethodCall,  // a.method(args): slot = method id, name = spelling for messages
   kUserCall,    // slot = function index
-  kTask,        // name = canonical task name (zoho.crm.getRecordById)
+  kTask,        // name = canonical task name (zoho.crm.getRecordById); or kOrgFunctionPrefix +
+                // the name of a function of the organization (issue 17)
   kInvokeUrl,   // fields
   kIf,          // if(a, b, c)
   kGetKey,      // a.name on a map: a.get("name")
   kConstruct,   // Map(), List(), List:String(), Collection(...): op unused, slot = Type, value =
                 // element type for typed lists
 };
+
+// kTask names starting so call a function of the organization (Host::FunctionSource).
+inline constexpr std::string_view kOrgFunctionPrefix = "standalone.";
 
 enum class SysVar : uint8_t {
   kCurrentTime,

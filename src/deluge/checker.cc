@@ -1,5 +1,6 @@
 #include "deluge/checker.h"
 
+#include <optional>
 #include <unordered_map>
 
 #include "deluge/builtins.h"
@@ -182,6 +183,7 @@ class Checker {
     switch (e->kind) {
       case ExprKind::kName: {
         int slot = Lookup(e->name);
+        if (slot < 0 && BareDateVariable(e)) return;
         if (slot < 0) {
           Error(e->line, e->col, e->name, Format(Msg::kUndefinedVariable, {e->name}));
           MakeConstNull(e);
@@ -226,7 +228,7 @@ class Checker {
       } else {
         const Expr* root = e;
         while (root->kind == ExprKind::kProperty) root = root->a;
-        Error(root->line, root->col, root->name, Format(Msg::kUndefinedVariable, {root->name}));
+        UndefinedRoot(root);
       }
       MakeConstNull(e);
       return;
@@ -237,7 +239,37 @@ class Checker {
     e->value = Value();
   }
 
+  // An undefined variable at the root of `a.b` or `a.f()`; Zoho Creator's `input.Field` and
+  // `ui.add(...)` say what they are.
+  void UndefinedRoot(const Expr* root) {
+    std::string lower = ToLower(root->name);
+    if (lower == "input" || lower == "ui") {
+      Error(root->line, root->col, root->name, Format(Msg::kCreatorNotSupported));
+      return;
+    }
+    Error(root->line, root->col, root->name, Format(Msg::kUndefinedVariable, {root->name}));
+  }
+
+  // ---- issue 17: `today` and `now` written bare ----
+  // Zoho's expressions page: "today returns the current date". A variable of that name the
+  // function assigns wins (it is found first); otherwise the bare word is zoho.currentdate /
+  // zoho.currenttime (docs/language/decisions.md).
+  static std::optional<SysVar> BareDateWord(std::string_view name) {
+    std::string lower = ToLower(name);
+    if (lower == "today") return SysVar::kCurrentDate;
+    if (lower == "now") return SysVar::kCurrentTime;
+    return std::nullopt;
+  }
+  bool BareDateVariable(Expr* e) {
+    auto var = BareDateWord(e->name);
+    if (!var) return false;
+    e->kind = ExprKind::kSysVar;
+    e->slot = static_cast<int32_t>(*var);
+    return true;
+  }
+
   static bool IsSysVar(const std::string& path) {
+    if (path.find('.') == std::string::npos && BareDateWord(path)) return true;
     std::string lower = ToLower(path);
     for (const auto& sv : kSysVars) {
       if (sv.path == lower) return true;
@@ -281,6 +313,13 @@ class Checker {
         // standalone.fn(...), automation.fn(...), thisapp.fn(...): a function of this script.
         auto it = functions_.find(ToLower(e->name));
         if (it != functions_.end()) return MakeUserCall(e, it->second, qualified);
+        // Another function of the organization: found (or not) when the call runs.
+        if (ToLower(path) == "standalone") {
+          e->kind = ExprKind::kTask;
+          e->name = std::string(kOrgFunctionPrefix) + e->name;
+          e->a = nullptr;
+          return;
+        }
       }
       static constexpr std::string_view kNamespaces[] = {
           "standalone",      "automation", "button",   "thisapp",
@@ -294,7 +333,7 @@ class Checker {
       } else {
         const Expr* r = e->a;
         while (r->kind == ExprKind::kProperty) r = r->a;
-        Error(r->line, r->col, r->name, Format(Msg::kUndefinedVariable, {r->name}));
+        UndefinedRoot(r);
       }
       MakeConstNull(e);
       return;
@@ -351,6 +390,8 @@ class Checker {
     }
     if (id >= 0) {
       Error(e->line, e->col, e->name, Format(Msg::kArgCount, {e->name}));
+    } else if (lower == "alert" || lower == "openurl") {  // Zoho Creator's form actions
+      Error(e->line, e->col, e->name, Format(Msg::kCreatorNotSupported));
     } else {
       Error(e->line, e->col, e->name, Format(Msg::kUnknownFunction, {e->name}));
     }

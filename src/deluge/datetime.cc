@@ -553,4 +553,20 @@ std::optional<ParsedDate> ParseWithPattern(std::string_view text, std::string_vi
   return ParsedDate{ms, has_time};
 }
 
+// ---- issue 17 ----
+std::string SpokenDate(int64_t ms) {
+  static constexpr std::string_view kMonths[] = {
+      "January", "February", "March",     "April",   "May",      "June",
+      "July",    "August",   "September", "October", "November", "December"};
+  Civil c = ToCivil(ms);
+  std::string_view suffix = "th";
+  if (c.day % 100 < 11 || c.day % 100 > 13) {
+    if (c.day % 10 == 1) suffix = "st";
+    if (c.day % 10 == 2) suffix = "nd";
+    if (c.day % 10 == 3) suffix = "rd";
+  }
+  return std::to_string(c.day) + std::string(suffix) + " " + std::string(kMonths[c.month - 1]) +
+         " " + std::to_string(c.year);
+}
+
 }  // namespace relish::deluge

@@ -51,6 +51,8 @@ class Zone {
 
 // The CRM default display: "01-Jan-2019" and "01-Jan-2019 15:00:00".
 std::string FormatDefault(int64_t local_ms, bool with_time);
+// getDate()'s form: "17th January 2018" (Zoho's getDate page).
+std::string SpokenDate(int64_t local_ms);
 // A Java SimpleDateFormat pattern ("yyyy-MM-dd'T'HH:mm:ssXXX"). Zone letters (z, Z, X) use `zone`.
 std::string FormatPattern(int64_t local_ms, std::string_view pattern, const Zone& zone);
 

@@ -292,16 +292,30 @@ FN(StartOfWeek) {
   return D(day - back * kMillisPerDay);
 }
 
-// nextWeekDay() / previousWeekDay(): the next / previous Monday-to-Friday date.
-Value StepWeekDay(const Value& self, int step) {
-  int64_t ms = DayStart(self.AsMillis());
+// nextWeekDay(dayName) / previousWeekDay(dayName): the nearest later / earlier date falling on
+// that day of the week, never the date itself (Zoho: '20-Jul-2021', a Tuesday,
+// .nextWeekDay("Tuesday") is 27-Jul-2021; docs/language/decisions.md). A date-time keeps its
+// time of day.
+Value StepWeekDay(Interp& in, const Value& self, const Value& arg, int step,
+                  std::string_view fn) {
+  std::string name;
+  if (!ArgText(in, arg, fn, name)) return Value::Abort();
+  static constexpr std::string_view kDays[] = {"sunday",   "monday", "tuesday", "wednesday",
+                                               "thursday", "friday", "saturday"};
+  std::string lower = ToLower(name.substr(0, 16));
+  int target = 0;
+  for (int d = 0; d < 7; ++d) {
+    if (lower == kDays[d] || (lower.size() == 3 && kDays[d].substr(0, 3) == lower)) target = d + 1;
+  }
+  if (target == 0) return in.Fail(Msg::kBadArgument, {fn, name});
+  int64_t ms = self.AsMillis();
   do {
     ms += step * kMillisPerDay;
-  } while (Weekday(ms) == 1 || Weekday(ms) == 7);
-  return D(ms);
+  } while (Weekday(ms) != target);
+  return self.type() == Type::kDate ? D(ms) : Dt(ms);
 }
-FN(NextWeekDay) { return StepWeekDay(self, 1); }
-FN(PreviousWeekDay) { return StepWeekDay(self, -1); }
+FN(NextWeekDay) { return StepWeekDay(in, self, args[0], 1, "nextWeekDay"); }
+FN(PreviousWeekDay) { return StepWeekDay(in, self, args[0], -1, "previousWeekDay"); }
 
 // workDaysList(end[, weekends[, holidays]]): business dates from this date to end, inclusive.
 FN(WorkDaysList) {
@@ -363,6 +377,13 @@ FN(ToDateTimeString) {
 FN(ToDate) { return D(self.AsMillis()); }
 FN(ToDateTime) { return Dt(self.AsMillis()); }
 
+// toLong() / toNumber(): the epoch milliseconds of the instant (Zoho's toLong page: in Pacific
+// time '31-Dec-1969 16:00:01'.toLong() is 1000).
+FN(ToEpochMillis) { return Value::Int(in.zone().UtcFromLocal(self.AsMillis())); }
+
+// getDate(): "17th January 2018" (Zoho's getDate page), as text.
+FN(GetDate) { return Value::Text(SpokenDate(self.AsMillis())); }
+
 // ---- functions without a receiver ----
 FN(Now) { return Dt(in.NowLocalMillis() / 1000 * 1000); }
 FN(Today) { return D(in.NowLocalMillis()); }
@@ -418,17 +439,22 @@ constexpr Builtin kDate[] = {
     {"eomonth", 1, 1, EOMonth, "datetime"},
     {"toStartOfMonth", 0, 0, StartOfMonth, "datetime"},
     {"toStartOfWeek", 0, 1, StartOfWeek, "datetime"},
-    {"nextWeekDay", 0, 0, NextWeekDay, "datetime"},
-    {"previousWeekDay", 0, 0, PreviousWeekDay, "datetime"},
+    {"nextWeekDay", 1, 1, NextWeekDay, "datetime"},
+    {"previousWeekDay", 1, 1, PreviousWeekDay, "datetime"},
     {"workDaysList", 1, 3, WorkDaysList, "datetime"},
     {"unixEpoch", 0, 1, UnixEpoch, "datetime"},
     {"toString", 0, 2, ToStringFn, "datetime"},
     {"toText", 0, 2, ToStringFn, "datetime"},
     {"text", 1, 2, Text, "datetime"},
     {"toDateTimeString", 0, 0, ToDateTimeString, "datetime"},
-    {"toDate", 0, 0, ToDate, "datetime"},
-    {"toDateTime", 0, 0, ToDateTime, "datetime"},
-    {"toTime", 0, 0, ToDateTime, "datetime"},
+    // A pattern (and a time zone) given to a value already a date is ignored, as Zoho documents.
+    {"toDate", 0, 2, ToDate, "datetime"},
+    {"toDateTime", 0, 2, ToDateTime, "datetime"},
+    {"toTime", 0, 2, ToDateTime, "datetime"},
+    // ---- issue 17: epoch milliseconds, getDate ----
+    {"toLong", 0, 0, ToEpochMillis, "datetime"},
+    {"toNumber", 0, 0, ToEpochMillis, "datetime"},
+    {"getDate", 0, 0, GetDate, "datetime"},
 };
 
 constexpr Builtin kDateGlobals[] = {

@@ -13,7 +13,7 @@ namespace relish::deluge {
 Compiled Compile(std::string_view source, const CompileOptions& options) {
   auto program = std::make_shared<Program>();
   Compiled out;
-  Parse(source, *program, out.diagnostics);
+  Parse(source, *program, out.diagnostics, &out.warnings);
   if (!program->functions.empty() && program->functions.front().has_header) {
     const Function& entry = program->functions.front();
     Header header{.name = entry.qualified_name, .return_type = entry.return_type, .params = {}};
@@ -36,6 +36,7 @@ Compiled Compile(std::string_view source, const CompileOptions& options) {
 Result<RunOutcome> Run(const Program& program, Host& host, const RunOptions& options) {
   if (program.functions.empty()) return RunOutcome{};
   Interp interp(program, host, options.limits);
+  interp.set_call_depth(options.call_depth);
   return interp.Run(options.args);
 }
 

@@ -45,6 +45,8 @@ struct Compiled {
   // Syntax errors (as many as the parser finds, one per statement at most: it resumes at the
   // next one), or when the syntax is right, check errors; in source order.
   std::vector<Diagnostic> diagnostics;
+  // Warnings: the script runs all the same (`if(a = "x")` compares). In source order.
+  std::vector<Diagnostic> warnings;
   // The header, when the script starts with one that parsed (also when later lines have errors).
   std::optional<Header> header;
   bool ok() const { return program != nullptr; }
@@ -60,6 +62,9 @@ struct Argument {
 struct RunOptions {
   Limits limits;
   std::vector<Argument> args;
+  // The nested-call depth the run starts at: a function of the organization called through
+  // `standalone.name(...)` counts against its caller's limits.max_call_depth.
+  int call_depth = 0;
 };
 
 struct RunOutcome {

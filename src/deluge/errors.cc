@@ -93,6 +93,12 @@ constexpr Entry kTable[] = {
     {Msg::kTaskFailed, "{0}"},
     {Msg::kMailFailed, "sendmail failed: {0}"},
     {Msg::kMailMissingField, "sendmail needs '{0}'"},
+    // ---- issue 17 ----
+    {Msg::kAssignInCondition, "'=' in a condition compares, as '==' does: write '=='"},
+    {Msg::kCreatorNotSupported, "Zoho Creator form statements are not supported"},
+    {Msg::kInvokeApiNotSupported,
+     "invokeapi is not supported in Relish: call {0}'s API with invokeurl [url: its base URL + "
+     "\"{1}\", connection: a connection to {0}]"},
 };
 static_assert(std::size(kTable) == static_cast<size_t>(Msg::kCount));
 

@@ -88,6 +88,10 @@ enum class Msg : uint16_t {
   kTaskFailed,
   kMailFailed,
   kMailMissingField,
+  // ---- issue 17 ----
+  kAssignInCondition,    // a warning
+  kCreatorNotSupported,  // Zoho Creator form statements are not supported
+  kInvokeApiNotSupported,
   kCount,
 };
 

@@ -58,6 +58,16 @@ Result<Value> FakeHost::CallTask(std::string_view name, std::vector<Value> args,
   return v;
 }
 
+void FakeHost::AddFunction(const std::string& name, std::string source) {
+  functions_[ToLower(name)] = std::move(source);
+}
+
+Result<std::string> FakeHost::FunctionSource(std::string_view name) {
+  auto it = functions_.find(ToLower(name));
+  if (it == functions_.end()) return NotFound("no function '" + std::string(name) + "'");
+  return it->second;
+}
+
 void FakeHost::Info(std::string_view line) {
   info_.emplace_back(line);
   transcript_.emplace_back(line);

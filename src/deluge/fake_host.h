@@ -41,6 +41,8 @@ class FakeHost final : public Host {
   void SetUser(UserInfo user) { user_ = std::move(user); }
   void SetMailError(Error error) { mail_error_ = std::move(error); }
   FakeClock& fake_clock() { return clock_; }
+  // A function of the organization, for standalone.name(...) (name matched case-insensitively).
+  void AddFunction(const std::string& name, std::string source);
 
   // ---- what the script did ----
   const std::vector<HttpRequest>& requests() const { return requests_; }
@@ -56,6 +58,7 @@ class FakeHost final : public Host {
   Result<HttpResponse> Fetch(const HttpRequest& request) override;
   Result<Value> CallTask(std::string_view name, std::vector<Value> args, Heap& heap) override;
   void Info(std::string_view line) override;
+  Result<std::string> FunctionSource(std::string_view name) override;
   Result<void> SendMail(const MailMessage& message) override;
   const Clock& clock() const override { return stepping_; }
   std::string TimeZone() const override { return zone_; }
@@ -106,6 +109,7 @@ class FakeHost final : public Host {
   std::vector<MailMessage> mails_;
   std::vector<std::string> task_calls_;
   std::vector<std::string> transcript_;
+  std::map<std::string, std::string> functions_;  // lowercase name -> source
 };
 
 }  // namespace relish::deluge

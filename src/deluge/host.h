@@ -92,6 +92,15 @@ class Host {
   virtual UserInfo User() const { return {}; }
   // Randomness for randomNumber() and aesEncode's IV.
   virtual Random& random() const { return SystemRandom(); }
+
+  // ---- issue 17: the organization's other functions ----
+  // The Deluge source of the organization's function `name` (as written after `standalone.`),
+  // which `standalone.name(args)` runs when the script itself has no function of that name;
+  // kNotFound when there is none. The interpreter compiles and runs it on this same host, within
+  // the caller's limits (docs/language/statements.md).
+  virtual Result<std::string> FunctionSource(std::string_view name) {
+    return NotFound("no function '" + std::string(name) + "'");
+  }
 };
 
 }  // namespace relish::deluge

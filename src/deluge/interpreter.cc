@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "deluge/deluge.h"
 #include "deluge/format.h"
 #include "deluge/json.h"
 #include "deluge/text_util.h"
@@ -568,6 +569,7 @@ Value Interp::CallBuiltin(const Expr* e) {
 }
 
 Value Interp::CallTask(const Expr* e) {
+  if (e->name.starts_with(kOrgFunctionPrefix)) return CallOrgFunction(e);
   std::vector<Value> args;
   args.reserve(e->args.size());
   for (const Expr* a : e->args) {
@@ -579,6 +581,80 @@ Value Interp::CallTask(const Expr* e) {
   if (!result.ok()) return Fail(Msg::kTaskFailed, {result.error().message()});
   if (!CheckWallTime()) return Value::Abort();
   return std::move(result).value();
+}
+
+// ---- issue 17: standalone.name(...) runs a function of the organization ----
+
+// Compiled and run on the same host, as a nested call: it starts at the caller's depth + 1 and
+// gets what is left of the caller's statements and time, so a chain of functions calling each
+// other through standalone.x stops at the call-depth limit, and all of them together within the
+// run's statement and time limits. Arguments and the result cross as JSON (each run has its own
+// heap). FIXME: each nested run has its own memory budget (not what is left of the caller's).
+Value Interp::CallOrgFunction(const Expr* e) {
+  std::string name = e->name.substr(kOrgFunctionPrefix.size());
+  std::string shown = "standalone." + name;
+  if (depth_ + 1 > limits_.max_call_depth) {
+    return FailFatal(Msg::kLimitCallDepth, {FormatInt(limits_.max_call_depth)});
+  }
+  std::vector<std::string> args;
+  args.reserve(e->args.size());
+  for (const Expr* a : e->args) {
+    Value v = Eval(a);
+    if (v.is_abort()) return v;
+    args.push_back(ToJsonText(v));
+  }
+  auto source = host_.FunctionSource(name);
+  if (!source.ok()) {
+    if (source.error().code() == ErrorCode::kNotFound) {
+      return Fail(Msg::kUnknownFunction, {shown});
+    }
+    return Fail(Msg::kTaskFailed, {shown + ": " + source.error().message()});
+  }
+  Compiled compiled = Compile(*source);
+  if (!compiled.ok()) {
+    const Diagnostic& d = compiled.diagnostics.front();
+    return Fail(Msg::kTaskFailed, {shown + ": line " + FormatInt(d.line) + ": " + d.message});
+  }
+  const Function& entry = compiled.program->functions.front();
+  if (!entry.has_header) {
+    return Fail(Msg::kTaskFailed, {shown + ": the function has no header to take arguments"});
+  }
+  if (entry.params.size() != args.size()) return Fail(Msg::kArgCount, {shown});
+  RunOptions options;
+  options.limits = limits_;
+  options.limits.max_statements = std::max<int64_t>(0, limits_.max_statements - statements_);
+  auto left = deadline_ - host_.clock().Monotonic();
+  options.limits.max_wall_time = std::max(
+      std::chrono::milliseconds(0), std::chrono::duration_cast<std::chrono::milliseconds>(left));
+  options.call_depth = depth_ + 1;
+  for (size_t i = 0; i < args.size(); ++i) {
+    options.args.push_back({entry.params[i].name, std::move(args[i])});
+  }
+  auto outcome = deluge::Run(*compiled.program, host_, options);
+  if (!outcome.ok()) return Fail(Msg::kTaskFailed, {shown + ": " + outcome.error().message()});
+  statements_ += outcome->statements;
+  if (!outcome->ok) {
+    // The limits' errors end the whole run, as they do in the caller; others can be caught.
+    const std::string& message = outcome->error_message;
+    if (message.ends_with("(limit: statements per run)")) {
+      return FailFatal(Msg::kLimitStatements, {FormatInt(limits_.max_statements)});
+    }
+    if (message.ends_with("(limit: execution time)")) {
+      return FailFatal(Msg::kLimitWallTime, {Seconds(limits_.max_wall_time)});
+    }
+    if (message.starts_with("Execution stopped:") || message.find("(limit: ") != std::string::npos) {
+      return FailFatal(Msg::kTaskFailed, {message});
+    }
+    return Fail(Msg::kTaskFailed, {shown + ": line " + FormatInt(outcome->error_line) + ": " +
+                                   outcome->error_message});
+  }
+  if (!CheckWallTime()) return Value::Abort();
+  Value result;
+  std::string error;
+  if (!ParseJson(outcome->return_json, heap_, result, error)) {
+    return Fail(Msg::kTaskFailed, {shown + ": " + error});
+  }
+  return result;
 }
 
 // ---- run ----

@@ -35,6 +35,7 @@ class Interp {
   Interp& operator=(const Interp&) = delete;
 
   Result<RunOutcome> Run(const std::vector<Argument>& args);
+  void set_call_depth(int depth) { depth_ = depth; }
 
   // ---- for built-ins ----
   // Records a runtime error at the current line and returns Value::Abort().
@@ -131,6 +132,7 @@ class Interp {
   Value CallMethod(const Expr* e);
   Value CallBuiltin(const Expr* e);
   Value CallTask(const Expr* e);
+  Value CallOrgFunction(const Expr* e);  // standalone.name(...) of the organization (issue 17)
   Result<Value> ConvertArgument(const Param& param, const std::string& json);
 
   // interpreter_expr.cc: expressions
@@ -152,6 +154,7 @@ class Interp {
 
   // invoke_url.cc
   Value EvalInvokeUrl(const Expr* e);
+  Value EvalInvokeApi(const Expr* e);  // interpreter_expr.cc (issue 17)
 
   // First: the run's memory is counted from before the heap exists until after it is gone.
   MemoryMeter memory_;

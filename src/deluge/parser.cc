@@ -8,6 +8,12 @@
 namespace relish::deluge {
 namespace {
 
+std::string ToLowerAscii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+  return out;
+}
+
 constexpr std::string_view kTypes[] = {
     "void",   "string",   "text",       "int",  "integer", "long", "number",
     "bigint", "decimal",  "float",      "bool", "boolean", "map",  "list",
@@ -24,9 +30,12 @@ bool IsTypeWord(std::string_view w) {
 
 std::span<const std::string_view> TypeWords() { return kTypes; }
 
-void Parse(std::string_view source, Program& program, std::vector<Diagnostic>& diagnostics) {
+void Parse(std::string_view source, Program& program, std::vector<Diagnostic>& diagnostics,
+           std::vector<Diagnostic>* warnings) {
   std::vector<Token> tokens = Lex(source, diagnostics);
-  Parser(std::move(tokens), program, diagnostics).ParseProgram();
+  Parser parser(std::move(tokens), program, diagnostics);
+  parser.SetWarnings(warnings);
+  parser.ParseProgram();
 }
 
 bool Parser::Expect(Tok kind, std::string_view what) {
@@ -61,6 +70,33 @@ void Parser::Error(int line, int col, int end_line, int end_col, std::string mes
   if (panic_) return;
   panic_ = true;
   diags_.push_back(Diagnostic{line, col, std::move(message), end_line, end_col});
+}
+
+// ---- issue 17: warnings and Zoho Creator's form statements ----
+
+void Parser::Warn(const Token& at, std::string message) {
+  if (warnings_ == nullptr || panic_) return;
+  auto [end_line, end_col] = TokenEnd(at);
+  warnings_->push_back(Diagnostic{at.line, at.col, std::move(message), end_line, end_col});
+}
+
+bool Parser::CreatorStatement() {
+  const Token& t = Peek();
+  const std::string& w = t.text;
+  Tok next = Peek(1).kind;
+  bool creator = false;
+  if (w == "alert" && (next == Tok::kText || next == Tok::kIdent)) creator = true;
+  if ((w == "hide" || w == "show" || w == "disable" || w == "enable" || w == "clear" ||
+       w == "cancel") &&
+      next == Tok::kIdent) {
+    creator = true;
+  }
+  if ((w == "insert" && AtWord("into", 1)) || (w == "delete" && AtWord("from", 1))) {
+    creator = true;
+  }
+  if (!creator) return false;
+  Error(t, Format(Msg::kCreatorNotSupported));
+  return true;
 }
 
 void Parser::Synchronize() {
@@ -212,6 +248,7 @@ Stmt* Parser::ParseStatement() {
       if (w == "for" && AtWord("each", 1)) return ParseForEach(Next());
       if (w == "try" && Peek(1).kind == Tok::kLBrace) return ParseTry(Next());
       if (w == "sendmail" && Peek(1).kind == Tok::kLBracket) return ParseSendMail(Next());
+      if (CreatorStatement()) return nullptr;
       if (w == "while" && Peek(1).kind == Tok::kLParen) {
         Error(t, Format(Msg::kWhileNotSupported));
         return nullptr;
@@ -256,7 +293,9 @@ Stmt* Parser::ParseIf(const Token& kw) {
   for (;;) {
     Expect(Tok::kLParen, "'(' after if");
     if (panic_) return first;
+    ++condition_;
     s->e = ParseExpression();
+    --condition_;
     Expect(Tok::kRParen, "')' to close the condition");
     if (panic_) return first;
     s->body = ParseBlockOrStatement();
@@ -367,6 +406,14 @@ Stmt* Parser::ParseSimple() {
   s->e = ParseExpression();
   if (panic_) return s;
   if (At(Tok::kAssign) || (Peek().kind >= Tok::kPlusAssign && Peek().kind <= Tok::kPercentAssign)) {
+    // `input.Field = value;` sets a field of a Zoho Creator form.
+    const Expr* root = s->e;
+    while (root->kind == ExprKind::kProperty) root = root->a;
+    if (s->e->kind == ExprKind::kProperty && root->kind == ExprKind::kName &&
+        ToLowerAscii(root->name) == "input") {
+      Error(root->line, root->col, root->line, root->col + 5, Format(Msg::kCreatorNotSupported));
+      return s;
+    }
     Error(Peek(), Format(Msg::kBadAssignTarget));
     return s;
   }

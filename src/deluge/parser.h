@@ -15,7 +15,9 @@
 namespace relish::deluge {
 
 // Parses a whole script: one or more functions with headers, or a bare body.
-void Parse(std::string_view source, Program& program, std::vector<Diagnostic>& diagnostics);
+// Warnings (the script runs all the same) go to `warnings` when it is given.
+void Parse(std::string_view source, Program& program, std::vector<Diagnostic>& diagnostics,
+           std::vector<Diagnostic>* warnings = nullptr);
 
 // The type words of a function header (`Int`, `String`, `map`, ...; lowercase, as compared).
 std::span<const std::string_view> TypeWords();
@@ -26,6 +28,7 @@ class Parser {
       : tokens_(std::move(tokens)), program_(program), diags_(diagnostics) {}
 
   void ParseProgram();
+  void SetWarnings(std::vector<Diagnostic>* warnings) { warnings_ = warnings; }
 
   // ---- parser.cc: tokens, functions, statements ----
  private:
@@ -89,6 +92,7 @@ class Parser {
   Expr* ParseDateLiteral(const Token& t);
   Expr* ParseConstructor(const Token& name);
   Expr* ParseInvokeUrl(const Token& kw);
+  Expr* ParseInvokeApi(const Token& kw);  // issue 17
   Stmt* ParseSendMail(const Token& kw);
   std::vector<TaskField> ParseTaskFields(std::string_view task,
                                          const std::vector<std::string_view>& keys);
@@ -102,6 +106,13 @@ class Parser {
   int depth_ = 0;  // expression and block nesting, bounded by kMaxDepth
   int loops_ = 0;  // enclosing for-each loops (break/continue check)
   bool panic_ = false;
+  // ---- issue 17 ----
+  std::vector<Diagnostic>* warnings_ = nullptr;
+  int condition_ = 0;  // > 0 inside an if condition, where `=` compares (as `==`)
+  void Warn(const Token& at, std::string message);
+  // Zoho Creator's form statements (alert, input.Field = ..., Form[criteria], ...): one clear
+  // error instead of a bare syntax error. True when the statement at the cursor is one (reported).
+  bool CreatorStatement();
 };
 
 // Nesting bound for the recursive descent (and so for the interpreter's recursion).

@@ -59,9 +59,11 @@ Expr* Parser::ParseAnd() {
 
 Expr* Parser::ParseEquality() {
   Expr* left = ParseComparison();
-  while (At(Tok::kEq) || At(Tok::kNe)) {
+  while (At(Tok::kEq) || At(Tok::kNe) || (condition_ > 0 && At(Tok::kAssign))) {
     const Token& op = Next();
-    left = Binary(op, op.kind == Tok::kEq ? Op::kEq : Op::kNe, left, ParseComparison());
+    // Zoho's editor runs `if(a = "x")` as a comparison (no assignment can stand in a condition).
+    if (op.kind == Tok::kAssign) Warn(op, Format(Msg::kAssignInCondition));
+    left = Binary(op, op.kind == Tok::kNe ? Op::kNe : Op::kEq, left, ParseComparison());
   }
   return left;
 }
@@ -249,10 +251,13 @@ Expr* Parser::ParsePrimary() {
         return Const(t, Value());
       }
       if (w == "invokeurl" && Peek(1).kind == Tok::kLBracket) return ParseInvokeUrl(Next());
+      if (w == "invokeapi" && Peek(1).kind == Tok::kLBracket) return ParseInvokeApi(Next());
       if (w == "if" && Peek(1).kind == Tok::kLParen) {
         Next();
         Next();
+        ++condition_;
         std::vector<Expr*> args = ParseArgs();
+        --condition_;
         if (panic_) return Const(t, Value());
         if (args.size() != 3) {
           Error(t, Format(Msg::kArgCount, {"if"}));
@@ -277,6 +282,8 @@ Expr* Parser::ParsePrimary() {
 }
 
 Expr* Parser::ParseNameOrCall(const Token& name) {
+  // `Form[criteria]` fetches records of a Zoho Creator form.
+  if (At(Tok::kLBracket)) Error(name, Format(Msg::kCreatorNotSupported));
   if (At(Tok::kLParen)) {
     Next();
     Expr* call = program_.NewExpr(ExprKind::kCall, name.line, name.col);

@@ -239,6 +239,29 @@ Expr* Parser::ParseInvokeUrl(const Token& kw) {
   return e;
 }
 
+// ---- issue 17: invokeapi ----
+// Zoho's invokeapi task (https://zoho.com/deluge/help/webhook/invokeapitask.html): parsed with
+// its documented parameters, so scripts using it pass check; running it is an error that says
+// how to call the API instead (docs/language/decisions.md).
+Expr* Parser::ParseInvokeApi(const Token& kw) {
+  Expr* e = program_.NewExpr(ExprKind::kInvokeUrl, kw.line, kw.col);
+  e->name = "invokeapi";
+  static const std::vector<std::string_view> kKeys = {
+      "service", "path",       "type",           "parameters",      "body",
+      "headers", "connection", "responseformat", "responsedecoding"};
+  e->fields = ParseTaskFields("invokeapi", kKeys);
+  if (panic_) return e;
+  for (std::string_view need : {"service", "path"}) {
+    bool found = false;
+    for (const auto& f : e->fields) found = found || f.key == need;
+    if (!found) {
+      Error(kw, Format(Msg::kMissingTaskKey, {"invokeapi", need}));
+      return e;
+    }
+  }
+  return e;
+}
+
 Stmt* Parser::ParseSendMail(const Token& kw) {
   Stmt* s = program_.NewStmt(StmtKind::kSendMail, kw.line, kw.col);
   static const std::vector<std::string_view> kKeys = {

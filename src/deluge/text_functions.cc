@@ -517,6 +517,28 @@ Value ParseDate(Interp& in, const Value& self, const Value* args, int argc, bool
   return Value::DateTime(ms);
 }
 FN(ToDate) { return ParseDate(in, self, args, argc, true, "toDate"); }
+// unixEpoch([timeZone]) on date text, the form Zoho documents: epoch milliseconds of the text read
+// as a wall-clock time in the zone (the run's; an unknown zone is GMT); text that is no date is
+// returned as it is (Zoho's unixEpoch page).
+FN(TextUnixEpoch) {
+  if (!in.Scan(self.text().size())) return Value::Abort();
+  auto d = ParseDateText(self.text(), in.zone());
+  if (!d) return self;
+  if (argc > 0) {
+    std::string tz;
+    if (!ArgText(in, args[0], "unixEpoch", tz)) return Value::Abort();
+    return Value::Int(Zone::Find(tz).value_or(Zone::Utc()).UtcFromLocal(d->local_ms));
+  }
+  return Value::Int(in.zone().UtcFromLocal(d->local_ms));
+}
+
+// getDate() on date text (Zoho: text or date-time outside Creator): "17th January 2018".
+FN(TextGetDate) {
+  if (!in.Scan(self.text().size())) return Value::Abort();
+  auto d = ParseDateText(self.text(), in.zone());
+  if (!d) return in.Fail(Msg::kNotADate, {self.text()});
+  return Value::Text(SpokenDate(d->local_ms));
+}
 FN(ToDateTime) { return ParseDate(in, self, args, argc, false, "toDateTime"); }
 
 // toString([pattern]) on text: the text itself; with a date pattern, date-like text (as CRM date
@@ -637,6 +659,8 @@ constexpr Builtin kText[] = {
     {"toLong", 0, 0, ToNumber, "text"},
     {"toDecimal", 0, 0, ToDecimal, "text"},
     {"toDate", 0, 1, ToDate, "text"},
+    {"getDate", 0, 0, TextGetDate, "datetime"},       // issue 17
+    {"unixEpoch", 0, 1, TextUnixEpoch, "datetime"},  // issue 17
     {"toDateTime", 0, 2, ToDateTime, "text"},
     {"toTime", 0, 2, ToDateTime, "text"},
     {"textToHex", 0, 0, TextToHex, "text"},

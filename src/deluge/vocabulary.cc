@@ -43,6 +43,13 @@ constexpr Keyword kKeywords[] = {
      "sendmail\n[\n\tfrom: zoho.adminuserid\n\tto: ${to}\n\tsubject: ${subject}\n\tmessage: "
      "${message}\n]",
      "sends an email (recorded, not delivered, by Relish)"},
+    // ---- issue 17 ----
+    {"invokeapi",
+     "response = invokeapi\n[\n\tservice: ${service}\n\tpath: ${path}\n\ttype: GET\n];",
+     "Zoho's call to another Zoho service's API (parsed; Relish says to use invokeurl)"},
+    {"today", "today", "today's date, as zoho.currentdate"},
+    {"now", "now", "the current date-time, as zoho.currenttime"},
+    // ----
     {"true", "true", "the boolean true"},
     {"false", "false", "the boolean false"},
     {"null", "null", "no value"},

@@ -99,7 +99,7 @@ TEST(VocabularyTest, EveryStatementSnippetParses) {
     if (k.name == "break" || k.name == "continue") body = "for each item in list { " + body + " }";
     if (k.snippet == k.name) body = "value = " + body + ";";
     Compiled c = Compile(body, {.arg_names = {"condition", "list", "value", "message", "url",
-                                              "connection", "to", "subject"}});
+                                              "connection", "to", "subject", "service", "path"}});
     EXPECT_TRUE(c.ok()) << k.name << ": " << (c.ok() ? "" : c.diagnostics[0].message) << "\n"
                         << body;
   }

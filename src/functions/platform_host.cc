@@ -139,6 +139,13 @@ Result<deluge::Value> PlatformHost::CallTask(std::string_view name, std::vector<
   return FromApiJson(shaped, heap);
 }
 
+Result<std::string> PlatformHost::FunctionSource(std::string_view name) {
+  if (!services_.function_source) {
+    return NotFound("no function '" + std::string(name) + "': " + context_.unavailable);
+  }
+  return services_.function_source(context_.call, name);
+}
+
 void PlatformHost::Info(std::string_view line) {
   if (info_truncated_) return;
   if (info_bytes_ + line.size() > kMaxInfoBytes) {

@@ -35,6 +35,7 @@ class PlatformHost final : public deluge::Host {
   const Clock& clock() const override { return *services_.clock; }
   std::string TimeZone() const override { return context_.time_zone; }
   deluge::UserInfo User() const override { return context_.user; }
+  Result<std::string> FunctionSource(std::string_view name) override;
 
  private:
   // Sends one request, through the connection when `connection` is set, and lists it in

@@ -13,6 +13,7 @@
 // Compiled programs are cached by source (program_cache.h). Thread-safe.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -38,6 +39,11 @@ struct PlatformServices {
   crm::Crm* crm = nullptr;
   identity::Identity* identity = nullptr;  // users for zoho.loginuser and for the CRM's actor
   const Clock* clock = nullptr;            // null: the system clock
+  // Issue 17: the source of the organization's function `name`, for standalone.name(...) in a
+  // run with `call`'s organization, environment and topping (the composition root looks it up
+  // in the workflow repository). Empty: scripts can call only the functions of their own file.
+  std::function<Result<std::string>(const connections::CallContext& call, std::string_view name)>
+      function_source;
 };
 
 inline constexpr size_t kDefaultProgramCacheEntries = 512;

@@ -204,6 +204,14 @@ class DataCase : public testing::Test {
         std::stringstream ss;
         ss << f.rdbuf();
         case_.script = ss.str();
+      } else if (key == "function") {
+        // A function of the organization, for standalone.NAME(...): @function NAME PATH.
+        auto [name, path] = Word(rest);
+        std::ifstream f(fs::path(RELISH_DELUGE_TESTS_DIR) / path, std::ios::binary);
+        ASSERT_TRUE(f.good()) << "cannot read " << path;
+        std::stringstream ss;
+        ss << f.rdbuf();
+        host.AddFunction(name, ss.str());
       } else {
         ADD_FAILURE() << "unknown directive @" << key;
       }
@@ -217,6 +225,10 @@ class DataCase : public testing::Test {
     }
     std::vector<std::string> got;
     Compiled compiled = Compile(case_.script, compile);
+    for (const auto& w : compiled.warnings) {
+      got.push_back("warning: line " + std::to_string(w.line) + ":" + std::to_string(w.column) +
+                    ": " + w.message);
+    }
     if (!compiled.ok()) {
       for (const auto& d : compiled.diagnostics) {
         got.push_back("error: line " + std::to_string(d.line) + ":" + std::to_string(d.column) +
