@@ -609,6 +609,11 @@ Result<std::string> Connections::BaseUrl(const CallContext& ctx, std::string_vie
   return impl_->BaseUrl(*rp, ctx.environment);
 }
 
+Result<std::string> Connections::ServiceId(const CallContext& ctx, std::string_view link_name) {
+  auto rp = TRY(impl_->ResolveForCall(ctx, link_name));
+  return rp->connection.service_id;
+}
+
 Result<std::string> Connections::Impl::BaseUrl(const Resolved& r, std::string_view environment) {
   if (!r.base_url.empty()) return r.base_url;
   const std::string& base = environment == "sandbox" && !r.service->sandbox_base_url.empty()

@@ -392,6 +392,9 @@ class Connections {
 
   // The service's API base URL for a connection (sandbox_base_url in the sandbox when set).
   Result<std::string> BaseUrl(const CallContext& ctx, std::string_view link_name);
+  // The catalog id of the service a connection is for (link names resolved as BaseUrl's), so an
+  // integration task can refuse a connection to another service before sending anything.
+  Result<std::string> ServiceId(const CallContext& ctx, std::string_view link_name);
 
   // Audit entries, newest first; `run_id` filters when not empty.
   Result<std::vector<AuditEntry>> Audit(std::string_view org_id, std::string_view run_id,

@@ -304,7 +304,8 @@ class Checker {
         e->a = nullptr;
         return;
       }
-      if (lower.rfind("zoho.crm.", 0) == 0 || lower.rfind("zoho.bigin.", 0) == 0) {
+      if (lower.rfind("zoho.crm.", 0) == 0 || lower.rfind("zoho.bigin.", 0) == 0 ||
+          IsTaskNamespace(lower)) {
         Error(e->line, e->col, e->name, Format(Msg::kUnknownTask, {qualified}));
         MakeConstNull(e);
         return;

@@ -2,6 +2,7 @@
 
 #include "deluge/json.h"
 #include "deluge/text_util.h"
+#include "deluge/zoho_tasks.h"
 
 namespace relish::deluge {
 
@@ -47,6 +48,19 @@ Result<Value> FakeHost::CallTask(std::string_view name, std::vector<Value> args,
   if (record_calls_) transcript_.push_back("> " + call);
   auto it = tasks_.find(ToLower(name));
   if (it == tasks_.end() || it->second.empty()) {
+    // Other Zoho services' tasks without a scripted result: the REST call they make goes to
+    // Fetch (so `@calls` shows it and `@response` answers it), at the service's US host.
+    if (const ZohoServiceTask* zoho = FindZohoServiceTask(name)) {
+      ZohoTaskRequest r = TRY(BuildZohoTaskRequest(*zoho, args));
+      HttpRequest request;
+      request.method = r.method;
+      request.url = "https://" + std::string(zoho->host) + r.target;
+      request.headers = std::move(r.headers);
+      request.body = std::move(r.body);
+      request.connection = r.connection;
+      HttpResponse response = TRY(Fetch(request));
+      return ZohoTaskAnswer(response, heap);
+    }
     return Unavailable("FakeHost has no result for " + std::string(name));
   }
   TaskAnswer answer = it->second.front();

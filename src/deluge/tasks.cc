@@ -43,6 +43,89 @@ constexpr TaskSpec kTasks[] = {
     {"zoho.crm.convertLead", 2, 3, "leadId, options[, connection]",
      "converts a lead into a contact, account and deal"},
     RELISH_CRM_TASKS("zoho.bigin."),
+
+    // --- Integration tasks of other Zoho services (issue 17): REST calls through a connection,
+    // mapped in zoho_tasks.cc. Counts are Zoho's (the connection is the last argument; Relish
+    // needs it, and says so at run time when it is missing).
+    {"zoho.books.createRecord", 3, 4, "module, orgId, map, connection",
+     "creates a record in a Zoho Books module; returns Books' answer"},
+    {"zoho.books.getRecords", 2, 4, "module, orgId[, search], connection",
+     "a Zoho Books module's records matching a search map or query text"},
+    {"zoho.books.getRecordsByID", 3, 4, "module, orgId, id, connection",
+     "a Zoho Books record by its id"},
+    {"zoho.books.updateRecord", 4, 5, "module, orgId, id, map, connection",
+     "updates a Zoho Books record"},
+    {"zoho.books.markStatus", 4, 5, "module, orgId, id, status, connection",
+     "sets an invoice's or estimate's status (sent, void, draft, ...)"},
+    {"zoho.books.attachFile", 4, 5, "module, orgId, id, file, connection",
+     "attaches a file to a Zoho Books record"},
+    {"zoho.inventory.createRecord", 3, 4, "module, orgId, map[, connection]",
+     "creates a record in a Zoho Inventory module"},
+    {"zoho.inventory.getRecords", 2, 4, "module, orgId[, search][, connection]",
+     "a Zoho Inventory module's records"},
+    {"zoho.inventory.getRecordsByID", 3, 4, "module, orgId, id[, connection]",
+     "a Zoho Inventory record by its id"},
+    {"zoho.inventory.updateRecord", 4, 5, "module, orgId, id, map[, connection]",
+     "updates a Zoho Inventory record"},
+    {"zoho.inventory.getOrganization", 0, 1, "[connection]",
+     "the Zoho Inventory organizations of the connection's user"},
+    {"zoho.invoice.create", 3, 4, "module, orgId, map[, connection]",
+     "creates a record in a Zoho Invoice module"},
+    {"zoho.invoice.getRecords", 2, 4, "module, orgId[, search][, connection]",
+     "a Zoho Invoice module's records"},
+    {"zoho.invoice.getRecordsByID", 3, 4, "module, orgId, id[, connection]",
+     "a Zoho Invoice record by its id"},
+    {"zoho.invoice.update", 4, 5, "module, orgId, id, map[, connection]",
+     "updates a Zoho Invoice record"},
+    {"zoho.desk.getRecords", 2, 6, "orgId, module[, from, limit, query][, connection]",
+     "a Zoho Desk module's records"},
+    {"zoho.desk.getRecordById", 3, 4, "orgId, module, id[, connection]",
+     "a Zoho Desk record by its id"},
+    {"zoho.desk.searchRecords", 2, 6, "orgId, module[, query, from, limit][, connection]",
+     "the Zoho Desk records matching a search map"},
+    {"zoho.desk.create", 3, 4, "orgId, module, map[, connection]",
+     "creates a Zoho Desk record (a ticket, contact, ...)"},
+    {"zoho.desk.update", 4, 5, "orgId, module, id, map[, connection]",
+     "updates a Zoho Desk record"},
+    {"zoho.projects.getPortals", 0, 1, "[connection]", "the Zoho Projects portals of the user"},
+    {"zoho.projects.createProject", 2, 3, "portal, map[, connection]",
+     "creates a project in a Zoho Projects portal"},
+    {"zoho.projects.createTaskList", 3, 4, "portal, projectId, map[, connection]",
+     "creates a task list in a Zoho Projects project"},
+    {"zoho.projects.create", 4, 5, "portal, projectId, module, map[, connection]",
+     "creates a milestone, task list, task, bug or log in a project"},
+    {"zoho.projects.update", 5, 6, "portal, projectId, module, id, map[, connection]",
+     "updates a record of a project's module"},
+    {"zoho.projects.getRecords", 3, 6, "portal, projectId, module[, index, range][, connection]",
+     "a project module's records"},
+    {"zoho.workdrive.uploadFile", 4, 5, "file, folderId, fileName, overrideNameExist, connection",
+     "uploads a file to a Zoho WorkDrive folder"},
+    {"zoho.workdrive.createFolder", 2, 3, "name, parentId, connection",
+     "creates a folder in Zoho WorkDrive"},
+    {"zoho.writer.mergeAndStore", 3, 4, "documentId, mergeData, outputSettings, connection",
+     "merges a Zoho Writer document and stores the result in WorkDrive"},
+    {"zoho.writer.v2.mergeAndStore", 4, 5,
+     "documentId, mergeDetail, outputSettings, optionalSettings, connection",
+     "merges a Zoho Writer document and stores it in WorkDrive (Merge and Store V2)"},
+    {"zoho.sign.getDocumentById", 1, 2, "requestId, connection",
+     "a Zoho Sign request's details"},
+    {"zoho.sign.createDocument", 2, 3, "files, map, connection",
+     "uploads documents to Zoho Sign as a draft request"},
+    {"zoho.sign.updateDocument", 2, 3, "requestId, map, connection",
+     "updates a draft Zoho Sign request"},
+    {"zoho.sign.submitRequest", 2, 3, "requestId, map[, connection]",
+     "adds fields and sends a Zoho Sign request out for signature"},
+    {"zoho.creator.getRecords", 3, 7,
+     "owner, app, report[, criteria, from, limit], connection",
+     "a Zoho Creator report's records"},
+    {"zoho.creator.getRecordById", 4, 5, "owner, app, report, id, connection",
+     "a Zoho Creator record by its id"},
+    {"zoho.creator.createRecord", 4, 6, "owner, app, form, values[, otherParams], connection",
+     "adds a record to a Zoho Creator form"},
+    {"zoho.creator.updateRecord", 5, 7,
+     "owner, app, report, id, values[, otherParams], connection",
+     "updates a Zoho Creator record"},
+    // --- end of other Zoho services' tasks
 };
 #undef RELISH_CRM_TASKS
 
@@ -66,6 +149,15 @@ const TaskSpec* FindTask(std::string_view name) {
     if (EqualsIgnoreCase(t.name, n)) return &t;
   }
   return nullptr;
+}
+
+bool IsTaskNamespace(std::string_view lower_name) {
+  for (std::string_view prefix :
+       {"zoho.books.", "zoho.inventory.", "zoho.invoice.", "zoho.desk.", "zoho.projects.",
+        "zoho.workdrive.", "zoho.writer.", "zoho.sign.", "zoho.creator."}) {
+    if (lower_name.starts_with(prefix)) return true;
+  }
+  return false;
 }
 
 }  // namespace relish::deluge

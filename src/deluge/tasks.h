@@ -20,5 +20,8 @@ struct TaskSpec {
 std::span<const TaskSpec> AllTasks();
 // Case-insensitive; "zoho.crm.v8.x" finds "zoho.crm.x" (same arguments). nullptr when unknown.
 const TaskSpec* FindTask(std::string_view name);
+// Whether a lower-case dotted name is in the namespace of other Zoho services' tasks
+// ("zoho.books.", "zoho.desk.", ...), so an unknown one there is an unknown task.
+bool IsTaskNamespace(std::string_view lower_name);
 
 }  // namespace relish::deluge

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "deluge/tasks.h"
+#include "deluge/zoho_tasks.h"
 
 namespace relish::functions {
 namespace {
@@ -175,6 +176,7 @@ const Json* FirstItem(const Json& body) {
 bool TaskAvailable(std::string_view name) {
   const deluge::TaskSpec* spec = deluge::FindTask(name);
   if (spec == nullptr) return false;
+  if (deluge::FindZohoServiceTask(spec->name) != nullptr) return true;  // zoho_tasks.h
   std::string_view action = spec->name.substr(spec->name.rfind('.') + 1);
   for (const auto& a : kActions) {
     if (a.name == action) return true;

@@ -1,6 +1,8 @@
 #include "functions/platform_host.h"
 
 #include "base/log.h"
+#include "deluge/tasks.h"
+#include "deluge/zoho_tasks.h"
 #include "functions/crm_tasks.h"
 #include "functions/records_api.h"
 #include "functions/value_json.h"
@@ -93,8 +95,54 @@ Result<deluge::HttpResponse> PlatformHost::Fetch(const deluge::HttpRequest& requ
                               std::move(response.body)};
 }
 
+// --- Integration tasks of other Zoho services (deluge/zoho_tasks.h): one REST call through the
+// named connection, to the origin of the connection's base URL, so the call goes to the
+// connection's own data centre (its captured api_domain) and nowhere else.
+Result<deluge::Value> PlatformHost::CallZohoServiceTask(const deluge::ZohoServiceTask& task,
+                                                        const std::vector<deluge::Value>& args,
+                                                        deluge::Heap& heap) {
+  std::string name(task.name);
+  auto r = TRY(deluge::BuildZohoTaskRequest(task, args));
+  if (services_.connections == nullptr) {
+    return FailedPrecondition(name + ": connection '" + r.connection +
+                              "' cannot be used: " + context_.unavailable);
+  }
+  auto service = services_.connections->ServiceId(context_.call, r.connection);
+  if (!service.ok()) return service.error().WithContext(name);
+  if (*service != task.service) {
+    return FailedPrecondition(name + ": connection '" + r.connection + "' is for " + *service +
+                              "; this task needs a " + std::string(task.service_name) +
+                              " connection (" + std::string(task.service) + ")");
+  }
+  auto base = services_.connections->BaseUrl(context_.call, r.connection);
+  if (!base.ok()) return base.error().WithContext(name);
+  auto parsed = outbound::ParseUrl(*base);
+  if (!parsed.ok()) return parsed.error().WithContext(name);
+  size_t scheme_end = base->find("://");
+  size_t path_start = base->find('/', scheme_end == std::string::npos ? 0 : scheme_end + 3);
+  outbound::Request request;
+  request.method = r.method;
+  request.url = base->substr(0, path_start) + r.target;
+  request.headers = std::move(r.headers);
+  request.body = std::move(r.body);
+  request.timeout = context_.limits.invokeurl_timeout;
+  request.max_response_bytes = context_.limits.max_response_bytes;
+  auto response = Send(std::move(request), r.connection, name);
+  if (!response.ok()) return response.error().WithContext(name);
+  // The service's answer is the script's value: any secret of the organization in it (an echo
+  // of a credential) is masked as it would be in the execution log.
+  deluge::HttpResponse answer{response->status, {},
+                              GlobalRedactor().ScrubFor(context_.call.org_id, response->body)};
+  return deluge::ZohoTaskAnswer(answer, heap);
+}
+
 Result<deluge::Value> PlatformHost::CallTask(std::string_view name, std::vector<deluge::Value> args,
                                              deluge::Heap& heap) {
+  if (const deluge::TaskSpec* spec = deluge::FindTask(name)) {
+    if (const auto* zoho = deluge::FindZohoServiceTask(spec->name)) {
+      return CallZohoServiceTask(*zoho, args, heap);
+    }
+  }
   TaskCall call = TRY(ParseTask(name, args, context_.time_zone));
   auto failed = [&call](const Error& e) { return e.WithContext(call.name); };
   Result<RecordResponse> response = Unavailable("not sent");

@@ -8,6 +8,7 @@
 #include "crm/events.h"
 #include "deluge/host.h"
 #include "deluge/limits.h"
+#include "deluge/zoho_tasks.h"
 #include "functions/platform_runner.h"
 #include "functions/runner.h"
 
@@ -43,6 +44,11 @@ class PlatformHost final : public deluge::Host {
   Result<outbound::Response> Send(outbound::Request request, const std::string& connection,
                                   const std::string& task,
                                   connections::RetryMode retry = connections::RetryMode::kService);
+
+  // zoho.books.*, zoho.desk.*, ...: through the named connection only (deluge/zoho_tasks.h).
+  Result<deluge::Value> CallZohoServiceTask(const deluge::ZohoServiceTask& task,
+                                            const std::vector<deluge::Value>& args,
+                                            deluge::Heap& heap);
 
   const PlatformServices& services_;
   RunContext context_;

@@ -213,7 +213,8 @@ async function books(req, url, res, played) {
   }
   // api v3 contacts [id] (books.zoho.<dc>), or books v3 contacts [id] (www.zohoapis.<dc>)
   const parts = url.pathname.split('/').filter(Boolean);
-  if (parts[2] !== 'contacts' || parts.length > 4) return send(res, 404, { code: 5, message: 'Invalid URL Passed' });
+  if (parts[2] !== 'contacts') return await otherModule(req, url, res, parts, record);
+  if (parts.length > 4) return send(res, 404, { code: 5, message: 'Invalid URL Passed' });
   const id = parts[3];
   if (req.method === 'GET' && !id) {
     const text = (url.searchParams.get('search_text') || '').toLowerCase();
@@ -244,13 +245,60 @@ async function books(req, url, res, played) {
   send(res, 200, { code: 0, message: 'Contact information has been saved.', contact: c });
 }
 
+// Other modules, for the zoho.books.* / zoho.inventory.* tasks (issue 17): invoices and items
+// (Books, and Inventory at /inventory/v1/), created from a JSON body, fetched by id or listed
+// with field filters, updated, and an invoice's status marked. Records keep their organization:
+// a request for another organization's record finds nothing.
+const MODULES = { invoices: { one: 'invoice', id: 'invoice_id' }, items: { one: 'item', id: 'item_id' } };
+let moduleRecords = { invoices: [], items: [] };
+let nextRecord = 982000000567001n;
+
+async function otherModule(req, url, res, parts, record) {
+  const mod = MODULES[parts[2]];
+  if (!mod || parts.length > 6) return send(res, 404, { code: 5, message: 'Invalid URL Passed' });
+  const org = url.searchParams.get('organization_id');
+  if (!org) return send(res, 400, { code: 6041, message: 'organization_id is required' });
+  const list = moduleRecords[parts[2]];
+  const id = parts[3];
+  const found = id ? list.find((r) => r[mod.id] === id && r.organization_id === org) : null;
+  const missing = () => send(res, 404, { code: 1002, message: `${mod.one[0].toUpperCase()}${mod.one.slice(1)} does not exist.` });
+  if (req.method === 'GET' && !id) {
+    const filters = [...url.searchParams].filter(([k]) => !['organization_id', 'page', 'per_page'].includes(k));
+    const hits = list.filter((r) => r.organization_id === org &&
+      filters.every(([k, v]) => String(r[k] ?? '').toLowerCase() === v.toLowerCase()));
+    return send(res, 200, { code: 0, message: 'success', [parts[2]]: hits,
+      page_context: { page: 1, per_page: 200, has_more_page: false } });
+  }
+  if (req.method === 'GET' && parts.length === 4) return found ? send(res, 200, { code: 0, message: 'success', [mod.one]: found }) : missing();
+  if (req.method === 'POST' && parts[4] === 'status' && parts[5]) {
+    if (!found) return missing();
+    found.status = parts[5];
+    return send(res, 200, { code: 0, message: `${mod.one} status has been changed to ${parts[5]}.` });
+  }
+  if (parts.length > 4 || (req.method !== 'POST' && req.method !== 'PUT') || (req.method === 'POST') === Boolean(id)) {
+    return send(res, 405, { code: 5, message: 'Invalid URL Passed' });
+  }
+  const { fields, error } = await contactFields(req);
+  record.fields = fields || null;
+  if (error) return send(res, 400, { code: 4, message: `Invalid value passed for JSONString: ${error}` });
+  if (req.method === 'POST') {
+    const r = { [mod.id]: String(nextRecord++), ...fields, organization_id: org, status: 'draft', created_time: now() };
+    list.push(r);
+    return send(res, 201, { code: 0, message: `The ${mod.one} has been created.`, [mod.one]: r });
+  }
+  if (!found) return missing();
+  Object.assign(found, fields, { last_modified_time: now() });
+  send(res, 200, { code: 0, message: `The ${mod.one} has been updated.`, [mod.one]: found });
+}
+
 const handler = (played) => async (req, res) => {
   try {
     const url = new URL(req.url, `http://${req.headers.host || host}`);
     if (url.pathname === '/oauth/v2/auth' && req.method === 'GET') return authorize(url, res);
     if (url.pathname === '/oauth/v2/token' && req.method === 'POST') return await token(req, res, played);
     if (url.pathname === '/oauth/v2/token/revoke' && req.method === 'POST') return await revoke(req, url, res);
-    if (url.pathname.startsWith('/api/v3/') || url.pathname.startsWith('/books/v3/')) {
+    if (url.pathname.startsWith('/api/v3/') || url.pathname.startsWith('/books/v3/') ||
+        url.pathname.startsWith('/inventory/v1/')) {
       return await books(req, url, res, played);
     }
     if (url.pathname === '/_standin/user' && req.method === 'POST') {
@@ -268,6 +316,7 @@ const handler = (played) => async (req, res) => {
     }
     if (url.pathname === '/_standin/reset' && req.method === 'POST') {
       contacts = [];
+      moduleRecords = { invoices: [], items: [] };
       requests = [];
       accountsLog = [];
       return send(res, 200, { reset: true });
