@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <regex>
 #include <set>
 
 #include "deluge/ast.h"
@@ -346,28 +347,18 @@ bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && Lower(s.substr(0, prefix.size())) == Lower(prefix);
 }
 
-// In a `connection: "...` task key or a zoho.* call's argument text.
-bool InConnectionPlace(const Scan& scan, size_t before) {
-  if (before == 0) return false;
-  size_t k = before;
-  if (scan.tokens[k - 1].kind == Tok::kText) --k;  // the link name being typed
-  if (k >= 2 && scan.tokens[k - 1].kind == Tok::kColon && scan.IsWord(k - 2, "connection")) {
-    return true;
-  }
-  // The last argument of a task call: after a comma inside zoho.xxx(...).
-  int depth = 0;
-  for (size_t j = k; j-- > 0;) {
-    Tok kind = scan.tokens[j].kind;
-    if (kind == Tok::kRParen) ++depth;
-    if (kind == Tok::kLParen) {
-      if (depth-- == 0) {
-        auto [path, start] = DottedBefore(scan, j);
-        return StartsWithNoCase(path, "zoho.") && scan.tokens[k - 1].kind == Tok::kComma;
-      }
-    }
-    if (kind == Tok::kSemicolon || kind == Tok::kLBrace) return false;
-  }
-  return false;
+// In a `connection:` task key, or typing a text argument after the first of a zoho.* call
+// (where the connection goes), judged from the line's text: the link name being typed is often
+// an unterminated text the lexer cannot tokenize yet. Only the line's last 200 bytes are looked
+// at, so a huge line costs nothing.
+bool InConnectionPlace(std::string_view line_before) {
+  if (line_before.size() > 200) line_before.remove_prefix(line_before.size() - 200);
+  static const std::regex kKey(R"((^|[^A-Za-z0-9_])connection\s*:\s*"?[A-Za-z0-9_]*$)",
+                               std::regex::icase);
+  static const std::regex kTaskArg(R"(zoho\.[A-Za-z0-9_.]+\(.*,\s*"[A-Za-z0-9_]*$)",
+                                   std::regex::icase);
+  std::string line(line_before);
+  return std::regex_search(line, kKey) || std::regex_search(line, kTaskArg);
 }
 
 const deluge::VocabularyEntry* FindEntry(const std::vector<deluge::VocabularyEntry>& list,
@@ -433,7 +424,9 @@ json Completion(std::string_view text, Position at, const std::vector<std::strin
   json items = json::array();
   const auto& vocab = Vocab();
 
-  if (InConnectionPlace(scan, before)) {
+  std::string_view line = scan.lines.Line(at.line);
+  size_t line_start = scan.lines.Offset({at.line, 0});
+  if (InConnectionPlace(line.substr(0, std::min(line.size(), offset - line_start)))) {
     for (const auto& name : link_names) {
       items.push_back(Item(name, kItemValue, "connection", ""));
     }

@@ -304,7 +304,7 @@ TEST(AnalysisTest, CompletionOffersTypedMethodsTasksAndLinks) {
   auto tasks = labels(Completion(text, {3, 9}, {}));
   EXPECT_TRUE(tasks.count("zoho.crm.getRecordById"));
   EXPECT_FALSE(tasks.count("zoho.bigin.getRecordById"));
-  auto links = labels(Completion(text, {4, 41}, {"crm_link"}));
+  auto links = labels(Completion(text, {4, 40}, {"crm_link"}));  // inside the last ""
   EXPECT_EQ(links, std::set<std::string>{"crm_link"});
   auto plain = labels(Completion(text, {5, 0}, {}));
   EXPECT_TRUE(plain.count("m"));
