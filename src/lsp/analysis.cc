@@ -129,7 +129,7 @@ struct Scan {
       f.name = fns[k].qualified_name;
       while (f.first + 1 < tokens.size() && tokens[f.first].line < fns[k].line) ++f.first;
       if (!functions.empty()) {
-        f.first = std::max(f.first, functions.back().last + 1);
+        f.first = std::min(std::max(f.first, functions.back().first + 1), tokens.size() - 1);
         functions.back().last = f.first - 1;
       }
       f.last = tokens.size() - 1;

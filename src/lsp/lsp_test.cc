@@ -324,5 +324,51 @@ TEST(AnalysisTest, DefinitionReferencesAndUnusedWarnings) {
   EXPECT_EQ(d[0]["message"], "'unused' is given a value that is never used");
 }
 
+TEST(AnalysisTest, FunctionsHaveTheirOwnVariables) {
+  std::string text =
+      "string a.one(String name)\n{\n\tx = name;\n\treturn x;\n}\n"
+      "int a.two()\n{\n\tx = 2;\n\treturn x;\n}\n";
+  auto ranges = VariableRanges(text, {8, 8});  // the x returned by two
+  ASSERT_EQ(ranges.size(), 2u);
+  EXPECT_EQ(ranges[0], (Range{{7, 1}, {7, 2}}));
+  json symbols = Symbols(text);
+  ASSERT_EQ(symbols.size(), 2u) << symbols.dump();
+  EXPECT_EQ(symbols[0]["name"], "a.one");
+  EXPECT_EQ(symbols[0]["children"].size(), 2u);  // name, x
+  EXPECT_EQ(symbols[1]["name"], "a.two");
+  EXPECT_EQ(symbols[1]["children"].size(), 1u);
+  json hover = HoverAt(text, {2, 6});  // `name`, the parameter
+  EXPECT_EQ(hover["contents"]["value"], "```deluge\nname: text\n```\nparameter, defined on line 1");
+  json sig = SignatureHelpAt("x = \"abc\".subString(1, ", {0, 24});
+  EXPECT_EQ(sig["activeParameter"], 1);
+  EXPECT_EQ(sig["signatures"][0]["label"], "subString(start[, end])");
+}
+
+// Every request at many positions of every test script, example and fuzz corpus file (half
+// typed, broken, deeply nested, non-ASCII): answers, never a crash.
+TEST(AnalysisTest, AnswersEverywhereInEveryScript) {
+  std::vector<std::string> sources;
+  for (const auto& [what, source] : DataScripts()) sources.push_back(source);
+  for (const auto& entry : fs::recursive_directory_iterator(RELISH_SOURCE_DIR "/fuzz/corpus/deluge")) {
+    if (entry.is_regular_file()) sources.push_back(ReadAll(entry.path()));
+  }
+  size_t requests = 0;
+  for (const std::string& source : sources) {
+    LineIndex lines(source);
+    Diagnostics(source);
+    Symbols(source);
+    size_t step = std::max<size_t>(1, source.size() / 12);
+    for (size_t offset = 0; offset <= source.size(); offset += step) {
+      Position at = lines.PositionAt(offset);
+      Completion(source, at, {"link"});
+      HoverAt(source, at);
+      SignatureHelpAt(source, at);
+      VariableRanges(source, at);
+      ++requests;
+    }
+  }
+  EXPECT_GT(requests, 1000u);
+}
+
 }  // namespace
 }  // namespace relish::lsp
