@@ -61,18 +61,6 @@ bool IsWord(const Token& t, std::string_view lower) {
   return t.kind == Tok::kIdent && t.text == lower;
 }
 
-bool IsBinaryOperator(Tok k) {
-  switch (k) {
-    case Tok::kPlus: case Tok::kMinus: case Tok::kStar: case Tok::kSlash: case Tok::kPercent:
-    case Tok::kAssign: case Tok::kPlusAssign: case Tok::kMinusAssign: case Tok::kStarAssign:
-    case Tok::kSlashAssign: case Tok::kPercentAssign: case Tok::kEq: case Tok::kNe: case Tok::kLt:
-    case Tok::kLe: case Tok::kGt: case Tok::kGe: case Tok::kAnd: case Tok::kOr:
-      return true;
-    default:
-      return false;
-  }
-}
-
 enum class Open : uint8_t { kParen, kBlock, kLiteral, kTask, kList };
 
 class Formatter {
@@ -125,13 +113,23 @@ class Formatter {
     const Token& t = tokens_[i];
     const Token* p = i > 0 ? &tokens_[i - 1] : nullptr;
     if (t.kind == Tok::kLBrace) {
-      // A block follows a condition's ')', else, try, or stands where a statement starts.
-      if (p == nullptr || p->kind == Tok::kRParen || IsWord(*p, "else") || IsWord(*p, "try") ||
-          p->kind == Tok::kSemicolon || (p->kind == Tok::kLBrace && Top() == Open::kBlock) ||
-          (p->kind == Tok::kRBrace && last_close_ == Open::kBlock)) {
-        return Open::kBlock;
+      // A block follows what completes a header: a condition's or a function header's ')',
+      // else, try, or the end of a for-each's expression (`in list {`, `in {1,2} {`). Where
+      // an operand is expected (after an operator, '(', ',', ':', return, info, throw, in, or
+      // at a statement's start) a '{' opens a map or list literal, as the parser reads it.
+      if (p == nullptr) return Open::kLiteral;
+      switch (p->kind) {
+        case Tok::kRParen: case Tok::kRBracket: case Tok::kInt: case Tok::kDecimal:
+        case Tok::kText: case Tok::kDate:
+          return Open::kBlock;
+        case Tok::kRBrace:
+          return last_close_ == Open::kLiteral ? Open::kBlock : Open::kLiteral;
+        case Tok::kIdent:
+          if (IsWord(*p, "else") || IsWord(*p, "try")) return Open::kBlock;
+          return EndsOperand(*p) ? Open::kBlock : Open::kLiteral;
+        default:
+          return Open::kLiteral;
       }
-      return Open::kLiteral;
     }
     if (t.kind == Tok::kLBracket) {
       return i + 1 < tokens_.size() && IsFieldStart(tokens_[i + 1]) ? Open::kTask : Open::kList;
@@ -149,6 +147,7 @@ class Formatter {
     if (prev_open_ == Open::kBlock || prev_open_ == Open::kTask) return Sep::kNewline;
     if (t_closes && (Top() == Open::kBlock || Top() == Open::kTask)) return Sep::kNewline;
     if (t_opens && (open == Open::kBlock || open == Open::kTask)) return Sep::kNewline;
+    if (prev_closed_ == Open::kTask && t.kind == Tok::kIdent) return Sep::kNewline;
     if (prev_closed_ == Open::kBlock) {
       return t.kind == Tok::kSemicolon ? Sep::kNone : Sep::kNewline;
     }
@@ -283,7 +282,6 @@ class Formatter {
     }
     statement_start_ = (t.kind == Tok::kSemicolon && Top() == Open::kBlock) ||
                        (opens && open == Open::kBlock) || block_close;
-    (void)IsBinaryOperator;
   }
 
   std::string_view src_;
