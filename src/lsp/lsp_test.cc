@@ -113,6 +113,19 @@ TEST(FormatTest, HeadersCommentsAndContinuations) {
   EXPECT_EQ(*FormatScript(*out), *out);
 }
 
+TEST(FormatTest, BlocksAfterLiteralsAndStatementsAfterSendmail) {
+  auto out = FormatScript(
+      "for each index i in {1,2} { if(i == 1) { continue; } }\n"
+      "sendmail [ from: zoho.adminuserid to: \"a@b.c\" subject: \"x\" message: \"y\" ] "
+      "info {\"a\":-1};");
+  ASSERT_TRUE(out.ok()) << out.error().message();
+  EXPECT_EQ(*out,
+            "for each index i in {1,2}\n{\n\tif(i == 1)\n\t{\n\t\tcontinue;\n\t}\n}\n"
+            "sendmail\n[\n\tfrom:zoho.adminuserid\n\tto:\"a@b.c\"\n\tsubject:\"x\"\n"
+            "\tmessage:\"y\"\n]\ninfo {\"a\":-1};\n");
+  EXPECT_EQ(*FormatScript(*out), *out);
+}
+
 TEST(FormatTest, RefusesWhatDoesNotParse) {
   auto out = FormatScript("if(x {");
   ASSERT_FALSE(out.ok());
