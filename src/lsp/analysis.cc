@@ -434,7 +434,10 @@ json Completion(std::string_view text, Position at, const std::vector<std::strin
   }
 
   if (context > 0 && scan.tokens[context - 1].kind == Tok::kDot) {
-    auto [path, start] = DottedBefore(scan, context);
+    // Named, not a structured binding: clang before 16 cannot capture those in a lambda.
+    std::pair<std::string, size_t> dotted = DottedBefore(scan, context);
+    const std::string& path = dotted.first;
+    size_t start = dotted.second;
     if (StartsWithNoCase(path, "zoho.")) {
       Range range{scan.lines.PositionAt(scan.Start(scan.tokens[start])), at};
       auto add = [&](const deluge::VocabularyEntry& e, int kind) {
