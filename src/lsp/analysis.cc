@@ -188,7 +188,7 @@ struct Scan {
     for (size_t i = body; i <= f.last && i + 1 < tokens.size(); ++i) {
       if (tokens[i].kind == Tok::kIdent && IsDefinition(i) && !index.count(std::string(tokens[i].raw))) {
         index[std::string(tokens[i].raw)] = f.variables.size();
-        bool is_catch = tokens[i - 1].kind == Tok::kLParen;
+        bool is_catch = i > 0 && tokens[i - 1].kind == Tok::kLParen;
         f.variables.push_back({std::string(tokens[i].raw), {}, i, false, is_catch, false});
       }
     }
@@ -275,22 +275,25 @@ std::string ParamType(std::string_view lower) {
   return "";
 }
 
+std::string TypeOf(const Scan& scan, const Variable& v) {
+  if (v.parameter) {
+    size_t i = v.definition;
+    return i > 0 ? ParamType(scan.tokens[i - 1].text) : "";
+  }
+  // The last plain assignment decides; a loop variable stays unknown.
+  std::string type;
+  for (size_t u : v.uses) {
+    if (u + 1 < scan.tokens.size() && scan.tokens[u + 1].kind == Tok::kAssign) {
+      std::string t = TypeOfTokens(scan, u + 2);
+      if (!t.empty()) type = t;
+    }
+  }
+  return type;
+}
+
 std::string VariableType(const Scan& scan, const FunctionScope& f, std::string_view name) {
   for (const auto& v : f.variables) {
-    if (v.name != name) continue;
-    if (v.parameter) {
-      size_t i = v.definition;
-      return i > 0 ? ParamType(scan.tokens[i - 1].text) : "";
-    }
-    // The last plain assignment before the end decides; a loop variable stays unknown.
-    std::string type;
-    for (size_t u : v.uses) {
-      if (u + 1 < scan.tokens.size() && scan.tokens[u + 1].kind == Tok::kAssign) {
-        std::string t = TypeOfTokens(scan, u + 2);
-        if (!t.empty()) type = t;
-      }
-    }
-    return type;
+    if (v.name == name) return TypeOf(scan, v);
   }
   return "";
 }
@@ -476,8 +479,7 @@ json Completion(std::string_view text, Position at, const std::vector<std::strin
 
   if (const FunctionScope* f = scan.FunctionAt(before > 0 ? before - 1 : 0)) {
     for (const auto& v : f->variables) {
-      std::string type = VariableType(scan, *f, v.name);
-      items.push_back(Item(v.name, kItemVariable, type, ""));
+      items.push_back(Item(v.name, kItemVariable, TypeOf(scan, v), ""));
     }
   }
   for (const auto& e : vocab.functions) {
@@ -526,7 +528,7 @@ json HoverAt(std::string_view text, Position at) {
   if (const FunctionScope* f = scan.FunctionAt(i)) {
     for (const auto& v : f->variables) {
       if (v.name != t.raw) continue;
-      std::string type = VariableType(scan, *f, v.name);
+      std::string type = TypeOf(scan, v);
       Position def = scan.RangeOf(scan.tokens[v.definition]).start;
       std::string s = "```deluge\n" + v.name + (type.empty() ? "" : ": " + type) + "\n```\n" +
                       (v.parameter ? "parameter" : "variable") + ", defined on line " +
