@@ -33,7 +33,7 @@ asan:
 # -O1 with line tables and assertions on: the sanitizers and libFuzzer need no more, and the
 # build is part of CI's time.
 FUZZ_SECONDS ?= 40
-FUZZ_TARGETS ?= deluge http_request json_edge criteria url service_yaml
+FUZZ_TARGETS ?= deluge http_request json_edge criteria url service_yaml lsp
 fuzz:
 	@cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 		-DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" -DRELISH_FUZZ=ON > /dev/null

@@ -112,6 +112,7 @@ int ParseAndRun(int argc, char** argv) {
   AddWebhooksCommands(root, commands);
   AddWorkflowCommands(root, commands);
   AddIdentityCommands(root, commands);
+  AddLspCommands(root, commands);  // issue 17: lsp, fmt
   AddCompletionCommands(root, commands);
 
   try {

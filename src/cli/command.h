@@ -62,5 +62,7 @@ void AddIdentityCommands(CLI::App& root, Commands& commands);
 void AddCompletionCommands(CLI::App& root, Commands& commands);
 // webhooks_command.cc: connections events, webhooks ... (after AddConnectionsCommands)
 void AddWebhooksCommands(CLI::App& root, Commands& commands);
+// lsp_command.cc (issue 17): lsp (the language server), fmt
+void AddLspCommands(CLI::App& root, Commands& commands);
 
 }  // namespace relish::cli
