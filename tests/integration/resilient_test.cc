@@ -500,8 +500,21 @@ TEST_F(ResilientTest, InvokeurlsRetryOption) {
 // One call at a time on `capped`: a second while the first is in flight is refused with 429 and
 // Relish's code, and another organization's connection of the same service is not held up.
 TEST_F(ResilientTest, AConnectionsConcurrencyCapRefusesTheExcessCall) {
+  // The slow call has a client of its own: a RelishClient keeps cookies and a transcript and is
+  // not to be shared between threads (sharing dev_ raced, and aborted under load).
+  RelishClient slow_client(dev_->base_url());
+  slow_client.set_token(dev_->token());
   RelishClient::Reply first;
-  std::thread t([&] { first = Proxy(*dev_, "GET", "capped/slow", org_a_); });
+  std::thread t([&] { first = Proxy(slow_client, "GET", "capped/slow", org_a_); });
+  // Joined on every path: an ASSERT that returns early must not leave it joinable (terminate).
+  struct Joiner {
+    Upstream& up;
+    std::thread& t;
+    ~Joiner() {
+      up.Release();
+      if (t.joinable()) t.join();
+    }
+  } joiner{*upstream_, t};
   upstream_->WaitForSlow(1);
   auto second = Proxy(*dev_, "GET", "capped/fail?name=r&n=0", org_a_);
   EXPECT_EQ(second.status, 429);
@@ -520,7 +533,7 @@ TEST_F(ResilientTest, AConnectionsConcurrencyCapRefusesTheExcessCall) {
       << script.body;
   upstream_->Release();
   t.join();
-  EXPECT_EQ(first.status, 200) << first.body;
+  EXPECT_EQ(first.status, 200) << first.body << first.error;
   auto after = Proxy(*dev_, "GET", "capped/fail?name=u&n=0", org_a_);
   EXPECT_EQ(after.status, 200) << after.body;
   ExpectNoLeaks();
