@@ -91,17 +91,21 @@ Result<Response> Check(Request& req) {
   deluge::Compiled compiled = deluge::Compile(source, {.arg_names = TRY(TextList(body, "params"))});
   SourcePositions positions(source);
   Json diagnostics = Json::array();
-  for (const auto& d : compiled.diagnostics) {
-    if (diagnostics.size() == kMaxDiagnostics) break;
+  // Errors first, then the warnings (`if(a = "x")` compares: the script runs all the same).
+  size_t total = compiled.diagnostics.size() + compiled.warnings.size();
+  auto add = [&](const deluge::Diagnostic& d, const char* severity) {
+    if (diagnostics.size() == kMaxDiagnostics) return;
     diagnostics.push_back({{"line", d.line},
                            {"column", positions.Utf16Column(d.line, d.column)},
                            {"end_line", d.end_line},
                            {"end_column", positions.Utf16Column(d.end_line, d.end_column)},
-                           {"severity", "error"},
+                           {"severity", severity},
                            {"message", d.message}});
-  }
+  };
+  for (const auto& d : compiled.diagnostics) add(d, "error");
+  for (const auto& d : compiled.warnings) add(d, "warning");
   return server::JsonResponse(200, {{"diagnostics", diagnostics},
-                                    {"truncated", compiled.diagnostics.size() > kMaxDiagnostics},
+                                    {"truncated", total > kMaxDiagnostics},
                                     {"header", HeaderJson(compiled.header)}});
 }
 
@@ -299,7 +303,7 @@ void DocumentFunctionsRoutes(server::Router& router) {
       Doc("POST", "/api/v1/functions/check", "Parse and check Deluge source; runs nothing")
           .Body(R"({"source":"string","params?":["string"]})")
           .Returns(R"({"diagnostics":[{"line":"integer","column":"integer","end_line":"integer",
-              "end_column":"integer","severity":"'error'","message":"string"}],
+              "end_column":"integer","severity":"error|warning","message":"string"}],
               "truncated":"boolean",
               "header":{"=":{"type":["object","null"],"properties":{"name":{"type":"string"},
               "return_type":{"type":"string"},"params":{"type":"array","items":{"type":"object"}}}}}})"),

@@ -394,6 +394,15 @@ json Diagnostics(std::string_view text) {
                    {"message", d.message}});
   }
   if (!compiled.diagnostics.empty()) return out;
+  // The checker's warnings (`if(a = "x")` compares): the script runs, so severity 2.
+  for (const auto& d : compiled.warnings) {
+    Position start = lines.FromRuntime(d.line, d.column);
+    Position end = d.end_line > 0 ? lines.FromRuntime(d.end_line, d.end_column) : start;
+    out.push_back({{"range", ToJson(Range{start, end})},
+                   {"severity", 2},
+                   {"source", "relish"},
+                   {"message", d.message}});
+  }
   Scan scan(text);
   for (const auto& f : scan.functions) {
     for (const auto& v : f.variables) {

@@ -337,6 +337,15 @@ TEST(AnalysisTest, DefinitionReferencesAndUnusedWarnings) {
   EXPECT_EQ(d[0]["message"], "'unused' is given a value that is never used");
 }
 
+// The checker's warnings reach the editor as warnings (severity 2), at the `=`.
+TEST(AnalysisTest, AnAssignmentInAConditionIsAWarning) {
+  json d = Diagnostics("a = \"x\";\nif(a = \"x\")\n{\n\tinfo a;\n}\n");
+  ASSERT_EQ(d.size(), 1u) << d.dump();
+  EXPECT_EQ(d[0]["severity"], 2);
+  EXPECT_EQ(d[0]["range"]["start"], (json{{"line", 1}, {"character", 5}}));
+  EXPECT_EQ(d[0]["message"], "'=' in a condition compares, as '==' does: write '=='");
+}
+
 TEST(AnalysisTest, FunctionsHaveTheirOwnVariables) {
   std::string text =
       "string a.one(String name)\n{\n\tx = name;\n\treturn x;\n}\n"
