@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/encoding.h"
+#include "connections/jwt_test_keys.h"
 #include "test_fixture.h"
 
 namespace relish::connections {
@@ -18,55 +19,11 @@ namespace {
 
 using Json = nlohmann::json;
 
-struct KeyPair {
-  std::string private_pem;
-  std::string public_pem;
-};
+using testing::KeyPair;
+using testing::NewKeyPair;
 
-std::string BioText(BIO* bio) {
-  char* data = nullptr;
-  long n = BIO_get_mem_data(bio, &data);
-  return std::string(data, static_cast<size_t>(n));
-}
-
-KeyPair NewKeyPair() {
-  EVP_PKEY* key = EVP_RSA_gen(2048);
-  BIO* priv = BIO_new(BIO_s_mem());
-  BIO* pub = BIO_new(BIO_s_mem());
-  PEM_write_bio_PrivateKey(priv, key, nullptr, nullptr, 0, nullptr, nullptr);
-  PEM_write_bio_PUBKEY(pub, key);
-  KeyPair out{BioText(priv), BioText(pub)};
-  BIO_free(priv);
-  BIO_free(pub);
-  EVP_PKEY_free(key);
-  return out;
-}
-
-// What the token endpoint does: checks header.payload against the signature with the public
-// key, and returns the payload (nullopt when the signature does not verify).
 std::optional<Json> Verified(const std::string& jwt, const std::string& public_pem) {
-  auto dot1 = jwt.find('.');
-  auto dot2 = jwt.rfind('.');
-  if (dot1 == std::string::npos || dot2 == dot1) return std::nullopt;
-  auto header = Base64Decode(jwt.substr(0, dot1));
-  auto payload = Base64Decode(jwt.substr(dot1 + 1, dot2 - dot1 - 1));
-  auto signature = Base64Decode(jwt.substr(dot2 + 1));
-  if (!header || !payload || !signature) return std::nullopt;
-  if (*header != R"({"alg":"RS256","typ":"JWT"})") return std::nullopt;
-  BIO* bio = BIO_new_mem_buf(public_pem.data(), static_cast<int>(public_pem.size()));
-  EVP_PKEY* key = PEM_read_bio_PUBKEY(bio, nullptr, nullptr, nullptr);
-  BIO_free(bio);
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  std::string input = jwt.substr(0, dot2);
-  bool ok = key && EVP_DigestVerifyInit(ctx, nullptr, EVP_sha256(), nullptr, key) == 1 &&
-            EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(signature->data()),
-                             signature->size(),
-                             reinterpret_cast<const unsigned char*>(input.data()),
-                             input.size()) == 1;
-  EVP_MD_CTX_free(ctx);
-  EVP_PKEY_free(key);
-  if (!ok) return std::nullopt;
-  return Json::parse(*payload);
+  return testing::VerifiedClaims(jwt, public_pem);
 }
 
 // A line from the middle of the PEM: what a leak of the key would contain.

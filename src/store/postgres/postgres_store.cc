@@ -14,6 +14,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "store/value_refs.h"
+
 namespace relish::store {
 
 bool IsPostgresUrl(std::string_view url) {
@@ -289,22 +291,6 @@ class PostgresTransaction final : public Transaction {
   }
 
  private:
-  static std::vector<ValueRef> Refs(const std::vector<Value>& params) {
-    std::vector<ValueRef> refs;
-    refs.reserve(params.size());
-    for (const auto& p : params) {
-      std::visit([&](const auto& v) {
-        using T = std::decay_t<decltype(v)>;
-        if constexpr (std::is_same_v<T, std::string>) {
-          refs.emplace_back(std::string_view(v));
-        } else {
-          refs.emplace_back(v);
-        }
-      }, p.variant());
-    }
-    return refs;
-  }
-
   template <typename T>
   Result<T> Check(Result<T> r) {
     if (!r.ok() && PQstatus(conn_->conn()) == CONNECTION_BAD) lost_ = true;

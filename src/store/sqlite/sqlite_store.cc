@@ -8,6 +8,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "store/value_refs.h"
+
 namespace relish::store {
 namespace {
 
@@ -144,22 +146,6 @@ class SqliteTransaction final : public Transaction {
   }
 
  private:
-  static std::vector<ValueRef> Refs(const std::vector<Value>& params) {
-    std::vector<ValueRef> refs;
-    refs.reserve(params.size());
-    for (const auto& p : params) {
-      std::visit([&](const auto& v) {
-        using T = std::decay_t<decltype(v)>;
-        if constexpr (std::is_same_v<T, std::string>) {
-          refs.emplace_back(std::string_view(v));
-        } else {
-          refs.emplace_back(v);
-        }
-      }, p.variant());
-    }
-    return refs;
-  }
-
   Result<sqlite3_stmt*> Bind(std::string_view sql, std::span<const ValueRef> params) {
     auto stmt = TRY(conn_->Prepare(sql));
     sqlite3_clear_bindings(stmt);
