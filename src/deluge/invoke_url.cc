@@ -292,7 +292,8 @@ bool ToUtf8(std::string_view charset, std::string_view bytes, std::string& out) 
     out.append(chunk, static_cast<size_t>(dst - chunk));
     if (rc == static_cast<size_t>(-1)) {
       if (errno == E2BIG) continue;
-      out += "\xEF\xBF\xBD";  // EILSEQ or EINVAL (cut short): skip one byte
+      // EILSEQ, or EINVAL (a sequence cut short): U+FFFD for the byte, then go on after it.
+      out += "\xEF\xBF\xBD";
       ++src;
       --left;
       iconv(cd, nullptr, nullptr, nullptr, nullptr);

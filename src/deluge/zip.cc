@@ -148,11 +148,12 @@ bool ReadZip(std::string_view zip, size_t max_total, std::vector<ZipEntry>& out,
     size_t csize = Get32(zip, at + 20);
     size_t usize = Get32(zip, at + 24);
     size_t nlen = Get16(zip, at + 28);
-    size_t skip = nlen + Get16(zip, at + 30) + Get16(zip, at + 32);
+    // The entry's variable part: its name, extra field and comment, after the 46 fixed bytes.
+    size_t variable = nlen + Get16(zip, at + 30) + Get16(zip, at + 32);
     size_t local = Get32(zip, at + 42);
     if (at + 46 + nlen > zip.size()) return false;
     std::string name(zip.substr(at + 46, nlen));
-    at += 46 + skip;
+    at += 46 + variable;  // the next entry (bounds-checked at the loop's top)
     if (flags & 1) {
       error = "'" + name + "' is encrypted";
       return false;

@@ -118,11 +118,9 @@ Result<deluge::Value> PlatformHost::CallZohoServiceTask(const deluge::ZohoServic
   if (!base.ok()) return base.error().WithContext(name);
   auto parsed = outbound::ParseUrl(*base);
   if (!parsed.ok()) return parsed.error().WithContext(name);
-  size_t scheme_end = base->find("://");
-  size_t path_start = base->find('/', scheme_end == std::string::npos ? 0 : scheme_end + 3);
   outbound::Request request;
   request.method = r.method;
-  request.url = base->substr(0, path_start) + r.target;
+  request.url = parsed->Origin() + r.target;
   request.headers = std::move(r.headers);
   request.body = std::move(r.body);
   request.timeout = context_.limits.invokeurl_timeout;
