@@ -38,7 +38,9 @@ Json ServiceSummary(const connections::Service& s) {
             {"docs", s.docs},
             {"category", s.Category()},
             {"builtin", s.builtin},
-            {"base_url", s.base_url}};
+            {"base_url", s.base_url},
+            // Health probes run the service's test call; without one there is nothing to probe.
+            {"test_call", s.test.has_value()}};
   Json params = Json::array();
   for (const auto& p : s.parameters) {
     Json pj = {{"name", p.name}, {"label", p.label}, {"pattern", p.pattern}};
@@ -221,7 +223,7 @@ void DocumentConnectionsRoutes(server::Router& router) {
   router.DocumentSchema("Service", R"({"id":"string","name":"string",
       "auth":"oauth2|oauth2_client_credentials|oauth1|api_key|basic|bearer|none",
       "description":"string","docs":"string","category":"string","builtin":"boolean",
-      "base_url":"string",
+      "base_url":"string","test_call":"boolean",
       "parameters":[{"name":"string","label":"string","pattern":"string","default?":"string",
         "captured?":"boolean","user_chosen_host?":"boolean"}],
       "created_by?":"string","scopes?":["string"],"default_scopes?":["string"],

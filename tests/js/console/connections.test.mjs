@@ -543,6 +543,15 @@ test('health: Probe now fails then recovers, the page and the list show it, anot
   assert.deepEqual((await asUser(other, 'GET', `/api/v1/connections/events?link=probed&org=${globex.org.id}`)).body.events, []);
   assert.equal((await asUser(other, 'GET', `/api/v1/connections/events?org=${acme.org.id}`)).status, 404);
   await asUser(page, 'DELETE', `/api/v1/connections/probed?org=${acme.org.id}`);
+
+  // A service without a test call (Ashby) offers no probe: the panel says why instead.
+  const made = await asUser(page, 'POST', `/api/v1/connections?org=${acme.org.id}`, { name: 'Hiring', service: 'ashby' });
+  assert.equal(made.status, 201);
+  await page.goto(`/connections/hiring?org=${acme.org.id}&environment=sandbox`);
+  await page.getByRole('heading', { name: 'hiring', level: 1 }).waitFor();
+  assert.equal(await health.getByRole('button', { name: 'Probe now' }).count(), 0);
+  assert.equal(await health.locator('p.muted').innerText(), 'Ashby defines no test call, so Relish cannot probe this connection.');
+  await asUser(page, 'DELETE', `/api/v1/connections/hiring?org=${acme.org.id}`);
 });
 
 test('a custom service by discovery: validated at its lines, created, its OAuth app set, connected in a popup', async () => {

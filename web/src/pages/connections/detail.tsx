@@ -131,10 +131,16 @@ function Loaded({ api, connection, service, onChange }: {
       <section class="panel" aria-labelledby="health-title">
         <h2 id="health-title">Health</h2>
         <HealthStatus health={connection.health} />
-        <p class="muted">The service's test call, run on a schedule and when you ask; a change is an event for the webhooks.</p>
-        <div class="form-actions">
-          <Button busy={busy} onClick={() => void probe()}>Probe now</Button>
-        </div>
+        {service.test_call ? (
+          <>
+            <p class="muted">The service's test call, run on a schedule and when you ask; a change is an event for the webhooks.</p>
+            <div class="form-actions">
+              <Button busy={busy} onClick={() => void probe()}>Probe now</Button>
+            </div>
+          </>
+        ) : (
+          <p class="muted">{service.name} defines no test call, so Relish cannot probe this connection.</p>
+        )}
       </section>
 
       <Details connection={connection} service={service} mine={mine} />

@@ -26,6 +26,7 @@ export interface Service {
   category: string;  // one of the catalog's categories
   builtin: boolean;
   base_url: string;
+  test_call: boolean;  // the service defines a test call: health probes need one
   parameters: ServiceParameter[];
   created_by?: string;  // custom services only
   scopes?: string[];          // OAuth 2.0 services
