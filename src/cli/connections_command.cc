@@ -451,7 +451,8 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
     auto* cmd = conns->add_subcommand("authorize", "Print the URL to open in a browser to authorize a connection");
     AddRemoteFlags(*cmd, *flags);
     cmd->add_option("link", *link, "Link name")->required();
-    cmd->add_flag("--wait", *wait, "Wait until the browser finishes, then print the status (exit 1 unless connected)");
+    cmd->add_flag("--wait", *wait, "Wait until the browser finishes, then print the status (exit 1 unless connected); "
+                                   "with --json, one JSON document per line: the URL's, then the connection's");
     cmd->add_option("--timeout", *timeout, "With --wait: give up after this many seconds (default 600, the URL's life)")
         ->check(CLI::Range(1, 3600));
     commands.Add(cmd, [flags, link, wait, timeout] {
@@ -473,13 +474,25 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
         if (!mine.ok()) return Fail(client->NotRelish(mine.error().message()));
         before = *mine;
       }
-      int code = PrintAnswer(*flags, *client, client->Call("POST", path + "/authorize"),
-                             [&](const Field& j, std::ostream& out) -> Result<void> {
-                               out << "Open this URL in a browser to authorize (valid for 10 minutes):\n"
-                                   << TRY(j.String("authorize_url")) << "\n";
-                               if (*wait) out << "Waiting for the browser to finish...\n";
-                               return Ok();
-                             });
+      // --json --wait prints two documents; as JSON Lines (one compact document per line) a
+      // script can read the URL from the first line while the command still waits.
+      auto print = [&](const Result<Json>& answer, const Printer& text) {
+        if (!(flags->json && *wait)) return PrintAnswer(*flags, *client, answer, text);
+        if (!answer.ok()) return Fail(answer.error());
+        std::ostringstream ignored;
+        if (auto made = text(Field(*answer), ignored); !made.ok()) {
+          return Fail(client->NotRelish(made.error().message()));
+        }
+        std::cout << DumpJson(*answer) << std::endl;
+        return kExitOk;
+      };
+      int code = print(client->Call("POST", path + "/authorize"),
+                       [&](const Field& j, std::ostream& out) -> Result<void> {
+                         out << "Open this URL in a browser to authorize (valid for 10 minutes):\n"
+                             << TRY(j.String("authorize_url")) << "\n";
+                         if (*wait) out << "Waiting for the browser to finish...\n";
+                         return Ok();
+                       });
       if (code != kExitOk || !*wait) return code;
       std::cout.flush();
       auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(*timeout);
@@ -491,7 +504,7 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
         if (!mine.ok()) return Fail(client->NotRelish(mine.error().message()));
         if (*mine == before) continue;
         Field c(*now);
-        int printed = PrintAnswer(*flags, *client, now, PrintConnection);
+        int printed = print(now, PrintConnection);
         if (printed != kExitOk) return printed;
         auto status = c.String("status");
         if (status.ok() && *status == "connected") return kExitOk;

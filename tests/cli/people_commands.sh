@@ -73,13 +73,19 @@ relish: no authorization arrived in 1 s; open the URL and finish in the browser,
 as ann connections create --service bigin --name CRM > /dev/null
 csrf=$(curl -sf -c "$dir/ann.jar" -H 'Content-Type: application/json' \
   -d '{"email":"ann@example.com","password":"ann password 123"}' "$RELISH_URL/api/v1/session" | jq -r .csrf)
-authorize_in_browser() {  # authorize_in_browser LINK allow|deny: runs authorize --wait; its exit code
-  local link=$1 decision=$2 page form v f callback rc=0
+authorize_in_browser() {  # authorize_in_browser LINK allow|deny [--json]: runs authorize --wait; its exit code
+  local link=$1 decision=$2 json=${3:-} page form v f callback url rc=0
   : > "$dir/wait.out"
-  as ann connections authorize "$link" --wait --timeout 60 > "$dir/wait.out" 2>&1 &
+  as ann connections authorize "$link" --wait --timeout 60 $json > "$dir/wait.out" 2>&1 &
   local waiter=$!
-  for _ in $(seq 1 100); do grep -q "^Waiting" "$dir/wait.out" && break; sleep 0.1; done
-  page=$(curl -sf -b "$dir/ann.jar" "$(sed -n 2p "$dir/wait.out")")
+  if [ -n "$json" ]; then  # JSON Lines: the first line is the authorize answer
+    for _ in $(seq 1 100); do [ -s "$dir/wait.out" ] && break; sleep 0.1; done
+    url=$(sed -n 1p "$dir/wait.out" | jq -r .authorize_url)
+  else
+    for _ in $(seq 1 100); do grep -q "^Waiting" "$dir/wait.out" && break; sleep 0.1; done
+    url=$(sed -n 2p "$dir/wait.out")
+  fi
+  page=$(curl -sf -b "$dir/ann.jar" "$url")
   form="csrf_token=$csrf&decision=$decision"
   for f in response_type client_id redirect_uri scope state code_challenge code_challenge_method access_type relish_org relish_environment org environment; do
     v=$(grep -o "name=\"$f\" value=\"[^\"]*\"" <<<"$page" | head -1 | sed 's/.*value="//; s/"$//; s/&amp;/\&/g')
@@ -95,6 +101,15 @@ rc=0; authorize_in_browser crm allow || rc=$?
 [ $rc = 0 ] || fail "authorize --wait exit code $rc: $(cat "$dir/wait.out")"
 [ "$(sed -n '4,5p' "$dir/wait.out")" = "crm  bigin  sandbox  connected
   name: CRM" ] || fail "authorize --wait: [$(cat "$dir/wait.out")]"
+# --json --wait: JSON Lines, the authorize answer then the connection, each a whole document.
+as ann connections create --service bigin --name Lines > /dev/null
+rc=0; authorize_in_browser lines allow --json || rc=$?
+[ $rc = 0 ] || fail "authorize --wait --json exit code $rc: $(cat "$dir/wait.out")"
+[ "$(wc -l < "$dir/wait.out")" = 2 ] || fail "authorize --wait --json: not two lines: [$(cat "$dir/wait.out")]"
+[ "$(sed -n 1p "$dir/wait.out" | jq -r 'keys | join(",")')" = "authorize_url" ] ||
+  fail "authorize --wait --json, line 1: [$(cat "$dir/wait.out")]"
+[ "$(sed -n 2p "$dir/wait.out" | jq -r '.link_name + " " + .status')" = "lines connected" ] ||
+  fail "authorize --wait --json, line 2: [$(cat "$dir/wait.out")]"
 # Denied in the browser: the connection as it now is, then why, and exit 1.
 as ann connections create --service bigin --name Denied > /dev/null
 rc=0; authorize_in_browser denied deny || rc=$?
