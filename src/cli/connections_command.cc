@@ -1,6 +1,7 @@
 // relish login | services ... | connections ... | keys rotate: the CLI over the REST API.
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -254,6 +255,16 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
                          });
     });
   }
+  // The server names a definition's position "service:LINE:COL"; from a file, the file's name
+  // in its place is what an editor or a compiler-style error parser can jump to.
+  auto name_the_file = [](Result<Json> answer, const std::string& file) -> Result<Json> {
+    if (answer.ok() || file == "-") return answer;
+    const std::string& m = answer.error().message();
+    if (!m.starts_with("service:") || m.size() < 9 || !std::isdigit(static_cast<unsigned char>(m[8]))) {
+      return answer;
+    }
+    return Error(answer.error().code(), file + m.substr(7));
+  };
   for (const char* verb : {"create", "validate"}) {
     auto flags = std::make_shared<RemoteFlags>();
     auto file = std::make_shared<std::string>();
@@ -262,13 +273,14 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
                                                       : "Check a service definition without saving it");
     AddRemoteFlags(*cmd, *flags, RemoteScope::kOrg);
     cmd->add_option("file", *file, "YAML file (- for standard input)")->required();
-    commands.Add(cmd, [flags, file, create] {
+    commands.Add(cmd, [flags, file, create, name_the_file] {
       auto client = Connect(*flags);
       if (!client.ok()) return Fail(client.error());
       auto yaml = ReadFile(*file);
       if (!yaml.ok()) return Fail(yaml.error());
-      auto r = client->CallRaw("POST", create ? "/api/v1/services" : "/api/v1/services/validate", *yaml,
-                               "application/yaml");
+      auto r = name_the_file(client->CallRaw("POST", create ? "/api/v1/services" : "/api/v1/services/validate",
+                                             *yaml, "application/yaml"),
+                             *file);
       return PrintAnswer(*flags, *client, r, [create](const Field& j, std::ostream& out) -> Result<void> {
         Field s = create ? j : TRY(j.Get("service"));
         out << (create ? "created " : "valid: ") << TRY(s.String("id")) << " ("
@@ -285,12 +297,13 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
     AddRemoteFlags(*cmd, *flags, RemoteScope::kOrg);
     cmd->add_option("id", *id, "Service id")->required();
     cmd->add_option("file", *file, "YAML file (- for standard input)")->required();
-    commands.Add(cmd, [flags, id, file] {
+    commands.Add(cmd, [flags, id, file, name_the_file] {
       auto client = Connect(*flags);
       if (!client.ok()) return Fail(client.error());
       auto yaml = ReadFile(*file);
       if (!yaml.ok()) return Fail(yaml.error());
-      return PrintAnswer(*flags, *client, client->CallRaw("PUT", "/api/v1/services/" + *id, *yaml, "application/yaml"),
+      return PrintAnswer(*flags, *client,
+                         name_the_file(client->CallRaw("PUT", "/api/v1/services/" + *id, *yaml, "application/yaml"), *file),
                          [](const Field& j, std::ostream& out) -> Result<void> {
                            out << "updated " << TRY(j.String("id")) << "\n";
                            return Ok();

@@ -51,6 +51,12 @@ allowed_hosts: [api.weather.test]
 api_key: {in: query, fields: [{name: appid, label: Key}]}
 YAML
 expect "validate" "valid: cli_weather (api_key)" "$relish" services validate "$dir/svc.yaml"
+# A refusal names the file at the line and column, as a compiler does (stdin keeps "service").
+sed 's/^base_url: .*/base_url: https:\/\/api.weather.test#now/' "$dir/svc.yaml" > "$dir/bad.yaml"
+expect "validate names the file" "relish: $dir/bad.yaml:4:11: 'base_url' must not have a fragment ('#...')" \
+  "$relish" services validate "$dir/bad.yaml"
+expect "validate from stdin" "relish: service:4:11: 'base_url' must not have a fragment ('#...')" \
+  sh -c '"$0" services validate - < "$1"' "$relish" "$dir/bad.yaml"
 expect "create service" "created cli_weather (api_key)" "$relish" services create "$dir/svc.yaml"
 sed -i 's/CLI Weather/CLI Weather 2/' "$dir/svc.yaml"
 expect "update service" "updated cli_weather" "$relish" services update cli_weather "$dir/svc.yaml"
