@@ -77,6 +77,12 @@ Result<DataDirFixes> PrepareDataDir(const std::string& dir, bool create, bool sq
   return fixes;
 }
 
+bool HasDatabase(const Config& config) {
+  if (!config.database_url.empty()) return true;
+  std::error_code ec;
+  return std::filesystem::is_regular_file(config.data_dir + "/" + std::string(kDatabaseFile), ec);
+}
+
 std::string DescribeFixes(const DataDirFixes& fixes) {
   if (fixes.changed.empty()) return "";
   std::string line =

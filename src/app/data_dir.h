@@ -33,6 +33,11 @@ inline constexpr std::array<std::string_view, 9> kPrivateFiles = {
     "relish.db-journal",   kMasterKeyFile,        "master.key.new",
     kInitialPasswordFile,  "relish.yaml",         kServerSettingsFile};
 
+// Whether `relish serve` has made this installation's database, for the commands that open it
+// but never create it (relish run, relish lsp): database_url set (PostgreSQL; a missing data
+// directory or database is then Runtime::Open's error), else DATA/relish.db exists.
+bool HasDatabase(const Config& config);
+
 // What PrepareDataDir changed: "PATH MODE -> MODE" per path, for the warning.
 struct DataDirFixes {
   std::vector<std::string> changed;

@@ -8,6 +8,7 @@
 
 #include "app/runtime.h"
 #include "cli/cli.h"
+#include "store/testing.h"
 
 namespace relish::cli {
 namespace {
@@ -38,7 +39,12 @@ class RunCommandTest : public testing::Test {
     args.insert(args.begin(), "relish");
     args.push_back("--data");
     args.push_back((dir_ / "data").string());
-    if (args[1] == "check") args.resize(args.size() - 2);  // check takes no --data
+    if (args[1] == "check") {
+      args.resize(args.size() - 2);  // check takes no --data
+    } else if (!database_url_.empty()) {
+      args.push_back("--set");
+      args.push_back("database_url=" + database_url_);
+    }
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     std::ostringstream out;
@@ -52,6 +58,7 @@ class RunCommandTest : public testing::Test {
   }
 
   std::filesystem::path dir_;
+  std::string database_url_;  // empty: the data directory's SQLite file
 };
 
 TEST_F(RunCommandTest, InfoLinesGoToStdout) {
@@ -198,8 +205,16 @@ class RunWithDataTest : public RunCommandTest {
  protected:
   void SetUp() override {
     RunCommandTest::SetUp();
+    // cli_test_postgres: the installation's database is a fresh PostgreSQL schema, which relish
+    // run finds through database_url (its data directory has no relish.db then).
+    if (store::testing::TestingPostgres()) {
+      auto url = store::testing::NewPostgresSchemaUrl();
+      ASSERT_TRUE(url.ok()) << url.error().ToString();
+      database_url_ = *url;
+    }
     Config config;
     config.data_dir = (dir_ / "data").string();
+    config.database_url = database_url_;
     config.admin_password = "admin-password-for-tests";
     auto rt = app::Runtime::Open(config, {.public_url = "http://127.0.0.1:1"});
     ASSERT_TRUE(rt.ok()) << rt.error().message();
@@ -250,6 +265,7 @@ TEST_F(RunWithDataTest, StandaloneCallsRunTheOrganizationsFunctions) {
   {
     Config config;
     config.data_dir = (dir_ / "data").string();
+    config.database_url = database_url_;
     auto rt = app::Runtime::Open(config, {.public_url = "http://127.0.0.1:1", .first_start = false});
     ASSERT_TRUE(rt.ok()) << rt.error().message();
     auto admin = (*rt)->identity().FindUserByEmail("admin@localhost");
