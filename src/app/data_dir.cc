@@ -35,7 +35,7 @@ Result<void> CloseToOthers(const std::string& path, const struct stat& st, DataD
 
 }  // namespace
 
-Result<DataDirFixes> PrepareDataDir(const std::string& dir, bool create) {
+Result<DataDirFixes> PrepareDataDir(const std::string& dir, bool create, bool sqlite_database) {
   DataDirFixes fixes;
   struct stat st {};
   if (::stat(dir.c_str(), &st) != 0) {
@@ -63,7 +63,7 @@ Result<DataDirFixes> PrepareDataDir(const std::string& dir, bool create) {
     TRY(CloseToOthers(path, file, fixes));
   }
 
-  if (create) {
+  if (create && sqlite_database) {
     // SQLite gives its write-ahead log and shared-memory files the database file's mode, so a
     // database that starts private keeps its companions private too.
     std::string db = dir + "/" + std::string(kDatabaseFile);
@@ -75,6 +75,12 @@ Result<DataDirFixes> PrepareDataDir(const std::string& dir, bool create) {
     }
   }
   return fixes;
+}
+
+bool HasDatabase(const Config& config) {
+  if (!config.database_url.empty()) return true;
+  std::error_code ec;
+  return std::filesystem::is_regular_file(config.data_dir + "/" + std::string(kDatabaseFile), ec);
 }
 
 std::string DescribeFixes(const DataDirFixes& fixes) {

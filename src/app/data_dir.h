@@ -33,16 +33,23 @@ inline constexpr std::array<std::string_view, 9> kPrivateFiles = {
     "relish.db-journal",   kMasterKeyFile,        "master.key.new",
     kInitialPasswordFile,  "relish.yaml",         kServerSettingsFile};
 
+// Whether `relish serve` has made this installation's database, for the commands that open it
+// but never create it (relish run, relish lsp): database_url set (PostgreSQL; a missing data
+// directory or database is then Runtime::Open's error), else DATA/relish.db exists.
+bool HasDatabase(const Config& config);
+
 // What PrepareDataDir changed: "PATH MODE -> MODE" per path, for the warning.
 struct DataDirFixes {
   std::vector<std::string> changed;
 };
 
-// Makes `dir` ready: creates it (0700) when `create` and it is missing, and the empty database
-// file (0600) so that SQLite's companions, which copy the database's mode, are private too;
-// closes the directory and the files above to group and others. kUnavailable when the
+// Makes `dir` ready: creates it (0700) when `create` and it is missing, and, when `create` and
+// `sqlite_database` (the database lives in this directory rather than on PostgreSQL), the empty
+// database file (0600) so that SQLite's companions, which copy the database's mode, are private
+// too; closes the directory and the files above to group and others. kUnavailable when the
 // directory cannot be made or closed, kNotFound when it is missing and `create` is false.
-Result<DataDirFixes> PrepareDataDir(const std::string& dir, bool create);
+Result<DataDirFixes> PrepareDataDir(const std::string& dir, bool create,
+                                    bool sqlite_database = true);
 
 // The warning line for `fixes` ("" when nothing changed).
 std::string DescribeFixes(const DataDirFixes& fixes);

@@ -50,6 +50,16 @@ TEST_F(DataDirTest, AFreshDirectoryAndDatabaseArePrivateWhateverTheUmask) {
   EXPECT_EQ(fs::file_size(dir / "relish.db"), 0u);
 }
 
+// With PostgreSQL the directory holds the master key only: no empty relish.db to mislead a
+// backup or a later SQLite start.
+TEST_F(DataDirTest, NoDatabaseFileWhenTheDatabaseIsElsewhere) {
+  fs::path dir = root_ / "fresh" / "data";
+  auto fixes = PrepareDataDir(dir.string(), true, /*sqlite_database=*/false);
+  ASSERT_TRUE(fixes.ok()) << fixes.error().ToString();
+  EXPECT_EQ(Mode(dir), 0700u);
+  EXPECT_FALSE(fs::exists(dir / "relish.db"));
+}
+
 TEST_F(DataDirTest, AnOpenDirectoryAndItsFilesAreClosedAndNamed) {
   fs::path dir = root_ / "data";
   fs::create_directories(dir);

@@ -147,7 +147,7 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, RuntimeOpti
   if (!options.first_start && !postgres && !std::filesystem::is_regular_file(db_path)) {
     return NotFound("no Relish data in " + config.data_dir + " (relish serve creates it)");
   }
-  DataDirFixes fixes = TRY(PrepareDataDir(config.data_dir, options.first_start));
+  DataDirFixes fixes = TRY(PrepareDataDir(config.data_dir, options.first_start, !postgres));
   if (!fixes.changed.empty()) spdlog::warn("{}", DescribeFixes(fixes));
   if (postgres) {
     rt->store_ = TRY(store::OpenPostgres(

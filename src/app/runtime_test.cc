@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "store/sqlite/sqlite_store.h"
+#include "store/testing.h"
 
 namespace relish::app {
 namespace {
@@ -23,6 +23,13 @@ class RuntimeTest : public testing::Test {
     fs::remove_all(dir_);
     config_.data_dir = (dir_ / "data").string();
     config_.admin_password.clear();  // generated, and written to the file
+    // The same tests on PostgreSQL (runtime_test_postgres): the data directory keeps the master
+    // key and the password file, the database is a fresh schema.
+    if (store::testing::TestingPostgres()) {
+      auto url = store::testing::NewPostgresSchemaUrl();
+      ASSERT_TRUE(url.ok()) << url.error().ToString();
+      config_.database_url = *url;
+    }
   }
   void TearDown() override { fs::remove_all(dir_); }
 
@@ -30,6 +37,11 @@ class RuntimeTest : public testing::Test {
     auto rt = Runtime::Open(config_, {.public_url = "http://127.0.0.1:1"});
     EXPECT_TRUE(rt.ok()) << rt.error().ToString();
     return rt.ok() ? std::move(*rt) : nullptr;
+  }
+  // The installation's database as another process opens it.
+  Result<std::unique_ptr<store::Store>> OpenDatabase() const {
+    if (config_.database_url.empty()) return store::OpenSqlite({.path = config_.data_dir + "/relish.db"});
+    return store::OpenPostgres({.url = config_.database_url, .pool_size = 1});
   }
   fs::path PasswordFile() const { return dir_ / "data" / "initial-admin-password"; }
   std::string FilePassword() const {
@@ -77,8 +89,8 @@ TEST_F(RuntimeTest, APasswordChangedElsewhereIsNoticedAtStart) {
 
   {
     // Another process, which knows nothing of the file, changes the password.
-    auto store = store::OpenSqlite({.path = config_.data_dir + "/relish.db"});
-    ASSERT_TRUE(store.ok());
+    auto store = OpenDatabase();
+    ASSERT_TRUE(store.ok()) << store.error().ToString();
     identity::Identity other(**store, SystemClock(), SystemRandom());
     auto admin = other.FindUserByEmail("admin@localhost");
     ASSERT_TRUE(admin.ok());
@@ -87,6 +99,13 @@ TEST_F(RuntimeTest, APasswordChangedElsewhereIsNoticedAtStart) {
   ASSERT_TRUE(fs::exists(PasswordFile()));
   ASSERT_TRUE(Open());
   EXPECT_FALSE(fs::exists(PasswordFile()));
+}
+
+// The database is where the settings say: on PostgreSQL the data directory gets no relish.db
+// (an empty one would look like a second, empty installation to a backup or a later start).
+TEST_F(RuntimeTest, TheDatabaseFileIsMadeOnlyForSqlite) {
+  ASSERT_TRUE(Open());
+  EXPECT_EQ(fs::exists(dir_ / "data" / "relish.db"), config_.database_url.empty());
 }
 
 TEST_F(RuntimeTest, AGivenPasswordWritesNoFile) {

@@ -1,13 +1,13 @@
 // relish lsp [--data DIR [--org ORG] [--env ENV]]: the language server on stdin/stdout.
 // relish fmt [FILE...] [--check]: scripts laid out as Zoho's editor lays them out.
 // See docs/editors.md.
-#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
 #include <memory>
 #include <sstream>
 
+#include "app/data_dir.h"
 #include "app/runtime.h"
 #include "cli/command.h"
 #include "lsp/format.h"
@@ -28,8 +28,7 @@ Result<std::function<std::vector<std::string>()>> LinkNames(const LspFlags& flag
   std::function<std::vector<std::string>()> none = [] { return std::vector<std::string>{}; };
   if (flags.config.data_dir.empty()) return none;
   Config config = TRY(flags.config.Load());
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(config.data_dir + "/relish.db", ec)) {
+  if (!app::HasDatabase(config)) {
     return InvalidArgument("there is no Relish data in " + config.data_dir +
                            " (relish serve creates it)");
   }

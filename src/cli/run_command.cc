@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/functions_api.h"
+#include "app/data_dir.h"
 #include "app/runtime.h"
 #include "base/log.h"
 #include "cli/answer.h"
@@ -252,8 +253,7 @@ struct Platform {
 
 Result<Platform> OpenPlatform(const Config& config, functions::RunnerOptions options) {
   Platform p;
-  std::error_code ec;
-  if (std::filesystem::is_regular_file(config.data_dir + "/relish.db", ec)) {
+  if (app::HasDatabase(config)) {
     p.runtime = TRY(app::Runtime::Open(
         config,
         {.public_url = config.PublicUrl(), .first_start = false, .runner = std::move(options)}));

@@ -286,12 +286,18 @@ void EntryConditions(const AuditFilter& filter, std::string& sql, std::vector<st
   }
 }
 
+// A column as an expression no index serves (SQLite then reads the index the other terms
+// choose). org_id is NOT NULL, so the concatenation never meets NULL (NULL || '' is NULL on both).
+std::string NotIndexed(std::string_view column) { return "(" + std::string(column) + " || '')"; }
+
 bool ScansAWindow(const AuditFilter& filter) {
   return !filter.status.empty() || filter.since_ms > 0 || filter.until_ms > 0;
 }
 
 // The newest kAuditScanWindow entries matching `where` (on connection_audit's own columns, with
-// its values already in `params`), as a table aliased a, the rest of the query to follow.
+// its values already in `params`), as a table aliased a, the rest of the query to follow. Callers
+// go on with " WHERE 1 = 1" and conditions starting " AND": PostgreSQL's WHERE wants a boolean,
+// not SQLite's integer 1.
 std::string WindowedSelect(std::string_view where) {
   std::string select(kAuditSelect);
   const std::string from = " FROM connection_audit a";
@@ -306,10 +312,12 @@ std::string WindowedSelect(std::string_view where) {
 std::string AuditOfContextSql(bool with_run) {
   // The index connection_audit_context (context, seq) hands a context's rows over newest first:
   // without a run to match, the query reads at most LIMIT rows, however many the organization
-  // has. A context belongs to one organization; the org_id test is a second lock, and its `+`
-  // keeps SQLite from walking the primary key (org_id, seq) instead, which it would otherwise
-  // prefer, filtering the organization's every row by context.
-  return std::string(kAuditSelect) + " WHERE a.context = ? AND +a.org_id = ?" +
+  // has. A context belongs to one organization; the org_id test is a second lock, written as an
+  // expression so that SQLite does not walk the primary key (org_id, seq) instead, which it would
+  // otherwise prefer, filtering the organization's every row by context. The expression is
+  // `org_id || ''` (NotIndexed), not SQLite's idiom `+org_id`: PostgreSQL has no unary +
+  // for text.
+  return std::string(kAuditSelect) + " WHERE a.context = ? AND " + NotIndexed("a.org_id") + " = ?" +
          (with_run ? " AND a.run_id = ?" : "") + " ORDER BY a.seq DESC LIMIT ?";
 }
 
@@ -345,7 +353,7 @@ Result<std::vector<AuditEntry>> Connections::Audit(std::string_view org_id,
         std::string sql;
         std::vector<store::Value> p = {store::Value(context.Int(0)), store::Value(org_id)};
         if (ScansAWindow(filter)) {
-          sql = WindowedSelect("context = ? AND +org_id = ?") + " WHERE 1";
+          sql = WindowedSelect("context = ? AND " + NotIndexed("org_id") + " = ?") + " WHERE 1 = 1";
           EntryConditions(filter, sql, p);
           sql += " ORDER BY a.seq DESC LIMIT ?";
         } else {
@@ -363,7 +371,7 @@ Result<std::vector<AuditEntry>> Connections::Audit(std::string_view org_id,
     std::vector<store::Value> params = {store::Value(org_id)};
     std::string sql;
     if (ScansAWindow(filter)) {
-      sql = WindowedSelect("org_id = ?") + " WHERE 1";
+      sql = WindowedSelect("org_id = ?") + " WHERE 1 = 1";
       EntryConditions(filter, sql, params);
     } else {
       sql = std::string(kAuditSelect) + " WHERE a.org_id = ?";

@@ -241,9 +241,11 @@ Result<std::vector<Module>> Crm::ListModules(const Space& space) {
                            std::vector<Module> out;
                            for (const auto& m : StandardModules())
                              out.push_back(TRY(LoadModule(tx, space, m.api_name)));
+                           // api_name breaks ties (modules a topping's install made in one
+                           // millisecond): without it the order was the engine's choice.
                            auto rows =
                                TRY(tx.Query("SELECT api_name FROM crm_modules WHERE org_id = ? AND "
-                                            "environment = ? ORDER BY created_at",
+                                            "environment = ? ORDER BY created_at, api_name",
                                             space.org_id, space.environment));
                            for (const auto& r : rows)
                              out.push_back(TRY(LoadModule(tx, space, r.Text(0))));

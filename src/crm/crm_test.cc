@@ -275,6 +275,28 @@ TEST_F(CrmTest, CustomModulesAndFields) {
   EXPECT_EQ(modules->back().api_name, "Projects");
 }
 
+// Custom modules list in creation order, and modules created in the same millisecond (a
+// topping's install) by name, on both engines: a tie left to the engine came back by name from
+// SQLite (the order of the index it read) and in write order from PostgreSQL.
+TEST_F(CrmTest, CustomModulesListInCreationOrderThenByName) {
+  for (std::string name : {"Zones", "Assets", "Machines"}) {
+    ASSERT_TRUE(crm_->CreateModule(sandbox_, {.singular_label = name, .plural_label = name}).ok());
+  }
+  clock_.Advance(std::chrono::seconds(1));
+  ASSERT_TRUE(crm_->CreateModule(sandbox_, {.singular_label = "Later", .plural_label = "Later"}).ok());
+  if (store::testing::TestingPostgres()) {
+    // With statistics a table this small is read by a scan, in the order rows were written.
+    ASSERT_TRUE(store::Transact(*store_, store::TxMode::kWrite, [](store::Transaction& tx) {
+                  return tx.ExecScript("ANALYZE crm_modules");
+                }).ok());
+  }
+  auto modules = crm_->ListModules(sandbox_);
+  ASSERT_TRUE(modules.ok());
+  std::vector<std::string> custom;
+  for (size_t i = modules->size() - 4; i < modules->size(); ++i) custom.push_back((*modules)[i].api_name);
+  EXPECT_EQ(custom, (std::vector<std::string>{"Assets", "Machines", "Zones", "Later"}));
+}
+
 TEST_F(CrmTest, PagesSortAndSearch) {
   std::vector<std::string> ids;
   for (int i = 0; i < 5; ++i) {

@@ -4,7 +4,7 @@
 
 #include <cstdio>
 
-#include "store/sqlite/sqlite_store.h"
+#include "store/testing.h"
 
 namespace relish::functions {
 namespace {
@@ -12,7 +12,8 @@ namespace {
 class RunHistoryTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    store_ = std::move(*store::OpenSqlite({.path = ":memory:"}));
+    store_ = store::testing::OpenTestStore();
+    ASSERT_TRUE(store_);
     ASSERT_TRUE(store_->Migrate(RunHistory::Migrations()).ok());
     history_ = std::make_unique<RunHistory>(*store_);
   }

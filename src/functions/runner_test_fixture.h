@@ -19,7 +19,7 @@
 #include "functions/platform_runner.h"
 #include "identity/identity.h"
 #include "outbound/fake_http_client.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/testing.h"
 #include "vault/vault.h"
 
 namespace relish::functions {
@@ -42,7 +42,8 @@ class RunnerTest : public ::testing::Test {
   static constexpr const char* kPublicUrl = "http://relish.test";
 
   void SetUp() override {
-    store_ = std::move(*store::OpenSqlite({.path = ":memory:"}));
+    store_ = store::testing::OpenTestStore();
+    ASSERT_TRUE(store_);
     std::vector<store::Migration> m;
     for (auto list :
          {vault::Vault::Migrations(), identity::Identity::Migrations(), crm::Crm::Migrations(),

@@ -1,8 +1,8 @@
 // For tests: a fresh, empty store per test on the backend the run asks for. Unset
 // RELISH_TEST_POSTGRES_URL: SQLite in memory. Set (tests/testing/with_postgres.sh starts a
 // throwaway cluster and sets it): a new schema in that cluster, so each test starts empty without
-// the cost of a database per test. ctest runs the store, identity, CRM, connections and workflow
-// suites both ways (NAME_test and NAME_test_postgres).
+// the cost of a database per test. ctest runs every module suite that touches data both ways
+// (NAME_test and NAME_test_postgres; docs/architecture.md#store-srcstore lists them).
 #pragma once
 
 #include <unistd.h>

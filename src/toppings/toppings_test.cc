@@ -8,7 +8,7 @@
 
 #include "identity/identity.h"
 #include "outbound/fake_http_client.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/testing.h"
 #include "vault/vault.h"
 
 namespace relish::toppings {
@@ -39,7 +39,8 @@ Files ExampleFiles() {
 class ToppingsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    store_ = std::move(*store::OpenSqlite({.path = ":memory:"}));
+    store_ = store::testing::OpenTestStore();
+    ASSERT_TRUE(store_);
     std::vector<store::Migration> m = vault::Vault::Migrations();
     // The catalog's second migration reads identity's and connections' tables.
     for (auto list : {identity::Identity::Migrations(), crm::Crm::Migrations(),

@@ -9,7 +9,7 @@
 #include <sstream>
 
 #include "base/log.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/testing.h"
 
 namespace relish::vault {
 namespace {
@@ -23,6 +23,12 @@ class VaultTest : public ::testing::Test {
                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
+    // On PostgreSQL, one schema for the whole test: reopening the store finds what it held.
+    if (store::testing::TestingPostgres()) {
+      auto url = store::testing::NewPostgresSchemaUrl();
+      ASSERT_TRUE(url.ok()) << url.error().ToString();
+      postgres_url_ = *url;
+    }
     OpenStore();
   }
   void TearDown() override {
@@ -33,7 +39,11 @@ class VaultTest : public ::testing::Test {
   void OpenStore() {
     vault_.reset();
     store_.reset();
-    store_ = std::move(*store::OpenSqlite({.path = (dir_ / "relish.db").string()}));
+    auto opened = postgres_url_.empty()
+                      ? store::OpenSqlite({.path = (dir_ / "relish.db").string()})
+                      : store::OpenPostgres({.url = postgres_url_, .pool_size = 2});
+    ASSERT_TRUE(opened.ok()) << opened.error().ToString();
+    store_ = std::move(*opened);
     std::vector<store::Migration> m = Vault::Migrations();
     m.push_back({"secrets", 1, "t", "CREATE TABLE secrets (id TEXT PRIMARY KEY, value TEXT);"});
     ASSERT_TRUE(store_->Migrate(m).ok());
@@ -59,8 +69,24 @@ class VaultTest : public ::testing::Test {
     }));
     return vault_->Open("secret:" + id, row.Text(0), "org_a");
   }
+  // Everything the database holds: SQLite's files, or on PostgreSQL every row of every table in
+  // the test's schema as text (its files hold the whole cluster, and are the server's).
   std::string ReadAllDatabaseBytes() {
     std::string all;
+    if (!postgres_url_.empty()) {
+      auto r = store::Transact(*store_, store::TxMode::kRead, [&](store::Transaction& tx) -> Result<void> {
+        auto tables = TRY(tx.Query(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"));
+        for (const auto& t : tables) {
+          for (const auto& row : TRY(tx.Query("SELECT CAST(t AS TEXT) FROM " + t.Text(0) + " t"))) {
+            all += row.Text(0);
+          }
+        }
+        return Ok();
+      });
+      EXPECT_TRUE(r.ok()) << r.error().ToString();
+      return all;
+    }
     for (const auto& e : fs::directory_iterator(dir_)) {
       if (e.path().filename().string().rfind("relish.db", 0) != 0) continue;
       std::ifstream in(e.path(), std::ios::binary);
@@ -72,6 +98,7 @@ class VaultTest : public ::testing::Test {
   }
 
   fs::path dir_;
+  std::string postgres_url_;  // empty: SQLite in dir_
   FakeClock clock_;
   FakeRandom random_{42};
   std::unique_ptr<store::Store> store_;

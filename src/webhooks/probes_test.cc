@@ -11,7 +11,7 @@
 #include "base/log.h"
 #include "connections/test_fixture.h"
 #include "outbound/fake_http_client.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/testing.h"
 
 namespace relish::webhooks {
 namespace {
@@ -42,7 +42,8 @@ class ProbeScheduleTest : public ::testing::Test {
  protected:
   void SetUp() override {
     InitLoggingForTest(std::make_shared<spdlog::sinks::ostream_sink_mt>(log_));
-    store_ = std::move(*store::OpenSqlite({.path = ":memory:"}));
+    store_ = store::testing::OpenTestStore();
+    ASSERT_TRUE(store_);
     auto m = connections::TestMigrations();
     for (auto& x : workflow::JobQueue::Migrations()) m.push_back(x);
     for (auto& x : Webhooks::Migrations()) m.push_back(x);

@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "outbound/fake_http_client.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/testing.h"
 
 namespace relish::webhooks {
 namespace {
@@ -22,7 +22,8 @@ TEST(SignatureHeader, IsHmacSha256OfTimestampDotBody) {
 class WebhooksTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    store_ = std::move(*store::OpenSqlite({.path = ":memory:"}));
+    store_ = store::testing::OpenTestStore();
+    ASSERT_TRUE(store_);
     std::vector<store::Migration> m = vault::Vault::Migrations();
     for (auto& x : workflow::JobQueue::Migrations()) m.push_back(x);
     for (auto& x : Webhooks::Migrations()) m.push_back(x);

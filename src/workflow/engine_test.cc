@@ -250,6 +250,26 @@ TEST_F(EngineTest, EditTriggersWatchTheirFields) {
   EXPECT_EQ(RunDue(), 1);
 }
 
+// Deleting a function that rules still run names the first of them by name, on both engines
+// (PostgreSQL hands rows back in no fixed order, SQLite in insertion order).
+TEST_F(EngineTest, AFunctionRulesStillRunIsKeptAndTheFirstRuleByNameIsNamed) {
+  PutFunction("sync");
+  for (std::string name : {"Zeta", "Alpha", "Mid"}) {
+    AddRule(R"({"name": ")" + name + R"(", "module": "Contacts", "trigger": "create",
+      "conditions": [{"criteria": ["Email is not empty"], "actions": [{"function": "sync"}]}]})");
+  }
+  if (store::testing::TestingPostgres()) {
+    // With statistics a table this small is read by a scan, in the order rows were written.
+    ASSERT_TRUE(store::Transact(*store_, store::TxMode::kWrite, [](store::Transaction& tx) {
+                  return tx.ExecScript("ANALYZE wf_rules");
+                }).ok());
+  }
+  auto deleted = repo_->DeleteFunction(space_, "", "sync");
+  ASSERT_FALSE(deleted.ok());
+  EXPECT_EQ(deleted.error().message(),
+            "function 'sync' is run by rule 'Alpha'; change or delete the rule first");
+}
+
 TEST_F(EngineTest, DeleteTriggersSeeTheRecordAsItWas) {
   PutFunction("gone");
   AddRule(R"({"name": "Deleted", "module": "Contacts", "trigger": "delete",

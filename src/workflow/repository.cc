@@ -265,8 +265,12 @@ Result<std::vector<Function>> Repository::ListFunctions(const crm::Space& space,
 Result<void> Repository::DeleteFunction(const crm::Space& space, std::string_view topping,
                                         std::string_view name) {
   return store::Transact(store_, TxMode::kWrite, [&](Transaction& tx) -> Result<void> {
+    // ORDER BY: the error names the first such rule by name on both engines. Without it
+    // SQLite happened to read the (..., name) index and PostgreSQL, once it has statistics, reads
+    // a small table in the order its rows were written.
     auto rows = TRY(tx.Query("SELECT " + std::string(kRuleColumns) +
-                                 " FROM wf_rules WHERE org_id = ? AND environment = ? AND topping = ?",
+                                 " FROM wf_rules WHERE org_id = ? AND environment = ? AND topping = ?"
+                                 " ORDER BY name",
                              space.org_id, space.environment, topping));
     for (const auto& r : rows) {
       Rule rule = RuleFromRow(r);
