@@ -120,6 +120,14 @@ python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(\"INSE
 expect "newer source" "relish: the source's schema is newer than this relish (crm at version 999, this relish knows $(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(\"SELECT max(version) FROM relish_migrations WHERE module='crm'\").fetchone()[0])" "$dir/data/relish.db")): copy with the relish that last ran on it, or a newer one" 1 \
   "$relish" store copy --from "$dir/newer.db" --to "$target"
 
+# ... or older: refused, saying how to bring it up to date.
+cp "$dir/data/relish.db" "$dir/older.db"
+crm_version=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(\"SELECT max(version) FROM relish_migrations WHERE module='crm'\").fetchone()[0])" "$dir/data/relish.db")
+python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(\"DELETE FROM relish_migrations WHERE module='crm' AND version=$crm_version\"); c.commit()" "$dir/older.db"
+expect "older source" "relish: the source's schema is older than this relish (crm at version $((crm_version - 1)), this relish has $crm_version): start this relish's \`relish serve\` on the data directory once (it migrates on start), stop it, then copy" 1 \
+  "$relish" store copy --from "$dir/older.db" --to "$target"
+"$relish" store copy --help | grep -q "Stop relish serve first" || fail "store copy --help does not say to stop the server"
+
 # The copy.
 "$relish" store copy --from "$dir/data" --to "$target" > "$dir/copy.out" 2>&1 || fail "copy: $(cat "$dir/copy.out")"
 grep -Eqx "copied [0-9]+ tables, [0-9]+ rows from $dir/data/relish.db to postgres://relish:\*\*\*@$pg_host/copied in [0-9.]+ s" "$dir/copy.out" ||
@@ -156,6 +164,14 @@ out=$("$relish" store copy --from "$dir/data" --to "$target" 2>&1) && fail "a co
 psql -q "${pg_admin%/postgres}/other" -c "CREATE TABLE notes (t TEXT)" -c "INSERT INTO notes VALUES ('x')"
 expect "someone else's table" "relish: the target database is not empty: notes has rows; copy into a new, empty database" 1 \
   "$relish" store copy --from "$dir/data" --to "postgres://relish@$pg_host/other"
+
+# A target with the schema and no rows (what a copy that failed leaves: its one transaction rolled
+# back after the migrations) takes a copy.
+psql -q "$pg_admin" -c "CREATE DATABASE retried"
+"$relish" store copy --from "$dir/data" --to "postgres://relish@$pg_host/retried" > /dev/null
+psql -q "${pg_admin%/postgres}/retried" -c "SET client_min_messages = warning" -c "DO \$\$ DECLARE t text; BEGIN FOR t IN SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'relish_migrations' LOOP EXECUTE format('TRUNCATE %I CASCADE', t); END LOOP; END \$\$"
+"$relish" store copy --from "$dir/data" --to "postgres://relish@$pg_host/retried" > "$dir/retry.out" 2>&1 ||
+  fail "a copy into an empty schema: $(cat "$dir/retry.out")"
 
 # relish serve on the copy, same data directory (its master key), workers on.
 serve --set "database_url=$target"
