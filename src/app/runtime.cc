@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "app/data_dir.h"
+#include "app/migrations.h"
 #include "outbound/curl_client.h"
 #include "outbound/egress.h"
 #include "outbound/url.h"
@@ -83,6 +84,8 @@ void ForgetChangedInitialPassword(identity::Identity& identity, const std::strin
   }
 }
 
+}  // namespace
+
 std::vector<store::Migration> AllMigrations() {
   std::vector<store::Migration> all;
   for (auto list : {vault::Vault::Migrations(), identity::Identity::Migrations(),
@@ -95,8 +98,6 @@ std::vector<store::Migration> AllMigrations() {
   }
   return all;
 }
-
-}  // namespace
 
 namespace {
 

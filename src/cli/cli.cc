@@ -113,6 +113,7 @@ int ParseAndRun(int argc, char** argv) {
   AddWorkflowCommands(root, commands);
   AddIdentityCommands(root, commands);
   AddLspCommands(root, commands);  // issue 17: lsp, fmt
+  AddStoreCommands(root, commands);  // issue 16: store copy
   AddCompletionCommands(root, commands);
 
   try {

@@ -64,5 +64,7 @@ void AddCompletionCommands(CLI::App& root, Commands& commands);
 void AddWebhooksCommands(CLI::App& root, Commands& commands);
 // lsp_command.cc (issue 17): lsp (the language server), fmt
 void AddLspCommands(CLI::App& root, Commands& commands);
+// store_command.cc (issue 16): store copy
+void AddStoreCommands(CLI::App& root, Commands& commands);
 
 }  // namespace relish::cli
