@@ -82,6 +82,25 @@ Result<std::string> FakeHost::FunctionSource(std::string_view name) {
   return it->second;
 }
 
+void FakeHost::AddConnection(const std::string& link, std::string service_id,
+                             std::string origin) {
+  connections_[link] = {std::move(service_id), std::move(origin)};
+}
+
+Result<std::string> FakeHost::ZohoServiceOrigin(std::string_view service_id,
+                                                std::string_view connection) {
+  auto service = TRY(FindInvokeApiService(service_id));
+  if (connections_.empty()) return "https://" + std::string(service.host);
+  auto it = connections_.find(connection);
+  if (it == connections_.end()) {
+    return NotFound("invokeapi: no connection '" + std::string(connection) + "'");
+  }
+  if (it->second.service_id != service.id) {
+    return InvokeApiWrongConnection(connection, it->second.service_id, service);
+  }
+  return it->second.origin;
+}
+
 void FakeHost::Info(std::string_view line) {
   info_.emplace_back(line);
   transcript_.emplace_back(line);

@@ -549,4 +549,58 @@ Value ZohoTaskAnswer(const HttpResponse& response, Heap& heap) {
   return Value::Text(body);
 }
 
+// ---- invokeapi ----
+namespace {
+
+// Zoho's services that have a catalog entry, so a connection can be made for them.
+constexpr InvokeApiService kInvokeApiServices[] = {
+    {"zoho_crm", "Zoho CRM", kApis},
+    {"zoho_bigin", "Bigin", kApis},
+    {"zoho_books", "Zoho Books", kApis},
+    {"zoho_invoice", "Zoho Invoice", kApis},
+    {"zoho_inventory", "Zoho Inventory", kApis},
+    {"zoho_desk", "Zoho Desk", "desk.zoho.com"},
+    {"zoho_projects", "Zoho Projects", "projectsapi.zoho.com"},
+    {"zoho_workdrive", "Zoho WorkDrive", kApis},
+    {"zoho_sign", "Zoho Sign", "sign.zoho.com"},
+    {"zoho_creator", "Zoho Creator", kApis},
+    {"zoho_recruit", "Zoho Recruit", "recruit.zoho.com"},
+    {"zoho_people", "Zoho People", "people.zoho.com"},
+    {"zoho_cliq", "Zoho Cliq", "cliq.zoho.com"},
+    {"zoho_mail", "Zoho Mail", "mail.zoho.com"},
+    {"zoho_calendar", "Zoho Calendar", "calendar.zoho.com"},
+};
+
+// "Zoho CRM", "ZohoCRM", "zoho_crm" and "crm" all become "crm".
+std::string ServiceKey(std::string_view name) {
+  std::string key;
+  for (char c : ToLower(name)) {
+    if (c != ' ' && c != '_' && c != '-') key += c;
+  }
+  if (key.starts_with("zoho") && key.size() > 4) key.erase(0, 4);
+  return key;
+}
+
+}  // namespace
+
+Result<InvokeApiService> FindInvokeApiService(std::string_view name) {
+  std::string key = ServiceKey(name);
+  std::string known;
+  for (const auto& s : kInvokeApiServices) {
+    std::string short_name(s.id.substr(5));
+    if (key == short_name) return s;
+    known += (known.empty() ? "" : ", ") + short_name;
+  }
+  return InvalidArgument("invokeapi: unknown service '" + std::string(name) +
+                         "': Relish knows " + known);
+}
+
+Error InvokeApiWrongConnection(std::string_view link, std::string_view actual,
+                               const InvokeApiService& service) {
+  return FailedPrecondition("invokeapi: connection '" + std::string(link) + "' is for " +
+                            std::string(actual) + "; service '" + std::string(service.id.substr(5)) +
+                            "' needs a " + std::string(service.name) + " connection (" +
+                            std::string(service.id) + ")");
+}
+
 }  // namespace relish::deluge

@@ -68,4 +68,18 @@ Result<ZohoTaskRequest> BuildZohoTaskRequest(const ZohoServiceTask& task,
 // tasks return the service's own error answers; a non-JSON answer as text; no body, an empty map.
 Value ZohoTaskAnswer(const HttpResponse& response, Heap& heap);
 
+// ---- invokeapi: a Zoho service by name ----
+struct InvokeApiService {
+  std::string_view id;         // the catalog service a connection for it is for: "zoho_crm"
+  std::string_view name;       // "Zoho CRM", for messages
+  std::string_view host;       // its API host in Zoho's US data centre (FakeHost's)
+};
+// invokeapi's `service:` value ("crm", "CRM", "ZohoCRM", "Zoho CRM", "zoho_crm"), or
+// kInvalidArgument listing the names it knows (docs/language/decisions.md).
+Result<InvokeApiService> FindInvokeApiService(std::string_view name);
+// The error for a connection of another service: "invokeapi: connection 'L' is for S; service
+// 'crm' needs a Zoho CRM connection (zoho_crm)".
+Error InvokeApiWrongConnection(std::string_view link, std::string_view actual,
+                               const InvokeApiService& service);
+
 }  // namespace relish::deluge
