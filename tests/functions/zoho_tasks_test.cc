@@ -198,6 +198,56 @@ TEST_P(ZohoTasksTest, AnotherOrganizationsConnectionAndAMissingOneAreClearErrors
   ExpectNoSecrets(run);
 }
 
+// invokeapi (issue 17): the service's domain is the connection's data centre; B's connection and a
+// connection of another service are errors that name them, and nothing is sent for them.
+TEST_P(ZohoTasksTest, InvokeApiReachesTheConnectionsDataCentre) {
+  const DataCentre& d = GetParam();
+  const std::string link = std::string("api_books_") + d.location;
+  auto made = relish().Api("POST", "/api/v1/connections",
+                           {{"name", std::string("API Books ") + d.location},
+                            {"link_name", link},
+                            {"service", "zoho_books"},
+                            {"scopes", {"ZohoBooks.fullaccess.ALL"}}});
+  ASSERT_EQ(made.status, 201) << made.body;
+  StandIn("POST", std::string("/_standin/user?dc=") + d.location);
+  ASSERT_EQ(relish().Authorize(link, testing::RelishWithBooks::kAdminEmail,
+                               testing::RelishWithBooks::kAdminPassword),
+            "");
+  StandIn("POST", "/_standin/reset");
+
+  const std::string c = "\"" + link + "\"";
+  Json run = Run(
+      "r = invokeapi\n[\n\tservice :\"books\"\n\tpath :\"/books/v3/invoices?organization_id=10234695\"\n"
+      "\ttype :POST\n\tbody :{\"customer_id\":\"7\",\"reference_number\":\"A-1\"}\n"
+      "\theaders :{\"Content-Type\":\"application/json\"}\n\tconnection :" + c + "\n];\n"
+      "info r.get(\"invoice\").get(\"reference_number\");\n"
+      "g = invokeapi [ service: \"ZohoBooks\" path: \"/books/v3/invoices\" parameters: "
+      "{\"organization_id\":\"10234695\",\"reference_number\":\"a-1\"} connection: " + c + " ];\n"
+      "info g.get(\"invoices\").size();\n"
+      "try { x = invokeapi [ service: \"books\" path: \"/books/v3/invoices\" connection: \"b_books\" ]; }\n"
+      "catch (e) { info e.message; }\n"
+      "try { x = invokeapi [ service: \"crm\" path: \"/crm/v8/Leads\" connection: " + c + " ]; }\n"
+      "catch (e) { info e.message; }\n");
+  ASSERT_EQ(run["ok"], true) << run.dump(2);
+  EXPECT_EQ(run["info"],
+            (Json{"A-1", "1", "invokeapi: no connection 'b_books' in the sandbox environment",
+                  "invokeapi: connection '" + link +
+                      "' is for zoho_books; service 'crm' needs a Zoho CRM connection (zoho_crm)"}))
+      << run.dump(2);
+  Json requests = StandIn("GET", "/_standin/requests")["requests"];
+  ASSERT_EQ(requests.size(), 2u) << requests.dump();
+  for (const auto& r : requests) EXPECT_EQ(r["host"], d.api) << r.dump();
+  EXPECT_EQ(requests[0]["method"], "POST");
+  EXPECT_EQ(requests[0]["content_type"], "application/json");
+  EXPECT_EQ(requests[1]["query"],
+            (Json{{"organization_id", "10234695"}, {"reference_number", "a-1"}}));
+  ASSERT_EQ(run["calls"].size(), 2u) << run.dump(2);
+  EXPECT_EQ(run["calls"][0]["connection"], link);
+  EXPECT_EQ(run["calls"][0]["url"].get<std::string>(),
+            std::string("https://") + d.api + "/books/v3/invoices?organization_id=10234695");
+  ExpectNoSecrets(run);
+}
+
 INSTANTIATE_TEST_SUITE_P(TwoDataCentres, ZohoTasksTest, ::testing::ValuesIn(kDataCentres),
                          [](const ::testing::TestParamInfo<DataCentre>& info) {
                            return std::string(info.param.location);
