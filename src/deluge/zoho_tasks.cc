@@ -40,8 +40,16 @@ constexpr ZohoServiceTask kTable[] = {
                  "createRecord", "updateRecord"),
     {"zoho.inventory.getOrganization", "zoho_inventory", "Zoho Inventory", kApis, "GET",
      "/inventory/v1/organizations", "", ""},
-    BOOKS_FAMILY("zoho.invoice.", "zoho_invoice", "Zoho Invoice", "/invoice/v3", "create",
-                 "update"),
+    // Zoho Invoice (API v3): its pages (zoho.com/deluge/help/invoice/) name getRecordById, and
+    // getRecords takes a search map (or a filter_by text), search text and a sort column.
+    {"zoho.invoice.create", "zoho_invoice", "Zoho Invoice", kApis, "POST", "/invoice/v3/$0l",
+     "organization_id=$1", "", TaskBody::kJson, "$2"},
+    {"zoho.invoice.getRecords", "zoho_invoice", "Zoho Invoice", kApis, "GET", "/invoice/v3/$0l",
+     "organization_id=$1&$2*=filter_by&search_text=$3&sort_column=$4", ""},
+    {"zoho.invoice.getRecordById", "zoho_invoice", "Zoho Invoice", kApis, "GET",
+     "/invoice/v3/$0l/$2", "organization_id=$1", ""},
+    {"zoho.invoice.update", "zoho_invoice", "Zoho Invoice", kApis, "PUT", "/invoice/v3/$0l/$2",
+     "organization_id=$1", "", TaskBody::kJson, "$3"},
     // Zoho Desk (API v1): the organization goes in the orgId header.
     {"zoho.desk.getRecords", "zoho_desk", "Zoho Desk", "desk.zoho.com", "GET", "/api/v1/$1l",
      "from=$2&limit=$3&$4*", "orgId=$0"},
@@ -261,6 +269,9 @@ class Builder {
             if (e.key.is_null() || e.key.text().empty() || e.value.is_null()) continue;
             add(PercentEncode(e.key.text()) + "=" + PercentEncode(TRY(FieldText(e.value))));
           }
+        } else if (v.is_text() && scalar_key.starts_with('=')) {
+          // `$N*=key`: a text is one value of `key` (Invoice's filter_by: "Status.Active").
+          add(std::string(scalar_key.substr(1)) + "=" + PercentEncode(v.text()));
         } else if (v.is_text()) {
           // Zoho's text form: "key=value&key=value", values already encoded by the script.
           std::string_view q = v.text();

@@ -9,7 +9,7 @@
 //   path     `$N` a path segment (escaped); `$Nl` a module name, lower-cased without spaces
 //   query    `name=$N` (left out when the argument is null or empty); `$N*` spreads a map's
 //            entries, or appends a text query string (`a=1&b=2`); `$N*key` also sends a number
-//            as key=N (Projects' index)
+//            as key=N (Projects' index); `$N*=key` sends a text as key=text (Invoice's filter_by)
 //   headers  `Name=$N`
 //   json     JSON text where `$N` is argument N's JSON; `merge` spreads a map into the top level
 //   form and multipart   `field=$N` (text as it is, other values as JSON), `field=TEMPLATE` (JSON
