@@ -113,6 +113,9 @@ Result<void> FakeHost::SendMail(const MailMessage& message) {
     for (const auto& t : message.to) to += (to.empty() ? "" : ",") + t;
     transcript_.push_back("> sendmail from=" + message.from + " to=" + to +
                           " subject=" + message.subject);
+    if (!message.content_type.empty() && message.content_type != "text/html") {
+      transcript_.push_back(">   content type: " + message.content_type);
+    }
     for (const auto& a : message.attachments) {
       transcript_.push_back(">   attachment: " + a.name + " (" + a.content_type + ", " +
                             std::to_string(a.bytes.size()) + " bytes)");

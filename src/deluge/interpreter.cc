@@ -476,7 +476,13 @@ Flow Interp::ExecSendMail(const Stmt* s) {
       if (f.key == "replyto") mail.reply_to = text;
       if (f.key == "subject") mail.subject = text;
       if (f.key == "message") mail.message = text;
-      if (f.key == "contenttype") mail.content_type = text;
+      if (f.key == "contenttype") {
+        // Zoho's names for the two formats, besides a MIME type: `content type: HTML`.
+        std::string lower = ToLower(text);
+        if (lower == "html") text = "text/html";
+        if (lower == "plaintext" || lower == "plain text" || lower == "text") text = "text/plain";
+        mail.content_type = text;
+      }
     }
     if (!ok) return Flow::kError;
   }
