@@ -116,6 +116,8 @@ constexpr TaskSpec kTasks[] = {
      "updates a draft Zoho Sign request"},
     {"zoho.sign.submitRequest", 2, 3, "requestId, map[, connection]",
      "adds fields and sends a Zoho Sign request out for signature"},
+    {"zoho.sign.createUsingTemplate", 2, 3, "templateId, params, connection",
+     "creates a Zoho Sign document from a template and sends it (params: data, is_quicksend)"},
     {"zoho.creator.getRecords", 3, 7,
      "owner, app, report[, criteria, from, limit], connection",
      "a Zoho Creator report's records"},

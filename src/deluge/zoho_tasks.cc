@@ -99,6 +99,10 @@ constexpr ZohoServiceTask kTable[] = {
      "/api/v1/requests/$0", "", "", TaskBody::kForm, R"(data={"requests":$1})"},
     {"zoho.sign.submitRequest", "zoho_sign", "Zoho Sign", "sign.zoho.com", "POST",
      "/api/v1/requests/$0/submit", "", "", TaskBody::kForm, R"(data={"requests":$1})"},
+    // zoho.sign.createUsingTemplate(templateId, params, connection): the params map's entries
+    // (`data` as JSON, `is_quicksend`) are the form fields of Sign's "send using template" call.
+    {"zoho.sign.createUsingTemplate", "zoho_sign", "Zoho Sign", "sign.zoho.com", "POST",
+     "/api/v1/templates/$0/createdocument", "", "", TaskBody::kForm, "$1*"},
     // Zoho Creator (API v2.1 at the data centre's zohoapis host).
     {"zoho.creator.getRecords", "zoho_creator", "Zoho Creator", kApis, "GET",
      "/creator/v2.1/data/$0/$1/report/$2", "criteria=$3&from=$4&limit=$5", ""},
