@@ -96,9 +96,12 @@ constexpr Entry kTable[] = {
     // ---- issue 17 ----
     {Msg::kAssignInCondition, "'=' in a condition compares, as '==' does: write '=='"},
     {Msg::kCreatorNotSupported, "Zoho Creator form statements are not supported"},
-    {Msg::kInvokeApiNotSupported,
-     "invokeapi is not supported in Relish: call {0}'s API with invokeurl [url: its base URL + "
-     "\"{1}\", connection: a connection to {0}]"},
+    {Msg::kInvokeApiNeedsConnection,
+     "invokeapi to {0} needs a connection: Relish reaches Zoho services only through one "
+     "(connection: \"link name\"), whose data centre gives the service's domain"},
+    {Msg::kInvokeApiBadPath,
+     "invokeapi's path must start with '/': the URL's path after the service's domain, such as "
+     "/crm/v8/Leads (got '{0}')"},
 };
 static_assert(std::size(kTable) == static_cast<size_t>(Msg::kCount));
 

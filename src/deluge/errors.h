@@ -91,7 +91,8 @@ enum class Msg : uint16_t {
   // ---- issue 17 ----
   kAssignInCondition,    // a warning
   kCreatorNotSupported,  // Zoho Creator form statements are not supported
-  kInvokeApiNotSupported,
+  kInvokeApiNeedsConnection,
+  kInvokeApiBadPath,
   kCount,
 };
 

@@ -82,6 +82,25 @@ Result<std::string> FakeHost::FunctionSource(std::string_view name) {
   return it->second;
 }
 
+void FakeHost::AddConnection(const std::string& link, std::string service_id,
+                             std::string origin) {
+  connections_[link] = {std::move(service_id), std::move(origin)};
+}
+
+Result<std::string> FakeHost::ZohoServiceOrigin(std::string_view service_id,
+                                                std::string_view connection) {
+  auto service = TRY(FindInvokeApiService(service_id));
+  if (connections_.empty()) return "https://" + std::string(service.host);
+  auto it = connections_.find(connection);
+  if (it == connections_.end()) {
+    return NotFound("invokeapi: no connection '" + std::string(connection) + "'");
+  }
+  if (it->second.service_id != service.id) {
+    return InvokeApiWrongConnection(connection, it->second.service_id, service);
+  }
+  return it->second.origin;
+}
+
 void FakeHost::Info(std::string_view line) {
   info_.emplace_back(line);
   transcript_.emplace_back(line);
@@ -94,6 +113,9 @@ Result<void> FakeHost::SendMail(const MailMessage& message) {
     for (const auto& t : message.to) to += (to.empty() ? "" : ",") + t;
     transcript_.push_back("> sendmail from=" + message.from + " to=" + to +
                           " subject=" + message.subject);
+    if (!message.content_type.empty() && message.content_type != "text/html") {
+      transcript_.push_back(">   content type: " + message.content_type);
+    }
     for (const auto& a : message.attachments) {
       transcript_.push_back(">   attachment: " + a.name + " (" + a.content_type + ", " +
                             std::to_string(a.bytes.size()) + " bytes)");

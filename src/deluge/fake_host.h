@@ -43,6 +43,9 @@ class FakeHost final : public Host {
   FakeClock& fake_clock() { return clock_; }
   // A function of the organization, for standalone.name(...) (name matched case-insensitively).
   void AddFunction(const std::string& name, std::string source);
+  // A connection for invokeapi: once any is added, only these exist (link name -> service id,
+  // origin); with none, every link name is a connection at the service's US host.
+  void AddConnection(const std::string& link, std::string service_id, std::string origin);
 
   // ---- what the script did ----
   const std::vector<HttpRequest>& requests() const { return requests_; }
@@ -59,6 +62,8 @@ class FakeHost final : public Host {
   Result<Value> CallTask(std::string_view name, std::vector<Value> args, Heap& heap) override;
   void Info(std::string_view line) override;
   Result<std::string> FunctionSource(std::string_view name) override;
+  Result<std::string> ZohoServiceOrigin(std::string_view service_id,
+                                        std::string_view connection) override;
   Result<void> SendMail(const MailMessage& message) override;
   const Clock& clock() const override { return stepping_; }
   std::string TimeZone() const override { return zone_; }
@@ -72,6 +77,11 @@ class FakeHost final : public Host {
     HttpResponse response;
     std::optional<Error> error;
   };
+  struct Connection {
+    std::string service_id;
+    std::string origin;
+  };
+  std::map<std::string, Connection, std::less<>> connections_;
   struct TaskAnswer {
     std::string json;
     std::optional<Error> error;

@@ -101,6 +101,16 @@ class Host {
   virtual Result<std::string> FunctionSource(std::string_view name) {
     return NotFound("no function '" + std::string(name) + "'");
   }
+
+  // ---- issue 17: invokeapi ----
+  // The origin ("https://www.zohoapis.eu") invokeapi sends `connection`'s request to: the data
+  // centre of the connection, which must be for the catalog service `service_id` ("zoho_crm").
+  // Errors name the connection (missing, of another organization, for another service).
+  virtual Result<std::string> ZohoServiceOrigin(std::string_view service_id,
+                                                std::string_view connection) {
+    (void)connection;
+    return FailedPrecondition("invokeapi cannot reach " + std::string(service_id) + " here");
+  }
 };
 
 }  // namespace relish::deluge

@@ -476,7 +476,13 @@ Flow Interp::ExecSendMail(const Stmt* s) {
       if (f.key == "replyto") mail.reply_to = text;
       if (f.key == "subject") mail.subject = text;
       if (f.key == "message") mail.message = text;
-      if (f.key == "contenttype") mail.content_type = text;
+      if (f.key == "contenttype") {
+        // Zoho's names for the two formats, besides a MIME type: `content type: HTML`.
+        std::string lower = ToLower(text);
+        if (lower == "html") text = "text/html";
+        if (lower == "plaintext" || lower == "plain text" || lower == "text") text = "text/plain";
+        mail.content_type = text;
+      }
     }
     if (!ok) return Flow::kError;
   }
@@ -589,7 +595,8 @@ Value Interp::CallTask(const Expr* e) {
 // gets what is left of the caller's statements and time, so a chain of functions calling each
 // other through standalone.x stops at the call-depth limit, and all of them together within the
 // run's statement and time limits. Arguments and the result cross as JSON (each run has its own
-// heap). FIXME: each nested run has its own memory budget (not what is left of the caller's).
+// heap). Its memory budget is what is left of the caller's: the caller's values stay allocated
+// while it runs, so a chain of nested calls shares one run's memory.
 Value Interp::CallOrgFunction(const Expr* e) {
   std::string name = e->name.substr(kOrgFunctionPrefix.size());
   std::string shown = "standalone." + name;
@@ -626,6 +633,7 @@ Value Interp::CallOrgFunction(const Expr* e) {
   auto left = deadline_ - host_.clock().Monotonic();
   options.limits.max_wall_time = std::max(
       std::chrono::milliseconds(0), std::chrono::duration_cast<std::chrono::milliseconds>(left));
+  options.limits.max_memory_bytes = memory_.room();
   options.call_depth = depth_ + 1;
   for (size_t i = 0; i < args.size(); ++i) {
     options.args.push_back({entry.params[i].name, std::move(args[i])});
@@ -641,6 +649,11 @@ Value Interp::CallOrgFunction(const Expr* e) {
     }
     if (message.ends_with("(limit: execution time)")) {
       return FailFatal(Msg::kLimitWallTime, {Seconds(limits_.max_wall_time)});
+    }
+    if (message.ends_with("(limit: memory per run)")) {
+      // The nested run's budget was only what was left: the error names the caller's.
+      FailMemory();
+      return Value::Abort();
     }
     if (message.starts_with("Execution stopped:") || message.find("(limit: ") != std::string::npos) {
       return FailFatal(Msg::kTaskFailed, {message});

@@ -154,7 +154,9 @@ class Interp {
 
   // invoke_url.cc
   Value EvalInvokeUrl(const Expr* e);
-  Value EvalInvokeApi(const Expr* e);  // interpreter_expr.cc (issue 17)
+  // invokeapi's URL from its service, path and connection; false after Fail.
+  bool InvokeApiUrl(const std::string& service, const std::string& path,
+                    const std::string& connection, std::string& url);
 
   // First: the run's memory is counted from before the heap exists until after it is gone.
   MemoryMeter memory_;

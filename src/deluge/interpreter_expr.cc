@@ -39,8 +39,7 @@ Value Interp::Eval(const Expr* e) {
     case ExprKind::kTask:
       return CallTask(e);
     case ExprKind::kInvokeUrl:
-      if (e->name == "invokeapi") return EvalInvokeApi(e);
-      return EvalInvokeUrl(e);
+      return EvalInvokeUrl(e);  // and invokeapi
     case ExprKind::kIf: {
       bool cond = false;
       if (!EvalCondition(e->a, cond)) return Value::Abort();
@@ -59,23 +58,6 @@ Value Interp::Eval(const Expr* e) {
       break;  // resolved by the checker; never reached in a checked program
   }
   return Fail(Msg::kUnknownFunction, {e->name});
-}
-
-// ---- issue 17: invokeapi ----
-// Relish has no Zoho data centres to resolve a service to: the task runs as an error that says
-// what to write instead (docs/language/decisions.md).
-Value Interp::EvalInvokeApi(const Expr* e) {
-  std::string service = "the service";
-  std::string path;
-  for (const auto& f : e->fields) {
-    if (f.key != "service" && f.key != "path") continue;
-    Value v = Eval(f.value);
-    if (v.is_abort()) return v;
-    std::string text;
-    if (!Display(v, text)) return Value::Abort();
-    (f.key == "service" ? service : path) = text;
-  }
-  return Fail(Msg::kInvokeApiNotSupported, {service, path});
 }
 
 bool Interp::EvalCondition(const Expr* e, bool& out) {

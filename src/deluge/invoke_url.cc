@@ -10,6 +10,7 @@
 #include "deluge/interpreter.h"
 #include "deluge/json.h"
 #include "deluge/text_util.h"
+#include "deluge/zoho_tasks.h"
 
 namespace relish::deluge {
 namespace {
@@ -325,6 +326,10 @@ Value Interp::EvalInvokeUrl(const Expr* e) {
   Value headers;
   Value files;
   HttpRequest req;
+  // invokeapi (issue 17): the URL is the service's origin at the connection's data centre + path.
+  bool api = e->name == "invokeapi";
+  std::string service;
+  std::string path;
   for (const auto& f : e->fields) {
     Value v = Eval(f.value);
     if (v.is_abort()) return v;
@@ -342,6 +347,8 @@ Value Interp::EvalInvokeUrl(const Expr* e) {
       std::string text;
       if (!v.is_null() && !Display(v, text)) return Value::Abort();
       if (f.key == "url") url = std::move(text);
+      if (f.key == "service") service = std::move(text);
+      if (f.key == "path") path = std::move(text);
       if (f.key == "type") method = ToUpper(text);
       if (f.key == "contenttype") content_type = std::move(text);
       if (f.key == "connection") req.connection = std::move(text);
@@ -368,6 +375,7 @@ Value Interp::EvalInvokeUrl(const Expr* e) {
       method != "DELETE") {
     return Fail(Msg::kBadHttpMethod, {method});
   }
+  if (api && !InvokeApiUrl(service, path, req.connection, url)) return Value::Abort();
   if (url.empty()) return Fail(Msg::kBadUrl, {url});
   if (!req.retry.empty() && req.connection.empty()) {
     return Fail(Msg::kTaskFailed, {"invokeurl's retry needs a connection: the retries follow its "
@@ -471,6 +479,35 @@ Value Interp::EvalInvokeUrl(const Expr* e) {
     }
   }
   return Fetch(std::move(req), detailed, response_format, decoding);
+}
+
+// ---- issue 17: invokeapi ----
+// Zoho resolves the service's domain from its data centre; Relish takes it from the connection
+// (its captured API domain), so the connection is required and must be for that service
+// (docs/language/decisions.md).
+bool Interp::InvokeApiUrl(const std::string& service, const std::string& path,
+                          const std::string& connection, std::string& url) {
+  auto known = FindInvokeApiService(service);
+  if (!known.ok()) {
+    Fail(Msg::kTaskFailed, {known.error().message()});
+    return false;
+  }
+  if (connection.empty()) {
+    Fail(Msg::kInvokeApiNeedsConnection, {service});
+    return false;
+  }
+  // A path, never a host: "//host" or "@host" after the origin would name another server.
+  if (!path.starts_with('/') || path.starts_with("//")) {
+    Fail(Msg::kInvokeApiBadPath, {path});
+    return false;
+  }
+  auto origin = host_.ZohoServiceOrigin(known->id, connection);
+  if (!origin.ok()) {
+    Fail(Msg::kTaskFailed, {origin.error().message()});
+    return false;
+  }
+  url = *origin + path;
+  return true;
 }
 
 Value Interp::Fetch(HttpRequest request, bool detailed, std::string_view response_format,

@@ -208,9 +208,11 @@ std::vector<TaskField> Parser::ParseTaskFields(std::string_view task,
       continue;
     }
     field.value = ParseExpression();
-    // Bare words: `type: POST`, `response-format: TEXT`.
+    // Bare words: `type: POST`, `response-format: TEXT`, and sendmail's `content type: HTML` (the
+    // form Zoho's editor writes; docs/language/decisions.md).
     if (field.value->kind == ExprKind::kName &&
-        (key == "type" || key == "responseformat" || key == "responsedecoding")) {
+        (key == "type" || key == "responseformat" || key == "responsedecoding" ||
+         (key == "contenttype" && task == "sendmail"))) {
       std::string word = field.value->name;
       if (key == "type") {
         for (char& c : word) c = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c;

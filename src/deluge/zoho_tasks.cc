@@ -40,8 +40,16 @@ constexpr ZohoServiceTask kTable[] = {
                  "createRecord", "updateRecord"),
     {"zoho.inventory.getOrganization", "zoho_inventory", "Zoho Inventory", kApis, "GET",
      "/inventory/v1/organizations", "", ""},
-    BOOKS_FAMILY("zoho.invoice.", "zoho_invoice", "Zoho Invoice", "/invoice/v3", "create",
-                 "update"),
+    // Zoho Invoice (API v3): its pages (zoho.com/deluge/help/invoice/) name getRecordById, and
+    // getRecords takes a search map (or a filter_by text), search text and a sort column.
+    {"zoho.invoice.create", "zoho_invoice", "Zoho Invoice", kApis, "POST", "/invoice/v3/$0l",
+     "organization_id=$1", "", TaskBody::kJson, "$2"},
+    {"zoho.invoice.getRecords", "zoho_invoice", "Zoho Invoice", kApis, "GET", "/invoice/v3/$0l",
+     "organization_id=$1&$2*=filter_by&search_text=$3&sort_column=$4", ""},
+    {"zoho.invoice.getRecordById", "zoho_invoice", "Zoho Invoice", kApis, "GET",
+     "/invoice/v3/$0l/$2", "organization_id=$1", ""},
+    {"zoho.invoice.update", "zoho_invoice", "Zoho Invoice", kApis, "PUT", "/invoice/v3/$0l/$2",
+     "organization_id=$1", "", TaskBody::kJson, "$3"},
     // Zoho Desk (API v1): the organization goes in the orgId header.
     {"zoho.desk.getRecords", "zoho_desk", "Zoho Desk", "desk.zoho.com", "GET", "/api/v1/$1l",
      "from=$2&limit=$3&$4*", "orgId=$0"},
@@ -91,6 +99,10 @@ constexpr ZohoServiceTask kTable[] = {
      "/api/v1/requests/$0", "", "", TaskBody::kForm, R"(data={"requests":$1})"},
     {"zoho.sign.submitRequest", "zoho_sign", "Zoho Sign", "sign.zoho.com", "POST",
      "/api/v1/requests/$0/submit", "", "", TaskBody::kForm, R"(data={"requests":$1})"},
+    // zoho.sign.createUsingTemplate(templateId, params, connection): the params map's entries
+    // (`data` as JSON, `is_quicksend`) are the form fields of Sign's "send using template" call.
+    {"zoho.sign.createUsingTemplate", "zoho_sign", "Zoho Sign", "sign.zoho.com", "POST",
+     "/api/v1/templates/$0/createdocument", "", "", TaskBody::kForm, "$1*"},
     // Zoho Creator (API v2.1 at the data centre's zohoapis host).
     {"zoho.creator.getRecords", "zoho_creator", "Zoho Creator", kApis, "GET",
      "/creator/v2.1/data/$0/$1/report/$2", "criteria=$3&from=$4&limit=$5", ""},
@@ -261,6 +273,9 @@ class Builder {
             if (e.key.is_null() || e.key.text().empty() || e.value.is_null()) continue;
             add(PercentEncode(e.key.text()) + "=" + PercentEncode(TRY(FieldText(e.value))));
           }
+        } else if (v.is_text() && scalar_key.starts_with('=')) {
+          // `$N*=key`: a text is one value of `key` (Invoice's filter_by: "Status.Active").
+          add(std::string(scalar_key.substr(1)) + "=" + PercentEncode(v.text()));
         } else if (v.is_text()) {
           // Zoho's text form: "key=value&key=value", values already encoded by the script.
           std::string_view q = v.text();
@@ -547,6 +562,60 @@ Value ZohoTaskAnswer(const HttpResponse& response, Heap& heap) {
     if (ParseJson(body, heap, v, error)) return v;
   }
   return Value::Text(body);
+}
+
+// ---- invokeapi ----
+namespace {
+
+// Zoho's services that have a catalog entry, so a connection can be made for them.
+constexpr InvokeApiService kInvokeApiServices[] = {
+    {"zoho_crm", "Zoho CRM", kApis},
+    {"zoho_bigin", "Bigin", kApis},
+    {"zoho_books", "Zoho Books", kApis},
+    {"zoho_invoice", "Zoho Invoice", kApis},
+    {"zoho_inventory", "Zoho Inventory", kApis},
+    {"zoho_desk", "Zoho Desk", "desk.zoho.com"},
+    {"zoho_projects", "Zoho Projects", "projectsapi.zoho.com"},
+    {"zoho_workdrive", "Zoho WorkDrive", kApis},
+    {"zoho_sign", "Zoho Sign", "sign.zoho.com"},
+    {"zoho_creator", "Zoho Creator", kApis},
+    {"zoho_recruit", "Zoho Recruit", "recruit.zoho.com"},
+    {"zoho_people", "Zoho People", "people.zoho.com"},
+    {"zoho_cliq", "Zoho Cliq", "cliq.zoho.com"},
+    {"zoho_mail", "Zoho Mail", "mail.zoho.com"},
+    {"zoho_calendar", "Zoho Calendar", "calendar.zoho.com"},
+};
+
+// "Zoho CRM", "ZohoCRM", "zoho_crm" and "crm" all become "crm".
+std::string ServiceKey(std::string_view name) {
+  std::string key;
+  for (char c : ToLower(name)) {
+    if (c != ' ' && c != '_' && c != '-') key += c;
+  }
+  if (key.starts_with("zoho") && key.size() > 4) key.erase(0, 4);
+  return key;
+}
+
+}  // namespace
+
+Result<InvokeApiService> FindInvokeApiService(std::string_view name) {
+  std::string key = ServiceKey(name);
+  std::string known;
+  for (const auto& s : kInvokeApiServices) {
+    std::string short_name(s.id.substr(5));
+    if (key == short_name) return s;
+    known += (known.empty() ? "" : ", ") + short_name;
+  }
+  return InvalidArgument("invokeapi: unknown service '" + std::string(name) +
+                         "': Relish knows " + known);
+}
+
+Error InvokeApiWrongConnection(std::string_view link, std::string_view actual,
+                               const InvokeApiService& service) {
+  return FailedPrecondition("invokeapi: connection '" + std::string(link) + "' is for " +
+                            std::string(actual) + "; service '" + std::string(service.id.substr(5)) +
+                            "' needs a " + std::string(service.name) + " connection (" +
+                            std::string(service.id) + ")");
 }
 
 }  // namespace relish::deluge

@@ -9,7 +9,7 @@
 //   path     `$N` a path segment (escaped); `$Nl` a module name, lower-cased without spaces
 //   query    `name=$N` (left out when the argument is null or empty); `$N*` spreads a map's
 //            entries, or appends a text query string (`a=1&b=2`); `$N*key` also sends a number
-//            as key=N (Projects' index)
+//            as key=N (Projects' index); `$N*=key` sends a text as key=text (Invoice's filter_by)
 //   headers  `Name=$N`
 //   json     JSON text where `$N` is argument N's JSON; `merge` spreads a map into the top level
 //   form and multipart   `field=$N` (text as it is, other values as JSON), `field=TEMPLATE` (JSON
@@ -67,5 +67,19 @@ Result<ZohoTaskRequest> BuildZohoTaskRequest(const ZohoServiceTask& task,
 // The task's value: the service's JSON answer as a map (or list), whatever the status, as Zoho's
 // tasks return the service's own error answers; a non-JSON answer as text; no body, an empty map.
 Value ZohoTaskAnswer(const HttpResponse& response, Heap& heap);
+
+// ---- invokeapi: a Zoho service by name ----
+struct InvokeApiService {
+  std::string_view id;         // the catalog service a connection for it is for: "zoho_crm"
+  std::string_view name;       // "Zoho CRM", for messages
+  std::string_view host;       // its API host in Zoho's US data centre (FakeHost's)
+};
+// invokeapi's `service:` value ("crm", "CRM", "ZohoCRM", "Zoho CRM", "zoho_crm"), or
+// kInvalidArgument listing the names it knows (docs/language/decisions.md).
+Result<InvokeApiService> FindInvokeApiService(std::string_view name);
+// The error for a connection of another service: "invokeapi: connection 'L' is for S; service
+// 'crm' needs a Zoho CRM connection (zoho_crm)".
+Error InvokeApiWrongConnection(std::string_view link, std::string_view actual,
+                               const InvokeApiService& service);
 
 }  // namespace relish::deluge

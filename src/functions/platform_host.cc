@@ -103,24 +103,14 @@ Result<deluge::Value> PlatformHost::CallZohoServiceTask(const deluge::ZohoServic
                                                         deluge::Heap& heap) {
   std::string name(task.name);
   auto r = TRY(deluge::BuildZohoTaskRequest(task, args));
-  if (services_.connections == nullptr) {
-    return FailedPrecondition(name + ": connection '" + r.connection +
-                              "' cannot be used: " + context_.unavailable);
-  }
-  auto service = services_.connections->ServiceId(context_.call, r.connection);
-  if (!service.ok()) return service.error().WithContext(name);
-  if (*service != task.service) {
-    return FailedPrecondition(name + ": connection '" + r.connection + "' is for " + *service +
+  auto origin = TRY(ConnectionOrigin(name, r.connection, task.service, [&](const std::string& s) {
+    return FailedPrecondition(name + ": connection '" + r.connection + "' is for " + s +
                               "; this task needs a " + std::string(task.service_name) +
                               " connection (" + std::string(task.service) + ")");
-  }
-  auto base = services_.connections->BaseUrl(context_.call, r.connection);
-  if (!base.ok()) return base.error().WithContext(name);
-  auto parsed = outbound::ParseUrl(*base);
-  if (!parsed.ok()) return parsed.error().WithContext(name);
+  }));
   outbound::Request request;
   request.method = r.method;
-  request.url = parsed->Origin() + r.target;
+  request.url = origin + r.target;
   request.headers = std::move(r.headers);
   request.body = std::move(r.body);
   request.timeout = context_.limits.invokeurl_timeout;
@@ -132,6 +122,34 @@ Result<deluge::Value> PlatformHost::CallZohoServiceTask(const deluge::ZohoServic
   deluge::HttpResponse answer{response->status, {},
                               GlobalRedactor().ScrubFor(context_.call.org_id, response->body)};
   return deluge::ZohoTaskAnswer(answer, heap);
+}
+
+Result<std::string> PlatformHost::ConnectionOrigin(
+    const std::string& what, std::string_view link, std::string_view service_id,
+    const std::function<Error(const std::string&)>& mismatch) {
+  std::string name(link);
+  if (services_.connections == nullptr) {
+    return FailedPrecondition(what + ": connection '" + name +
+                              "' cannot be used: " + context_.unavailable);
+  }
+  auto service = services_.connections->ServiceId(context_.call, name);
+  if (!service.ok()) return service.error().WithContext(what);
+  if (*service != service_id) return mismatch(*service);
+  auto base = services_.connections->BaseUrl(context_.call, name);
+  if (!base.ok()) return base.error().WithContext(what);
+  auto parsed = outbound::ParseUrl(*base);
+  if (!parsed.ok()) return parsed.error().WithContext(what);
+  return parsed->Origin();
+}
+
+// invokeapi: the same resolution as the tasks above; the interpreter sends the request through
+// Fetch with the connection, so it is audited and authorized as invokeurl's are.
+Result<std::string> PlatformHost::ZohoServiceOrigin(std::string_view service_id,
+                                                    std::string_view connection) {
+  auto service = TRY(deluge::FindInvokeApiService(service_id));
+  return ConnectionOrigin("invokeapi", connection, service.id, [&](const std::string& actual) {
+    return deluge::InvokeApiWrongConnection(connection, actual, service);
+  });
 }
 
 Result<deluge::Value> PlatformHost::CallTask(std::string_view name, std::vector<deluge::Value> args,

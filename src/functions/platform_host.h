@@ -2,6 +2,7 @@
 // for one run, on the run's thread, and writes what the script did into the run's RunResult.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "connections/connections.h"
@@ -37,6 +38,8 @@ class PlatformHost final : public deluge::Host {
   std::string TimeZone() const override { return context_.time_zone; }
   deluge::UserInfo User() const override { return context_.user; }
   Result<std::string> FunctionSource(std::string_view name) override;
+  Result<std::string> ZohoServiceOrigin(std::string_view service_id,
+                                        std::string_view connection) override;
 
  private:
   // Sends one request, through the connection when `connection` is set, and lists it in
@@ -49,6 +52,13 @@ class PlatformHost final : public deluge::Host {
   Result<deluge::Value> CallZohoServiceTask(const deluge::ZohoServiceTask& task,
                                             const std::vector<deluge::Value>& args,
                                             deluge::Heap& heap);
+
+  // The origin of `link`'s base URL (its data centre), after checking the connection exists in
+  // the run's organization and environment and is for `service_id`; errors start with `what`.
+  // `mismatch` makes the error for a connection of another service.
+  Result<std::string> ConnectionOrigin(const std::string& what, std::string_view link,
+                                       std::string_view service_id,
+                                       const std::function<Error(const std::string&)>& mismatch);
 
   const PlatformServices& services_;
   RunContext context_;

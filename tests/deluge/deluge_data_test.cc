@@ -212,6 +212,11 @@ class DataCase : public testing::Test {
         std::stringstream ss;
         ss << f.rdbuf();
         host.AddFunction(name, ss.str());
+      } else if (key == "connection") {
+        // A connection invokeapi can use: @connection LINK SERVICE_ID ORIGIN.
+        auto [link, more] = Word(rest);
+        auto [service, origin] = Word(more);
+        host.AddConnection(link, service, origin);
       } else {
         ADD_FAILURE() << "unknown directive @" << key;
       }

@@ -198,6 +198,112 @@ TEST_P(ZohoTasksTest, AnotherOrganizationsConnectionAndAMissingOneAreClearErrors
   ExpectNoSecrets(run);
 }
 
+// The rest of what the zoho.books.* tasks send: other modules (estimates, sales orders,
+// contacts), a status, a text search, and attachFile's multipart upload.
+TEST_P(ZohoTasksTest, BooksModulesStatusSearchAndAttachFile) {
+  const DataCentre& d = GetParam();
+  const std::string link = std::string("more_books_") + d.location;
+  auto made = relish().Api("POST", "/api/v1/connections",
+                           {{"name", std::string("More Books ") + d.location},
+                            {"link_name", link},
+                            {"service", "zoho_books"},
+                            {"scopes", {"ZohoBooks.fullaccess.ALL"}}});
+  ASSERT_EQ(made.status, 201) << made.body;
+  StandIn("POST", std::string("/_standin/user?dc=") + d.location);
+  ASSERT_EQ(relish().Authorize(link, testing::RelishWithBooks::kAdminEmail,
+                               testing::RelishWithBooks::kAdminPassword),
+            "");
+  StandIn("POST", "/_standin/reset");
+
+  const std::string c = "\"" + link + "\"";
+  const std::string org = "\"10234695\"";
+  Json run = Run(
+      "est = zoho.books.createRecord(\"Estimates\", " + org + ", {\"customer_id\": \"7\"}, " + c + ");\n"
+      "id = est.get(\"estimate\").get(\"estimate_id\");\n"
+      "info zoho.books.markStatus(\"Estimates\", " + org + ", id, \"sent\", " + c + ").get(\"code\");\n"
+      "f = \"hello\".toFile(\"note.txt\");\n"
+      "info zoho.books.attachFile(\"Estimates\", " + org + ", id, f, " + c + ").get(\"message\");\n"
+      "info zoho.books.getRecords(\"Estimates\", " + org + ", \"status=sent\", " + c +
+      ").get(\"estimates\").size();\n"
+      "info zoho.books.getRecordsByID(\"Estimates\", " + org + ", id, " + c +
+      ").get(\"estimate\").get(\"documents\").get(0).get(\"file_name\");\n"
+      "so = zoho.books.createRecord(\"SalesOrders\", " + org + ", {\"customer_id\": \"7\"}, " + c + ");\n"
+      "info so.get(\"salesorder\").get(\"status\");\n"
+      "ann = zoho.books.createRecord(\"Contacts\", " + org + ", {\"contact_name\": \"Ann Lee\"}, " + c + ");\n"
+      "info zoho.books.getRecords(\"Contacts\", " + org + ", {\"contact_name\": \"ann lee\"}, " + c +
+      ").get(\"contacts\").get(0).get(\"contact_id\") == ann.get(\"contact\").get(\"contact_id\");\n"
+      "info zoho.books.getRecordsByID(\"SalesOrders\", \"999\", so.get(\"salesorder\").get(\"salesorder_id\"), " +
+      c + ").get(\"code\");\n");
+  ASSERT_EQ(run["ok"], true) << run.dump(2);
+  EXPECT_EQ(run["info"], (Json{"0", "Your file has been successfully attached to the estimate.", "1",
+                               "note.txt", "draft", "true", "1002"}))
+      << run.dump(2);
+  Json requests = StandIn("GET", "/_standin/requests")["requests"];
+  ASSERT_EQ(requests.size(), 9u) << requests.dump();
+  for (const auto& r : requests) EXPECT_EQ(r["host"], d.api) << r.dump();
+  const Json& attach = requests[2];
+  const std::string path = attach["path"].get<std::string>();
+  EXPECT_TRUE(path.starts_with("/books/v3/estimates/") && path.ends_with("/attachment")) << attach;
+  EXPECT_TRUE(attach["content_type"].get<std::string>().starts_with("multipart/form-data; boundary="))
+      << attach;
+  EXPECT_EQ(attach["fields"]["attachment"],
+            (Json::array({{{"name", "attachment"}, {"filename", "note.txt"},
+                           {"content_type", "text/plain"}, {"size", 5}}})))
+      << attach;
+  EXPECT_EQ(requests[3]["query"], (Json{{"organization_id", "10234695"}, {"status", "sent"}}));
+  ExpectNoSecrets(run);
+}
+
+// invokeapi (issue 17): the service's domain is the connection's data centre; B's connection and a
+// connection of another service are errors that name them, and nothing is sent for them.
+TEST_P(ZohoTasksTest, InvokeApiReachesTheConnectionsDataCentre) {
+  const DataCentre& d = GetParam();
+  const std::string link = std::string("api_books_") + d.location;
+  auto made = relish().Api("POST", "/api/v1/connections",
+                           {{"name", std::string("API Books ") + d.location},
+                            {"link_name", link},
+                            {"service", "zoho_books"},
+                            {"scopes", {"ZohoBooks.fullaccess.ALL"}}});
+  ASSERT_EQ(made.status, 201) << made.body;
+  StandIn("POST", std::string("/_standin/user?dc=") + d.location);
+  ASSERT_EQ(relish().Authorize(link, testing::RelishWithBooks::kAdminEmail,
+                               testing::RelishWithBooks::kAdminPassword),
+            "");
+  StandIn("POST", "/_standin/reset");
+
+  const std::string c = "\"" + link + "\"";
+  Json run = Run(
+      "r = invokeapi\n[\n\tservice :\"books\"\n\tpath :\"/books/v3/invoices?organization_id=10234695\"\n"
+      "\ttype :POST\n\tbody :{\"customer_id\":\"7\",\"reference_number\":\"A-1\"}\n"
+      "\theaders :{\"Content-Type\":\"application/json\"}\n\tconnection :" + c + "\n];\n"
+      "info r.get(\"invoice\").get(\"reference_number\");\n"
+      "g = invokeapi [ service: \"ZohoBooks\" path: \"/books/v3/invoices\" parameters: "
+      "{\"organization_id\":\"10234695\",\"reference_number\":\"a-1\"} connection: " + c + " ];\n"
+      "info g.get(\"invoices\").size();\n"
+      "try { x = invokeapi [ service: \"books\" path: \"/books/v3/invoices\" connection: \"b_books\" ]; }\n"
+      "catch (e) { info e.message; }\n"
+      "try { x = invokeapi [ service: \"crm\" path: \"/crm/v8/Leads\" connection: " + c + " ]; }\n"
+      "catch (e) { info e.message; }\n");
+  ASSERT_EQ(run["ok"], true) << run.dump(2);
+  EXPECT_EQ(run["info"],
+            (Json{"A-1", "1", "invokeapi: no connection 'b_books' in the sandbox environment",
+                  "invokeapi: connection '" + link +
+                      "' is for zoho_books; service 'crm' needs a Zoho CRM connection (zoho_crm)"}))
+      << run.dump(2);
+  Json requests = StandIn("GET", "/_standin/requests")["requests"];
+  ASSERT_EQ(requests.size(), 2u) << requests.dump();
+  for (const auto& r : requests) EXPECT_EQ(r["host"], d.api) << r.dump();
+  EXPECT_EQ(requests[0]["method"], "POST");
+  EXPECT_EQ(requests[0]["content_type"], "application/json");
+  EXPECT_EQ(requests[1]["query"],
+            (Json{{"organization_id", "10234695"}, {"reference_number", "a-1"}}));
+  ASSERT_EQ(run["calls"].size(), 2u) << run.dump(2);
+  EXPECT_EQ(run["calls"][0]["connection"], link);
+  EXPECT_EQ(run["calls"][0]["url"].get<std::string>(),
+            std::string("https://") + d.api + "/books/v3/invoices?organization_id=10234695");
+  ExpectNoSecrets(run);
+}
+
 INSTANTIATE_TEST_SUITE_P(TwoDataCentres, ZohoTasksTest, ::testing::ValuesIn(kDataCentres),
                          [](const ::testing::TestParamInfo<DataCentre>& info) {
                            return std::string(info.param.location);

@@ -218,7 +218,10 @@ async function books(req, url, res, played) {
   const id = parts[3];
   if (req.method === 'GET' && !id) {
     const text = (url.searchParams.get('search_text') || '').toLowerCase();
-    const found = contacts.filter((c) => !text || [c.contact_name, c.email].some((v) => (v || '').toLowerCase().includes(text)));
+    // Other list parameters filter by equality (any case), as the other modules' lists do.
+    const filters = [...url.searchParams].filter(([k]) => !['search_text', 'organization_id', 'page', 'per_page'].includes(k));
+    const found = contacts.filter((c) => (!text || [c.contact_name, c.email].some((v) => (v || '').toLowerCase().includes(text))) &&
+      filters.every(([k, v]) => String(c[k] ?? '').toLowerCase() === v.toLowerCase()));
     return send(res, 200, { code: 0, message: 'success', contacts: found,
       page_context: { page: 1, per_page: 200, has_more_page: false, search_text: url.searchParams.get('search_text') || '' } });
   }
@@ -245,16 +248,46 @@ async function books(req, url, res, played) {
   send(res, 200, { code: 0, message: 'Contact information has been saved.', contact: c });
 }
 
-// Other modules, for the zoho.books.* / zoho.inventory.* tasks (issue 17): invoices and items
-// (Books, and Inventory at /inventory/v1/), created from a JSON body, fetched by id or listed
-// with field filters, updated, and an invoice's status marked. Records keep their organization:
-// a request for another organization's record finds nothing.
-const MODULES = { invoices: { one: 'invoice', id: 'invoice_id' }, items: { one: 'item', id: 'item_id' } };
-let moduleRecords = { invoices: [], items: [] };
+// Other modules, for the zoho.books.* / zoho.inventory.* tasks (issue 17): Books' transaction and
+// item modules (and Inventory's at /inventory/v1/), created from a JSON body, fetched by id or
+// listed with field filters, updated, a status marked, a file attached. Records keep their
+// organization: a request for another organization's record finds nothing. The singular is the
+// key Books answers with (`estimate`), and `<singular>_id` its id (`customerpayments` answer
+// `payment` / `payment_id`, as Books does).
+const MODULES = {
+  invoices: { one: 'invoice' }, items: { one: 'item' }, estimates: { one: 'estimate' },
+  salesorders: { one: 'salesorder' }, purchaseorders: { one: 'purchaseorder' }, bills: { one: 'bill' },
+  creditnotes: { one: 'creditnote' }, customerpayments: { one: 'payment' }, expenses: { one: 'expense' },
+  recurringinvoices: { one: 'recurring_invoice' }, projects: { one: 'project' },
+};
+for (const m of Object.values(MODULES)) m.id = `${m.one}_id`;
+const emptyRecords = () => Object.fromEntries(Object.keys(MODULES).map((k) => [k, []]));
+let moduleRecords = emptyRecords();
 let nextRecord = 982000000567001n;
 
+// The parts of a multipart/form-data body: [{name, filename, content_type, size}] (bytes are not
+// kept; the stand-in only reports what arrived).
+function multipartParts(body, type) {
+  const m = /boundary=("?)([^";]+)\1/.exec(type || '');
+  if (!m) return null;
+  const parts = [];
+  for (const chunk of body.split(`--${m[2]}`).slice(1)) {
+    if (chunk.startsWith('--')) break;
+    const split = chunk.indexOf('\r\n\r\n');
+    if (split < 0) continue;
+    const head = chunk.slice(0, split);
+    const bytes = chunk.slice(split + 4, chunk.endsWith('\r\n') ? -2 : undefined);
+    const name = /name="([^"]*)"/.exec(head);
+    const filename = /filename="([^"]*)"/.exec(head);
+    const ct = /content-type:\s*([^\r\n]+)/i.exec(head);
+    parts.push({ name: name ? name[1] : '', filename: filename ? filename[1] : null,
+                 content_type: ct ? ct[1] : null, size: Buffer.byteLength(bytes) });
+  }
+  return parts;
+}
+
 async function otherModule(req, url, res, parts, record) {
-  const mod = MODULES[parts[2]];
+  const mod = Object.hasOwn(MODULES, parts[2]) ? MODULES[parts[2]] : null;
   if (!mod || parts.length > 6) return send(res, 404, { code: 5, message: 'Invalid URL Passed' });
   const org = url.searchParams.get('organization_id');
   if (!org) return send(res, 400, { code: 6041, message: 'organization_id is required' });
@@ -270,6 +303,16 @@ async function otherModule(req, url, res, parts, record) {
       page_context: { page: 1, per_page: 200, has_more_page: false } });
   }
   if (req.method === 'GET' && parts.length === 4) return found ? send(res, 200, { code: 0, message: 'success', [mod.one]: found }) : missing();
+  if (req.method === 'POST' && parts[4] === 'attachment' && parts.length === 5) {
+    // zoho.books.attachFile: one file in the multipart field `attachment`.
+    const type = req.headers['content-type'] || '';
+    const files = (multipartParts(await readBody(req), type) || []).filter((p) => p.name === 'attachment' && p.filename !== null);
+    record.fields = { attachment: files };
+    if (!found) return missing();
+    if (files.length === 0) return send(res, 400, { code: 4, message: 'The attachment is missing.' });
+    found.documents = [...(found.documents || []), ...files.map((f) => ({ file_name: f.filename, file_size: f.size }))];
+    return send(res, 200, { code: 0, message: `Your file has been successfully attached to the ${mod.one}.` });
+  }
   if (req.method === 'POST' && parts[4] === 'status' && parts[5]) {
     if (!found) return missing();
     found.status = parts[5];
@@ -316,7 +359,7 @@ const handler = (played) => async (req, res) => {
     }
     if (url.pathname === '/_standin/reset' && req.method === 'POST') {
       contacts = [];
-      moduleRecords = { invoices: [], items: [] };
+      moduleRecords = emptyRecords();
       requests = [];
       accountsLog = [];
       return send(res, 200, { reset: true });
