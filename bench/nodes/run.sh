@@ -121,6 +121,7 @@ setup_config() {  # config, round: starts the nodes and the balancer; sets url, 
   local cfg=$1 round=$2 n=1 i dburl=""
   case $cfg in pg2*) n=2 ;; esac
   node_pids=()
+  node_urls=()
   cfg_dir="$work/$cfg-$round"
   mkdir -p "$cfg_dir"
   if [ "$cfg" != sqlite1 ]; then
@@ -142,6 +143,7 @@ setup_config() {  # config, round: starts the nodes and the balancer; sets url, 
     mkdir -p "$cfg_dir/node$i"
     start_relish "$relish" "$cfg_dir/node$i"
     node_pids+=("$RELISH_PID")
+    node_urls+=("$RELISH_SERVER_URL")
     pids+=("$RELISH_PID")
     servers="$servers server ${RELISH_SERVER_URL#http://};"
   done
@@ -179,15 +181,13 @@ stop_config() {
 queue_busy() { api GET "/api/v1/workflow/queue?environment=sandbox" |
   python3 -c 'import json,sys; q=json.load(sys.stdin); print(q["due"] + q["running"])'; }
 runs_logged() { wc -l <"$work/records.log"; }
-# Waits until the nodes' audit writers have caught up: the audit table's row count stops growing
-# (each node writes its queue at least every 200 ms).
-audit_rows() {
-  if [ "$cfg" = sqlite1 ]; then sqlite3 "$cfg_dir/node1/data/relish.db" "SELECT count(*) FROM connection_audit"
-  else psql_q "SELECT count(*) FROM connection_audit" "$db"; fi
-}
+# Waits until every node's audit writer has written what it had queued: an audit read on a node
+# flushes that node's queue first (Connections::FlushAudit).
 audit_drained() {
-  local last=-1 now
-  while now=$(audit_rows) && [ "$now" != "$last" ]; do last=$now; sleep 0.5; done
+  local u
+  for u in "${node_urls[@]}"; do
+    curl -s -m 600 "$u/api/v1/audit?link=up&limit=1&environment=sandbox" -H "Authorization: Bearer $token" >"$work/audit.txt" || { echo "audit read failed"; cat "$work/audit.txt"; }
+  done
 }
 
 # One phase's PostgreSQL figures divided by COUNT, as "key=value" words.
