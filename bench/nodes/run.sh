@@ -76,7 +76,7 @@ psql_q "SELECT name || '=' || setting FROM pg_settings WHERE name IN
 # The disk's flush rate bounds durable commits: pg_test_fsync's figure for one 8 kB write and
 # fdatasync (PostgreSQL's wal_sync_method here).
 "$pgbin/pg_test_fsync" -s 1 -f "$work/fsync.test" 2>/dev/null |
-  awk '/one 8kB write/ {on = 1} on && /fdatasync/ {print "pg_test_fsync: one 8 kB write + fdatasync:", $(NF-3), $(NF-2), $(NF-1), $NF; exit}'
+  awk '/one 8kB write/ {on = 1} on && /^[ \t]+fdatasync/ {print "pg_test_fsync: one 8 kB write + fdatasync:", $(NF-3), $(NF-2), $(NF-1), $NF; exit}'
 
 # --- the upstream (an nginx of its own) and the balancer
 start_nginx() {  # name, http block contents
@@ -226,6 +226,11 @@ for round in $(seq 1 "$rounds"); do
     wrk -t2 -c"$conns" -d"${duration}s" -H "Authorization: Bearer $token" \
       "$url/api/v1/proxy/up/items" >"$cfg_dir/proxy.txt"
     proxy_end=$(date +%s.%N)
+    # One record write right after the burst, while the audit writers may still be behind: how
+    # long another write waits for them.
+    probe_ms=$(curl -s -o /dev/null -w '%{time_total}' -X POST -H "Authorization: Bearer $token" \
+      -H 'Content-Type: application/json' -d '{"data":[{"Last_Name":"Probe","Email":"p@example.com"}]}' \
+      "$url/api/v1/crm/modules/Contacts/records?environment=sandbox" | awk '{printf "%.0f", $1 * 1000}')
     audit_drained
     proxy_drained=$(date +%s.%N)
     n1=$(ticks_of "${node_pids[@]}")
@@ -271,12 +276,11 @@ s, w, d, runs = $start, $written_at, $done_at, $runs
 print(f'{runs / (d - s):.0f} {runs / (w - s):.0f} {runs}')")
     wf_node_us=$(awk -v t=$((n1 - n0)) -v hz="$(getconf CLK_TCK)" -v n="$runs" 'BEGIN {printf "%.0f", t * 1e6 / hz / n}')
     load=$(cut -d' ' -f1 /proc/loadavg)
-    echo "$round $cfg $proxy_rps $node_us $line $wf_node_us $load $proxy_sustained | ${proxy_pg:--} | ${wf_pg:--}" |
-      tee -a "$work/results.txt" | awk '{printf "round %s %-7s proxy %6.0f req/s, sustained %6.0f (audit %ss behind; nodes %s us CPU/call)  workflow %5s runs/s (writes %s/s, %s runs, nodes %s us CPU/run)  load %s\n", $1, $2, $3, $10, $11, $4, $5, $6, $7, $8, $9}'
+    echo "$round $cfg $proxy_rps $node_us $line $wf_node_us $load $proxy_sustained $probe_ms | ${proxy_pg:--} | ${wf_pg:--}" |
+      tee -a "$work/results.txt" | awk '{printf "round %s %-7s proxy %6.0f req/s, sustained %6.0f (audit %ss behind, a write after the burst %s ms; nodes %s us CPU/call)  workflow %5s runs/s (writes %s/s, %s runs, nodes %s us CPU/run)  load %s\n", $1, $2, $3, $10, $11, $12, $4, $5, $6, $7, $8, $9}'
     stop_config
   done
 done
-echo "load after: $(uptime)"
 python3 - "$work/results.txt" <<'PY'
 import statistics, sys
 rows = [line.split("|") for line in open(sys.argv[1])]
@@ -287,13 +291,14 @@ for main, proxy_pg, wf_pg in rows:
 med = lambda xs: statistics.median(xs)
 base = None
 print(f"\nmedians of {len(next(iter(by.values())))} rounds:")
-print(f"{'set-up':9} {'proxy req/s':>11} {'ratio':>6} {'sustained':>9} {'ratio':>6} {'workflow runs/s':>15} {'ratio':>6} {'writes/s':>9}  load")
+print(f"{'set-up':9} {'proxy req/s':>11} {'ratio':>6} {'sustained':>9} {'ratio':>6} {'write after':>11} {'workflow runs/s':>15} {'ratio':>6} {'writes/s':>9}  load")
 for cfg, rs in by.items():
     p = med(float(r[0][2]) for r in rs); w = med(float(r[0][4]) for r in rs)
     wr = med(float(r[0][5]) for r in rs); ps = med(float(r[0][9]) for r in rs)
     load = ", ".join(r[0][8] for r in rs)
     if base is None: base = (p, w, ps)
-    print(f"{cfg:9} {p:11.0f} {p / base[0]:6.2f} {ps:9.0f} {ps / base[2]:6.2f} {w:15.0f} {w / base[1]:6.2f} {wr:9.0f}  {load}")
+    probe = med(float(r[0][11]) for r in rs)
+    print(f"{cfg:9} {p:11.0f} {p / base[0]:6.2f} {ps:9.0f} {ps / base[2]:6.2f} {probe:8.0f} ms {w:15.0f} {w / base[1]:6.2f} {wr:9.0f}  {load}")
 for cfg, rs in by.items():
     for label, idx in (("per proxied call", 1), ("per workflow run", 2)):
         kv = [dict(x.split("=") for x in r[idx]) for r in rs if r[idx] and r[idx][0] != "-"]
@@ -301,3 +306,29 @@ for cfg, rs in by.items():
         print(f"{cfg} PostgreSQL {label}: " +
               " ".join(f"{k}={med(float(d[k]) for d in kv):.2f}" for k in kv[0]))
 PY
+
+# --- The writer lock's ceiling: write transactions per second this database takes when every
+# writer holds one advisory lock until its commit, as the PostgreSQL store's writers do, with a
+# record write's shape (the lock, then 6 statements: 5 inserts of ~300 bytes and a read), against
+# the same transactions without the lock. pgbench, 4 clients on loopback TCP, prepared statements.
+ceiling() {  # label, synchronous_commit
+  psql_q "CREATE DATABASE ceiling_$2 TEMPLATE template0" >/dev/null
+  psql_q "ALTER DATABASE ceiling_$2 SET synchronous_commit = $2" >/dev/null
+  psql_q "CREATE TABLE w (id bigserial PRIMARY KEY, k text, v text)" "ceiling_$2" >/dev/null
+  local lock
+  for lock in with without; do
+    {
+      echo "BEGIN ISOLATION LEVEL READ COMMITTED;"
+      [ "$lock" = with ] && echo "SELECT pg_advisory_xact_lock(4242);"
+      echo "SELECT count(*) FROM w WHERE id = 1;"
+      for _ in 1 2 3 4 5; do echo "INSERT INTO w (k, v) VALUES ('org_bench', repeat('x', 300));"; done
+      echo "COMMIT;"
+    } >"$work/ceiling.sql"
+    tps=$(pgbench -n -M prepared -c 4 -j 2 -T "${CEILING_SECONDS:-5}" -f "$work/ceiling.sql" \
+      "$pg_url/ceiling_$2" 2>/dev/null | awk '/^tps/ {printf "%.0f", $3}')
+    echo "writer ceiling ($1, synchronous_commit=$2, $lock the lock): $tps write transactions/s"
+  done
+}
+ceiling durable on
+ceiling async off
+echo "load at the end: $(uptime)"
