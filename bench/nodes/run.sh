@@ -52,6 +52,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'echo "bench/nodes/run.sh: failed at line $LINENO" >&2' ERR
 trap 'exit 130' INT
 trap 'exit 143' TERM
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -101,7 +102,8 @@ lb=$(free_port)
 
 # CPU time (utime + stime, clock ticks) of every process of the PostgreSQL cluster, and of the
 # given processes.
-ticks_of() { for p in "$@"; do [ -r "/proc/$p/stat" ] && awk '{print $14 + $15}' "/proc/$p/stat"; done |
+# A process may end between the listing and the read (a backend of a closed connection).
+ticks_of() { for p in "$@"; do awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || true; done |
   awk '{t += $1} END {print t + 0}'; }
 pg_ticks() { local main; main=$(head -1 "$work/pg/data/postmaster.pid"); ticks_of "$main" $(pgrep -P "$main"); }
 # Postgres counters for one database: commits, rows inserted, updated, deleted; WAL flushes and
@@ -175,8 +177,10 @@ allowed_hosts: ['http://127.0.0.1:$up']
   done
 }
 api() { curl -sf -X "$1" "$url$2" -H "Authorization: Bearer ${token:-}" -H "Content-Type: ${4:-application/json}" ${3:+--data-binary "$3"}; }
-stop_config() {
+stop_config() {  # and frees the disk: the machine's disk is shared and small
   for p in "${node_pids[@]}" "$lb_pid"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  [ "$cfg" != sqlite1 ] && psql_q "DROP DATABASE $db" >/dev/null
+  rm -rf "$cfg_dir"
 }
 queue_busy() { api GET "/api/v1/workflow/queue?environment=sandbox" |
   python3 -c 'import json,sys; q=json.load(sys.stdin); print(q["due"] + q["running"])'; }
@@ -290,6 +294,7 @@ for main, proxy_pg, wf_pg in rows:
     by.setdefault(f[1], []).append((f, proxy_pg.split(), wf_pg.split()))
 med = lambda xs: statistics.median(xs)
 base = None
+if not by: sys.exit(0)
 print(f"\nmedians of {len(next(iter(by.values())))} rounds:")
 print(f"{'set-up':9} {'proxy req/s':>11} {'ratio':>6} {'sustained':>9} {'ratio':>6} {'write after':>11} {'workflow runs/s':>15} {'ratio':>6} {'writes/s':>9}  load")
 for cfg, rs in by.items():
