@@ -106,16 +106,23 @@ lb=$(free_port)
 ticks_of() { for p in "$@"; do awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || true; done |
   awk '{t += $1} END {print t + 0}'; }
 pg_ticks() { local main; main=$(head -1 "$work/pg/data/postmaster.pid"); ticks_of "$main" $(pgrep -P "$main"); }
-# Postgres counters for one database: commits, rows inserted, updated, deleted; WAL flushes and
-# their time; statements and their server time (pg_stat_statements, this database).
+# PostgreSQL counters for one database: commits, rows inserted, updated, deleted; WAL flushes and
+# their time; statements and their server time; write transactions and their time in the lock.
+# All but the WAL's from pg_stat_statements, which counts as each statement ends (pg_stat_database's
+# row counts reach shared memory up to a second late, and a phase would get the last one's rows).
 pg_counters() {
-  psql_q "SELECT d.xact_commit, d.tup_inserted, d.tup_updated, d.tup_deleted,
+  psql_q "WITH s AS (SELECT s.* FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+      WHERE d.datname = '$1')
+    SELECT (SELECT coalesce(sum(calls), 0) FROM s WHERE query ILIKE 'COMMIT%'),
+      (SELECT coalesce(sum(rows), 0) FROM s WHERE query ILIKE 'INSERT%'),
+      (SELECT coalesce(sum(rows), 0) FROM s WHERE query ILIKE 'UPDATE%'),
+      (SELECT coalesce(sum(rows), 0) FROM s WHERE query ILIKE 'DELETE%'),
       w.wal_sync, round(w.wal_sync_time::numeric, 1), w.wal_records,
-      (SELECT coalesce(sum(calls), 0) FROM pg_stat_statements s WHERE s.dbid = d.datid),
-      (SELECT round(coalesce(sum(total_exec_time), 0)::numeric, 1) FROM pg_stat_statements s WHERE s.dbid = d.datid),
-      (SELECT coalesce(sum(calls), 0) FROM pg_stat_statements s WHERE s.dbid = d.datid AND query LIKE '%pg_advisory_xact_lock%'),
-      (SELECT round(coalesce(sum(total_exec_time), 0)::numeric, 1) FROM pg_stat_statements s WHERE s.dbid = d.datid AND query LIKE '%pg_advisory_xact_lock%')
-    FROM pg_stat_database d, pg_stat_wal w WHERE d.datname = '$1'"
+      (SELECT coalesce(sum(calls), 0) FROM s),
+      (SELECT round(coalesce(sum(total_exec_time), 0)::numeric, 1) FROM s),
+      (SELECT coalesce(sum(calls), 0) FROM s WHERE query LIKE '%pg_advisory_xact_lock%'),
+      (SELECT round(coalesce(sum(total_exec_time), 0)::numeric, 1) FROM s WHERE query LIKE '%pg_advisory_xact_lock%')
+    FROM pg_stat_wal w"
 }
 pg_reset() { psql_q "SELECT pg_stat_statements_reset()" >/dev/null; psql_q "SELECT pg_stat_reset_shared('wal')" >/dev/null; }
 
