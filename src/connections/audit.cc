@@ -11,6 +11,7 @@
 // and `relish run`) never give out the same one.
 #include <algorithm>
 #include <cctype>
+#include <iterator>
 #include <map>
 #include <tuple>
 
@@ -66,7 +67,21 @@ void Connections::Impl::AuditLoop() {
     size_t n = batch.size();
     // The thread barrier (base/barrier.h): a batch that cannot be written is logged and lost,
     // but the writer, and the process, go on.
-    (void)CatchAll("writing the connections audit", [&] { WriteAudit(batch); });
+    if (n <= kAuditBatch) {
+      (void)CatchAll("writing the connections audit", [&] { WriteAudit(batch); });
+    } else {
+      // A backlog (the store fell behind a burst of calls: 150,000 entries were seen on
+      // PostgreSQL) goes a batch per transaction, oldest first. One transaction for all of it
+      // held the write lock, which every other write of this process and, on PostgreSQL, of
+      // every node waits for, for seconds.
+      std::vector<AuditEntry> part;
+      for (size_t i = 0; i < n; i += kAuditBatch) {
+        auto from = batch.begin() + static_cast<std::ptrdiff_t>(i);
+        auto count = static_cast<std::ptrdiff_t>(std::min(kAuditBatch, n - i));
+        part.assign(std::make_move_iterator(from), std::make_move_iterator(from + count));
+        (void)CatchAll("writing the connections audit", [&] { WriteAudit(part); });
+      }
+    }
     batch.clear();
     lock.lock();
     audit_written_ += static_cast<int64_t>(n);

@@ -1,6 +1,11 @@
 #include "connections/connections.h"
 #include "connections/connections_impl.h"
 
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+
 #include "test_fixture.h"
 #include "store/testing.h"
 
@@ -209,6 +214,96 @@ TEST_F(ConnectionsTest, AuditObserversSeeEachEntryAsItIsMade) {
   std::string link = Authorized();
   ASSERT_TRUE(Get(link, "https://api.acme.test/v1/me?q=1").ok());
   EXPECT_EQ(seen, std::vector<std::string>{"acme_sync https://api.acme.test/v1/me?q=1"});
+}
+
+// A store that holds its first write transaction until told, and counts the audit rows each
+// write transaction inserts: the audit writer's queue fills behind it, as it does when a database
+// falls behind a burst of calls.
+class HeldStore final : public store::Store {
+ public:
+  explicit HeldStore(store::Store& inner) : inner_(inner) {}
+  std::string_view backend() const override { return inner_.backend(); }
+  Result<std::unique_ptr<store::Transaction>> Begin(store::TxMode mode) override {
+    if (mode == store::TxMode::kWrite) {
+      std::unique_lock lock(mu_);
+      // Bounded, so that a mistake here fails the test instead of hanging it.
+      cv_.wait_for(lock, std::chrono::seconds(30), [&] { return open_; });
+    }
+    auto tx = TRY(inner_.Begin(mode));
+    return std::unique_ptr<store::Transaction>(std::make_unique<Tx>(*this, std::move(tx)));
+  }
+  void Open() {
+    std::lock_guard lock(mu_);
+    open_ = true;
+    cv_.notify_all();
+  }
+  std::vector<size_t> RowsPerTransaction() {
+    std::lock_guard lock(mu_);
+    return rows_;
+  }
+
+ private:
+  class Tx final : public store::Transaction {
+   public:
+    Tx(HeldStore& s, std::unique_ptr<store::Transaction> inner) : s_(s), inner_(std::move(inner)) {}
+    Result<store::Rows> QueryParams(std::string_view sql, std::vector<store::Value> p) override {
+      return inner_->QueryParams(sql, std::move(p));
+    }
+    Result<int64_t> ExecParams(std::string_view sql, std::vector<store::Value> p) override {
+      return inner_->ExecParams(sql, std::move(p));
+    }
+    Result<int64_t> ExecRefs(std::string_view sql, std::span<const store::ValueRef> p) override {
+      if (sql.starts_with("INSERT INTO connection_audit (")) rows_ += p.size() / 13;
+      return inner_->ExecRefs(sql, p);
+    }
+    Result<void> ExecScript(std::string_view sql) override { return inner_->ExecScript(sql); }
+    Result<void> Commit() override {
+      TRY(inner_->Commit());
+      if (rows_ > 0) {
+        std::lock_guard lock(s_.mu_);
+        s_.rows_.push_back(rows_);
+      }
+      return Ok();
+    }
+
+   private:
+    HeldStore& s_;
+    std::unique_ptr<store::Transaction> inner_;
+    size_t rows_ = 0;
+  };
+
+  store::Store& inner_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool open_ = false;
+  std::vector<size_t> rows_;
+};
+
+// A backlog larger than a batch is written a batch per transaction, so the write lock (which,
+// on PostgreSQL, every node's writes wait for) is never held for all of it; nothing is lost and
+// the organization's numbers run on without a gap.
+TEST_F(ConnectionsTest, AnAuditBacklogIsWrittenABatchPerTransaction) {
+  std::string link = Authorized();
+  HeldStore held(*store_);
+  Connections writer(held, *vault_, *catalog_, http_, http_, clock_, random_,
+                     ConnectionsOptions{.public_url = "http://relish.test:8080"});
+  constexpr int kCalls = 3000;
+  for (int i = 0; i < kCalls; ++i) {
+    ASSERT_TRUE(writer.Call(Ctx(), link, {.url = "https://api.acme.test/v1/me"}).ok());
+  }
+  held.Open();
+  writer.FlushAudit();
+  auto rows = held.RowsPerTransaction();
+  size_t total = 0;
+  for (size_t n : rows) total += n;
+  EXPECT_EQ(total, static_cast<size_t>(kCalls));
+  EXPECT_LE(*std::max_element(rows.begin(), rows.end()), Connections::Impl::kAuditBatch);
+  EXPECT_GE(rows.size(), 3u);  // 3,000 rows, at most 1,024 a transaction
+  auto newest = writer.Audit("org1", "", 1);
+  ASSERT_TRUE(newest.ok());
+  ASSERT_EQ(newest->size(), 1u);
+  EXPECT_EQ((*newest)[0].id, "aud_" + std::to_string(kCalls));
+  EXPECT_EQ(Count(*store_, "connection_audit"), kCalls);
 }
 
 // A database written before connections migration 3: its audit rows survive the migration with
