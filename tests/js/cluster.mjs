@@ -60,7 +60,7 @@ function nginxBinary() {
   return existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx';
 }
 
-function nginxConfig(dir, port, nodeUrls) {
+export function nginxConfig(dir, port, nodeUrls) {
   const servers = nodeUrls.map((u) => `    server ${new URL(u).host} max_fails=1 fail_timeout=2s;`).join('\n');
   // As root the master would hand its workers to `nobody`, who cannot write this directory.
   const user = process.getuid && process.getuid() === 0 ? 'user root;\n' : '';
