@@ -455,11 +455,15 @@ Result<Json> Crm::GetRecord(const Space& space, std::string_view module_name, st
                             const std::vector<std::string>& fields) {
   return store::Transact(store_, TxMode::kRead, [&](Transaction& tx) -> Result<Json> {
     Module module = TRY(LoadModule(tx, space, module_name));
+    // By the primary key alone (see LoadRow in crm_records.cc: a PostgreSQL without statistics
+    // may otherwise scan the module's records for the id).
     auto rows = TRY(tx.Query("SELECT " + std::string(kRecordColumns) +
-                                 " FROM crm_records WHERE id = ? AND org_id = ? AND environment = ?"
-                                 " AND module = ?",
-                             id, space.org_id, space.environment, module.api_name));
-    if (rows.empty()) return NotFound("no " + module.api_name + " record " + std::string(id));
+                                 ", org_id, environment FROM crm_records WHERE id = ?",
+                             id));
+    if (rows.empty() || rows.front().Text(7) != space.org_id ||
+        rows.front().Text(8) != space.environment || rows.front().Text(1) != module.api_name) {
+      return NotFound("no " + module.api_name + " record " + std::string(id));
+    }
     return Present(tx, space, module, rows.front(), fields);
   });
 }

@@ -229,6 +229,30 @@ TEST_F(CrmTest, SandboxAndProductionAreSeparate) {
             InvalidArgument("environment must be sandbox or production, got 'staging'"));
 }
 
+// Records are read by their primary key alone (a PostgreSQL without statistics scanned the
+// module otherwise); the organization, environment and module are then checked on the row, so an
+// id from elsewhere is still no record here, for reading, editing and deleting.
+TEST_F(CrmTest, AnIdFromAnotherSpaceOrModuleIsNoRecordHere) {
+  std::string id = Insert("Contacts", {{"Last_Name", "Mine"}});
+  EXPECT_EQ(crm_->GetRecord(sandbox_, "Accounts", id).error(),
+            NotFound("no Accounts record " + id));
+  for (const Space& other : {Space{"org2", "sandbox"}, Space{"org1", "production"}}) {
+    auto edit = crm_->UpdateRecords(other, "Contacts",
+                                    Json::array({{{"id", id}, {"Last_Name", "Theirs"}}}), ada_, {});
+    ASSERT_TRUE(edit.ok());
+    EXPECT_FALSE((*edit)[0].ok);
+    EXPECT_EQ((*edit)[0].error.code, "INVALID_DATA");
+    auto gone = crm_->DeleteRecords(other, "Contacts", {id}, ada_, {});
+    ASSERT_TRUE(gone.ok());
+    EXPECT_FALSE((*gone)[0].ok);
+  }
+  auto edit = crm_->UpdateRecords(sandbox_, "Accounts",
+                                  Json::array({{{"id", id}, {"Account_Name", "X"}}}), ada_, {});
+  ASSERT_TRUE(edit.ok());
+  EXPECT_FALSE((*edit)[0].ok);
+  EXPECT_EQ((*crm_->GetRecord(sandbox_, "Contacts", id))["Last_Name"], "Mine");
+}
+
 TEST_F(CrmTest, CustomModulesAndFields) {
   auto m = crm_->CreateModule(sandbox_, {.singular_label = "Project", .plural_label = "Projects"});
   ASSERT_TRUE(m.ok()) << m.error().ToString();

@@ -243,6 +243,13 @@ namespace {
 // A run may take up to the wall-time limit (60 s): leases closer to their end than this are
 // extended while their jobs wait or run.
 constexpr int64_t kLeaseSafetyMs = 70'000;
+
+// The margin for a lease of `lease_ms`: kLeaseSafetyMs, or two thirds of a shorter lease (a
+// short `workflow_lease` lets a dead node's jobs come back sooner). The dispatcher wakes to
+// extend a lease once this little of it is left, so a live node keeps its jobs however long
+// they run; before, a lease shorter than a run simply lapsed and another worker ran the job a
+// second time while the first still ran it (2 s lease, 3 s functions: 8 of 24 ran twice).
+int64_t LeaseSafetyMs(int64_t lease_ms) { return std::min(kLeaseSafetyMs, lease_ms * 2 / 3); }
 }  // namespace
 
 Result<void> Engine::WriteOutcomes(Transaction& tx, const std::string& owner, Done& done) {
@@ -271,7 +278,7 @@ Result<int> Engine::ProcessBatch(const std::string& owner) {
   Done done;
   done.reserve(jobs.size());
   for (size_t i = 0; i < jobs.size(); ++i) {
-    if (d_.clock.NowMillis() + kLeaseSafetyMs > jobs[i].lease_until) {
+    if (d_.clock.NowMillis() + LeaseSafetyMs(d_.queue.lease_ms()) > jobs[i].lease_until) {
       std::vector<std::string> rest;
       for (size_t k = i; k < jobs.size(); ++k) rest.push_back(jobs[k].id);
       auto until = d_.queue.Extend(owner, rest);
@@ -418,15 +425,23 @@ void Engine::DispatchLoop() {
   // commit records and leases many jobs.
   const size_t capacity = static_cast<size_t>(
       options_.in_flight > 0 ? options_.in_flight : options_.workers * 4);
+  const int64_t safety = LeaseSafetyMs(d_.queue.lease_ms());
   int64_t last_purge = 0;
   int failures = 0;
   std::unique_lock lock(mu_);
   while (true) {
     bool can_lease = !stopping_ && in_flight_.size() < capacity;
-    if (done_.empty() && !(can_lease && work_signal_)) {
+    // When the first of the leases held needs extending (jobs waiting or running long).
+    int64_t extend_at = INT64_MAX;
+    for (const auto& [id, until] : in_flight_) extend_at = std::min(extend_at, until - safety);
+    bool must_extend = extend_at <= d_.clock.NowMillis();
+    if (done_.empty() && !(can_lease && work_signal_) && !must_extend) {
       if (stopping_ && in_flight_.empty()) return;
-      // Idle: wait for finished jobs, new work, or the next scheduled job.
+      // Idle: wait for finished jobs, new work, the next scheduled job, or a lease to extend.
       int64_t wait = options_.poll_ms;
+      if (extend_at != INT64_MAX) {
+        wait = std::clamp<int64_t>(extend_at - d_.clock.NowMillis(), 1, wait);
+      }
       if (can_lease) {
         lock.unlock();
         auto next = d_.queue.NextDue();
@@ -446,7 +461,7 @@ void Engine::DispatchLoop() {
     int64_t now = d_.clock.NowMillis();
     std::vector<std::string> extend;
     for (const auto& [id, until] : in_flight_) {
-      if (until - now < kLeaseSafetyMs) extend.push_back(id);
+      if (until - now < safety) extend.push_back(id);
     }
     lock.unlock();
 
@@ -487,8 +502,11 @@ void Engine::DispatchLoop() {
       if (auto it = in_flight_.find(id); it != in_flight_.end()) it->second = extended_until;
     }
     for (auto& job : leased) {
-      in_flight_[job.id] = job.lease_until;
-      ready_.push_back(std::move(job));
+      // A lease of ours that ran out before we extended it (a stalled process) is due again, and
+      // we may have just leased it anew: it is still queued or running here, so this only
+      // extended it. Running it a second time on this node is what must not happen.
+      auto [it, fresh] = in_flight_.insert_or_assign(job.id, job.lease_until);
+      if (fresh) ready_.push_back(std::move(job));
     }
     if (more) work_signal_ = true;
     if (!leased.empty()) execute_cv_.notify_all();

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <condition_variable>
 #include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -56,16 +58,18 @@ class EngineTest : public ::testing::Test {
     ASSERT_TRUE(store_->Migrate(Engine::Migrations()).ok());
     crm_ = std::make_unique<crm::Crm>(*store_, clock_, random_, users_);
     repo_ = std::make_unique<Repository>(*store_, *crm_, clock_, random_);
-    queue_ = std::make_unique<JobQueue>(*store_, clock_, random_,
-                                        QueueOptions{.lease_ms = 120'000, .backoff_ms = 10'000});
+    queue_ = std::make_unique<JobQueue>(*store_, clock_, random_, queue_options_);
     runs_ = std::make_unique<RunLog>(*store_);
     engine_ = std::make_unique<Engine>(
         EngineDeps{*store_, *crm_, *repo_, *queue_, *runs_, runner_, nullptr, http_, http_,
                    clock_, random_},
-        EngineOptions{.batch = 2, .max_attempts = 3});
+        engine_options_);
     crm_->AddListener(*engine_);
     crm_->AddListener(refusing_);
   }
+
+  QueueOptions queue_options_{.lease_ms = 120'000, .backoff_ms = 10'000};
+  EngineOptions engine_options_{.batch = 2, .max_attempts = 3};
 
   void PutFunction(const std::string& name, std::vector<std::string> params = {"contact"},
                    const std::string& source = "info contact.get(\"Email\");") {
@@ -633,6 +637,65 @@ TEST_F(EngineTest, WorkerThreadsRunEveryJobOnce) {
   EXPECT_EQ(ran, ids);
   EXPECT_EQ(Runs({.status = "success", .limit = 100}).size(), 30u);
   EXPECT_EQ(RunDue(), 0);  // nothing left in the queue
+}
+
+// A live node keeps the jobs it runs however short its lease (workflow_lease): the dispatcher
+// wakes to extend a lease before it runs out. Before, a lease shorter than a run lapsed and
+// another node ran the job a second time while the first still ran it.
+class ShortLeaseEngineTest : public EngineTest {
+ protected:
+  void SetUp() override {
+    queue_options_ = {.lease_ms = 3'000};
+    // One job in flight fills the dispatcher: only the lease margin wakes it then.
+    engine_options_ = {.workers = 1, .in_flight = 1, .poll_ms = 20};
+    EngineTest::SetUp();
+  }
+};
+
+TEST_F(ShortLeaseEngineTest, ALiveWorkerKeepsALeaseShorterThanItsRun) {
+  std::mutex gate_mu;
+  std::condition_variable gate_cv;
+  bool running = false, release = false;
+  runner_.answer = [&](const functions::RunRequest&) -> Result<functions::RunResult> {
+    std::unique_lock lock(gate_mu);
+    running = true;
+    gate_cv.notify_all();
+    gate_cv.wait(lock, [&] { return release; });
+    return runner_.next;
+  };
+  PutFunction("sync");
+  AddRule(kSeedRule);
+  engine_->Start();
+  Insert("Contacts", {{"Last_Name", "Long"}, {"Email", "long@b.example"}});
+  {
+    std::unique_lock lock(gate_mu);
+    ASSERT_TRUE(gate_cv.wait_for(lock, std::chrono::seconds(30), [&] { return running; }));
+  }
+  // The run takes four leases' worth of (fake) time, in steps that each leave less than the
+  // margin (2 s of 3 s) of the lease; after each, another node finds nothing due.
+  for (int step = 0; step < 12; ++step) {
+    std::optional<int64_t> before = *queue_->NextDue();
+    clock_.Advance(std::chrono::milliseconds(1'100));
+    // Liveness only: the dispatcher extends within its poll (20 ms); give up after 30 s.
+    for (int i = 0; i < 3000 && *queue_->NextDue() == before; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ASSERT_EQ(**queue_->NextDue(), clock_.NowMillis() + 3'000) << "step " << step;
+    auto other = queue_->Lease("another-node", 10);
+    ASSERT_TRUE(other.ok());
+    ASSERT_EQ(other->size(), 0u) << "another node took the job at step " << step;
+  }
+  {
+    std::lock_guard lock(gate_mu);
+    release = true;
+  }
+  gate_cv.notify_all();
+  for (int i = 0; i < 3000 && engine_->Stats().runs < 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  engine_->Stop();
+  EXPECT_EQ(runner_.requests.size(), 1u);
+  EXPECT_EQ(Runs({.status = "success"}).size(), 1u);
 }
 
 TEST_F(EngineTest, RunAgainRunsTheSameActionForTheRecordAsItIsNowAsTheCaller) {
