@@ -151,6 +151,7 @@ Result<void> App::Serve(bool handle_signals, const std::function<void(uint16_t)>
     spdlog::warn("health probes: cannot schedule the sweep: {}", scheduled.error().message());
   }
   impl_->runtime->engine().Start();
+  impl_->runtime->StartNodeTasks();
   impl_->http->Run(handle_signals);
   impl_->runtime->engine().Stop();
   impl_->pool->join();

@@ -140,6 +140,7 @@ FunctionSource(Runtime& rt) {
 
 Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, RuntimeOptions options) {
   std::unique_ptr<Runtime> rt(new Runtime());
+  const Clock& clock = options.clock ? *options.clock : SystemClock();
   rt->config_ = config;
   rt->public_url_ = options.public_url;
   const std::string db_path = config.data_dir + "/" + std::string(kDatabaseFile);
@@ -163,7 +164,7 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, RuntimeOpti
   identity_options.on_password_changed = [self](std::string_view user_id) {
     ForgetChangedInitialPassword(*self->identity_, self->config_.data_dir, user_id);
   };
-  rt->identity_ = std::make_unique<identity::Identity>(*rt->store_, SystemClock(), SystemRandom(),
+  rt->identity_ = std::make_unique<identity::Identity>(*rt->store_, clock, SystemRandom(),
                                                        std::move(identity_options));
   bool wrote_initial_password = false;
   if (options.first_start) {
@@ -187,17 +188,17 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, RuntimeOpti
   }
 
   rt->oauth_ = std::make_unique<identity::OAuthServer>(
-      *rt->store_, SystemClock(), SystemRandom(),
+      *rt->store_, clock, SystemRandom(),
       identity::OAuthOptions{.code_ttl_ms = config.oauth_code_ttl.count()});
   rt->crm_users_ = std::make_unique<IdentityUsers>(*rt->identity_);
   rt->crm_ =
-      std::make_unique<crm::Crm>(*rt->store_, SystemClock(), SystemRandom(), *rt->crm_users_);
+      std::make_unique<crm::Crm>(*rt->store_, clock, SystemRandom(), *rt->crm_users_);
 
   // The master key comes from the environment (never from a config file that `relish config`
   // would print) or from DATA/master.key.
   const char* env_key = std::getenv("RELISH_MASTER_KEY");
   rt->master_key_ = {config.data_dir + "/" + std::string(kMasterKeyFile), env_key ? env_key : ""};
-  rt->vault_ = TRY(vault::OpenVault(*rt->store_, rt->master_key_, SystemClock(), SystemRandom()));
+  rt->vault_ = TRY(vault::OpenVault(*rt->store_, rt->master_key_, clock, SystemRandom()));
 
   if (!config.outbound_proxy.empty()) TRY(outbound::CheckProxyUrl(config.outbound_proxy));
   outbound::EgressOptions egress{.allow_loopback = config.egress_allow_loopback,
@@ -210,11 +211,11 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, RuntimeOpti
   outbound::EgressOptions sandbox_egress = egress;
   sandbox_egress.remap = TRY(outbound::ParseRemap(config.sandbox_remap));
   rt->sandbox_http_ = outbound::NewCurlClient({.egress = sandbox_egress});
-  rt->catalog_ = std::make_unique<connections::Catalog>(*rt->store_, SystemClock());
+  rt->catalog_ = std::make_unique<connections::Catalog>(*rt->store_, clock);
   TRY(rt->catalog_->LoadDefaults());
   rt->connections_ = std::make_unique<connections::Connections>(
       *rt->store_, *rt->vault_, *rt->catalog_, *rt->sandbox_http_, *rt->production_http_,
-      SystemClock(), SystemRandom(),
+      clock, SystemRandom(),
       connections::ConnectionsOptions{.public_url = options.public_url,
                                       .sandbox_remap = sandbox_egress.remap,
                                       .production_remap = production_egress.remap,
@@ -227,27 +228,27 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, RuntimeOpti
                                   .connections = rt->connections_.get(),
                                   .crm = rt->crm_.get(),
                                   .identity = rt->identity_.get(),
-                                  .clock = &SystemClock(),
+                                  .clock = &clock,
                                   .function_source = FunctionSource(*rt)},
       std::move(options.runner));
 
   rt->run_history_ = std::make_unique<functions::RunHistory>(*rt->store_);
-  rt->workflow_ = std::make_unique<workflow::Repository>(*rt->store_, *rt->crm_, SystemClock(),
+  rt->workflow_ = std::make_unique<workflow::Repository>(*rt->store_, *rt->crm_, clock,
                                                          SystemRandom());
   rt->jobs_ = std::make_unique<workflow::JobQueue>(
-      *rt->store_, SystemClock(), SystemRandom(),
+      *rt->store_, clock, SystemRandom(),
       workflow::QueueOptions{.lease_ms = config.workflow_lease.count()});
   rt->runs_ = std::make_unique<workflow::RunLog>(*rt->store_);
   rt->engine_ = std::make_unique<workflow::Engine>(
       workflow::EngineDeps{*rt->store_, *rt->crm_, *rt->workflow_, *rt->jobs_, *rt->runs_,
                            *rt->runner_, rt->connections_.get(), *rt->sandbox_http_,
-                           *rt->production_http_, SystemClock(), SystemRandom()},
+                           *rt->production_http_, clock, SystemRandom()},
       workflow::EngineOptions{.workers = config.workflow_workers,
                               .retention_ms = config.workflow_run_retention.count()});
   rt->crm_->AddListener(*rt->engine_);
   // Webhook deliveries go out like any production call: the egress policy, no sandbox remap.
   rt->webhooks_ = std::make_unique<webhooks::Webhooks>(
-      *rt->store_, *rt->vault_, *rt->jobs_, *rt->production_http_, SystemClock(), SystemRandom(),
+      *rt->store_, *rt->vault_, *rt->jobs_, *rt->production_http_, clock, SystemRandom(),
       webhooks::WebhookOptions{.first_backoff_ms = config.webhook_backoff.count()});
   rt->webhooks_->Attach(*rt->connections_, *rt->engine_);
   // Scheduled health probes (issue 18) run on the engine's workers too.
@@ -258,22 +259,48 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, RuntimeOpti
         for (const auto& org : TRY(identity->ListOrgs())) ids.push_back(org.id);
         return ids;
       },
-      SystemClock(), webhooks::ProbeOptions{.interval_ms = config.probe_interval.count()});
+      clock, webhooks::ProbeOptions{.interval_ms = config.probe_interval.count()});
   rt->probes_->Attach(*rt->engine_);
   rt->toppings_ = std::make_unique<toppings::Toppings>(*rt->store_, *rt->crm_, *rt->workflow_,
                                                        *rt->catalog_, *rt->connections_,
-                                                       SystemClock());
+                                                       clock);
+  // Every module has registered its sealed columns: the secrets other processes sealed reach
+  // this one's log Redactor before it serves anything (StartNodeTasks keeps it up to date).
+  if (auto learned = rt->vault_->Learn(); !learned.ok()) {
+    spdlog::warn("vault: learning the sealed secrets failed: {}", learned.error().message());
+  }
   return rt;
 }
 
 Runtime::~Runtime() {
   // The engine's workers use the runner; the runner uses the connections and the CRM; the
   // connections flush their audit on the way out.
+  {
+    std::lock_guard lock(node_mu_);
+    node_stop_ = true;
+  }
+  node_cv_.notify_all();
+  if (node_thread_.joinable()) node_thread_.join();
   if (engine_) engine_->Stop();
   toppings_.reset();
   engine_.reset();
   runner_.reset();
   connections_.reset();
+}
+
+void Runtime::StartNodeTasks() {
+  if (node_thread_.joinable()) return;
+  node_thread_ = std::thread([this] {
+    std::unique_lock lock(node_mu_);
+    while (!node_cv_.wait_for(lock, kLearnEvery, [this] { return node_stop_; })) {
+      lock.unlock();
+      auto learned = vault_->Learn();
+      if (!learned.ok()) {
+        spdlog::warn("vault: learning the sealed secrets failed: {}", learned.error().message());
+      }
+      lock.lock();
+    }
+  });
 }
 
 void Runtime::Flush() {

@@ -7,8 +7,12 @@
 // wires modules together.
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include "base/config.h"
 #include "base/result.h"
@@ -38,6 +42,9 @@ struct RuntimeOptions {
   bool first_start = true;
   // The function runner's time zone and the most a run may use.
   functions::RunnerOptions runner;
+  // Every module's clock; null is the system's. Tests of several nodes pass one fake clock to
+  // move the caches' time (it must outlive the Runtime).
+  const Clock* clock = nullptr;
 };
 
 class Runtime {
@@ -74,6 +81,13 @@ class Runtime {
   // Writes what is queued in the background (audit entries) before the process ends.
   void Flush();
 
+  // ---- Many nodes (issue 16) ----
+  // `relish serve`'s periodic work that is not a job: every kLearnEvery, the vault learns the
+  // secrets other nodes sealed (Vault::Learn), so this node's log Redactor knows them. Stopped
+  // by the destructor.
+  static constexpr std::chrono::milliseconds kLearnEvery{1000};
+  void StartNodeTasks();
+
  private:
   Runtime() = default;
 
@@ -99,6 +113,10 @@ class Runtime {
   std::unique_ptr<toppings::Toppings> toppings_;
   std::unique_ptr<webhooks::Webhooks> webhooks_;
   std::unique_ptr<webhooks::ProbeSchedule> probes_;
+  std::mutex node_mu_;
+  std::condition_variable node_cv_;
+  bool node_stop_ = false;  // guarded by node_mu_
+  std::thread node_thread_;
 };
 
 }  // namespace relish::app

@@ -102,7 +102,10 @@ class Catalog {
   std::map<std::string, ServicePtr> defaults_;  // guarded by mu_
   std::shared_ptr<const Observer> observer_;    // guarded by mu_
   // Parsed custom services by "org/id": parsing YAML on every call would dominate a proxy hop.
-  mutable TtlCache<std::string, ServicePtr> custom_{clock_, std::chrono::seconds(2)};
+  // Half a second: a connection's resolved entry (connections_impl.h) holds what it read here
+  // for as long again, so another node's change shows within a second in all
+  // (docs/architecture.md#many-nodes).
+  mutable TtlCache<std::string, ServicePtr> custom_{clock_, std::chrono::milliseconds(500)};
 };
 
 }  // namespace relish::connections

@@ -225,6 +225,30 @@ CREATE TABLE service_env_clients (
   return all;
 }
 
+namespace {
+
+// What Vault::Learn tells the Redactor of another node's sealed credential: the value's wire
+// forms, as SecretValuesOf does for a connection this node loads; for "fields", each field's
+// (a JSON object of strings) but an account's user name, which is shown as such.
+std::function<void(std::string_view, std::string_view)> LearnCredential(bool fields) {
+  return [fields](std::string_view tenant, std::string_view plaintext) {
+    std::vector<std::string> values;
+    if (!fields) {
+      AddWireForms(plaintext, values);
+    } else {
+      Json j = Json::parse(plaintext, nullptr, /*allow_exceptions=*/false);
+      if (!j.is_object()) return;
+      for (const auto& [name, value] : j.items()) {
+        if (name != "username" && value.is_string()) AddWireForms(value.get<std::string>(), values);
+      }
+    }
+    Redactor& redactor = GlobalRedactor();
+    for (const auto& v : values) redactor.Add(tenant, v);
+  };
+}
+
+}  // namespace
+
 Connections::Impl::Impl(store::Store& store, vault::Vault& vault, Catalog& catalog,
                         outbound::HttpClient& sandbox, outbound::HttpClient& production,
                         const Clock& clock, Random& random, ConnectionsOptions options)
@@ -240,20 +264,28 @@ Connections::Impl::Impl(store::Store& store, vault::Vault& vault, Catalog& catal
     options_.public_url.pop_back();
   }
   // Rotation re-seals these columns; the owner expressions match Owner().
+  // The tenant and learn parts are for Vault::Learn: another node's sealed values reach this
+  // node's Redactor in the forms a connection's own load registers (secrets.cc).
+  const std::string connection_org = "(SELECT org_id FROM connections WHERE id = connection_id)";
+  // The installation-wide client's secret is the installation's own (LoadClient).
+  const std::string client_org = "CASE WHEN org_id = '*' THEN '' ELSE org_id END";
   for (const char* field : {"access_token", "refresh_token", "token_secret", "fields"}) {
     vault_.RegisterColumn({"connection_credentials", field, "connection_id || ':' || user_id",
-                           "'cred:' || connection_id || ':' || user_id || ':" + std::string(field) + "'"});
+                           "'cred:' || connection_id || ':' || user_id || ':" + std::string(field) + "'",
+                           connection_org, LearnCredential(field == std::string_view("fields"))});
   }
   // A state's PKCE verifier or OAuth 1.0a request-token secret, and a kept callback.
   vault_.RegisterColumn({"oauth_states", "callback", "state_digest",
-                         "'state:' || state_digest || ':callback'"});
+                         "'state:' || state_digest || ':callback'", "org_id"});
   vault_.RegisterColumn({"service_clients", "client_secret", "org_id || ':' || service_id",
-                         "'client:' || org_id || ':' || service_id"});
+                         "'client:' || org_id || ':' || service_id", client_org,
+                         LearnCredential(false)});
   vault_.RegisterColumn({"service_env_clients", "client_secret",
                          "org_id || ':' || environment || ':' || service_id",
-                         "'client:' || org_id || ':' || environment || ':' || service_id"});
+                         "'client:' || org_id || ':' || environment || ':' || service_id", client_org,
+                         LearnCredential(false)});
   vault_.RegisterColumn({"oauth_states", "verifier", "state_digest",
-                         "'state:' || state_digest || ':verifier'"});
+                         "'state:' || state_digest || ':verifier'", "org_id"});
   audit_thread_ = std::thread([this] { AuditLoop(); });
   catalog_.SetObserver(std::make_shared<const Catalog::Observer>(Catalog::Observer{
       .during = [this](Transaction& tx, const PolicyChange& c) { return ServiceChanging(tx, c); },

@@ -267,7 +267,9 @@ class Connections::Impl {
 
   // The hot path of a call reads the connection and its credentials from here, not the store.
   // Writes in this process update or clear them; other processes' writes show within the TTL.
-  TtlCache<std::string, ResolvedPtr> resolved_{clock_, std::chrono::seconds(1)};
+  // A resolved entry holds the catalog's service, itself cached for half a second: the two
+  // together keep another node's change under a second (docs/architecture.md#many-nodes).
+  TtlCache<std::string, ResolvedPtr> resolved_{clock_, std::chrono::milliseconds(500)};
   // Shared, not copied out: a Credentials is a dozen strings, and the proxy reads one per request.
   TtlCache<std::string, std::shared_ptr<const Credentials>> credentials_{clock_, std::chrono::seconds(1)};
   void ForgetCaches() {

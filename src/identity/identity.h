@@ -99,7 +99,7 @@ class Identity {
   Result<void> SetPassword(std::string_view user_id, std::string_view password);
   // Makes the user an administrator or a developer. The last administrator stays one: nobody
   // could make users or organizations after. Tokens already verified by other processes carry
-  // the old role for their cache's few seconds.
+  // the old role for their cache's second.
   Result<User> SetRole(std::string_view user_id, Role role);
   // The user when the password matches; kUnauthenticated (one message for both a wrong email
   // and a wrong password) otherwise. An unknown email is verified against a dummy hash (made
@@ -154,18 +154,19 @@ class Identity {
   PasswordHasher& hasher_;
   std::mutex dummy_mu_;
   std::string dummy_hash_;  // guarded by dummy_mu_; "" until made
-  // API tokens and memberships are read on every API call; a revoked token or removed
-  // membership is seen by other processes within these TTLs (at once in this one).
+  // API tokens and memberships are read on every API call; a revoked token, changed role or
+  // removed membership is seen by other processes within these TTLs, a second (at once in this
+  // one; docs/architecture.md#many-nodes).
   // Verified API tokens by CacheKey(token): 16 bytes, kept out of the heap (a std::string of
   // 16 would not be).
   using TokenKey = std::array<unsigned char, 16>;
-  TtlCache<TokenKey, Principal> tokens_{clock_, std::chrono::seconds(5)};
+  TtlCache<TokenKey, Principal> tokens_{clock_, std::chrono::seconds(1)};
   TokenKey CacheKey(std::string_view token) const;
   std::array<uint8_t, 16> cache_key_{};  // crypto_shorthash_siphashx24_KEYBYTES
   // Shared, so that a request asking for its default organization copies nothing.
   using OrgList = std::shared_ptr<const std::vector<Org>>;
   Result<OrgList> Orgs(std::string_view user_id);
-  TtlCache<std::string, OrgList> orgs_{clock_, std::chrono::seconds(5)};
+  TtlCache<std::string, OrgList> orgs_{clock_, std::chrono::seconds(1)};
 };
 
 // SHA-256 of `secret`, hex: how tokens and session ids are stored.

@@ -127,6 +127,16 @@ Result<std::unique_ptr<Vault>> OpenVault(store::Store& store, const MasterKeySou
   std::string pending_id;
   if (source.env_value.empty() && candidates.size() == 2) pending_id = candidates.front().id;
   auto vault = TRY(Vault::Open(store, std::move(candidates), clock, random));
+  // Without committing or deleting anything: the rotating process owns "<key_file>.new".
+  vault->ReloadMasterKeysWith([source]() -> Result<std::vector<MasterKey>> {
+    std::vector<MasterKey> keys;
+    if (!source.env_value.empty()) return keys;  // the environment's does not change under us
+    for (const std::string& path : {source.key_file, source.key_file + ".new"}) {
+      auto text = ReadKeyFile(path);
+      if (text.ok()) keys.push_back(TRY(DecodeMasterKey(*text, path)));
+    }
+    return keys;
+  });
   if (!pending_id.empty()) {
     if (vault->master_id() == pending_id) {
       TRY(CommitKeyFile(source.key_file));
@@ -208,15 +218,25 @@ Result<std::unique_ptr<Vault>> Vault::Open(store::Store& store, std::vector<Mast
                                        std::string_view(reinterpret_cast<const char*>(dk.key->data()),
                                                         Key::kSize),
                                        random));
-    TRY(store::Transact(store, TxMode::kWrite, [&](Transaction& tx) -> Result<void> {
+    // Another node starting on the same empty database may have got here first: under the
+    // writer lock, the check written meanwhile wins and this node opens with it below.
+    bool created = TRY(store::Transact(store, TxMode::kWrite, [&](Transaction& tx) -> Result<bool> {
+      auto now = TRY(tx.Query("SELECT value FROM vault_meta WHERE name = 'check'"));
+      if (!now.empty()) {
+        check = now[0].Text(0);
+        return false;
+      }
       TRY(tx.Exec("INSERT INTO vault_meta (name, value) VALUES ('check', ?), ('master_id', ?)",
                   sealed_check, vault->master_.id));
       TRY(tx.Exec("INSERT INTO vault_keys (id, wrapped, created_at, active) VALUES (?, ?, ?, 1)",
                   key_id, wrapped, clock.NowMillis()));
-      return Ok();
+      return true;
     }));
-    vault->keys_[key_id] = dk.key;
-    return vault;
+    if (created) {
+      vault->keys_[key_id] = dk.key;
+      return vault;
+    }
+    candidates.front() = std::move(vault->master_);
   }
   for (auto& candidate : candidates) {
     if (OpenWith(*candidate.key, "vault:check", check).ok()) {
@@ -231,7 +251,7 @@ Result<std::unique_ptr<Vault>> Vault::Open(store::Store& store, std::vector<Mast
                             "; restore DATA/master.key or set RELISH_MASTER_KEY to the right key");
 }
 
-const std::string& Vault::master_id() const {
+std::string Vault::master_id() const {
   std::shared_lock lock(mu_);
   return master_.id;
 }
@@ -247,15 +267,42 @@ Result<std::shared_ptr<Key>> Vault::DataKey(const std::string& id) {
   }));
   std::unique_lock lock(mu_);
   auto bytes = OpenWith(*master_.key, WrapAad(id), row.Text(0));
+  if (!bytes.ok() && AdoptNewMasterLocked()) bytes = OpenWith(*master_.key, WrapAad(id), row.Text(0));
   if (!bytes.ok()) {
     return FailedPrecondition("data key " + id +
                               " does not open with the current master key; was the key rotated "
-                              "by another process? restart relish");
+                              "by another process? restart relish with its new key");
   }
   auto key = std::make_shared<Key>(*bytes);
   sodium_memzero(bytes->data(), bytes->size());
   keys_[id] = key;
   return key;
+}
+
+void Vault::ReloadMasterKeysWith(std::function<Result<std::vector<MasterKey>>()> reload) {
+  std::unique_lock lock(mu_);
+  reload_ = std::move(reload);
+}
+
+bool Vault::AdoptNewMasterLocked() {
+  // Another node rotated the master key: the database names the new one, and this node's key
+  // source (a key file they share, or one an operator replaced) may hold it by now.
+  if (!reload_) return false;
+  auto meta = store::Transact(store_, TxMode::kRead, [](Transaction& tx) {
+    return tx.Query("SELECT value FROM vault_meta WHERE name = 'master_id'");
+  });
+  if (!meta.ok() || meta->empty() || (*meta)[0].Text(0) == master_.id) return false;
+  auto candidates = reload_();
+  if (!candidates.ok()) return false;
+  for (auto& candidate : *candidates) {
+    if (candidate.id == (*meta)[0].Text(0)) {
+      spdlog::info("vault: master key {} replaces {} (rotated by another process)", candidate.id,
+                   master_.id);
+      master_ = std::move(candidate);
+      return true;
+    }
+  }
+  return false;
 }
 
 Result<std::string> Vault::ActiveKeyId() {
@@ -298,8 +345,53 @@ void Vault::RegisterColumn(SealedColumn column) {
   columns_.push_back(std::move(column));
 }
 
+Result<int64_t> Vault::Learn() {
+  std::vector<SealedColumn> columns;
+  {
+    std::shared_lock lock(mu_);
+    columns = columns_;
+  }
+  // One scan at a time: two would open the same new values twice.
+  std::lock_guard learning(learn_mu_);
+  std::set<std::array<unsigned char, 16>> seen;
+  int64_t learned = 0, failed = 0;
+  for (const auto& c : columns) {
+    std::string tenant_sql = c.tenant_sql.empty() ? "''" : c.tenant_sql;
+    auto rows = TRY(store::Transact(store_, TxMode::kRead, [&](Transaction& tx) {
+      return tx.Query("SELECT " + c.owner_sql + ", " + c.column + ", " + tenant_sql + " FROM " +
+                      c.table + " WHERE " + c.column + " IS NOT NULL");
+    }));
+    for (const auto& r : rows) {
+      std::string_view sealed = r.Text(1);
+      std::array<unsigned char, 16> digest;
+      crypto_generichash(digest.data(), digest.size(),
+                         reinterpret_cast<const unsigned char*>(sealed.data()), sealed.size(),
+                         nullptr, 0);
+      seen.insert(digest);
+      if (learned_.contains(digest)) continue;
+      std::string tenant = r.Text(2);
+      auto plain = Open(r.Text(0), sealed, tenant);  // registers the whole text
+      if (!plain.ok()) {
+        ++failed;
+        seen.erase(digest);  // tried again next time (a key another node rotated, say)
+        continue;
+      }
+      if (c.learn) c.learn(tenant, *plain);
+      sodium_memzero(plain->data(), plain->size());
+      ++learned;
+    }
+  }
+  learned_ = std::move(seen);  // values gone from the tables are forgotten here
+  if (failed > 0) spdlog::warn("vault: {} sealed values did not open while learning secrets", failed);
+  return learned;
+}
+
 Result<Vault::RotationReport> Vault::Rotate(MasterKey new_master,
                                             const std::function<Result<void>()>& before_commit) {
+  {
+    std::unique_lock lock(mu_);
+    AdoptNewMasterLocked();  // another node may have rotated since this one last looked
+  }
   RotationReport report;
   report.old_master_id = master_id();
   report.new_master_id = new_master.id;

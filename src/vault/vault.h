@@ -22,6 +22,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <shared_mutex>
 #include <string>
 #include <vector>
@@ -98,8 +99,20 @@ class Vault {
     std::string column;
     std::string key_column;
     std::string owner_sql;
+    // For Learn: an SQL expression over the row giving the tenant the value was sealed for
+    // (the installation's when empty), and what of the opened text to tell the Redactor (the
+    // whole text when null).
+    std::string tenant_sql = {};
+    std::function<void(std::string_view tenant, std::string_view plaintext)> learn = nullptr;
   };
   void RegisterColumn(SealedColumn column);
+
+  // Opens every registered column's values this vault has not seen yet, which registers them
+  // with the log Redactor: how a node learns the secrets other nodes sealed (the vault tells the
+  // Redactor only what it seals or opens itself). Runtime runs it at start and `relish serve`
+  // every second (docs/architecture.md#many-nodes). Returns how many values were new. A value
+  // that does not open is skipped (and counted in the log), not an error.
+  Result<int64_t> Learn();
 
   struct RotationReport {
     std::string old_master_id;
@@ -114,9 +127,15 @@ class Vault {
   Result<RotationReport> Rotate(MasterKey new_master,
                                 const std::function<Result<void>()>& before_commit);
 
-  const std::string& master_id() const;
+  std::string master_id() const;  // a copy: another node's rotation may replace it
+
+  // Where to look for the master key again when the database names one this vault does not hold
+  // (another node rotated it): OpenVault passes a reader of the key file.
+  void ReloadMasterKeysWith(std::function<Result<std::vector<MasterKey>>()> reload);
 
  private:
+  // Takes the key the database names from reload_, under mu_; false when nothing changed.
+  bool AdoptNewMasterLocked();
   Vault(store::Store& store, MasterKey master, const Clock& clock, Random& random);
   // Loads (unwraps) data key `id` from the database when it is not cached yet.
   Result<std::shared_ptr<Key>> DataKey(const std::string& id);
@@ -129,6 +148,10 @@ class Vault {
   MasterKey master_;                                    // guarded by mu_
   std::map<std::string, std::shared_ptr<Key>> keys_;    // guarded by mu_
   std::vector<SealedColumn> columns_;                   // guarded by mu_
+  std::function<Result<std::vector<MasterKey>>()> reload_;  // guarded by mu_
+  // Digests of the sealed texts Learn has opened (the last scan's), so it opens each once.
+  std::mutex learn_mu_;
+  std::set<std::array<unsigned char, 16>> learned_;  // guarded by learn_mu_
 };
 
 // LoadMasterKeys + Vault::Open, then finishes an interrupted rotation: keeps "<key_file>.new"

@@ -150,7 +150,7 @@ Webhooks::Webhooks(store::Store& store, vault::Vault& vault, workflow::JobQueue&
       clock_(clock),
       random_(random),
       options_(options) {
-  vault_.RegisterColumn({"webhook_endpoints", "secret", "id", "'webhook:' || id || ':secret'"});
+  vault_.RegisterColumn({"webhook_endpoints", "secret", "id", "'webhook:' || id || ':secret'", "org_id"});
 }
 
 void Webhooks::Attach(connections::Connections& connections, workflow::Engine& engine) {

@@ -262,8 +262,12 @@ Result<void> Engine::WriteOutcomes(Transaction& tx, const std::string& owner, Do
           o.run->error = "gave up after " + std::to_string(job.attempts) + " attempts: " + o.run->error;
         }
       }
-    } else {
-      TRY(d_.queue.Finish(tx, job, owner));
+    } else if (!TRY(d_.queue.Finish(tx, job, owner))) {
+      // The lease ran out and another worker (on any node) holds the job now: it enqueues the
+      // follow-ups when it is done, so a chain (the probes' sweep, a webhook's next attempt, a
+      // date trigger's actions) never forks into two.
+      if (o.run) TRY(d_.runs.Insert(tx, *o.run));
+      continue;
     }
     for (const auto& f : o.followups) TRY(d_.queue.Enqueue(tx, f));
     if (o.run) TRY(d_.runs.Insert(tx, *o.run));
