@@ -22,7 +22,19 @@ import path from 'node:path';
 
 export const ADMIN = { email: 'admin@localhost', password: 'cluster-test-password-1' };
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// Polls `check` every `every` ms until it answers something truthy (which it returns), or throws
+// naming `what` after `ms`: the cluster tests wait for effects, never for a fixed time.
+export async function until(what, check, ms = 30_000, every = 50) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const v = await check();
+    if (v) return v;
+    await sleep(every);
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
 
 // A free loopback port (bind to 0, read it, close: a race with other binders only loses a run).
 export function freePort() {

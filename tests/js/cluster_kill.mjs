@@ -11,7 +11,7 @@
 // usage (under tests/testing/with_postgres.sh): node cluster_kill.mjs RELISH_BINARY [RECORDS]
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { ADMIN, Client, assertNoSecrets, startCluster } from './cluster.mjs';
+import { ADMIN, Client, assertNoSecrets, sleep, startCluster, until } from './cluster.mjs';
 
 const [relish, recordsArg] = process.argv.slice(2);
 const kRecords = Number(recordsArg || 10_000);
@@ -33,16 +33,6 @@ const counter = http.createServer((req, res) => {
 counter.keepAliveTimeout = 60_000;
 await new Promise((r) => counter.listen(0, '127.0.0.1', r));
 const counterUrl = `http://127.0.0.1:${counter.address().port}`;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const until = async (what, check, ms) => {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const v = await check();
-    if (v) return v;
-    await sleep(100);
-  }
-  throw new Error(`gave up waiting for ${what}`);
-};
 const name = (i) => `r${String(i).padStart(5, '0')}`;
 
 let cluster;
@@ -104,13 +94,13 @@ try {
   assert.ok(doneAtKill < kRecords, 'every job had run before the kill: the kill proved nothing');
 
   step = 'every record reported at least once';
-  await until(`all ${kRecords} records reported (${hits.size} so far)`, () => hits.size >= kRecords, 150_000);
+  await until(`all ${kRecords} records reported (${hits.size} so far)`, () => hits.size >= kRecords, 150_000, 100);
   const allRan = performance.now();
   // The dead node's leases run out after kLease; wait for the queue to be empty.
   await until('an empty queue', async () => {
     const q = await admin.api('GET', '/api/v1/workflow/queue');
     return q.due === 0 && q.scheduled === 0 && q.running === 0;
-  }, 30_000);
+  }, 30_000, 100);
   for (let i = 0; i < kRecords; i++) assert.ok(hits.get(name(i)) >= 1, `${name(i)} never ran`);
   assert.equal(hits.get('b-only'), undefined, 'a rule of A ran for B\'s record');
   assert.equal(hits.size, kRecords);

@@ -12,7 +12,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { Relish, listen, signInAtProvider, startProvider, validToken } from './oauth_harness.mjs';
-import { ADMIN, Client, assertNoSecrets, dumpDatabase, startCluster } from './cluster.mjs';
+import { ADMIN, Client, assertNoSecrets, dumpDatabase, sleep, startCluster, until } from './cluster.mjs';
 
 const [relish, callsArg] = process.argv.slice(2);
 const kCalls = Number(callsArg || 1000);
@@ -20,7 +20,6 @@ const CLIENT_SECRET = 'PLANTED-storm-client-secret-5c0e7d21';
 const secrets = new Set([CLIENT_SECRET]);  // grows with every token the provider issues
 const started = performance.now();
 const secs = (from, to = performance.now()) => ((to - from) / 1000).toFixed(1);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 let step = 'start';
 
 let cluster;

@@ -11,7 +11,7 @@
 // usage (under tests/testing/with_postgres.sh): node cluster_rules.mjs RELISH_BINARY
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { ADMIN, Client, assertNoSecrets, startCluster } from './cluster.mjs';
+import { ADMIN, Client, assertNoSecrets, startCluster, until } from './cluster.mjs';
 
 const [relish] = process.argv.slice(2);
 const started = Date.now();
@@ -26,15 +26,6 @@ const counter = http.createServer((req, res) => {
 });
 await new Promise((r) => counter.listen(0, '127.0.0.1', r));
 const counterUrl = `http://127.0.0.1:${counter.address().port}`;
-const until = async (what, check, ms = 20_000) => {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const v = await check();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-};
 
 let cluster;
 try {
@@ -69,7 +60,7 @@ try {
   for (let k = 0; k < 3; k++) await create(node2, `probe-before-${k}`);
   // The counter's own check: a record the old rule matches does fire, on node 2 too.
   await create(node2, 'never-control');
-  await until('the control record to fire', () => hits.has('never-control'));
+  await until('the control record to fire', () => hits.has('never-control'), 20_000, 20);
 
   step = 'the change through node 1, then records on node 2 until one fires';
   const sent = performance.now();
@@ -87,7 +78,7 @@ try {
   assert.ok(first, 'no record written on node 2 fired the changed rule');
   const firstIndex = written.findIndex(([n]) => n === first[0]);
   // Every record written after the first that fired fires too: node 2 never goes back.
-  await until('every later record to fire', () => written.slice(firstIndex).every(([n]) => hits.has(n)));
+  await until('every later record to fire', () => written.slice(firstIndex).every(([n]) => hits.has(n)), 20_000, 20);
   const missed = written.slice(0, firstIndex).filter(([n]) => !hits.has(n)).length;
   const delay = Math.max(0, first[1]);
   console.log(`rule change through node 1 seen on node 2 after ${delay.toFixed(1)} ms ` +
@@ -101,7 +92,7 @@ try {
   step = 'organization B: the same names fire nothing of A\'s, on any node';
   for (const n of cluster.nodes) await create(b.at(n.url), `probe-b-${n.index}`);
   await create(node2, 'probe-a-last');
-  await until('A\'s last record to fire', () => hits.has('probe-a-last'));
+  await until('A\'s last record to fire', () => hits.has('probe-a-last'), 20_000, 20);
   // Jobs run oldest first: A's last record fired, so B's (written before it) would have too.
   for (const n of cluster.nodes) assert.equal(hits.get(`probe-b-${n.index}`), undefined);
   const seen = await b.api('GET', `/api/v1/workflow/rules/${rule.id}`).catch((e) => e.message);

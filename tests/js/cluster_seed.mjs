@@ -19,7 +19,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ADMIN, Client, assertNoSecrets, dumpDatabase, startCluster } from './cluster.mjs';
+import { ADMIN, Client, assertNoSecrets, dumpDatabase, sleep, startCluster, until } from './cluster.mjs';
 
 const [relish] = process.argv.slice(2);
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
@@ -31,16 +31,6 @@ const API_KEY = `PLANTED-api-key-${randomBytes(6).toString('hex')}`;
 const secrets = new Set([BOOKS_SECRET, API_KEY]);
 const started = performance.now();
 const secs = (from, to = performance.now()) => ((to - from) / 1000).toFixed(1);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const until = async (what, check, ms = 30_000) => {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const v = await check();
-    if (v) return v;
-    await sleep(50);
-  }
-  throw new Error(`gave up waiting for ${what}`);
-};
 let step = 'the Books stand-in';
 
 // ---------------------------------------------------------------- the Books stand-in
