@@ -332,6 +332,35 @@ TEST_F(NodesTest, TwoNodesAuditingOneOrganizationNumberEveryCallOnce) {
   EXPECT_EQ(ids.size(), 2u * kCalls);
 }
 
+// Nodes started together on an empty database (a deployment brought up at once): every one
+// starts; the migrations, the vault's first key and the first administrator are made once.
+TEST_F(NodesTest, NodesOpeningAnEmptyDatabaseAtOnceAllStart) {
+  // The key every node is given, as docs/deployment.md says (no key file to race on).
+  ::setenv("RELISH_MASTER_KEY", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", 1);
+  std::promise<void> go;
+  std::shared_future<void> started(go.get_future());
+  Result<std::unique_ptr<Runtime>> nodes[3] = {Internal("not run"), Internal("not run"),
+                                                Internal("not run")};
+  std::vector<std::thread> threads;
+  for (auto& n : nodes) {
+    threads.emplace_back([&] {
+      started.wait();
+      n = Runtime::Open(config_, {.public_url = "http://127.0.0.1:1", .clock = &clock_});
+    });
+  }
+  go.set_value();
+  for (auto& t : threads) t.join();
+  ::unsetenv("RELISH_MASTER_KEY");
+  for (auto& n : nodes) ASSERT_TRUE(n.ok()) << n.error().ToString();
+  auto users = (*nodes[0])->identity().ListUsers();
+  ASSERT_TRUE(users.ok());
+  ASSERT_EQ(users->size(), 1u);
+  EXPECT_EQ(users->front().role, identity::Role::kAdmin);
+  auto orgs = (*nodes[2])->identity().ListOrgs();
+  ASSERT_TRUE(orgs.ok());
+  EXPECT_EQ(orgs->size(), 1u);
+}
+
 TEST_F(NodesTest, TwoNodesStartingAtOnceQueueOneProbeSweep) {
   config_.probe_interval = Millis(60'000);
   auto n1 = Node(), n2 = Node();

@@ -7,6 +7,7 @@
 
 #include "app/data_dir.h"
 #include "app/migrations.h"
+#include "base/barrier.h"
 #include "outbound/curl_client.h"
 #include "outbound/egress.h"
 #include "outbound/url.h"
@@ -294,7 +295,8 @@ void Runtime::StartNodeTasks() {
     std::unique_lock lock(node_mu_);
     while (!node_cv_.wait_for(lock, kLearnEvery, [this] { return node_stop_; })) {
       lock.unlock();
-      auto learned = vault_->Learn();
+      // Through the barrier: a throw here would end the process (and every tenant's work).
+      auto learned = CatchAll("learning the sealed secrets", [this] { return vault_->Learn(); });
       if (!learned.ok()) {
         spdlog::warn("vault: learning the sealed secrets failed: {}", learned.error().message());
       }

@@ -473,7 +473,12 @@ Result<std::optional<std::pair<User, std::string>>> Identity::Bootstrap(
     std::string_view email, std::optional<std::string> password) {
   if (TRY(CountUsers()) > 0) return std::optional<std::pair<User, std::string>>();
   std::string pw = password ? *password : random_.Token(15);
-  User admin = TRY(CreateUser(email, "Administrator", pw, Role::kAdmin));
+  auto created = CreateUser(email, "Administrator", pw, Role::kAdmin);
+  if (!created.ok() && created.error().code() == ErrorCode::kAlreadyExists) {
+    // Another node starting on the same empty database at the same moment made it first.
+    return std::optional<std::pair<User, std::string>>();
+  }
+  User admin = TRY(std::move(created));
   Org org = TRY(CreateOrg("My Organization"));
   TRY(AddMember(org.id, admin.id));
   return std::optional<std::pair<User, std::string>>(std::pair{admin, pw});

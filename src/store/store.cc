@@ -89,6 +89,11 @@ Result<void> Store::Migrate(const std::vector<Migration>& migrations) {
                       " is out of order");
     }
     TRY(Transact(*this, TxMode::kWrite, [&](Transaction& tx) -> Result<void> {
+      // Another process (a second node starting at once) may have applied it since this one
+      // read the list above; writers take turns, so this check and the apply are one step.
+      auto done = TRY(tx.Query("SELECT 1 FROM relish_migrations WHERE module = ? AND version = ?",
+                               m.module, m.version));
+      if (!done.empty()) return Ok();
       auto r = tx.ExecScript(backend() == "postgres" && !m.postgres_sql.empty() ? m.postgres_sql
                                                                                 : m.sql);
       if (!r.ok()) {

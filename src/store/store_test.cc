@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <thread>
 
@@ -57,6 +59,52 @@ TEST_F(StoreTest, MigrationsApplyOnceInOrder) {
   more.push_back({"notes", 3, "index", "CREATE INDEX notes_n ON notes (n);"});
   ASSERT_TRUE(store_->Migrate(more).ok());
   EXPECT_EQ(store_->AppliedMigrations()->size(), 3u);
+}
+
+// Two nodes starting at once on an empty database: both read "nothing applied", then take turns
+// applying; the second must find each migration done instead of failing on CREATE TABLE.
+TEST_F(StoreTest, TwoProcessesMigratingAtOnceBothSucceed) {
+  std::unique_ptr<Store> other;
+  if (testing::TestingPostgres()) {
+    auto schema = Transact(*store_, TxMode::kRead, [](Transaction& tx) {
+      return tx.QueryOne("schema", "SELECT current_schema()");
+    });
+    ASSERT_TRUE(schema.ok());
+    auto s = OpenPostgres({.url = std::string(testing::PostgresTestUrl()) +
+                                  "?options=-csearch_path%3D" + schema->Text(0),
+                           .pool_size = 2});
+    ASSERT_TRUE(s.ok()) << s.error().ToString();
+    other = std::move(*s);
+  } else {
+    auto s = OpenSqlite({.path = (dir_ / "relish.db").string()});
+    ASSERT_TRUE(s.ok()) << s.error().ToString();
+    other = std::move(*s);
+  }
+  std::vector<Migration> race;
+  for (int v = 1; v <= 8; ++v) {
+    race.push_back({"race", v, "table " + std::to_string(v),
+                    "CREATE TABLE race_" + std::to_string(v) + " (id TEXT PRIMARY KEY);"});
+  }
+  std::atomic<int> ready{0};
+  Result<void> results[2] = {Ok(), Ok()};
+  std::vector<std::thread> nodes;
+  int i = 0;
+  for (Store* s : {store_.get(), other.get()}) {
+    nodes.emplace_back([&, s, i] {
+      ++ready;
+      while (ready < 2) std::this_thread::yield();
+      results[i] = s->Migrate(race);
+    });
+    ++i;
+  }
+  for (auto& t : nodes) t.join();
+  EXPECT_TRUE(results[0].ok()) << results[0].error().ToString();
+  EXPECT_TRUE(results[1].ok()) << results[1].error().ToString();
+  auto applied = store_->AppliedMigrations();
+  ASSERT_TRUE(applied.ok());
+  EXPECT_EQ(std::count_if(applied->begin(), applied->end(),
+                          [](const auto& a) { return a.first == "race"; }),
+            8);
 }
 
 TEST_F(StoreTest, RefusesASchemaNewerThanTheBinary) {
