@@ -186,6 +186,14 @@ allowed_hosts: ['http://127.0.0.1:$up']
 api() { curl -sf -X "$1" "$url$2" -H "Authorization: Bearer ${token:-}" -H "Content-Type: ${4:-application/json}" ${3:+--data-binary "$3"}; }
 stop_config() {  # and frees the disk: the machine's disk is shared and small
   for p in "${node_pids[@]}" "$lb_pid"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  # Reaped: out of the exit trap's list, whose kill could otherwise hit a reused pid.
+  local keep=() q stopped
+  for p in "${pids[@]}"; do
+    stopped=0
+    for q in "${node_pids[@]}" "$lb_pid"; do [ "$p" = "$q" ] && stopped=1; done
+    [ $stopped = 1 ] || keep+=("$p")
+  done
+  pids=("${keep[@]}")
   [ "$cfg" != sqlite1 ] && psql_q "DROP DATABASE $db" >/dev/null
   rm -rf "$cfg_dir"
 }

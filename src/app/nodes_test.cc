@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "app/runtime.h"
+#include "base/encoding.h"
 #include "base/log.h"
 #include "store/testing.h"
 #include "webhooks/probes.h"
@@ -300,6 +301,26 @@ TEST_F(NodesTest, ARunningNodeLearnsNewSecretsOfOtherNodes) {
   for (const auto& s : planted) EXPECT_TRUE(GlobalRedactor().ContainsFor(org, s)) << s;
   // Each value is opened once: the next scan has nothing new.
   EXPECT_EQ(*n2->vault().Learn(), 0);
+
+  // A Basic connection's password and its Authorization header value (what an upstream echoing
+  // the header would show), not its user name, as SecretValuesOf registers them where it is used.
+  ASSERT_TRUE(n1->catalog().CreateCustom(org, R"(id: staff
+name: Staff
+auth: basic
+base_url: http://127.0.0.1:1
+allowed_hosts: ['http://127.0.0.1:1']
+)", "usr_x").ok());
+  ASSERT_TRUE(n1->connections().Create({.org_id = org, .display_name = "Staff", .link_name = "staff",
+                                        .service_id = "staff"}).ok());
+  ASSERT_TRUE(n1->connections().SetCredentials(org, "sandbox", "staff", "",
+                                               {{"username", "ann.account"},
+                                                {"password", "BASICxPASSWORDx9"}}).ok());
+  const std::string header = Base64Encode("ann.account:BASICxPASSWORDx9");
+  for (const auto& s : {std::string("BASICxPASSWORDx9"), header}) GlobalRedactor().Remove(s);
+  ASSERT_TRUE(n2->vault().Learn().ok());
+  EXPECT_TRUE(GlobalRedactor().ContainsFor(org, "BASICxPASSWORDx9"));
+  EXPECT_TRUE(GlobalRedactor().ContainsFor(org, header));
+  EXPECT_FALSE(GlobalRedactor().ContainsFor(org, "ann.account"));
 }
 
 // ---- Background work ----

@@ -139,6 +139,17 @@ FunctionSource(Runtime& rt) {
 
 }  // namespace
 
+namespace {
+// Vault::Learn through the barrier: on the node thread a throw would end the process (every
+// tenant's work with it).
+void LearnSecrets(vault::Vault& vault) {
+  auto learned = CatchAll("learning the sealed secrets", [&] { return vault.Learn(); });
+  if (!learned.ok()) {
+    spdlog::warn("vault: learning the sealed secrets failed: {}", learned.error().message());
+  }
+}
+}  // namespace
+
 Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, RuntimeOptions options) {
   std::unique_ptr<Runtime> rt(new Runtime());
   const Clock& clock = options.clock ? *options.clock : SystemClock();
@@ -147,7 +158,7 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, RuntimeOpti
   const std::string db_path = config.data_dir + "/" + std::string(kDatabaseFile);
   // With PostgreSQL the data directory still holds the master key; the database is elsewhere.
   const bool postgres = !config.database_url.empty();
-  if (!options.first_start && !postgres && !std::filesystem::is_regular_file(db_path)) {
+  if (!options.first_start && !HasDatabase(config)) {
     return NotFound("no Relish data in " + config.data_dir + " (relish serve creates it)");
   }
   DataDirFixes fixes = TRY(PrepareDataDir(config.data_dir, options.first_start, !postgres));
@@ -265,11 +276,11 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, RuntimeOpti
   rt->toppings_ = std::make_unique<toppings::Toppings>(*rt->store_, *rt->crm_, *rt->workflow_,
                                                        *rt->catalog_, *rt->connections_,
                                                        clock);
-  // Every module has registered its sealed columns: the secrets other processes sealed reach
-  // this one's log Redactor before it serves anything (StartNodeTasks keeps it up to date).
-  if (auto learned = rt->vault_->Learn(); !learned.ok()) {
-    spdlog::warn("vault: learning the sealed secrets failed: {}", learned.error().message());
-  }
+  // Every module has registered its sealed columns: the secrets other processes sealed reach a
+  // serving node's log Redactor before it serves anything (StartNodeTasks keeps it up to date).
+  // A local command (`relish run`, `relish lsp`: not a first start) opens only what it uses,
+  // and has no business holding every tenant's secrets.
+  if (options.first_start) LearnSecrets(*rt->vault_);
   return rt;
 }
 
@@ -295,11 +306,7 @@ void Runtime::StartNodeTasks() {
     std::unique_lock lock(node_mu_);
     while (!node_cv_.wait_for(lock, kLearnEvery, [this] { return node_stop_; })) {
       lock.unlock();
-      // Through the barrier: a throw here would end the process (and every tenant's work).
-      auto learned = CatchAll("learning the sealed secrets", [this] { return vault_->Learn(); });
-      if (!learned.ok()) {
-        spdlog::warn("vault: learning the sealed secrets failed: {}", learned.error().message());
-      }
+      LearnSecrets(*vault_);
       lock.lock();
     }
   });

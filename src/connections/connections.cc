@@ -228,8 +228,9 @@ CREATE TABLE service_env_clients (
 namespace {
 
 // What Vault::Learn tells the Redactor of another node's sealed credential: the value's wire
-// forms, as SecretValuesOf does for a connection this node loads; for "fields", each field's
-// (a JSON object of strings) but an account's user name, which is shown as such.
+// forms, as SecretValuesOf does for a connection this node loads; for "fields" (a JSON object of
+// strings), AddFieldSecrets's. The service is not at hand here: fields with both a user name and
+// a password are taken as Basic's (the user name is an account's, and the header value a secret).
 std::function<void(std::string_view, std::string_view)> LearnCredential(bool fields) {
   return [fields](std::string_view tenant, std::string_view plaintext) {
     std::vector<std::string> values;
@@ -238,9 +239,11 @@ std::function<void(std::string_view, std::string_view)> LearnCredential(bool fie
     } else {
       Json j = Json::parse(plaintext, nullptr, /*allow_exceptions=*/false);
       if (!j.is_object()) return;
+      Values parsed;
       for (const auto& [name, value] : j.items()) {
-        if (name != "username" && value.is_string()) AddWireForms(value.get<std::string>(), values);
+        if (value.is_string()) parsed[name] = value.get<std::string>();
       }
+      AddFieldSecrets(parsed, parsed.contains("username") && parsed.contains("password"), values);
     }
     Redactor& redactor = GlobalRedactor();
     for (const auto& v : values) redactor.Add(tenant, v);

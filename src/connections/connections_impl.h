@@ -100,6 +100,9 @@ std::vector<std::string> SecretParams(const Service& s);
 // the forms it takes on the wire (AddWireForms). The one list every scrubber is fed from.
 std::vector<std::string> SecretValuesOf(const Service& s, const Credentials& c,
                                         const ClientApp* client);
+// A credential's fields' part of SecretValuesOf: each field's wire forms but Basic's user name,
+// and Basic's header value.
+void AddFieldSecrets(const Values& fields, bool basic, std::vector<std::string>& out);
 // `value` as sent and as encoded in a URL or form (FormEncode, PercentEncode) or inside a JSON
 // string, appended to `out`.
 void AddWireForms(std::string_view value, std::vector<std::string>& out);

@@ -41,25 +41,29 @@ void AddWireForms(std::string_view value, std::vector<std::string>& out) {
   }
 }
 
+void AddFieldSecrets(const Values& fields, bool basic, std::vector<std::string>& out) {
+  for (const auto& [name, value] : fields) {
+    // Basic's user name is an account's name, shown as such; every other field is a key, a
+    // token or a password.
+    if (basic && name == "username") continue;
+    AddWireForms(value, out);
+  }
+  if (basic) {
+    auto user = fields.find("username");
+    auto password = fields.find("password");
+    if (user != fields.end() && password != fields.end()) {
+      out.push_back(Base64Encode(user->second + ":" + password->second));  // the header's value
+    }
+  }
+}
+
 std::vector<std::string> SecretValuesOf(const Service& s, const Credentials& c,
                                         const ClientApp* client) {
   std::vector<std::string> out;
   AddWireForms(c.access_token, out);   // OAuth 2.0 and 1.0a
   AddWireForms(c.refresh_token, out);  // OAuth 2.0
   AddWireForms(c.token_secret, out);   // OAuth 1.0a (signs; never sent)
-  for (const auto& [name, value] : c.fields) {
-    // Basic's user name is an account's name, shown as such; every other field is a key, a
-    // token or a password.
-    if (s.auth == AuthScheme::kBasic && name == "username") continue;
-    AddWireForms(value, out);
-  }
-  if (s.auth == AuthScheme::kBasic) {
-    auto user = c.fields.find("username");
-    auto password = c.fields.find("password");
-    if (user != c.fields.end() && password != c.fields.end()) {
-      out.push_back(Base64Encode(user->second + ":" + password->second));  // the header's value
-    }
-  }
+  AddFieldSecrets(c.fields, s.auth == AuthScheme::kBasic, out);
   if (client != nullptr && !client->client_secret.empty()) {
     AddWireForms(client->client_secret, out);  // OAuth 2.0 client secret, 1.0a consumer secret
     // RFC 6749 2.3.1: how token requests send it with client_auth basic.

@@ -210,9 +210,16 @@ std::vector<TaskField> Parser::ParseTaskFields(std::string_view task,
     field.value = ParseExpression();
     // Bare words: `type: POST`, `response-format: TEXT`, and sendmail's `content type: HTML` (the
     // form Zoho's editor writes; docs/language/decisions.md).
+    // sendmail's content type takes only its two documented words bare: any other name is a
+    // variable holding the type, as before.
+    auto is_mail_type_word = [&] {
+      std::string w = field.value->name;
+      for (char& c : w) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+      return w == "html" || w == "plaintext";
+    };
     if (field.value->kind == ExprKind::kName &&
         (key == "type" || key == "responseformat" || key == "responsedecoding" ||
-         (key == "contenttype" && task == "sendmail"))) {
+         (key == "contenttype" && task == "sendmail" && is_mail_type_word()))) {
       std::string word = field.value->name;
       if (key == "type") {
         for (char& c : word) c = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c;
@@ -243,8 +250,8 @@ Expr* Parser::ParseInvokeUrl(const Token& kw) {
 
 // ---- issue 17: invokeapi ----
 // Zoho's invokeapi task (https://zoho.com/deluge/help/webhook/invokeapitask.html): parsed with
-// its documented parameters, so scripts using it pass check; running it is an error that says
-// how to call the API instead (docs/language/decisions.md).
+// its documented parameters; it runs as invokeurl to the named Zoho service's API in the
+// connection's data centre (docs/language/decisions.md).
 Expr* Parser::ParseInvokeApi(const Token& kw) {
   Expr* e = program_.NewExpr(ExprKind::kInvokeUrl, kw.line, kw.col);
   e->name = "invokeapi";

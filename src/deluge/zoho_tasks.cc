@@ -288,7 +288,8 @@ class Builder {
             }
           }
           add(q);
-        } else if (!scalar_key.empty() && v.is_number()) {
+        } else if (!scalar_key.empty() && !scalar_key.starts_with('=') && v.is_number()) {
+          // ("=name": a text-only argument; a number has no field name to go with it.)
           add(std::string(scalar_key) + "=" + TRY(Scalar(index)));
         } else {
           return Fail(Name(index) + " must be KEY-VALUE or TEXT, got " +

@@ -113,31 +113,22 @@ ${servers}
 `;
 }
 
-// Reads the first http:// URL a process prints on stdout.
+// Reads the first http:// URL a process prints on stdout (within a minute: a node stuck on its
+// database fails here, with the logs, instead of at CTest's timeout).
 function waitForUrl(child, file, what) {
-  return new Promise((resolve, reject) => {
-    const timer = setInterval(() => {
-      let text = '';
-      try { text = readFileSync(file, 'utf8'); } catch { /* not yet */ }
-      const m = text.match(/http:\/\/127\.0\.0\.1:[0-9]+/);
-      if (m) { clearInterval(timer); resolve(m[0]); }
-    }, 50);
-    child.once('exit', (code, signal) => {
-      clearInterval(timer);
-      reject(new Error(`${what} exited (${code ?? signal}) before listening`));
-    });
-  });
+  return until(`${what} to print its URL`, () => {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`${what} exited (${child.exitCode ?? child.signalCode}) before listening`);
+    }
+    let text = '';
+    try { text = readFileSync(file, 'utf8'); } catch { /* not yet */ }
+    return text.match(/http:\/\/127\.0\.0\.1:[0-9]+/)?.[0];
+  }, 60_000, 50);
 }
 
-async function waitHealthy(url, what) {
-  for (let i = 0; i < 300; i++) {
-    try {
-      const r = await fetch(`${url}/healthz`);
-      if (r.ok) return;
-    } catch { /* not yet */ }
-    await sleep(100);
-  }
-  throw new Error(`${what} at ${url} never answered /healthz`);
+function waitHealthy(url, what) {
+  return until(`${what} at ${url} to answer /healthz`,
+               async () => (await fetch(`${url}/healthz`).catch(() => null))?.ok, 30_000, 100);
 }
 
 export async function startCluster({ relish, nodes = 3, env = {}, name = 'cluster' }) {
