@@ -25,6 +25,9 @@
 
 namespace relish::deluge {
 
+// Arguments a call evaluates into a stack array (interpreter.cc, interpreter_calls.cc).
+inline constexpr int kInlineArgs = 8;
+
 enum class Flow : uint8_t { kNormal, kBreak, kContinue, kReturn, kError };
 
 class Interp {
