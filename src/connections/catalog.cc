@@ -258,6 +258,7 @@ Result<ServicePtr> Catalog::UpdateCustom(const Editor& editor, std::string_view 
   bool changed = false;
   auto updated =
       TRY(store::Transact(store_, TxMode::kWrite, [&](Transaction& tx) -> Result<ServicePtr> {
+        changed = false;  // Transact may run this again (store.h)
         // Read under the write lock: the policy compared is the one being replaced. One that no
         // longer loads is replaced whole.
         auto row = TRY(LoadRow(tx, org_id, id));

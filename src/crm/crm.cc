@@ -506,6 +506,7 @@ Result<Page> Crm::ListRecords(const Space& space, std::string_view module_name,
             .sort_order = options.ascending ? "asc" : "desc"};
   std::string order = TRY(OrderBy(options, &page.sort_by));
   return store::Transact(store_, TxMode::kRead, [&](Transaction& tx) -> Result<Page> {
+    page.records.clear();  // Transact may run this again (store.h)
     Module module = TRY(LoadModule(tx, space, module_name));
     auto rows = TRY(tx.Query("SELECT " + std::string(kRecordColumns) +
                                  " FROM crm_records WHERE org_id = ? AND environment = ?"
@@ -529,6 +530,8 @@ Result<Page> Crm::SearchRecords(const Space& space, std::string_view module_name
             .sort_order = options.ascending ? "asc" : "desc"};
   std::string order = TRY(OrderBy(options, &page.sort_by));
   return store::Transact(store_, TxMode::kRead, [&](Transaction& tx) -> Result<Page> {
+    page.records.clear();  // Transact may run this again (store.h)
+    page.more_records = false;
     Module module = TRY(LoadModule(tx, space, module_name));
     if (query.criteria) TRY(CheckCriteria(*query.criteria, module));
     // FIXME: search scans the module's records in the store and filters them here; fine for

@@ -1,8 +1,14 @@
 #include "store/store.h"
 
+#include <spdlog/spdlog.h>
+
 #include <charconv>
+#include <chrono>
 #include <ctime>
 #include <map>
+#include <thread>
+
+#include "base/fast_random.h"
 
 namespace relish::store {
 
@@ -44,6 +50,16 @@ std::optional<std::string> Row::OptText(size_t i) const {
 std::optional<int64_t> Row::OptInt(size_t i) const {
   if (IsNull(i)) return std::nullopt;
   return Int(i);
+}
+
+void PauseAfterConflict(int attempt, const Error& conflict) {
+  // Rare (writers take turns; see the backends), so worth a line in the log when it happens.
+  spdlog::warn("store: a transaction lost a conflict and runs again (attempt {} of {}): {}",
+               attempt + 1, kTransactAttempts, conflict.message());
+  // 2-4 ms, then 4-8, then 8-16: enough for the winner to commit.
+  int64_t base = int64_t{1} << attempt;
+  int64_t ms = base + static_cast<int64_t>(FastRandom().Next64() % static_cast<uint64_t>(base + 1));
+  std::this_thread::sleep_for(std::chrono::milliseconds(ms));
 }
 
 namespace {

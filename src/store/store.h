@@ -95,6 +95,11 @@ class Transaction {
   virtual Result<void> ExecScript(std::string_view sql) = 0;
   virtual Result<void> Commit() = 0;
 
+  // True once the database has aborted this transaction as the loser of a conflict with another
+  // (PostgreSQL's serialization failure or deadlock, SQLSTATE 40001 or 40P01): its work is undone
+  // and running it again from the start may well succeed. Transact does that.
+  bool conflicted() const { return conflicted_; }
+
   template <typename... Args>
   Result<Rows> Query(std::string_view sql, Args&&... args) {
     return QueryParams(sql, {Value(std::forward<Args>(args))...});
@@ -110,6 +115,12 @@ class Transaction {
     if (rows.empty()) return NotFound(std::string(what));
     return std::move(rows.front());
   }
+
+ protected:
+  void MarkConflicted() { conflicted_ = true; }
+
+ private:
+  bool conflicted_ = false;
 };
 
 enum class TxMode { kRead, kWrite };
@@ -137,15 +148,43 @@ class Store {
   Result<std::vector<std::pair<std::string, int>>> AppliedMigrations();
 };
 
+// How many times Transact runs a function whose transaction keeps losing conflicts.
+inline constexpr int kTransactAttempts = 4;
+
+// Before Transact's attempt `attempt` + 1: logs the conflict and sleeps a few milliseconds, more
+// each time and randomised, so the transactions that collided do not collide again in step.
+void PauseAfterConflict(int attempt, const Error& conflict);
+
 // Runs `fn(Transaction&)` in a transaction and commits when it returns success.
 // `fn` returns Result<T>; Transact returns it (or the commit's error).
+//
+// A transaction the database aborts as the loser of a conflict (Transaction::conflicted) is run
+// again, from the start in a new transaction, up to kTransactAttempts times in all; then the
+// conflict's error (kUnavailable) is returned. So `fn` must be re-runnable: it may read and
+// write through `tx` and assign to captured variables, but must not append to or move from
+// captured state, nor act outside the database (HTTP calls, caches), before Transact returns.
 template <typename Fn>
 auto Transact(Store& store, TxMode mode, Fn&& fn) -> decltype(fn(std::declval<Transaction&>())) {
-  auto tx = TRY(store.Begin(mode));
-  auto result = fn(*tx);
-  if (!result.ok()) return result;
-  TRY(tx->Commit());
-  return result;
+  for (int attempt = 1;; ++attempt) {
+    auto tx = TRY(store.Begin(mode));
+    auto result = fn(*tx);
+    std::optional<Error> failed;
+    if (result.ok()) {
+      auto committed = tx->Commit();
+      if (committed.ok()) return result;
+      failed = committed.error();
+    } else {
+      failed = result.error();
+    }
+    if (!tx->conflicted() || attempt == kTransactAttempts) {
+      if (tx->conflicted()) {
+        return failed->WithContext("gave up after " + std::to_string(attempt) + " attempts");
+      }
+      return *failed;
+    }
+    tx.reset();  // rolls back, and gives back the connection and the writers' turn, first
+    PauseAfterConflict(attempt, *failed);
+  }
 }
 
 }  // namespace relish::store

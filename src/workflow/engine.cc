@@ -257,10 +257,12 @@ Result<void> Engine::WriteOutcomes(Transaction& tx, const std::string& owner, Do
     if (o.retry) {
       bool again = TRY(d_.queue.Retry(tx, job, owner, o.error));
       if (o.run) {
+        // Set from o.error (the attempt's own error), not edited in place: this runs again when
+        // the transaction is retried or the outcomes are written again after a failure.
         o.run->status = again ? RunStatus::kRetrying : RunStatus::kFailed;
-        if (!again) {
-          o.run->error = "gave up after " + std::to_string(job.attempts) + " attempts: " + o.run->error;
-        }
+        o.run->error =
+            again ? o.error
+                  : "gave up after " + std::to_string(job.attempts) + " attempts: " + o.error;
       }
     } else if (!TRY(d_.queue.Finish(tx, job, owner))) {
       // The lease ran out and another worker (on any node) holds the job now: it enqueues the

@@ -137,7 +137,8 @@ class Engine final : public crm::ChangeListener {
   Result<void> EnqueueActions(store::Transaction& tx, const crm::ChangeEvent& event,
                               const Rule& rule, size_t condition, const crm::Module& module,
                               std::string_view trigger, int depth);
-  // Finishes or re-queues each job, enqueues follow-ups and records the runs, in `tx`.
+  // Finishes or re-queues each job, enqueues follow-ups and records the runs, in `tx`. Runs again
+  // on a retried transaction, so what it sets in `done` it sets whole, never appends to.
   Result<void> WriteOutcomes(store::Transaction& tx, const std::string& owner, Done& done);
   // RunDue's step: leases one batch, runs it on this thread, writes it; returns how many ran.
   Result<int> ProcessBatch(const std::string& owner);

@@ -100,6 +100,14 @@ bool ConnectionLost(PGconn* conn, std::string_view state) {
          state == "57P02" || state == "57P03";
 }
 
+// Serialization failure and deadlock: the database undid this transaction so another could go on.
+bool IsConflictState(std::string_view state) { return state == "40001" || state == "40P01"; }
+
+std::string SqlState(const PGresult* res) {
+  const char* s = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
+  return s ? s : "";
+}
+
 Error PgError(PGconn* conn, const PGresult* res, std::string_view what) {
   std::string state;
   std::string message;
@@ -120,9 +128,10 @@ Error PgError(PGconn* conn, const PGresult* res, std::string_view what) {
   if (!state.empty()) message += " [" + state + "]";
   if (state == "23505") return AlreadyExists(std::move(message));
   if (state.starts_with("23")) return FailedPrecondition(std::move(message));
-  // Writers are serialised, so these are rare (a reader's snapshot conflict, a manual lock);
-  // the caller may retry as after any kUnavailable.
-  if (state == "40001" || state == "40P01") return Unavailable(std::move(message));
+  // Writers are serialised, so these are rare (a deadlock with a session outside Relish, a
+  // manual lock). The transaction marks itself conflicted and Transact runs it again; if it keeps
+  // losing, the caller may retry later as after any kUnavailable.
+  if (IsConflictState(state)) return Unavailable(std::move(message));
   if (state.starts_with("53")) return ResourceExhausted(std::move(message));
   if (state.starts_with("22")) return InvalidArgument(std::move(message));
   if (ConnectionLost(conn, state)) return Unavailable(std::move(message));
@@ -170,12 +179,14 @@ class Connection {
     return std::make_pair(&pos->second.name, pos->second.params);
   }
 
-  Result<void> Exec(std::string_view sql) {
+  // `state`, when given, receives the failed statement's SQLSTATE.
+  Result<void> Exec(std::string_view sql, std::string* state = nullptr) {
     std::string s(sql);
     PgResult res(PQexec(conn_, s.c_str()));
     auto status = PQresultStatus(res.get());
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK &&
         status != PGRES_EMPTY_QUERY) {
+      if (state) *state = SqlState(res.get());
       return PgError(conn_, res.get(), "exec");
     }
     return Ok();
@@ -278,19 +289,28 @@ class PostgresTransaction final : public Transaction {
     return n;
   }
 
-  Result<void> ExecScript(std::string_view sql) override { return Check(conn_->Exec(sql)); }
+  Result<void> ExecScript(std::string_view sql) override { return CheckExec(sql); }
 
   Result<void> Commit() override {
     // A transaction with a failed statement can only roll back; COMMIT would say so quietly.
     if (PQtransactionStatus(conn_->conn()) == PQTRANS_INERROR) {
       return Internal("commit: an earlier statement in the transaction failed");
     }
-    TRY(Check(conn_->Exec("COMMIT")));
-    done_ = true;
-    return Ok();
+    // A deferred constraint or a serializable transaction can lose its conflict here.
+    auto committed = CheckExec("COMMIT");
+    // A COMMIT that fails has ended the transaction too (rolled back): nothing left to roll back.
+    done_ = committed.ok() || PQtransactionStatus(conn_->conn()) == PQTRANS_IDLE;
+    return committed;
   }
 
  private:
+  Result<void> CheckExec(std::string_view sql) {
+    std::string state;
+    auto r = Check(conn_->Exec(sql, &state));
+    if (IsConflictState(state)) MarkConflicted();
+    return r;
+  }
+
   template <typename T>
   Result<T> Check(Result<T> r) {
     if (!r.ok() && PQstatus(conn_->conn()) == CONNECTION_BAD) lost_ = true;
@@ -325,6 +345,7 @@ class PostgresTransaction final : public Transaction {
     auto status = PQresultStatus(res.get());
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
       if (PQstatus(conn_->conn()) == CONNECTION_BAD) lost_ = true;
+      if (IsConflictState(SqlState(res.get()))) MarkConflicted();
       return PgError(conn_->conn(), res.get(), "query").WithContext(std::string(sql));
     }
     return res;
