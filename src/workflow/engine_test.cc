@@ -368,6 +368,41 @@ TEST_F(EngineTest, RunnerOutagesAreRetriedWithBackOff) {
   EXPECT_EQ(runs[0].job_id, runs[2].job_id);
 }
 
+// The outcomes' transaction can lose a conflict on PostgreSQL and run again (store::Transact):
+// a run that gave up is recorded once, with its error said once.
+TEST_F(EngineTest, OutcomesWrittenAgainAfterAConflictAreRecordedOnce) {
+  if (!store::testing::TestingPostgres()) GTEST_SKIP() << "runs in workflow_test_postgres";
+  ASSERT_TRUE(store::Transact(*store_, store::TxMode::kWrite, [](store::Transaction& tx) {
+                return tx.ExecScript(
+                    "CREATE SEQUENCE lost;"
+                    "CREATE FUNCTION lose_first_failure() RETURNS trigger LANGUAGE plpgsql AS $$"
+                    " BEGIN IF NEW.status = 'failed' AND nextval('lost') = 1 THEN RAISE EXCEPTION"
+                    " 'lost at commit' USING ERRCODE = 'serialization_failure'; END IF;"
+                    " RETURN NULL; END $$;"
+                    "CREATE CONSTRAINT TRIGGER wf_runs_commit AFTER INSERT ON wf_runs DEFERRABLE"
+                    " INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION lose_first_failure()");
+              }).ok());
+  PutFunction("sync");
+  AddRule(kSeedRule);
+  runner_.answer = [&](const functions::RunRequest&) -> Result<functions::RunResult> {
+    return Unavailable("the store is busy");
+  };
+  Insert("Contacts", {{"Last_Name", "Lee"}, {"Email", "a@b.example"}});
+  EXPECT_EQ(RunDue(), 1);
+  clock_.Advance(Millis(10'000));
+  EXPECT_EQ(RunDue(), 1);
+  clock_.Advance(Millis(20'000));
+  EXPECT_EQ(RunDue(), 1);  // the third attempt gives up; its first commit loses
+  auto runs = Runs();
+  ASSERT_EQ(runs.size(), 3u);
+  EXPECT_EQ(runs[0].status, RunStatus::kFailed);
+  EXPECT_EQ(runs[0].error, "gave up after 3 attempts: the store is busy");
+  EXPECT_EQ(runs[1].error, "the store is busy");
+  auto stats = queue_->Stats("org1");
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->due + stats->scheduled + stats->leased, 0);
+}
+
 TEST_F(EngineTest, AKilledWorkersJobRunsElsewhereAfterItsLease) {
   PutFunction("sync");
   AddRule(kSeedRule);
