@@ -67,8 +67,13 @@ struct RunOptions {
   int call_depth = 0;
 };
 
+// Which of the run's budgets ended it, if one did: a nested run (standalone.name()) was given
+// what was left of its caller's, and the caller's error names the caller's own limit.
+enum class RunLimit { kNone, kStatements, kWallTime, kMemory };
+
 struct RunOutcome {
   bool ok = true;
+  RunLimit stopped_by = RunLimit::kNone;  // when !ok
   int error_line = 0;         // when !ok
   int error_column = 0;       // when !ok: of the statement that failed (bytes, from 1)
   std::string error_message;  // when !ok

@@ -57,6 +57,7 @@ Value Interp::Fail(Msg msg, std::initializer_list<std::string_view> args) {
 
 void Interp::FailMemory() {
   fatal_ = true;
+  stopped_by_ = RunLimit::kMemory;
   error_line_ = line_;
   error_col_ = col_;
   error_message_ = Format(Msg::kLimitMemory, {Bytes(limits_.max_memory_bytes)});
@@ -64,6 +65,8 @@ void Interp::FailMemory() {
 
 Value Interp::FailFatal(Msg msg, std::initializer_list<std::string_view> args) {
   fatal_ = true;
+  if (msg == Msg::kLimitStatements) stopped_by_ = RunLimit::kStatements;
+  if (msg == Msg::kLimitWallTime) stopped_by_ = RunLimit::kWallTime;
   return Fail(msg, args);
 }
 
@@ -620,6 +623,7 @@ Result<RunOutcome> Interp::Run(const std::vector<Argument>& args) {
     out.error_line = error_line_;
     out.error_column = error_col_;
     out.error_message = error_message_;
+    out.stopped_by = stopped_by_;
   } else if (out.return_json.empty()) {
     out.return_json = "null";
   }

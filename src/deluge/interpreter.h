@@ -186,6 +186,7 @@ class Interp {
   int col_ = 0;  // of the statement (or invokeurl) that runs: where a runtime error is shown
 
   bool fatal_ = false;
+  RunLimit stopped_by_ = RunLimit::kNone;
   int error_line_ = 0;
   int error_col_ = 0;
   std::string error_message_;

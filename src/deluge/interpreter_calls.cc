@@ -159,18 +159,19 @@ Value Interp::CallOrgFunction(const Expr* e) {
   statements_ += outcome->statements;
   if (!outcome->ok) {
     // The limits' errors end the whole run, as they do in the caller; others can be caught.
+    // The nested run's budgets were only what was left: the error names the caller's.
+    switch (outcome->stopped_by) {
+      case RunLimit::kStatements:
+        return FailFatal(Msg::kLimitStatements, {FormatInt(limits_.max_statements)});
+      case RunLimit::kWallTime:
+        return FailFatal(Msg::kLimitWallTime, {Seconds(limits_.max_wall_time)});
+      case RunLimit::kMemory:
+        FailMemory();
+        return Value::Abort();
+      case RunLimit::kNone:
+        break;
+    }
     const std::string& message = outcome->error_message;
-    if (message.ends_with("(limit: statements per run)")) {
-      return FailFatal(Msg::kLimitStatements, {FormatInt(limits_.max_statements)});
-    }
-    if (message.ends_with("(limit: execution time)")) {
-      return FailFatal(Msg::kLimitWallTime, {Seconds(limits_.max_wall_time)});
-    }
-    if (message.ends_with("(limit: memory per run)")) {
-      // The nested run's budget was only what was left: the error names the caller's.
-      FailMemory();
-      return Value::Abort();
-    }
     if (message.starts_with("Execution stopped:") || message.find("(limit: ") != std::string::npos) {
       return FailFatal(Msg::kTaskFailed, {message});
     }
