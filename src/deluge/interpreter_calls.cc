@@ -9,13 +9,6 @@
 #include "deluge/json.h"
 
 namespace relish::deluge {
-namespace {
-std::string Seconds(std::chrono::milliseconds d) {
-  if (d.count() % 1000 == 0) return std::to_string(d.count() / 1000) + " s";
-  return std::to_string(d.count()) + " ms";
-}
-}  // namespace
-
 // ---- calls ----
 
 Value Interp::CallUser(const Expr* e) {
@@ -164,7 +157,7 @@ Value Interp::CallOrgFunction(const Expr* e) {
       return FailFatal(Msg::kLimitStatements, {FormatInt(limits_.max_statements)});
     }
     if (message.ends_with("(limit: execution time)")) {
-      return FailFatal(Msg::kLimitWallTime, {Seconds(limits_.max_wall_time)});
+      return FailFatal(Msg::kLimitWallTime, {FormatDuration(limits_.max_wall_time)});
     }
     if (message.ends_with("(limit: memory per run)")) {
       // The nested run's budget was only what was left: the error names the caller's.
