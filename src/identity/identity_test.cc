@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 #include <sodium.h>
 
+#include <future>
+#include <thread>
+#include <vector>
+
 #include "identity/fake_password_hasher.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/testing.h"
@@ -157,6 +161,45 @@ TEST_F(IdentityTest, BootstrapCreatesTheFirstAdminAndOrganizationOnce) {
   auto second = id_->Bootstrap("admin@localhost", std::nullopt);
   ASSERT_TRUE(second.ok());
   EXPECT_FALSE(second->has_value());
+}
+
+// Nodes started together on an empty database, each with its own admin email: each counted no
+// users, then each made its administrator. The check and the insert are one write transaction.
+TEST_F(IdentityTest, NodesBootstrappingAtOnceWithDifferentEmailsMakeOneAdmin) {
+  constexpr int kNodes = 3;
+  std::vector<std::unique_ptr<Identity>> nodes;
+  for (int i = 0; i < kNodes; ++i) {
+    nodes.push_back(std::make_unique<Identity>(
+        *store_, clock_, random_,
+        IdentityOptions{.pwhash_opslimit = crypto_pwhash_OPSLIMIT_MIN,
+                        .pwhash_memlimit = crypto_pwhash_MEMLIMIT_MIN}));
+  }
+  std::promise<void> go;
+  std::shared_future<void> started(go.get_future());
+  std::vector<Result<std::optional<std::pair<User, std::string>>>> results(kNodes, Internal("not run"));
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kNodes; ++i) {
+    threads.emplace_back([&, i] {
+      started.wait();
+      results[i] = nodes[i]->Bootstrap("admin" + std::to_string(i) + "@localhost", "a password for all");
+    });
+  }
+  go.set_value();
+  for (auto& t : threads) t.join();
+  int made = 0;
+  for (const auto& r : results) {
+    ASSERT_TRUE(r.ok()) << r.error().ToString();
+    made += r->has_value() ? 1 : 0;
+  }
+  EXPECT_EQ(made, 1);
+  auto users = id_->ListUsers();
+  ASSERT_TRUE(users.ok());
+  ASSERT_EQ(users->size(), 1u);
+  EXPECT_EQ(users->front().role, Role::kAdmin);
+  auto orgs = id_->ListOrgs();
+  ASSERT_TRUE(orgs.ok());
+  ASSERT_EQ(orgs->size(), 1u);
+  EXPECT_TRUE(*id_->IsMember(orgs->front().id, users->front().id));
 }
 
 }  // namespace
