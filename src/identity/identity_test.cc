@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sodium.h>
 
+#include <barrier>
 #include <future>
 #include <thread>
 #include <vector>
@@ -165,14 +166,33 @@ TEST_F(IdentityTest, BootstrapCreatesTheFirstAdminAndOrganizationOnce) {
 
 // Nodes started together on an empty database, each with its own admin email: each counted no
 // users, then each made its administrator. The check and the insert are one write transaction.
+// The nodes' hasher lets none go on until all have hashed their password, which every node does
+// after its first look at the users and before it writes: the race, every time.
+class HashTogether final : public PasswordHasher {
+ public:
+  HashTogether(PasswordHasher& inner, std::barrier<>& all) : inner_(inner), all_(all) {}
+  Result<std::string> Hash(std::string_view password) override {
+    all_.arrive_and_wait();
+    return inner_.Hash(password);
+  }
+  bool Verify(const std::string& hash, std::string_view password) override {
+    return inner_.Verify(hash, password);
+  }
+
+ private:
+  PasswordHasher& inner_;
+  std::barrier<>& all_;
+};
+
 TEST_F(IdentityTest, NodesBootstrappingAtOnceWithDifferentEmailsMakeOneAdmin) {
   constexpr int kNodes = 3;
+  Argon2idHasher argon(crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN);
+  std::barrier<> all(kNodes);
+  HashTogether hasher(argon, all);
   std::vector<std::unique_ptr<Identity>> nodes;
   for (int i = 0; i < kNodes; ++i) {
-    nodes.push_back(std::make_unique<Identity>(
-        *store_, clock_, random_,
-        IdentityOptions{.pwhash_opslimit = crypto_pwhash_OPSLIMIT_MIN,
-                        .pwhash_memlimit = crypto_pwhash_MEMLIMIT_MIN}));
+    nodes.push_back(std::make_unique<Identity>(*store_, clock_, random_,
+                                               IdentityOptions{.hasher = &hasher}));
   }
   std::promise<void> go;
   std::shared_future<void> started(go.get_future());
