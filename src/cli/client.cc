@@ -305,7 +305,7 @@ Result<ApiClient> Connect(const RemoteFlags& flags) {
 }
 
 int PrintAnswer(const RemoteFlags& flags, const ApiClient& client, const Result<Json>& result,
-                const Printer& text) {
+                const Printer& text, int indent) {
   if (!result.ok()) return Fail(result.error());
   std::ostringstream out;
   // Made with --json too: reading the fields is what tells a Relish answer from another.
@@ -315,7 +315,7 @@ int PrintAnswer(const RemoteFlags& flags, const ApiClient& client, const Result<
     }
   }
   if (flags.json || !text) {
-    std::cout << DumpJson(*result, 2) << "\n";
+    std::cout << DumpJson(*result, indent) << std::endl;  // flushed: a reader may be waiting
   } else {
     std::cout << Printable(out.str());
   }

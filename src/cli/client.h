@@ -80,9 +80,10 @@ using Printer = std::function<Result<void>(const Field& answer, std::ostream& ou
 // Prints an answer through `text`, or as JSON with --json or when there is no `text` (after
 // `text` has checked its shape all the same), and returns the exit code; an error goes to
 // stderr. Text from the server is printed with its control characters (other than newline and
-// tab) escaped, so an answer cannot drive the terminal.
+// tab) escaped, so an answer cannot drive the terminal. JSON is indented by `indent` spaces,
+// or compact on one line when it is -1 (JSON Lines: a command that prints several documents).
 int PrintAnswer(const RemoteFlags& flags, const ApiClient& client, const Result<Json>& result,
-                const Printer& text);
+                const Printer& text, int indent = 2);
 
 // A list request's query string: "?key=value&..." of the values given (empty ones left out,
 // each percent-encoded), or "" when there are none.

@@ -8,7 +8,6 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
-#include <sstream>
 #include <thread>
 
 #include "base/encoding.h"
@@ -490,14 +489,7 @@ void AddConnectionsCommands(CLI::App& root, Commands& commands) {
       // --json --wait prints two documents; as JSON Lines (one compact document per line) a
       // script can read the URL from the first line while the command still waits.
       auto print = [&](const Result<Json>& answer, const Printer& text) {
-        if (!(flags->json && *wait)) return PrintAnswer(*flags, *client, answer, text);
-        if (!answer.ok()) return Fail(answer.error());
-        std::ostringstream ignored;
-        if (auto made = text(Field(*answer), ignored); !made.ok()) {
-          return Fail(client->NotRelish(made.error().message()));
-        }
-        std::cout << DumpJson(*answer) << std::endl;
-        return kExitOk;
+        return PrintAnswer(*flags, *client, answer, text, *wait ? -1 : 2);
       };
       int code = print(client->Call("POST", path + "/authorize"),
                        [&](const Field& j, std::ostream& out) -> Result<void> {

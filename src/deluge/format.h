@@ -3,6 +3,7 @@
 // See docs/language/types.md for the rules and examples.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -18,6 +19,8 @@ std::string FormatInt(int64_t value);
 // Shortest text that reads back as the same double, in plain notation between 1e-7 and 1e21,
 // always with a fractional part ("1.0", "0.30000000000000004", "1.0E21").
 std::string FormatDecimal(double value);
+// A limit's duration in error messages: whole seconds as "60 s", anything else as "1500 ms".
+std::string FormatDuration(std::chrono::milliseconds d);
 
 // Both return false (leaving `out` partly written) when nesting exceeds kMaxNesting or the
 // text would grow past `max_bytes` (then out.size() > max_bytes): a list holding the same large

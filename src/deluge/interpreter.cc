@@ -11,11 +11,6 @@
 namespace relish::deluge {
 namespace {
 
-std::string Seconds(std::chrono::milliseconds d) {
-  if (d.count() % 1000 == 0) return std::to_string(d.count() / 1000) + " s";
-  return std::to_string(d.count()) + " ms";
-}
-
 std::string Bytes(size_t bytes) {
   if (bytes % (1024 * 1024) == 0) return std::to_string(bytes / (1024 * 1024)) + " MB";
   return std::to_string(bytes) + " bytes";
@@ -72,7 +67,7 @@ Value Interp::FailFatal(Msg msg, std::initializer_list<std::string_view> args) {
 
 bool Interp::CheckWallTime() {
   if (host_.clock().Monotonic() <= deadline_) return true;
-  FailFatal(Msg::kLimitWallTime, {Seconds(limits_.max_wall_time)});
+  FailFatal(Msg::kLimitWallTime, {FormatDuration(limits_.max_wall_time)});
   return false;
 }
 

@@ -9,13 +9,6 @@
 #include "deluge/json.h"
 
 namespace relish::deluge {
-namespace {
-std::string Seconds(std::chrono::milliseconds d) {
-  if (d.count() % 1000 == 0) return std::to_string(d.count() / 1000) + " s";
-  return std::to_string(d.count()) + " ms";
-}
-}  // namespace
-
 // ---- calls ----
 
 Value Interp::CallUser(const Expr* e) {
@@ -164,7 +157,7 @@ Value Interp::CallOrgFunction(const Expr* e) {
       case RunLimit::kStatements:
         return FailFatal(Msg::kLimitStatements, {FormatInt(limits_.max_statements)});
       case RunLimit::kWallTime:
-        return FailFatal(Msg::kLimitWallTime, {Seconds(limits_.max_wall_time)});
+        return FailFatal(Msg::kLimitWallTime, {FormatDuration(limits_.max_wall_time)});
       case RunLimit::kMemory:
         FailMemory();
         return Value::Abort();

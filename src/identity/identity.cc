@@ -471,17 +471,31 @@ Result<void> Identity::EndSession(std::string_view cookie) {
 
 Result<std::optional<std::pair<User, std::string>>> Identity::Bootstrap(
     std::string_view email, std::optional<std::string> password) {
-  if (TRY(CountUsers()) > 0) return std::optional<std::pair<User, std::string>>();
+  using First = std::optional<std::pair<User, std::string>>;
+  if (TRY(CountUsers()) > 0) return First();  // every start but the first: no hashing
   std::string pw = password ? *password : random_.Token(15);
-  auto created = CreateUser(email, "Administrator", pw, Role::kAdmin);
-  if (!created.ok() && created.error().code() == ErrorCode::kAlreadyExists) {
-    // Another node starting on the same empty database at the same moment made it first.
-    return std::optional<std::pair<User, std::string>>();
-  }
-  User admin = TRY(std::move(created));
-  Org org = TRY(CreateOrg("My Organization"));
-  TRY(AddMember(org.id, admin.id));
-  return std::optional<std::pair<User, std::string>>(std::pair{admin, pw});
+  User admin{.id = NewId("usr", clock_, random_),
+             .email = TRY(NormaliseEmail(email)),
+             .name = "Administrator",
+             .role = Role::kAdmin,
+             .created_at = clock_.NowMillis()};
+  std::string hash = TRY(HashPassword(pw));
+  Org org{NewId("org", clock_, random_), "My Organization", clock_.NowMillis()};
+  // Checked and made in one write transaction (the writer lock on both backends): nodes started
+  // together on an empty database, each configured with its own admin email, make one
+  // administrator between them, not one each.
+  bool made = TRY(store::Transact(store_, TxMode::kWrite, [&](Transaction& tx) -> Result<bool> {
+    if (TRY(tx.QueryOne("count", "SELECT COUNT(*) FROM users")).Int(0) > 0) return false;
+    TRY(tx.Exec("INSERT INTO users (id, email, name, role, password_hash, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                admin.id, admin.email, admin.name, RoleName(admin.role), hash, admin.created_at));
+    TRY(tx.Exec("INSERT INTO orgs (id, name, created_at) VALUES (?, ?, ?)", org.id, org.name,
+                org.created_at));
+    TRY(tx.Exec("INSERT INTO org_members (org_id, user_id) VALUES (?, ?)", org.id, admin.id));
+    return true;
+  }));
+  if (!made) return First();
+  return First(std::pair{admin, pw});
 }
 
 }  // namespace relish::identity

@@ -3,6 +3,11 @@
 #include <gtest/gtest.h>
 #include <sodium.h>
 
+#include <barrier>
+#include <future>
+#include <thread>
+#include <vector>
+
 #include "identity/fake_password_hasher.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/testing.h"
@@ -157,6 +162,64 @@ TEST_F(IdentityTest, BootstrapCreatesTheFirstAdminAndOrganizationOnce) {
   auto second = id_->Bootstrap("admin@localhost", std::nullopt);
   ASSERT_TRUE(second.ok());
   EXPECT_FALSE(second->has_value());
+}
+
+// Nodes started together on an empty database, each with its own admin email: each counted no
+// users, then each made its administrator. The check and the insert are one write transaction.
+// The nodes' hasher lets none go on until all have hashed their password, which every node does
+// after its first look at the users and before it writes: the race, every time.
+class HashTogether final : public PasswordHasher {
+ public:
+  HashTogether(PasswordHasher& inner, std::barrier<>& all) : inner_(inner), all_(all) {}
+  Result<std::string> Hash(std::string_view password) override {
+    all_.arrive_and_wait();
+    return inner_.Hash(password);
+  }
+  bool Verify(const std::string& hash, std::string_view password) override {
+    return inner_.Verify(hash, password);
+  }
+
+ private:
+  PasswordHasher& inner_;
+  std::barrier<>& all_;
+};
+
+TEST_F(IdentityTest, NodesBootstrappingAtOnceWithDifferentEmailsMakeOneAdmin) {
+  constexpr int kNodes = 3;
+  Argon2idHasher argon(crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN);
+  std::barrier<> all(kNodes);
+  HashTogether hasher(argon, all);
+  std::vector<std::unique_ptr<Identity>> nodes;
+  for (int i = 0; i < kNodes; ++i) {
+    nodes.push_back(std::make_unique<Identity>(*store_, clock_, random_,
+                                               IdentityOptions{.hasher = &hasher}));
+  }
+  std::promise<void> go;
+  std::shared_future<void> started(go.get_future());
+  std::vector<Result<std::optional<std::pair<User, std::string>>>> results(kNodes, Internal("not run"));
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kNodes; ++i) {
+    threads.emplace_back([&, i] {
+      started.wait();
+      results[i] = nodes[i]->Bootstrap("admin" + std::to_string(i) + "@localhost", "a password for all");
+    });
+  }
+  go.set_value();
+  for (auto& t : threads) t.join();
+  int made = 0;
+  for (const auto& r : results) {
+    ASSERT_TRUE(r.ok()) << r.error().ToString();
+    made += r->has_value() ? 1 : 0;
+  }
+  EXPECT_EQ(made, 1);
+  auto users = id_->ListUsers();
+  ASSERT_TRUE(users.ok());
+  ASSERT_EQ(users->size(), 1u);
+  EXPECT_EQ(users->front().role, Role::kAdmin);
+  auto orgs = id_->ListOrgs();
+  ASSERT_TRUE(orgs.ok());
+  ASSERT_EQ(orgs->size(), 1u);
+  EXPECT_TRUE(*id_->IsMember(orgs->front().id, users->front().id));
 }
 
 }  // namespace

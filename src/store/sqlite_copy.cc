@@ -105,8 +105,10 @@ class FileSource final : public SqliteSource {
                                             const CopyOptions& options) override {
     std::vector<CopiedTable> out;
     for (const auto& table : tables) {
-      CopiedTable copied{.name = table, .rows = TRY(CopyTable(target, table, options))};
-      auto source_count = TRY(Count(table));
+      // The rows the copy read are the source's count: its snapshot does not change under it.
+      int64_t source_count = 0;
+      CopiedTable copied{.name = table,
+                         .rows = TRY(CopyTable(target, table, options, source_count))};
       auto target_rows = TRY(target.Query("SELECT COUNT(*) FROM " + QuoteIdentifier(table)));
       int64_t target_count = target_rows.empty() ? -1 : target_rows.front().Int(0);
       if (copied.rows != source_count || target_count != source_count) {
@@ -129,14 +131,10 @@ class FileSource final : public SqliteSource {
     return Stmt(stmt);
   }
 
-  Result<int64_t> Count(const std::string& table) {
-    auto count = TRY(Prepare("SELECT COUNT(*) FROM " + QuoteIdentifier(table)));
-    if (sqlite3_step(count.get()) != SQLITE_ROW) return SqliteFailure(db_, "counting " + table);
-    return sqlite3_column_int64(count.get(), 0);
-  }
-
+  // Returns the rows inserted into `target`; `read` is the rows read from the source.
   Result<int64_t> CopyTable(Transaction& target, const std::string& table,
-                            const CopyOptions& options) {
+                            const CopyOptions& options, int64_t& read) {
+    read = 0;
     auto select = TRY(Prepare("SELECT * FROM " + QuoteIdentifier(table)));
     const int columns = sqlite3_column_count(select.get());
     if (columns == 0) return 0;
@@ -213,6 +211,7 @@ class FileSource final : public SqliteSource {
         }
       }
       ++held_rows;
+      ++read;
       if (held_rows >= max_rows || held_bytes >= options.batch_bytes) TRY(flush());
     }
     if (rc != SQLITE_DONE) return SqliteFailure(db_, "reading " + table);

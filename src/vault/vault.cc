@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -55,6 +56,16 @@ Result<MasterKey> DecodeMasterKey(std::string_view text, std::string_view origin
   auto key = std::make_shared<Key>(*bytes);
   sodium_memzero(bytes->data(), bytes->size());
   return MasterKey{MasterId(*key), key};
+}
+
+// "v1.<key id>.<data>" as its key id and data.
+Result<std::pair<std::string_view, std::string_view>> SplitSealed(std::string_view sealed) {
+  auto first = sealed.find('.');
+  auto second = first == std::string_view::npos ? first : sealed.find('.', first + 1);
+  if (second == std::string_view::npos || sealed.substr(0, first) != kFormat) {
+    return FailedPrecondition("not a sealed value (expected v1.<key>.<data>)");
+  }
+  return std::pair{sealed.substr(first + 1, second - first - 1), sealed.substr(second + 1)};
 }
 
 }  // namespace
@@ -265,9 +276,16 @@ Result<std::shared_ptr<Key>> Vault::DataKey(const std::string& id) {
     return tx.QueryOne("data key " + id + " is missing from the vault",
                        "SELECT wrapped FROM vault_keys WHERE id = ?", id);
   }));
-  std::unique_lock lock(mu_);
-  auto bytes = OpenWith(*master_.key, WrapAad(id), row.Text(0));
-  if (!bytes.ok() && AdoptNewMasterLocked()) bytes = OpenWith(*master_.key, WrapAad(id), row.Text(0));
+  auto unwrap = [&] {
+    std::shared_ptr<Key> master;
+    {
+      std::shared_lock lock(mu_);
+      master = master_.key;
+    }
+    return OpenWith(*master, WrapAad(id), row.Text(0));
+  };
+  auto bytes = unwrap();
+  if (!bytes.ok() && AdoptNewMaster()) bytes = unwrap();
   if (!bytes.ok()) {
     return FailedPrecondition("data key " + id +
                               " does not open with the current master key; was the key rotated "
@@ -275,6 +293,7 @@ Result<std::shared_ptr<Key>> Vault::DataKey(const std::string& id) {
   }
   auto key = std::make_shared<Key>(*bytes);
   sodium_memzero(bytes->data(), bytes->size());
+  std::unique_lock lock(mu_);
   keys_[id] = key;
   return key;
 }
@@ -284,23 +303,32 @@ void Vault::ReloadMasterKeysWith(std::function<Result<std::vector<MasterKey>>()>
   reload_ = std::move(reload);
 }
 
-bool Vault::AdoptNewMasterLocked() {
+bool Vault::AdoptNewMaster() {
   // Another node rotated the master key: the database names the new one, and this node's key
-  // source (a key file they share, or one an operator replaced) may hold it by now.
-  if (!reload_) return false;
+  // source (a key file they share, or one an operator replaced) may hold it by now. The database
+  // and the files are read without holding mu_: Seal and Open on other threads go on meanwhile.
+  std::function<Result<std::vector<MasterKey>>()> reload;
+  std::string current;
+  {
+    std::shared_lock lock(mu_);
+    reload = reload_;
+    current = master_.id;
+  }
+  if (!reload) return false;
   auto meta = store::Transact(store_, TxMode::kRead, [](Transaction& tx) {
     return tx.Query("SELECT value FROM vault_meta WHERE name = 'master_id'");
   });
-  if (!meta.ok() || meta->empty() || (*meta)[0].Text(0) == master_.id) return false;
-  auto candidates = reload_();
+  if (!meta.ok() || meta->empty() || (*meta)[0].Text(0) == current) return false;
+  auto candidates = reload();
   if (!candidates.ok()) return false;
   for (auto& candidate : *candidates) {
-    if (candidate.id == (*meta)[0].Text(0)) {
-      spdlog::info("vault: master key {} replaces {} (rotated by another process)", candidate.id,
-                   master_.id);
-      master_ = std::move(candidate);
-      return true;
-    }
+    if (candidate.id != (*meta)[0].Text(0)) continue;
+    std::unique_lock lock(mu_);
+    if (master_.id != current) return true;  // another thread moved it on meanwhile
+    spdlog::info("vault: master key {} replaces {} (rotated by another process)", candidate.id,
+                 master_.id);
+    master_ = std::move(candidate);
+    return true;
   }
   return false;
 }
@@ -325,14 +353,9 @@ Result<std::string> Vault::Seal(std::string_view owner, std::string_view plainte
 
 Result<std::string> Vault::Open(std::string_view owner, std::string_view sealed,
                                 std::string_view tenant) {
-  auto first = sealed.find('.');
-  auto second = first == std::string_view::npos ? first : sealed.find('.', first + 1);
-  if (second == std::string_view::npos || sealed.substr(0, first) != kFormat) {
-    return FailedPrecondition("not a sealed value (expected v1.<key>.<data>)");
-  }
-  std::string id(sealed.substr(first + 1, second - first - 1));
-  auto key = TRY(DataKey(id));
-  auto plain = OpenWith(*key, owner, sealed.substr(second + 1));
+  auto [id, body] = TRY(SplitSealed(sealed));
+  auto key = TRY(DataKey(std::string(id)));
+  auto plain = OpenWith(*key, owner, body);
   if (!plain.ok()) {
     return plain.error().WithContext("secret for " + std::string(owner));
   }
@@ -353,32 +376,83 @@ Result<int64_t> Vault::Learn() {
   }
   // One scan at a time: two would open the same new values twice.
   std::lock_guard learning(learn_mu_);
-  std::set<std::array<unsigned char, 16>> seen;
-  int64_t learned = 0, failed = 0;
+  // One read per table, however many of its columns are registered (connection_credentials has
+  // four): its registered columns in order of registration.
+  std::vector<std::vector<const SealedColumn*>> tables;
   for (const auto& c : columns) {
-    std::string tenant_sql = c.tenant_sql.empty() ? "''" : c.tenant_sql;
-    auto rows = TRY(store::Transact(store_, TxMode::kRead, [&](Transaction& tx) {
-      return tx.Query("SELECT " + c.owner_sql + ", " + c.column + ", " + tenant_sql + " FROM " +
-                      c.table + " WHERE " + c.column + " IS NOT NULL");
-    }));
+    auto same = std::find_if(tables.begin(), tables.end(),
+                             [&](const auto& t) { return t.front()->table == c.table; });
+    if (same == tables.end()) {
+      tables.push_back({&c});
+    } else {
+      same->push_back(&c);
+    }
+  }
+  std::set<std::array<unsigned char, 16>> seen;
+  // This scan's data keys, and the ids of those that did not load: a key that does not open is
+  // tried once per scan, not once per value sealed under it (each try reads the database and,
+  // when it names another master key, the key files).
+  std::map<std::string, std::shared_ptr<Key>, std::less<>> keys;
+  std::set<std::string, std::less<>> bad_keys;
+  int64_t learned = 0, failed = 0;
+  for (const auto& group : tables) {
+    // owner and value of each column, then each distinct tenant expression once.
+    std::string select, where;
+    std::vector<std::string> tenants;
+    std::vector<size_t> tenant_of;
+    for (const SealedColumn* c : group) {
+      std::string tenant_sql = c->tenant_sql.empty() ? "''" : c->tenant_sql;
+      auto t = std::find(tenants.begin(), tenants.end(), tenant_sql);
+      tenant_of.push_back(static_cast<size_t>(t - tenants.begin()));
+      if (t == tenants.end()) tenants.push_back(tenant_sql);
+      select += (select.empty() ? "" : ", ") + c->owner_sql + ", " + c->column;
+      where += (where.empty() ? "" : " OR ") + c->column + " IS NOT NULL";
+    }
+    for (const auto& t : tenants) select += ", " + t;
+    const std::string sql = "SELECT " + select + " FROM " + group.front()->table + " WHERE " + where;
+    auto rows = TRY(store::Transact(store_, TxMode::kRead,
+                                    [&](Transaction& tx) { return tx.Query(sql); }));
     for (const auto& r : rows) {
-      std::string_view sealed = r.Text(1);
-      std::array<unsigned char, 16> digest;
-      crypto_generichash(digest.data(), digest.size(),
-                         reinterpret_cast<const unsigned char*>(sealed.data()), sealed.size(),
-                         nullptr, 0);
-      seen.insert(digest);
-      if (learned_.contains(digest)) continue;
-      std::string tenant = r.Text(2);
-      auto plain = Open(r.Text(0), sealed, tenant);  // registers the whole text
-      if (!plain.ok()) {
-        ++failed;
-        seen.erase(digest);  // tried again next time (a key another node rotated, say)
-        continue;
+      for (size_t i = 0; i < group.size(); ++i) {
+        if (r.IsNull(2 * i + 1)) continue;
+        std::string_view sealed = r.Text(2 * i + 1);
+        std::array<unsigned char, 16> digest;
+        crypto_generichash(digest.data(), digest.size(),
+                           reinterpret_cast<const unsigned char*>(sealed.data()), sealed.size(),
+                           nullptr, 0);
+        if (learned_.contains(digest)) {
+          seen.insert(digest);
+          continue;
+        }
+        const std::string& tenant = r.Text(2 * group.size() + tenant_of[i]);
+        // Open's steps, with the scan's keys: a value that does not open is tried again next
+        // time (a key another node rotated, say).
+        auto split = SplitSealed(sealed);
+        if (!split.ok() || bad_keys.contains(split->first)) {
+          ++failed;
+          continue;
+        }
+        auto key = keys.find(split->first);
+        if (key == keys.end()) {
+          auto loaded = DataKey(std::string(split->first));
+          if (!loaded.ok()) {
+            bad_keys.emplace(split->first);
+            ++failed;
+            continue;
+          }
+          key = keys.emplace(std::string(split->first), *loaded).first;
+        }
+        auto plain = OpenWith(*key->second, r.Text(2 * i), split->second);
+        if (!plain.ok()) {
+          ++failed;
+          continue;
+        }
+        seen.insert(digest);
+        GlobalRedactor().Add(tenant, *plain);
+        if (group[i]->learn) group[i]->learn(tenant, *plain);
+        sodium_memzero(plain->data(), plain->size());
+        ++learned;
       }
-      if (c.learn) c.learn(tenant, *plain);
-      sodium_memzero(plain->data(), plain->size());
-      ++learned;
     }
   }
   learned_ = std::move(seen);  // values gone from the tables are forgotten here
@@ -388,10 +462,7 @@ Result<int64_t> Vault::Learn() {
 
 Result<Vault::RotationReport> Vault::Rotate(MasterKey new_master,
                                             const std::function<Result<void>()>& before_commit) {
-  {
-    std::unique_lock lock(mu_);
-    AdoptNewMasterLocked();  // another node may have rotated since this one last looked
-  }
+  AdoptNewMaster();  // another node may have rotated since this one last looked
   RotationReport report;
   report.old_master_id = master_id();
   report.new_master_id = new_master.id;

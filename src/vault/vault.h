@@ -134,8 +134,9 @@ class Vault {
   void ReloadMasterKeysWith(std::function<Result<std::vector<MasterKey>>()> reload);
 
  private:
-  // Takes the key the database names from reload_, under mu_; false when nothing changed.
-  bool AdoptNewMasterLocked();
+  // Takes the key the database names from reload_ (reading both without holding mu_); false
+  // when nothing changed.
+  bool AdoptNewMaster();
   Vault(store::Store& store, MasterKey master, const Clock& clock, Random& random);
   // Loads (unwraps) data key `id` from the database when it is not cached yet.
   Result<std::shared_ptr<Key>> DataKey(const std::string& id);
