@@ -180,6 +180,11 @@ class Crm {
  private:
   friend class Writer;
   Result<Module> LoadModule(store::Transaction& tx, const Space& space, std::string_view module);
+  // The one lookup of a record by id: its stored row (id, module, data, created_time,
+  // modified_time, created_by, modified_by) when it is in `space` and, unless `module` is empty,
+  // in that module; nullopt otherwise.
+  Result<std::optional<store::Row>> FindRecordRow(store::Transaction& tx, const Space& space,
+                                                  std::string_view module, std::string_view id);
   // A stored row (id, module, data, created_time, modified_time, created_by, modified_by) in
   // the API's output shape; `fields` selects (empty: all).
   Result<Json> Present(store::Transaction& tx, const Space& space, const Module& module,
