@@ -276,7 +276,8 @@ Result<Module> Crm::CreateModule(const Space& space, const NewModule& spec) {
                 " singular_label, plural_label, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 space.org_id, space.environment, api_name, FoldCase(api_name), id,
                 spec.singular_label, spec.plural_label, clock_.NowMillis()));
-    return Ok();
+    // A rule saved for a module of this name before it existed can now be compiled.
+    return SchemaChanged(tx, space, api_name);
   });
   if (!r.ok()) {
     if (r.error().code() == ErrorCode::kAlreadyExists) {
@@ -353,6 +354,7 @@ Result<Field> Crm::AddField(const Space& space, std::string_view module_name,
       }
       return inserted.error();
     }
+    TRY(SchemaChanged(tx, space, module.api_name));
     return field;
   });
   return result;
@@ -388,6 +390,7 @@ Result<Field> Crm::UpdateField(const Space& space, std::string_view module_name,
                 " AND environment = ? AND module = ? AND api_name_folded = ?",
                 field.label, field.required, options.dump(), space.org_id, space.environment,
                 module.api_name, FoldCase(field.api_name)));
+    TRY(SchemaChanged(tx, space, module.api_name));
     return field;
   });
 }
@@ -408,8 +411,14 @@ Result<void> Crm::DeleteField(const Space& space, std::string_view module_name,
         tx.Exec("DELETE FROM crm_unique_values WHERE org_id = ? AND environment = ? AND module = ?"
                 " AND field = ?",
                 space.org_id, space.environment, module.api_name, field->api_name));
-    return Ok();
+    // A rule that names the field no longer fits its module.
+    return SchemaChanged(tx, space, module.api_name);
   });
+}
+
+Result<void> Crm::SchemaChanged(Transaction& tx, const Space& space, std::string_view module) {
+  for (ChangeListener* listener : listeners_) TRY(listener->OnSchemaChange(tx, space, module));
+  return Ok();
 }
 
 Result<Json> Crm::Present(Transaction& tx, const Space& space, const Module& module, const Row& row,

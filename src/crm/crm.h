@@ -190,6 +190,8 @@ class Crm {
   Result<Json> Present(store::Transaction& tx, const Space& space, const Module& module,
                        const store::Row& row, const std::vector<std::string>& fields);
   std::string NewRecordId();
+  // Tells the listeners, in the schema change's transaction.
+  Result<void> SchemaChanged(store::Transaction& tx, const Space& space, std::string_view module);
 
   store::Store& store_;
   const Clock& clock_;

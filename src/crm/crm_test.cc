@@ -34,8 +34,15 @@ class RecordingListener : public ChangeListener {
     events.push_back(e);
     return Ok();
   }
+  Result<void> OnSchemaChange(store::Transaction&, const Space& space,
+                              std::string_view module) override {
+    if (fail) return Internal("listener refused");
+    schema_changes.push_back(space.org_id + " " + space.environment + " " + std::string(module));
+    return Ok();
+  }
   bool fail = false;
   std::vector<ChangeEvent> events;
+  std::vector<std::string> schema_changes;
   std::vector<int64_t> seen_in_tx;
 };
 
@@ -410,6 +417,26 @@ TEST_F(CrmTest, CustomModulesAndFields) {
   auto modules = crm_->ListModules(sandbox_);
   ASSERT_EQ(modules->size(), 7u);
   EXPECT_EQ(modules->back().api_name, "Projects");
+}
+
+// Listeners that keep what they compiled against a module (the workflow engine's rules) hear of
+// every schema change in its transaction, and a refused change is no change.
+TEST_F(CrmTest, SchemaChangesReachListenersInTheirTransaction) {
+  ASSERT_TRUE(
+      crm_->CreateModule(sandbox_, {.singular_label = "Zone", .plural_label = "Zones"}).ok());
+  ASSERT_TRUE(crm_->AddField(sandbox_, "zones", {.label = "Code"}).ok());
+  EXPECT_FALSE(crm_->AddField(sandbox_, "Zones", {.label = "Code"}).ok());
+  ASSERT_TRUE(crm_->UpdateField(sandbox_, "Zones", "Code", {.label = "Zone Code"}).ok());
+  ASSERT_TRUE(crm_->AddField({"org1", "production"}, "Contacts", {.label = "Tier"}).ok());
+  ASSERT_TRUE(crm_->DeleteField(sandbox_, "Zones", "Code").ok());
+  EXPECT_EQ(
+      listener_.schema_changes,
+      (std::vector<std::string>{"org1 sandbox Zones", "org1 sandbox Zones", "org1 sandbox Zones",
+                                "org1 production Contacts", "org1 sandbox Zones"}));
+  listener_.fail = true;
+  EXPECT_EQ(crm_->AddField(sandbox_, "Contacts", {.label = "Tier"}).error(),
+            Internal("listener refused"));
+  EXPECT_FALSE(crm_->GetModule(sandbox_, "Contacts")->FindField("Tier"));
 }
 
 // Custom modules list in creation order, and modules created in the same millisecond (a
