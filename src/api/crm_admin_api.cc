@@ -125,9 +125,10 @@ void DocumentCrmAdminRoutes(server::Router& router) {
           .ErrorSchema("ZohoError")
           .Errors("400"),
       Doc("GET", "/api/v1/crm/modules/{module}/records/{id}", "One record")
+          .Describe("A record the organization's environment does not have is `404` `not_found`, "
+                    "as everywhere in this API (Bigin's own, `/bigin/v2`, answers it `204`).")
           .Query("fields")
           .Returns("$CrmRecords")
-          .Also(204, "no such record")
           .ErrorSchema("ZohoError")
           .Errors("400"),
       Doc("PUT", "/api/v1/crm/modules/{module}/records/{id}", "Update one record")
@@ -236,7 +237,7 @@ void AddCrmAdminRoutes(Routes& routes, crm::Crm& crm) {
 
   // Records in Bigin's shapes, for the console: the session's user acts, with every scope.
   auto records = [&](const char* method, const char* pattern,
-                     std::function<Response(Request&, const bigin::Caller&)> h) {
+                     std::function<Result<Response>(Request&, const bigin::Caller&)> h) {
     routes.Add(method, pattern, Access::kMember,
                [h](Request& req, const Caller& c) -> Result<Response> {
                  const identity::User& u = c.user();
@@ -251,8 +252,13 @@ void AddCrmAdminRoutes(Routes& routes, crm::Crm& crm) {
           [&crm](Request& req, const bigin::Caller& c) {
             return bigin::SearchRecords(crm, req, c, req.params["module"]);
           });
-  records("GET", kRecord, [&crm](Request& req, const bigin::Caller& c) {
-    return bigin::GetRecord(crm, req, c, req.params["module"], req.params["id"]);
+  // Bigin's empty 204 for a record that is not there is Bigin's API's; here, as on every other
+  // route of Relish's own API, an object the organization does not have is a 404.
+  records("GET", kRecord, [&crm](Request& req, const bigin::Caller& c) -> Result<Response> {
+    Response r = bigin::GetRecord(crm, req, c, req.params["module"], req.params["id"]);
+    if (r.status != 204) return r;
+    auto module = TRY(crm.GetModule(c.space, req.params["module"]));
+    return NotFound("no " + module.api_name + " record " + req.params["id"]);
   });
   records("PUT", kRecord, [&crm](Request& req, const bigin::Caller& c) {
     return bigin::UpdateRecords(crm, req, c, req.params["module"], req.params["id"]);

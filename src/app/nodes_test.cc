@@ -226,6 +226,48 @@ TEST_F(NodesTest, ARuleChangedOnOneNodeHoldsAtOnceOnTheOther) {
   EXPECT_EQ(queued(), 1);
 }
 
+// The cached rules were compiled against the space's modules, so a field change bumps the rule
+// version in its own transaction: a rule that names a field removed on one node stops at once on
+// both (it no longer fits its module), where both nodes' caches kept running it until the next
+// rule change.
+TEST_F(NodesTest, AFieldRemovedOnOneNodeHoldsAtOnceOnBoth) {
+  auto n1 = Node(), n2 = Node();
+  ASSERT_TRUE(n1 && n2);
+  auto org = n1->identity().CreateOrg("Acme");
+  ASSERT_TRUE(org.ok());
+  crm::Space space{org->id, "sandbox"};
+  crm::Actor ada{"usr_ada", "Ada", "ada@example.com"};
+  ASSERT_TRUE(
+      n1->crm()
+          .AddField(space, "Contacts",
+                    {.label = "Tier", .type = crm::FieldType::kPicklist, .options = {"Gold"}})
+          .ok());
+  ASSERT_TRUE(n1->workflow()
+                  .PutFunction(space, "",
+                               {.name = "sync", .source = "info 1;", .params = {"contact"}},
+                               "usr_ada")
+                  .ok());
+  auto rule = n1->workflow().CreateRule(space, "", crm::Json::parse(R"({
+    "name": "Untiered", "module": "Contacts", "trigger": "create",
+    "conditions": [{"criteria": ["Tier is empty"], "actions": [{"function": "sync"}]}]})"),
+                                        "usr_ada");
+  ASSERT_TRUE(rule.ok()) << rule.error().ToString();
+  auto insert = [&](Runtime& node) {
+    auto r = node.crm().InsertRecords(space, "Contacts", crm::Json::array({{{"Last_Name", "Lee"}}}),
+                                      ada, {});
+    ASSERT_TRUE(r.ok() && (*r)[0].ok);
+  };
+  auto queued = [&] { return n1->jobs().Stats(org->id)->due; };
+  insert(*n1);  // each node caches the rule, compiled against Contacts with its Tier
+  insert(*n2);
+  EXPECT_EQ(queued(), 2);
+
+  ASSERT_TRUE(n1->crm().DeleteField(space, "Contacts", "Tier").ok());
+  insert(*n1);
+  insert(*n2);
+  EXPECT_EQ(queued(), 2);
+}
+
 // ---- The Redactor ----
 
 // Node 1 is another process: nothing it seals reaches this process's Redactor but through the

@@ -276,7 +276,8 @@ Result<Module> Crm::CreateModule(const Space& space, const NewModule& spec) {
                 " singular_label, plural_label, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 space.org_id, space.environment, api_name, FoldCase(api_name), id,
                 spec.singular_label, spec.plural_label, clock_.NowMillis()));
-    return Ok();
+    // A rule saved for a module of this name before it existed can now be compiled.
+    return SchemaChanged(tx, space, api_name);
   });
   if (!r.ok()) {
     if (r.error().code() == ErrorCode::kAlreadyExists) {
@@ -353,6 +354,7 @@ Result<Field> Crm::AddField(const Space& space, std::string_view module_name,
       }
       return inserted.error();
     }
+    TRY(SchemaChanged(tx, space, module.api_name));
     return field;
   });
   return result;
@@ -388,6 +390,7 @@ Result<Field> Crm::UpdateField(const Space& space, std::string_view module_name,
                 " AND environment = ? AND module = ? AND api_name_folded = ?",
                 field.label, field.required, options.dump(), space.org_id, space.environment,
                 module.api_name, FoldCase(field.api_name)));
+    TRY(SchemaChanged(tx, space, module.api_name));
     return field;
   });
 }
@@ -408,8 +411,14 @@ Result<void> Crm::DeleteField(const Space& space, std::string_view module_name,
         tx.Exec("DELETE FROM crm_unique_values WHERE org_id = ? AND environment = ? AND module = ?"
                 " AND field = ?",
                 space.org_id, space.environment, module.api_name, field->api_name));
-    return Ok();
+    // A rule that names the field no longer fits its module.
+    return SchemaChanged(tx, space, module.api_name);
   });
+}
+
+Result<void> Crm::SchemaChanged(Transaction& tx, const Space& space, std::string_view module) {
+  for (ChangeListener* listener : listeners_) TRY(listener->OnSchemaChange(tx, space, module));
+  return Ok();
 }
 
 Result<Json> Crm::Present(Transaction& tx, const Space& space, const Module& module, const Row& row,
@@ -421,17 +430,15 @@ Result<Json> Crm::Present(Transaction& tx, const Space& space, const Module& mod
     auto it = data.find(f.api_name);
     Json v = it == data.end() ? Json() : *it;
     if (f.type == FieldType::kLookup && v.is_string()) {
-      auto target = TRY(tx.Query(
-          "SELECT module, data FROM crm_records WHERE id = ? AND org_id = ? AND environment = ?",
-          v.get<std::string>(), space.org_id, space.environment));
-      if (target.empty()) {
+      auto target = TRY(FindRecordRow(tx, space, "", v.get<std::string>()));
+      if (!target) {
         v = Json();
       } else {
-        const Module* standard = FindStandardModule(target.front().Text(0));
+        const Module* standard = FindStandardModule(target->Text(1));
         std::string name_field = standard ? standard->name_field : "Name";
-        Json target_data = ParseJson(target.front().Text(1));
+        Json target_data = ParseJson(target->Text(2));
         Json shown = {{"name", target_data.value(name_field, Json())}, {"id", v}};
-        if (f.lookup_module.empty()) shown["module"] = {{"api_name", target.front().Text(0)}};
+        if (f.lookup_module.empty()) shown["module"] = {{"api_name", target->Text(1)}};
         v = shown;
       }
     } else if (f.type == FieldType::kBoolean && v.is_null()) {
@@ -455,17 +462,28 @@ Result<Json> Crm::GetRecord(const Space& space, std::string_view module_name, st
                             const std::vector<std::string>& fields) {
   return store::Transact(store_, TxMode::kRead, [&](Transaction& tx) -> Result<Json> {
     Module module = TRY(LoadModule(tx, space, module_name));
-    // By the primary key alone (see LoadRow in crm_records.cc: a PostgreSQL without statistics
-    // may otherwise scan the module's records for the id).
-    auto rows = TRY(tx.Query("SELECT " + std::string(kRecordColumns) +
-                                 ", org_id, environment FROM crm_records WHERE id = ?",
-                             id));
-    if (rows.empty() || rows.front().Text(7) != space.org_id ||
-        rows.front().Text(8) != space.environment || rows.front().Text(1) != module.api_name) {
-      return NotFound("no " + module.api_name + " record " + std::string(id));
-    }
-    return Present(tx, space, module, rows.front(), fields);
+    auto row = TRY(FindRecordRow(tx, space, module.api_name, id));
+    if (!row) return NotFound("no " + module.api_name + " record " + std::string(id));
+    return Present(tx, space, module, *row, fields);
   });
+}
+
+// By the primary key alone, the space and module checked on the row: given the space too, a
+// PostgreSQL that has no statistics yet (a fresh table, before its first autoanalyze) picks an
+// index on (org_id, environment, module, ...) and filters the id, reading every record of the
+// space or module per lookup, which made bulk writes quadratic (10,000 contacts: 5 ms each by
+// the end, js_cluster_kill). crm_test EveryLookupByIdReadsThePrimaryKey shows the plans.
+Result<std::optional<Row>> Crm::FindRecordRow(Transaction& tx, const Space& space,
+                                              std::string_view module, std::string_view id) {
+  auto rows = TRY(tx.Query("SELECT " + std::string(kRecordColumns) +
+                               ", org_id, environment FROM crm_records WHERE id = ?",
+                           id));
+  if (rows.empty() || rows.front().Text(7) != space.org_id ||
+      rows.front().Text(8) != space.environment ||
+      (!module.empty() && rows.front().Text(1) != module)) {
+    return std::optional<Row>();
+  }
+  return std::optional<Row>(std::move(rows.front()));
 }
 
 namespace {

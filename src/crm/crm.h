@@ -180,11 +180,18 @@ class Crm {
  private:
   friend class Writer;
   Result<Module> LoadModule(store::Transaction& tx, const Space& space, std::string_view module);
+  // The one lookup of a record by id: its stored row (id, module, data, created_time,
+  // modified_time, created_by, modified_by) when it is in `space` and, unless `module` is empty,
+  // in that module; nullopt otherwise.
+  Result<std::optional<store::Row>> FindRecordRow(store::Transaction& tx, const Space& space,
+                                                  std::string_view module, std::string_view id);
   // A stored row (id, module, data, created_time, modified_time, created_by, modified_by) in
   // the API's output shape; `fields` selects (empty: all).
   Result<Json> Present(store::Transaction& tx, const Space& space, const Module& module,
                        const store::Row& row, const std::vector<std::string>& fields);
   std::string NewRecordId();
+  // Tells the listeners, in the schema change's transaction.
+  Result<void> SchemaChanged(store::Transaction& tx, const Space& space, std::string_view module);
 
   store::Store& store_;
   const Clock& clock_;

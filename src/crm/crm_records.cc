@@ -13,9 +13,6 @@ using store::Row;
 using store::Transaction;
 using store::TxMode;
 
-constexpr std::string_view kRecordColumns =
-    "id, module, data, created_time, modified_time, created_by, modified_by";
-
 Json ActorJson(const Actor& a) { return {{"name", a.name}, {"id", a.id}, {"email", a.email}}; }
 
 Json ParseObject(const std::string& text) {
@@ -206,15 +203,7 @@ class Crm::Writer {
         v = ActorJson(*member);
       }
       if (!v.is_null() && f->type == FieldType::kLookup) {
-        std::string sql =
-            "SELECT id FROM crm_records WHERE id = ? AND org_id = ? AND environment = ?";
-        std::vector<store::Value> params = {v.get<std::string>(), space_.org_id,
-                                            space_.environment};
-        if (!f->lookup_module.empty()) {
-          sql += " AND module = ?";
-          params.emplace_back(f->lookup_module);
-        }
-        if (TRY(tx_.QueryParams(sql, params)).empty()) {
+        if (!TRY(crm_.FindRecordRow(tx_, space_, f->lookup_module, v.get<std::string>()))) {
           std::string where = f->lookup_module.empty() ? "" : " in " + f->lookup_module;
           return std::optional(Invalid(
               *f, index, f->api_name + ": there is no record " + v.get<std::string>() + where));
@@ -302,20 +291,8 @@ class Crm::Writer {
     return Ok();
   }
 
-  // By the primary key alone, the space and module checked here: given the space too, a
-  // PostgreSQL that has no statistics yet (a fresh table, before its first autoanalyze) may pick
-  // an index on (org_id, environment, module, ...) and filter the id, reading every record of
-  // the module per lookup, which made bulk writes quadratic (10,000 contacts: 5 ms each by the
-  // end, js_cluster_kill).
   Result<std::optional<Row>> LoadRow(const std::string& id) {
-    auto rows = TRY(tx_.Query("SELECT " + std::string(kRecordColumns) +
-                                  ", org_id, environment FROM crm_records WHERE id = ?",
-                              id));
-    if (rows.empty() || rows.front().Text(7) != space_.org_id ||
-        rows.front().Text(8) != space_.environment || rows.front().Text(1) != module_.api_name) {
-      return std::optional<Row>();
-    }
-    return std::optional<Row>(std::move(rows.front()));
+    return crm_.FindRecordRow(tx_, space_, module_.api_name, id);
   }
 
   Result<Json> PresentRow(const Row& row) { return crm_.Present(tx_, space_, module_, row, {}); }

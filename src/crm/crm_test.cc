@@ -34,8 +34,15 @@ class RecordingListener : public ChangeListener {
     events.push_back(e);
     return Ok();
   }
+  Result<void> OnSchemaChange(store::Transaction&, const Space& space,
+                              std::string_view module) override {
+    if (fail) return Internal("listener refused");
+    schema_changes.push_back(space.org_id + " " + space.environment + " " + std::string(module));
+    return Ok();
+  }
   bool fail = false;
   std::vector<ChangeEvent> events;
+  std::vector<std::string> schema_changes;
   std::vector<int64_t> seen_in_tx;
 };
 
@@ -253,6 +260,119 @@ TEST_F(CrmTest, AnIdFromAnotherSpaceOrModuleIsNoRecordHere) {
   EXPECT_EQ((*crm_->GetRecord(sandbox_, "Contacts", id))["Last_Name"], "Mine");
 }
 
+// A store that explains each query reading crm_records by id before running it, and keeps
+// the plan of each such statement: which index the engine reads for a lookup by id.
+class ExplainingStore final : public store::Store {
+ public:
+  explicit ExplainingStore(store::Store& inner) : inner_(inner) {}
+  Result<std::unique_ptr<store::Transaction>> Begin(store::TxMode mode) override {
+    return std::unique_ptr<store::Transaction>(new Tx(*this, TRY(inner_.Begin(mode))));
+  }
+  std::string_view backend() const override { return inner_.backend(); }
+
+  std::map<std::string, std::string> plans;  // SQL -> plan, for statements reading by id
+
+ private:
+  class Tx final : public store::Transaction {
+   public:
+    Tx(ExplainingStore& store, std::unique_ptr<store::Transaction> inner)
+        : store_(store), inner_(std::move(inner)) {}
+    Result<store::Rows> QueryParams(std::string_view sql,
+                                    std::vector<store::Value> params) override {
+      // " id = ?" and not org_id's or record_id's.
+      if (sql.find("FROM crm_records") != std::string_view::npos &&
+          sql.find(" id = ?") != std::string_view::npos) {
+        bool pg = store_.backend() == "postgres";
+        auto rows = TRY(inner_->QueryParams(
+            (pg ? "EXPLAIN (COSTS OFF) " : "EXPLAIN QUERY PLAN ") + std::string(sql), params));
+        std::string plan;
+        for (const auto& r : rows) plan += r.Text(pg ? 0 : 3) + "\n";
+        // PostgreSQL shows the value ('1...'::text) or $1: either is `?` here.
+        for (size_t at = plan.find("(id = "); at != std::string::npos;
+             at = plan.find("(id = ", at + 1)) {
+          plan.replace(at, plan.find(')', at) + 1 - at, "(id = ?)");
+        }
+        store_.plans.emplace(sql, plan);
+      }
+      return inner_->QueryParams(sql, std::move(params));
+    }
+    Result<int64_t> ExecParams(std::string_view sql, std::vector<store::Value> params) override {
+      return inner_->ExecParams(sql, std::move(params));
+    }
+    Result<int64_t> ExecRefs(std::string_view sql,
+                             std::span<const store::ValueRef> params) override {
+      return inner_->ExecRefs(sql, params);
+    }
+    Result<void> ExecScript(std::string_view sql) override { return inner_->ExecScript(sql); }
+    Result<void> Commit() override { return inner_->Commit(); }
+
+   private:
+    ExplainingStore& store_;
+    std::unique_ptr<store::Transaction> inner_;
+  };
+
+  store::Store& inner_;
+};
+
+// Every read of a record by id (reading, editing, deleting, checking a lookup field's value and
+// showing it) is one statement, and it reads the primary key. On PostgreSQL before its first
+// ANALYZE, statements that also named the organization and environment read an index on
+// (org_id, environment, module, modified_time) and filtered the id: a scan of the space per
+// lookup. An id of another organization's record is still no record here.
+TEST_F(CrmTest, EveryLookupByIdReadsThePrimaryKey) {
+  ExplainingStore explaining(*store_);
+  Crm crm(explaining, clock_, random_, users_);
+  ASSERT_TRUE(
+      crm.CreateModule(sandbox_, {.singular_label = "Project", .plural_label = "Projects"}).ok());
+  ASSERT_TRUE(
+      crm.AddField(sandbox_, "Projects",
+                   {.label = "Client", .type = FieldType::kLookup, .lookup_module = "Accounts"})
+          .ok());
+  std::string client = Insert("Accounts", {{"Account_Name", "Zylker"}});
+  std::string theirs = Insert("Accounts", {{"Account_Name", "Theirs"}}, {"org2", "sandbox"});
+  auto projects = crm.InsertRecords(sandbox_, "Projects",
+                                    Json::array({{{"Name", "Launch"}, {"Client", client}},
+                                                 {{"Name", "Spy"}, {"Client", theirs}}}),
+                                    ada_, {});
+  ASSERT_TRUE(projects.ok()) << projects.error().ToString();
+  ASSERT_TRUE((*projects)[0].ok);
+  EXPECT_EQ((*projects)[1].error.message, "Client: there is no record " + theirs + " in Accounts");
+  // A note's parent may be a record of any module.
+  auto notes = crm.InsertRecords(sandbox_, "Notes",
+                                 Json::array({{{"Note_Content", "hi"}, {"Parent_Id", client}},
+                                              {{"Note_Content", "spy"}, {"Parent_Id", theirs}}}),
+                                 ada_, {});
+  ASSERT_TRUE(notes.ok()) << notes.error().ToString();
+  ASSERT_TRUE((*notes)[0].ok);
+  EXPECT_EQ((*notes)[1].error.message, "Parent_Id: there is no record " + theirs);
+  std::string note = (*notes)[0].details["id"];
+  EXPECT_EQ((*crm.GetRecord(sandbox_, "Notes", note))["Parent_Id"],
+            (Json{{"name", "Zylker"}, {"id", client}, {"module", {{"api_name", "Accounts"}}}}));
+  std::string p = (*projects)[0].details["id"];
+  EXPECT_EQ((*crm.GetRecord(sandbox_, "Projects", p))["Client"],
+            (Json{{"name", "Zylker"}, {"id", client}}));
+  EXPECT_EQ(crm.ListRecords(sandbox_, "Projects", {})->records.at(0)["Client"]["name"], "Zylker");
+  auto edit =
+      crm.UpdateRecords(sandbox_, "Projects", Json::array({{{"id", p}, {"Name", "Go"}}}), ada_, {});
+  EXPECT_TRUE((*edit)[0].ok);
+  EXPECT_EQ(crm.GetRecord({"org2", "sandbox"}, "Accounts", client).error(),
+            NotFound("no Accounts record " + client));
+  EXPECT_TRUE((*crm.DeleteRecords(sandbox_, "Projects", {p}, ada_, {}))[0].ok);
+
+  ASSERT_EQ(explaining.plans.size(), 1u) << ::testing::PrintToString(explaining.plans);
+  const auto& [sql, plan] = *explaining.plans.begin();
+  EXPECT_EQ(sql,
+            "SELECT id, module, data, created_time, modified_time, created_by, modified_by, "
+            "org_id, environment FROM crm_records WHERE id = ?");
+  if (store::testing::TestingPostgres()) {
+    EXPECT_EQ(plan,
+              "Index Scan using crm_records_pkey on crm_records\n"
+              "  Index Cond: (id = ?)\n");
+  } else {
+    EXPECT_EQ(plan, "SEARCH crm_records USING INDEX sqlite_autoindex_crm_records_1 (id=?)\n");
+  }
+}
+
 TEST_F(CrmTest, CustomModulesAndFields) {
   auto m = crm_->CreateModule(sandbox_, {.singular_label = "Project", .plural_label = "Projects"});
   ASSERT_TRUE(m.ok()) << m.error().ToString();
@@ -297,6 +417,26 @@ TEST_F(CrmTest, CustomModulesAndFields) {
   auto modules = crm_->ListModules(sandbox_);
   ASSERT_EQ(modules->size(), 7u);
   EXPECT_EQ(modules->back().api_name, "Projects");
+}
+
+// Listeners that keep what they compiled against a module (the workflow engine's rules) hear of
+// every schema change in its transaction, and a refused change is no change.
+TEST_F(CrmTest, SchemaChangesReachListenersInTheirTransaction) {
+  ASSERT_TRUE(
+      crm_->CreateModule(sandbox_, {.singular_label = "Zone", .plural_label = "Zones"}).ok());
+  ASSERT_TRUE(crm_->AddField(sandbox_, "zones", {.label = "Code"}).ok());
+  EXPECT_FALSE(crm_->AddField(sandbox_, "Zones", {.label = "Code"}).ok());
+  ASSERT_TRUE(crm_->UpdateField(sandbox_, "Zones", "Code", {.label = "Zone Code"}).ok());
+  ASSERT_TRUE(crm_->AddField({"org1", "production"}, "Contacts", {.label = "Tier"}).ok());
+  ASSERT_TRUE(crm_->DeleteField(sandbox_, "Zones", "Code").ok());
+  EXPECT_EQ(
+      listener_.schema_changes,
+      (std::vector<std::string>{"org1 sandbox Zones", "org1 sandbox Zones", "org1 sandbox Zones",
+                                "org1 production Contacts", "org1 sandbox Zones"}));
+  listener_.fail = true;
+  EXPECT_EQ(crm_->AddField(sandbox_, "Contacts", {.label = "Tier"}).error(),
+            Internal("listener refused"));
+  EXPECT_FALSE(crm_->GetModule(sandbox_, "Contacts")->FindField("Tier"));
 }
 
 // Custom modules list in creation order, and modules created in the same millisecond (a

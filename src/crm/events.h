@@ -2,7 +2,8 @@
 // the same store transaction as the change: the CRM writes it to its history table
 // (crm_events) and hands it to every registered ChangeListener before the transaction commits,
 // so a listener that enqueues work (the workflow engine) either commits with the change or not
-// at all. A listener that returns an error rolls the whole write back.
+// at all. A listener that returns an error rolls the whole write back. Schema changes (a module
+// created, a field added, changed or removed) reach listeners the same way, without an event.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +16,8 @@
 #include "store/store.h"
 
 namespace relish::crm {
+
+struct Space;  // crm.h
 
 // Who acts: shown in Created_By, Modified_By and (by default) Owner.
 struct Actor {
@@ -56,6 +59,13 @@ class ChangeListener {
  public:
   virtual ~ChangeListener() = default;
   virtual Result<void> OnRecordChange(store::Transaction& tx, const ChangeEvent& event) = 0;
+  // `module` of `space` was created, or a field of it added, changed or removed, in `tx`: what a
+  // listener keeps of the space's modules (on any node) is stale once `tx` commits.
+  virtual Result<void> OnSchemaChange(store::Transaction& tx, const Space& space,
+                                      std::string_view module) {
+    (void)tx, (void)space, (void)module;
+    return Ok();
+  }
 };
 
 }  // namespace relish::crm

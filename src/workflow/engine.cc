@@ -120,6 +120,10 @@ Result<std::shared_ptr<const Engine::SpaceRules>> Engine::RulesFor(Transaction& 
   return std::shared_ptr<const SpaceRules>(loaded);
 }
 
+Result<void> Engine::OnSchemaChange(Transaction& tx, const crm::Space& space, std::string_view) {
+  return d_.repository.BumpVersion(tx, space);
+}
+
 Result<void> Engine::OnRecordChange(Transaction& tx, const ChangeEvent& event) {
   if (!event.fire_workflows) return Ok();
   int depth = ChainDepth();

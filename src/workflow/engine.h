@@ -96,6 +96,10 @@ class Engine final : public crm::ChangeListener {
   static std::vector<store::Migration> Migrations();
 
   Result<void> OnRecordChange(store::Transaction& tx, const crm::ChangeEvent& event) override;
+  // The cached rules were compiled against the space's modules: a schema change bumps the
+  // space's rule version, so every node reloads them with its next change.
+  Result<void> OnSchemaChange(store::Transaction& tx, const crm::Space& space,
+                              std::string_view module) override;
 
   void Start();
   void Stop();

@@ -104,9 +104,10 @@ class Repository {
   // Records that `rule` ran for `record`; false when it already had (rules that do not repeat).
   Result<bool> MarkFired(store::Transaction& tx, std::string_view rule_id,
                          std::string_view record_id);
+  // Also for a change elsewhere that compiled rules depend on: a module's fields.
+  Result<void> BumpVersion(store::Transaction& tx, const crm::Space& space);
 
  private:
-  Result<void> BumpVersion(store::Transaction& tx, const crm::Space& space);
   // Creates or replaces a function's row; `f` is already checked (CheckFunction's answer).
   Result<void> WriteFunction(store::Transaction& tx, const crm::Space& space,
                              std::string_view topping, const NewFunction& f,
