@@ -233,6 +233,8 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(const Config& config, RuntimeOpti
                                       .production_remap = production_egress.remap,
                                       .refresh_margin = config.refresh_margin,
                                       .state_ttl = config.authorization_timeout,
+                                      .audit_queue_limit =
+                                          static_cast<size_t>(config.audit_queue_limit),
                                       .describe_user = DescribeUser(*rt->identity_)});
   rt->runner_ = std::make_unique<functions::PlatformRunner>(
       functions::PlatformServices{.sandbox_http = rt->sandbox_http_.get(),

@@ -182,6 +182,16 @@ const std::vector<KeyEntry>& Table() {
       DurationKey("authorization_timeout", "RELISH_AUTHORIZATION_TIMEOUT",
                   "Time a user has to finish authorizing a connection at the provider.",
                   &Config::authorization_timeout),
+      {{"audit_queue_limit", "RELISH_AUDIT_QUEUE_LIMIT",
+        "Connections audit entries not yet written, at most: a call that would make one more "
+        "waits for the audit writer (no entry is dropped).",
+        "65536"},
+       [](Config& c, std::string_view v) -> Result<void> {
+         c.audit_queue_limit =
+             static_cast<int>(TRY(ParseInt("audit_queue_limit", v, 1024, 10'000'000)));
+         return Ok();
+       },
+       [](const Config& c) { return std::to_string(c.audit_queue_limit); }},
       {{"workflow_workers", "RELISH_WORKFLOW_WORKERS",
         "Threads that run workflow actions (functions, webhooks, field updates); 0: none.", "4"},
        [](Config& c, std::string_view v) -> Result<void> {

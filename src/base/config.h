@@ -43,6 +43,7 @@ struct Config {
   std::chrono::milliseconds oauth_code_ttl{60'000};  // lifetime of an OAuth authorization code
   std::chrono::milliseconds refresh_margin{300'000};  // refresh tokens this long before expiry
   std::chrono::milliseconds authorization_timeout{600'000};  // a connection's OAuth state lives this long
+  int audit_queue_limit = 65'536;  // connections audit entries not yet written before calls wait
   int workflow_workers = 4;                                  // threads running workflow jobs
   std::chrono::milliseconds workflow_lease{120'000};         // a job's lease before another worker may take it
   std::chrono::milliseconds workflow_run_retention{7LL * 24 * 3'600'000};  // execution log

@@ -208,6 +208,20 @@ TEST_F(ConfigTest, DatabaseUrlIsSecretAndPostgresOnly) {
   EXPECT_EQ(LoadConfig({}).value().database_url, "");
 }
 
+// The audit queue's bound: at least one batch of the writer's (1024 entries).
+TEST_F(ConfigTest, AuditQueueLimitIsAWholeNumberOfAtLeastABatch) {
+  EXPECT_EQ(LoadConfig({}).value().audit_queue_limit, 65'536);
+  ConfigSources s;
+  s.env = {{"RELISH_AUDIT_QUEUE_LIMIT", "4096"}};
+  EXPECT_EQ(LoadConfig(s).value().audit_queue_limit, 4096);
+  s.env = {{"RELISH_AUDIT_QUEUE_LIMIT", "10"}};
+  auto refused = LoadConfig(s);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().message(),
+            "RELISH_AUDIT_QUEUE_LIMIT: audit_queue_limit: expected a whole number from 1024 to "
+            "10000000, got '10'");
+}
+
 // docs/configuration.md must document every key, with its environment variable.
 TEST_F(ConfigTest, EveryKeyIsDocumented) {
   std::ifstream in("docs/configuration.md");

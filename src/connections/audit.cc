@@ -1,5 +1,6 @@
 // The audit of credentialed calls. The calling thread queues an entry (Record); a background
-// thread writes the queue in batches (AuditLoop), so a call never waits for the database.
+// thread writes the queue in batches (AuditLoop), so a call does not wait for the database
+// unless audit_queue_limit entries are still unwritten (Record says why it waits then).
 //
 // Storage (connections migration 3): a row per call in connection_audit, clustered by
 // (org_id, seq), where seq counts an organization's calls from 1. The caller's context
@@ -11,8 +12,8 @@
 // and `relish run`) never give out the same one.
 #include <algorithm>
 #include <cctype>
-#include <iterator>
 #include <map>
+#include <span>
 #include <tuple>
 
 #include "base/barrier.h"
@@ -40,7 +41,22 @@ void Connections::Impl::Record(AuditEntry&& entry) {
   for (const auto& o : *observers) o(entry);
   bool full = false;
   {
-    std::lock_guard lock(audit_mu_);
+    std::unique_lock lock(audit_mu_);
+    // The audit is complete (every credentialed call has its row), so a call that finds
+    // audit_queue_limit entries unwritten waits for the writer rather than dropping its entry:
+    // memory stays bounded when the store falls behind a burst, and the calls slow to the
+    // store's pace. The writer never waits for a call, and Record is never called inside a
+    // store transaction, so the wait always ends (a batch the store refuses is logged and
+    // counted as written).
+    const auto limit = static_cast<int64_t>(options_.audit_queue_limit);
+    if (audit_enqueued_ - audit_written_ >= limit) {
+      ++audit_waits_;
+      ++audit_waiting_;
+      audit_flush_ = true;  // the limit may be below a batch: write what there is now
+      audit_cv_.notify_one();
+      audit_done_cv_.wait(lock, [&] { return audit_enqueued_ - audit_written_ < limit; });
+      --audit_waiting_;
+    }
     audit_queue_.push_back(std::move(entry));
     ++audit_enqueued_;
     full = audit_queue_.size() == kAuditBatch;
@@ -64,28 +80,24 @@ void Connections::Impl::AuditLoop() {
     // the queue keeps its capacity.
     batch.swap(audit_queue_);
     lock.unlock();
-    size_t n = batch.size();
-    // The thread barrier (base/barrier.h): a batch that cannot be written is logged and lost,
-    // but the writer, and the process, go on.
-    if (n <= kAuditBatch) {
-      (void)CatchAll("writing the connections audit", [&] { WriteAudit(batch); });
-    } else {
-      // A backlog (the store fell behind a burst of calls: 150,000 entries were seen on
-      // PostgreSQL) goes a batch per transaction, oldest first. One transaction for all of it
-      // held the write lock, which every other write of this process and, on PostgreSQL, of
-      // every node waits for, for seconds.
-      std::vector<AuditEntry> part;
-      for (size_t i = 0; i < n; i += kAuditBatch) {
-        auto from = batch.begin() + static_cast<std::ptrdiff_t>(i);
-        auto count = static_cast<std::ptrdiff_t>(std::min(kAuditBatch, n - i));
-        part.assign(std::make_move_iterator(from), std::make_move_iterator(from + count));
-        (void)CatchAll("writing the connections audit", [&] { WriteAudit(part); });
-      }
+    // At most kAuditBatch entries per transaction, oldest first. A backlog (the store fell
+    // behind a burst of calls: 150,000 entries were seen on PostgreSQL) written in one
+    // transaction held the write lock, which every other write of this process and, on
+    // PostgreSQL, of every node waits for, for seconds. Each part counts as written when its
+    // transaction ends, so calls waiting for room go on as soon as there is some.
+    std::span<const AuditEntry> all(batch);
+    for (size_t i = 0; i < all.size(); i += kAuditBatch) {
+      auto part = all.subspan(i, std::min(kAuditBatch, all.size() - i));
+      // The thread barrier (base/barrier.h): a part that cannot be written is logged and lost,
+      // but the writer, and the process, go on.
+      (void)CatchAll("writing the connections audit", [&] { WriteAudit(part); });
+      lock.lock();
+      audit_written_ += static_cast<int64_t>(part.size());
+      lock.unlock();
+      audit_done_cv_.notify_all();
     }
     batch.clear();
     lock.lock();
-    audit_written_ += static_cast<int64_t>(n);
-    audit_done_cv_.notify_all();
   }
 }
 
@@ -150,7 +162,7 @@ Result<int64_t> Connections::Impl::AuditContextId(Transaction& tx, const AuditEn
   return id;
 }
 
-Result<void> Connections::Impl::InsertAudit(Transaction& tx, const std::vector<AuditEntry>& batch,
+Result<void> Connections::Impl::InsertAudit(Transaction& tx, std::span<const AuditEntry> batch,
                                             const AuditContexts* committed, AuditContexts& fresh) {
   static const std::string kFullInsert = AuditInsert(kAuditRowsPerInsert);
   std::vector<store::ValueRef> params;
@@ -204,7 +216,7 @@ Result<void> Connections::Impl::InsertAudit(Transaction& tx, const std::vector<A
 
 // Connections' last use, from the batch: one update per connection the batch called, not per
 // call. A policy change's entries (origin "service") are not calls.
-Result<void> Connections::Impl::NoteLastUse(Transaction& tx, const std::vector<AuditEntry>& batch) {
+Result<void> Connections::Impl::NoteLastUse(Transaction& tx, std::span<const AuditEntry> batch) {
   std::map<std::tuple<std::string_view, std::string_view, std::string_view>, int64_t> last;
   for (const AuditEntry& e : batch) {
     if (e.link_name.empty() || e.origin == "service") continue;
@@ -221,7 +233,7 @@ Result<void> Connections::Impl::NoteLastUse(Transaction& tx, const std::vector<A
   return Ok();
 }
 
-void Connections::Impl::WriteAudit(const std::vector<AuditEntry>& batch) {
+void Connections::Impl::WriteAudit(std::span<const AuditEntry> batch) {
   AuditContexts fresh;
   auto r = store::Transact(store_, TxMode::kWrite, [&](Transaction& tx) -> Result<void> {
     return InsertAudit(tx, batch, &audit_contexts_, fresh);
@@ -241,6 +253,13 @@ void Connections::FlushAudit() {
   d.audit_flush_ = true;  // wake the writer now rather than at its next tick
   d.audit_cv_.notify_one();
   d.audit_done_cv_.wait(lock, [&] { return d.audit_written_ >= target; });
+}
+
+Connections::AuditQueueStats Connections::AuditQueue() {
+  std::lock_guard lock(impl_->audit_mu_);
+  return {.unwritten = impl_->audit_enqueued_ - impl_->audit_written_,
+          .waits = impl_->audit_waits_,
+          .waiting = impl_->audit_waiting_};
 }
 
 void Connections::OnAudit(std::function<void(const AuditEntry&)> observer) {

@@ -2,9 +2,11 @@
 #include "connections/connections_impl.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <thread>
 
 #include "test_fixture.h"
 #include "store/testing.h"
@@ -303,6 +305,48 @@ TEST_F(ConnectionsTest, AnAuditBacklogIsWrittenABatchPerTransaction) {
   ASSERT_TRUE(newest.ok());
   ASSERT_EQ(newest->size(), 1u);
   EXPECT_EQ((*newest)[0].id, "aud_" + std::to_string(kCalls));
+  EXPECT_EQ(Count(*store_, "connection_audit"), kCalls);
+}
+
+// The audit queue is bounded (audit_queue_limit): while the store is held, a call that finds the
+// limit of entries unwritten waits for the writer instead of growing the queue or dropping its
+// entry; once the store goes on, every call is audited and no transaction wrote more than the
+// limit.
+TEST_F(ConnectionsTest, ACallWaitsWhenTheAuditQueueIsFullAndNoEntryIsLost) {
+  std::string link = Authorized();
+  HeldStore held(*store_);
+  constexpr size_t kLimit = 10;
+  Connections writer(held, *vault_, *catalog_, http_, http_, clock_, random_,
+                     ConnectionsOptions{.public_url = "http://relish.test:8080",
+                                        .audit_queue_limit = kLimit});
+  constexpr int kCalls = 25;
+  std::atomic<bool> done = false;
+  std::thread calls([&] {
+    for (int i = 0; i < kCalls; ++i) {
+      EXPECT_TRUE(writer.Call(Ctx(), link, {.url = "https://api.acme.test/v1/me"}).ok());
+    }
+    done = true;
+  });
+  // Liveness only: give up after 30 s rather than hang.
+  for (int i = 0; i < 3000 && writer.AuditQueue().waiting == 0 && !done; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  Connections::AuditQueueStats waiting = writer.AuditQueue();
+  EXPECT_FALSE(done);
+  EXPECT_EQ(waiting.waiting, 1);
+  EXPECT_EQ(waiting.unwritten, static_cast<int64_t>(kLimit));
+  held.Open();
+  calls.join();
+  writer.FlushAudit();
+  Connections::AuditQueueStats after = writer.AuditQueue();
+  EXPECT_EQ(after.unwritten, 0);
+  EXPECT_EQ(after.waiting, 0);
+  EXPECT_GE(after.waits, 1);
+  auto rows = held.RowsPerTransaction();
+  size_t total = 0;
+  for (size_t n : rows) total += n;
+  EXPECT_EQ(total, static_cast<size_t>(kCalls));
+  EXPECT_LE(*std::max_element(rows.begin(), rows.end()), kLimit);
   EXPECT_EQ(Count(*store_, "connection_audit"), kCalls);
 }
 

@@ -193,6 +193,9 @@ struct ConnectionsOptions {
   int max_refresh_failures = 5;
   std::chrono::milliseconds refresh_backoff{30'000};      // doubles per failure
   std::chrono::milliseconds max_refresh_backoff{3'600'000};
+  // Audit entries queued or being written at most: a call that would make one more waits for the
+  // writer (audit.cc says why it waits rather than drops).
+  size_t audit_queue_limit = 65'536;
   // "Ann Lee (ann@example.com)" for a user id, for the errors of per-user connections: people
   // read them, and an id says nothing. Unset (or "" from it), errors say "user <id>".
   std::function<std::string(std::string_view user_id)> describe_user;
@@ -404,6 +407,14 @@ class Connections {
   const std::map<std::string, std::string>& SandboxRemap() const;
   // Writes queued audit entries now (they are written in batches in the background).
   void FlushAudit();
+  // The audit writer's queue: entries not yet written (queued or being written), calls that
+  // found audit_queue_limit of them and waited since start, and calls waiting now.
+  struct AuditQueueStats {
+    int64_t unwritten = 0;
+    int64_t waits = 0;
+    int waiting = 0;
+  };
+  AuditQueueStats AuditQueue();
 
   // Observes every audit entry as it is made (the workflow engine's execution log).
   void OnAudit(std::function<void(const AuditEntry&)> observer);

@@ -11,6 +11,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -212,7 +213,7 @@ class Connections::Impl {
   // audit.cc
   void Record(AuditEntry&& entry);
   void AuditLoop();
-  void WriteAudit(const std::vector<AuditEntry>& batch);
+  void WriteAudit(std::span<const AuditEntry> batch);
   // A caller's context (organization, environment, link name, topping, user, origin) -> its
   // number in connection_audit_contexts.
   struct AuditContextLess {
@@ -229,9 +230,9 @@ class Connections::Impl {
                                  const AuditContexts* committed, AuditContexts& fresh);
   // Writes entries in the caller's transaction, numbering contexts from `committed` (the
   // background writer's cache, only on its thread; nullptr elsewhere) and the store.
-  Result<void> InsertAudit(store::Transaction& tx, const std::vector<AuditEntry>& batch,
+  Result<void> InsertAudit(store::Transaction& tx, std::span<const AuditEntry> batch,
                            const AuditContexts* committed, AuditContexts& fresh);
-  Result<void> NoteLastUse(store::Transaction& tx, const std::vector<AuditEntry>& batch);
+  Result<void> NoteLastUse(store::Transaction& tx, std::span<const AuditEntry> batch);
 
   // ---- Connection events (issue 18): events.cc ----
   // An event about `r`'s connection (and `user_id`'s authorization of it), not yet stored.
@@ -298,6 +299,10 @@ class Connections::Impl {
   std::vector<AuditEntry> audit_queue_;  // guarded by audit_mu_
   int64_t audit_enqueued_ = 0;          // guarded by audit_mu_
   int64_t audit_written_ = 0;           // guarded by audit_mu_
+  // Back-pressure (options_.audit_queue_limit): calls that found the limit reached and waited
+  // for the writer, since start, and how many wait now.
+  int64_t audit_waits_ = 0;    // guarded by audit_mu_
+  int audit_waiting_ = 0;      // guarded by audit_mu_
   bool audit_stop_ = false;             // guarded by audit_mu_
   bool audit_flush_ = false;            // guarded by audit_mu_
   // Replaced, never changed in place, so that Record can call them outside the lock.

@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 
+#include "crm/record_api.h"
+#include "store/counting_store.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/testing.h"
 
@@ -103,6 +106,30 @@ TEST_F(CrmTest, CreateReadsBackInBiginsShape) {
   EXPECT_EQ(only->dump(), R"({"Email":"ann@zylker.com","id":")" + id + R"("})");
   EXPECT_EQ(crm_->GetRecord(sandbox_, "Contacts", "1").error(), NotFound("no Contacts record 1"));
   EXPECT_EQ(crm_->GetRecord(sandbox_, "Leads", id).error(), NotFound("no module 'Leads'"));
+}
+
+// A REST write to a standard module is one transaction that reads the module's fields once:
+// before, the record API read the module in a transaction of its own to learn its name, and the
+// write read it again.
+TEST_F(CrmTest, AWriteThroughTheRecordApiReadsTheModuleOnce) {
+  store::testing::CountingStore counting(*store_);
+  Crm crm(counting, clock_, random_, users_);
+  RecordRequest request{.op = RecordOp::kInsert, .module = "contacts",
+                        .body = Json::parse(R"({"data":[{"Last_Name":"Lee"}]})")};
+  auto answer = SendRecords(crm, sandbox_, ada_, request);
+  ASSERT_TRUE(answer.ok()) << answer.error().ToString();
+  EXPECT_EQ(answer->status, 201);
+  EXPECT_EQ(counting.reads(), 0);
+  EXPECT_EQ(counting.writes(), 1);
+  auto statements = counting.statements();
+  EXPECT_EQ(std::count_if(statements.begin(), statements.end(),
+                          [](const std::string& sql) { return sql.find("FROM crm_fields") != std::string::npos; }),
+            1);
+  request.module = "Nonesuch";
+  answer = SendRecords(crm, sandbox_, ada_, request);
+  ASSERT_TRUE(answer.ok());
+  EXPECT_EQ(answer->status, 400);
+  EXPECT_EQ(answer->body.value("code", ""), "INVALID_MODULE");
 }
 
 TEST_F(CrmTest, BatchesAnswerPerRecord) {

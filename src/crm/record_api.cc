@@ -217,9 +217,19 @@ std::vector<Access> AccessFor(RecordOp op) {
 
 Result<RecordResponse> SendRecords(Crm& crm, const Space& space, const Actor& actor,
                                    const RecordRequest& request, const Allow& allow) {
-  auto module = crm.GetModule(space, request.module);
-  if (!module.ok()) return FromCrmError(module.error());
-  const std::string& name = module->api_name;
+  // The module's API name, in its own letter case, for the scope check; the operation below loads
+  // the module, fields and all, in its own transaction. A standard module's name is known without
+  // the store (a read here cost every REST write a transaction and a second read of the fields);
+  // a custom module is looked up.
+  auto module_name = [&]() -> Result<std::string> {
+    if (const Module* standard = FindStandardModule(request.module)) {
+      TRY(CheckEnvironment(space.environment));
+      return standard->api_name;
+    }
+    return TRY(crm.GetModule(space, request.module)).api_name;
+  }();
+  if (!module_name.ok()) return FromCrmError(module_name.error());
+  const std::string& name = *module_name;
   if (allow) {
     for (Access access : AccessFor(request.op)) {
       if (auto refused = allow(name, access)) return *refused;

@@ -1,6 +1,7 @@
 #include "functions/platform_runner.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "base/log.h"
 #include "functions/platform_host.h"
@@ -71,27 +72,31 @@ Result<RunResult> PlatformRunner::Run(const RunRequest& request) {
   context.limits = Lower(request.limits, options_.max_limits);
   context.unavailable = options_.unavailable;
   if (!request.user_id.empty() && services_.identity != nullptr) {
-    auto user = services_.identity->GetUser(request.user_id);
-    if (!user.ok()) return NotFound("no user " + request.user_id);
-    context.actor = {user->id, user->name, user->email};
-    context.user.login_user = user->email;
-    context.user.login_user_id = user->email;
-    context.user.admin_user = user->email;
-    context.user.admin_user_id = user->email;
-    // zoho.adminuser: the organization's first administrator, when the run has an organization.
+    // The run's user and zoho.adminuser (the organization's first administrator by email) come
+    // from one read of the organization's members; a user who is not one (an administrator
+    // running another organization's function) is read by id. Before, a run read its user, then
+    // every user of the installation, asking each administrator's memberships.
+    std::optional<identity::User> user;
+    std::optional<std::string> admin_email;
     if (!request.org_id.empty()) {
-      auto users = services_.identity->ListUsers();
-      if (users.ok()) {
-        for (const auto& u : *users) {
-          if (u.role != identity::Role::kAdmin) continue;
-          auto member = services_.identity->IsMember(request.org_id, u.id);
-          if (!member.ok() || !*member) continue;
-          context.user.admin_user = u.email;
-          context.user.admin_user_id = u.email;
-          break;
+      auto members = services_.identity->ListMembers(request.org_id);
+      if (members.ok()) {
+        for (auto& u : *members) {
+          if (!admin_email && u.role == identity::Role::kAdmin) admin_email = u.email;
+          if (u.id == request.user_id) user = std::move(u);
         }
       }
     }
+    if (!user) {
+      auto found = services_.identity->GetUser(request.user_id);
+      if (!found.ok()) return NotFound("no user " + request.user_id);
+      user = std::move(*found);
+    }
+    context.actor = {user->id, user->name, user->email};
+    context.user.login_user = user->email;
+    context.user.login_user_id = user->email;
+    context.user.admin_user = admin_email.value_or(user->email);
+    context.user.admin_user_id = context.user.admin_user;
   }
 
   RunResult result;

@@ -4,6 +4,7 @@
 
 #include "functions/program_cache.h"
 #include "runner_test_fixture.h"
+#include "store/counting_store.h"
 
 namespace relish::functions {
 namespace {
@@ -93,6 +94,37 @@ TEST_F(RunnerTest, LoginUserAndTimeZone) {
   EXPECT_TRUE(r.ok) << r.error_message;
   EXPECT_EQ(r.info,
             (std::vector<std::string>{"dev@example.com", "dev@example.com", "admin@example.com"}));
+}
+
+// A run learns its user and zoho.adminuser from one read of the organization's members; before,
+// it read its user, then every user of the installation and each administrator's memberships.
+// A user from outside the organization is still read by id.
+TEST_F(RunnerTest, ARunReadsItsUserAndTheAdministratorInOneTransaction) {
+  store::testing::CountingStore counting(*store_);
+  identity::Identity identity(counting, clock_, random_,
+                              identity::IdentityOptions{.pwhash_opslimit = crypto_pwhash_OPSLIMIT_MIN,
+                                                        .pwhash_memlimit = crypto_pwhash_MEMLIMIT_MIN});
+  PlatformRunner runner(PlatformServices{.sandbox_http = &http_,
+                                         .production_http = &http_,
+                                         .identity = &identity,
+                                         .clock = &clock_},
+                        RunnerOptions{.time_zone = "UTC"});
+  auto outsider = identity_->CreateUser("aaron@example.com", "Aaron Outside", "password-for-tests",
+                                        identity::Role::kAdmin);
+  ASSERT_TRUE(outsider.ok());
+  counting.Reset();
+  auto r = runner.Run(Request("info zoho.loginuser;\ninfo zoho.adminuser;"));
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->info, (std::vector<std::string>{"dev@example.com", "admin@example.com"}));
+  EXPECT_EQ(counting.reads(), 1);
+  EXPECT_EQ(counting.writes(), 0);
+  RunRequest outside = Request("info zoho.loginuser;\ninfo zoho.adminuser;");
+  outside.user_id = outsider->id;
+  r = runner.Run(outside);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->info, (std::vector<std::string>{"aaron@example.com", "admin@example.com"}));
+  outside.user_id = "usr_nonesuch";
+  EXPECT_EQ(runner.Run(outside).error().message(), "no user usr_nonesuch");
 }
 
 TEST_F(RunnerTest, InvokeUrlWithoutConnectionUsesTheEnvironmentsClient) {

@@ -257,25 +257,33 @@ int64_t LeaseSafetyMs(int64_t lease_ms) { return std::min(kLeaseSafetyMs, lease_
 }  // namespace
 
 Result<void> Engine::WriteOutcomes(Transaction& tx, const std::string& owner, Done& done) {
+  // Re-runnable (store::Transact may run it again): what it sets in `done` depends only on what
+  // this run of it reads. A retried run's error is the outcome's (o.error), so the give-up text
+  // is made from that, never from the run's error as a previous try left it.
   for (auto& [job, o] : done) {
+    bool held = false;
     if (o.retry) {
-      bool again = TRY(d_.queue.Retry(tx, job, owner, o.error));
+      auto retried = TRY(d_.queue.Retry(tx, job, owner, o.error));
+      held = retried.held;
       if (o.run) {
         // Set from o.error (the attempt's own error), not edited in place: this runs again when
         // the transaction is retried or the outcomes are written again after a failure.
-        o.run->status = again ? RunStatus::kRetrying : RunStatus::kFailed;
+        o.run->status = retried.again ? RunStatus::kRetrying : RunStatus::kFailed;
         o.run->error =
-            again ? o.error
-                  : "gave up after " + std::to_string(job.attempts) + " attempts: " + o.error;
+            retried.again
+                ? o.error
+                : "gave up after " + std::to_string(job.attempts) + " attempts: " + o.error;
       }
-    } else if (!TRY(d_.queue.Finish(tx, job, owner))) {
-      // The lease ran out and another worker (on any node) holds the job now: it enqueues the
-      // follow-ups when it is done, so a chain (the probes' sweep, a webhook's next attempt, a
-      // date trigger's actions) never forks into two.
-      if (o.run) TRY(d_.runs.Insert(tx, *o.run));
-      continue;
+    } else {
+      held = TRY(d_.queue.Finish(tx, job, owner));
     }
-    for (const auto& f : o.followups) TRY(d_.queue.Enqueue(tx, f));
+    // Only the worker still holding the job enqueues its follow-ups: when the lease ran out,
+    // another worker (on any node) holds the job now and enqueues them when it is done, so a
+    // chain (the probes' sweep, a webhook's next attempt, a date trigger's actions) never forks
+    // into two. The attempt is recorded either way.
+    if (held) {
+      for (const auto& f : o.followups) TRY(d_.queue.Enqueue(tx, f));
+    }
     if (o.run) TRY(d_.runs.Insert(tx, *o.run));
   }
   return Ok();

@@ -649,6 +649,38 @@ TEST_F(EngineTest, AJobWhoseWorkersKeepDyingIsRecordedAsFailed) {
   EXPECT_EQ(RunDue(), 0);
 }
 
+// A retry (or a give-up) written after this worker's lease ran out, by which time another worker
+// holds the job, enqueues none of its follow-ups: the holder does when it is done, as for a job
+// that finished (Finish). Before, Retry's give-up ignored Finish's answer and the chain forked.
+TEST_F(EngineTest, ARetryAfterTheLeaseRanOutEnqueuesNoFollowUps) {
+  for (int max_attempts : {1, 3}) {  // the last attempt gives up; an earlier one would come again
+    std::string kind = "test_chain_" + std::to_string(max_attempts);
+    std::string next = kind + "_next";
+    engine_->AddJobKind(kind, [&](const Job&) {
+      // This worker stalls past its lease, and another takes the job meanwhile.
+      clock_.Advance(Millis(queue_options_.lease_ms));
+      auto other = queue_->Lease("another-node", 10);
+      EXPECT_TRUE(other.ok() && !other->empty());
+      JobOutcome out;
+      out.retry = true;
+      out.error = "upstream down";
+      out.followups.push_back({.kind = next, .run_at = clock_.NowMillis() + 3'600'000});
+      return out;
+    });
+    ASSERT_TRUE(store::Transact(*store_, store::TxMode::kWrite, [&](store::Transaction& tx) {
+                  return queue_->Enqueue(tx, {.kind = kind, .max_attempts = max_attempts});
+                }).ok());
+    EXPECT_EQ(RunDue(), 1);
+    auto count = [&](const std::string& k) {
+      return store::Transact(*store_, store::TxMode::kRead, [&](store::Transaction& tx) {
+        return queue_->CountKind(tx, k);
+      });
+    };
+    EXPECT_EQ(count(next).value(), 0) << max_attempts;
+    EXPECT_EQ(count(kind).value(), 1) << max_attempts;  // still the other worker's
+  }
+}
+
 TEST_F(EngineTest, WorkerThreadsRunEveryJobOnce) {
   PutFunction("sync");
   AddRule(kSeedRule);

@@ -128,17 +128,16 @@ int64_t JobQueue::BackoffMs(int attempts) const {
   return std::min(delay, options_.max_backoff_ms);
 }
 
-Result<bool> JobQueue::Retry(Transaction& tx, const Job& job, std::string_view owner,
-                             std::string_view error) {
+Result<JobQueue::Retried> JobQueue::Retry(Transaction& tx, const Job& job, std::string_view owner,
+                                          std::string_view error) {
   if (job.attempts >= job.max_attempts) {
-    TRY(Finish(tx, job, owner));
-    return false;
+    return Retried{.again = false, .held = TRY(Finish(tx, job, owner))};
   }
   int64_t at = clock_.NowMillis() + BackoffMs(job.attempts);
-  TRY(tx.Exec("UPDATE wf_jobs SET run_at = ?, lease_owner = NULL, last_error = ?"
-              " WHERE id = ? AND lease_owner = ?",
-              at, error, job.id, owner));
-  return true;
+  int64_t n = TRY(tx.Exec("UPDATE wf_jobs SET run_at = ?, lease_owner = NULL, last_error = ?"
+                          " WHERE id = ? AND lease_owner = ?",
+                          at, error, job.id, owner));
+  return Retried{.again = true, .held = n == 1};
 }
 
 Result<QueueStats> JobQueue::Stats(std::string_view org_id) {

@@ -95,9 +95,14 @@ class JobQueue {
   // was lost meanwhile (it expired and another worker holds the job now).
   Result<bool> Finish(store::Transaction& tx, const Job& job, std::string_view owner);
   // Due again after the back-off for its attempts so far; finishes it instead when that was the
-  // last attempt (returns false then).
-  Result<bool> Retry(store::Transaction& tx, const Job& job, std::string_view owner,
-                     std::string_view error);
+  // last attempt. Either way only while `owner` still holds the lease (held is false otherwise,
+  // and the job is left to the worker that holds it now, as Finish does).
+  struct Retried {
+    bool again = false;  // due again; false: that was its last attempt
+    bool held = false;   // `owner` still held the lease
+  };
+  Result<Retried> Retry(store::Transaction& tx, const Job& job, std::string_view owner,
+                        std::string_view error);
   int64_t BackoffMs(int attempts) const;
 
   Result<QueueStats> Stats(std::string_view org_id);

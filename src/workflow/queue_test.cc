@@ -108,7 +108,8 @@ TEST_F(QueueTest, RetriesBackOffAndStopAtTheLastAttempt) {
       return queue_->Retry(tx, leased_[0], owner, "upstream down");
     });
     EXPECT_TRUE(r.ok());
-    return r.ok() && *r;
+    EXPECT_TRUE(r.ok() && r->held);
+    return r.ok() && r->again;
   };
   EXPECT_EQ(LeaseNames("w"), std::vector<std::string>{"flaky"});
   EXPECT_TRUE(retry("w"));
@@ -125,6 +126,25 @@ TEST_F(QueueTest, RetriesBackOffAndStopAtTheLastAttempt) {
   EXPECT_FALSE(retry("w"));  // the third attempt was the last: the job is gone
   clock_.Advance(Millis(3'600'000));
   EXPECT_EQ(LeaseNames("w"), std::vector<std::string>{});
+}
+
+// A worker whose lease ran out retries (or gives up on) a job another worker holds now: the job
+// stays that worker's, and Retry says the lease was lost, so the caller enqueues no follow-ups.
+TEST_F(QueueTest, ARetryAfterTheLeaseRanOutLeavesTheJobToItsNewHolder) {
+  for (int max_attempts : {2, 1}) {  // a retry that would come again; one that would give up
+    std::string id = Enqueue("slow", 0, max_attempts);
+    EXPECT_EQ(LeaseNames("late"), std::vector<std::string>{"slow"});
+    Job first = leased_[0];
+    clock_.Advance(Millis(60'000));
+    EXPECT_EQ(LeaseNames("w2"), std::vector<std::string>{"slow"});
+    auto r = store::Transact(*store_, store::TxMode::kWrite, [&](store::Transaction& tx) {
+      return queue_->Retry(tx, first, "late", "upstream down");
+    });
+    ASSERT_TRUE(r.ok());
+    EXPECT_FALSE(r->held) << max_attempts;
+    EXPECT_EQ(r->again, max_attempts == 2);
+    EXPECT_TRUE(Finish(leased_[0], "w2")) << max_attempts;  // still w2's, untouched
+  }
 }
 
 TEST_F(QueueTest, AJobWhoseWorkersKeepDyingIsLeasedOnceMoreAsExhausted) {
