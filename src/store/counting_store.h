@@ -66,6 +66,7 @@ class CountingStore final : public Store {
       return inner_->ExecScript(sql);
     }
     Result<void> Commit() override { return inner_->Commit(); }
+    bool conflicted() const override { return inner_->conflicted(); }
 
    private:
     CountingStore& s_;

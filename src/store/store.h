@@ -98,7 +98,8 @@ class Transaction {
   // True once the database has aborted this transaction as the loser of a conflict with another
   // (PostgreSQL's serialization failure or deadlock, SQLSTATE 40001 or 40P01): its work is undone
   // and running it again from the start may well succeed. Transact does that.
-  bool conflicted() const { return conflicted_; }
+  // A wrapper around another transaction answers for the one it wraps.
+  virtual bool conflicted() const { return conflicted_; }
 
   template <typename... Args>
   Result<Rows> Query(std::string_view sql, Args&&... args) {

@@ -277,6 +277,7 @@ class CountingStore final : public store::Store {
     }
     Result<void> ExecScript(std::string_view sql) override { return inner_->ExecScript(sql); }
     Result<void> Commit() override { return inner_->Commit(); }
+    bool conflicted() const override { return inner_->conflicted(); }
 
    private:
     CountingStore& owner_;

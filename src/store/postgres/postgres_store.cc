@@ -109,10 +109,9 @@ std::string SqlState(const PGresult* res) {
 }
 
 Error PgError(PGconn* conn, const PGresult* res, std::string_view what) {
-  std::string state;
+  std::string state = SqlState(res);
   std::string message;
   if (res) {
-    if (const char* s = PQresultErrorField(res, PG_DIAG_SQLSTATE)) state = s;
     if (const char* m = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)) message = m;
     if (const char* d = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME)) {
       message += std::string(" (constraint ") + d + ")";
