@@ -101,6 +101,10 @@ Result<std::shared_ptr<const Engine::SpaceRules>> Engine::RulesFor(Transaction& 
     if (mod == loaded->modules.end()) {
       auto module = d_.crm.GetModule(tx, space, rule.module);
       if (!module.ok()) {
+        // Only a module that is gone skips its rules. Any other failure (a lost connection, a
+        // conflict that aborted the transaction) fails the change: the set below is cached under
+        // the rule version, and one read short of a module would stay short until it moves.
+        if (module.error().code() != ErrorCode::kNotFound) return module.error();
         spdlog::warn("workflow rule {} watches module {}, which is gone", rule.id, rule.module);
         continue;
       }
