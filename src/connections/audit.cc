@@ -25,7 +25,14 @@ namespace relish::connections {
 using store::Transaction;
 using store::TxMode;
 
-void Connections::Impl::Record(AuditEntry&& entry) {
+bool Connections::Impl::Record(AuditEntry& entry, bool may_wait) {
+  // Never below one entry: a limit of 0 would make every call wait for room that never comes.
+  const auto limit = std::max<int64_t>(1, static_cast<int64_t>(options_.audit_queue_limit));
+  if (!may_wait) {
+    // Calls racing for the last room may pass the limit by their few entries; none waits here.
+    std::lock_guard lock(audit_mu_);
+    if (audit_enqueued_ - audit_written_ >= limit) return false;
+  }
   // The callers masked the connection's own secrets; any other secret of the organization the
   // vault has opened goes too. Only the organization's: the entry is shown to its members, and
   // masking another's would tell them a value is someone's secret.
@@ -48,8 +55,7 @@ void Connections::Impl::Record(AuditEntry&& entry) {
     // store's pace. The writer never waits for a call, and Record is never called inside a
     // store transaction, so the wait always ends (a batch the store refuses is logged and
     // counted as written).
-    const auto limit = static_cast<int64_t>(options_.audit_queue_limit);
-    if (audit_enqueued_ - audit_written_ >= limit) {
+    if (may_wait && audit_enqueued_ - audit_written_ >= limit) {
       ++audit_waits_;
       ++audit_waiting_;
       audit_flush_ = true;  // the limit may be below a batch: write what there is now
@@ -62,6 +68,7 @@ void Connections::Impl::Record(AuditEntry&& entry) {
     full = audit_queue_.size() == kAuditBatch;
   }
   if (full) audit_cv_.notify_one();
+  return true;
 }
 
 void Connections::Impl::AuditLoop() {

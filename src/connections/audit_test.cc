@@ -267,6 +267,7 @@ class HeldStore final : public store::Store {
       }
       return Ok();
     }
+    bool conflicted() const override { return inner_->conflicted(); }
 
    private:
     HeldStore& s_;
@@ -348,6 +349,37 @@ TEST_F(ConnectionsTest, ACallWaitsWhenTheAuditQueueIsFullAndNoEntryIsLost) {
   EXPECT_EQ(total, static_cast<size_t>(kCalls));
   EXPECT_LE(*std::max_element(rows.begin(), rows.end()), kLimit);
   EXPECT_EQ(Count(*store_, "connection_audit"), kCalls);
+}
+
+// The proxy finishes its calls on an I/O thread: a full queue holds the entry in the call for
+// RecordHeld (run on the blocking pool) instead of blocking that thread.
+TEST_F(ConnectionsTest, FinishOnAFullQueueHoldsTheEntryInsteadOfWaiting) {
+  std::string link = Authorized();
+  HeldStore held(*store_);
+  constexpr size_t kLimit = 2;
+  Connections writer(held, *vault_, *catalog_, http_, http_, clock_, random_,
+                     ConnectionsOptions{.public_url = "http://relish.test:8080",
+                                        .audit_queue_limit = kLimit});
+  std::vector<std::unique_ptr<Connections::Prepared>> calls;
+  for (int i = 0; i < 3; ++i) {
+    auto prepared = writer.Prepare(Ctx(), link, {.url = "/me?n=" + std::to_string(i)});
+    ASSERT_TRUE(prepared.ok()) << prepared.error().message();
+    Result<outbound::Response> answer = outbound::Response{.status = 200};
+    EXPECT_FALSE(writer.Finish(**prepared, answer));  // returns while the store is held
+    calls.push_back(std::move(*prepared));
+  }
+  EXPECT_TRUE(calls[0]->held_audit.empty());
+  EXPECT_TRUE(calls[1]->held_audit.empty());
+  ASSERT_EQ(calls[2]->held_audit.size(), 1u);
+  EXPECT_EQ(calls[2]->held_audit[0].url, "https://api.acme.test/v1/me?n=2");
+  EXPECT_EQ(writer.AuditQueue().unwritten, static_cast<int64_t>(kLimit));
+  std::thread pool([&] { writer.RecordHeld(*calls[2]); });  // waits for room
+  held.Open();
+  pool.join();
+  EXPECT_TRUE(calls[2]->held_audit.empty());
+  writer.FlushAudit();
+  EXPECT_EQ(writer.AuditQueue().unwritten, 0);
+  EXPECT_EQ(Count(*store_, "connection_audit"), 3);
 }
 
 // A database written before connections migration 3: its audit rows survive the migration with

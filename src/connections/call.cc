@@ -424,14 +424,21 @@ bool Connections::Finish(Prepared& p, Result<outbound::Response>& response) {
   } else {
     p.audit.error = response.error().message();
   }
+  // Finish runs on an I/O thread, which a full audit queue must not block: an entry that finds
+  // no room is held in `p` for RecordHeld, on the blocking pool (in order behind any held before).
+  auto queue = [&](AuditEntry entry) {
+    if (!p.held_audit.empty() || !impl_->Record(entry, /*may_wait=*/false)) {
+      p.held_audit.push_back(std::move(entry));
+    }
+  };
   if (!p.retry_in_ms) {
     ReleaseLimit(p);
-    impl_->Record(std::move(p.audit));
+    queue(std::move(p.audit));
     return false;
   }
   // This attempt is audited; the next one starts from the same entry.
   int status = p.audit.status;
-  impl_->Record(AuditEntry(p.audit));
+  queue(p.audit);
   ++p.attempt;
   p.waited_ms += *p.retry_in_ms;
   p.audit.at = impl_->clock_.NowMillis() + *p.retry_in_ms;
@@ -441,6 +448,11 @@ bool Connections::Finish(Prepared& p, Result<outbound::Response>& response) {
   p.audit.note = AttemptNote(p.attempt, p.plan.max_attempts, status, *p.retry_in_ms);
   p.started = std::chrono::steady_clock::now() + std::chrono::milliseconds(*p.retry_in_ms);
   return false;
+}
+
+void Connections::RecordHeld(Prepared& p) {
+  for (auto& entry : p.held_audit) impl_->Record(std::move(entry));
+  p.held_audit.clear();
 }
 
 }  // namespace relish::connections

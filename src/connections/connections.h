@@ -384,12 +384,17 @@ class Connections {
     CallLimiter* limiter = nullptr;      // the connection's room under its limits, when taken
     std::string limit_key;
     CallLimits limits;
+    // Audit entries Finish could not queue without waiting (the queue was full): the caller
+    // hands them to RecordHeld on the blocking pool.
+    std::vector<AuditEntry> held_audit;
     ~Prepared();
   };
   Result<std::unique_ptr<Prepared>> Prepare(const CallContext& ctx, std::string_view link_name,
                                             outbound::Request request,
                                             RetryMode retry = RetryMode::kService);
   bool Finish(Prepared& prepared, Result<outbound::Response>& response);
+  // Queues `prepared.held_audit`, waiting for room in the audit queue: never on an I/O thread.
+  void RecordHeld(Prepared& prepared);
   // Gives back a prepared call's room under its connection's limits (Finish and ~Prepared do).
   void ReleaseLimit(Prepared& prepared);
 

@@ -211,7 +211,10 @@ class Connections::Impl {
                       std::string* note);
 
   // audit.cc
-  void Record(AuditEntry&& entry);
+  void Record(AuditEntry&& entry) { Record(entry, true); }
+  // Queues `entry` (moved from) and returns true. With `may_wait` false (the proxy's I/O
+  // thread), a full queue leaves the entry untouched and returns false instead of waiting.
+  bool Record(AuditEntry& entry, bool may_wait);
   void AuditLoop();
   void WriteAudit(std::span<const AuditEntry> batch);
   // A caller's context (organization, environment, link name, topping, user, origin) -> its
