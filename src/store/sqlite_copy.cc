@@ -105,15 +105,14 @@ class FileSource final : public SqliteSource {
                                             const CopyOptions& options) override {
     std::vector<CopiedTable> out;
     for (const auto& table : tables) {
-      // The rows the copy read are the source's count: its snapshot does not change under it.
-      int64_t source_count = 0;
-      CopiedTable copied{.name = table,
-                         .rows = TRY(CopyTable(target, table, options, source_count))};
+      // Every row read is inserted, and the rows read are the source's count: its snapshot
+      // does not change under it. So the target's count is the one to check.
+      CopiedTable copied{.name = table, .rows = TRY(CopyTable(target, table, options))};
       auto target_rows = TRY(target.Query("SELECT COUNT(*) FROM " + QuoteIdentifier(table)));
       int64_t target_count = target_rows.empty() ? -1 : target_rows.front().Int(0);
-      if (copied.rows != source_count || target_count != source_count) {
-        return Internal("table " + table + ": the source has " + std::to_string(source_count) +
-                        " rows, " + std::to_string(copied.rows) + " were copied and the target has " +
+      if (target_count != copied.rows) {
+        return Internal("table " + table + ": the source's " + std::to_string(copied.rows) +
+                        " rows were copied and the target has " +
                         std::to_string(target_count));
       }
       if (options.on_table) options.on_table(copied);
@@ -131,10 +130,9 @@ class FileSource final : public SqliteSource {
     return Stmt(stmt);
   }
 
-  // Returns the rows inserted into `target`; `read` is the rows read from the source.
+  // Returns the rows read from the source and inserted into `target`.
   Result<int64_t> CopyTable(Transaction& target, const std::string& table,
-                            const CopyOptions& options, int64_t& read) {
-    read = 0;
+                            const CopyOptions& options) {
     auto select = TRY(Prepare("SELECT * FROM " + QuoteIdentifier(table)));
     const int columns = sqlite3_column_count(select.get());
     if (columns == 0) return 0;
@@ -211,7 +209,6 @@ class FileSource final : public SqliteSource {
         }
       }
       ++held_rows;
-      ++read;
       if (held_rows >= max_rows || held_bytes >= options.batch_bytes) TRY(flush());
     }
     if (rc != SQLITE_DONE) return SqliteFailure(db_, "reading " + table);

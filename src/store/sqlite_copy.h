@@ -31,7 +31,9 @@ struct CopyOptions {
   // sooner when the rows held reach `batch_bytes`.
   int batch_rows = 500;
   size_t batch_bytes = 8 << 20;
-  std::function<void(const CopiedTable&)> on_table;  // after each table is copied and counted
+  // After each table is copied and counted; again for each table if the target's transaction
+  // is run again (store::Transact after a conflict).
+  std::function<void(const CopiedTable&)> on_table;
 };
 
 class SqliteSource {

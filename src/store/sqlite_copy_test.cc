@@ -116,7 +116,7 @@ TEST_F(SqliteCopyTest, ATargetThatAlreadyHasARowFailsTheCount) {
   });
   ASSERT_FALSE(copied.ok());
   EXPECT_EQ(copied.error().message(),
-            "table z_parent: the source has 2 rows, 2 were copied and the target has 3");
+            "table z_parent: the source's 2 rows were copied and the target has 3");
 }
 
 TEST_F(SqliteCopyTest, MissingFileAndNotADatabase) {
