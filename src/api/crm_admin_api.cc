@@ -257,8 +257,8 @@ void AddCrmAdminRoutes(Routes& routes, crm::Crm& crm) {
   records("GET", kRecord, [&crm](Request& req, const bigin::Caller& c) -> Result<Response> {
     Response r = bigin::GetRecord(crm, req, c, req.params["module"], req.params["id"]);
     if (r.status != 204) return r;
-    auto module = TRY(crm.GetModule(c.space, req.params["module"]));
-    return NotFound("no " + module.api_name + " record " + req.params["id"]);
+    return NotFound("no " + TRY(crm.ModuleApiName(c.space, req.params["module"])) + " record " +
+                    req.params["id"]);
   });
   records("PUT", kRecord, [&crm](Request& req, const bigin::Caller& c) {
     return bigin::UpdateRecords(crm, req, c, req.params["module"], req.params["id"]);

@@ -258,6 +258,14 @@ Result<Module> Crm::GetModule(const Space& space, std::string_view module) {
                          [&](Transaction& tx) { return LoadModule(tx, space, module); });
 }
 
+Result<std::string> Crm::ModuleApiName(const Space& space, std::string_view module) {
+  if (const Module* standard = FindStandardModule(module)) {
+    TRY(CheckEnvironment(space.environment));
+    return standard->api_name;
+  }
+  return TRY(GetModule(space, module)).api_name;
+}
+
 Result<Module> Crm::CreateModule(const Space& space, const NewModule& spec) {
   TRY(CheckEnvironment(space.environment));
   if (spec.plural_label.empty() || spec.singular_label.empty()) {

@@ -128,6 +128,9 @@ class Crm {
   // Schema. Module names match in any letter case.
   Result<std::vector<Module>> ListModules(const Space& space);
   Result<Module> GetModule(const Space& space, std::string_view module);  // kNotFound
+  // The module's API name in its own letter case ("contacts" -> "Contacts"): a standard module's
+  // without reading the store, a custom one's read.
+  Result<std::string> ModuleApiName(const Space& space, std::string_view module);
   // The same inside a transaction the caller holds (a ChangeListener, or a writer that checks
   // something against the schema in its own transaction).
   Result<Module> GetModule(store::Transaction& tx, const Space& space, std::string_view module) {

@@ -221,13 +221,7 @@ Result<RecordResponse> SendRecords(Crm& crm, const Space& space, const Actor& ac
   // the module, fields and all, in its own transaction. A standard module's name is known without
   // the store (a read here cost every REST write a transaction and a second read of the fields);
   // a custom module is looked up.
-  auto module_name = [&]() -> Result<std::string> {
-    if (const Module* standard = FindStandardModule(request.module)) {
-      TRY(CheckEnvironment(space.environment));
-      return standard->api_name;
-    }
-    return TRY(crm.GetModule(space, request.module)).api_name;
-  }();
+  auto module_name = crm.ModuleApiName(space, request.module);
   if (!module_name.ok()) return FromCrmError(module_name.error());
   const std::string& name = *module_name;
   if (allow) {

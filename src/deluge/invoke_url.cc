@@ -531,10 +531,8 @@ Value Interp::Fetch(HttpRequest request, bool detailed, std::string_view respons
   if (!result.ok()) {
     const Error& err = result.error();
     if (err.code() == ErrorCode::kDeadlineExceeded) {
-      int64_t ms = limits_.invokeurl_timeout.count();
-      return FailFatal(
-          Msg::kLimitInvokeTimeout,
-          {shown, ms % 1000 == 0 ? std::to_string(ms / 1000) + " s" : std::to_string(ms) + " ms"});
+      return FailFatal(Msg::kLimitInvokeTimeout,
+                       {shown, FormatDuration(limits_.invokeurl_timeout)});
     }
     if (err.code() == ErrorCode::kResourceExhausted) {
       return FailFatal(Msg::kLimitResponseSize, {shown, Size(limit)});

@@ -63,6 +63,25 @@ std::unique_ptr<PasswordHasher> DefaultHasher(const IdentityOptions& options) {
   return std::make_unique<Argon2idHasher>(options.pwhash_opslimit, options.pwhash_memlimit);
 }
 
+// The rows CreateUser, CreateOrg and AddMember write, and Bootstrap writes together.
+Result<void> InsertUser(Transaction& tx, const User& u, const std::string& hash) {
+  TRY(tx.Exec("INSERT INTO users (id, email, name, role, password_hash, created_at)"
+              " VALUES (?, ?, ?, ?, ?, ?)",
+              u.id, u.email, u.name, RoleName(u.role), hash, u.created_at));
+  return Ok();
+}
+
+Result<void> InsertOrg(Transaction& tx, const Org& org) {
+  TRY(tx.Exec("INSERT INTO orgs (id, name, created_at) VALUES (?, ?, ?)", org.id, org.name,
+              org.created_at));
+  return Ok();
+}
+
+Result<void> InsertMember(Transaction& tx, std::string_view org_id, std::string_view user_id) {
+  TRY(tx.Exec("INSERT INTO org_members (org_id, user_id) VALUES (?, ?)", org_id, user_id));
+  return Ok();
+}
+
 }  // namespace
 
 Identity::Identity(store::Store& store, const Clock& clock, Random& random, IdentityOptions options)
@@ -152,12 +171,8 @@ Result<User> Identity::CreateUser(std::string_view email, std::string_view name,
   user.id = NewId("usr", clock_, random_);
   user.created_at = clock_.NowMillis();
   std::string hash = TRY(HashPassword(password));
-  auto r = store::Transact(store_, TxMode::kWrite, [&](Transaction& tx) -> Result<void> {
-    TRY(tx.Exec("INSERT INTO users (id, email, name, role, password_hash, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                user.id, user.email, user.name, RoleName(role), hash, user.created_at));
-    return Ok();
-  });
+  auto r = store::Transact(store_, TxMode::kWrite,
+                           [&](Transaction& tx) { return InsertUser(tx, user, hash); });
   if (!r.ok()) {
     if (r.error().code() == ErrorCode::kAlreadyExists) {
       return AlreadyExists("a user with email " + user.email + " already exists");
@@ -271,11 +286,7 @@ Result<Org> Identity::CreateOrg(std::string_view name) {
     return InvalidArgument("organization names have 1 to 100 characters");
   }
   Org org{NewId("org", clock_, random_), std::string(name), clock_.NowMillis()};
-  TRY(store::Transact(store_, TxMode::kWrite, [&](Transaction& tx) -> Result<void> {
-    TRY(tx.Exec("INSERT INTO orgs (id, name, created_at) VALUES (?, ?, ?)", org.id, org.name,
-                org.created_at));
-    return Ok();
-  }));
+  TRY(store::Transact(store_, TxMode::kWrite, [&](Transaction& tx) { return InsertOrg(tx, org); }));
   return org;
 }
 
@@ -324,10 +335,8 @@ Result<std::optional<std::string>> Identity::FirstOrgId(std::string_view user_id
 
 Result<void> Identity::AddMember(std::string_view org_id, std::string_view user_id) {
   orgs_.Erase(std::string(user_id));
-  auto r = store::Transact(store_, TxMode::kWrite, [&](Transaction& tx) -> Result<void> {
-    TRY(tx.Exec("INSERT INTO org_members (org_id, user_id) VALUES (?, ?)", org_id, user_id));
-    return Ok();
-  });
+  auto r = store::Transact(store_, TxMode::kWrite,
+                           [&](Transaction& tx) { return InsertMember(tx, org_id, user_id); });
   if (!r.ok() && r.error().code() == ErrorCode::kFailedPrecondition) {
     return NotFound("no organization " + std::string(org_id) + " or no user " +
                     std::string(user_id));
@@ -486,12 +495,9 @@ Result<std::optional<std::pair<User, std::string>>> Identity::Bootstrap(
   // administrator between them, not one each.
   bool made = TRY(store::Transact(store_, TxMode::kWrite, [&](Transaction& tx) -> Result<bool> {
     if (TRY(tx.QueryOne("count", "SELECT COUNT(*) FROM users")).Int(0) > 0) return false;
-    TRY(tx.Exec("INSERT INTO users (id, email, name, role, password_hash, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                admin.id, admin.email, admin.name, RoleName(admin.role), hash, admin.created_at));
-    TRY(tx.Exec("INSERT INTO orgs (id, name, created_at) VALUES (?, ?, ?)", org.id, org.name,
-                org.created_at));
-    TRY(tx.Exec("INSERT INTO org_members (org_id, user_id) VALUES (?, ?)", org.id, admin.id));
+    TRY(InsertUser(tx, admin, hash));
+    TRY(InsertOrg(tx, org));
+    TRY(InsertMember(tx, org.id, admin.id));
     return true;
   }));
   if (!made) return First();

@@ -389,10 +389,9 @@ Result<int64_t> Vault::Learn() {
     }
   }
   std::set<std::array<unsigned char, 16>> seen;
-  // This scan's data keys, and the ids of those that did not load: a key that does not open is
-  // tried once per scan, not once per value sealed under it (each try reads the database and,
-  // when it names another master key, the key files).
-  std::map<std::string, std::shared_ptr<Key>, std::less<>> keys;
+  // The ids of data keys that did not load this scan: such a key is tried once per scan, not
+  // once per value sealed under it (each try reads the database and, when it names another
+  // master key, the key files).
   std::set<std::string, std::less<>> bad_keys;
   int64_t learned = 0, failed = 0;
   for (const auto& group : tables) {
@@ -432,17 +431,13 @@ Result<int64_t> Vault::Learn() {
           ++failed;
           continue;
         }
-        auto key = keys.find(split->first);
-        if (key == keys.end()) {
-          auto loaded = DataKey(std::string(split->first));
-          if (!loaded.ok()) {
-            bad_keys.emplace(split->first);
-            ++failed;
-            continue;
-          }
-          key = keys.emplace(std::string(split->first), *loaded).first;
+        auto key = DataKey(std::string(split->first));  // the vault's cache, after the first
+        if (!key.ok()) {
+          bad_keys.emplace(split->first);
+          ++failed;
+          continue;
         }
-        auto plain = OpenWith(*key->second, r.Text(2 * i), split->second);
+        auto plain = OpenWith(**key, r.Text(2 * i), split->second);
         if (!plain.ok()) {
           ++failed;
           continue;
@@ -502,16 +497,12 @@ Result<Vault::RotationReport> Vault::Rotate(MasterKey new_master,
     auto values = TRY(tx->Query("SELECT " + c.key_column + ", " + c.owner_sql + ", " + c.column +
                                 " FROM " + c.table + " WHERE " + c.column + " IS NOT NULL"));
     for (const auto& v : values) {
-      std::string_view sealed = v.Text(2);
-      auto first = sealed.find('.');
-      auto second = sealed.find('.', first + 1);
-      if (first == std::string_view::npos || second == std::string_view::npos) {
-        return FailedPrecondition("damaged sealed value in " + c.table + "." + c.column);
-      }
-      std::string id(sealed.substr(first + 1, second - first - 1));
+      auto split = SplitSealed(v.Text(2));
+      if (!split.ok()) return FailedPrecondition("damaged sealed value in " + c.table + "." + c.column);
+      std::string id(split->first);
       auto it = loaded.find(id);
       if (it == loaded.end()) return FailedPrecondition("unknown data key " + id);
-      auto plain = TRY(OpenWith(*it->second, v.Text(1), sealed.substr(second + 1)));
+      auto plain = TRY(OpenWith(*it->second, v.Text(1), split->second));
       std::string resealed = std::string(kFormat) + "." + new_key_id + "." +
                              TRY(SealWith(*fresh.key, v.Text(1), plain, random_));
       sodium_memzero(plain.data(), plain.size());
