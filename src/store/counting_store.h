@@ -5,6 +5,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -39,10 +40,24 @@ class CountingStore final : public Store {
     std::lock_guard lock(mu_);
     return statements_;
   }
+  // The queries whose text contains `part` since the last Reset, with the rows each returned.
+  struct Read {
+    std::string sql;
+    size_t rows;
+  };
+  std::vector<Read> ReadsOf(std::string_view part) {
+    std::lock_guard lock(mu_);
+    std::vector<Read> out;
+    for (const auto& r : queries_) {
+      if (r.sql.find(part) != std::string::npos) out.push_back(r);
+    }
+    return out;
+  }
   void Reset() {
     std::lock_guard lock(mu_);
     reads_ = writes_ = 0;
     statements_.clear();
+    queries_.clear();
   }
 
  private:
@@ -51,7 +66,10 @@ class CountingStore final : public Store {
     Tx(CountingStore& s, std::unique_ptr<Transaction> inner) : s_(s), inner_(std::move(inner)) {}
     Result<Rows> QueryParams(std::string_view sql, std::vector<Value> p) override {
       s_.Note(sql);
-      return inner_->QueryParams(sql, std::move(p));
+      auto rows = TRY(inner_->QueryParams(sql, std::move(p)));
+      std::lock_guard lock(s_.mu_);
+      s_.queries_.push_back({std::string(sql), rows.size()});
+      return rows;
     }
     Result<int64_t> ExecParams(std::string_view sql, std::vector<Value> p) override {
       s_.Note(sql);
@@ -83,6 +101,7 @@ class CountingStore final : public Store {
   int reads_ = 0;
   int writes_ = 0;
   std::vector<std::string> statements_;
+  std::vector<Read> queries_;
 };
 
 }  // namespace relish::store::testing

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "base/log.h"
+#include "store/counting_store.h"
 #include "store/testing.h"
 
 namespace relish::vault {
@@ -231,63 +232,7 @@ TEST_F(VaultTest, OpenedSecretsAreRedactedFromLogs) {
             "[REDACTED]");
 }
 
-// A Store that passes everything to another and notes every query's text and how many rows it
-// returned: what a scan reads.
-class CountingStore final : public store::Store {
- public:
-  struct Read {
-    std::string sql;
-    size_t rows;
-  };
-  explicit CountingStore(store::Store& inner) : inner_(inner) {}
-  Result<std::unique_ptr<store::Transaction>> Begin(store::TxMode mode) override {
-    return std::unique_ptr<store::Transaction>(new Tx(*this, TRY(inner_.Begin(mode))));
-  }
-  std::string_view backend() const override { return inner_.backend(); }
-  // The reads whose text contains `part` since the last Reset.
-  std::vector<Read> ReadsOf(std::string_view part) {
-    std::lock_guard lock(mu_);
-    std::vector<Read> out;
-    for (const auto& r : reads_) {
-      if (r.sql.find(part) != std::string::npos) out.push_back(r);
-    }
-    return out;
-  }
-  void Reset() {
-    std::lock_guard lock(mu_);
-    reads_.clear();
-  }
-
- private:
-  class Tx final : public store::Transaction {
-   public:
-    Tx(CountingStore& owner, std::unique_ptr<store::Transaction> inner)
-        : owner_(owner), inner_(std::move(inner)) {}
-    Result<store::Rows> QueryParams(std::string_view sql, std::vector<store::Value> params) override {
-      auto rows = TRY(inner_->QueryParams(sql, std::move(params)));
-      std::lock_guard lock(owner_.mu_);
-      owner_.reads_.push_back({std::string(sql), rows.size()});
-      return rows;
-    }
-    Result<int64_t> ExecParams(std::string_view sql, std::vector<store::Value> params) override {
-      return inner_->ExecParams(sql, std::move(params));
-    }
-    Result<int64_t> ExecRefs(std::string_view sql, std::span<const store::ValueRef> params) override {
-      return inner_->ExecRefs(sql, params);
-    }
-    Result<void> ExecScript(std::string_view sql) override { return inner_->ExecScript(sql); }
-    Result<void> Commit() override { return inner_->Commit(); }
-    bool conflicted() const override { return inner_->conflicted(); }
-
-   private:
-    CountingStore& owner_;
-    std::unique_ptr<store::Transaction> inner_;
-  };
-
-  store::Store& inner_;
-  std::mutex mu_;
-  std::vector<Read> reads_;  // guarded by mu_
-};
+using store::testing::CountingStore;
 
 // Learn read a table once per registered column (connection_credentials four times a second),
 // and a data key that did not open was looked up again for every value sealed under it, each
