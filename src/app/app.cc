@@ -123,6 +123,14 @@ Result<std::unique_ptr<App>> App::Open(const Config& config) {
 
   bool secure = public_url.starts_with("https://");
   server::AddSystemRoutes(impl->router, impl->metrics, config.metrics_token);
+  // The audit queue's back-pressure (audit_queue_limit, docs/connections.md#audit).
+  connections::Connections& conns = rt.connections();
+  impl->metrics.AddValue("relish_audit_queue_unwritten",
+                         "Connections audit entries queued and not yet written.", "gauge",
+                         [&conns] { return conns.AuditQueue().unwritten; });
+  impl->metrics.AddValue("relish_audit_queue_waits_total",
+                         "Credentialed calls that waited for room in the full audit queue.",
+                         "counter", [&conns] { return conns.AuditQueue().waits; });
   api::Routes routes(impl->router, *impl->auth, *impl->pool);
   api::AddIdentityRoutes(routes, *impl->signin, {.secure_cookies = secure});
   api::AddOAuthRoutes(routes, rt.oauth(), impl->public_url);

@@ -42,6 +42,12 @@ void Metrics::Observe(std::string_view route, std::string_view method, int statu
   h.sum += seconds;
 }
 
+void Metrics::AddValue(std::string name, std::string help, std::string type,
+                       std::function<int64_t()> read) {
+  std::lock_guard lock(mu_);
+  values_.push_back({std::move(name), std::move(help), std::move(type), std::move(read)});
+}
+
 std::string Metrics::Render() const {
   std::lock_guard lock(mu_);
   std::string out;
@@ -65,6 +71,10 @@ std::string Metrics::Render() const {
                        h.sum);
     out += fmt::format("relish_http_request_duration_seconds_count{{route=\"{}\"}} {}\n",
                        Label(route), h.count);
+  }
+  for (const auto& v : values_) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} {}\n{} {}\n", v.name, v.help, v.name, v.type,
+                       v.name, v.read());
   }
   return out;
 }

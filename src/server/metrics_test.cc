@@ -27,5 +27,21 @@ TEST(MetricsTest, RendersCountersAndHistogram) {
             std::string::npos) << text;
 }
 
+TEST(MetricsTest, RendersOtherModulesValuesAfterTheRequests) {
+  Metrics m;
+  int64_t waits = 3;
+  m.AddValue("relish_audit_queue_waits_total", "Calls that waited.", "counter", [&] { return waits; });
+  m.Observe("/healthz", "GET", 200, 0.001);
+  waits = 4;
+  std::string text = m.Render();
+  std::string expected =
+      "# HELP relish_audit_queue_waits_total Calls that waited.\n"
+      "# TYPE relish_audit_queue_waits_total counter\n"
+      "relish_audit_queue_waits_total 4\n";
+  ASSERT_GE(text.size(), expected.size());
+  EXPECT_EQ(text.substr(text.size() - expected.size()), expected) << text;
+  EXPECT_EQ(text.rfind("# HELP relish_http_requests_total", 0), 0u);
+}
+
 }  // namespace
 }  // namespace relish::server

@@ -185,4 +185,13 @@ printf 'x = ;\n' > "$dir/bad.dg"
 expect "check --json" "{\"ok\":false,\"problems\":[{\"file\":\"$dir/bad.dg\",\"line\":1,\"message\":\"Expected a value but found ';'\"}]}" 1 \
   bash -c "set -o pipefail; '$relish' check --json '$dir/bad.dg' | jq -c ."
 expect "check --json, fine" '{"ok":true,"problems":[]}' 0 sh -c "'$relish' check --json '$dir/acme' | jq -c ."
+
+# The audit queue's back-pressure on /metrics: everything audited above is written within the
+# writer's tick (200 ms; up to 10 s allowed on a loaded machine), and no call waited.
+for _ in $(seq 50); do
+  curl -fsS "$RELISH_URL/metrics" | grep -qx 'relish_audit_queue_unwritten 0' && break
+  sleep 0.2
+done
+expect "audit queue metrics" "relish_audit_queue_unwritten 0
+relish_audit_queue_waits_total 0" 0 sh -c "curl -fsS '$RELISH_URL/metrics' | grep '^relish_audit_queue'"
 echo "ok"
