@@ -141,6 +141,8 @@ class Interp {
   // interpreter_expr.cc: expressions
  public:
   Value Eval(const Expr* e);
+  // Evaluates e->args in order into `out`; false when one aborted the run.
+  bool EvalArgs(const Expr* e, std::vector<Value>& out);
 
  private:
   Value EvalBinary(const Expr* e);

@@ -11,18 +11,23 @@
 namespace relish::deluge {
 // ---- calls ----
 
+bool Interp::EvalArgs(const Expr* e, std::vector<Value>& out) {
+  out.reserve(e->args.size());
+  for (const Expr* a : e->args) {
+    Value v = Eval(a);
+    if (v.is_abort()) return false;
+    out.push_back(std::move(v));
+  }
+  return true;
+}
+
 Value Interp::CallUser(const Expr* e) {
   const Function& fn = program_.functions[static_cast<size_t>(e->slot)];
   if (depth_ + 1 > limits_.max_call_depth) {
     return FailFatal(Msg::kLimitCallDepth, {FormatInt(limits_.max_call_depth)});
   }
   std::vector<Value> args;
-  args.reserve(e->args.size());
-  for (const Expr* a : e->args) {
-    Value v = Eval(a);
-    if (v.is_abort()) return v;
-    args.push_back(std::move(v));
-  }
+  if (!EvalArgs(e, args)) return Value::Abort();
   size_t d = static_cast<size_t>(depth_) + 1;
   if (frames_.size() <= d) frames_.resize(d + 1);
   std::vector<Value>& frame = frames_[d];
@@ -86,12 +91,7 @@ Value Interp::CallBuiltin(const Expr* e) {
 Value Interp::CallTask(const Expr* e) {
   if (e->name.starts_with(kOrgFunctionPrefix)) return CallOrgFunction(e);
   std::vector<Value> args;
-  args.reserve(e->args.size());
-  for (const Expr* a : e->args) {
-    Value v = Eval(a);
-    if (v.is_abort()) return v;
-    args.push_back(std::move(v));
-  }
+  if (!EvalArgs(e, args)) return Value::Abort();
   auto result = host_.CallTask(e->name, std::move(args), heap_);
   if (!result.ok()) return Fail(Msg::kTaskFailed, {result.error().message()});
   if (!CheckWallTime()) return Value::Abort();
