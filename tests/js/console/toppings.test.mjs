@@ -129,8 +129,9 @@ test('a topping folder pushed by upload, previewed, published, its production co
   await page.getByText('Toppings are pushed to the sandbox and tried there.', { exact: false }).waitFor();
   assert.equal(await page.getByTestId('topping-folder').count(), 0);
   const prodCard = page.getByTestId(`topping-${kNs}`);
-  assert.deepEqual(await rows(prodCard.getByRole('region', { name: 'Connections of Bigin and Books contact sync' })),
-                   [[kBigin, 'bigin', 'Connected'], [kBooks, 'zoho_books', 'Pending']]);
+  const prodConnections = prodCard.getByRole('region', { name: 'Connections of Bigin and Books contact sync' });
+  await prodConnections.locator('tbody tr').nth(1).waitFor();  // the list loads after the card
+  assert.deepEqual(await rows(prodConnections), [[kBigin, 'bigin', 'Connected'], [kBooks, 'zoho_books', 'Pending']]);
   assert.equal(await prodCard.getByRole('link', { name: 'Publish to production…' }).count(), 0);
   await h().checkAccessibility(page, 'the toppings list in production');
 
