@@ -185,6 +185,12 @@ CREATE TABLE crm_events (
   created_at BIGINT NOT NULL
 );
 CREATE UNIQUE INDEX crm_events_by_record ON crm_events (record_id, seq);
+)sql"},
+          // The change history across records (`ListEvents` without a record id, the console's
+          // Changes page) is newest first per space: without this it read and sorted every
+          // event of the installation.
+          {"crm", 2, "change history by space and time", R"sql(
+CREATE INDEX crm_events_by_time ON crm_events (org_id, environment, created_at, id);
 )sql"}};
 }
 

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <functional>
 #include <map>
+#include <regex>
 
 #include "crm/record_api.h"
 #include "store/counting_store.h"
@@ -114,7 +116,8 @@ TEST_F(CrmTest, CreateReadsBackInBiginsShape) {
 TEST_F(CrmTest, AWriteThroughTheRecordApiReadsTheModuleOnce) {
   store::testing::CountingStore counting(*store_);
   Crm crm(counting, clock_, random_, users_);
-  RecordRequest request{.op = RecordOp::kInsert, .module = "contacts",
+  RecordRequest request{.op = RecordOp::kInsert,
+                        .module = "contacts",
                         .body = Json::parse(R"({"data":[{"Last_Name":"Lee"}]})")};
   auto answer = SendRecords(crm, sandbox_, ada_, request);
   ASSERT_TRUE(answer.ok()) << answer.error().ToString();
@@ -123,7 +126,9 @@ TEST_F(CrmTest, AWriteThroughTheRecordApiReadsTheModuleOnce) {
   EXPECT_EQ(counting.writes(), 1);
   auto statements = counting.statements();
   EXPECT_EQ(std::count_if(statements.begin(), statements.end(),
-                          [](const std::string& sql) { return sql.find("FROM crm_fields") != std::string::npos; }),
+                          [](const std::string& sql) {
+                            return sql.find("FROM crm_fields") != std::string::npos;
+                          }),
             1);
   request.module = "Nonesuch";
   answer = SendRecords(crm, sandbox_, ada_, request);
@@ -287,11 +292,13 @@ TEST_F(CrmTest, AnIdFromAnotherSpaceOrModuleIsNoRecordHere) {
   EXPECT_EQ((*crm_->GetRecord(sandbox_, "Contacts", id))["Last_Name"], "Mine");
 }
 
-// A store that explains each query reading crm_records by id before running it, and keeps
-// the plan of each such statement: which index the engine reads for a lookup by id.
+// A store that explains each query `explain` picks before running it, and keeps the plan of
+// each such statement: which index the engine reads. Values in PostgreSQL's plans ('1...'::text
+// or $1) read `?`, as in SQLite's.
 class ExplainingStore final : public store::Store {
  public:
-  explicit ExplainingStore(store::Store& inner) : inner_(inner) {}
+  ExplainingStore(store::Store& inner, std::function<bool(std::string_view sql)> explain)
+      : inner_(inner), explain_(std::move(explain)) {}
   Result<std::unique_ptr<store::Transaction>> Begin(store::TxMode mode) override {
     return std::unique_ptr<store::Transaction>(new Tx(*this, TRY(inner_.Begin(mode))));
   }
@@ -306,20 +313,14 @@ class ExplainingStore final : public store::Store {
         : store_(store), inner_(std::move(inner)) {}
     Result<store::Rows> QueryParams(std::string_view sql,
                                     std::vector<store::Value> params) override {
-      // " id = ?" and not org_id's or record_id's.
-      if (sql.find("FROM crm_records") != std::string_view::npos &&
-          sql.find(" id = ?") != std::string_view::npos) {
+      if (store_.explain_(sql)) {
         bool pg = store_.backend() == "postgres";
         auto rows = TRY(inner_->QueryParams(
             (pg ? "EXPLAIN (COSTS OFF) " : "EXPLAIN QUERY PLAN ") + std::string(sql), params));
         std::string plan;
         for (const auto& r : rows) plan += r.Text(pg ? 0 : 3) + "\n";
-        // PostgreSQL shows the value ('1...'::text) or $1: either is `?` here.
-        for (size_t at = plan.find("(id = "); at != std::string::npos;
-             at = plan.find("(id = ", at + 1)) {
-          plan.replace(at, plan.find(')', at) + 1 - at, "(id = ?)");
-        }
-        store_.plans.emplace(sql, plan);
+        static const std::regex kValue(R"('[^']*'::\w+|\$\d+)");
+        store_.plans.emplace(sql, std::regex_replace(plan, kValue, "?"));
       }
       return inner_->QueryParams(sql, std::move(params));
     }
@@ -340,6 +341,7 @@ class ExplainingStore final : public store::Store {
   };
 
   store::Store& inner_;
+  std::function<bool(std::string_view sql)> explain_;
 };
 
 // Every read of a record by id (reading, editing, deleting, checking a lookup field's value and
@@ -348,7 +350,11 @@ class ExplainingStore final : public store::Store {
 // (org_id, environment, module, modified_time) and filtered the id: a scan of the space per
 // lookup. An id of another organization's record is still no record here.
 TEST_F(CrmTest, EveryLookupByIdReadsThePrimaryKey) {
-  ExplainingStore explaining(*store_);
+  ExplainingStore explaining(*store_, [](std::string_view sql) {
+    // " id = ?" and not org_id's or record_id's.
+    return sql.find("FROM crm_records") != std::string_view::npos &&
+           sql.find(" id = ?") != std::string_view::npos;
+  });
   Crm crm(explaining, clock_, random_, users_);
   ASSERT_TRUE(
       crm.CreateModule(sandbox_, {.singular_label = "Project", .plural_label = "Projects"}).ok());
@@ -398,6 +404,56 @@ TEST_F(CrmTest, EveryLookupByIdReadsThePrimaryKey) {
               "  Index Cond: (id = ?)\n");
   } else {
     EXPECT_EQ(plan, "SEARCH crm_records USING INDEX sqlite_autoindex_crm_records_1 (id=?)\n");
+  }
+}
+
+// The change history across records (the console's Changes page) walks the space's events by
+// time, newest first, and stops at the limit: without crm_events_by_time it read and sorted
+// every event of the installation. Another organization's events are never among them.
+TEST_F(CrmTest, TheHistoryAcrossRecordsReadsItsSpaceNewestFirstFromTheTimeIndex) {
+  ExplainingStore explaining(*store_, [](std::string_view sql) {
+    return sql.find("FROM crm_events WHERE org_id = ?") != std::string_view::npos;
+  });
+  Crm crm(explaining, clock_, random_, users_);
+  std::string ada = Insert("Contacts", {{"Last_Name", "Lovelace"}});
+  clock_.Advance(std::chrono::seconds(1));
+  Insert("Contacts", {{"Last_Name", "Theirs"}}, {"org2", "sandbox"});
+  clock_.Advance(std::chrono::seconds(1));
+  std::string acme = Insert("Accounts", {{"Account_Name", "Acme"}});
+  clock_.Advance(std::chrono::seconds(1));
+  ASSERT_TRUE(crm.UpdateRecords(sandbox_, "Contacts",
+                                Json::array({{{"id", ada}, {"Last_Name", "Byron"}}}), ada_, {})
+                  .ok());
+
+  auto all = crm.ListEvents(sandbox_, "", "", 10);
+  ASSERT_TRUE(all.ok()) << all.error().ToString();
+  std::vector<std::string> listed;
+  for (const auto& e : *all)
+    listed.push_back(e.module + " " + e.record_id + " " + std::string(ChangeKindName(e.kind)));
+  EXPECT_EQ(listed,
+            (std::vector<std::string>{"Contacts " + ada + " edit", "Accounts " + acme + " create",
+                                      "Contacts " + ada + " create"}));
+  auto two = crm.ListEvents(sandbox_, "", "", 2);
+  ASSERT_EQ(two->size(), 2u);
+  EXPECT_EQ((*two)[1].record_id, acme);
+  auto contacts = crm.ListEvents(sandbox_, "contacts", "", 10);
+  ASSERT_EQ(contacts->size(), 2u);
+  EXPECT_EQ((*contacts)[0].kind, ChangeKind::kEdit);
+  EXPECT_EQ((*contacts)[1].kind, ChangeKind::kCreate);
+
+  // By SQL: with the module, then without it. Neither sorts: the index gives the order.
+  std::vector<std::string> plans;
+  for (const auto& [sql, plan] : explaining.plans) plans.push_back(plan);
+  if (store::testing::TestingPostgres()) {
+    const std::string walk =
+        "Limit\n"
+        "  ->  Index Scan Backward using crm_events_by_time on crm_events\n"
+        "        Index Cond: ((org_id = ?) AND (environment = ?))\n";
+    EXPECT_EQ(plans, (std::vector<std::string>{walk + "        Filter: (module = ?)\n", walk}));
+  } else {
+    const std::string walk =
+        "SEARCH crm_events USING INDEX crm_events_by_time (org_id=? AND environment=?)\n";
+    EXPECT_EQ(plans, (std::vector<std::string>{walk, walk}));
   }
 }
 
@@ -475,7 +531,8 @@ TEST_F(CrmTest, CustomModulesListInCreationOrderThenByName) {
     ASSERT_TRUE(crm_->CreateModule(sandbox_, {.singular_label = name, .plural_label = name}).ok());
   }
   clock_.Advance(std::chrono::seconds(1));
-  ASSERT_TRUE(crm_->CreateModule(sandbox_, {.singular_label = "Later", .plural_label = "Later"}).ok());
+  ASSERT_TRUE(
+      crm_->CreateModule(sandbox_, {.singular_label = "Later", .plural_label = "Later"}).ok());
   if (store::testing::TestingPostgres()) {
     // With statistics a table this small is read by a scan, in the order rows were written.
     ASSERT_TRUE(store::Transact(*store_, store::TxMode::kWrite, [](store::Transaction& tx) {
@@ -485,7 +542,8 @@ TEST_F(CrmTest, CustomModulesListInCreationOrderThenByName) {
   auto modules = crm_->ListModules(sandbox_);
   ASSERT_TRUE(modules.ok());
   std::vector<std::string> custom;
-  for (size_t i = modules->size() - 4; i < modules->size(); ++i) custom.push_back((*modules)[i].api_name);
+  for (size_t i = modules->size() - 4; i < modules->size(); ++i)
+    custom.push_back((*modules)[i].api_name);
   EXPECT_EQ(custom, (std::vector<std::string>{"Assets", "Machines", "Zones", "Later"}));
 }
 
