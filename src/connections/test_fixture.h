@@ -196,6 +196,14 @@ class ConnectionsTest : public ::testing::Test {
     EXPECT_TRUE(done.ok()) << done.error().message();
     return c->link_name;
   }
+  // A second Connections on `store` (a wrapper of store_), as the fixture's own is made.
+  std::unique_ptr<Connections> ConnectionsOn(
+      store::Store& store, size_t audit_queue_limit = ConnectionsOptions{}.audit_queue_limit) {
+    return std::make_unique<Connections>(
+        store, *vault_, *catalog_, http_, http_, clock_, random_,
+        ConnectionsOptions{.public_url = "http://relish.test:8080",
+                           .audit_queue_limit = audit_queue_limit});
+  }
   CallContext Ctx() { return {.org_id = "org1", .environment = "sandbox", .origin = "test"}; }
   // The Authorization header of the last request the provider saw: which token went out (the
   // answer's echo of it comes back masked).
