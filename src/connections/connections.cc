@@ -220,6 +220,21 @@ CREATE TABLE service_env_clients (
       m.postgres_sql.erase(at, std::string_view(" WITHOUT ROWID").size());
     }
   }
+  // ---- Sealed columns numbered for Vault::Learn ----
+  // Rotation's re-sealing included: another node reads only the rows changed since its last scan.
+  store::Migration sealed{"connections", 8, "changes to sealed columns numbered for Vault::Learn",
+                          "", ""};
+  for (const auto& [table, columns] :
+       std::vector<std::pair<std::string, std::vector<std::string>>>{
+           {"connection_credentials", {"access_token", "refresh_token", "token_secret", "fields"}},
+           {"oauth_states", {"verifier", "callback"}},
+           {"service_clients", {"client_secret"}},
+           {"service_env_clients", {"client_secret"}}}) {
+    auto sql = vault::Vault::TrackSealedColumns(table, columns);
+    sealed.sql += sql.sqlite;
+    sealed.postgres_sql += sql.postgres;
+  }
+  all.push_back(std::move(sealed));
   // ---- Connection events (issue 18) ----
   for (auto& m : EventMigrations()) all.push_back(std::move(m));
   return all;

@@ -1,6 +1,7 @@
 // Issue 13 item 19: the registry of a connection's secrets, and every scrubber it feeds.
 #include "base/log.h"
 #include "connections/connections_impl.h"
+#include "store/counting_store.h"
 #include "test_fixture.h"
 
 namespace relish::connections {
@@ -144,6 +145,65 @@ TEST_F(ConnectionsTest, TokenEndpointErrorsNeverQuoteTheSecretsSent) {
   EXPECT_EQ(done.error().message(),
             "exchanging the authorization code: token endpoint login.acme.test answered HTTP 500: "
             "upstream said: client_secret=[REDACTED]");
+}
+
+// Vault::Learn read every sealed value each second; now it reads the rows changed since its last
+// scan, which the connections tables number themselves (migration 8). Another node (its own
+// vault and Connections on the same database) learns an OAuth client's secret, an authorization's
+// tokens and an API key, new or changed, each under its organization, and a scan with nothing
+// changed reads no row of these tables.
+TEST_F(ConnectionsTest, AnotherNodeLearnsTheSecretsWrittenSinceItsLastScanAndNothingElse) {
+  store::testing::CountingStore counting(*store_);
+  auto opened = vault::Vault::Open(counting, {master_}, clock_, random_);
+  ASSERT_TRUE(opened.ok()) << opened.error().ToString();
+  std::unique_ptr<vault::Vault> node_vault = std::move(*opened);
+  Connections node(counting, *node_vault, *catalog_, http_, http_, clock_, random_,
+                   ConnectionsOptions{.public_url = "http://relish.test:8080"});
+  const std::vector<std::string> tables = {"connection_credentials", "oauth_states",
+                                           "service_clients", "service_env_clients"};
+  // Learns, and returns the rows it read from the connections tables.
+  auto scan = [&] {
+    counting.Reset();
+    auto learned = node_vault->Learn();
+    EXPECT_TRUE(learned.ok()) << learned.error().ToString();
+    size_t rows = 0;
+    for (const auto& t : tables) {
+      for (const auto& r : counting.ReadsOf("FROM " + t + " WHERE")) rows += r.rows;
+    }
+    return rows;
+  };
+  EXPECT_EQ(scan(), 1u);  // the first: org1's client secret
+  EXPECT_EQ(scan(), 0u);
+
+  provider_.next_access = "ACCESSxLEARNEDxTOKEN1";
+  provider_.next_refresh = "REFRESHxLEARNEDxTOKEN1";
+  ASSERT_TRUE(connections_->SetClient("org2", "acme", "client-2", "CLIENTxSECRETxORG2").ok());
+  Authorized();
+  auto keyed = connections_->Create({.org_id = "org1", .display_name = "Keyed",
+                                     .service_id = "keyed", .created_by = "usr_1"});
+  ASSERT_TRUE(keyed.ok()) << keyed.error().message();
+  ASSERT_TRUE(connections_->SetCredentials("org1", "sandbox", keyed->link_name, "",
+                                           {{"api_key", "APIxKEYxFIRSTxVALUE"}}).ok());
+  const std::vector<std::string> sealed = {"ACCESSxLEARNEDxTOKEN1", "REFRESHxLEARNEDxTOKEN1",
+                                           "CLIENTxSECRETxORG2", "APIxKEYxFIRSTxVALUE"};
+  for (const auto& s : sealed) GlobalRedactor().Remove(s);  // told by the node that sealed them
+  // The client's row, the authorization's and the key's (the state was deleted on completion).
+  EXPECT_EQ(scan(), 3u);
+  EXPECT_TRUE(GlobalRedactor().ContainsFor("org1", "ACCESSxLEARNEDxTOKEN1"));
+  EXPECT_TRUE(GlobalRedactor().ContainsFor("org1", "REFRESHxLEARNEDxTOKEN1"));
+  EXPECT_TRUE(GlobalRedactor().ContainsFor("org1", "APIxKEYxFIRSTxVALUE"));
+  EXPECT_TRUE(GlobalRedactor().ContainsFor("org2", "CLIENTxSECRETxORG2"));
+  EXPECT_FALSE(GlobalRedactor().ContainsFor("org1", "CLIENTxSECRETxORG2"));
+  EXPECT_FALSE(GlobalRedactor().ContainsFor("org2", "APIxKEYxFIRSTxVALUE"));
+  EXPECT_EQ(scan(), 0u);
+
+  // A changed key: its row again, and only it.
+  ASSERT_TRUE(connections_->SetCredentials("org1", "sandbox", keyed->link_name, "",
+                                           {{"api_key", "APIxKEYxSECONDxVALUE"}}).ok());
+  GlobalRedactor().Remove("APIxKEYxSECONDxVALUE");
+  EXPECT_EQ(scan(), 1u);
+  EXPECT_TRUE(GlobalRedactor().ContainsFor("org1", "APIxKEYxSECONDxVALUE"));
+  EXPECT_EQ(scan(), 0u);
 }
 
 }  // namespace

@@ -174,7 +174,8 @@ class ConnectionsTest : public ::testing::Test {
   void SetUp() override {
     store_ = store::testing::OpenTestStore();
     ASSERT_TRUE(store_->Migrate(TestMigrations()).ok());
-    vault_ = std::move(*vault::Vault::Open(*store_, {vault::MakeMasterKey(random_)}, clock_, random_));
+    master_ = vault::MakeMasterKey(random_);
+    vault_ = std::move(*vault::Vault::Open(*store_, {master_}, clock_, random_));
     catalog_ = std::make_unique<Catalog>(*store_, clock_);
     ASSERT_TRUE(catalog_->LoadDefaults(TestServices()).ok());
     http_.SetHandler([this](const outbound::Request& r) { return provider_.Handle(r); });
@@ -221,6 +222,7 @@ class ConnectionsTest : public ::testing::Test {
   FakeClock clock_;
   FakeRandom random_{5};
   std::unique_ptr<store::Store> store_;
+  vault::MasterKey master_;  // for another node's vault on the same store
   std::unique_ptr<vault::Vault> vault_;
   std::unique_ptr<Catalog> catalog_;
   FakeProvider provider_;

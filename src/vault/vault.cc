@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "base/encoding.h"
@@ -200,7 +201,63 @@ CREATE TABLE vault_keys (
   created_at BIGINT NOT NULL,
   active BIGINT NOT NULL
 );
+)sql"},
+          // Learn reads only the rows changed since its last scan: tables with sealed columns
+          // number their changes from one counter (TrackSealedColumns). SQLite keeps it in
+          // vault_meta (the triggers' writes are the writer's own, and SQLite has one writer at
+          // a time); PostgreSQL in a sequence, see TrackSealedColumns for why its order is the
+          // commit order. `relish store copy` carries vault_meta's row to PostgreSQL, where
+          // nothing reads it: the copied rows are numbered afresh by the target's triggers.
+          {"vault", 2, "the counter that numbers changes to sealed columns",
+           "INSERT INTO vault_meta (name, value) VALUES ('sealed_seq', '0');",
+           R"sql(
+CREATE SEQUENCE vault_sealed_seq;
+CREATE FUNCTION vault_next_sealed_seq() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  NEW.sealed_seq := nextval('vault_sealed_seq');
+  RETURN NEW;
+END
+$$;
 )sql"}};
+}
+
+Vault::TrackingSql Vault::TrackSealedColumns(std::string_view table_name,
+                                             const std::vector<std::string>& columns) {
+  const std::string table(table_name);
+  std::string listed, sqlite_changed, postgres_changed;
+  for (const auto& c : columns) {
+    listed += (listed.empty() ? "" : ", ") + c;
+    sqlite_changed += (sqlite_changed.empty() ? "" : " OR ") + ("NEW." + c + " IS NOT OLD." + c);
+    postgres_changed +=
+        (postgres_changed.empty() ? "" : " OR ") + ("NEW." + c + " IS DISTINCT FROM OLD." + c);
+  }
+  const std::string column = "ALTER TABLE " + table +
+                             " ADD COLUMN sealed_seq BIGINT NOT NULL DEFAULT 0;\n"
+                             "CREATE INDEX " + table + "_sealed_seq ON " + table +
+                             " (sealed_seq);\n";
+  // SQLite: the row's number is set after the write, from the counter the trigger bumps.
+  const std::string number =
+      " BEGIN\n"
+      "  UPDATE vault_meta SET value = CAST(value AS INTEGER) + 1 WHERE name = 'sealed_seq';\n"
+      "  UPDATE " + table + " SET sealed_seq = (SELECT CAST(value AS INTEGER) FROM vault_meta"
+      " WHERE name = 'sealed_seq') WHERE rowid = NEW.rowid;\n"
+      "END;\n";
+  TrackingSql sql;
+  sql.sqlite = column + "CREATE TRIGGER " + table + "_sealed_insert AFTER INSERT ON " + table +
+               number + "CREATE TRIGGER " + table + "_sealed_update AFTER UPDATE OF " + listed +
+               " ON " + table + " WHEN " + sqlite_changed + number;
+  // PostgreSQL: from the sequence, before the write. A sequence is not transactional, so a
+  // number is in commit order only because every writer holds the store's advisory lock from
+  // its BEGIN until it ends (pg_advisory_xact_lock, postgres_store.cc; released after the
+  // commit is visible): a transaction numbering rows commits before the next one can number
+  // any, and a reader's snapshot that sees a number sees every smaller one that will ever
+  // commit. The sequence's default CACHE 1 keeps its numbers increasing across sessions.
+  sql.postgres = column + "CREATE TRIGGER " + table + "_sealed_insert BEFORE INSERT ON " + table +
+                 " FOR EACH ROW EXECUTE FUNCTION vault_next_sealed_seq();\n"
+                 "CREATE TRIGGER " + table + "_sealed_update BEFORE UPDATE OF " + listed +
+                 " ON " + table + " FOR EACH ROW WHEN (" + postgres_changed +
+                 ") EXECUTE FUNCTION vault_next_sealed_seq();\n";
+  return sql;
 }
 
 Vault::Vault(store::Store& store, MasterKey master, const Clock& clock, Random& random)
@@ -369,12 +426,14 @@ void Vault::RegisterColumn(SealedColumn column) {
 }
 
 Result<int64_t> Vault::Learn() {
+  // Rows with values that did not open, read again per table and scan: more wait for later scans.
+  constexpr size_t kRetriesPerScan = 500;
   std::vector<SealedColumn> columns;
   {
     std::shared_lock lock(mu_);
     columns = columns_;
   }
-  // One scan at a time: two would open the same new values twice.
+  // One scan at a time: two would read the same rows twice.
   std::lock_guard learning(learn_mu_);
   // One read per table, however many of its columns are registered (connection_credentials has
   // four): its registered columns in order of registration.
@@ -388,14 +447,29 @@ Result<int64_t> Vault::Learn() {
       same->push_back(&c);
     }
   }
-  std::set<std::array<unsigned char, 16>> seen;
   // The ids of data keys that did not load this scan: such a key is tried once per scan, not
   // once per value sealed under it (each try reads the database and, when it names another
   // master key, the key files).
   std::set<std::string, std::less<>> bad_keys;
+  // Open's steps, with the scan's keys.
+  auto open = [&](std::string_view owner, std::string_view sealed) -> std::optional<std::string> {
+    auto split = SplitSealed(sealed);
+    if (!split.ok() || bad_keys.contains(split->first)) return std::nullopt;
+    auto key = DataKey(std::string(split->first));  // the vault's cache, after the first
+    if (!key.ok()) {
+      bad_keys.emplace(split->first);
+      return std::nullopt;
+    }
+    auto plain = OpenWith(**key, owner, split->second);
+    if (!plain.ok()) return std::nullopt;
+    return std::move(*plain);
+  };
   int64_t learned = 0, failed = 0;
   for (const auto& group : tables) {
-    // owner and value of each column, then each distinct tenant expression once.
+    LearnPosition& at = learn_positions_[group.front()->table];
+    if (at.columns != group.size()) at = LearnPosition{.columns = group.size()};
+    // owner and value of each column, then each distinct tenant expression once, then the row's
+    // number.
     std::string select, where;
     std::vector<std::string> tenants;
     std::vector<size_t> tenant_of;
@@ -408,49 +482,47 @@ Result<int64_t> Vault::Learn() {
       where += (where.empty() ? "" : " OR ") + c->column + " IS NOT NULL";
     }
     for (const auto& t : tenants) select += ", " + t;
-    const std::string sql = "SELECT " + select + " FROM " + group.front()->table + " WHERE " + where;
+    const size_t seq_at = 2 * group.size() + tenants.size();
+    std::string changed = "sealed_seq > ?";
+    std::vector<store::Value> params{at.after};
+    const size_t retrying = std::min(at.retry.size(), kRetriesPerScan);
+    for (size_t i = 0; i < retrying; ++i) {
+      changed += i == 0 ? " OR sealed_seq IN (?" : ", ?";
+      params.emplace_back(at.retry[i]);
+    }
+    if (retrying > 0) changed += ")";
+    const std::string sql = "SELECT " + select + ", sealed_seq FROM " + group.front()->table +
+                            " WHERE (" + changed + ") AND (" + where + ")";
     auto rows = TRY(store::Transact(store_, TxMode::kRead,
-                                    [&](Transaction& tx) { return tx.Query(sql); }));
+                                    [&](Transaction& tx) { return tx.QueryParams(sql, params); }));
+    int64_t newest = at.after;
+    std::vector<int64_t> retry;
     for (const auto& r : rows) {
+      const int64_t seq = r.Int(seq_at);
+      newest = std::max(newest, seq);
+      bool row_failed = false;
       for (size_t i = 0; i < group.size(); ++i) {
         if (r.IsNull(2 * i + 1)) continue;
         std::string_view sealed = r.Text(2 * i + 1);
-        std::array<unsigned char, 16> digest;
-        crypto_generichash(digest.data(), digest.size(),
-                           reinterpret_cast<const unsigned char*>(sealed.data()), sealed.size(),
-                           nullptr, 0);
-        if (learned_.contains(digest)) {
-          seen.insert(digest);
-          continue;
-        }
         const std::string& tenant = r.Text(2 * group.size() + tenant_of[i]);
-        // Open's steps, with the scan's keys: a value that does not open is tried again next
-        // time (a key another node rotated, say).
-        auto split = SplitSealed(sealed);
-        if (!split.ok() || bad_keys.contains(split->first)) {
+        auto plain = open(r.Text(2 * i), sealed);
+        if (!plain) {
           ++failed;
+          row_failed = true;
           continue;
         }
-        auto key = DataKey(std::string(split->first));  // the vault's cache, after the first
-        if (!key.ok()) {
-          bad_keys.emplace(split->first);
-          ++failed;
-          continue;
-        }
-        auto plain = OpenWith(**key, r.Text(2 * i), split->second);
-        if (!plain.ok()) {
-          ++failed;
-          continue;
-        }
-        seen.insert(digest);
         GlobalRedactor().Add(tenant, *plain);
         if (group[i]->learn) group[i]->learn(tenant, *plain);
         sodium_memzero(plain->data(), plain->size());
         ++learned;
       }
+      if (row_failed) retry.push_back(seq);
     }
+    // A retried row re-sealed since has a new number, read above; its old one is dropped here.
+    at.retry.erase(at.retry.begin(), at.retry.begin() + static_cast<ptrdiff_t>(retrying));
+    at.retry.insert(at.retry.end(), retry.begin(), retry.end());
+    at.after = newest;
   }
-  learned_ = std::move(seen);  // values gone from the tables are forgotten here
   if (failed > 0) spdlog::warn("vault: {} sealed values did not open while learning secrets", failed);
   return learned;
 }

@@ -17,12 +17,12 @@
 
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <set>
 #include <shared_mutex>
 #include <string>
 #include <vector>
@@ -94,6 +94,8 @@ class Vault {
   // Registers a table column of sealed values so rotation can re-seal them. `owner_sql` is an
   // SQL expression over the row giving the owner string used at sealing time, e.g.
   // "'connection:' || id || ':access_token'"; `key_sql` selects the row (its primary key).
+  // The table must number its changes for Learn: its module's migration runs
+  // TrackSealedColumns for it, naming this column.
   struct SealedColumn {
     std::string table;
     std::string column;
@@ -107,11 +109,23 @@ class Vault {
   };
   void RegisterColumn(SealedColumn column);
 
-  // Opens every registered column's values this vault has not seen yet, which registers them
-  // with the log Redactor: how a node learns the secrets other nodes sealed (the vault tells the
-  // Redactor only what it seals or opens itself). Runtime runs it at start and `relish serve`
-  // every second (docs/architecture.md#many-nodes). Returns how many values were new. A value
-  // that does not open is skipped (and counted in the log), not an error.
+  // A migration's statements (SQLite's, PostgreSQL's) that give `table` (a rowid table) a
+  // `sealed_seq` column which triggers set from one installation-wide counter whenever a row is
+  // inserted or one of `columns` changes, whoever writes it: Learn reads only the rows numbered
+  // since its last scan. Shipped migrations hold what this returns: never change it.
+  struct TrackingSql {
+    std::string sqlite;
+    std::string postgres;
+  };
+  static TrackingSql TrackSealedColumns(std::string_view table,
+                                        const std::vector<std::string>& columns);
+
+  // Opens the registered columns' values in the rows sealed or re-sealed since the last scan
+  // (every row on the first), which registers them with the log Redactor: how a node learns the
+  // secrets other nodes sealed (the vault tells the Redactor only what it seals or opens
+  // itself). Runtime runs it at start and `relish serve` every second
+  // (docs/architecture.md#many-nodes). Returns how many values it opened. A value that does not
+  // open is skipped (and counted in the log), not an error; its row is read again by later scans.
   Result<int64_t> Learn();
 
   struct RotationReport {
@@ -150,9 +164,15 @@ class Vault {
   std::map<std::string, std::shared_ptr<Key>> keys_;    // guarded by mu_
   std::vector<SealedColumn> columns_;                   // guarded by mu_
   std::function<Result<std::vector<MasterKey>>()> reload_;  // guarded by mu_
-  // Digests of the sealed texts Learn has opened (the last scan's), so it opens each once.
+  // Where Learn is in each table: rows numbered up to `after` have been read; `retry` holds the
+  // numbers of rows with a value that did not open, read again (a bounded number per scan).
+  struct LearnPosition {
+    int64_t after = -1;  // rows from before the numbering have 0: the first scan reads them too
+    size_t columns = 0;  // registered when it was read: a column added since reads it all again
+    std::deque<int64_t> retry;
+  };
   std::mutex learn_mu_;
-  std::set<std::array<unsigned char, 16>> learned_;  // guarded by learn_mu_
+  std::map<std::string, LearnPosition> learn_positions_;  // guarded by learn_mu_
 };
 
 // LoadMasterKeys + Vault::Open, then finishes an interrupted rotation: keeps "<key_file>.new"

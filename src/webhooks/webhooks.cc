@@ -137,7 +137,12 @@ CREATE TABLE webhook_deliveries (
   next_attempt_at BIGINT NOT NULL
 );
 CREATE INDEX webhook_deliveries_org ON webhook_deliveries (org_id, id);
-)sql"}};
+)sql"},
+          [] {
+            auto sql = vault::Vault::TrackSealedColumns("webhook_endpoints", {"secret"});
+            return store::Migration{"webhooks", 2, "changes to endpoint secrets numbered for "
+                                    "Vault::Learn", sql.sqlite, sql.postgres};
+          }()};
 }
 
 Webhooks::Webhooks(store::Store& store, vault::Vault& vault, workflow::JobQueue& queue,

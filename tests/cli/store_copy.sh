@@ -4,7 +4,9 @@
 # records, a topping's rule and functions, a queued job) from SQLite to PostgreSQL; `relish serve`
 # on the copy sees each organization's data and only its own, a credentialed call through a copied
 # connection still works (its sealed secret decrypts with the data directory's master key), and
-# the queued job runs there. The copy's output names no secret and no database password. Refused:
+# the queued job runs there; the target's triggers number the copied sealed rows for
+# Vault::Learn below its sequence, and a secret sealed on the copy after them. The copy's output
+# names no secret and no database password. Refused:
 # a source in use, a source with a newer schema, a non-empty target, a bad or unreachable URL.
 # Run by tests/testing/with_postgres.sh (RELISH_TEST_POSTGRES_URL).
 set -euo pipefail
@@ -155,6 +157,16 @@ print('\\n'.join(sorted(hashlib.md5(v.encode()).hexdigest() for v in rows)))" "$
 [ "$(wc -l <<<"$want")" -ge 5 ] || fail "few sealed values: [$want]"
 [ "$(psql -tAq "${pg_admin%/postgres}/copied" -c "$sealed_sql")" = "$want" ] || fail "sealed values differ"
 [ "$(psql -tAq "${pg_admin%/postgres}/copied" -c "SELECT count(*) FROM wf_jobs")" -ge 1 ] || fail "no queued job copied"
+# Vault::Learn's numbering: the target's triggers numbered every copied row of a sealed table,
+# each with its own number, all below the target's sequence (so what is sealed next is read).
+sealed_tables="connection_credentials oauth_states service_clients service_env_clients webhook_endpoints"
+seqs_sql=$(for t in $sealed_tables; do printf 'SELECT sealed_seq FROM %s UNION ALL ' "$t"; done)
+numbering=$(psql -tAq "${pg_admin%/postgres}/copied" -c "SELECT count(*), count(DISTINCT sealed_seq), count(*) FILTER (WHERE sealed_seq < 1 OR sealed_seq > (SELECT last_value FROM vault_sealed_seq)) FROM (${seqs_sql% UNION ALL }) s")
+[[ "$numbering" =~ ^([0-9]+)\|([0-9]+)\|0$ ]] && [ "${BASH_REMATCH[1]}" = "${BASH_REMATCH[2]}" ] &&
+  [ "${BASH_REMATCH[1]}" -ge 4 ] || fail "sealed rows' numbers on the copy (rows|distinct|out of range): [$numbering]"
+[ "$(psql -tAq "${pg_admin%/postgres}/copied" -c "SELECT count(*) FROM pg_trigger WHERE tgname LIKE '%\_sealed\_%'")" = 10 ] ||
+  fail "the copy's sealed-column triggers: $(psql -tAq "${pg_admin%/postgres}/copied" -c "SELECT tgname FROM pg_trigger")"
+last_seq=$(psql -tAq "${pg_admin%/postgres}/copied" -c "SELECT last_value FROM vault_sealed_seq")
 
 # Copying again: the target is not empty.
 out=$("$relish" store copy --from "$dir/data" --to "$target" 2>&1) && fail "a copy into a copy: exit 0"
@@ -193,6 +205,11 @@ for who in "ann $ann_token Alpha-Stone Queued" "carol $carol_token Beta-Ng"; do
   client=$(curl -sf -H "Authorization: Bearer $token" "$url/api/v1/services/zoho_books/client")
   [ "$(jq -r .client_id <<<"$client")" = "books-$login" ] || fail "$login's OAuth client: [$client]"
 done
+# Learn read the copy at start; a secret sealed on the copy is numbered after every copied one.
+grep -qE "learning the sealed secrets|did not open while learning" "$dir/relish.err" && fail "Learn on the copy: $(cat "$dir/relish.err")"
+as ann services set-client zoho_books --client-id "books-ann" <<<"PLANTED-oauth-secret-ann-2" > /dev/null
+[ "$(psql -tAq "${pg_admin%/postgres}/copied" -c "SELECT count(*) FROM service_clients WHERE sealed_seq > $last_seq")" = 1 ] ||
+  fail "a secret sealed on the copy is not numbered after the copied ones"
 expect "Ann's functions" "welcome(contact)  [acme]" 0 as ann functions list
 expect "Carol has no functions" "no functions" 0 as carol functions list
 # The job queued in SQLite runs on PostgreSQL.
