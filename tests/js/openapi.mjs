@@ -207,8 +207,9 @@ await expect(200, devToken, "GET", "/api/v1/crm/modules/{module}/records", "/api
 await expect(400, devToken, "POST", "/api/v1/crm/modules/{module}/records",
   "/api/v1/crm/modules/Contacts/records", { rows: [] });
 await expect(200, devToken, "GET", "/api/v1/crm/events", "/api/v1/crm/events");
+// The record's rule runs on a worker: polled for up to 30 s (a loaded CI machine is slow).
 let runs;
-for (let i = 0; i < 200; i++) {
+for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
   runs = await call(devToken, "GET", "/api/v1/workflow/runs");
   if (runs.json.runs.length > 0 && runs.json.runs[0].status !== "retrying") break;
   await new Promise((r) => setTimeout(r, 50));

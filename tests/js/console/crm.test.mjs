@@ -7,7 +7,7 @@
 // own paged. After each test the harness scans for the planted secrets.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { rows, startConsole, viewports } from './harness.mjs';
+import { rows, settled, startConsole, viewports } from './harness.mjs';
 
 const openAs = (...args) => h().openAs(...args);
 const h = startConsole();
@@ -34,11 +34,10 @@ function setUpOrgs() {
 }
 
 async function waitForRuns(scope, n) {
-  for (;;) {
-    const { runs } = await h().api('GET', `/api/v1/workflow/runs?${scope}`);
-    if (runs.length >= n) return runs;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  let runs = [];
+  await settled(async () => (runs = (await h().api('GET', `/api/v1/workflow/runs?${scope}`)).runs).length >= n,
+                true, `at least ${n} runs recorded in ${scope}`);
+  return runs;
 }
 
 // The error shown under a control, by its aria-describedby.
@@ -79,7 +78,8 @@ test('a contact made through the form: the API\'s error at its field, then creat
   await page.getByRole('button', { name: 'Create the contact' }).click();
   await page.locator('.ui-field--invalid').waitFor();
   assert.equal(await errorAt(page, email), "Email: 'ada at example' is not an email address like name@example.com");
-  assert.ok(await email.evaluate((el) => el === document.activeElement));
+  // The field takes the focus in an effect, a frame after its error shows.
+  await settled(() => email.evaluate((el) => el === document.activeElement), true, 'the refused field has the focus');
   await h().checkAccessibility(page, 'the record form with an error');
   await h().screenshot(page, 'crm-record-form-error');
 
@@ -107,7 +107,9 @@ test('a contact made through the form: the API\'s error at its field, then creat
   await page.reload();
   await runs.waitFor();
   assert.equal(await page.getByText('The contact was created.').count(), 0);
+  // The history is a fetch of its own beside the runs': its table shows once it has landed.
   const history = page.getByRole('region', { name: 'Changes to this record' });
+  await history.waitFor();
   assert.deepEqual((await rows(history)).map((r) => r.slice(1, 3)),
                    [['Created', 'Created with Owner, First Name, Last Name, Full Name, Email']]);
   await h().checkAccessibility(page, 'a record');

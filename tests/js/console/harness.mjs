@@ -16,7 +16,9 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, afterEach, before } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
 import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -26,6 +28,11 @@ const documented = new Set([...readFileSync(join(repo, 'docs/console.md'), 'utf8
   .matchAll(/\(console\/([\w-]+)\.png\)/g)].map((m) => m[1]));
 const require = createRequire(import.meta.url);
 const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+// RELISH_CONSOLE_API_DELAY_MS=N holds each API request of the pages for a random 0..N ms before
+// it goes on to the server: a way to shake out a read that does not wait for what it checks (a
+// table the page fetches after the element the test waited for), which a fast machine hides.
+const kApiDelayMs = Number(process.env.RELISH_CONSOLE_API_DELAY_MS ?? 0);
 
 export const chromiumPath = '/usr/bin/chromium';
 // The network here is closed: without these Chromium stalls on lookups it will never get.
@@ -53,9 +60,31 @@ export function localInputTime(page, offsetMs) {
   return shownTime(page, Date.now() + offsetMs).then((t) => t.slice(0, 16).replace(' ', 'T'));
 }
 
-// The lines of a table, each a list of its cells' text.
+// How long any wait of a test lasts before it fails: Playwright's locator waits and actions
+// (set on every context) and settled() below. CI runs these files two at a time on a 2-core
+// machine beside the other tests, where a fetch the page makes after a click can take seconds.
+export const kWaitMs = 30_000;
+
+// The lines of a table, each a list of its cells' text. It reads what is there now: a table the
+// page fills from a fetch of its own, or reloads after an action, may not be there yet or may
+// still hold the rows from before; wait for the part that says the load is done, or settled().
 export const rows = (table) => table.locator('tbody tr').evaluateAll((trs) =>
   trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.innerText)));
+
+// Reads `read()` again (every 50 ms, one round trip to the page each) until it answers exactly
+// `expected`, and returns it; after kWaitMs fails with assert.deepEqual's difference from the
+// last answer. For what settles after the thing the test waited for, with nothing in the page
+// to wait on: a table reloaded after an action, a second resource of the page, a control that
+// takes the focus a frame after its error shows.
+export async function settled(read, expected, message) {
+  const deadline = Date.now() + kWaitMs;
+  for (;;) {
+    const actual = await read();
+    if (isDeepStrictEqual(actual, expected)) return actual;
+    if (Date.now() > deadline) assert.deepEqual(actual, expected, message);
+    await delay(50);
+  }
+}
 
 // Starts `relish serve` and resolves with its base URL once it prints it.
 function startRelish(binary, dataDir, env) {
@@ -100,6 +129,13 @@ class Console {
   // `colorScheme` is what prefers-color-scheme answers.
   async newPage({ viewport = viewports.desktop, colorScheme = 'light' } = {}) {
     const context = await this.browser.newContext({ viewport, colorScheme, baseURL: this.url });
+    if (kApiDelayMs > 0) {
+      await context.route((url) => url.pathname.startsWith('/api/'), async (route) => {
+        await delay(Math.random() * kApiDelayMs);
+        await route.fallback().catch(() => {});  // the page may have closed meanwhile
+      });
+    }
+    context.setDefaultTimeout(kWaitMs);
     context.on('page', (popup) => { if (!this.records.has(popup)) this.watch(popup); });
     const page = await context.newPage();
     this.watch(page);
@@ -230,7 +266,7 @@ class Console {
           const r = gap.getBoundingClientRect();
           return r.bottom <= top || r.top >= bottom;
         });
-      }), null, { timeout: 10_000 })
+      }), null, { timeout: kWaitMs })
         .catch(() => assert.fail(`the screenshot ${name} would show an editor with undrawn lines`));
       await page.screenshot({ path: file, fullPage: false });
     } finally {

@@ -6,7 +6,7 @@
 // then edited back to one condition. The other organization never sees it.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { rows, startConsole } from './harness.mjs';
+import { rows, settled, startConsole } from './harness.mjs';
 
 const h = startConsole();
 const ruleName = 'Deal follow-ups';
@@ -28,7 +28,8 @@ function setUpFunctions() {
 async function errorAt(page, control) {
   await page.locator('.ui-field--invalid').first().waitFor();
   assert.equal(await control.getAttribute('aria-invalid'), 'true');
-  assert.ok(await control.evaluate((el) => el === document.activeElement), 'the control at fault has the focus');
+  // The form moves the focus in a task of its own, after the error shows.
+  await settled(() => control.evaluate((el) => el === document.activeElement), true, 'the control at fault has the focus');
   const described = (await control.getAttribute('aria-describedby')).split(' ').pop();
   return page.locator(`[id="${described}"]`).innerText();
 }
@@ -141,6 +142,9 @@ test('two conditions with scheduled actions through the form: errors at their fi
   const watched = page.getByRole('group', { name: 'Only when one of these fields changes' });
   await watched.getByLabel('Stage', { exact: true }).check();
   await watched.getByLabel('Amount', { exact: true }).check();
+  // The first save's notice is still up, and a save does not take it down: dismissed, the notice
+  // that shows next is this save's.
+  await page.locator('.ui-banner', { hasText: 'The rule was saved.' }).getByRole('button', { name: 'Dismiss' }).click();
   await page.getByRole('button', { name: 'Save the rule' }).click();
   await page.getByText('The rule was saved.').waitFor();
   assert.deepEqual(definition(await h().api('GET', `/api/v1/workflow/rules/${id}?${scope}`)), {

@@ -263,7 +263,8 @@ test('the seed by clicking: connections, the function, the rule, a contact, its 
   await page.getByText('Pushed Bigin and Books contact sync 1.0.0 to the sandbox.').waitFor();
   const card = page.getByTestId('topping-biginandbooksconnectionnew');
   const toppingConnections = card.getByRole('region', { name: 'Connections of Bigin and Books contact sync' });
-  await toppingConnections.locator('tbody tr').nth(1).waitFor();  // the list loads after the card
+  // The list of toppings is fetched again after the push; a card comes with its connections.
+  await toppingConnections.locator('tbody tr').nth(1).waitFor();
   assert.deepEqual(await rows(toppingConnections),
                    [[crmLink, 'bigin', 'Connected'], [booksLink, 'zoho_books', 'Connected']]);
   await card.getByRole('link', { name: 'Publish to production…' }).click();

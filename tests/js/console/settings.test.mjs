@@ -159,7 +159,9 @@ test('a personal API token: shown once with a copy button, then only its prefix;
   await shown.waitFor({ state: 'detached' });
   await h().scanForSecrets(page);
 
+  // The list is fetched again once the token is made: its table shows when that has landed.
   const table = page.getByRole('region', { name: 'Your API tokens' });
+  await table.waitFor();
   const listed = await rows(table);
   assert.deepEqual(listed.map((r) => r[0]), ['laptop']);
   const [row] = listed;
@@ -256,6 +258,8 @@ test('OAuth clients: registered and rotated (each secret shown once), deleted; R
   await h().shownOnce(page, 'the first client secret', first);
   await page.getByRole('button', { name: 'Done' }).click();
   await shown.waitFor({ state: 'detached' });
+  // The list is fetched again after the registration: the new client's row says it has landed.
+  await clients.getByRole('cell', { name: 'Acme app', exact: true }).waitFor();
   const row = (await rows(clients)).find((r) => r[0] === 'Acme app');
   assert.ok(row, 'the new client is listed');
   assert.equal(row[2], 'https://app.example/cb');
@@ -271,6 +275,8 @@ test('OAuth clients: registered and rotated (each secret shown once), deleted; R
   await h().scanForSecrets(page);
 
   // Relish's own client: listed, not deletable; rotation is refused with the API's message.
+  // (The list is fetched again after the rotation, and shows nothing while it loads.)
+  await clients.getByRole('cell', { name: /Relish's own/ }).waitFor();
   const system = (await rows(clients)).find((r) => r[0].includes('Relish\'s own'));
   assert.ok(system, 'the system client is listed');
   assert.ok(!system[4].includes('Delete'));
@@ -281,7 +287,11 @@ test('OAuth clients: registered and rotated (each secret shown once), deleted; R
   await page.getByRole('button', { name: 'Delete Acme app' }).click();
   const dialog = page.getByRole('dialog', { name: 'Delete the client Acme app?' });
   await dialog.getByRole('button', { name: 'Delete' }).click();
-  await page.waitForFunction(() => ![...document.querySelectorAll('[aria-label="Registered clients"] td')].some((td) => td.innerText === 'Acme app'));
+  // The list fetched again: the clients' table back (it is empty while it loads), without it.
+  await page.waitForFunction(() => {
+    const cells = [...document.querySelectorAll('[aria-label="Registered clients"] td')];
+    return cells.length > 0 && !cells.some((td) => td.innerText === 'Acme app');
+  });
   assert.ok(!(await h().api('GET', '/api/v1/oauth/clients')).clients.some((c) => c.name === 'Acme app'));
 
   // The keys: rotated after a confirmation; the connections still call with their re-sealed keys.
@@ -292,6 +302,7 @@ test('OAuth clients: registered and rotated (each secret shown once), deleted; R
 
   // The remap, read-only.
   const remap = page.getByRole('region', { name: 'Remapped hosts' });
+  await remap.waitFor();
   assert.deepEqual(await rows(remap), [['api.standin.test', `http://127.0.0.1:${standIn.address().port}`]]);
   await h().checkAccessibility(page, 'settings');
 });

@@ -42,6 +42,8 @@ test('sign in: a wrong password is refused in words, then the deep link opens si
   assert.equal(await page.getByRole('radio', { name: 'Sandbox' }).isChecked(), true);
   assert.equal(await page.getByRole('note').count(), 0);
   assert.equal(await page.getByRole('link', { name: 'Functions' }).getAttribute('aria-current'), 'page');
+  // The list is fetched after the heading shows.
+  await page.getByRole('heading', { name: 'No functions yet' }).waitFor();
   assert.equal(await page.getByRole('heading', { name: 'No functions yet' }).count(), 1);
   await h().checkAccessibility(page, 'Functions');
   await h().screenshot(page, 'functions-empty');

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, test } from 'node:test';
-import { localInputTime, rows, startConsole, viewports } from './harness.mjs';
+import { localInputTime, rows, settled, startConsole, viewports } from './harness.mjs';
 
 const hookKey = `hook-key-${Math.random().toString(36).slice(2)}-planted`;
 const ruleName = 'Notify on contacts';
@@ -132,11 +132,10 @@ function setUpOrgs() {
 
 // The runs of a scope once there are `n` of them (the workers run jobs on their own threads).
 async function waitForRuns(scope, n) {
-  for (;;) {
-    const { runs } = await h().api('GET', `/api/v1/workflow/runs?${scope}`);
-    if (runs.length >= n) return runs;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  let runs = [];
+  await settled(async () => (runs = (await h().api('GET', `/api/v1/workflow/runs?${scope}`)).runs).length >= n,
+                true, `at least ${n} runs recorded in ${scope}`);
+  return runs;
 }
 
 let ruleId = null;
@@ -180,7 +179,8 @@ test('a rule made through the form: the API\'s error shown at its field, then cr
   const described = await pattern.getAttribute('aria-describedby');
   const message = await page.locator(`[id="${described.split(' ').pop()}"]`).innerText();
   assert.equal(message, 'Row 3 does not exist (there are 2)');
-  assert.ok(await pattern.evaluate((el) => el === document.activeElement));
+  // The form moves the focus in a task of its own, after the error shows.
+  await settled(() => pattern.evaluate((el) => el === document.activeElement), true, 'the pattern has the focus');
   await h().checkAccessibility(page, 'the rule form with an error');
   await h().screenshot(page, 'rule-form-error');
 
@@ -269,7 +269,9 @@ test('a contact created through the API fires the rule: the run appears without 
   await h().screenshot(page, 'run');
 
   // Run again: the action once more for the record, as a new run listed under this one.
+  // Fetched on their own once the run's page shows (the table comes with every row at once).
   const runsHere = page.getByRole('region', { name: 'This rule\'s runs for this record' });
+  await runsHere.locator('tbody tr').first().waitFor();
   assert.equal((await rows(runsHere)).length, 1);
   await page.getByRole('button', { name: 'Run again' }).click();
   await page.getByText('Queued: the action runs again for the record as it is now.').waitFor();
