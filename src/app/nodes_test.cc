@@ -194,6 +194,42 @@ TEST_F(NodesTest, AKeyRotationOnOneNodeIsFollowedByTheOther) {
   EXPECT_EQ(KeyOn(*n1, org), "AFTERxROTATION");
 }
 
+// Every sealed column a module registers is numbered by its table's update trigger, so a value
+// changed on one node is read by the other's next Learn scan. A column registered but left out
+// of its table's TrackSealedColumns list would be learned when its row is inserted, never when
+// it changes; a table rebuilt by a later migration would lose its triggers.
+TEST_F(NodesTest, EveryRegisteredSealedColumnIsNumberedWhenItChanges) {
+  auto node = Node();
+  ASSERT_TRUE(node);
+  auto registered = node->vault().RegisteredColumns();
+  std::set<std::string> tables;
+  for (const auto& [table, column] : registered) tables.insert(table);
+  EXPECT_EQ(tables, (std::set<std::string>{"connection_credentials", "oauth_states",
+                                           "service_clients", "service_env_clients",
+                                           "webhook_endpoints"}));
+  for (const auto& [table, column] : registered) {
+    const bool pg = node->store().backend() == "postgres";
+    auto trigger = store::Transact(node->store(), store::TxMode::kRead, [&](store::Transaction& tx) {
+      return tx.QueryOne("no trigger " + table + "_sealed_update",
+                         pg ? "SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgname = ?"
+                            : "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?",
+                         table + "_sealed_update");
+    });
+    ASSERT_TRUE(trigger.ok()) << trigger.error().ToString();
+    // "... UPDATE OF a, b ON t ...": the columns between.
+    const std::string def = trigger->Text(0);
+    const size_t from = def.find("UPDATE OF ") + 10, to = def.find(" ON ", from);
+    ASSERT_NE(to, std::string::npos) << def;
+    std::set<std::string> numbered;
+    for (size_t at = from; at < to;) {
+      size_t comma = std::min(def.find(", ", at), to);
+      numbered.insert(def.substr(at, comma - at));
+      at = comma + 2;
+    }
+    EXPECT_TRUE(numbered.contains(column)) << table << "." << column << " in " << def;
+  }
+}
+
 // The engine's rule cache checks the space's rule version in each change's transaction: no wait.
 TEST_F(NodesTest, ARuleChangedOnOneNodeHoldsAtOnceOnTheOther) {
   auto n1 = Node(), n2 = Node();

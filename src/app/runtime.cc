@@ -89,6 +89,7 @@ void ForgetChangedInitialPassword(identity::Identity& identity, const std::strin
 
 std::vector<store::Migration> AllMigrations() {
   std::vector<store::Migration> all;
+  // The vault's first: connections' and webhooks' sealed-column numbering uses its counter.
   for (auto list : {vault::Vault::Migrations(), identity::Identity::Migrations(),
                     identity::OAuthServer::Migrations(), crm::Crm::Migrations(),
                     // The catalog's second migration reads identity's and connections' tables.

@@ -235,6 +235,15 @@ Vault::TrackingSql Vault::TrackSealedColumns(std::string_view table_name,
                              " ADD COLUMN sealed_seq BIGINT NOT NULL DEFAULT 0;\n"
                              "CREATE INDEX " + table + "_sealed_seq ON " + table +
                              " (sealed_seq);\n";
+  // The rows already there get numbers of their own too, so that every row's number is unique
+  // and a row to read again (Learn's retry list) is one row, never all the old ones.
+  const std::string number_existing_sqlite =
+      "UPDATE " + table + " SET sealed_seq = rowid + (SELECT CAST(value AS INTEGER) FROM"
+      " vault_meta WHERE name = 'sealed_seq');\n"
+      "UPDATE vault_meta SET value = CAST(value AS INTEGER) + COALESCE((SELECT MAX(rowid) FROM " +
+      table + "), 0) WHERE name = 'sealed_seq';\n";
+  const std::string number_existing_postgres =
+      "UPDATE " + table + " SET sealed_seq = nextval('vault_sealed_seq');\n";
   // SQLite: the row's number is set after the write, from the counter the trigger bumps.
   const std::string number =
       " BEGIN\n"
@@ -243,7 +252,7 @@ Vault::TrackingSql Vault::TrackSealedColumns(std::string_view table_name,
       " WHERE name = 'sealed_seq') WHERE rowid = NEW.rowid;\n"
       "END;\n";
   TrackingSql sql;
-  sql.sqlite = column + "CREATE TRIGGER " + table + "_sealed_insert AFTER INSERT ON " + table +
+  sql.sqlite = column + number_existing_sqlite + "CREATE TRIGGER " + table + "_sealed_insert AFTER INSERT ON " + table +
                number + "CREATE TRIGGER " + table + "_sealed_update AFTER UPDATE OF " + listed +
                " ON " + table + " WHEN " + sqlite_changed + number;
   // PostgreSQL: from the sequence, before the write. A sequence is not transactional, so a
@@ -252,7 +261,7 @@ Vault::TrackingSql Vault::TrackSealedColumns(std::string_view table_name,
   // commit is visible): a transaction numbering rows commits before the next one can number
   // any, and a reader's snapshot that sees a number sees every smaller one that will ever
   // commit. The sequence's default CACHE 1 keeps its numbers increasing across sessions.
-  sql.postgres = column + "CREATE TRIGGER " + table + "_sealed_insert BEFORE INSERT ON " + table +
+  sql.postgres = column + number_existing_postgres + "CREATE TRIGGER " + table + "_sealed_insert BEFORE INSERT ON " + table +
                  " FOR EACH ROW EXECUTE FUNCTION vault_next_sealed_seq();\n"
                  "CREATE TRIGGER " + table + "_sealed_update BEFORE UPDATE OF " + listed +
                  " ON " + table + " FOR EACH ROW WHEN (" + postgres_changed +
@@ -425,9 +434,17 @@ void Vault::RegisterColumn(SealedColumn column) {
   columns_.push_back(std::move(column));
 }
 
+std::vector<std::pair<std::string, std::string>> Vault::RegisteredColumns() const {
+  std::shared_lock lock(mu_);
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& c : columns_) out.emplace_back(c.table, c.column);
+  return out;
+}
+
 Result<int64_t> Vault::Learn() {
-  // Rows with values that did not open, read again per table and scan: more wait for later scans.
-  constexpr size_t kRetriesPerScan = 500;
+  // Rows with values that did not open are read again by number, this many a statement: one
+  // statement text (padded with -1, which no row has) for any number of them.
+  constexpr size_t kRetryBatch = 64;
   std::vector<SealedColumn> columns;
   {
     std::shared_lock lock(mu_);
@@ -465,6 +482,7 @@ Result<int64_t> Vault::Learn() {
     return std::move(*plain);
   };
   int64_t learned = 0, failed = 0;
+  std::optional<Error> first_error;
   for (const auto& group : tables) {
     LearnPosition& at = learn_positions_[group.front()->table];
     if (at.columns != group.size()) at = LearnPosition{.columns = group.size()};
@@ -483,18 +501,35 @@ Result<int64_t> Vault::Learn() {
     }
     for (const auto& t : tenants) select += ", " + t;
     const size_t seq_at = 2 * group.size() + tenants.size();
-    std::string changed = "sealed_seq > ?";
-    std::vector<store::Value> params{at.after};
-    const size_t retrying = std::min(at.retry.size(), kRetriesPerScan);
-    for (size_t i = 0; i < retrying; ++i) {
-      changed += i == 0 ? " OR sealed_seq IN (?" : ", ?";
-      params.emplace_back(at.retry[i]);
+    const std::string from = "SELECT " + select + ", sealed_seq FROM " + group.front()->table +
+                             " WHERE (" + where + ") AND ";
+    // The rows numbered since the last scan, then every row to read again.
+    std::vector<std::vector<store::Value>> retry_params;
+    for (size_t i = 0; i < at.retry.size(); i += kRetryBatch) {
+      std::vector<store::Value>& batch = retry_params.emplace_back();
+      for (size_t j = i; j < i + kRetryBatch; ++j) {
+        batch.emplace_back(j < at.retry.size() ? at.retry[j] : int64_t{-1});
+      }
     }
-    if (retrying > 0) changed += ")";
-    const std::string sql = "SELECT " + select + ", sealed_seq FROM " + group.front()->table +
-                            " WHERE (" + changed + ") AND (" + where + ")";
-    auto rows = TRY(store::Transact(store_, TxMode::kRead,
-                                    [&](Transaction& tx) { return tx.QueryParams(sql, params); }));
+    std::string in = "sealed_seq IN (?";
+    for (size_t j = 1; j < kRetryBatch; ++j) in += ", ?";
+    in += ")";
+    auto read = store::Transact(store_, TxMode::kRead, [&](Transaction& tx) -> Result<store::Rows> {
+      store::Rows all = TRY(tx.Query(from + "sealed_seq > ?", at.after));
+      for (const auto& batch : retry_params) {
+        for (auto& r : TRY(tx.QueryParams(from + in, batch))) all.push_back(std::move(r));
+      }
+      return all;
+    });
+    if (!read.ok()) {
+      // The other tables are still read: one table this vault cannot read (its numbering
+      // missing, say) must not stop every node learning the rest.
+      spdlog::error("vault: learning secrets from {}: {}", group.front()->table,
+                    read.error().ToString());
+      if (!first_error) first_error = read.error();
+      continue;
+    }
+    const store::Rows& rows = *read;
     int64_t newest = at.after;
     std::vector<int64_t> retry;
     for (const auto& r : rows) {
@@ -519,11 +554,11 @@ Result<int64_t> Vault::Learn() {
       if (row_failed) retry.push_back(seq);
     }
     // A retried row re-sealed since has a new number, read above; its old one is dropped here.
-    at.retry.erase(at.retry.begin(), at.retry.begin() + static_cast<ptrdiff_t>(retrying));
-    at.retry.insert(at.retry.end(), retry.begin(), retry.end());
+    at.retry.assign(retry.begin(), retry.end());
     at.after = newest;
   }
   if (failed > 0) spdlog::warn("vault: {} sealed values did not open while learning secrets", failed);
+  if (first_error) return *first_error;
   return learned;
 }
 

@@ -17,7 +17,6 @@
 
 #include <array>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -108,6 +107,9 @@ class Vault {
     std::function<void(std::string_view tenant, std::string_view plaintext)> learn = nullptr;
   };
   void RegisterColumn(SealedColumn column);
+  // (table, column) of every registered column, in order of registration: what the tables'
+  // numbering must cover (a test checks each against its trigger).
+  std::vector<std::pair<std::string, std::string>> RegisteredColumns() const;
 
   // A migration's statements (SQLite's, PostgreSQL's) that give `table` (a rowid table) a
   // `sealed_seq` column which triggers set from one installation-wide counter whenever a row is
@@ -124,8 +126,10 @@ class Vault {
   // (every row on the first), which registers them with the log Redactor: how a node learns the
   // secrets other nodes sealed (the vault tells the Redactor only what it seals or opens
   // itself). Runtime runs it at start and `relish serve` every second
-  // (docs/architecture.md#many-nodes). Returns how many values it opened. A value that does not
-  // open is skipped (and counted in the log), not an error; its row is read again by later scans.
+  // (docs/architecture.md#many-nodes). Returns how many values it opened (a row read again
+  // opens all its values again). A value that does not open is skipped (and counted in the log),
+  // not an error; its row is read again by later scans. A table that cannot be read is logged
+  // and its error returned after the other tables were read.
   Result<int64_t> Learn();
 
   struct RotationReport {
@@ -165,11 +169,11 @@ class Vault {
   std::vector<SealedColumn> columns_;                   // guarded by mu_
   std::function<Result<std::vector<MasterKey>>()> reload_;  // guarded by mu_
   // Where Learn is in each table: rows numbered up to `after` have been read; `retry` holds the
-  // numbers of rows with a value that did not open, read again (a bounded number per scan).
+  // numbers of rows with a value that did not open, all read again by the next scan.
   struct LearnPosition {
     int64_t after = -1;  // rows from before the numbering have 0: the first scan reads them too
     size_t columns = 0;  // registered when it was read: a column added since reads it all again
-    std::deque<int64_t> retry;
+    std::vector<int64_t> retry;
   };
   std::mutex learn_mu_;
   std::map<std::string, LearnPosition> learn_positions_;  // guarded by learn_mu_
