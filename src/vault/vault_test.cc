@@ -500,6 +500,26 @@ TEST_F(VaultTest, RowsFromBeforeTheNumberingAreNumberedOneByOne) {
   EXPECT_EQ(scan(1), 0);
 }
 
+// A table a scan cannot read (here: registered, but never given its numbering) is logged and
+// its error returned, after the other tables were read: one broken table does not stop every
+// node learning the rest.
+TEST_F(VaultTest, ATableThatCannotBeReadDoesNotStopTheOthers) {
+  // The broken table first, so that the scan has a table to go on to.
+  auto keys = LoadMasterKeys({.key_file = KeyFile()}, random_);
+  ASSERT_TRUE(keys.ok());
+  vault_ = std::move(*Vault::Open(*store_, *keys, clock_, random_));
+  Write("CREATE TABLE untracked (id TEXT PRIMARY KEY, value TEXT)", {});
+  vault_->RegisterColumn({"untracked", "value", "id", "'u:' || id"});
+  vault_->RegisterColumn({"secrets", "value", "id", "'secret:' || id"});
+  Put("a", "AFTERxBROKENxTABLE");
+  GlobalRedactor().Remove("AFTERxBROKENxTABLE");
+  auto learned = vault_->Learn();
+  ASSERT_FALSE(learned.ok());
+  EXPECT_NE(learned.error().message().find("sealed_seq"), std::string::npos)
+      << learned.error().ToString();
+  EXPECT_TRUE(GlobalRedactor().Contains("AFTERxBROKENxTABLE"));
+}
+
 // Shipped migrations (connections 8, webhooks 2) hold what TrackSealedColumns returns: its text
 // may never change, or databases migrated before would differ from new ones.
 TEST(TrackSealedColumnsTest, TheMigrationTextIsPinned) {
