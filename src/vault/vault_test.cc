@@ -61,6 +61,34 @@ class VaultTest : public ::testing::Test {
     return v;
   }
   std::string KeyFile() { return (dir_ / "master.key").string(); }
+  // Another node: its own vault on the same database (through `store`, a counting wrapper of
+  // store_), with `column` registered.
+  std::unique_ptr<Vault> OtherNode(store::Store& store, Vault::SealedColumn column) {
+    auto keys = LoadMasterKeys({.key_file = KeyFile()}, random_);
+    if (!keys.ok()) {
+      ADD_FAILURE() << keys.error().ToString();
+      return nullptr;
+    }
+    auto node = Vault::Open(store, *keys, clock_, random_);
+    if (!node.ok()) {
+      ADD_FAILURE() << node.error().ToString();
+      return nullptr;
+    }
+    (*node)->RegisterColumn(std::move(column));
+    return std::move(*node);
+  }
+  // Runs `node`'s Learn, expecting it to read `rows_read` rows of `table` in all (what changed,
+  // then the retried rows); returns how many values it opened.
+  int64_t Scan(Vault& node, store::testing::CountingStore& counting, std::string_view table,
+               size_t rows_read) {
+    counting.Reset();
+    auto learned = node.Learn();
+    EXPECT_TRUE(learned.ok()) << learned.error().ToString();
+    size_t rows = 0;
+    for (const auto& r : counting.ReadsOf("FROM " + std::string(table) + " ")) rows += r.rows;
+    EXPECT_EQ(rows, rows_read) << table;
+    return learned.ok() ? *learned : -1;
+  }
   // Creates a table of sealed values numbered for Learn, as a module's migration does.
   void CreateSealedTable(const std::string& create, std::string_view table,
                          const std::vector<std::string>& columns) {
@@ -342,29 +370,17 @@ TEST_F(VaultTest, LearnReadsOnlyTheRowsSealedSinceTheLastScan) {
                     " note TEXT, value TEXT);",
                     "tenant_secrets", {"value"});
   vault_ = std::move(*OpenVault());
-  // Another node: its own vault on the same database, reading through a counting store.
   CountingStore counting(*store_);
-  auto keys = LoadMasterKeys({.key_file = KeyFile()}, random_);
-  ASSERT_TRUE(keys.ok());
-  auto other = Vault::Open(counting, *keys, clock_, random_);
-  ASSERT_TRUE(other.ok()) << other.error().ToString();
-  std::unique_ptr<Vault> node = std::move(*other);
-  node->RegisterColumn({"tenant_secrets", "value", "id", "'tenant:' || id", "org"});
+  const Vault::SealedColumn column{"tenant_secrets", "value", "id", "'tenant:' || id", "org"};
+  std::unique_ptr<Vault> node = OtherNode(counting, column);
+  ASSERT_TRUE(node);
   auto seal = [&](const std::string& id, const std::string& org, const std::string& plain) {
     auto sealed = vault_->Seal("tenant:" + id, plain, org);
     EXPECT_TRUE(sealed.ok());
     GlobalRedactor().Remove(plain);  // what this vault sealed; the node is to learn it
     return sealed.ok() ? *sealed : std::string();
   };
-  auto scan = [&](size_t rows_read) {
-    counting.Reset();
-    auto learned = node->Learn();
-    EXPECT_TRUE(learned.ok()) << learned.error().ToString();
-    auto reads = counting.ReadsOf("FROM tenant_secrets");
-    EXPECT_EQ(reads.size(), 1u);
-    EXPECT_EQ(reads.empty() ? 0 : reads[0].rows, rows_read);
-    return learned.ok() ? *learned : -1;
-  };
+  auto scan = [&](size_t rows_read) { return Scan(*node, counting, "tenant_secrets", rows_read); };
   Write("INSERT INTO tenant_secrets (id, org, value) VALUES ('a1', 'org_a', ?)",
         {seal("a1", "org_a", "ALPHA-first-secret")});
   Write("INSERT INTO tenant_secrets (id, org, value) VALUES ('b1', 'org_b', ?)",
@@ -396,10 +412,8 @@ TEST_F(VaultTest, LearnReadsOnlyTheRowsSealedSinceTheLastScan) {
   EXPECT_EQ(scan(1), 1);
   EXPECT_TRUE(GlobalRedactor().ContainsFor("org_b", "BETA-late"));
   // A starting node (a new vault) reads everything again.
-  auto fresh = Vault::Open(counting, *keys, clock_, random_);
-  ASSERT_TRUE(fresh.ok());
-  node = std::move(*fresh);
-  node->RegisterColumn({"tenant_secrets", "value", "id", "'tenant:' || id", "org"});
+  node = OtherNode(counting, column);
+  ASSERT_TRUE(node);
   EXPECT_EQ(scan(4), 4);
 }
 
@@ -409,24 +423,11 @@ TEST_F(VaultTest, LearnReadsOnlyTheRowsSealedSinceTheLastScan) {
 TEST_F(VaultTest, LearnRetriesValuesThatDidNotOpenUntilTheirKeyArrives) {
   vault_ = std::move(*OpenVault());
   CountingStore counting(*store_);
-  auto keys = LoadMasterKeys({.key_file = KeyFile()}, random_);
-  ASSERT_TRUE(keys.ok());
-  auto other = Vault::Open(counting, *keys, clock_, random_);
-  ASSERT_TRUE(other.ok()) << other.error().ToString();
-  std::unique_ptr<Vault> node = std::move(*other);
-  node->RegisterColumn({"secrets", "value", "id", "'secret:' || id"});
+  std::unique_ptr<Vault> node = OtherNode(counting, {"secrets", "value", "id", "'secret:' || id"});
+  ASSERT_TRUE(node);
   std::vector<MasterKey> arrived;  // what the node's key file holds
   node->ReloadMasterKeysWith([&]() -> Result<std::vector<MasterKey>> { return arrived; });
-  auto scan = [&](size_t rows_read) {
-    counting.Reset();
-    auto learned = node->Learn();
-    EXPECT_TRUE(learned.ok()) << learned.error().ToString();
-    // The rows numbered since the last scan, then the retried ones (one statement here).
-    size_t rows = 0;
-    for (const auto& r : counting.ReadsOf("FROM secrets")) rows += r.rows;
-    EXPECT_EQ(rows, rows_read);
-    return learned.ok() ? *learned : -1;
-  };
+  auto scan = [&](size_t rows_read) { return Scan(*node, counting, "secrets", rows_read); };
   Put("a", "ROTATED-secret-a");
   Put("b", "ROTATED-secret-b");
   EXPECT_EQ(scan(2), 2);
@@ -480,19 +481,10 @@ TEST_F(VaultTest, RowsFromBeforeTheNumberingAreNumberedOneByOne) {
   EXPECT_GT((*numbers)[0].Int(1), 0);
 
   CountingStore counting(*store_);
-  auto keys = LoadMasterKeys({.key_file = KeyFile()}, random_);
-  ASSERT_TRUE(keys.ok());
-  std::unique_ptr<Vault> node = std::move(*Vault::Open(counting, *keys, clock_, random_));
-  node->RegisterColumn({"old_secrets", "value", "id", "'old:' || id", "org"});
-  auto scan = [&](size_t rows_read) {
-    counting.Reset();
-    auto learned = node->Learn();
-    EXPECT_TRUE(learned.ok()) << learned.error().ToString();
-    size_t rows = 0;
-    for (const auto& r : counting.ReadsOf("FROM old_secrets")) rows += r.rows;
-    EXPECT_EQ(rows, rows_read);
-    return learned.ok() ? *learned : -1;
-  };
+  std::unique_ptr<Vault> node =
+      OtherNode(counting, {"old_secrets", "value", "id", "'old:' || id", "org"});
+  ASSERT_TRUE(node);
+  auto scan = [&](size_t rows_read) { return Scan(*node, counting, "old_secrets", rows_read); };
   EXPECT_EQ(scan(2), 1);
   EXPECT_TRUE(GlobalRedactor().ContainsFor("org_a", "OLDxSECRETxA"));
   EXPECT_FALSE(GlobalRedactor().ContainsFor("org_b", "OLDxSECRETxA"));
