@@ -211,13 +211,17 @@ TEST_F(NodesTest, EveryRegisteredSealedColumnIsNumberedWhenItChanges) {
     const bool pg = node->store().backend() == "postgres";
     auto trigger = store::Transact(node->store(), store::TxMode::kRead, [&](store::Transaction& tx) {
       return tx.QueryOne("no trigger " + table + "_sealed_update",
-                         pg ? "SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgname = ?"
-                            : "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?",
-                         table + "_sealed_update");
+                         // PostgreSQL: this node's schema's table (the tests share a database).
+                         pg ? "SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgname = ? AND"
+                              " tgrelid = to_regclass(?)"
+                            : "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ? AND"
+                              " tbl_name = ?",
+                         table + "_sealed_update", table);
     });
     ASSERT_TRUE(trigger.ok()) << trigger.error().ToString();
     // "... UPDATE OF a, b ON t ...": the columns between.
     const std::string def = trigger->Text(0);
+    ASSERT_NE(def.find("UPDATE OF "), std::string::npos) << def;
     const size_t from = def.find("UPDATE OF ") + 10, to = def.find(" ON ", from);
     ASSERT_NE(to, std::string::npos) << def;
     std::set<std::string> numbered;

@@ -304,7 +304,7 @@ class ExplainingStore final : public store::Store {
   }
   std::string_view backend() const override { return inner_.backend(); }
 
-  std::map<std::string, std::string> plans;  // SQL -> plan, for statements reading by id
+  std::map<std::string, std::string> plans;  // SQL -> plan, for the statements explained
 
  private:
   class Tx final : public store::Transaction {
@@ -319,7 +319,7 @@ class ExplainingStore final : public store::Store {
             (pg ? "EXPLAIN (COSTS OFF) " : "EXPLAIN QUERY PLAN ") + std::string(sql), params));
         std::string plan;
         for (const auto& r : rows) plan += r.Text(pg ? 0 : 3) + "\n";
-        static const std::regex kValue(R"('[^']*'::\w+|\$\d+)");
+        static const std::regex kValue(R"('[^']*'::[\w ]+(\[\])?|\$\d+)");
         store_.plans.emplace(sql, std::regex_replace(plan, kValue, "?"));
       }
       return inner_->QueryParams(sql, std::move(params));
@@ -434,9 +434,11 @@ TEST_F(CrmTest, TheHistoryAcrossRecordsReadsItsSpaceNewestFirstFromTheTimeIndex)
             (std::vector<std::string>{"Contacts " + ada + " edit", "Accounts " + acme + " create",
                                       "Contacts " + ada + " create"}));
   auto two = crm.ListEvents(sandbox_, "", "", 2);
+  ASSERT_TRUE(two.ok()) << two.error().ToString();
   ASSERT_EQ(two->size(), 2u);
   EXPECT_EQ((*two)[1].record_id, acme);
   auto contacts = crm.ListEvents(sandbox_, "contacts", "", 10);
+  ASSERT_TRUE(contacts.ok()) << contacts.error().ToString();
   ASSERT_EQ(contacts->size(), 2u);
   EXPECT_EQ((*contacts)[0].kind, ChangeKind::kEdit);
   EXPECT_EQ((*contacts)[1].kind, ChangeKind::kCreate);

@@ -215,6 +215,7 @@ for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
   await new Promise((r) => setTimeout(r, 50));
 }
 check("GET", "/api/v1/workflow/runs", runs);
+assert.ok(runs.json.runs.length > 0, "no workflow run within 30 s");
 assert.equal(runs.json.runs[0].status, "success");
 await expect(200, devToken, "GET", "/api/v1/workflow/runs/{id}", `/api/v1/workflow/runs/${runs.json.runs[0].id}`);
 await expect(200, devToken, "GET", "/api/v1/workflow/queue", "/api/v1/workflow/queue");

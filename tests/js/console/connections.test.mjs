@@ -561,7 +561,7 @@ test('Basic credentials: created without connecting, connected later from its pa
     path: '/v4/domains', 'x-api-key': null, basic_user: 'api', basic_password_matches: true }, null, 2));
   // The audit is fetched again after the call: once its entry shows, no call of the page is on
   // its way (one answered 401 after the session ends would sign the page out before the click).
-  await page.getByRole('region', { name: 'Audit entries' }).waitFor();
+  await page.getByRole('region', { name: 'Audit entries' }).getByText('/v4/domains').first().waitFor();
 
   // The session ends on the server (signed out from somewhere else) while the page is open:
   // the next call answers 401, the console says so in words, and signing in again lands on the
