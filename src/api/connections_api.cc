@@ -216,13 +216,11 @@ bool DropResponseHeader(std::string_view name) {
   return false;
 }
 
-// --- API contract (server/route_doc.h): every route AddConnectionsRoutes registers, and the
-// shapes above (ServiceSummary, ConnectionJson, AuditJson).
 // The proxy's audit entries that found the audit queue full: queued on the blocking pool, where
-// waiting for room holds up no other request.
+// waiting for room holds up no other request. Called only when there are some: the coroutine's
+// frame would be an allocation on every proxied call.
 Task<void> RecordHeldAudit(boost::asio::thread_pool& pool, connections::Connections& connections,
                            connections::Connections::Prepared& call) {
-  if (call.held_audit.empty()) co_return;
   auto record = [&]() -> Result<void> {
     connections.RecordHeld(call);
     return Ok();
@@ -230,6 +228,8 @@ Task<void> RecordHeldAudit(boost::asio::thread_pool& pool, connections::Connecti
   (void)co_await server::Offload(pool, record);
 }
 
+// --- API contract (server/route_doc.h): every route AddConnectionsRoutes registers, and the
+// shapes above (ServiceSummary, ConnectionJson, AuditJson).
 void DocumentConnectionsRoutes(server::Router& router) {
   using server::Doc;
   router.DocumentSchema("Service", R"({"id":"string","name":"string",
@@ -707,7 +707,9 @@ void AddConnectionsRoutes(Routes& routes, ConnectionsApiDeps d) {
                 ctx.environment == "production" ? deps->production_async : deps->sandbox_async;
             upstream = co_await client.Send(call.request, call.url);
             slow = deps->connections.Finish(call, *upstream);
-            co_await RecordHeldAudit(pool, deps->connections, call);
+            if (!call.held_audit.empty()) {
+              co_await RecordHeldAudit(pool, deps->connections, call);
+            }
             // A 429 or 5xx to retry: wait on a timer of this I/O thread, not by blocking it.
             while (!slow && call.retry_in_ms) {
               boost::asio::basic_waitable_timer<std::chrono::steady_clock,
@@ -718,7 +720,9 @@ void AddConnectionsRoutes(Routes& routes, ConnectionsApiDeps d) {
               co_await timer.async_wait(use_task);
               upstream = co_await client.Send(call.request, call.url);
               slow = deps->connections.Finish(call, *upstream);
-              co_await RecordHeldAudit(pool, deps->connections, call);
+              if (!call.held_audit.empty()) {
+                co_await RecordHeldAudit(pool, deps->connections, call);
+              }
             }
           }
           if (slow) {

@@ -28,14 +28,10 @@ using store::TxMode;
 bool Connections::Impl::Record(AuditEntry& entry, bool may_wait) {
   // Never below one entry: a limit of 0 would make every call wait for room that never comes.
   const auto limit = std::max<int64_t>(1, static_cast<int64_t>(options_.audit_queue_limit));
-  if (!may_wait) {
-    // Calls racing for the last room may pass the limit by their few entries; none waits here.
-    std::lock_guard lock(audit_mu_);
-    if (audit_enqueued_ - audit_written_ >= limit) return false;
-  }
   // The callers masked the connection's own secrets; any other secret of the organization the
   // vault has opened goes too. Only the organization's: the entry is shown to its members, and
-  // masking another's would tell them a value is someone's secret.
+  // masking another's would tell them a value is someone's secret. (A held entry recorded again
+  // is masked again: nothing is left to find.)
   Redactor& redactor = GlobalRedactor();
   redactor.ScrubInPlaceFor(entry.org_id, entry.url);
   if (!entry.error.empty()) redactor.ScrubInPlaceFor(entry.org_id, entry.error);
@@ -43,6 +39,9 @@ bool Connections::Impl::Record(AuditEntry& entry, bool may_wait) {
   std::shared_ptr<const Observers> observers;
   {
     std::lock_guard lock(audit_mu_);
+    // Before the observers see the entry, so that an entry held for later is observed once.
+    // Calls racing for the last room may pass the limit by their few entries; none waits here.
+    if (!may_wait && audit_enqueued_ - audit_written_ >= limit) return false;
     observers = observers_;
   }
   for (const auto& o : *observers) o(entry);

@@ -213,7 +213,8 @@ class Connections::Impl {
   // audit.cc
   void Record(AuditEntry&& entry) { Record(entry, true); }
   // Queues `entry` (moved from) and returns true. With `may_wait` false (the proxy's I/O
-  // thread), a full queue leaves the entry untouched and returns false instead of waiting.
+  // thread), a full queue leaves the entry (masked, not observed) and returns false instead of
+  // waiting.
   bool Record(AuditEntry& entry, bool may_wait);
   void AuditLoop();
   void WriteAudit(std::span<const AuditEntry> batch);

@@ -1,5 +1,6 @@
 // Request metrics in Prometheus text format: a counter by route, method and status, and a
-// latency histogram by route; and values other modules keep (AddValue). Thread-safe; Observe is called once per request.
+// latency histogram by route; and values other modules keep (AddValue). Thread-safe; Observe is
+// called once per request.
 #pragma once
 
 #include <array>
