@@ -482,7 +482,7 @@ Result<int64_t> Vault::Learn() {
     return std::move(*plain);
   };
   int64_t learned = 0, failed = 0;
-  std::optional<Error> first_error;
+  std::optional<Error> unread;  // the tables that could not be read, with the first's code
   for (const auto& group : tables) {
     LearnPosition& at = learn_positions_[group.front()->table];
     if (at.columns != group.size()) at = LearnPosition{.columns = group.size()};
@@ -523,10 +523,10 @@ Result<int64_t> Vault::Learn() {
     });
     if (!read.ok()) {
       // The other tables are still read: one table this vault cannot read (its numbering
-      // missing, say) must not stop every node learning the rest.
-      spdlog::error("vault: learning secrets from {}: {}", group.front()->table,
-                    read.error().ToString());
-      if (!first_error) first_error = read.error();
+      // missing, say) must not stop every node learning the rest. The caller logs what failed.
+      if (!unread) unread = Error(read.error().code(), "");
+      unread = Error(unread->code(), unread->message() + (unread->message().empty() ? "" : "; ") +
+                                         group.front()->table + ": " + read.error().message());
       continue;
     }
     const store::Rows& rows = *read;
@@ -558,7 +558,7 @@ Result<int64_t> Vault::Learn() {
     at.after = newest;
   }
   if (failed > 0) spdlog::warn("vault: {} sealed values did not open while learning secrets", failed);
-  if (first_error) return *first_error;
+  if (unread) return *unread;
   return learned;
 }
 

@@ -128,8 +128,8 @@ class Vault {
   // itself). Runtime runs it at start and `relish serve` every second
   // (docs/architecture.md#many-nodes). Returns how many values it opened (a row read again
   // opens all its values again). A value that does not open is skipped (and counted in the log),
-  // not an error; its row is read again by later scans. A table that cannot be read is logged
-  // and its error returned after the other tables were read.
+  // not an error; its row is read again by later scans. A table that cannot be read does not
+  // stop the others: the error returned after them names every such table.
   Result<int64_t> Learn();
 
   struct RotationReport {
